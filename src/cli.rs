@@ -1,0 +1,403 @@
+//! The command line (SPEC §1): clap-derive [`Cli`], whose doc comments are the help text, and
+//! [`Cli::into_config`], which validates it into a [`Config`]. Every error names its flag.
+//!
+//! Credentials never come from flags (they would show in `ps` and shell history): they come
+//! from the environment or from `--env-file`.
+
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::{Path, PathBuf};
+
+use clap::{ArgGroup, Parser};
+
+use crate::config::{Config, Event, EventId, EventKind, Verbosity};
+use crate::input::{InputOptions, Source, Target};
+use crate::limits::{Mode, Plan, RateLimits};
+use crate::report::Console;
+
+/// Default for `--concurrency`: enough requests in flight to reach Business-plan rates at
+/// about 200 ms of latency, few enough to be gentle on a shared account.
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
+/// Register people from a CSV file into a Zoom meeting or webinar.
+///
+/// Every row ends in the results file with exactly one status; re-running is safe. Validate
+/// first with --dry-run: it never changes anything in Zoom.
+///
+/// Credentials come from ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (a
+/// Server-to-Server OAuth app), in the environment or in --env-file.
+#[derive(Debug, Parser)]
+#[command(name = "zimport", version, max_term_width = 100)]
+#[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
+pub struct Cli {
+    /// The CSV file of people to register, or '-' to read standard input.
+    #[arg(value_name = "CSV")]
+    pub csv: PathBuf,
+
+    /// The meeting ID to register people for (83927864687, 839 2786 4687, or a join link).
+    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
+    pub meeting: Option<EventId>,
+
+    /// The webinar ID to register people for.
+    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
+    pub webinar: Option<EventId>,
+
+    /// Where to write the results CSV [default: <CSV's folder>/<CSV's name>.results.csv, or
+    /// zimport.results.csv for standard input].
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Validate and report only; never send a request that changes anything in Zoom.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Which registration endpoint to use.
+    #[arg(long, value_enum, default_value_t = Mode::Auto)]
+    pub mode: Mode,
+
+    /// The account's Zoom plan: sets the request ceilings from Zoom's published limits.
+    #[arg(long, value_enum, default_value_t = Plan::Pro)]
+    pub plan: Plan,
+
+    /// Lower the requests-per-second ceiling further (the account's limit is shared with its
+    /// other integrations).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rps: Option<u32>,
+
+    /// Most requests in flight at once (1 to 256).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
+          value_parser = parse_concurrency)]
+    pub concurrency: usize,
+
+    /// Approve registrants on meetings that use manual approval (meetings only).
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Ask Zoom to email each registrant a confirmation (batch registration of meetings).
+    #[arg(long, overrides_with = "no_confirmation_email")]
+    pub confirmation_email: bool,
+
+    /// Ask Zoom not to email a confirmation (batch registration of meetings).
+    #[arg(long, overrides_with = "confirmation_email")]
+    pub no_confirmation_email: bool,
+
+    /// Use CSV column COLUMN for registrant field FIELD, e.g. --map first_name=Vorname
+    /// (repeatable; FIELD is a Zoom field name, or full_name to split a name column).
+    #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
+    pub map: Vec<(Target, String)>,
+
+    /// The CSV delimiter: a single character, or 'tab' [default: detected from the header:
+    /// ',' ';' or tab].
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// Read ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET from this file of KEY=VALUE
+    /// lines (it must not be readable by group or others).
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// Print only errors and the final summary (for cron).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more (repeat for more detail). Secrets are never printed at any level.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print the final summary as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_event_id(text: &str) -> Result<EventId, String> {
+    text.parse()
+}
+
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("'{text}' is not a number from 1 to 256")),
+    }
+}
+
+fn parse_map(text: &str) -> Result<(Target, String), String> {
+    let Some((field, column)) = text.split_once('=') else {
+        return Err(format!("'{text}' is not FIELD=COLUMN"));
+    };
+    let column = column.trim();
+    if column.is_empty() {
+        return Err(format!("'{text}' names no column after '='"));
+    }
+    let target = Target::from_name(field).ok_or_else(|| {
+        let fields: Vec<&str> = crate::registrant::Field::ALL
+            .iter()
+            .map(|f| f.api_name())
+            .collect();
+        format!(
+            "'{}' is not a Zoom registrant field; use one of: {}, full_name",
+            field.trim(),
+            fields.join(", ")
+        )
+    })?;
+    Ok((target, column.to_string()))
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
+            Ok(text.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "'{text}' is not a delimiter: give one ASCII character (other than a quote) or 'tab'"
+        )),
+    }
+}
+
+impl Cli {
+    /// The console for this run's output, usable even before the config is valid.
+    pub fn console(&self) -> Console {
+        Console::new(self.verbosity(), self.json)
+    }
+
+    fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, n) => Verbosity::Verbose(n),
+        }
+    }
+
+    /// Checks what clap cannot (flag combinations, paths) and resolves defaults.
+    pub fn into_config(self) -> Result<Config, String> {
+        let verbosity = self.verbosity();
+        let event = match (self.meeting, self.webinar) {
+            (Some(id), None) => Event {
+                kind: EventKind::Meeting,
+                id,
+            },
+            (None, Some(id)) => Event {
+                kind: EventKind::Webinar,
+                id,
+            },
+            _ => return Err("give exactly one of --meeting and --webinar".to_string()),
+        };
+        if event.kind == EventKind::Webinar {
+            if self.auto_approve {
+                return Err("--auto-approve is for meetings only: Zoom's webinar registration has no such option".to_string());
+            }
+            if self.confirmation_email || self.no_confirmation_email {
+                return Err("--confirmation-email / --no-confirmation-email are for meetings only: Zoom ignores them for webinars".to_string());
+            }
+        }
+        let source = Source::from_arg(self.csv);
+        let output = match self.output {
+            Some(path) => path,
+            None => default_output(&source),
+        };
+        if let Source::Path(input) = &source {
+            if same_file(input, &output) {
+                return Err(format!(
+                    "--output {} is the input file; results must go to another file",
+                    output.display()
+                ));
+            }
+        }
+        let max_rps = self.max_rps.and_then(NonZeroU32::new);
+        let concurrency = NonZeroUsize::new(self.concurrency)
+            .ok_or_else(|| "--concurrency must be at least 1".to_string())?;
+        let confirmation_email = match (self.confirmation_email, self.no_confirmation_email) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        };
+        Ok(Config {
+            source,
+            input: InputOptions {
+                delimiter: self.delimiter,
+                map: self.map,
+            },
+            event,
+            output,
+            dry_run: self.dry_run,
+            mode: self.mode,
+            plan: self.plan,
+            limits: RateLimits::for_plan(self.plan, max_rps),
+            max_rps,
+            concurrency,
+            auto_approve: self.auto_approve,
+            confirmation_email,
+            env_file: self.env_file,
+            verbosity,
+            json: self.json,
+        })
+    }
+}
+
+/// `<dir of CSV>/<stem of CSV>.results.csv`, or `zimport.results.csv` for standard input.
+pub fn default_output(source: &Source) -> PathBuf {
+    match source {
+        Source::Stdin => PathBuf::from("zimport.results.csv"),
+        Source::Path(path) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "zimport".to_string());
+            path.with_file_name(format!("{stem}.results.csv"))
+        }
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let cli = Cli::try_parse_from(std::iter::once("zimport").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        cli.into_config()
+    }
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_are_documented_values() {
+        let config = parse(&["people.csv", "--meeting", "839 2786 4687"]).expect("valid");
+        assert_eq!(config.event.id, EventId(83_927_864_687));
+        assert_eq!(config.event.kind, EventKind::Meeting);
+        assert_eq!(config.output, PathBuf::from("people.results.csv"));
+        assert_eq!(config.mode, Mode::Auto);
+        assert_eq!(config.plan, Plan::Pro);
+        assert_eq!(config.concurrency.get(), DEFAULT_CONCURRENCY);
+        assert_eq!(config.confirmation_email, None);
+        assert_eq!(config.verbosity, Verbosity::Normal);
+        assert!(!config.dry_run);
+    }
+
+    #[test]
+    fn default_output_sits_beside_the_csv() {
+        let config = parse(&["data/in/people.csv", "--webinar", "123456789"]).expect("valid");
+        assert_eq!(config.output, PathBuf::from("data/in/people.results.csv"));
+        let config = parse(&["-", "--webinar", "123456789"]).expect("valid");
+        assert_eq!(config.source, Source::Stdin);
+        assert_eq!(config.output, PathBuf::from("zimport.results.csv"));
+    }
+
+    #[test]
+    fn exactly_one_event_is_required() {
+        let err = parse(&["people.csv"]).expect_err("no event");
+        assert!(err.contains("--meeting"), "{err}");
+        let err = parse(&[
+            "people.csv",
+            "--meeting",
+            "123456789",
+            "--webinar",
+            "123456789",
+        ])
+        .expect_err("two events");
+        assert!(err.contains("cannot be used with"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        for (args, flag) in [
+            (vec!["--meeting", "12ab"], "--meeting"),
+            (
+                vec!["--meeting", "123456789", "--max-rps", "0"],
+                "--max-rps",
+            ),
+            (
+                vec!["--meeting", "123456789", "--concurrency", "0"],
+                "--concurrency",
+            ),
+            (
+                vec!["--meeting", "123456789", "--concurrency", "1000"],
+                "--concurrency",
+            ),
+            (vec!["--meeting", "123456789", "--plan", "gold"], "--plan"),
+            (vec!["--meeting", "123456789", "--mode", "fast"], "--mode"),
+            (
+                vec!["--meeting", "123456789", "--map", "shoe=Size"],
+                "--map",
+            ),
+            (vec!["--meeting", "123456789", "--map", "email"], "--map"),
+            (
+                vec!["--meeting", "123456789", "--delimiter", "::"],
+                "--delimiter",
+            ),
+            (vec!["--meeting", "123456789", "-q", "-v"], "--quiet"),
+        ] {
+            let mut full = vec!["people.csv"];
+            full.extend(args.iter().copied());
+            let err = parse(&full).expect_err(&format!("{full:?}"));
+            assert!(err.contains(flag), "{full:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn meeting_only_options_are_refused_for_webinars() {
+        let err =
+            parse(&["p.csv", "--webinar", "123456789", "--auto-approve"]).expect_err("webinar");
+        assert!(err.contains("--auto-approve is for meetings only"), "{err}");
+        let err = parse(&["p.csv", "--webinar", "123456789", "--no-confirmation-email"])
+            .expect_err("webinar");
+        assert!(err.contains("meetings only"), "{err}");
+    }
+
+    #[test]
+    fn map_delimiter_and_rates_are_resolved() {
+        let config = parse(&[
+            "p.csv",
+            "--meeting",
+            "123456789",
+            "--map",
+            "First Name=Vorname",
+            "--map",
+            "name=Kontakt",
+            "--delimiter",
+            "tab",
+            "--plan",
+            "business",
+            "--max-rps",
+            "50",
+            "--no-confirmation-email",
+            "-vv",
+        ])
+        .expect("valid");
+        assert_eq!(
+            config.input.map,
+            [
+                (
+                    Target::Field(crate::registrant::Field::FirstName),
+                    "Vorname".to_string()
+                ),
+                (Target::FullName, "Kontakt".to_string())
+            ]
+        );
+        assert_eq!(config.input.delimiter, Some(b'\t'));
+        assert_eq!(config.limits.light_per_second, 50);
+        assert_eq!(config.limits.heavy_per_second, 40);
+        assert_eq!(config.confirmation_email, Some(false));
+        assert_eq!(config.verbosity, Verbosity::Verbose(2));
+    }
+
+    #[test]
+    fn output_may_not_overwrite_the_input() {
+        let dir = tempfile::tempdir().expect("dir");
+        let input = dir.path().join("people.csv");
+        std::fs::write(&input, "email\n").expect("write");
+        let input = input.to_string_lossy().into_owned();
+        let err = parse(&[&input, "--meeting", "123456789", "-o", &input]).expect_err("same file");
+        assert!(err.contains("is the input file"), "{err}");
+    }
+}

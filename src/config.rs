@@ -1,0 +1,166 @@
+//! The resolved run configuration: what the core needs, already validated. Built once from
+//! the command line by [`crate::cli`]; nothing below this point knows about clap.
+
+use std::fmt;
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::input::{InputOptions, Source};
+use crate::limits::{Mode, Plan, RateLimits};
+
+/// Meeting or webinar: Zoom has a parallel set of endpoints for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Meeting,
+    Webinar,
+}
+
+/// The event people are registered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub kind: EventKind,
+    pub id: EventId,
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            EventKind::Meeting => "meeting",
+            EventKind::Webinar => "webinar",
+        };
+        write!(f, "{kind} {}", self.id)
+    }
+}
+
+/// A Zoom meeting or webinar ID. Zoom's IDs exceed 32 bits, so it is a `u64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct EventId(pub u64);
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for EventId {
+    type Err = String;
+
+    /// Accepts the forms people paste: `83927864687`, `839 2786 4687`, `839-2786-4687`, and a
+    /// join or registration link such as `https://us02web.zoom.us/j/83927864687?pwd=…`.
+    fn from_str(text: &str) -> Result<EventId, String> {
+        let text = text.trim();
+        let digits: String = match [
+            "/j/",
+            "/w/",
+            "/s/",
+            "/meeting/register/",
+            "/webinar/register/",
+        ]
+        .iter()
+        .find_map(|marker| text.split_once(marker))
+        {
+            Some((_, rest)) => rest.chars().take_while(char::is_ascii_digit).collect(),
+            None => text
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '\u{a0}'))
+                .collect(),
+        };
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "'{text}' is not a Zoom ID: expected digits, optionally grouped with spaces or dashes"
+            ));
+        }
+        if !(9..=19).contains(&digits.len()) {
+            return Err(format!(
+                "'{text}' has {} digits; Zoom meeting and webinar IDs have 9 to 11",
+                digits.len()
+            ));
+        }
+        digits
+            .parse::<u64>()
+            .map(EventId)
+            .map_err(|_| format!("'{text}' is too large to be a Zoom ID"))
+    }
+}
+
+/// How much to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors and the summary only (for cron).
+    Quiet,
+    Normal,
+    /// `-v` (1) and `-vv` (2).
+    Verbose(u8),
+}
+
+/// Everything one run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub source: Source,
+    pub input: InputOptions,
+    pub event: Event,
+    /// The results CSV.
+    pub output: PathBuf,
+    pub dry_run: bool,
+    pub mode: Mode,
+    pub plan: Plan,
+    /// Request ceilings: the plan's, lowered by `--max-rps`.
+    pub limits: RateLimits,
+    pub max_rps: Option<NonZeroU32>,
+    pub concurrency: NonZeroUsize,
+    pub auto_approve: bool,
+    /// `None`: leave it to the event's own setting.
+    pub confirmation_email: Option<bool>,
+    pub env_file: Option<PathBuf>,
+    pub verbosity: Verbosity,
+    /// Print the final summary as one JSON object on stdout.
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_accepted_in_the_forms_people_paste() {
+        for text in [
+            "83927864687",
+            "839 2786 4687",
+            "839-2786-4687",
+            " 839 2786 4687 ",
+            "https://us02web.zoom.us/j/83927864687?pwd=abc123",
+            "https://zoom.us/meeting/register/83927864687",
+        ] {
+            assert_eq!(
+                text.parse::<EventId>(),
+                Ok(EventId(83_927_864_687)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_beyond_32_bits_are_kept_exactly() {
+        let id: EventId = "98765432109".parse().expect("valid");
+        assert_eq!(id.0, 98_765_432_109);
+        assert!(id.0 > u64::from(u32::MAX));
+    }
+
+    #[test]
+    fn malformed_ids_are_refused_with_a_reason() {
+        for (text, why) in [
+            ("", "is not a Zoom ID"),
+            ("8392786468x", "is not a Zoom ID"),
+            ("12345", "has 5 digits"),
+            ("99999999999999999999", "has 20 digits"),
+        ] {
+            let err = text.parse::<EventId>().expect_err(text);
+            assert!(err.contains(why), "{text}: {err}");
+        }
+    }
+}

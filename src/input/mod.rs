@@ -1,0 +1,481 @@
+//! CSV in: opens the input (a path, or standard input spooled to an unnamed temporary file),
+//! checks its structure in full before anything is used ([`records::scan`]), maps the header
+//! ([`columns`]), and then yields one [`Row`] per data record, in file order, each already
+//! validated and checked against earlier rows for duplicate emails.
+//!
+//! Plain synchronous code with no knowledge of HTTP or tokio, so it can be tested with bytes.
+//! Memory stays flat: one record at a time, plus 8 bytes per distinct valid email.
+
+pub mod columns;
+pub mod records;
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+
+use crate::registrant::{Problem, Registrant};
+pub use columns::{ColumnMap, ColumnUse, Target};
+
+/// Where the CSV comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Path(PathBuf),
+    Stdin,
+}
+
+impl Source {
+    /// `-` means standard input, as in most command-line tools.
+    pub fn from_arg(arg: PathBuf) -> Source {
+        if arg.as_os_str() == "-" {
+            Source::Stdin
+        } else {
+            Source::Path(arg)
+        }
+    }
+
+    /// How messages name this input.
+    pub fn display_name(&self) -> String {
+        match self {
+            Source::Path(path) => path.display().to_string(),
+            Source::Stdin => "<stdin>".to_string(),
+        }
+    }
+}
+
+/// How to read the CSV, from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct InputOptions {
+    /// `None`: detect `,` `;` or tab from the header line.
+    pub delimiter: Option<u8>,
+    /// `--map FIELD=COLUMN` entries, in the order given.
+    pub map: Vec<(Target, String)>,
+}
+
+/// The text encoding the file is read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    /// The file is not valid UTF-8 (first at `first_bad_line`), so it is read as Windows-1252,
+    /// which is what Excel on Windows writes for "CSV (Comma delimited)".
+    Windows1252 {
+        first_bad_line: u64,
+    },
+}
+
+/// Why the input cannot be used at all. Each message names the input, and the line where
+/// there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read {name}: {source}")]
+    Open { name: String, source: io::Error },
+    #[error("{name} is a directory, not a CSV file")]
+    Directory { name: String },
+    #[error("{name}: {source}")]
+    Structure {
+        name: String,
+        source: records::ScanError,
+    },
+    #[error("{name} line 1 (header): {source}")]
+    Header {
+        name: String,
+        source: columns::HeaderError,
+    },
+}
+
+/// What one data record came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Ready to send.
+    Valid(Registrant),
+    /// Failed local validation: never sent.
+    Invalid(Vec<Problem>),
+    /// The same email (case-insensitive) as an earlier valid row: never sent.
+    Duplicate,
+}
+
+/// One data record of the input and its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based index of the data record (the header is not counted; empty records are).
+    pub number: u64,
+    /// The physical line the record starts on, for messages.
+    pub line: u64,
+    /// The email and names as the row gives them (trimmed), for the results file.
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub verdict: Verdict,
+}
+
+/// An open, structurally sound CSV input, read one row at a time.
+pub struct CsvInput {
+    pub name: String,
+    pub delimiter: u8,
+    pub encoding: TextEncoding,
+    pub columns: ColumnMap,
+    /// Data records in the file, from the scan (for progress and estimates).
+    pub data_records: u64,
+    /// Records whose cells were all empty (spreadsheets export them); skipped, not reported.
+    pub empty_records: u64,
+    records: records::RecordReader<File>,
+    next_number: u64,
+    /// Fingerprints of the valid emails seen so far. 8 bytes each instead of the address;
+    /// a false match needs a 64-bit collision (about 1 in 10^7 for a million rows).
+    seen_emails: HashSet<u64>,
+    fingerprint: RandomState,
+}
+
+const READ_BUFFER: usize = 64 * 1024;
+
+impl CsvInput {
+    /// Opens and checks `source`. Fails, naming the input and line, if any part of the file
+    /// is unreadable, so that nothing is ever sent from a file that is broken further down.
+    pub fn open(source: &Source, options: &InputOptions) -> Result<CsvInput, InputError> {
+        let name = source.display_name();
+        let open_error = |source| InputError::Open {
+            name: name.clone(),
+            source,
+        };
+        let mut file = match source {
+            Source::Path(path) => {
+                if path.is_dir() {
+                    return Err(InputError::Directory { name });
+                }
+                File::open(path).map_err(open_error)?
+            }
+            Source::Stdin => spool(io::stdin().lock()).map_err(open_error)?,
+        };
+
+        let start = bom_length(&mut file).map_err(open_error)?;
+        let delimiter = match options.delimiter {
+            Some(delimiter) => delimiter,
+            None => detect_delimiter(&mut file).map_err(open_error)?,
+        };
+        file.seek(SeekFrom::Start(start)).map_err(open_error)?;
+        let structure_error = |source| InputError::Structure {
+            name: name.clone(),
+            source,
+        };
+        let scan = records::scan(&mut file, delimiter).map_err(structure_error)?;
+        let encoding = match scan.first_non_utf8_line {
+            None => TextEncoding::Utf8,
+            Some(first_bad_line) => TextEncoding::Windows1252 { first_bad_line },
+        };
+        file.seek(SeekFrom::Start(start)).map_err(open_error)?;
+
+        let mut records = records::RecordReader::new(file, delimiter);
+        let headers: Vec<String> = match records.next_record().map_err(structure_error)? {
+            Some(header) => header
+                .fields()
+                .map(|h| decode(encoding, h).into_owned())
+                .collect(),
+            None => Vec::new(),
+        };
+        let columns =
+            ColumnMap::resolve(&headers, &options.map).map_err(|source| InputError::Header {
+                name: name.clone(),
+                source,
+            })?;
+        let capacity = usize::try_from(scan.data_records).unwrap_or(usize::MAX);
+        Ok(CsvInput {
+            name,
+            delimiter,
+            encoding,
+            columns,
+            data_records: scan.data_records,
+            empty_records: 0,
+            records,
+            next_number: 1,
+            // Sized from the scan so the set never rehashes (which would double peak memory).
+            seen_emails: HashSet::with_capacity(capacity.min(1 << 26)),
+            fingerprint: RandomState::new(),
+        })
+    }
+
+    fn next_row(&mut self) -> Result<Option<Row>, InputError> {
+        loop {
+            let encoding = self.encoding;
+            let record = match self.records.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => return Ok(None),
+                // Only if the file changed since the scan.
+                Err(source) => {
+                    return Err(InputError::Structure {
+                        name: self.name.clone(),
+                        source,
+                    })
+                }
+            };
+            let number = self.next_number;
+            self.next_number += 1;
+            let line = record.line;
+            let cells: Vec<Cow<'_, str>> = record.fields().map(|f| decode(encoding, f)).collect();
+            if cells.iter().all(|cell| cell.trim().is_empty()) {
+                self.empty_records += 1;
+                continue;
+            }
+            let raw = self.columns.raw_registrant(&cells);
+            let verdict = match raw.validate() {
+                Err(problems) => Verdict::Invalid(problems),
+                Ok(registrant) => {
+                    let fingerprint = self.fingerprint.hash_one(registrant.email.key());
+                    if self.seen_emails.insert(fingerprint) {
+                        Verdict::Valid(registrant)
+                    } else {
+                        Verdict::Duplicate
+                    }
+                }
+            };
+            return Ok(Some(Row {
+                number,
+                line,
+                email: raw.email.trim().to_string(),
+                first_name: raw.first_name.trim().to_string(),
+                last_name: raw.last_name.trim().to_string(),
+                verdict,
+            }));
+        }
+    }
+}
+
+impl Iterator for CsvInput {
+    type Item = Result<Row, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row().transpose()
+    }
+}
+
+fn decode(encoding: TextEncoding, bytes: &[u8]) -> Cow<'_, str> {
+    match encoding {
+        TextEncoding::Utf8 => String::from_utf8_lossy(bytes),
+        TextEncoding::Windows1252 { .. } => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+        }
+    }
+}
+
+/// Copies standard input to an unnamed temporary file (private to this process, removed on
+/// exit), so it can be scanned and then read like any file, with flat memory.
+fn spool(mut stdin: impl Read) -> io::Result<File> {
+    let mut file = tempfile::tempfile()?;
+    io::copy(&mut stdin, &mut file)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(file)
+}
+
+/// 3 if the file starts with a UTF-8 byte-order mark (Excel's "CSV UTF-8" writes one), else 0.
+fn bom_length(file: &mut File) -> io::Result<u64> {
+    let mut start = [0u8; 3];
+    let mut filled = 0;
+    while filled < start.len() {
+        match file.read(&mut start[filled..])? {
+            0 => break,
+            read => filled += read,
+        }
+    }
+    Ok(if start[..filled] == [0xEF, 0xBB, 0xBF] {
+        3
+    } else {
+        0
+    })
+}
+
+/// Picks `,`, `;` or tab: whichever occurs most often, outside quotes, in the header line.
+/// `;` is what Excel writes where the decimal separator is a comma. Ties go to `,`.
+fn detect_delimiter(reader: impl Read) -> io::Result<u8> {
+    let mut first_line = Vec::new();
+    BufReader::new(reader.take(READ_BUFFER as u64)).read_until(b'\n', &mut first_line)?;
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &byte in &first_line {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (delimiter, count) in counts.iter_mut() {
+                if byte == *delimiter {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    let best = counts.iter().fold(
+        (b',', 0),
+        |best, &(d, n)| if n > best.1 { (d, n) } else { best },
+    );
+    Ok(best.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Writes `bytes` to a temporary file and opens it as the input.
+    fn open_bytes(bytes: &[u8], options: &InputOptions) -> Result<CsvInput, InputError> {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(bytes).expect("write");
+        let path = file.path().to_path_buf();
+        let input = CsvInput::open(&Source::Path(path), options);
+        drop(file);
+        input
+    }
+
+    fn rows(bytes: &[u8]) -> Vec<Row> {
+        open_bytes(bytes, &InputOptions::default())
+            .expect("opens")
+            .collect::<Result<_, _>>()
+            .expect("reads")
+    }
+
+    #[test]
+    fn detects_comma_semicolon_and_tab() {
+        for (text, expected) in [
+            ("email,first_name;x\n", b','),
+            ("email;first_name;last_name\n", b';'),
+            ("email\tfirst_name\tlast_name\n", b'\t'),
+            ("\"a;b\",c\n", b','),
+            ("email\n", b','),
+        ] {
+            assert_eq!(
+                detect_delimiter(text.as_bytes()).expect("reads"),
+                expected,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_semicolon_and_tab_files() {
+        for text in [
+            "E-Mail;Vorname;Nachname\nana@x.com;Ana;López\n",
+            "email\tfirst_name\tlast_name\nana@x.com\tAna\tLópez\n",
+        ] {
+            let opts = InputOptions {
+                map: vec![(
+                    Target::Field(crate::registrant::Field::FirstName),
+                    "Vorname".into(),
+                )],
+                ..InputOptions::default()
+            };
+            let opts = if text.contains("Vorname") {
+                opts
+            } else {
+                InputOptions::default()
+            };
+            let rows: Vec<Row> = open_bytes(text.as_bytes(), &opts)
+                .expect("opens")
+                .collect::<Result<_, _>>()
+                .expect("reads");
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].email, "ana@x.com");
+            assert_eq!(rows[0].first_name, "Ana");
+            assert!(matches!(rows[0].verdict, Verdict::Valid(_)));
+        }
+    }
+
+    #[test]
+    fn delimiter_flag_overrides_detection() {
+        let options = InputOptions {
+            delimiter: Some(b'|'),
+            ..InputOptions::default()
+        };
+        let input = open_bytes(b"email|first_name\nana@x.com|Ana, Jr.\n", &options).expect("opens");
+        assert_eq!(input.delimiter, b'|');
+        let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
+        assert_eq!(rows[0].first_name, "Ana, Jr.");
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom_read_the_same() {
+        let plain = "Email,First Name\nana@x.com,José\n".as_bytes().to_vec();
+        let mut with_bom = vec![0xEF, 0xBB, 0xBF];
+        with_bom.extend_from_slice(&plain);
+        for bytes in [plain, with_bom] {
+            let input = open_bytes(&bytes, &InputOptions::default()).expect("opens");
+            assert_eq!(input.encoding, TextEncoding::Utf8);
+            let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
+            assert_eq!(rows[0].first_name, "José");
+        }
+    }
+
+    #[test]
+    fn bom_before_a_quoted_header_is_still_stripped() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(b"\"Email\",\"Name\"\nana@x.com,Ana Lopez\n");
+        assert_eq!(rows(&bytes)[0].last_name, "Lopez");
+    }
+
+    #[test]
+    fn windows_1252_file_is_decoded_and_flagged() {
+        // "José Müller" as Excel on Windows writes it.
+        let bytes =
+            b"email,first_name,last_name\nana@x.com,Ana,Lee\njose@x.com,Jos\xe9,M\xfcller\n";
+        let input = open_bytes(bytes, &InputOptions::default()).expect("opens");
+        assert_eq!(
+            input.encoding,
+            TextEncoding::Windows1252 { first_bad_line: 3 }
+        );
+        let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
+        assert_eq!(
+            (rows[1].first_name.as_str(), rows[1].last_name.as_str()),
+            ("José", "Müller")
+        );
+    }
+
+    #[test]
+    fn later_rows_with_the_same_email_in_any_case_are_duplicates() {
+        let rows = rows(b"email,name\nAna@X.com,Ana\nbob@x.com,Bob\nana@x.COM,Ana Again\n");
+        assert!(matches!(rows[0].verdict, Verdict::Valid(_)));
+        assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
+        assert_eq!(rows[2].verdict, Verdict::Duplicate);
+        assert_eq!(rows[2].email, "ana@x.COM");
+    }
+
+    #[test]
+    fn an_invalid_row_does_not_make_a_later_valid_one_a_duplicate() {
+        let rows = rows(b"email,first_name\nana@x.com,\nana@x.com,Ana\n");
+        assert!(matches!(rows[0].verdict, Verdict::Invalid(_)));
+        assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
+    }
+
+    #[test]
+    fn rows_are_numbered_from_one_and_carry_their_line() {
+        let rows = rows(b"email,name\na@x.com,\"A\nB\"\n\n,\nb@x.com,B\n");
+        let numbers: Vec<(u64, u64)> = rows.iter().map(|r| (r.number, r.line)).collect();
+        // Row 2 is the all-empty record ",": skipped, but it keeps its number.
+        assert_eq!(numbers, [(1, 2), (3, 6)]);
+    }
+
+    #[test]
+    fn structural_problems_name_the_file_and_line() {
+        let err = open_bytes(
+            b"email,name\na@x.com,A\nb@x.com\n",
+            &InputOptions::default(),
+        )
+        .err()
+        .expect("ragged");
+        let message = err.to_string();
+        assert!(
+            message.contains("line 3: 1 fields, but the header has 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_directory_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let err = CsvInput::open(
+            &Source::Path(dir.path().to_path_buf()),
+            &InputOptions::default(),
+        )
+        .err()
+        .expect("directory");
+        assert!(err.to_string().ends_with("is a directory, not a CSV file"));
+    }
+}

@@ -1,0 +1,436 @@
+//! CSV records with the line each one starts on, and the structural [`scan`] built on them.
+//!
+//! The quoting rules are those of the `csv` crate's parser (RFC 4180 plus its leniencies: a
+//! quote is special only at the start of a field, `""` inside quotes is one quote, text after
+//! a closing quote continues the field, `\r`, `\n` and `\r\n` all end a record, and empty lines
+//! are skipped); a property test holds this reader to the `csv` crate's output. It exists
+//! because that crate cannot do three things the input needs: report an unbalanced quote
+//! (which silently swallows the rest of the file into one field), refuse a giant field
+//! without reading it into memory, and give the right line for records of CRLF files (its
+//! positions lag one line behind there).
+
+use std::io::{self, Read};
+
+/// The largest field accepted. Zoom's longest documented value is 128 characters; 64 KiB is far
+/// beyond any real registrant and stops a broken file from being read into memory whole.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+/// The largest record accepted, for the same reason.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
+/// Why the file cannot be read as a CSV. Lines are 1-based physical lines of the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("the file is empty")]
+    Empty,
+    #[error("line {line}: NUL byte; this is not a text CSV (a binary file, or UTF-16 'Unicode text'?); save it as 'CSV UTF-8'")]
+    NulByte { line: u64 },
+    #[error("line {line}: a quoted field starts here and is never closed (an unbalanced '\"'); everything after it would be read as one field")]
+    UnbalancedQuote { line: u64 },
+    #[error("line {line}: field {column} is larger than {limit} KiB, which no registrant needs; the file is probably malformed (an unbalanced '\"'?)", limit = MAX_FIELD_BYTES / 1024)]
+    FieldTooLarge { line: u64, column: usize },
+    #[error("line {line}: the row is larger than {limit} KiB; the file is probably malformed", limit = MAX_RECORD_BYTES / 1024)]
+    RecordTooLarge { line: u64 },
+    #[error("line {line}: {found} fields, but the header has {expected} (a missing or extra delimiter, or an unquoted delimiter inside a value?)")]
+    Ragged {
+        line: u64,
+        found: usize,
+        expected: usize,
+    },
+    #[error("the file has a header but no data rows")]
+    HeaderOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Between records: empty lines are skipped here.
+    StartRecord,
+    StartField,
+    Unquoted,
+    Quoted,
+    /// Just saw a `"` inside a quoted field: either an escaped quote or the closing one.
+    QuoteInQuoted,
+}
+
+/// One record: its fields' bytes (unquoted, unescaped) and the line it starts on.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    pub line: u64,
+    bytes: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl<'a> Record<'a> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// All fields' bytes, concatenated.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let bytes = self.bytes;
+        self.ends.iter().scan(0, move |start, &end| {
+            let field = &bytes[*start..end];
+            *start = end;
+            Some(field)
+        })
+    }
+}
+
+/// Reads records one at a time with bounded memory, checking as it goes that every record has
+/// the header's number of fields.
+pub struct RecordReader<R> {
+    reader: R,
+    delimiter: u8,
+    buffer: Box<[u8]>,
+    position: usize,
+    filled: usize,
+    line: u64,
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    field_start: usize,
+    expected_fields: Option<usize>,
+}
+
+impl<R: Read> RecordReader<R> {
+    pub fn new(reader: R, delimiter: u8) -> Self {
+        RecordReader {
+            reader,
+            delimiter,
+            buffer: vec![0; 64 * 1024].into_boxed_slice(),
+            position: 0,
+            filled: 0,
+            line: 1,
+            bytes: Vec::new(),
+            ends: Vec::new(),
+            field_start: 0,
+            expected_fields: None,
+        }
+    }
+
+    /// Refills the buffer; false at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        loop {
+            match self.reader.read(&mut self.buffer) {
+                Ok(read) => {
+                    self.position = 0;
+                    self.filled = read;
+                    return Ok(read > 0);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    fn end_field(&mut self) {
+        self.ends.push(self.bytes.len());
+        self.field_start = self.bytes.len();
+    }
+
+    fn push(&mut self, byte: u8, record_line: u64) -> Result<(), ScanError> {
+        self.bytes.push(byte);
+        if self.bytes.len() - self.field_start > MAX_FIELD_BYTES {
+            return Err(ScanError::FieldTooLarge {
+                line: record_line,
+                column: self.ends.len() + 1,
+            });
+        }
+        if self.bytes.len() > MAX_RECORD_BYTES {
+            return Err(ScanError::RecordTooLarge { line: record_line });
+        }
+        Ok(())
+    }
+
+    fn check_field_count(&mut self, line: u64) -> Result<(), ScanError> {
+        let found = self.ends.len();
+        match self.expected_fields {
+            None => self.expected_fields = Some(found),
+            Some(expected) if expected != found => {
+                return Err(ScanError::Ragged {
+                    line,
+                    found,
+                    expected,
+                })
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The next record, or `None` at the end of the file.
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>, ScanError> {
+        self.bytes.clear();
+        self.ends.clear();
+        self.field_start = 0;
+        let mut state = State::StartRecord;
+        let mut record_line = self.line;
+        let mut quote_line = self.line;
+        loop {
+            if self.position == self.filled && !self.fill()? {
+                match state {
+                    State::StartRecord => return Ok(None),
+                    State::Quoted => return Err(ScanError::UnbalancedQuote { line: quote_line }),
+                    State::StartField | State::Unquoted | State::QuoteInQuoted => {
+                        self.end_field();
+                        break;
+                    }
+                }
+            }
+            let byte = self.buffer[self.position];
+            self.position += 1;
+            if byte == 0 {
+                return Err(ScanError::NulByte { line: self.line });
+            }
+            let is_terminator = byte == b'\n' || byte == b'\r';
+            let mut record_done = false;
+            match state {
+                State::StartRecord | State::StartField => {
+                    if state == State::StartRecord {
+                        if is_terminator {
+                            if byte == b'\n' {
+                                self.line += 1;
+                            }
+                            continue;
+                        }
+                        record_line = self.line;
+                    }
+                    if byte == b'"' {
+                        quote_line = self.line;
+                        state = State::Quoted;
+                    } else if byte == self.delimiter {
+                        self.end_field();
+                        state = State::StartField;
+                    } else if is_terminator {
+                        self.end_field();
+                        record_done = true;
+                    } else {
+                        self.push(byte, record_line)?;
+                        state = State::Unquoted;
+                    }
+                }
+                State::Unquoted | State::QuoteInQuoted => {
+                    if byte == b'"' && state == State::QuoteInQuoted {
+                        self.push(b'"', record_line)?;
+                        state = State::Quoted;
+                    } else if byte == self.delimiter {
+                        self.end_field();
+                        state = State::StartField;
+                    } else if is_terminator {
+                        self.end_field();
+                        record_done = true;
+                    } else {
+                        self.push(byte, record_line)?;
+                        state = State::Unquoted;
+                    }
+                }
+                State::Quoted => {
+                    if byte == b'"' {
+                        state = State::QuoteInQuoted;
+                    } else {
+                        self.push(byte, record_line)?;
+                    }
+                }
+            }
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            if record_done {
+                break;
+            }
+        }
+        self.check_field_count(record_line)?;
+        Ok(Some(Record {
+            line: record_line,
+            bytes: &self.bytes,
+            ends: &self.ends,
+        }))
+    }
+}
+
+/// What a successful scan learned about the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scan {
+    /// Data records, not counting the header or empty lines.
+    pub data_records: u64,
+    /// The line of the first record that is not UTF-8, if any: then the whole file is read as
+    /// Windows-1252.
+    pub first_non_utf8_line: Option<u64>,
+}
+
+/// Reads the whole file once and fails on the first structural problem. A real import must
+/// not send a single row from a file whose line 90,000 turns out to be broken.
+pub fn scan(reader: impl Read, delimiter: u8) -> Result<Scan, ScanError> {
+    let mut records = RecordReader::new(reader, delimiter);
+    let mut count = 0u64;
+    let mut first_non_utf8_line = None;
+    while let Some(record) = records.next_record()? {
+        count += 1;
+        if first_non_utf8_line.is_none() && std::str::from_utf8(record.bytes()).is_err() {
+            first_non_utf8_line = Some(record.line);
+        }
+    }
+    match count {
+        0 => Err(ScanError::Empty),
+        1 => Err(ScanError::HeaderOnly),
+        _ => Ok(Scan {
+            data_records: count - 1,
+            first_non_utf8_line,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_str(text: &str) -> Result<Scan, ScanError> {
+        scan(text.as_bytes(), b',')
+    }
+
+    /// Every record as (line, fields), or the error.
+    fn records(text: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ScanError> {
+        let mut reader = RecordReader::new(text, b',');
+        let mut out = Vec::new();
+        while let Some(record) = reader.next_record()? {
+            let fields = record
+                .fields()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            out.push((record.line, fields));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn records_carry_their_true_start_line_with_any_line_ending() {
+        for text in [
+            "h,x\na,1\n\nb,\"2\n3\"\nc,4\n",
+            "h,x\r\na,1\r\n\r\nb,\"2\n3\"\r\nc,4\r\n",
+            "h,x\r\na,1\r\n\r\nb,\"2\n3\"\r\nc,4",
+        ] {
+            let lines: Vec<u64> = records(text.as_bytes())
+                .expect("valid")
+                .iter()
+                .map(|(line, _)| *line)
+                .collect();
+            assert_eq!(lines, [1, 2, 4, 6], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fields_are_unquoted_and_unescaped() {
+        let got = records(b"a,b,c\n\"x,y\",\"say \"\"hi\"\"\",\"\"\n").expect("valid");
+        assert_eq!(got[1].1, ["x,y", "say \"hi\"", ""]);
+    }
+
+    #[test]
+    fn counts_data_records_and_skips_empty_lines() {
+        let scan = scan_str("email,name\r\na@x.com,A\r\n\r\n\nb@x.com,\"B, multi\nline\"\n")
+            .expect("valid");
+        assert_eq!(scan.data_records, 2);
+        assert_eq!(scan.first_non_utf8_line, None);
+    }
+
+    #[test]
+    fn last_record_needs_no_newline() {
+        assert_eq!(scan_str("email\na@x.com").expect("valid").data_records, 1);
+    }
+
+    #[test]
+    fn unbalanced_quote_names_the_line_it_opens_on() {
+        let err = scan_str("email,name\na@x.com,A\nb@x.com,\"B\nc@x.com,C\n").expect_err("bad");
+        assert!(
+            matches!(err, ScanError::UnbalancedQuote { line: 3 }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn ragged_row_names_its_line_and_counts() {
+        let err = scan_str("email,first,last\r\na@x.com,A,B\r\nb@x.com,B\r\n").expect_err("bad");
+        assert!(
+            matches!(
+                err,
+                ScanError::Ragged {
+                    line: 3,
+                    found: 2,
+                    expected: 3
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn nul_byte_names_its_line() {
+        let err = scan(&b"email\na@x.com\nb\0@x.com\n"[..], b',').expect_err("bad");
+        assert!(matches!(err, ScanError::NulByte { line: 3 }), "{err:?}");
+    }
+
+    #[test]
+    fn huge_field_is_refused_without_reading_it_whole() {
+        let text = format!(
+            "email,comments\na@x.com,{}\n",
+            "x".repeat(MAX_FIELD_BYTES + 1)
+        );
+        let err = scan_str(&text).expect_err("bad");
+        assert!(
+            matches!(err, ScanError::FieldTooLarge { line: 2, column: 2 }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn huge_record_of_many_fields_is_refused() {
+        let field = "x".repeat(MAX_FIELD_BYTES / 2);
+        let row = vec![field.as_str(); 40].join(",");
+        let header = vec!["h"; 40].join(",");
+        let err = scan_str(&format!("{header}\n{row}\n")).expect_err("bad");
+        assert!(
+            matches!(err, ScanError::RecordTooLarge { line: 2 }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn empty_and_header_only_files_are_refused() {
+        assert!(matches!(scan_str(""), Err(ScanError::Empty)));
+        assert!(matches!(scan_str("\n\r\n"), Err(ScanError::Empty)));
+        assert!(matches!(
+            scan_str("email,name\n"),
+            Err(ScanError::HeaderOnly)
+        ));
+    }
+
+    #[test]
+    fn finds_the_first_line_that_is_not_utf8() {
+        let bytes = b"email,name\na@x.com,Ana\nb@x.com,\"Jos\xe9\nX\"\nc@x.com,\xff\n";
+        let scan = scan(&bytes[..], b',').expect("valid");
+        assert_eq!(scan.first_non_utf8_line, Some(3));
+    }
+
+    #[test]
+    fn records_survive_the_read_buffer_boundary() {
+        let mut text = String::from("email,comments\na@x.com,\"");
+        text.push_str(&"é".repeat(30_000));
+        text.push_str("\"\nb@x.com,");
+        text.push_str(&"y".repeat(10_000));
+        assert!(
+            text.len() > 64 * 1024,
+            "the rows must straddle the 64 KiB read buffer"
+        );
+        let got = records(text.as_bytes()).expect("valid");
+        assert_eq!(got[1].1[1].chars().count(), 30_000);
+        assert_eq!(got[2].0, 3);
+        assert_eq!(got[2].1[1].len(), 10_000);
+    }
+}

@@ -1,0 +1,59 @@
+//! `zimport` registers people from a CSV file into a Zoom meeting or webinar through Zoom's REST
+//! API: correct on every row, safe to re-run, as fast as Zoom's rate limit allows.
+//!
+//! [`input`] yields validated rows from the CSV, [`pipeline`] decides each row's outcome, and
+//! every outcome goes to [`report`], which alone writes the results file and talks to the
+//! person running the tool.
+//!
+//! # Layout
+//! - [`cli`]: the command line (clap), turned once into a [`config::Config`].
+//! - [`config`]: the resolved, validated configuration; event IDs.
+//! - [`input`]: CSV in: structural scan, encodings, header mapping, row validation, duplicates.
+//! - [`registrant`]: Zoom's registrant fields and the rules each value must meet.
+//! - [`limits`]: Zoom's rate ceilings per plan, and the cost estimate of a run.
+//! - [`pipeline`]: orchestration of a run.
+//! - [`report`]: the results CSV, the summary, exit codes, and all console output.
+
+pub mod cli;
+pub mod config;
+pub mod input;
+pub mod limits;
+pub mod pipeline;
+pub mod registrant;
+pub mod report;
+
+use config::Config;
+use report::{exit, Console, Summary};
+
+/// Why a run could not produce results. Each message names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Input(#[from] input::InputError),
+    #[error(transparent)]
+    Results(#[from] report::ResultsError),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl Error {
+    /// The exit code of SPEC §6 for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Input(_) | Error::Results(_) | Error::Unsupported(_) => exit::USAGE_OR_INPUT,
+        }
+    }
+}
+
+/// Runs one import (or dry run) as configured and returns what happened.
+pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
+    if config.dry_run {
+        pipeline::dry_run(config, console)
+    } else {
+        Err(Error::Unsupported(
+            "registering people in Zoom is not built yet in this version; use --dry-run to \
+             validate the file"
+                .to_string(),
+        ))
+    }
+}

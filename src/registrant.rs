@@ -1,0 +1,613 @@
+//! The registrant domain: Zoom's registrant fields, and turning one CSV row's raw text into a
+//! validated [`Registrant`] or a list of [`Problem`]s.
+//!
+//! Everything Zoom would reject for a field's *shape* is caught here, before anything is sent:
+//! every request spends one of the three adds Zoom allows per person and day, so a row that
+//! cannot succeed must never cost one. Downstream code never re-validates a `Registrant`.
+
+use std::fmt;
+
+/// A registrant field of Zoom's add-registrant API, by its API name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    Email,
+    FirstName,
+    LastName,
+    Address,
+    City,
+    State,
+    Zip,
+    Country,
+    Phone,
+    Comments,
+    Industry,
+    JobTitle,
+    Org,
+    NoOfEmployees,
+    PurchasingTimeFrame,
+    RoleInPurchaseProcess,
+    Language,
+}
+
+/// Zoom's values for `no_of_employees` (zoom-api.md §1; `""` is treated as "not given").
+const NO_OF_EMPLOYEES: &[&str] = &[
+    "1-20",
+    "21-50",
+    "51-100",
+    "101-500",
+    "500-1,000",
+    "1,001-5,000",
+    "5,001-10,000",
+    "More than 10,000",
+];
+const PURCHASING_TIME_FRAME: &[&str] = &[
+    "Within a month",
+    "1-3 months",
+    "4-6 months",
+    "More than 6 months",
+    "No timeframe",
+];
+const ROLE_IN_PURCHASE_PROCESS: &[&str] = &[
+    "Decision Maker",
+    "Evaluator/Recommender",
+    "Influencer",
+    "Not involved",
+];
+/// The confirmation-email languages, spelled exactly as Zoom's spec does (including `Tr-TR`).
+const LANGUAGE: &[&str] = &[
+    "en-US", "de-DE", "es-ES", "fr-FR", "jp-JP", "pt-PT", "ru-RU", "zh-CN", "zh-TW", "ko-KO",
+    "it-IT", "vi-VN", "pl-PL", "Tr-TR",
+];
+
+/// Zoom's documented length limits, in characters.
+pub const MAX_EMAIL_CHARS: usize = 128;
+pub const MAX_NAME_CHARS: usize = 64;
+
+impl Field {
+    /// Every field, in the order Zoom's docs list them.
+    pub const ALL: [Field; 17] = [
+        Field::Email,
+        Field::FirstName,
+        Field::LastName,
+        Field::Address,
+        Field::City,
+        Field::State,
+        Field::Zip,
+        Field::Country,
+        Field::Phone,
+        Field::Comments,
+        Field::Industry,
+        Field::JobTitle,
+        Field::Org,
+        Field::NoOfEmployees,
+        Field::PurchasingTimeFrame,
+        Field::RoleInPurchaseProcess,
+        Field::Language,
+    ];
+
+    /// The field's name in Zoom's API (and in `--map`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Address => "address",
+            Field::City => "city",
+            Field::State => "state",
+            Field::Zip => "zip",
+            Field::Country => "country",
+            Field::Phone => "phone",
+            Field::Comments => "comments",
+            Field::Industry => "industry",
+            Field::JobTitle => "job_title",
+            Field::Org => "org",
+            Field::NoOfEmployees => "no_of_employees",
+            Field::PurchasingTimeFrame => "purchasing_time_frame",
+            Field::RoleInPurchaseProcess => "role_in_purchase_process",
+            Field::Language => "language",
+        }
+    }
+
+    /// Zoom's fixed set of values, for the fields that have one.
+    pub fn allowed_values(self) -> Option<&'static [&'static str]> {
+        match self {
+            Field::NoOfEmployees => Some(NO_OF_EMPLOYEES),
+            Field::PurchasingTimeFrame => Some(PURCHASING_TIME_FRAME),
+            Field::RoleInPurchaseProcess => Some(ROLE_IN_PURCHASE_PROCESS),
+            Field::Language => Some(LANGUAGE),
+            _ => None,
+        }
+    }
+
+    /// Looks a field up by its API name, forgiving case, spaces, `_` and `-`.
+    pub fn from_name(name: &str) -> Option<Field> {
+        let wanted = normalize_name(name);
+        Field::ALL
+            .into_iter()
+            .find(|field| normalize_name(field.api_name()) == wanted)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.api_name())
+    }
+}
+
+/// The form in which column headers and field names are compared: lower case, without spaces,
+/// `_`, `-` or a byte-order mark, so that `E-Mail`, `e_mail` and `EMAIL` are all `email`.
+pub fn normalize_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '\u{feff}') && !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A syntactically plausible email address, trimmed, at most 128 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Checks the shape Zoom will accept. The message says what is wrong, for the results file.
+    pub fn parse(raw: &str) -> Result<Email, String> {
+        let email = raw.trim();
+        if email.is_empty() {
+            return Err("email is missing".to_string());
+        }
+        let chars = email.chars().count();
+        if chars > MAX_EMAIL_CHARS {
+            return Err(format!(
+                "email is {chars} characters long; Zoom accepts at most {MAX_EMAIL_CHARS}"
+            ));
+        }
+        match email_syntax_problem(email) {
+            Some(why) => Err(format!(
+                "email '{}' is not a valid address: {why}",
+                shorten(email)
+            )),
+            None => Ok(Email(email.to_string())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key under which two spellings of one address compare equal (Zoom treats emails
+    /// case-insensitively). Allocates only for the rare non-ASCII address.
+    pub fn key(&self) -> std::borrow::Cow<'_, str> {
+        if self
+            .0
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            std::borrow::Cow::Owned(self.0.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(&self.0)
+        }
+    }
+}
+
+/// Why `email` (already trimmed, non-empty) is not a plausible address, if it is not.
+/// Deliberately plausible rather than RFC 5322-complete: quoted local parts and IP-literal
+/// domains are legal but never seen in a registration list, and usually mean a broken cell.
+fn email_syntax_problem(email: &str) -> Option<&'static str> {
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("it contains a space or control character");
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Some("it has no '@'");
+    };
+    if local.contains('@') {
+        return Some("it has more than one '@'");
+    }
+    if local.is_empty() {
+        return Some("nothing before the '@'");
+    }
+    if local.chars().count() > 64 {
+        return Some("the part before the '@' is longer than 64 characters");
+    }
+    if local.chars().any(|c| "\"(),:;<>[\\]".contains(c)) {
+        return Some("it contains a character not allowed in an address");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Some("misplaced '.' before the '@'");
+    }
+    if domain.is_empty() {
+        return Some("nothing after the '@'");
+    }
+    if !domain.contains('.') {
+        return Some("the domain has no '.'");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    for label in &labels {
+        if label.is_empty() {
+            return Some("misplaced '.' in the domain");
+        }
+        if label.starts_with('-') || label.ends_with('-') || label.chars().count() > 63 {
+            return Some("a part of the domain is malformed");
+        }
+        if !label.chars().all(|c| c.is_alphanumeric() || c == '-') {
+            return Some("the domain contains a character not allowed there");
+        }
+    }
+    let tld = labels.last().copied().unwrap_or_default();
+    let tld_ok = tld.chars().count() >= 2
+        && (tld.chars().all(char::is_alphabetic) || tld.to_ascii_lowercase().starts_with("xn--"));
+    if !tld_ok {
+        return Some("the domain does not end in a valid top-level domain");
+    }
+    None
+}
+
+/// A value cut to a readable length for messages, on a character boundary.
+pub fn shorten(value: &str) -> String {
+    const MAX: usize = 60;
+    if value.chars().count() <= MAX {
+        value.to_string()
+    } else {
+        let cut: String = value.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}
+
+/// One thing wrong with one field of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: Field,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A person ready to be sent to Zoom: every field checked, trimmed, in Zoom's spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registrant {
+    pub email: Email,
+    pub first_name: String,
+    /// Empty when the row has none (Zoom's `last_name` is optional).
+    pub last_name: String,
+    /// The optional fields the row gives a value for, in [`Field::ALL`] order.
+    pub extra: Vec<(Field, String)>,
+}
+
+impl Registrant {
+    /// Whether Zoom's batch endpoint can carry this person: it takes only email and names.
+    pub fn fits_batch(&self) -> bool {
+        self.extra.is_empty()
+    }
+}
+
+/// The text one row gives for each mapped field, before validation.
+#[derive(Debug, Default, Clone)]
+pub struct RawRegistrant<'a> {
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub extra: Vec<(Field, &'a str)>,
+}
+
+impl<'a> RawRegistrant<'a> {
+    /// Fills first and last name from a full-name cell, split at the last space
+    /// ("Ana María López" → "Ana María" + "López"; a single word is a first name).
+    pub fn set_full_name(&mut self, full_name: &'a str) {
+        let full_name = full_name.trim();
+        match full_name.rsplit_once(char::is_whitespace) {
+            Some((first, last)) => {
+                self.first_name = first.trim_end();
+                self.last_name = last;
+            }
+            None => {
+                self.first_name = full_name;
+                self.last_name = "";
+            }
+        }
+    }
+
+    /// Validates every field, collecting all problems so the user can fix a row in one go.
+    pub fn validate(&self) -> Result<Registrant, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut problem = |field: Field, message: String| problems.push(Problem { field, message });
+
+        let email = Email::parse(self.email).map_err(|message| problem(Field::Email, message));
+        let first_name = self.first_name.trim();
+        if first_name.is_empty() {
+            problem(Field::FirstName, "first_name is missing".to_string());
+        }
+        for (field, value) in [
+            (Field::FirstName, first_name),
+            (Field::LastName, self.last_name.trim()),
+        ] {
+            if let Some(message) = name_problem(field, value) {
+                problem(field, message);
+            }
+        }
+
+        let mut extra = Vec::with_capacity(self.extra.len());
+        for &(field, value) in &self.extra {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match checked_extra(field, value) {
+                Ok(value) => extra.push((field, value)),
+                Err(message) => problem(field, message),
+            }
+        }
+        extra.sort_by_key(|(field, _)| *field);
+
+        match email {
+            Ok(email) if problems.is_empty() => Ok(Registrant {
+                email,
+                first_name: first_name.to_string(),
+                last_name: self.last_name.trim().to_string(),
+                extra,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+fn name_problem(field: Field, value: &str) -> Option<String> {
+    let chars = value.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Some(format!(
+            "{field} is {chars} characters long; Zoom accepts at most {MAX_NAME_CHARS}"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Some(format!(
+            "{field} contains a control character (a line break?)"
+        ));
+    }
+    None
+}
+
+/// Checks an optional field's value; returns it in the form Zoom wants.
+fn checked_extra(field: Field, value: &str) -> Result<String, String> {
+    if let Some(allowed) = field.allowed_values() {
+        if allowed.contains(&value) {
+            return Ok(value.to_string());
+        }
+        let hint = allowed
+            .iter()
+            .find(|candidate| candidate.eq_ignore_ascii_case(value))
+            .map(|candidate| format!("; did you mean '{candidate}'?"))
+            .unwrap_or_default();
+        return Err(format!(
+            "{field} '{}' is not one of Zoom's values ({}){hint}",
+            shorten(value),
+            allowed.join(", ")
+        ));
+    }
+    if field == Field::Country {
+        if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Ok(value.to_ascii_uppercase());
+        }
+        return Err(format!(
+            "country '{}' is not a two-letter country code (such as US, DE, GB)",
+            shorten(value)
+        ));
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw<'a>(email: &'a str, first: &'a str, last: &'a str) -> RawRegistrant<'a> {
+        RawRegistrant {
+            email,
+            first_name: first,
+            last_name: last,
+            extra: Vec::new(),
+        }
+    }
+
+    fn messages(result: Result<Registrant, Vec<Problem>>) -> Vec<String> {
+        result
+            .expect_err("row should be invalid")
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
+    }
+
+    #[test]
+    fn accepts_ordinary_addresses_and_trims_them() {
+        for email in [
+            "ana@example.com",
+            " Bob.Smith+events@sub.example.co.uk ",
+            "o'brien@example.ie",
+            "jürgen@müller.de",
+            "x@xn--bcher-kva.example",
+        ] {
+            let parsed = Email::parse(email).expect(email);
+            assert_eq!(parsed.as_str(), email.trim());
+        }
+    }
+
+    #[test]
+    fn rejects_implausible_addresses_with_a_reason() {
+        for (email, why) in [
+            ("", "email is missing"),
+            ("   ", "email is missing"),
+            ("bob", "no '@'"),
+            ("bob@example", "the domain has no '.'"),
+            ("@example.com", "nothing before the '@'"),
+            ("bob@", "nothing after the '@'"),
+            ("a@b@example.com", "more than one '@'"),
+            ("bob smith@example.com", "space"),
+            ("a@x.com; b@y.com", "space"),
+            ("a@x.com;b@y.com", "more than one '@'"),
+            ("a;b@y.com", "not allowed"),
+            ("bob@example.com.", "misplaced '.' in the domain"),
+            ("bob..x@example.com", "misplaced '.' before"),
+            ("bob@exa_mple.com", "not allowed there"),
+            ("bob@example.c", "top-level domain"),
+            ("bob@-example.com", "malformed"),
+        ] {
+            let err = Email::parse(email).expect_err(email);
+            assert!(
+                err.contains(why),
+                "{email:?}: {err:?} should mention {why:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn email_longer_than_128_characters_is_rejected() {
+        let email = format!("{}@{}.{}", "a".repeat(60), "b".repeat(60), "c".repeat(7));
+        assert_eq!(email.chars().count(), 129);
+        let err = Email::parse(&email).expect_err("too long");
+        assert!(
+            err.contains("129 characters long; Zoom accepts at most 128"),
+            "{err}"
+        );
+        assert!(Email::parse(&email[1..]).is_ok(), "128 characters is fine");
+    }
+
+    #[test]
+    fn email_key_ignores_case() {
+        let a = Email::parse("Ana@Example.COM").expect("valid");
+        let b = Email::parse("ana@example.com").expect("valid");
+        assert_eq!(a.key(), b.key());
+        let c = Email::parse("ÄNA@example.com").expect("valid");
+        assert_eq!(c.key(), "äna@example.com");
+    }
+
+    #[test]
+    fn first_name_is_required_and_names_are_limited_to_64_characters() {
+        assert_eq!(
+            messages(raw("a@example.com", "  ", "").validate()),
+            ["first_name is missing"]
+        );
+        let long = "é".repeat(65);
+        assert_eq!(
+            messages(raw("a@example.com", &long, &long).validate()),
+            [
+                "first_name is 65 characters long; Zoom accepts at most 64",
+                "last_name is 65 characters long; Zoom accepts at most 64"
+            ]
+        );
+        assert!(raw("a@example.com", &"é".repeat(64), "").validate().is_ok());
+    }
+
+    #[test]
+    fn names_with_line_breaks_are_rejected() {
+        let problems = messages(raw("a@example.com", "Ana\nMaria", "").validate());
+        assert_eq!(
+            problems,
+            ["first_name contains a control character (a line break?)"]
+        );
+    }
+
+    #[test]
+    fn all_problems_of_a_row_are_reported_together() {
+        let problems = raw("nope", "", "").validate().expect_err("invalid");
+        let fields: Vec<Field> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(fields, [Field::Email, Field::FirstName]);
+    }
+
+    #[test]
+    fn valid_row_becomes_a_trimmed_registrant() {
+        let registrant = raw(" ana@example.com ", " Ana ", " López ")
+            .validate()
+            .expect("valid");
+        assert_eq!(registrant.email.as_str(), "ana@example.com");
+        assert_eq!(registrant.first_name, "Ana");
+        assert_eq!(registrant.last_name, "López");
+        assert!(registrant.fits_batch());
+    }
+
+    #[test]
+    fn enum_fields_take_exactly_zooms_values() {
+        for field in [
+            Field::NoOfEmployees,
+            Field::PurchasingTimeFrame,
+            Field::RoleInPurchaseProcess,
+            Field::Language,
+        ] {
+            for value in field.allowed_values().expect("enum field") {
+                let mut row = raw("a@example.com", "Ana", "");
+                row.extra.push((field, value));
+                let registrant = row.validate().expect(value);
+                assert_eq!(registrant.extra, [(field, value.to_string())]);
+                assert!(!registrant.fits_batch());
+            }
+        }
+    }
+
+    #[test]
+    fn enum_value_in_the_wrong_case_is_invalid_with_a_suggestion() {
+        let mut row = raw("a@example.com", "Ana", "");
+        row.extra
+            .push((Field::RoleInPurchaseProcess, "decision maker"));
+        let problems = messages(row.validate());
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("role_in_purchase_process 'decision maker' is not one of Zoom's values (Decision Maker, "));
+        assert!(problems[0].ends_with("did you mean 'Decision Maker'?"));
+    }
+
+    #[test]
+    fn unknown_enum_value_lists_the_allowed_ones() {
+        let mut row = raw("a@example.com", "Ana", "");
+        row.extra.push((Field::NoOfEmployees, "lots"));
+        let problems = messages(row.validate());
+        assert!(
+            problems[0].contains("no_of_employees 'lots' is not one of Zoom's values (1-20, 21-50")
+        );
+    }
+
+    #[test]
+    fn country_must_be_two_letters_and_is_upper_cased() {
+        let mut row = raw("a@example.com", "Ana", "");
+        row.extra.push((Field::Country, "de"));
+        assert_eq!(
+            row.validate().expect("valid").extra,
+            [(Field::Country, "DE".to_string())]
+        );
+        for bad in ["Germany", "D", "D1", "ÜÜ"] {
+            let mut row = raw("a@example.com", "Ana", "");
+            row.extra.push((Field::Country, bad));
+            let problems = messages(row.validate());
+            assert!(
+                problems[0].contains("is not a two-letter country code"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_optional_fields_are_left_out() {
+        let mut row = raw("a@example.com", "Ana", "");
+        row.extra.push((Field::City, "  "));
+        row.extra.push((Field::Language, ""));
+        assert!(row.validate().expect("valid").fits_batch());
+    }
+
+    #[test]
+    fn full_name_is_split_at_the_last_space() {
+        let mut row = RawRegistrant::default();
+        row.set_full_name("  Ana María López ");
+        assert_eq!((row.first_name, row.last_name), ("Ana María", "López"));
+        row.set_full_name("Cher");
+        assert_eq!((row.first_name, row.last_name), ("Cher", ""));
+    }
+
+    #[test]
+    fn field_names_are_matched_loosely() {
+        assert_eq!(Field::from_name("Job Title"), Some(Field::JobTitle));
+        assert_eq!(
+            Field::from_name("no-of-employees"),
+            Some(Field::NoOfEmployees)
+        );
+        assert_eq!(Field::from_name("FIRST_NAME"), Some(Field::FirstName));
+        assert_eq!(Field::from_name("shoe size"), None);
+        assert_eq!(normalize_name("\u{feff}E-Mail Address"), "emailaddress");
+    }
+}

@@ -1,0 +1,497 @@
+//! Output, in one place: the results CSV ([`ResultsFile`]), the run's [`Summary`] and its exit
+//! code, and every line a person sees ([`Console`]). Nothing else in the crate prints.
+//!
+//! The results file holds join URLs, which let anyone join as that person, so it is created
+//! with mode 0600; it is written to a temporary file beside the target and renamed into place,
+//! so a reader never sees half a file and an old file is never half overwritten.
+
+use std::fmt::{self, Display};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::{Event, Verbosity};
+use crate::input::{ColumnUse, CsvInput, TextEncoding};
+use crate::limits::{Estimate, Mode, Plan, RateLimits};
+
+/// The one outcome every input row ends with (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Registered,
+    AlreadyRegistered,
+    Valid,
+    Invalid,
+    Duplicate,
+    Failed,
+    Pending,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Registered,
+        Status::AlreadyRegistered,
+        Status::Valid,
+        Status::Invalid,
+        Status::Duplicate,
+        Status::Failed,
+        Status::Pending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Registered => "registered",
+            Status::AlreadyRegistered => "already_registered",
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Duplicate => "duplicate",
+            Status::Failed => "failed",
+            Status::Pending => "pending",
+        }
+    }
+}
+
+impl Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The results file's columns, in the order SPEC §3 fixes.
+pub const RESULT_COLUMNS: [&str; 11] = [
+    "row",
+    "email",
+    "first_name",
+    "last_name",
+    "status",
+    "registrant_id",
+    "join_url",
+    "http_status",
+    "zoom_code",
+    "message",
+    "attempts",
+];
+
+/// One line of the results file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultRow<'a> {
+    pub row: u64,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub status: Status,
+    pub registrant_id: &'a str,
+    pub join_url: &'a str,
+    pub http_status: Option<u16>,
+    pub zoom_code: Option<i64>,
+    pub message: &'a str,
+    /// Registration requests that carried this row.
+    pub attempts: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the results file {path}: {source}")]
+pub struct ResultsError {
+    path: String,
+    source: io::Error,
+}
+
+/// The results CSV being written. Dropped without [`ResultsFile::finish`], it leaves no trace
+/// and any earlier results file at the same path untouched.
+pub struct ResultsFile {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<tempfile::NamedTempFile>>,
+}
+
+impl ResultsFile {
+    pub fn create(path: &Path) -> Result<ResultsFile, ResultsError> {
+        let error = |source| ResultsError {
+            path: path.display().to_string(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".zimport-results-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(error)?;
+        private(temp.as_file()).map_err(error)?;
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(BufWriter::with_capacity(64 * 1024, temp));
+        writer
+            .write_record(RESULT_COLUMNS)
+            .map_err(|e| error(e.into()))?;
+        Ok(ResultsFile {
+            path: path.to_path_buf(),
+            writer,
+        })
+    }
+
+    pub fn write(&mut self, row: &ResultRow<'_>) -> Result<(), ResultsError> {
+        self.writer.serialize(row).map_err(|e| ResultsError {
+            path: self.path.display().to_string(),
+            source: e.into(),
+        })
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn finish(self) -> Result<PathBuf, ResultsError> {
+        let path = self.path;
+        let error = |source| ResultsError {
+            path: path.display().to_string(),
+            source,
+        };
+        let buffered = self
+            .writer
+            .into_inner()
+            .map_err(|e| error(io::Error::other(e.to_string())))?;
+        let temp = buffered.into_inner().map_err(|e| error(e.into_error()))?;
+        temp.as_file().sync_all().map_err(error)?;
+        temp.persist(&path).map_err(|e| error(e.error))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Make the rename itself durable; not all filesystems allow syncing a directory.
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(path)
+    }
+}
+
+#[cfg(unix)]
+fn private(file: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn private(_file: &File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Rows per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub registered: u64,
+    pub already_registered: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    pub duplicate: u64,
+    pub failed: u64,
+    pub pending: u64,
+}
+
+impl Counts {
+    fn slot(&mut self, status: Status) -> &mut u64 {
+        match status {
+            Status::Registered => &mut self.registered,
+            Status::AlreadyRegistered => &mut self.already_registered,
+            Status::Valid => &mut self.valid,
+            Status::Invalid => &mut self.invalid,
+            Status::Duplicate => &mut self.duplicate,
+            Status::Failed => &mut self.failed,
+            Status::Pending => &mut self.pending,
+        }
+    }
+
+    pub fn add(&mut self, status: Status) {
+        *self.slot(status) += 1;
+    }
+
+    pub fn get(&self, status: Status) -> u64 {
+        let mut copy = *self;
+        *copy.slot(status)
+    }
+
+    pub fn total(&self) -> u64 {
+        Status::ALL.iter().map(|&s| self.get(s)).sum()
+    }
+}
+
+/// A row that needs the user's attention, for the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowProblem {
+    pub row: u64,
+    pub line: u64,
+    pub message: String,
+}
+
+/// How many problem rows the summary lists; the results file has them all.
+pub const PROBLEMS_SHOWN: usize = 10;
+
+/// What a run did, for the person, for `--json`, and for the exit code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub input: String,
+    pub event: Event,
+    pub dry_run: bool,
+    pub mode: Mode,
+    pub plan: Plan,
+    pub counts: Counts,
+    /// Records whose cells were all empty: skipped, with no results row.
+    pub empty_records: u64,
+    /// The first [`PROBLEMS_SHOWN`] invalid rows.
+    pub first_problems: Vec<RowProblem>,
+    /// Dry-run only: what the real run would cost.
+    pub estimate: Option<Estimate>,
+    pub limits: RateLimits,
+    pub results: PathBuf,
+    pub elapsed_seconds: f64,
+}
+
+/// The process exit codes of SPEC §6.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ROW_PROBLEMS: u8 = 1;
+    pub const USAGE_OR_INPUT: u8 = 2;
+    pub const AUTH_OR_EVENT: u8 = 3;
+    pub const INCOMPLETE: u8 = 4;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+impl Summary {
+    /// 4 if anything is left to do on a later run, else 1 if any row is invalid or failed,
+    /// else 0. Duplicates do not count against a run.
+    pub fn exit_code(&self) -> u8 {
+        if self.counts.pending > 0 {
+            exit::INCOMPLETE
+        } else if self.counts.invalid > 0 || self.counts.failed > 0 {
+            exit::ROW_PROBLEMS
+        } else {
+            exit::OK
+        }
+    }
+}
+
+/// Every line a person sees goes through here: progress and notes on stderr, and the JSON
+/// summary (with `--json`) alone on stdout. Write errors (a closed pipe) are ignored rather
+/// than allowed to panic.
+#[derive(Debug, Clone, Copy)]
+pub struct Console {
+    verbosity: Verbosity,
+    json: bool,
+}
+
+impl Console {
+    pub fn new(verbosity: Verbosity, json: bool) -> Console {
+        Console { verbosity, json }
+    }
+
+    fn say(&self, text: impl Display) {
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+
+    /// A warning: shown unless `--quiet`.
+    pub fn warn(&self, text: impl Display) {
+        if self.verbosity > Verbosity::Quiet {
+            self.say(format_args!("warning: {text}"));
+        }
+    }
+
+    /// A fatal error: always shown.
+    pub fn error(&self, text: impl Display) {
+        self.say(format_args!("zimport: error: {text}"));
+    }
+
+    /// What was found in the input: the encoding fallback, and the column mapping (in full
+    /// for dry runs and `-v`; otherwise just the columns that are not used).
+    pub fn input_opened(&self, input: &CsvInput, dry_run: bool) {
+        if let TextEncoding::Windows1252 { first_bad_line } = input.encoding {
+            self.warn(format_args!(
+                "{} is not valid UTF-8 (first at line {first_bad_line}); reading it as \
+                 Windows-1252, as Excel writes on Windows. Check accented names in the results, \
+                 or save the file as 'CSV UTF-8'.",
+                input.name
+            ));
+        }
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        if dry_run || self.verbosity >= Verbosity::Verbose(1) {
+            let width = input
+                .columns
+                .columns
+                .iter()
+                .map(|(h, _)| h.chars().count())
+                .max();
+            let width = width.unwrap_or(0).min(30);
+            let delimiter = match input.delimiter {
+                b'\t' => "tab".to_string(),
+                other => format!("'{}'", char::from(other)),
+            };
+            self.say(format_args!(
+                "Columns of {} (delimiter {delimiter}):",
+                input.name
+            ));
+            for (header, column_use) in &input.columns.columns {
+                let target = match column_use {
+                    ColumnUse::Mapped(target) => target.name().to_string(),
+                    ColumnUse::Unused(why) => format!("not used: {why}"),
+                    ColumnUse::Unknown => {
+                        "not used: matches no Zoom field (use --map FIELD=COLUMN)".to_string()
+                    }
+                };
+                self.say(format_args!("  {header:<width$}  -> {target}"));
+            }
+        } else {
+            let unused: Vec<&str> = input.columns.unused().collect();
+            if !unused.is_empty() {
+                self.say(format_args!(
+                    "note: columns not sent to Zoom: {} (see --dry-run for the mapping)",
+                    unused.join(", ")
+                ));
+            }
+        }
+    }
+
+    /// The closing summary: counts, first problems, the estimate (dry run), the results path.
+    pub fn summary(&self, summary: &Summary) {
+        if self.json {
+            match serde_json::to_string(summary) {
+                Ok(json) => {
+                    let _ = writeln!(io::stdout().lock(), "{json}");
+                }
+                Err(err) => self.error(format_args!("cannot encode the summary as JSON: {err}")),
+            }
+            return;
+        }
+        let mut text = String::new();
+        let rows = summary.counts.total();
+        if summary.dry_run {
+            text.push_str(&format!(
+                "Dry run of {} for {}: nothing was sent to Zoom.\n",
+                summary.input, summary.event
+            ));
+        }
+        text.push_str(&format!("Rows: {rows}"));
+        if summary.empty_records > 0 {
+            text.push_str(&format!(
+                " ({} empty records skipped)",
+                summary.empty_records
+            ));
+        }
+        text.push('\n');
+        for status in Status::ALL {
+            let count = summary.counts.get(status);
+            if count > 0 {
+                text.push_str(&format!("  {:<19}{count:>9}\n", status.as_str()));
+            }
+        }
+        if !summary.first_problems.is_empty() {
+            let invalid = summary.counts.invalid;
+            let more = invalid.saturating_sub(summary.first_problems.len() as u64);
+            text.push_str("Problems:\n");
+            for problem in &summary.first_problems {
+                text.push_str(&format!(
+                    "  row {} (line {}): {}\n",
+                    problem.row, problem.line, problem.message
+                ));
+            }
+            if more > 0 {
+                text.push_str(&format!("  … and {more} more (see the results file)\n"));
+            }
+        }
+        if let Some(estimate) = &summary.estimate {
+            text.push_str(&estimate_text(summary, estimate));
+        }
+        text.push_str(&format!(
+            "Results: {} ({:.1} s)",
+            summary.results.display(),
+            summary.elapsed_seconds
+        ));
+        self.say(text);
+    }
+}
+
+fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
+    let limits = summary.limits;
+    let mut calls = Vec::new();
+    if estimate.batch_calls > 0 {
+        calls.push(format!(
+            "{} batch calls (Heavy, {}/s)",
+            estimate.batch_calls, limits.heavy_per_second
+        ));
+    }
+    if estimate.single_calls > 0 {
+        calls.push(format!(
+            "{} single adds (Light, {}/s)",
+            estimate.single_calls, limits.light_per_second
+        ));
+    }
+    if calls.is_empty() {
+        return "A real run would send nothing.\n".to_string();
+    }
+    let plan = format!("{:?}", summary.plan).to_lowercase();
+    let mode = format!("{:?}", summary.mode).to_lowercase();
+    let mut text = format!(
+        "A real run (plan {plan}, mode {mode}) would send {}: about {} at the plan's ceiling",
+        calls.join(" and "),
+        human_duration(estimate.seconds)
+    );
+    if estimate.days > 1 {
+        text.push_str(&format!(
+            ", but the plan's daily quota spreads it over {} days (re-run daily until done)",
+            estimate.days
+        ));
+    }
+    if summary.mode != Mode::Single && estimate.batch_calls > 0 {
+        text.push_str(".\n  (Batch is used only for scheduled meetings and webinars; otherwise every row is a single add.)\n");
+    } else {
+        text.push_str(".\n");
+    }
+    text
+}
+
+fn human_duration(seconds: f64) -> String {
+    let seconds = seconds.ceil() as u64;
+    match seconds {
+        0..=59 => format!("{} s", seconds.max(1)),
+        60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3600, (seconds % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_follows_the_spec_table() {
+        let mut counts = Counts::default();
+        counts.add(Status::Valid);
+        counts.add(Status::Duplicate);
+        let summary = |counts: Counts| Summary {
+            input: "in.csv".into(),
+            event: Event {
+                kind: crate::config::EventKind::Meeting,
+                id: crate::config::EventId(123_456_789),
+            },
+            dry_run: true,
+            mode: Mode::Auto,
+            plan: Plan::Pro,
+            counts,
+            empty_records: 0,
+            first_problems: Vec::new(),
+            estimate: None,
+            limits: RateLimits::for_plan(Plan::Pro, None),
+            results: "out.csv".into(),
+            elapsed_seconds: 0.0,
+        };
+        assert_eq!(summary(counts).exit_code(), exit::OK);
+        counts.add(Status::Invalid);
+        assert_eq!(summary(counts).exit_code(), exit::ROW_PROBLEMS);
+        counts.add(Status::Pending);
+        assert_eq!(summary(counts).exit_code(), exit::INCOMPLETE);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(0.2), "1 s");
+        assert_eq!(human_duration(75.0), "1 min 15 s");
+        assert_eq!(human_duration(7300.0), "2 h 1 min");
+    }
+}
