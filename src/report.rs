@@ -370,8 +370,8 @@ impl Console {
         text.push_str(&format!("Rows: {rows}"));
         if summary.empty_records > 0 {
             text.push_str(&format!(
-                " ({} empty records skipped)",
-                summary.empty_records
+                " ({} skipped)",
+                count(summary.empty_records, "empty record", "empty records")
             ));
         }
         text.push('\n');
@@ -412,14 +412,16 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
     let mut calls = Vec::new();
     if estimate.batch_calls > 0 {
         calls.push(format!(
-            "{} batch calls (Heavy, {}/s)",
-            estimate.batch_calls, limits.heavy_per_second
+            "{} (Heavy, {}/s)",
+            count(estimate.batch_calls, "batch call", "batch calls"),
+            limits.heavy_per_second
         ));
     }
     if estimate.single_calls > 0 {
         calls.push(format!(
-            "{} single adds (Light, {}/s)",
-            estimate.single_calls, limits.light_per_second
+            "{} (Light, {}/s)",
+            count(estimate.single_calls, "single add", "single adds"),
+            limits.light_per_second
         ));
     }
     if calls.is_empty() {
@@ -444,6 +446,11 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
         text.push_str(".\n");
     }
     text
+}
+
+/// "1 batch call", "2 batch calls".
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn human_duration(seconds: f64) -> String {

@@ -1,0 +1,89 @@
+//! The command line at the process boundary: help, usage errors and their exit code.
+
+use crate::support::{exit_code, stderr, TestEnv};
+
+#[test]
+fn help_lists_every_flag_of_the_spec() {
+    let env = TestEnv::new();
+    let output = env.zimport().arg("--help").output().expect("runs");
+    assert_eq!(exit_code(&output), 0);
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--meeting",
+        "--webinar",
+        "--output",
+        "--dry-run",
+        "--mode",
+        "--plan",
+        "--max-rps",
+        "--concurrency",
+        "--auto-approve",
+        "--confirmation-email",
+        "--no-confirmation-email",
+        "--map",
+        "--delimiter",
+        "--env-file",
+        "--quiet",
+        "--verbose",
+        "--json",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+    assert!(
+        !help.contains("--client-secret"),
+        "credentials never come from flags"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_flag() {
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
+    for (args, expected) in [
+        (vec!["--dry-run"], "--meeting"),
+        (vec!["--meeting", "12x45"], "--meeting"),
+        (vec!["--meeting", "123456789", "--plan", "gold"], "--plan"),
+        (
+            vec!["--meeting", "123456789", "--max-rps", "0"],
+            "--max-rps",
+        ),
+        (
+            vec!["--meeting", "123456789", "--map", "shoe_size=Size"],
+            "--map",
+        ),
+        (
+            vec!["--webinar", "123456789", "--auto-approve"],
+            "--auto-approve is for meetings only",
+        ),
+    ] {
+        let output = env
+            .zimport()
+            .arg(&input)
+            .args(&args)
+            .output()
+            .expect("runs");
+        let text = stderr(&output);
+        assert_eq!(exit_code(&output), 2, "{args:?}: {text}");
+        assert!(text.contains(expected), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn map_naming_a_missing_column_is_an_input_error() {
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
+    let output = env.dry_run(&input, &["--map", "first_name=Vorname"]);
+    assert_eq!(exit_code(&output), 2);
+    assert!(
+        stderr(&output).contains("--map first_name=Vorname: the header has no column 'Vorname'")
+    );
+}
+
+#[test]
+fn output_into_a_missing_folder_is_refused_naming_it() {
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
+    let output = env.dry_run(&input, &["-o", "no/such/folder/out.csv"]);
+    assert_eq!(exit_code(&output), 2);
+    assert!(stderr(&output).contains("cannot write the results file no/such/folder/out.csv"));
+}

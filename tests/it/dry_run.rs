@@ -1,0 +1,261 @@
+//! Dry runs through the real binary: what lands in the results file, and the exit code.
+
+use crate::support::{exit_code, read_results, results_path, stderr, TestEnv};
+
+#[test]
+fn dry_run_of_the_bundled_fixture_reports_every_row_in_input_order() {
+    let env = TestEnv::new();
+    let input = env.copy_fixture("people.csv");
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(
+        exit_code(&output),
+        1,
+        "invalid rows make exit 1: {}",
+        stderr(&output)
+    );
+    let rows = read_results(&results_path(&input));
+    // 55 data records, one of them all-empty (skipped, but it keeps its number).
+    assert_eq!(rows.len(), 54);
+    let numbers: Vec<u64> = rows.iter().map(|r| r.row).collect();
+    let expected: Vec<u64> = (1..=55).filter(|&n| n != 54).collect();
+    assert_eq!(numbers, expected, "one row per record, in input order");
+    let status_of = |row: u64| {
+        rows.iter()
+            .find(|r| r.row == row)
+            .expect("row")
+            .status
+            .as_str()
+    };
+    for invalid in [10, 15, 21, 28, 34] {
+        assert_eq!(status_of(invalid), "invalid", "row {invalid}");
+    }
+    assert_eq!(status_of(53), "duplicate");
+    assert_eq!(rows.iter().filter(|r| r.status == "valid").count(), 48);
+    assert!(rows
+        .iter()
+        .all(|r| r.attempts == 0 && r.registrant_id.is_empty()));
+
+    let bad = rows.iter().find(|r| r.row == 10).expect("row 10");
+    assert_eq!(bad.email, "bob@example");
+    assert_eq!(
+        bad.message,
+        "email 'bob@example' is not a valid address: the domain has no '.'"
+    );
+    let trimmed = rows.iter().find(|r| r.row == 4).expect("row 4");
+    assert_eq!(
+        trimmed.email, "FRANOIS.IVANOV3@EXAMPLE.COM",
+        "cells are trimmed"
+    );
+    assert_eq!(trimmed.first_name, "François");
+
+    let text = stderr(&output);
+    assert!(
+        text.contains("row 10 (line 11): email 'bob@example'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("E-Mail Address  -> email"),
+        "mapping shown: {text}"
+    );
+    assert!(
+        text.contains("Notes           -> not used"),
+        "unmapped shown: {text}"
+    );
+    assert!(
+        text.contains("would send 1 batch call (Heavy, 10/s) and 34 single adds"),
+        "{text}"
+    );
+}
+
+#[test]
+fn results_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana Lopez\n");
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let mode = std::fs::metadata(results_path(&input))
+        .expect("results")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn clean_file_with_duplicates_exits_zero() {
+    let env = TestEnv::new();
+    let input = env.write_input(
+        "in.csv",
+        "email,first_name\nana@example.com,Ana\nANA@EXAMPLE.COM,Ana\nbob@example.com,Bob\n",
+    );
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(
+        exit_code(&output),
+        0,
+        "duplicates do not count against a run"
+    );
+    let statuses: Vec<String> = read_results(&results_path(&input))
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, ["valid", "duplicate", "valid"]);
+}
+
+#[test]
+fn output_flag_chooses_the_results_path() {
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
+    let out = env.path("elsewhere.csv");
+
+    let output = env.dry_run(&input, &["-o", out.to_str().expect("utf-8 path")]);
+
+    assert_eq!(exit_code(&output), 0);
+    assert_eq!(read_results(&out).len(), 1);
+    assert!(!results_path(&input).exists());
+}
+
+#[test]
+fn standard_input_is_read_and_results_go_to_the_current_folder() {
+    let env = TestEnv::new();
+
+    let output = env
+        .zimport()
+        .args(["-", "--webinar", "98765432109", "--dry-run"])
+        .write_stdin("Email;First Name;Last Name\r\nana@example.com;Ana;López\r\n")
+        .output()
+        .expect("runs");
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let rows = read_results(&env.path("zimport.results.csv"));
+    assert_eq!(rows[0].last_name, "López");
+    assert!(stderr(&output).contains("for webinar 98765432109"));
+}
+
+#[test]
+fn windows_1252_file_is_read_with_a_warning() {
+    let env = TestEnv::new();
+    let input = env.copy_fixture("windows-1252.csv");
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output)
+        .contains("is not valid UTF-8 (first at line 2); reading it as Windows-1252"));
+    let rows = read_results(&results_path(&input));
+    let names: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.first_name.as_str(), r.last_name.as_str()))
+        .collect();
+    assert_eq!(names, [("José", "Müller"), ("Renée", "Façade")]);
+}
+
+#[test]
+fn semicolon_file_with_bom_and_a_mapped_column() {
+    let env = TestEnv::new();
+    let input = env.copy_fixture("semicolon-bom.csv");
+
+    let output = env.dry_run(
+        &input,
+        &["--map", "first_name=Vorname", "--map", "last_name=Nachname"],
+    );
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let rows = read_results(&results_path(&input));
+    assert_eq!(
+        (
+            rows[0].email.as_str(),
+            rows[0].first_name.as_str(),
+            rows[0].last_name.as_str()
+        ),
+        ("joerg@example.de", "Jörg", "Schäfer")
+    );
+    assert!(stderr(&output).contains("(delimiter ';')"));
+}
+
+#[test]
+fn tab_separated_full_names_are_split() {
+    let env = TestEnv::new();
+    let input = env.copy_fixture("tab-full-name.tsv");
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let rows = read_results(&results_path(&input));
+    assert_eq!(
+        (rows[0].first_name.as_str(), rows[0].last_name.as_str()),
+        ("Ana María", "López")
+    );
+    let text = stderr(&output);
+    assert!(text.contains("(delimiter tab)"), "{text}");
+    assert!(text.contains("Org            -> org"), "{text}");
+}
+
+#[test]
+fn delimiter_flag_overrides_detection() {
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email|first_name\nana@example.com|Ana, Jr.\n");
+
+    let output = env.dry_run(&input, &["--delimiter", "|"]);
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        read_results(&results_path(&input))[0].first_name,
+        "Ana, Jr."
+    );
+}
+
+#[test]
+fn json_summary_parses_and_matches_the_results_file() {
+    let env = TestEnv::new();
+    let input = env.copy_fixture("people.csv");
+
+    let output = env.dry_run(
+        &input,
+        &["--json", "--plan", "business", "--mode", "single"],
+    );
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
+    let rows = read_results(&results_path(&input));
+    for status in ["valid", "invalid", "duplicate"] {
+        let in_file = rows.iter().filter(|r| r.status == status).count() as u64;
+        assert_eq!(summary["counts"][status], in_file, "{status}");
+    }
+    assert_eq!(summary["dry_run"], true);
+    assert_eq!(summary["event"]["kind"], "meeting");
+    assert_eq!(summary["event"]["id"], 83_927_864_687u64);
+    assert_eq!(summary["estimate"]["single_calls"], 48);
+    assert_eq!(summary["estimate"]["batch_calls"], 0);
+    assert_eq!(summary["first_problems"][0]["line"], 11);
+}
+
+#[test]
+fn quiet_dry_run_prints_only_the_summary() {
+    let env = TestEnv::new();
+    let input = env.copy_fixture("windows-1252.csv");
+
+    let output = env.dry_run(&input, &["--quiet"]);
+
+    let text = stderr(&output);
+    assert!(!text.contains("warning"), "{text}");
+    assert!(!text.contains("Columns of"), "{text}");
+    assert!(text.contains("Rows: 2"), "{text}");
+}
+
+#[test]
+fn an_existing_results_file_is_replaced_whole() {
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
+    std::fs::write(results_path(&input), "old,stuff\n".repeat(1000)).expect("write");
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(exit_code(&output), 0);
+    assert_eq!(read_results(&results_path(&input)).len(), 1);
+}

@@ -1,0 +1,8 @@
+//! One integration-test binary (one link step): the process boundary of `zimport` and the
+//! properties of its input handling.
+
+mod cli;
+mod dry_run;
+mod malformed;
+mod properties;
+mod support;
