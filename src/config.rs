@@ -37,6 +37,15 @@ impl fmt::Display for Event {
 }
 
 /// A Zoom meeting or webinar ID. Zoom's IDs exceed 32 bits, so it is a `u64`.
+///
+/// ```
+/// use zimport::config::EventId;
+/// let pasted: EventId = "839 2786 4687".parse().expect("a valid ID");
+/// let linked: EventId = "https://us02web.zoom.us/j/83927864687?pwd=x".parse().expect("a valid ID");
+/// assert_eq!(pasted, EventId(83_927_864_687));
+/// assert_eq!(pasted, linked);
+/// assert!("12ab".parse::<EventId>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct EventId(pub u64);

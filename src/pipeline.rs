@@ -8,7 +8,8 @@ use crate::config::Config;
 use crate::input::{CsvInput, Verdict};
 use crate::limits::Estimate;
 use crate::report::{
-    Console, Counts, ResultRow, ResultsFile, RowProblem, Status, Summary, PROBLEMS_SHOWN,
+    Console, Counts, ResultRow, ResultsFile, RowProblem, RunOptions, Status, Summary,
+    PROBLEMS_SHOWN,
 };
 use crate::Error;
 
@@ -86,6 +87,11 @@ pub fn dry_run(config: &Config, console: &Console) -> Result<Summary, Error> {
             fits_batch,
             others,
         )),
+        options: RunOptions {
+            auto_approve: config.auto_approve,
+            confirmation_email: config.confirmation_email,
+            concurrency: config.concurrency.get(),
+        },
         limits: config.limits,
         results,
         elapsed_seconds: started.elapsed().as_secs_f64(),

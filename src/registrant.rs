@@ -136,6 +136,12 @@ impl fmt::Display for Field {
 
 /// The form in which column headers and field names are compared: lower case, without spaces,
 /// `_`, `-` or a byte-order mark, so that `E-Mail`, `e_mail` and `EMAIL` are all `email`.
+///
+/// ```
+/// use zimport::registrant::normalize_name;
+/// assert_eq!(normalize_name("\u{feff}E-Mail Address"), "emailaddress");
+/// assert_eq!(normalize_name("first_name"), normalize_name("First Name"));
+/// ```
 pub fn normalize_name(name: &str) -> String {
     name.chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-' | '\u{feff}') && !c.is_whitespace())
@@ -144,6 +150,14 @@ pub fn normalize_name(name: &str) -> String {
 }
 
 /// A syntactically plausible email address, trimmed, at most 128 characters.
+///
+/// ```
+/// use zimport::registrant::Email;
+/// let email = Email::parse(" Ana@Example.com ").expect("valid");
+/// assert_eq!(email.as_str(), "Ana@Example.com");
+/// assert_eq!(email.key(), "ana@example.com");
+/// assert!(Email::parse("bob@example").expect_err("invalid").contains("the domain has no '.'"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 

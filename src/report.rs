@@ -238,9 +238,36 @@ pub struct Summary {
     pub first_problems: Vec<RowProblem>,
     /// Dry-run only: what the real run would cost.
     pub estimate: Option<Estimate>,
+    /// The options that shape what Zoom does, shown so nobody has to wonder.
+    pub options: RunOptions,
     pub limits: RateLimits,
     pub results: PathBuf,
     pub elapsed_seconds: f64,
+}
+
+/// The options of a run that change what Zoom does or how hard it is asked.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RunOptions {
+    pub auto_approve: bool,
+    /// `None`: the event's own setting decides.
+    pub confirmation_email: Option<bool>,
+    pub concurrency: usize,
+}
+
+impl Display for RunOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let email = match self.confirmation_email {
+            None => "as the event is set up",
+            Some(true) => "yes (--confirmation-email)",
+            Some(false) => "no (--no-confirmation-email)",
+        };
+        write!(
+            f,
+            "auto-approve {}; confirmation emails from batch registration: {email}; up to {} requests in flight",
+            if self.auto_approve { "on" } else { "off" },
+            self.concurrency
+        )
+    }
 }
 
 /// The process exit codes of SPEC §6.
@@ -397,6 +424,7 @@ impl Console {
         }
         if let Some(estimate) = &summary.estimate {
             text.push_str(&estimate_text(summary, estimate));
+            text.push_str(&format!("  Options: {}.\n", summary.options));
         }
         text.push_str(&format!(
             "Results: {} ({:.1} s)",
@@ -484,6 +512,11 @@ mod tests {
             empty_records: 0,
             first_problems: Vec::new(),
             estimate: None,
+            options: RunOptions {
+                auto_approve: false,
+                confirmation_email: None,
+                concurrency: 16,
+            },
             limits: RateLimits::for_plan(Plan::Pro, None),
             results: "out.csv".into(),
             elapsed_seconds: 0.0,

@@ -67,6 +67,12 @@ fn dry_run_of_the_bundled_fixture_reports_every_row_in_input_order() {
         text.contains("would send 1 batch call (Heavy, 10/s) and 34 single adds"),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "auto-approve off; confirmation emails from batch registration: as the event is set up"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -233,6 +239,11 @@ fn json_summary_parses_and_matches_the_results_file() {
     assert_eq!(summary["estimate"]["single_calls"], 48);
     assert_eq!(summary["estimate"]["batch_calls"], 0);
     assert_eq!(summary["first_problems"][0]["line"], 11);
+    assert_eq!(summary["options"]["auto_approve"], false);
+    assert_eq!(
+        summary["options"]["confirmation_email"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
