@@ -191,53 +191,40 @@ impl<R: Read> RecordReader<R> {
                 return Err(ScanError::NulByte { line: self.line });
             }
             let is_terminator = byte == b'\n' || byte == b'\r';
+            if state == State::StartRecord {
+                if is_terminator {
+                    // An empty line between records: skipped.
+                    if byte == b'\n' {
+                        self.line += 1;
+                    }
+                    continue;
+                }
+                record_line = self.line;
+            }
             let mut record_done = false;
             match state {
-                State::StartRecord | State::StartField => {
-                    if state == State::StartRecord {
-                        if is_terminator {
-                            if byte == b'\n' {
-                                self.line += 1;
-                            }
-                            continue;
-                        }
-                        record_line = self.line;
-                    }
-                    if byte == b'"' {
-                        quote_line = self.line;
-                        state = State::Quoted;
-                    } else if byte == self.delimiter {
-                        self.end_field();
-                        state = State::StartField;
-                    } else if is_terminator {
-                        self.end_field();
-                        record_done = true;
-                    } else {
-                        self.push(byte, record_line)?;
-                        state = State::Unquoted;
-                    }
+                State::Quoted if byte == b'"' => state = State::QuoteInQuoted,
+                State::Quoted => self.push(byte, record_line)?,
+                State::StartRecord | State::StartField if byte == b'"' => {
+                    quote_line = self.line;
+                    state = State::Quoted;
                 }
-                State::Unquoted | State::QuoteInQuoted => {
-                    if byte == b'"' && state == State::QuoteInQuoted {
-                        self.push(b'"', record_line)?;
-                        state = State::Quoted;
-                    } else if byte == self.delimiter {
-                        self.end_field();
-                        state = State::StartField;
-                    } else if is_terminator {
-                        self.end_field();
-                        record_done = true;
-                    } else {
-                        self.push(byte, record_line)?;
-                        state = State::Unquoted;
-                    }
+                State::QuoteInQuoted if byte == b'"' => {
+                    self.push(b'"', record_line)?;
+                    state = State::Quoted;
                 }
-                State::Quoted => {
-                    if byte == b'"' {
-                        state = State::QuoteInQuoted;
-                    } else {
-                        self.push(byte, record_line)?;
-                    }
+                // Outside quotes (a quote after text is an ordinary character).
+                _ if byte == self.delimiter => {
+                    self.end_field();
+                    state = State::StartField;
+                }
+                _ if is_terminator => {
+                    self.end_field();
+                    record_done = true;
+                }
+                _ => {
+                    self.push(byte, record_line)?;
+                    state = State::Unquoted;
                 }
             }
             if byte == b'\n' {
