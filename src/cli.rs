@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Parser};
 
-use crate::config::{Config, Event, EventId, EventKind, Verbosity};
+use crate::config::{Config, Event, EventId, EventKind, Verbosity, ZoomSettings};
+use crate::credentials::{checked_url, Credentials, DEFAULT_OAUTH_URL};
 use crate::input::{InputOptions, Source, Target};
 use crate::limits::{Mode, Plan, RateLimits};
 use crate::report::Console;
@@ -167,8 +168,17 @@ impl Cli {
         }
     }
 
-    /// Checks what clap cannot (flag combinations, paths) and resolves defaults.
+    /// Checks what clap cannot (flag combinations, paths) and resolves defaults, reading
+    /// credentials and endpoints from the process environment.
     pub fn into_config(self) -> Result<Config, String> {
+        self.into_config_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// [`Cli::into_config`] with the environment given as a lookup (for tests).
+    pub fn into_config_with_env(
+        self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
         let verbosity = self.verbosity();
         let event = match (self.meeting, self.webinar) {
             (Some(id), None) => Event {
@@ -210,6 +220,21 @@ impl Cli {
             (_, true) => Some(false),
             _ => None,
         };
+        let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+        let oauth_url = checked_url(
+            &env("ZOOM_OAUTH_URL").unwrap_or_else(|| DEFAULT_OAUTH_URL.to_string()),
+            "ZOOM_OAUTH_URL",
+        )?;
+        let api_url = env("ZOOM_API_URL")
+            .map(|url| checked_url(&url, "ZOOM_API_URL"))
+            .transpose()?;
+        let credentials = match &self.env_file {
+            Some(path) => Credentials::from_env_file(path)?,
+            None => Credentials::from_lookup(env)?,
+        };
+        if credentials.is_none() && !self.dry_run {
+            return Err("no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (of a Server-to-Server OAuth app) in the environment, or give --env-file; --dry-run needs none".to_string());
+        }
         Ok(Config {
             source,
             input: InputOptions {
@@ -226,7 +251,13 @@ impl Cli {
             concurrency,
             auto_approve: self.auto_approve,
             confirmation_email,
-            env_file: self.env_file,
+            zoom: ZoomSettings {
+                oauth_url,
+                api_url,
+                credentials,
+                request_timeout: std::time::Duration::from_secs(30),
+                backoff_base: std::time::Duration::from_millis(500),
+            },
             verbosity,
             json: self.json,
         })
@@ -262,7 +293,15 @@ mod tests {
     fn parse(args: &[&str]) -> Result<Config, String> {
         let cli = Cli::try_parse_from(std::iter::once("zimport").chain(args.iter().copied()))
             .map_err(|e| e.to_string())?;
-        cli.into_config()
+        cli.into_config_with_env(|name| {
+            let value = match name {
+                "ZOOM_ACCOUNT_ID" => "acc",
+                "ZOOM_CLIENT_ID" => "cid",
+                "ZOOM_CLIENT_SECRET" => "secret",
+                _ => return None,
+            };
+            Some(value.to_string())
+        })
     }
 
     #[test]

@@ -5,9 +5,11 @@ use std::fmt;
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::credentials::Credentials;
 use crate::input::{InputOptions, Source};
 use crate::limits::{Mode, Plan, RateLimits};
 
@@ -107,6 +109,21 @@ pub enum Verbosity {
     Verbose(u8),
 }
 
+/// How to reach Zoom, from the environment (never from flags).
+#[derive(Debug, Clone)]
+pub struct ZoomSettings {
+    /// The token endpoint (`ZOOM_OAUTH_URL`), HTTPS or loopback.
+    pub oauth_url: reqwest::Url,
+    /// `ZOOM_API_URL`; else the token's `api_url`; else `https://api.zoom.us`.
+    pub api_url: Option<reqwest::Url>,
+    /// `None` is fine for a dry run.
+    pub credentials: Option<Credentials>,
+    /// Longest wait for one answer before it counts as a transient failure.
+    pub request_timeout: Duration,
+    /// The first retry waits about this long; each further one about twice as long.
+    pub backoff_base: Duration,
+}
+
 /// Everything one run needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -125,7 +142,7 @@ pub struct Config {
     pub auto_approve: bool,
     /// `None`: leave it to the event's own setting.
     pub confirmation_email: Option<bool>,
-    pub env_file: Option<PathBuf>,
+    pub zoom: ZoomSettings,
     pub verbosity: Verbosity,
     /// Print the final summary as one JSON object on stdout.
     pub json: bool,

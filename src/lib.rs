@@ -11,16 +11,24 @@
 //! - [`input`]: CSV in: structural scan, encodings, header mapping, row validation, duplicates.
 //! - [`registrant`]: Zoom's registrant fields and the rules each value must meet.
 //! - [`limits`]: Zoom's rate ceilings per plan, and the cost estimate of a run.
-//! - [`pipeline`]: orchestration of a run.
+//! - [`credentials`]: where secrets and endpoints come from; HTTPS-or-loopback URLs.
+//! - [`auth`]: the run's one shared access token (single flight, refreshed ahead of expiry).
+//! - [`zoom`]: the Zoom client: rate-limited typed requests, Zoom's answers as errors.
+//! - [`register`]: one row's or one batch's requests, retries and outcome.
+//! - [`pipeline`]: orchestration of a run: reader, dispatcher, workers, recorder.
 //! - [`report`]: the results CSV, the summary, exit codes, and all console output.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod input;
 pub mod limits;
 pub mod pipeline;
+pub mod register;
 pub mod registrant;
 pub mod report;
+pub mod zoom;
 
 use config::Config;
 use report::{exit, Console, Summary};
@@ -32,15 +40,16 @@ pub enum Error {
     Input(#[from] input::InputError),
     #[error(transparent)]
     Results(#[from] report::ResultsError),
+    /// Something the run needs could not be set up (credentials, HTTPS, the runtime).
     #[error("{0}")]
-    Unsupported(String),
+    Setup(String),
 }
 
 impl Error {
     /// The exit code of SPEC §6 for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Input(_) | Error::Results(_) | Error::Unsupported(_) => exit::USAGE_OR_INPUT,
+            Error::Input(_) | Error::Results(_) | Error::Setup(_) => exit::USAGE_OR_INPUT,
         }
     }
 }
@@ -50,10 +59,6 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
     if config.dry_run {
         pipeline::dry_run(config, console)
     } else {
-        Err(Error::Unsupported(
-            "registering people in Zoom is not built yet in this version; use --dry-run to \
-             validate the file"
-                .to_string(),
-        ))
+        pipeline::import(config, console)
     }
 }

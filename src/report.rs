@@ -162,6 +162,165 @@ impl ResultsFile {
     }
 }
 
+/// One row's outcome as a worker reports it (owned, so it can cross tasks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Position among the rows that get an outcome, in input order.
+    pub seq: u64,
+    pub row: u64,
+    pub line: u64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub status: Status,
+    pub registrant_id: String,
+    pub join_url: String,
+    pub http_status: Option<u16>,
+    pub zoom_code: Option<i64>,
+    pub message: String,
+    pub attempts: u32,
+}
+
+/// The one owner of the results file during a run: takes outcomes in the order they finish,
+/// writes them in input order, counts them, and moves the progress display.
+pub struct Recorder {
+    results: ResultsFile,
+    /// Outcomes that finished before an earlier row did. Bounded by the rows in flight.
+    waiting: std::collections::BTreeMap<u64, Outcome>,
+    next_seq: u64,
+    pub counts: Counts,
+    pub first_problems: Vec<RowProblem>,
+    progress: Progress,
+}
+
+impl Recorder {
+    pub fn new(results: ResultsFile, progress: Progress) -> Recorder {
+        Recorder {
+            results,
+            waiting: std::collections::BTreeMap::new(),
+            next_seq: 0,
+            counts: Counts::default(),
+            first_problems: Vec::new(),
+            progress,
+        }
+    }
+
+    pub fn record(&mut self, outcome: Outcome) -> Result<(), ResultsError> {
+        self.waiting.insert(outcome.seq, outcome);
+        while let Some(outcome) = self.waiting.remove(&self.next_seq) {
+            self.write(&outcome)?;
+            self.next_seq += 1;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, outcome: &Outcome) -> Result<(), ResultsError> {
+        self.results.write(&ResultRow {
+            row: outcome.row,
+            email: &outcome.email,
+            first_name: &outcome.first_name,
+            last_name: &outcome.last_name,
+            status: outcome.status,
+            registrant_id: &outcome.registrant_id,
+            join_url: &outcome.join_url,
+            http_status: outcome.http_status,
+            zoom_code: outcome.zoom_code,
+            message: &outcome.message,
+            attempts: outcome.attempts,
+        })?;
+        self.counts.add(outcome.status);
+        if matches!(outcome.status, Status::Invalid | Status::Failed)
+            && self.first_problems.len() < PROBLEMS_SHOWN
+        {
+            self.first_problems.push(RowProblem {
+                row: outcome.row,
+                line: outcome.line,
+                message: format!("{}: {}", outcome.status, outcome.message),
+            });
+        }
+        self.progress.advance(&self.counts);
+        Ok(())
+    }
+
+    /// Writes anything still waiting (only if a worker was lost) and renames the file into place.
+    pub fn finish(mut self) -> Result<(Counts, Vec<RowProblem>, PathBuf), ResultsError> {
+        let rest: Vec<Outcome> = std::mem::take(&mut self.waiting).into_values().collect();
+        for outcome in rest {
+            self.write(&outcome)?;
+        }
+        self.progress.finish();
+        let path = self.results.finish()?;
+        Ok((self.counts, self.first_problems, path))
+    }
+}
+
+/// Progress on stderr: a bar on a terminal; on anything else (cron, CI) a line every few
+/// seconds; nothing with `--quiet`.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    log_every: Option<std::time::Duration>,
+    total: u64,
+    started: std::time::Instant,
+    last_log: std::time::Instant,
+}
+
+impl Progress {
+    pub fn new(console: &Console, total: u64) -> Progress {
+        let now = std::time::Instant::now();
+        let mut progress = Progress {
+            bar: None,
+            log_every: None,
+            total,
+            started: now,
+            last_log: now,
+        };
+        if console.verbosity == Verbosity::Quiet {
+            return progress;
+        }
+        if std::io::IsTerminal::is_terminal(&io::stderr()) {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            progress.bar = Some(bar);
+        } else {
+            progress.log_every = Some(std::time::Duration::from_secs(5));
+        }
+        progress
+    }
+
+    fn advance(&mut self, counts: &Counts) {
+        let done = counts.total();
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            if counts.failed + counts.pending > 0 {
+                bar.set_message(format!(
+                    "{} failed, {} pending",
+                    counts.failed, counts.pending
+                ));
+            }
+        } else if let Some(every) = self.log_every {
+            if self.last_log.elapsed() >= every {
+                self.last_log = std::time::Instant::now();
+                let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "progress: {done}/{} rows, {rate:.1} rows/s, {} registered, {} failed, {} pending",
+                    self.total, counts.registered, counts.failed, counts.pending
+                );
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 #[cfg(unix)]
 fn private(file: &File) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -241,8 +400,28 @@ pub struct Summary {
     /// The options that shape what Zoom does, shown so nobody has to wonder.
     pub options: RunOptions,
     pub limits: RateLimits,
+    /// Real runs only: what was sent and how it ended.
+    pub run: Option<RunStats>,
     pub results: PathBuf,
     pub elapsed_seconds: f64,
+}
+
+/// What a real run sent, and why it stopped early if it did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunStats {
+    /// Registration requests sent (retries included).
+    pub requests: u64,
+    pub retries: u64,
+    /// 429 answers of any kind.
+    pub rate_limited: u64,
+    pub rows_per_second: f64,
+    /// A run-level error (event or credentials) that stopped the run.
+    pub stopped: Option<String>,
+    /// True if any row was confirmed by Zoom in this run.
+    pub any_confirmed: bool,
+    /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.
+    pub daily_limit: bool,
+    pub resume_at: Option<String>,
 }
 
 /// The options of a run that change what Zoom does or how hard it is asked.
@@ -281,9 +460,15 @@ pub mod exit {
 }
 
 impl Summary {
-    /// 4 if anything is left to do on a later run, else 1 if any row is invalid or failed,
-    /// else 0. Duplicates do not count against a run.
+    /// 3 if the event or the credentials stopped the run before Zoom confirmed any row; else 4
+    /// if anything is left to do on a later run; else 1 if any row is invalid or failed; else
+    /// 0. Duplicates do not count against a run.
     pub fn exit_code(&self) -> u8 {
+        if let Some(run) = &self.run {
+            if run.stopped.is_some() && !run.any_confirmed {
+                return exit::AUTH_OR_EVENT;
+            }
+        }
         if self.counts.pending > 0 {
             exit::INCOMPLETE
         } else if self.counts.invalid > 0 || self.counts.failed > 0 {
@@ -299,7 +484,7 @@ impl Summary {
 /// than allowed to panic.
 #[derive(Debug, Clone, Copy)]
 pub struct Console {
-    verbosity: Verbosity,
+    pub verbosity: Verbosity,
     json: bool,
 }
 
@@ -422,6 +607,9 @@ impl Console {
                 text.push_str(&format!("  … and {more} more (see the results file)\n"));
             }
         }
+        if let Some(run) = &summary.run {
+            text.push_str(&run_text(run));
+        }
         if let Some(estimate) = &summary.estimate {
             text.push_str(&estimate_text(summary, estimate));
             text.push_str(&format!("  Options: {}.\n", summary.options));
@@ -476,6 +664,33 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
     text
 }
 
+fn run_text(run: &RunStats) -> String {
+    let mut text = format!(
+        "Sent {} ({} retries, {} rate-limited), {:.1} rows/s.\n",
+        count(
+            run.requests,
+            "registration request",
+            "registration requests"
+        ),
+        run.retries,
+        run.rate_limited,
+        run.rows_per_second
+    );
+    if let Some(reason) = &run.stopped {
+        text.push_str(&format!("Stopped early: {reason}\n"));
+    }
+    if run.daily_limit {
+        let when = match &run.resume_at {
+            Some(at) => format!("after {at}"),
+            None => "after 00:00 UTC".to_string(),
+        };
+        text.push_str(&format!(
+            "Zoom's daily quota for this account is used up: run the same command again {when} to finish the pending rows.\n"
+        ));
+    }
+    text
+}
+
 /// "1 batch call", "2 batch calls".
 fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -512,6 +727,7 @@ mod tests {
             empty_records: 0,
             first_problems: Vec::new(),
             estimate: None,
+            run: None,
             options: RunOptions {
                 auto_approve: false,
                 confirmation_email: None,

@@ -1,0 +1,98 @@
+//! `fake-zoom`: run the fake Zoom server by hand to try a full import without a Zoom account.
+//! It prints the environment to give zimport, then serves until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use fake_zoom::{EventSetup, FakeZoom, Faults, Kind, Limits, Setup};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Plan {
+    Unlimited,
+    Pro,
+    Business,
+}
+
+/// A fake of Zoom's OAuth and registrant APIs on 127.0.0.1, for trying zimport.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 9900)]
+    port: u16,
+    /// A scheduled meeting to create (repeatable).
+    #[arg(long = "meeting", default_value = "83927864687")]
+    meetings: Vec<u64>,
+    /// A scheduled webinar to create (repeatable).
+    #[arg(long = "webinar")]
+    webinars: Vec<u64>,
+    /// Rate limits to enforce.
+    #[arg(long, value_enum, default_value_t = Plan::Pro)]
+    plan: Plan,
+    /// Latency added to every API response, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    latency_ms: u64,
+    /// Share of API requests answered with a 5xx (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0)]
+    error_rate: f64,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args = Args::parse();
+    let setup = Setup {
+        limits: match args.plan {
+            Plan::Unlimited => Limits::unlimited(),
+            Plan::Pro => Limits::pro(),
+            Plan::Business => Limits::business(),
+        },
+        faults: Faults {
+            latency: Duration::from_millis(args.latency_ms),
+            latency_jitter: Duration::from_millis(args.latency_ms / 2),
+            server_error_rate: args.error_rate,
+            ..Faults::default()
+        },
+        ..Setup::default()
+    };
+    let (account, client, secret) = (
+        setup.account_id.clone(),
+        setup.client_id.clone(),
+        setup.client_secret.clone(),
+    );
+    let fake = match FakeZoom::start_on(setup, SocketAddr::from(([127, 0, 0, 1], args.port))) {
+        Ok(fake) => fake,
+        Err(err) => {
+            eprintln!("fake-zoom: cannot listen on 127.0.0.1:{}: {err}", args.port);
+            std::process::exit(1);
+        }
+    };
+    for id in &args.meetings {
+        fake.add_event(Kind::Meeting, *id, EventSetup::scheduled_meeting());
+    }
+    for id in &args.webinars {
+        fake.add_event(Kind::Webinar, *id, EventSetup::scheduled_webinar());
+    }
+    println!("fake Zoom listening on {}", fake.url());
+    println!(
+        "meetings: {:?}  webinars: {:?}",
+        args.meetings, args.webinars
+    );
+    println!("point zimport at it with:\n");
+    println!("  export ZOOM_OAUTH_URL={}", fake.oauth_url());
+    println!(
+        "  export ZOOM_ACCOUNT_ID={account} ZOOM_CLIENT_ID={client} ZOOM_CLIENT_SECRET={secret}"
+    );
+    println!("\nCtrl-C stops it.");
+    let _ = tokio::signal::ctrl_c().await;
+    let stats = fake.stats();
+    println!(
+        "\nserved: {} tokens, {} single adds, {} batch calls, {} rate-limited (429)",
+        stats.tokens_issued,
+        stats.single_adds,
+        stats.batch_calls,
+        stats.qps_limited + stats.daily_limited
+    );
+    // FakeZoom's own runtime runs on its thread; dropping it here shuts it down.
+    drop(fake);
+}

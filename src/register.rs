@@ -1,0 +1,624 @@
+//! What happens to one row, or one batch of rows, in a real run (SPEC §4): the requests, the
+//! retries, and the decision that gives each row its one outcome.
+//!
+//! - Per-second 429s, 5xx and dropped connections are retried with exponential backoff and
+//!   jitter, but no email is ever carried by more than [`MAX_REQUESTS_PER_EMAIL`] requests in a
+//!   run (Zoom allows three adds per person and day); past that the row is `pending`.
+//! - A daily-quota 429 stops its category at once; a per-registrant 429 makes only that row
+//!   `pending`; errors about the event itself (not found, registration off, over, full,
+//!   missing scope, token refused) stop the whole run quickly instead of failing every row.
+//! - A batch answer is mapped back to rows by email, ignoring case; a row missing from it is
+//!   retried singly; a batch refused for validation is split using Zoom's field errors, so the
+//!   good rows go on in a batch and only the bad ones fail.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::mpsc;
+
+use crate::config::Event;
+use crate::limits::Mode;
+use crate::registrant::Registrant;
+use crate::report::{Outcome, Status};
+use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
+
+/// Zoom allows three add requests per registrant, event and day.
+pub const MAX_REQUESTS_PER_EMAIL: u32 = 3;
+
+/// Longest wait before one retry, whatever Zoom's `Retry-After` says.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// A valid row on its way to Zoom.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Position among the rows that get an outcome, for writing results in input order.
+    pub seq: u64,
+    pub row: u64,
+    pub line: u64,
+    pub registrant: Registrant,
+    /// Registration requests that carried this row so far.
+    pub attempts: u32,
+}
+
+impl Job {
+    fn outcome(&self, status: Status, message: String) -> Outcome {
+        Outcome {
+            seq: self.seq,
+            row: self.row,
+            line: self.line,
+            email: self.registrant.email.as_str().to_string(),
+            first_name: self.registrant.first_name.clone(),
+            last_name: self.registrant.last_name.clone(),
+            status,
+            registrant_id: String::new(),
+            join_url: String::new(),
+            http_status: None,
+            zoom_code: None,
+            message,
+            attempts: self.attempts,
+        }
+    }
+
+    fn registered(&self, registered: &Registered, note: &str) -> Outcome {
+        let mut outcome = self.outcome(Status::Registered, note.to_string());
+        outcome.registrant_id = registered.registrant_id.clone();
+        outcome.join_url = registered.join_url.clone().unwrap_or_default();
+        if registered.join_url.is_none() && outcome.message.is_empty() {
+            outcome.message =
+                "awaiting the host's approval, so Zoom gave no join URL yet".to_string();
+        }
+        outcome
+    }
+
+    fn refused(&self, status: Status, message: String, refusal: Option<&Refusal>) -> Outcome {
+        let mut outcome = self.outcome(status, message);
+        if let Some(refusal) = refusal {
+            outcome.http_status = refusal.http_status;
+            outcome.zoom_code = refusal.zoom_code;
+            if let Some(tracking) = &refusal.tracking_id {
+                outcome
+                    .message
+                    .push_str(&format!(" (Zoom tracking ID {tracking})"));
+            }
+        }
+        outcome
+    }
+}
+
+/// Run-wide state the workers share: why sending stopped, and counters.
+#[derive(Debug, Default)]
+pub struct Control {
+    state: Mutex<StopState>,
+    batch_refused: AtomicBool,
+    pub retries: AtomicU64,
+    /// Rows Zoom confirmed in this run (to tell exit code 3 from 4).
+    pub confirmed: AtomicU64,
+}
+
+#[derive(Debug, Default, Clone)]
+struct StopState {
+    run: Option<String>,
+    light_daily: Option<Option<SystemTime>>,
+    heavy_daily: Option<Option<SystemTime>>,
+}
+
+/// Why a run stopped early, for the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Stopped {
+    /// A run-level error: the event or the credentials.
+    pub run: Option<String>,
+    /// A daily quota was used up; the time Zoom gave for resuming, if any.
+    pub daily: bool,
+    pub resume_at: Option<SystemTime>,
+}
+
+impl Control {
+    fn lock(&self) -> std::sync::MutexGuard<'_, StopState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stops the run; the first reason given is kept.
+    pub fn stop_run(&self, reason: String) {
+        let mut state = self.lock();
+        if state.run.is_none() {
+            state.run = Some(reason);
+        }
+    }
+
+    fn stop_daily(&self, category: Category, resume_at: Option<SystemTime>) {
+        let mut state = self.lock();
+        let slot = match category {
+            Category::Light => &mut state.light_daily,
+            Category::Heavy => &mut state.heavy_daily,
+        };
+        if slot.is_none() {
+            *slot = Some(resume_at);
+        }
+    }
+
+    /// Why a row of `category` must not be sent now, if it must not.
+    pub fn refusal_for(&self, category: Category) -> Option<String> {
+        let state = self.lock();
+        if let Some(reason) = &state.run {
+            return Some(format!("not sent: the run stopped ({reason})"));
+        }
+        let daily = match category {
+            Category::Light => state.light_daily,
+            Category::Heavy => state.heavy_daily,
+        };
+        daily.map(|resume_at| {
+            let (name, when) = match category {
+                Category::Light => ("single adds (Light)", resume_text(resume_at)),
+                Category::Heavy => ("batch registration (Heavy)", resume_text(resume_at)),
+            };
+            format!(
+                "not sent: the account's daily Zoom quota for {name} is used up; run again {when}"
+            )
+        })
+    }
+
+    pub fn batch_refused(&self) -> bool {
+        self.batch_refused.load(Ordering::Relaxed)
+    }
+
+    pub fn stopped(&self) -> Stopped {
+        let state = self.lock().clone();
+        let daily: Vec<Option<SystemTime>> = [state.light_daily, state.heavy_daily]
+            .into_iter()
+            .flatten()
+            .collect();
+        Stopped {
+            run: state.run,
+            daily: !daily.is_empty(),
+            resume_at: daily.into_iter().flatten().max(),
+        }
+    }
+}
+
+/// "after 2026-11-24T00:00:00Z", or "after 00:00 UTC" when Zoom gave no time.
+pub fn resume_text(resume_at: Option<SystemTime>) -> String {
+    match resume_at {
+        Some(at) => format!("after {}", humantime::format_rfc3339_seconds(at)),
+        None => "after 00:00 UTC".to_string(),
+    }
+}
+
+/// What to do about one error.
+enum Decision {
+    Retry(Option<Duration>),
+    Failed(String),
+    Pending(String),
+    DailyStop(Option<SystemTime>),
+    StopRun(String),
+    /// Batch only: Zoom says batch registration does not fit this event.
+    BatchUnsupported,
+}
+
+fn decide(error: &ApiError, event: Event) -> Decision {
+    let refusal = match error {
+        ApiError::PerSecondLimit { retry_after, .. } => return Decision::Retry(*retry_after),
+        ApiError::Transient(_) => return Decision::Retry(None),
+        ApiError::DailyLimit { resume_at, .. } => return Decision::DailyStop(*resume_at),
+        ApiError::RegistrantLimit { refusal, .. } => {
+            return Decision::Pending(format!(
+                "Zoom allows 3 registration requests per person per day for an event, and this person has had them; a re-run after 00:00 UTC retries it ({})",
+                refusal.message
+            ))
+        }
+        ApiError::Auth(message) => return Decision::StopRun(message.clone()),
+        ApiError::TokenRefused(refusal) => {
+            return Decision::StopRun(format!(
+                "Zoom refused a freshly issued access token ({refusal}). Likely causes: the app is not a Server-to-Server OAuth app; it lacks the scope {kind}:write:registrant:admin (or {kind}:write:admin); the credentials belong to another Zoom account than the {event}'s; or another process rotated or deactivated the app",
+                kind = kind_name(event),
+            ))
+        }
+        ApiError::Rejected(refusal) => refusal,
+    };
+    let zoom = format!("Zoom: {refusal}");
+    let message = refusal.message.to_lowercase();
+    match (refusal.http_status, refusal.zoom_code) {
+        (_, Some(303)) => Decision::BatchUnsupported,
+        (_, Some(300)) if message.contains("scheduled") => Decision::BatchUnsupported,
+        (_, Some(3001)) | (_, Some(300)) if message.contains("not found") || message.contains("does not exist") => {
+            Decision::StopRun(format!("{event} was not found or has expired; check the ID ({zoom})"))
+        }
+        (Some(404), Some(3001) | Some(1001)) => {
+            Decision::StopRun(format!("{event} was not found or has expired; check the ID ({zoom})"))
+        }
+        _ if message.contains("registration has not been enabled") || message.contains("does not have registration") => {
+            Decision::StopRun(format!(
+                "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required) ({zoom})"
+            ))
+        }
+        (_, Some(3038)) => Decision::StopRun(format!("{event} is over, so Zoom takes no more registrations ({zoom})")),
+        (_, Some(3043)) => Decision::StopRun(format!(
+            "{event} has reached its registrant capacity; the remaining rows cannot be registered ({zoom})"
+        )),
+        (_, Some(4700 | 4711)) | (Some(403), _) => Decision::StopRun(format!(
+            "the app's token lacks a scope this needs: add {kind}:write:registrant:admin (or {kind}:write:admin) to the app in the Zoom App Marketplace, under Scopes ({zoom})",
+            kind = kind_name(event)
+        )),
+        (_, Some(200 | 1001 | 1010 | 3000 | 3003 | 3161)) => {
+            Decision::StopRun(format!("Zoom refuses registrations for {event} from this account ({zoom})"))
+        }
+        (_, Some(3027)) => Decision::Failed(format!("this is the host's own email; the host cannot register ({zoom})")),
+        _ => Decision::Failed(zoom),
+    }
+}
+
+fn kind_name(event: Event) -> &'static str {
+    match event.kind {
+        crate::config::EventKind::Meeting => "meeting",
+        crate::config::EventKind::Webinar => "webinar",
+    }
+}
+
+/// Exponential backoff with jitter: about `base`·2^step, at least what Zoom asked for.
+fn backoff(base: Duration, step: u32, retry_after: Option<Duration>) -> Duration {
+    let exponential = base.saturating_mul(1u32 << step.min(8)).min(MAX_BACKOFF);
+    let jitter = RandomState::new().hash_one(step) % 1000;
+    let jittered = exponential / 2 + exponential.mul_f64(jitter as f64 / 2000.0);
+    retry_after
+        .map_or(jittered, |asked| asked.max(jittered))
+        .min(MAX_BACKOFF)
+}
+
+/// Registers rows, one at a time or in batches, with the run's shared client and control.
+/// Cheap to clone: each worker task takes its own.
+#[derive(Clone)]
+pub struct Registrar {
+    pub client: Arc<ZoomClient>,
+    pub control: Arc<Control>,
+    pub event: Event,
+    pub mode: Mode,
+    pub backoff_base: Duration,
+}
+
+impl Registrar {
+    fn note_retry(&self, step: &mut u32) -> u32 {
+        self.control.retries.fetch_add(1, Ordering::Relaxed);
+        *step += 1;
+        *step - 1
+    }
+
+    /// Sends one row with a single add until it has an outcome.
+    pub async fn register_one(&self, mut job: Job) -> Outcome {
+        let mut step = 0;
+        let mut last: Option<ApiError> = None;
+        loop {
+            if let Some(reason) = self.control.refusal_for(Category::Light) {
+                return job.refused(Status::Pending, reason, None);
+            }
+            if job.attempts >= MAX_REQUESTS_PER_EMAIL {
+                let why = last
+                    .as_ref()
+                    .and_then(ApiError::refusal)
+                    .map(|r| format!("; last answer: {r}"))
+                    .unwrap_or_default();
+                return job.refused(
+                    Status::Pending,
+                    format!("no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run retries it"),
+                    last.as_ref().and_then(ApiError::refusal),
+                );
+            }
+            let sent = self.client.add_registrant(&job.registrant).await;
+            job.attempts += sent.requests;
+            let error = match sent.result {
+                Ok(registered) => {
+                    self.control.confirmed.fetch_add(1, Ordering::Relaxed);
+                    return job.registered(&registered, "");
+                }
+                Err(error) => error,
+            };
+            match decide(&error, self.event) {
+                Decision::Retry(asked) => {
+                    let step = self.note_retry(&mut step);
+                    tokio::time::sleep(backoff(self.backoff_base, step, asked)).await;
+                }
+                Decision::Failed(message) => {
+                    return job.refused(Status::Failed, message, error.refusal())
+                }
+                Decision::Pending(message) => {
+                    return job.refused(Status::Pending, message, error.refusal())
+                }
+                Decision::DailyStop(resume_at) => {
+                    self.control.stop_daily(Category::Light, resume_at);
+                }
+                Decision::StopRun(reason) => self.control.stop_run(reason),
+                Decision::BatchUnsupported => {
+                    return job.refused(
+                        Status::Failed,
+                        format!(
+                            "Zoom: {}",
+                            error.refusal().map(ToString::to_string).unwrap_or_default()
+                        ),
+                        error.refusal(),
+                    )
+                }
+            }
+            last = Some(error);
+        }
+    }
+
+    /// Sends up to 30 rows with batch registration, falling back to single adds where a row
+    /// needs it, and hands every row's outcome to `out`.
+    pub async fn register_batch(&self, mut jobs: Vec<Job>, out: &mpsc::Sender<Outcome>) {
+        let mut step = 0;
+        while !jobs.is_empty() {
+            if let Some(reason) = self.control.refusal_for(Category::Heavy) {
+                for job in &jobs {
+                    let _ = out
+                        .send(job.refused(Status::Pending, reason.clone(), None))
+                        .await;
+                }
+                return;
+            }
+            if self.control.batch_refused() {
+                return self.register_each(jobs, out).await;
+            }
+            // Rows whose budget is spent leave the batch.
+            let (spent, ready): (Vec<Job>, Vec<Job>) = jobs
+                .into_iter()
+                .partition(|job| job.attempts >= MAX_REQUESTS_PER_EMAIL);
+            for job in spent {
+                let message = format!("no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day; a re-run retries it");
+                let _ = out.send(job.refused(Status::Pending, message, None)).await;
+            }
+            jobs = ready;
+            if jobs.is_empty() {
+                return;
+            }
+
+            let people: Vec<&Registrant> = jobs.iter().map(|job| &job.registrant).collect();
+            let sent = self.client.add_batch(&people).await;
+            for job in &mut jobs {
+                job.attempts += sent.requests;
+            }
+            let error = match sent.result {
+                Ok(items) => return self.settle_batch(jobs, items, out).await,
+                Err(error) => error,
+            };
+            match decide(&error, self.event) {
+                Decision::Retry(asked) => {
+                    let step = self.note_retry(&mut step);
+                    tokio::time::sleep(backoff(self.backoff_base, step, asked)).await;
+                }
+                Decision::BatchUnsupported if self.mode == Mode::Batch => {
+                    self.control.stop_run(format!(
+                        "--mode batch, but Zoom's batch registration does not fit {} (it takes only scheduled meetings and webinars); use --mode auto or --mode single (Zoom: {})",
+                        self.event,
+                        error.refusal().map(ToString::to_string).unwrap_or_default()
+                    ));
+                }
+                Decision::BatchUnsupported => {
+                    self.control.batch_refused.store(true, Ordering::Relaxed)
+                }
+                Decision::Failed(message) => {
+                    let refusal = error.refusal();
+                    let bad = refusal.map(bad_batch_rows).unwrap_or_default();
+                    if bad.is_empty() {
+                        // Zoom did not say which row: isolate it with single adds.
+                        return self.register_each(jobs, out).await;
+                    }
+                    let mut good = Vec::with_capacity(jobs.len());
+                    for (index, job) in jobs.into_iter().enumerate() {
+                        match bad.get(&index) {
+                            Some(fields) => {
+                                let message = format!(
+                                    "Zoom refused this row in a batch: {} ({message})",
+                                    fields.join(", ")
+                                );
+                                let _ = out
+                                    .send(job.refused(Status::Failed, message, refusal))
+                                    .await;
+                            }
+                            None => good.push(job),
+                        }
+                    }
+                    jobs = good;
+                }
+                Decision::Pending(message) => {
+                    let limited = match &error {
+                        ApiError::RegistrantLimit {
+                            email: Some(email), ..
+                        } => Some(email.to_lowercase()),
+                        _ => None,
+                    };
+                    let (hit, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
+                        limited
+                            .as_deref()
+                            .map_or(true, |email| job.registrant.email.key() == email)
+                    });
+                    for job in hit {
+                        let _ = out
+                            .send(job.refused(Status::Pending, message.clone(), error.refusal()))
+                            .await;
+                    }
+                    jobs = rest;
+                }
+                Decision::DailyStop(resume_at) => {
+                    self.control.stop_daily(Category::Heavy, resume_at)
+                }
+                Decision::StopRun(reason) => self.control.stop_run(reason),
+            }
+        }
+    }
+
+    /// Maps a batch answer back to its rows by email; rows it leaves out are sent singly.
+    async fn settle_batch(
+        &self,
+        jobs: Vec<Job>,
+        items: Vec<BatchItem>,
+        out: &mpsc::Sender<Outcome>,
+    ) {
+        let answered: HashMap<String, Registered> = items
+            .into_iter()
+            .map(|item| (item.email.trim().to_lowercase(), item.registered))
+            .collect();
+        let mut missing = Vec::new();
+        for job in jobs {
+            match answered.get(job.registrant.email.key().as_ref()) {
+                Some(registered) => {
+                    self.control.confirmed.fetch_add(1, Ordering::Relaxed);
+                    let _ = out.send(job.registered(registered, "")).await;
+                }
+                None => missing.push(job),
+            }
+        }
+        self.register_each(missing, out).await;
+    }
+
+    async fn register_each(&self, jobs: Vec<Job>, out: &mpsc::Sender<Outcome>) {
+        for job in jobs {
+            let outcome = self.register_one(job).await;
+            let _ = out.send(outcome).await;
+        }
+    }
+}
+
+/// The rows a `300 Validation Failed` answer names, as `registrants[3].email` fields.
+fn bad_batch_rows(refusal: &Refusal) -> HashMap<usize, Vec<String>> {
+    let mut rows: HashMap<usize, Vec<String>> = HashMap::new();
+    for (field, message) in &refusal.field_errors {
+        let Some(rest) = field.strip_prefix("registrants[") else {
+            continue;
+        };
+        let Some((index, name)) = rest.split_once(']') else {
+            continue;
+        };
+        if let Ok(index) = index.parse::<usize>() {
+            let name = name.trim_start_matches('.');
+            rows.entry(index)
+                .or_default()
+                .push(format!("{name}: {message}"));
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EventId, EventKind};
+
+    const MEETING: Event = Event {
+        kind: EventKind::Meeting,
+        id: EventId(83_927_864_687),
+    };
+
+    fn rejected(status: u16, code: i64, message: &str) -> ApiError {
+        ApiError::Rejected(Refusal {
+            http_status: Some(status),
+            zoom_code: Some(code),
+            message: message.to_string(),
+            ..Refusal::default()
+        })
+    }
+
+    #[test]
+    fn event_errors_stop_the_run_with_what_to_fix() {
+        for (error, expected) in [
+            (
+                rejected(404, 3001, "Meeting \"1\" not found or has expired."),
+                "was not found or has expired; check the ID",
+            ),
+            (
+                rejected(
+                    404,
+                    404,
+                    "Registration has not been enabled for this meeting: 1",
+                ),
+                "turn on Registration",
+            ),
+            (
+                rejected(400, 3038, "Meeting is over, you can not register now."),
+                "is over",
+            ),
+            (
+                rejected(400, 3043, "Meeting has reached maximum attendee capacity."),
+                "capacity",
+            ),
+            (
+                rejected(400, 4711, "Invalid access token, does not contain scopes"),
+                "meeting:write:registrant:admin",
+            ),
+        ] {
+            match decide(&error, MEETING) {
+                Decision::StopRun(reason) => assert!(reason.contains(expected), "{reason}"),
+                _ => panic!("{error:?} should stop the run"),
+            }
+        }
+    }
+
+    #[test]
+    fn row_errors_fail_only_the_row() {
+        assert!(matches!(
+            decide(&rejected(400, 300, "Validation Failed."), MEETING),
+            Decision::Failed(_)
+        ));
+        assert!(
+            matches!(decide(&rejected(400, 3027, "Host cannot register."), MEETING), Decision::Failed(m) if m.contains("host"))
+        );
+    }
+
+    #[test]
+    fn batch_type_errors_mean_batch_does_not_fit() {
+        assert!(matches!(
+            decide(
+                &rejected(400, 303, "This API can only be used for scheduled meeting."),
+                MEETING
+            ),
+            Decision::BatchUnsupported
+        ));
+    }
+
+    #[test]
+    fn backoff_grows_is_jittered_and_honours_retry_after() {
+        let base = Duration::from_millis(100);
+        let first = backoff(base, 0, None);
+        assert!(
+            first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+            "{first:?}"
+        );
+        let fourth = backoff(base, 3, None);
+        assert!(
+            fourth >= Duration::from_millis(400) && fourth <= Duration::from_millis(800),
+            "{fourth:?}"
+        );
+        assert_eq!(
+            backoff(base, 0, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            backoff(base, 30, Some(Duration::from_secs(999))),
+            MAX_BACKOFF
+        );
+    }
+
+    #[test]
+    fn validation_errors_name_the_batch_rows() {
+        let refusal = Refusal {
+            field_errors: vec![
+                (
+                    "registrants[3].email".to_string(),
+                    "Invalid field.".to_string(),
+                ),
+                (
+                    "registrants[12].first_name".to_string(),
+                    "Invalid field.".to_string(),
+                ),
+                ("email".to_string(), "Invalid field.".to_string()),
+            ],
+            ..Refusal::default()
+        };
+        let rows = bad_batch_rows(&refusal);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[&3], ["email: Invalid field."]);
+        assert_eq!(rows[&12], ["first_name: Invalid field."]);
+    }
+}

@@ -1,0 +1,617 @@
+//! The Zoom client: typed registrant requests, each paced by the rate limiter of its Zoom
+//! category (single adds are *Light*, batch is *Heavy*) right before it is sent, retries
+//! included, and Zoom's answers parsed into [`ApiError`] for the pipeline to act on.
+//!
+//! One call sends one request, or two when Zoom refuses the token (401 / code 124): then the
+//! token is refreshed once and the request retried once. Every call reports how many requests
+//! it sent, because each one counts against the three adds Zoom allows per person and day.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::auth::{AuthError, Token, TokenSource};
+use crate::config::{Event, EventKind};
+use crate::credentials::DEFAULT_API_URL;
+use crate::limits::RateLimits;
+use crate::registrant::Registrant;
+
+/// Zoom's rate-limit categories that registration uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Single adds.
+    Light,
+    /// Batch registration.
+    Heavy,
+}
+
+/// What Zoom said when it refused a request, for the results file and the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refusal {
+    pub http_status: Option<u16>,
+    pub zoom_code: Option<i64>,
+    pub message: String,
+    /// `x-zm-trackingid`, which Zoom support asks for.
+    pub tracking_id: Option<String>,
+    /// Field errors of a `300 Validation Failed` answer: (field, message).
+    pub field_errors: Vec<(String, String)>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.http_status, self.zoom_code) {
+            (Some(status), Some(code)) => write!(f, "HTTP {status}, Zoom code {code}: ")?,
+            (Some(status), None) => write!(f, "HTTP {status}: ")?,
+            _ => {}
+        }
+        f.write_str(&self.message)?;
+        for (field, message) in &self.field_errors {
+            write!(f, " [{field}: {message}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a request did not succeed.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// 429 per second: back off and retry.
+    PerSecondLimit {
+        retry_after: Option<Duration>,
+        refusal: Refusal,
+    },
+    /// 429 daily quota of the category: stop sending in it until `resume_at`.
+    DailyLimit {
+        resume_at: Option<SystemTime>,
+        refusal: Refusal,
+    },
+    /// 429 for one registrant (3 adds a day): that person waits for 00:00 UTC.
+    RegistrantLimit {
+        email: Option<String>,
+        refusal: Refusal,
+    },
+    /// 5xx, timeout, connection reset or dropped: may be retried.
+    Transient(Refusal),
+    /// Any other refusal, for Zoom's code to decide.
+    Rejected(Refusal),
+    /// A freshly fetched token was refused too.
+    TokenRefused(Refusal),
+    /// No token could be had.
+    Auth(String),
+}
+
+impl ApiError {
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            ApiError::PerSecondLimit { refusal, .. }
+            | ApiError::DailyLimit { refusal, .. }
+            | ApiError::RegistrantLimit { refusal, .. }
+            | ApiError::Transient(refusal)
+            | ApiError::Rejected(refusal)
+            | ApiError::TokenRefused(refusal) => Some(refusal),
+            ApiError::Auth(_) => None,
+        }
+    }
+}
+
+/// The result of one call and how many requests it took.
+#[derive(Debug)]
+pub struct Sent<T> {
+    pub requests: u32,
+    pub result: Result<T, ApiError>,
+}
+
+/// A person Zoom registered (or already had).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Registered {
+    /// (The add answer's `id` is the meeting's ID, not the registrant's.)
+    pub registrant_id: String,
+    /// Absent when the event approves registrants by hand.
+    pub join_url: Option<String>,
+}
+
+/// One entry of a batch answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BatchItem {
+    pub email: String,
+    #[serde(flatten)]
+    pub registered: Registered,
+}
+
+#[derive(Deserialize)]
+struct BatchAnswer {
+    #[serde(default)]
+    registrants: Vec<BatchItem>,
+}
+
+/// Options that go into registration requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestOptions {
+    pub auto_approve: bool,
+    pub confirmation_email: Option<bool>,
+}
+
+/// Counters of what was sent, for the summary.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub requests: AtomicU64,
+    pub rate_limited: AtomicU64,
+}
+
+/// Talks to Zoom for one event. Shared by all workers.
+pub struct ZoomClient {
+    http: reqwest::Client,
+    tokens: TokenSource,
+    api_url: Option<reqwest::Url>,
+    event: Event,
+    options: RequestOptions,
+    light: DefaultDirectRateLimiter,
+    heavy: DefaultDirectRateLimiter,
+    pub counters: Arc<Counters>,
+}
+
+fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
+    let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+    // No bursts: evenly spaced requests never exceed Zoom's per-second count in any window.
+    RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN))
+}
+
+impl ZoomClient {
+    pub fn new(
+        http: reqwest::Client,
+        tokens: TokenSource,
+        api_url: Option<reqwest::Url>,
+        event: Event,
+        options: RequestOptions,
+        limits: RateLimits,
+    ) -> ZoomClient {
+        ZoomClient {
+            http,
+            tokens,
+            api_url,
+            event,
+            options,
+            light: limiter(limits.light_per_second),
+            heavy: limiter(limits.heavy_per_second),
+            counters: Arc::new(Counters::default()),
+        }
+    }
+
+    fn url(&self, token: &Token, tail: &str) -> String {
+        let base = match (&self.api_url, &token.api_url) {
+            (Some(url), _) => url.as_str().to_string(),
+            (None, Some(url)) => url.clone(),
+            (None, None) => DEFAULT_API_URL.to_string(),
+        };
+        let kind = match self.event.kind {
+            EventKind::Meeting => "meetings",
+            EventKind::Webinar => "webinars",
+        };
+        format!(
+            "{}/v2/{kind}/{}/{tail}",
+            base.trim_end_matches('/'),
+            self.event.id
+        )
+    }
+
+    /// Registers one person with every field the row has.
+    pub async fn add_registrant(&self, registrant: &Registrant) -> Sent<Registered> {
+        let mut body = person(registrant);
+        body.extend(
+            registrant
+                .extra
+                .iter()
+                .map(|(field, value)| (field.api_name().to_string(), json!(value))),
+        );
+        if self.event.kind == EventKind::Meeting && self.options.auto_approve {
+            body.insert("auto_approve".to_string(), json!(true));
+        }
+        let sent = self
+            .send(Category::Light, "registrants", &Value::Object(body))
+            .await;
+        Sent {
+            requests: sent.requests,
+            result: sent.result.and_then(|value| {
+                serde_json::from_value(value).map_err(|_| {
+                    ApiError::Transient(Refusal {
+                        message: "Zoom's answer to an add had no registrant_id".to_string(),
+                        ..Refusal::default()
+                    })
+                })
+            }),
+        }
+    }
+
+    /// Registers up to 30 people (email and names only) in one call.
+    pub async fn add_batch(&self, registrants: &[&Registrant]) -> Sent<Vec<BatchItem>> {
+        let people: Vec<Value> = registrants
+            .iter()
+            .map(|r| Value::Object(person(r)))
+            .collect();
+        let mut body = Map::new();
+        body.insert("registrants".to_string(), Value::Array(people));
+        if self.event.kind == EventKind::Meeting {
+            if self.options.auto_approve {
+                body.insert("auto_approve".to_string(), json!(true));
+            }
+            if let Some(send) = self.options.confirmation_email {
+                body.insert("registrants_confirmation_email".to_string(), json!(send));
+            }
+        }
+        let sent = self
+            .send(Category::Heavy, "batch_registrants", &Value::Object(body))
+            .await;
+        Sent {
+            requests: sent.requests,
+            result: sent.result.and_then(|value| {
+                serde_json::from_value::<BatchAnswer>(value)
+                    .map(|answer| answer.registrants)
+                    .map_err(|_| {
+                        ApiError::Transient(Refusal {
+                            message: "Zoom's answer to a batch was not a list of registrants"
+                                .to_string(),
+                            ..Refusal::default()
+                        })
+                    })
+            }),
+        }
+    }
+
+    /// Sends one POST (two if the token is refused once) and returns the 2xx body.
+    async fn send(&self, category: Category, tail: &str, body: &Value) -> Sent<Value> {
+        let mut requests = 0;
+        let mut refreshed = false;
+        loop {
+            let token = match self.tokens.bearer().await {
+                Ok(token) => token,
+                Err(err) => {
+                    return Sent {
+                        requests,
+                        result: Err(auth_error(err)),
+                    }
+                }
+            };
+            match category {
+                Category::Light => self.light.until_ready().await,
+                Category::Heavy => self.heavy.until_ready().await,
+            }
+            requests += 1;
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let result = self
+                .http
+                .post(self.url(&token, tail))
+                .header(AUTHORIZATION, token.authorization())
+                .json(body)
+                .send()
+                .await;
+            let response = match result {
+                Ok(response) => response,
+                Err(err) => {
+                    return Sent {
+                        requests,
+                        result: Err(ApiError::Transient(transport(&err))),
+                    }
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = match response.bytes().await {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    return Sent {
+                        requests,
+                        result: Err(ApiError::Transient(transport(&err))),
+                    }
+                }
+            };
+            if status.is_success() {
+                return Sent {
+                    requests,
+                    result: serde_json::from_slice(&bytes).map_err(|_| {
+                        ApiError::Transient(Refusal {
+                            http_status: Some(status.as_u16()),
+                            message: "Zoom's answer was not JSON".to_string(),
+                            tracking_id: tracking_id(&headers),
+                            ..Refusal::default()
+                        })
+                    }),
+                };
+            }
+            let refusal = refusal(status.as_u16(), &headers, &bytes);
+            if status.as_u16() == 401 || refusal.zoom_code == Some(124) {
+                if !refreshed {
+                    refreshed = true;
+                    self.tokens.invalidate(&token).await;
+                    continue;
+                }
+                return Sent {
+                    requests,
+                    result: Err(ApiError::TokenRefused(refusal)),
+                };
+            }
+            if status.as_u16() == 429 {
+                self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                return Sent {
+                    requests,
+                    result: Err(rate_limit_error(&headers, refusal)),
+                };
+            }
+            let error = if status.is_server_error() {
+                ApiError::Transient(refusal)
+            } else {
+                ApiError::Rejected(refusal)
+            };
+            return Sent {
+                requests,
+                result: Err(error),
+            };
+        }
+    }
+}
+
+fn person(registrant: &Registrant) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("email".to_string(), json!(registrant.email.as_str()));
+    body.insert("first_name".to_string(), json!(registrant.first_name));
+    if !registrant.last_name.is_empty() {
+        body.insert("last_name".to_string(), json!(registrant.last_name));
+    }
+    body
+}
+
+fn auth_error(err: AuthError) -> ApiError {
+    ApiError::Auth(err.to_string())
+}
+
+fn transport(err: &reqwest::Error) -> Refusal {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "connection failed"
+    };
+    let mut message = format!("{kind}: {}", error_chain(err));
+    message.truncate(300);
+    Refusal {
+        message,
+        ..Refusal::default()
+    }
+}
+
+/// reqwest's error with its causes, without the URL.
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut text = String::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if text.is_empty() {
+        text = "no details".to_string();
+    }
+    text
+}
+
+fn tracking_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-zm-trackingid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    code: Option<i64>,
+    message: Option<String>,
+    #[serde(default)]
+    errors: Vec<FieldError>,
+}
+
+#[derive(Deserialize)]
+struct FieldError {
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    message: String,
+}
+
+fn refusal(status: u16, headers: &HeaderMap, body: &[u8]) -> Refusal {
+    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    Refusal {
+        http_status: Some(status),
+        zoom_code: parsed.code,
+        message: parsed
+            .message
+            .map(|m| crate::registrant::shorten(&m))
+            .unwrap_or_else(|| format!("HTTP {status} with no message")),
+        tracking_id: tracking_id(headers),
+        field_errors: parsed
+            .errors
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect(),
+    }
+}
+
+/// Tells the three kinds of 429 apart: the headers when Zoom sends them, else the message
+/// (zoom-api.md §5 reports per-registrant 429s that come without a type header).
+fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiError {
+    let message = refusal.message.to_lowercase();
+    if message.contains("for the registrant") {
+        let email = refusal
+            .message
+            .rsplit_once("registrant (")
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .map(|(email, _)| email.to_string());
+        return ApiError::RegistrantLimit { email, refusal };
+    }
+    let kind = headers
+        .get("x-ratelimit-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let retry_after = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let daily = match kind.as_deref() {
+        Some("daily-limit") => true,
+        Some("qps") => false,
+        _ => message.contains("daily"),
+    };
+    if daily {
+        let resume_at = retry_after.and_then(|text| {
+            humantime::parse_rfc3339_weak(text)
+                .ok()
+                .or_else(|| httpdate::parse_http_date(text).ok())
+                .or_else(|| {
+                    text.parse::<u64>()
+                        .ok()
+                        .map(|s| SystemTime::now() + Duration::from_secs(s))
+                })
+        });
+        return ApiError::DailyLimit { resume_at, refusal };
+    }
+    let retry_after = retry_after.and_then(|text| {
+        text.parse::<u64>()
+            .ok()
+            .map(Duration::from_secs)
+            .or_else(|| {
+                humantime::parse_rfc3339_weak(text)
+                    .ok()
+                    .or_else(|| httpdate::parse_http_date(text).ok())
+                    .and_then(|at| at.duration_since(SystemTime::now()).ok())
+            })
+    });
+    ApiError::PerSecondLimit {
+        retry_after,
+        refusal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).expect("header"));
+        }
+        map
+    }
+
+    fn refusal_with(message: &str) -> Refusal {
+        Refusal {
+            http_status: Some(429),
+            zoom_code: Some(429),
+            message: message.to_string(),
+            ..Refusal::default()
+        }
+    }
+
+    #[test]
+    fn per_second_429_with_seconds_or_no_retry_after() {
+        let error = rate_limit_error(
+            &headers(&[("x-ratelimit-type", "QPS"), ("retry-after", "2")]),
+            refusal_with(
+                "You have reached the maximum per-second rate limit for this API. Try again later.",
+            ),
+        );
+        assert!(
+            matches!(error, ApiError::PerSecondLimit { retry_after: Some(d), .. } if d == Duration::from_secs(2))
+        );
+        let error = rate_limit_error(
+            &HeaderMap::new(),
+            refusal_with("You have reached the maximum per-second rate limit"),
+        );
+        assert!(matches!(
+            error,
+            ApiError::PerSecondLimit {
+                retry_after: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn daily_429_reads_an_iso_retry_after() {
+        let error = rate_limit_error(
+            &headers(&[
+                ("X-RateLimit-Type", "Daily-limit"),
+                ("Retry-After", "2030-05-31T00:00:00Z"),
+            ]),
+            refusal_with("You have reached the maximum daily rate limit for this API."),
+        );
+        let ApiError::DailyLimit {
+            resume_at: Some(at),
+            ..
+        } = error
+        else {
+            panic!("daily limit expected, got {error:?}");
+        };
+        assert_eq!(
+            humantime::format_rfc3339_seconds(at).to_string(),
+            "2030-05-31T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn daily_429_without_headers_is_recognised_by_its_message() {
+        let error = rate_limit_error(
+            &HeaderMap::new(),
+            refusal_with("You have reached the maximum daily rate limit for this API."),
+        );
+        assert!(matches!(
+            error,
+            ApiError::DailyLimit {
+                resume_at: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn per_registrant_429_names_the_person_even_with_daily_headers() {
+        let error = rate_limit_error(
+            &headers(&[("x-ratelimit-category", "Light")]),
+            refusal_with("You have exceeded the daily rate limit of (3) for Add meeting registrant API requests for the registrant (ana@example.com). You can resume these API requests at GMT 00:00:00."),
+        );
+        assert!(
+            matches!(error, ApiError::RegistrantLimit { email: Some(ref e), .. } if e == "ana@example.com")
+        );
+    }
+
+    #[test]
+    fn validation_refusal_keeps_its_field_errors() {
+        let body = br#"{"code":300,"message":"Validation Failed.","errors":[{"field":"registrants[3].email","message":"Invalid field."}]}"#;
+        let refusal = refusal(
+            400,
+            &headers(&[("x-zm-trackingid", "v=2.0;rid=WEB_1")]),
+            body,
+        );
+        assert_eq!(refusal.zoom_code, Some(300));
+        assert_eq!(
+            refusal.field_errors,
+            [(
+                "registrants[3].email".to_string(),
+                "Invalid field.".to_string()
+            )]
+        );
+        assert_eq!(refusal.tracking_id.as_deref(), Some("v=2.0;rid=WEB_1"));
+        assert_eq!(
+            refusal.to_string(),
+            "HTTP 400, Zoom code 300: Validation Failed. [registrants[3].email: Invalid field.]"
+        );
+    }
+}
