@@ -125,6 +125,8 @@ impl TokenSource {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
             }
+            // The token's life is counted from before the request: never later than Zoom's.
+            let requested = Instant::now();
             let response = self
                 .http
                 .post(self.oauth_url.clone())
@@ -150,7 +152,6 @@ impl TokenSource {
                 last_error = format!("HTTP {status}");
                 continue;
             }
-            let started = Instant::now();
             let body = response
                 .bytes()
                 .await
@@ -173,7 +174,7 @@ impl TokenSource {
             let margin = REFRESH_MARGIN.min(lifetime / 4);
             return Ok(Token {
                 value: SecretString::from(parsed.access_token),
-                refresh_at: started + lifetime.saturating_sub(margin),
+                refresh_at: requested + lifetime.saturating_sub(margin),
                 api_url: parsed.api_url,
                 scope: parsed.scope.unwrap_or_default(),
             });

@@ -194,16 +194,19 @@ pub fn import(config: &Config, console: &Console) -> Result<Summary, Error> {
             .rate_limited
             .load(Ordering::Relaxed),
         rows_per_second: counts.registered as f64 / elapsed.max(0.001),
-        stopped: stopped.run,
+        stopped: stopped.run.clone(),
         any_confirmed: registrar.control.confirmed.load(Ordering::Relaxed) > 0,
         daily_limit: stopped.daily,
         resume_at: stopped
             .resume_at
             .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
     };
+    if let Some(reason) = &stopped.run {
+        console.error(format_args!("stopped early: {reason}"));
+    }
     if stopped.daily {
         console.warn(format_args!(
-            "Zoom's daily quota is used up; the rest is pending: run again {}",
+            "Zoom's daily quota for this account is used up; the rest is pending: run the same command again {}",
             resume_text(stopped.resume_at)
         ));
     }

@@ -268,6 +268,11 @@ impl ZoomClient {
         let mut requests = 0;
         let mut refreshed = false;
         loop {
+            // Pace first, then take the token, so the token is as fresh as it can be when sent.
+            match category {
+                Category::Light => self.light.until_ready().await,
+                Category::Heavy => self.heavy.until_ready().await,
+            }
             let token = match self.tokens.bearer().await {
                 Ok(token) => token,
                 Err(err) => {
@@ -277,10 +282,6 @@ impl ZoomClient {
                     }
                 }
             };
-            match category {
-                Category::Light => self.light.until_ready().await,
-                Category::Heavy => self.heavy.until_ready().await,
-            }
             requests += 1;
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let result = self

@@ -387,6 +387,13 @@ impl FakeZoom {
             .insert(email.to_lowercase());
     }
 
+    /// Uses up today's three adds for `email` on the event, as earlier runs or scripts would.
+    pub fn use_up_adds(&self, kind: Kind, id: u64, email: &str) {
+        lock(&self.shared)
+            .daily_adds
+            .insert((kind, id, email.to_lowercase()), 3);
+    }
+
     /// Ends the day: daily quotas and per-registrant counters reset, as at 00:00 UTC.
     pub fn new_day(&self) {
         let mut inner = lock(&self.shared);

@@ -3,6 +3,7 @@
 
 mod cli;
 mod dry_run;
+mod import;
 mod malformed;
 mod properties;
 mod support;

@@ -132,3 +132,131 @@ pub fn exit_code(output: &Output) -> i32 {
         .code()
         .expect("exited normally, not by a signal")
 }
+
+/// The meeting and webinar every [`ZoomEnv`] has.
+pub const MEETING: u64 = 83_927_864_687;
+pub const WEBINAR: u64 = 98_765_432_109;
+
+/// A test folder plus a fake Zoom with a scheduled meeting and webinar.
+pub struct ZoomEnv {
+    pub env: TestEnv,
+    pub zoom: fake_zoom::FakeZoom,
+    pub setup: fake_zoom::Setup,
+}
+
+impl ZoomEnv {
+    pub fn start(setup: fake_zoom::Setup) -> ZoomEnv {
+        let zoom = fake_zoom::FakeZoom::start(setup.clone());
+        zoom.add_event(
+            fake_zoom::Kind::Meeting,
+            MEETING,
+            fake_zoom::EventSetup::scheduled_meeting(),
+        );
+        zoom.add_event(
+            fake_zoom::Kind::Webinar,
+            WEBINAR,
+            fake_zoom::EventSetup::scheduled_webinar(),
+        );
+        ZoomEnv {
+            env: TestEnv::new(),
+            zoom,
+            setup,
+        }
+    }
+
+    /// The binary with the fake's endpoint and credentials in its environment.
+    pub fn zimport(&self) -> Command {
+        let mut cmd = self.env.zimport();
+        cmd.env("ZOOM_OAUTH_URL", self.zoom.oauth_url())
+            .env("ZOOM_ACCOUNT_ID", &self.setup.account_id)
+            .env("ZOOM_CLIENT_ID", &self.setup.client_id)
+            .env("ZOOM_CLIENT_SECRET", &self.setup.client_secret)
+            .env_remove("ZOOM_API_URL");
+        cmd
+    }
+
+    /// Imports `input` with `args` (which name the event) and `--json`.
+    pub fn import(&self, input: &Path, args: &[&str]) -> Run {
+        let output = self
+            .zimport()
+            .arg(input)
+            .args(args)
+            .arg("--json")
+            .output()
+            .expect("zimport runs");
+        Run::new(output, results_path(input))
+    }
+}
+
+/// What one run of the binary left behind.
+pub struct Run {
+    pub output: Output,
+    pub summary: serde_json::Value,
+    pub rows: Vec<ResultRow>,
+}
+
+impl Run {
+    fn new(output: Output, results: PathBuf) -> Run {
+        let summary = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+        let rows = if results.exists() {
+            read_results(&results)
+        } else {
+            Vec::new()
+        };
+        Run {
+            output,
+            summary,
+            rows,
+        }
+    }
+
+    pub fn code(&self) -> i32 {
+        exit_code(&self.output)
+    }
+
+    pub fn stderr(&self) -> String {
+        stderr(&self.output)
+    }
+
+    pub fn with_status(&self, status: &str) -> Vec<&ResultRow> {
+        self.rows.iter().filter(|r| r.status == status).collect()
+    }
+
+    /// Asserts that every row is registered with a registrant ID and a join URL.
+    pub fn assert_all_registered(&self, expected_rows: usize) {
+        assert_eq!(self.rows.len(), expected_rows, "{}", self.stderr());
+        for row in &self.rows {
+            assert_eq!(
+                row.status,
+                "registered",
+                "row {}: {} ({})",
+                row.row,
+                row.message,
+                self.stderr()
+            );
+            assert!(
+                !row.registrant_id.is_empty() && row.join_url.starts_with("https://"),
+                "{row:?}"
+            );
+        }
+    }
+}
+
+/// A CSV of `count` people (`person{i}@example.com`), with extra Zoom fields if asked.
+pub fn people(count: usize, extra_fields: bool) -> String {
+    let mut text = String::from(if extra_fields {
+        "email,first_name,last_name,city,org,job_title,country,no_of_employees\n"
+    } else {
+        "email,first_name,last_name\n"
+    });
+    for i in 0..count {
+        if extra_fields {
+            text.push_str(&format!(
+                "person{i}@example.com,First{i},Last{i},Zürich,ACME {i},Engineer,ch,51-100\n"
+            ));
+        } else {
+            text.push_str(&format!("person{i}@example.com,First{i},Last{i}\n"));
+        }
+    }
+    text
+}

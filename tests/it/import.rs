@@ -1,0 +1,502 @@
+//! Real imports through the binary against the fake Zoom (issue #3's list, in order).
+
+use std::time::{Duration, Instant};
+
+use fake_zoom::{EventSetup, Faults, Kind, Limits, Setup};
+
+use crate::support::{people, ZoomEnv, MEETING, WEBINAR};
+
+const MEETING_ARGS: [&str; 2] = ["--meeting", "83927864687"];
+
+fn meeting(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut args = MEETING_ARGS.to_vec();
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn clean_rows_in_auto_mode_go_in_batches_of_30() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(2_000, false));
+
+    let run = zoom.import(&input, &meeting(&["--plan", "business"]));
+
+    run.assert_all_registered(2_000);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stats = zoom.zoom.stats();
+    assert!(stats.batch_calls <= 70, "{stats:?}");
+    assert_eq!(stats.single_adds, 0);
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 2_000);
+    assert_eq!(run.summary["counts"]["registered"], 2_000);
+}
+
+#[test]
+fn rows_with_extra_fields_go_singly_with_every_field_intact() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(40, true));
+
+    let run = zoom.import(&input, &meeting(&[]));
+
+    run.assert_all_registered(40);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(zoom.zoom.stats().batch_calls, 0);
+    let registrants = zoom.zoom.registrants(Kind::Meeting, MEETING);
+    let seven = registrants
+        .iter()
+        .find(|r| r.email == "person7@example.com")
+        .expect("registered");
+    for (field, value) in [
+        ("first_name", "First7"),
+        ("last_name", "Last7"),
+        ("city", "Zürich"),
+        ("org", "ACME 7"),
+        ("job_title", "Engineer"),
+        ("country", "CH"),
+        ("no_of_employees", "51-100"),
+    ] {
+        assert_eq!(
+            seven.fields.get(field).and_then(|v| v.as_str()),
+            Some(value),
+            "{field}"
+        );
+    }
+}
+
+#[test]
+fn revoked_tokens_cost_one_new_token_each_not_one_per_worker() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(30),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(500, false));
+    let started = Instant::now();
+
+    let run = std::thread::scope(|scope| {
+        let revoker = scope.spawn(|| {
+            for at in [1_500, 3_500] {
+                std::thread::sleep(Duration::from_millis(at).saturating_sub(started.elapsed()));
+                zoom.zoom.revoke_tokens();
+            }
+        });
+        let run = zoom.import(
+            &input,
+            &meeting(&[
+                "--mode",
+                "single",
+                "--concurrency",
+                "32",
+                "--max-rps",
+                "80",
+                "--plan",
+                "business",
+            ]),
+        );
+        let _ = revoker.join();
+        run
+    });
+
+    assert!(
+        started.elapsed() > Duration::from_secs(4),
+        "the run must outlast both revocations"
+    );
+    run.assert_all_registered(500);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stats = zoom.zoom.stats();
+    assert_eq!(
+        stats.tokens_issued, 3,
+        "one first token and one per revocation: {stats:?}"
+    );
+    assert!(
+        stats.unauthorized >= 2,
+        "the revocations were noticed: {stats:?}"
+    );
+}
+
+#[test]
+fn short_lived_tokens_are_refreshed_before_they_expire() {
+    let zoom = ZoomEnv::start(Setup {
+        expires_in: Duration::from_secs(3),
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(280, false));
+
+    let run = zoom.import(
+        &input,
+        &meeting(&["--mode", "single", "--max-rps", "40", "--plan", "business"]),
+    );
+
+    run.assert_all_registered(280);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stats = zoom.zoom.stats();
+    assert_eq!(
+        stats.unauthorized, 0,
+        "no request may carry an expired token: {stats:?}"
+    );
+    assert!(
+        stats.tokens_issued >= 3,
+        "a 7 s run with 3 s tokens needs refreshes: {stats:?}"
+    );
+}
+
+#[test]
+fn own_limiter_keeps_429s_rare_at_pro_limits_and_retries_them() {
+    let zoom = ZoomEnv::start(Setup {
+        limits: Limits::pro(),
+        faults: Faults {
+            latency: Duration::from_millis(50),
+            latency_jitter: Duration::from_millis(100),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(240, false));
+
+    let run = zoom.import(&input, &meeting(&["--mode", "single", "--plan", "pro"]));
+
+    run.assert_all_registered(240);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stats = zoom.zoom.stats();
+    assert!(
+        stats.qps_limited * 100 < stats.single_adds,
+        "429s must stay under 1%: {stats:?}"
+    );
+    assert_eq!(run.summary["run"]["rate_limited"], stats.qps_limited);
+}
+
+#[test]
+fn server_errors_and_dropped_connections_are_retried_without_duplicates() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            server_error_rate: 0.05,
+            drop_after_rate: 0.02,
+            ..Faults::default()
+        },
+        seed: 7,
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(300, false));
+    let batch_input = zoom
+        .env
+        .write_input("batch.csv", people(600, false).replace("person", "batch"));
+
+    let single = zoom.import(
+        &input,
+        &meeting(&["--mode", "single", "--plan", "business"]),
+    );
+    let batch = zoom.import(&batch_input, &meeting(&["--plan", "business"]));
+
+    for run in [&single, &batch] {
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+    }
+    single.assert_all_registered(300);
+    batch.assert_all_registered(600);
+    let stats = zoom.zoom.stats();
+    assert!(
+        stats.server_errors > 0 && stats.dropped > 0,
+        "faults happened: {stats:?}"
+    );
+    let registrants = zoom.zoom.registrants(Kind::Meeting, MEETING);
+    assert_eq!(
+        registrants.len(),
+        900,
+        "each person registered exactly once"
+    );
+    assert!(
+        zoom.zoom.max_requests_per_email() <= 3,
+        "never more than 3 requests per email"
+    );
+    let retried = single.rows.iter().filter(|r| r.attempts > 1).count();
+    assert!(retried > 0, "some rows needed a retry");
+}
+
+#[test]
+fn a_row_zoom_never_answers_is_pending_after_three_requests() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            server_error_rate: 1.0,
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(2, false));
+
+    let run = zoom.import(&input, &meeting(&["--mode", "single"]));
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    for row in &run.rows {
+        assert_eq!(row.status, "pending");
+        assert_eq!(row.attempts, 3);
+        assert!(row.message.contains("after 3 requests"), "{}", row.message);
+    }
+    assert_eq!(zoom.zoom.max_requests_per_email(), 3);
+}
+
+#[test]
+fn daily_limit_stops_sending_at_once_and_leaves_the_rest_pending() {
+    let zoom = ZoomEnv::start(Setup {
+        limits: Limits {
+            light_per_day: Some(50),
+            ..Limits::unlimited()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(400, false));
+
+    let run = zoom.import(
+        &input,
+        &meeting(&["--mode", "single", "--concurrency", "4"]),
+    );
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert_eq!(run.with_status("registered").len(), 50);
+    assert_eq!(run.with_status("pending").len(), 350);
+    let stats = zoom.zoom.stats();
+    assert!(
+        stats.daily_limited <= 4,
+        "only requests already in flight may hit the limit: {stats:?}"
+    );
+    assert_eq!(run.summary["run"]["daily_limit"], true);
+    let resume = run.summary["run"]["resume_at"]
+        .as_str()
+        .expect("resume time");
+    assert!(resume.ends_with("T00:00:00Z"), "{resume}");
+    assert!(
+        run.stderr()
+            .contains(&format!("run the same command again after {resume}")),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn per_registrant_limit_makes_only_that_row_pending() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom
+        .use_up_adds(Kind::Meeting, MEETING, "person3@example.com");
+    let input = zoom.env.write_input("people.csv", people(10, false));
+
+    let run = zoom.import(&input, &meeting(&["--mode", "single"]));
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    let pending = run.with_status("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].email, "person3@example.com");
+    assert_eq!(pending[0].attempts, 1, "never retried in this run");
+    assert!(
+        pending[0].message.contains("after 00:00 UTC"),
+        "{}",
+        pending[0].message
+    );
+    assert_eq!(run.with_status("registered").len(), 9);
+}
+
+#[test]
+fn event_errors_stop_the_run_quickly_with_exit_3() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        111_111_111,
+        EventSetup {
+            approval_type: 2,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        222_222_222,
+        EventSetup {
+            over: true,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let input = zoom.env.write_input("people.csv", people(300, true));
+
+    for (id, expected) in [
+        ("999999999", "was not found or has expired; check the ID"),
+        ("111111111", "turn on Registration"),
+        ("222222222", "is over"),
+    ] {
+        let before = zoom.zoom.stats().single_adds;
+        let run = zoom.import(&input, &["--meeting", id]);
+        assert_eq!(run.code(), 3, "{id}: {}", run.stderr());
+        assert!(run.stderr().contains(expected), "{id}: {}", run.stderr());
+        let sent = zoom.zoom.stats().single_adds - before;
+        assert!(
+            sent <= 20,
+            "{id}: stopped after a handful of requests, not {sent}"
+        );
+        assert_eq!(run.with_status("pending").len(), 300);
+    }
+}
+
+#[test]
+fn bad_credentials_exit_3_and_no_secret_is_ever_printed() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(5, false));
+
+    let output = zoom
+        .zimport()
+        .env("ZOOM_CLIENT_SECRET", "wrong-secret-value")
+        .arg(&input)
+        .args(["--meeting", "83927864687", "-vv"])
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(text.contains("Zoom refused the credentials"), "{text}");
+    assert!(text.contains("Server-to-Server OAuth"), "{text}");
+    assert!(!text.contains("wrong-secret-value"), "{text}");
+
+    let ok = zoom
+        .zimport()
+        .arg(&input)
+        .args(["--meeting", "83927864687", "-vv"])
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&ok.stdout),
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let results = std::fs::read_to_string(crate::support::results_path(&input)).expect("results");
+    for place in [&text, &results] {
+        assert!(!place.contains(&zoom.setup.client_secret), "{place}");
+        assert!(
+            !place.contains("fake-token-"),
+            "no access token may appear: {place}"
+        );
+    }
+}
+
+#[test]
+fn webinars_work_the_same_way() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(90, false));
+
+    let run = zoom.import(&input, &["--webinar", "98765432109"]);
+
+    run.assert_all_registered(90);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(zoom.zoom.stats().batch_calls, 3);
+    assert_eq!(zoom.zoom.registrants(Kind::Webinar, WEBINAR).len(), 90);
+
+    let run = zoom.import(&input, &["--webinar", "11111111111"]);
+    assert_eq!(run.code(), 3);
+    assert!(
+        run.stderr().contains("webinar 11111111111 was not found"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_batch_refused_for_one_bad_email_registers_the_other_29() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.reject_email("person17@example.com");
+    let input = zoom.env.write_input("people.csv", people(30, false));
+
+    let run = zoom.import(&input, &meeting(&[]));
+
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.with_status("registered").len(), 29);
+    let failed = run.with_status("failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].email, "person17@example.com");
+    assert_eq!(failed[0].zoom_code, Some(300));
+    assert!(
+        failed[0].message.contains("email: Invalid field."),
+        "{}",
+        failed[0].message
+    );
+    assert!(
+        failed[0].message.contains("Zoom tracking ID"),
+        "{}",
+        failed[0].message
+    );
+    assert_eq!(
+        zoom.zoom.stats().batch_calls,
+        2,
+        "one refused batch, then the other 29 in one"
+    );
+}
+
+#[test]
+fn rows_left_out_of_a_batch_answer_are_sent_singly() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            batch_omits_last: true,
+            ..Faults::default()
+        },
+        batch_status: 200,
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(60, false));
+
+    let run = zoom.import(&input, &meeting(&[]));
+
+    run.assert_all_registered(60);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stats = zoom.zoom.stats();
+    assert_eq!((stats.batch_calls, stats.single_adds), (2, 2), "{stats:?}");
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 60);
+}
+
+#[test]
+fn auto_mode_falls_back_to_single_adds_when_batch_does_not_fit() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        333_333_333,
+        EventSetup {
+            event_type: 8,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let input = zoom.env.write_input("people.csv", people(90, false));
+
+    let run = zoom.import(&input, &["--meeting", "333333333", "--concurrency", "1"]);
+
+    run.assert_all_registered(90);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(
+        zoom.zoom.stats().batch_calls,
+        1,
+        "one refusal, then single adds only"
+    );
+
+    let run = zoom.import(&input, &["--meeting", "333333333", "--mode", "batch"]);
+    assert_eq!(
+        run.code(),
+        3,
+        "--mode batch refuses to fall back: {}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("use --mode auto or --mode single"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(2, false));
+    let output = zoom
+        .zimport()
+        .env("ZOOM_API_URL", "http://api.zoom.example/")
+        .arg(&input)
+        .args(MEETING_ARGS)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("tokens never travel in clear"));
+    assert_eq!(zoom.zoom.stats().tokens_issued, 0);
+}
