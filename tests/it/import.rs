@@ -500,3 +500,39 @@ fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("tokens never travel in clear"));
     assert_eq!(zoom.zoom.stats().tokens_issued, 0);
 }
+
+#[test]
+fn manual_approval_registers_without_join_urls_unless_auto_approved() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        444_444_444,
+        EventSetup {
+            approval_type: 1,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let waiting = zoom.env.write_input("waiting.csv", people(5, false));
+    let approved = zoom
+        .env
+        .write_input("approved.csv", people(5, false).replace("person", "vip"));
+
+    let run = zoom.import(&waiting, &["--meeting", "444444444"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    for row in &run.rows {
+        assert_eq!(row.status, "registered");
+        assert!(
+            row.join_url.is_empty() && !row.registrant_id.is_empty(),
+            "{row:?}"
+        );
+        assert!(
+            row.message.contains("awaiting the host's approval"),
+            "{}",
+            row.message
+        );
+    }
+
+    let run = zoom.import(&approved, &["--meeting", "444444444", "--auto-approve"]);
+    run.assert_all_registered(5);
+    assert_eq!(run.code(), 0);
+}

@@ -1,0 +1,347 @@
+//! The fake answers as zoom-api.md says Zoom does: the contract the rest of the test suite
+//! relies on.
+
+use std::time::Duration;
+
+use fake_zoom::{EventSetup, FakeZoom, Kind, Limits, Setup};
+use serde_json::{json, Value};
+
+const MEETING: u64 = 83_927_864_687;
+
+struct Client {
+    http: reqwest::Client,
+    zoom: FakeZoom,
+    setup: Setup,
+}
+
+impl Client {
+    fn start(setup: Setup) -> Client {
+        let zoom = FakeZoom::start(setup.clone());
+        zoom.add_event(Kind::Meeting, MEETING, EventSetup::scheduled_meeting());
+        Client {
+            http: reqwest::Client::new(),
+            zoom,
+            setup,
+        }
+    }
+
+    async fn token(&self) -> String {
+        let answer: Value = self
+            .http
+            .post(self.zoom.oauth_url())
+            .basic_auth(&self.setup.client_id, Some(&self.setup.client_secret))
+            .form(&[
+                ("grant_type", "account_credentials"),
+                ("account_id", self.setup.account_id.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("json");
+        answer["access_token"].as_str().expect("token").to_string()
+    }
+
+    async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        body: Value,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let response = self
+            .http
+            .post(format!("{}/v2/{path}", self.zoom.url()))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+}
+
+#[tokio::test]
+async fn token_needs_a_form_body_basic_auth_and_the_right_account() {
+    let client = Client::start(Setup::default());
+    let url = client.zoom.oauth_url();
+    let json_body = client
+        .http
+        .post(&url)
+        .basic_auth(&client.setup.client_id, Some(&client.setup.client_secret))
+        .json(&json!({"grant_type": "account_credentials", "account_id": client.setup.account_id}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        json_body.status(),
+        400,
+        "a JSON body is an unsupported grant type"
+    );
+    let wrong_secret = client
+        .http
+        .post(&url)
+        .basic_auth(&client.setup.client_id, Some("nope"))
+        .form(&[
+            ("grant_type", "account_credentials"),
+            ("account_id", client.setup.account_id.as_str()),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wrong_secret.status(), 401);
+    let answer: Value = client
+        .http
+        .post(&url)
+        .basic_auth(&client.setup.client_id, Some(&client.setup.client_secret))
+        .form(&[
+            ("grant_type", "account_credentials"),
+            ("account_id", client.setup.account_id.as_str()),
+        ])
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["token_type"], "bearer");
+    assert_eq!(answer["expires_in"], 3599);
+    assert_eq!(answer["api_url"], client.zoom.url());
+    assert_eq!(client.zoom.stats().tokens_issued, 1);
+}
+
+#[tokio::test]
+async fn expired_and_revoked_tokens_get_code_124() {
+    let client = Client::start(Setup {
+        expires_in: Duration::from_secs(1),
+        ..Setup::default()
+    });
+    let token = client.token().await;
+    let person = json!({"email": "ana@example.com", "first_name": "Ana"});
+    let (status, _, _) = client
+        .post(
+            &token,
+            &format!("meetings/{MEETING}/registrants"),
+            person.clone(),
+        )
+        .await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (status, _, body) = client
+        .post(
+            &token,
+            &format!("meetings/{MEETING}/registrants"),
+            person.clone(),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (401, Some(124)));
+
+    let fresh = client.token().await;
+    client.zoom.revoke_tokens();
+    let (status, _, body) = client
+        .post(&fresh, &format!("meetings/{MEETING}/registrants"), person)
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (401, Some(124)));
+}
+
+#[tokio::test]
+async fn adds_validate_return_the_existing_registrant_and_stop_after_three_a_day() {
+    let client = Client::start(Setup::default());
+    let token = client.token().await;
+    let path = format!("meetings/{MEETING}/registrants");
+    let (status, _, body) = client
+        .post(&token, &path, json!({"email": "bad@", "first_name": ""}))
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(300)));
+    assert_eq!(body["message"], "Validation Failed.");
+    assert_eq!(body["errors"][0]["field"], "email");
+
+    let person = json!({"email": "Ana@Example.com", "first_name": "Ana"});
+    let (_, headers, first) = client.post(&token, &path, person.clone()).await;
+    assert!(headers.contains_key("x-zm-trackingid"));
+    let (_, _, again) = client
+        .post(
+            &token,
+            &path,
+            json!({"email": "ana@example.com", "first_name": "Ana"}),
+        )
+        .await;
+    assert_eq!(
+        first["registrant_id"], again["registrant_id"],
+        "the same email returns the existing registrant"
+    );
+    assert_eq!(first["join_url"], again["join_url"]);
+    let (status, _, _) = client.post(&token, &path, person.clone()).await;
+    assert_eq!(status, 201, "third add of the day");
+    let (status, headers, body) = client.post(&token, &path, person).await;
+    assert_eq!(status, 429, "fourth add of the day");
+    assert!(body["message"]
+        .as_str()
+        .expect("message")
+        .contains("for the registrant (Ana@Example.com)"));
+    assert!(
+        !headers.contains_key("x-ratelimit-type"),
+        "per-registrant 429s come without a type"
+    );
+    assert_eq!(client.zoom.registrants(Kind::Meeting, MEETING).len(), 1);
+}
+
+#[tokio::test]
+async fn manual_approval_gives_no_join_url_unless_auto_approved() {
+    let client = Client::start(Setup::default());
+    client.zoom.add_event(
+        Kind::Meeting,
+        444_444_444,
+        EventSetup {
+            approval_type: 1,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let token = client.token().await;
+    let (_, _, pending) = client
+        .post(
+            &token,
+            "meetings/444444444/registrants",
+            json!({"email": "a@example.com", "first_name": "A"}),
+        )
+        .await;
+    assert!(pending.get("join_url").is_none());
+    let (_, _, approved) = client
+        .post(
+            &token,
+            "meetings/444444444/registrants",
+            json!({"email": "b@example.com", "first_name": "B", "auto_approve": true}),
+        )
+        .await;
+    assert!(approved["join_url"].as_str().is_some());
+}
+
+#[tokio::test]
+async fn batch_takes_only_scheduled_events_and_30_people() {
+    let client = Client::start(Setup::default());
+    client.zoom.add_event(
+        Kind::Meeting,
+        888_888_888,
+        EventSetup {
+            event_type: 8,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let token = client.token().await;
+    let people: Vec<Value> = (0..31)
+        .map(|i| json!({"email": format!("p{i}@example.com"), "first_name": "P"}))
+        .collect();
+    let (status, _, body) = client
+        .post(
+            &token,
+            "meetings/888888888/batch_registrants",
+            json!({"registrants": people[..2]}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(303)));
+    let (status, _, _) = client
+        .post(
+            &token,
+            &format!("meetings/{MEETING}/batch_registrants"),
+            json!({"registrants": people}),
+        )
+        .await;
+    assert_eq!(status, 400, "31 people is too many");
+    let (status, _, body) = client
+        .post(
+            &token,
+            &format!("meetings/{MEETING}/batch_registrants"),
+            json!({"registrants": people[..30]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(body["registrants"].as_array().map(Vec::len), Some(30));
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_zooms_headers() {
+    let client = Client::start(Setup {
+        limits: Limits {
+            light_per_second: 2,
+            light_per_day: Some(3),
+            ..Limits::unlimited()
+        },
+        ..Setup::default()
+    });
+    let token = client.token().await;
+    let path = format!("meetings/{MEETING}/registrants");
+    let person = |i: u32| json!({"email": format!("p{i}@example.com"), "first_name": "P"});
+    assert_eq!(client.post(&token, &path, person(1)).await.0, 201);
+    assert_eq!(client.post(&token, &path, person(2)).await.0, 201);
+    let (status, headers, _) = client.post(&token, &path, person(3)).await;
+    assert_eq!(status, 429);
+    assert_eq!(headers["x-ratelimit-type"], "QPS");
+    assert_eq!(headers["x-ratelimit-category"], "Light");
+    tokio::time::sleep(Duration::from_millis(1_050)).await;
+    assert_eq!(client.post(&token, &path, person(3)).await.0, 201);
+    let (status, headers, _) = client.post(&token, &path, person(4)).await;
+    assert_eq!(status, 429);
+    assert_eq!(headers["x-ratelimit-type"], "Daily-limit");
+    let retry_after = headers["retry-after"].to_str().expect("ascii");
+    assert!(retry_after.ends_with("T00:00:00Z"), "{retry_after}");
+}
+
+#[tokio::test]
+async fn event_errors_use_zooms_codes() {
+    let client = Client::start(Setup::default());
+    client.zoom.add_event(
+        Kind::Meeting,
+        111_111_111,
+        EventSetup {
+            approval_type: 2,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    client.zoom.add_event(
+        Kind::Meeting,
+        222_222_222,
+        EventSetup {
+            over: true,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    client.zoom.add_event(
+        Kind::Meeting,
+        333_333_333,
+        EventSetup {
+            capacity: 0,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let token = client.token().await;
+    let person = json!({"email": "a@example.com", "first_name": "A"});
+    for (id, status, code) in [
+        (999_999_999u64, 404, 3001),
+        (111_111_111, 404, 404),
+        (222_222_222, 400, 3038),
+        (333_333_333, 400, 3043),
+    ] {
+        let (got, _, body) = client
+            .post(
+                &token,
+                &format!("meetings/{id}/registrants"),
+                person.clone(),
+            )
+            .await;
+        assert_eq!((got, body["code"].as_i64()), (status, Some(code)), "{id}");
+    }
+    let (status, _, body) = client
+        .post(
+            &token,
+            &format!("meetings/{MEETING}/registrants"),
+            json!({"email": "host@example.com", "first_name": "H"}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(3027)));
+}
