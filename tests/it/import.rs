@@ -536,3 +536,43 @@ fn manual_approval_registers_without_join_urls_unless_auto_approved() {
     run.assert_all_registered(5);
     assert_eq!(run.code(), 0);
 }
+
+#[test]
+fn an_event_error_after_rows_were_registered_exits_4() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        555_555_555,
+        EventSetup {
+            capacity: 10,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let input = zoom.env.write_input("people.csv", people(40, false));
+
+    let run = zoom.import(
+        &input,
+        &[
+            "--meeting",
+            "555555555",
+            "--mode",
+            "single",
+            "--concurrency",
+            "1",
+        ],
+    );
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert_eq!(run.with_status("registered").len(), 10);
+    assert_eq!(run.with_status("pending").len(), 30);
+    assert!(
+        run.stderr().contains("has reached its registrant capacity"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(
+        zoom.zoom.stats().single_adds,
+        11,
+        "one refused add, then nothing more"
+    );
+}
