@@ -51,6 +51,11 @@ pub struct Cli {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Ignore the earlier results file: send every row again (Zoom answers a repeat with the
+    /// existing registrant, but each repeat uses one of the three adds it allows a day).
+    #[arg(long)]
+    pub fresh: bool,
+
     /// Which registration endpoint to use.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     pub mode: Mode,
@@ -244,6 +249,7 @@ impl Cli {
             event,
             output,
             dry_run: self.dry_run,
+            fresh: self.fresh,
             mode: self.mode,
             plan: self.plan,
             limits: RateLimits::for_plan(self.plan, max_rps),

@@ -133,6 +133,8 @@ pub struct Config {
     /// The results CSV.
     pub output: PathBuf,
     pub dry_run: bool,
+    /// Ignore what earlier runs recorded in the results file.
+    pub fresh: bool,
     pub mode: Mode,
     pub plan: Plan,
     /// Request ceilings: the plan's, lowered by `--max-rps`.

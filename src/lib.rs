@@ -15,6 +15,8 @@
 //! - [`auth`]: the run's one shared access token (single flight, refreshed ahead of expiry).
 //! - [`zoom`]: the Zoom client: rate-limited typed requests, Zoom's answers as errors.
 //! - [`register`]: one row's or one batch's requests, retries and outcome.
+//! - [`memory`]: what earlier runs confirmed (results file and journal), for safe re-runs.
+//! - [`lock`]: one run per results file.
 //! - [`pipeline`]: orchestration of a run: reader, dispatcher, workers, recorder.
 //! - [`report`]: the results CSV, the summary, exit codes, and all console output.
 
@@ -24,6 +26,8 @@ pub mod config;
 pub mod credentials;
 pub mod input;
 pub mod limits;
+pub mod lock;
+pub mod memory;
 pub mod pipeline;
 pub mod register;
 pub mod registrant;
@@ -40,6 +44,10 @@ pub enum Error {
     Input(#[from] input::InputError),
     #[error(transparent)]
     Results(#[from] report::ResultsError),
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    #[error(transparent)]
+    Memory(#[from] memory::MemoryError),
     /// Something the run needs could not be set up (credentials, HTTPS, the runtime).
     #[error("{0}")]
     Setup(String),
@@ -49,16 +57,40 @@ impl Error {
     /// The exit code of SPEC §6 for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Input(_) | Error::Results(_) | Error::Setup(_) => exit::USAGE_OR_INPUT,
+            Error::Input(_)
+            | Error::Results(_)
+            | Error::Setup(_)
+            | Error::Lock(_)
+            | Error::Memory(_) => exit::USAGE_OR_INPUT,
         }
     }
 }
 
-/// Runs one import (or dry run) as configured and returns what happened.
+/// Runs one import (or dry run) as configured and returns what happened. Holds the results
+/// file's lock throughout, and starts from what earlier runs confirmed unless `--fresh`.
 pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
-    if config.dry_run {
-        pipeline::dry_run(config, console)
+    // The input first: a broken file is the problem to report, whatever else is wrong.
+    let input = input::CsvInput::open(&config.source, &config.input)?;
+    console.input_opened(&input, config.dry_run);
+    let lock = lock::Lock::acquire(&config.output, |warning| console.warn(warning))?;
+    let memory = if config.fresh {
+        memory::Memory::empty()
     } else {
-        pipeline::import(config, console)
+        let journal = report::companion(&config.output, ".journal");
+        memory::Memory::load(&[config.output.as_path(), journal.as_path()], config.event)?
+    };
+    if !memory.is_empty() {
+        console.note(format_args!(
+            "{} people confirmed by earlier runs are in {}; they will not be sent again (--fresh ignores them)",
+            memory.len(),
+            config.output.display()
+        ));
     }
+    let summary = if config.dry_run {
+        pipeline::dry_run(config, input, memory)
+    } else {
+        pipeline::import(config, console, input, memory, lock.path())
+    };
+    drop(lock);
+    summary
 }

@@ -8,6 +8,7 @@
 //! requests are in flight); workers send outcomes to a blocking recorder task, the one owner
 //! of the results file and the progress display.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,72 +20,106 @@ use crate::auth::TokenSource;
 use crate::config::Config;
 use crate::input::{CsvInput, InputError, Row, Verdict};
 use crate::limits::{Estimate, Mode, BATCH_SIZE};
+use crate::memory::{Confirmed, Memory};
 use crate::register::{resume_text, Control, Job, Registrar};
 use crate::report::{
-    Console, Counts, Outcome, Progress, Recorder, ResultRow, ResultsFile, RowProblem, RunOptions,
-    RunStats, Status, Summary, PROBLEMS_SHOWN,
+    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsFile, RowProblem,
+    RunOptions, RunStats, Status, Summary,
 };
 use crate::zoom::{Category, RequestOptions, ZoomClient};
 use crate::Error;
 
-/// Validates every row and writes a results file of `valid` / `invalid` / `duplicate`, in
-/// input order. Never contacts Zoom.
-pub fn dry_run(config: &Config, console: &Console) -> Result<Summary, Error> {
-    let started = Instant::now();
-    let mut input = CsvInput::open(&config.source, &config.input)?;
-    console.input_opened(&input, true);
-    let mut results = ResultsFile::create(&config.output)?;
+/// What a row comes to before anything is sent.
+enum Triage {
+    /// Its outcome is known without Zoom: invalid, duplicate, or confirmed by an earlier run.
+    Settled(Outcome),
+    /// It must be sent.
+    Send(Job),
+}
 
-    let mut counts = Counts::default();
-    let mut first_problems = Vec::new();
+/// What an earlier run confirmed for this row, if it is a valid one.
+fn remembered(memory: &mut Memory, row: &Row) -> Option<Confirmed> {
+    match &row.verdict {
+        Verdict::Valid(registrant) if !memory.is_empty() => memory.confirmed(&registrant.email),
+        _ => None,
+    }
+}
+
+fn triage(seq: u64, row: Row, confirmed: Option<Confirmed>) -> Triage {
+    let (status, message) = match row.verdict {
+        Verdict::Valid(registrant) => {
+            let job = Job {
+                seq,
+                row: row.number,
+                line: row.line,
+                registrant,
+                attempts: 0,
+            };
+            let Some(confirmed) = confirmed else {
+                return Triage::Send(job);
+            };
+            let mut outcome = job.outcome(
+                Status::AlreadyRegistered,
+                "registered by an earlier run; not sent again".to_string(),
+            );
+            outcome.registrant_id = confirmed.registrant_id;
+            outcome.join_url = confirmed.join_url;
+            return Triage::Settled(outcome);
+        }
+        Verdict::Invalid(problems) => (
+            Status::Invalid,
+            problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Verdict::Duplicate => (
+            Status::Duplicate,
+            "same email (ignoring case) as an earlier row; not sent".to_string(),
+        ),
+    };
+    Triage::Settled(Outcome {
+        seq,
+        row: row.number,
+        line: row.line,
+        email: row.email,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        status,
+        registrant_id: String::new(),
+        join_url: String::new(),
+        http_status: None,
+        zoom_code: None,
+        message,
+        attempts: 0,
+    })
+}
+
+/// Validates every row and writes a results file of `valid` / `invalid` / `duplicate` (and
+/// `already_registered` for what earlier runs confirmed), in input order. Never contacts Zoom.
+pub fn dry_run(config: &Config, mut input: CsvInput, mut memory: Memory) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let results = ResultsFile::create(&config.output)?;
+    let mut recorder = Recorder::new(results, None, config.event.to_string(), Progress::hidden());
     let (mut fits_batch, mut others) = (0u64, 0u64);
-    for row in input.by_ref() {
+    for (seq, row) in (0u64..).zip(input.by_ref()) {
         let row = row?;
-        let (status, message) = match &row.verdict {
-            Verdict::Valid(registrant) => {
-                if registrant.fits_batch() {
+        let confirmed = remembered(&mut memory, &row);
+        let outcome = match triage(seq, row, confirmed) {
+            Triage::Settled(outcome) => outcome,
+            Triage::Send(job) => {
+                if job.registrant.fits_batch() {
                     fits_batch += 1;
                 } else {
                     others += 1;
                 }
-                (Status::Valid, String::new())
+                job.outcome(Status::Valid, String::new())
             }
-            Verdict::Invalid(problems) => {
-                let message = problems
-                    .iter()
-                    .map(|p| p.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                if first_problems.len() < PROBLEMS_SHOWN {
-                    first_problems.push(RowProblem {
-                        row: row.number,
-                        line: row.line,
-                        message: message.clone(),
-                    });
-                }
-                (Status::Invalid, message)
-            }
-            Verdict::Duplicate => (
-                Status::Duplicate,
-                "same email (ignoring case) as an earlier row; not sent".to_string(),
-            ),
         };
-        results.write(&ResultRow {
-            row: row.number,
-            email: &row.email,
-            first_name: &row.first_name,
-            last_name: &row.last_name,
-            status,
-            registrant_id: "",
-            join_url: "",
-            http_status: None,
-            zoom_code: None,
-            message: &message,
-            attempts: 0,
-        })?;
-        counts.add(status);
+        recorder.record(outcome)?;
     }
-    let results = results.finish()?;
+    let (counts, first_problems, results) = recorder.finish()?;
 
     Ok(Summary {
         input: input.name.clone(),
@@ -101,11 +136,7 @@ pub fn dry_run(config: &Config, console: &Console) -> Result<Summary, Error> {
             fits_batch,
             others,
         )),
-        options: RunOptions {
-            auto_approve: config.auto_approve,
-            confirmation_email: config.confirmation_email,
-            concurrency: config.concurrency.get(),
-        },
+        options: run_options(config),
         limits: config.limits,
         run: None,
         results,
@@ -121,30 +152,15 @@ fn run_options(config: &Config) -> RunOptions {
     }
 }
 
-/// The outcome of a row that is never sent.
-fn unsent(seq: u64, row: &Row, status: Status, message: String) -> Outcome {
-    Outcome {
-        seq,
-        row: row.number,
-        line: row.line,
-        email: row.email.clone(),
-        first_name: row.first_name.clone(),
-        last_name: row.last_name.clone(),
-        status,
-        registrant_id: String::new(),
-        join_url: String::new(),
-        http_status: None,
-        zoom_code: None,
-        message,
-        attempts: 0,
-    }
-}
-
 /// Registers every valid row in Zoom and writes the results file.
-pub fn import(config: &Config, console: &Console) -> Result<Summary, Error> {
+pub fn import(
+    config: &Config,
+    console: &Console,
+    input: CsvInput,
+    memory: Memory,
+    lock: &Path,
+) -> Result<Summary, Error> {
     let started = Instant::now();
-    let input = CsvInput::open(&config.source, &config.input)?;
-    console.input_opened(&input, false);
     let Some(credentials) = config.zoom.credentials.clone() else {
         return Err(Error::Setup(
             "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET"
@@ -180,8 +196,21 @@ pub fn import(config: &Config, console: &Console) -> Result<Summary, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+    let journal = Journal::open(&config.output)?;
+    let recorder = Recorder::new(
+        results,
+        Some(journal),
+        config.event.to_string(),
+        Progress::new(console, input.data_records),
+    );
+    let run = Run {
+        config,
+        console,
+        registrar: registrar.clone(),
+        lock: lock.to_path_buf(),
+    };
     let (name, empty_records, counts, first_problems, results, input_error) =
-        runtime.block_on(dispatch(config, console, input, results, registrar.clone()))?;
+        runtime.block_on(run.dispatch(input, memory, recorder))?;
 
     let elapsed = started.elapsed().as_secs_f64();
     let stopped = registrar.control.stopped();
@@ -196,6 +225,7 @@ pub fn import(config: &Config, console: &Console) -> Result<Summary, Error> {
         rows_per_second: counts.registered as f64 / elapsed.max(0.001),
         stopped: stopped.run.clone(),
         any_confirmed: registrar.control.confirmed.load(Ordering::Relaxed) > 0,
+        interrupted: registrar.control.interrupted(),
         daily_limit: stopped.daily,
         resume_at: stopped
             .resume_at
@@ -240,119 +270,157 @@ type Dispatched = (
     Option<InputError>,
 );
 
-async fn dispatch(
-    config: &Config,
-    console: &Console,
-    input: CsvInput,
-    results: ResultsFile,
+/// One real run's shared parts, for the dispatcher.
+struct Run<'a> {
+    config: &'a Config,
+    console: &'a Console,
     registrar: Registrar,
-) -> Result<Dispatched, Error> {
-    let name = input.name.clone();
-    let total = input.data_records;
-    let (row_tx, mut rows) = mpsc::channel::<Result<Row, InputError>>(1024);
-    let reader = tokio::task::spawn_blocking(move || {
-        let mut input = input;
-        for row in input.by_ref() {
-            let failed = row.is_err();
-            if row_tx.blocking_send(row).is_err() || failed {
-                break;
-            }
-        }
-        input.empty_records
-    });
+    /// Removed before exiting on a second Ctrl-C.
+    lock: PathBuf,
+}
 
-    let (out, mut outcomes) = mpsc::channel::<Outcome>(1024);
-    let progress = Progress::new(console, total);
-    let recorder = tokio::task::spawn_blocking(move || {
-        let mut recorder = Recorder::new(results, progress);
-        while let Some(outcome) = outcomes.blocking_recv() {
-            recorder.record(outcome)?;
-        }
-        recorder.finish()
-    });
+impl Run<'_> {
+    async fn dispatch(
+        self,
+        input: CsvInput,
+        mut memory: Memory,
+        recorder: Recorder,
+    ) -> Result<Dispatched, Error> {
+        let name = input.name.clone();
+        self.watch_signals();
 
-    let permits = Arc::new(Semaphore::new(config.concurrency.get()));
-    let mut workers = JoinSet::new();
-    let mut batch: Vec<Job> = Vec::with_capacity(BATCH_SIZE as usize);
-    let mut input_error = None;
-    let mut seq = 0u64;
-    while let Some(row) = rows.recv().await {
-        let row = match row {
-            Ok(row) => row,
-            Err(error) => {
-                input_error = Some(error);
-                break;
+        // The edges are blocking: reading (with memory look-ups) and recording.
+        type Read = Result<(Row, Option<Confirmed>), InputError>;
+        let (row_tx, mut rows) = mpsc::channel::<Read>(1024);
+        let reader = tokio::task::spawn_blocking(move || {
+            let mut input = input;
+            for row in input.by_ref() {
+                let item = row.map(|row| {
+                    let confirmed = remembered(&mut memory, &row);
+                    (row, confirmed)
+                });
+                let failed = item.is_err();
+                if row_tx.blocking_send(item).is_err() || failed {
+                    break;
+                }
             }
-        };
-        let this = seq;
-        seq += 1;
-        let registrant = match &row.verdict {
-            Verdict::Invalid(problems) => {
-                let message = problems
-                    .iter()
-                    .map(|p| p.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let _ = out.send(unsent(this, &row, Status::Invalid, message)).await;
+            input.empty_records
+        });
+        let (out, mut outcomes) = mpsc::channel::<Outcome>(1024);
+        let recording = tokio::task::spawn_blocking(move || {
+            let mut recorder = recorder;
+            while let Some(outcome) = outcomes.blocking_recv() {
+                recorder.record(outcome)?;
+            }
+            recorder.finish()
+        });
+
+        let registrar = &self.registrar;
+        let permits = Arc::new(Semaphore::new(self.config.concurrency.get()));
+        let mut workers = JoinSet::new();
+        let mut batch: Vec<Job> = Vec::with_capacity(BATCH_SIZE as usize);
+        let mut input_error = None;
+        let mut seq = 0u64;
+        while let Some(item) = rows.recv().await {
+            let (row, confirmed) = match item {
+                Ok(item) => item,
+                Err(error) => {
+                    input_error = Some(error);
+                    break;
+                }
+            };
+            let this = seq;
+            seq += 1;
+            let job = match triage(this, row, confirmed) {
+                Triage::Settled(outcome) => {
+                    let _ = out.send(outcome).await;
+                    continue;
+                }
+                Triage::Send(job) => job,
+            };
+            let batched = self.config.mode != Mode::Single
+                && job.registrant.fits_batch()
+                && !registrar.control.batch_refused();
+            let category = if batched {
+                Category::Heavy
+            } else {
+                Category::Light
+            };
+            if let Some(reason) = registrar.control.refusal_for(category) {
+                let _ = out.send(job.outcome(Status::Pending, reason)).await;
                 continue;
             }
-            Verdict::Duplicate => {
-                let message = "same email (ignoring case) as an earlier row; not sent".to_string();
-                let _ = out
-                    .send(unsent(this, &row, Status::Duplicate, message))
-                    .await;
-                continue;
+            if batched {
+                batch.push(job);
+                if batch.len() == BATCH_SIZE as usize {
+                    let jobs = std::mem::take(&mut batch);
+                    spawn_batch(&mut workers, &permits, registrar, &out, jobs).await;
+                }
+            } else {
+                spawn_single(&mut workers, &permits, registrar, &out, job).await;
             }
-            Verdict::Valid(registrant) => registrant.clone(),
-        };
-        let batched = config.mode != Mode::Single
-            && registrant.fits_batch()
-            && !registrar.control.batch_refused();
-        let category = if batched {
-            Category::Heavy
-        } else {
-            Category::Light
-        };
-        if let Some(reason) = registrar.control.refusal_for(category) {
-            let _ = out.send(unsent(this, &row, Status::Pending, reason)).await;
-            continue;
+            while workers.try_join_next().is_some() {}
         }
-        let job = Job {
-            seq: this,
-            row: row.number,
-            line: row.line,
-            registrant,
-            attempts: 0,
-        };
-        if batched {
-            batch.push(job);
-            if batch.len() == BATCH_SIZE as usize {
-                let jobs = std::mem::take(&mut batch);
-                spawn_batch(&mut workers, &permits, &registrar, &out, jobs).await;
+        if !batch.is_empty() {
+            spawn_batch(&mut workers, &permits, registrar, &out, batch).await;
+        }
+        while workers.join_next().await.is_some() {}
+        drop(out);
+        drop(rows);
+        let empty_records = reader.await.unwrap_or(0);
+        let (counts, first_problems, results) = recording
+            .await
+            .map_err(|e| Error::Setup(format!("the results writer stopped: {e}")))??;
+        Ok((
+            name,
+            empty_records,
+            counts,
+            first_problems,
+            results,
+            input_error,
+        ))
+    }
+
+    /// First Ctrl-C or SIGTERM: stop sending, let requests in flight finish, write the
+    /// results. Second: leave at once (the journal already holds every confirmed row).
+    fn watch_signals(&self) {
+        let control = self.registrar.control.clone();
+        let console = *self.console;
+        let lock = self.lock.clone();
+        tokio::spawn(async move {
+            if !signal().await {
+                return;
             }
-        } else {
-            spawn_single(&mut workers, &permits, &registrar, &out, job).await;
+            control.interrupt();
+            console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
+            if signal().await {
+                console.error(
+                    "interrupted twice: quitting now; the next run picks up from the journal",
+                );
+                let _ = std::fs::remove_file(&lock);
+                std::process::exit(i32::from(exit::INTERRUPTED));
+            }
+        });
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM; false if signals cannot be watched.
+async fn signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.is_ok(),
+            received = terminate.recv() => received.is_some(),
         }
-        while workers.try_join_next().is_some() {}
     }
-    if !batch.is_empty() {
-        spawn_batch(&mut workers, &permits, &registrar, &out, batch).await;
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
     }
-    while workers.join_next().await.is_some() {}
-    drop(out);
-    drop(rows);
-    let empty_records = reader.await.unwrap_or(0);
-    let (counts, first_problems, results) = recorder
-        .await
-        .map_err(|e| Error::Setup(format!("the results writer stopped: {e}")))??;
-    Ok((
-        name,
-        empty_records,
-        counts,
-        first_problems,
-        results,
-        input_error,
-    ))
 }
 
 async fn spawn_single(

@@ -44,7 +44,8 @@ pub struct Job {
 }
 
 impl Job {
-    fn outcome(&self, status: Status, message: String) -> Outcome {
+    /// This row's outcome with `status`, before or without any answer from Zoom.
+    pub fn outcome(&self, status: Status, message: String) -> Outcome {
         Outcome {
             seq: self.seq,
             row: self.row,
@@ -93,6 +94,9 @@ impl Job {
 pub struct Control {
     state: Mutex<StopState>,
     batch_refused: AtomicBool,
+    interrupted: AtomicBool,
+    /// Wakes workers waiting out a backoff when the run stops.
+    wake: tokio::sync::Notify,
     pub retries: AtomicU64,
     /// Rows Zoom confirmed in this run (to tell exit code 3 from 4).
     pub confirmed: AtomicU64,
@@ -124,9 +128,36 @@ impl Control {
 
     /// Stops the run; the first reason given is kept.
     pub fn stop_run(&self, reason: String) {
-        let mut state = self.lock();
-        if state.run.is_none() {
-            state.run = Some(reason);
+        {
+            let mut state = self.lock();
+            if state.run.is_none() {
+                state.run = Some(reason);
+            }
+        }
+        self.wake.notify_waiters();
+    }
+
+    /// Ctrl-C or SIGTERM: send nothing more.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.wake.notify_waiters();
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// Waits `duration`, or less if the run stops meanwhile.
+    async fn pause(&self, duration: Duration) {
+        let woken = self.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if self.interrupted() || self.lock().run.is_some() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(duration) => {}
+            () = woken => {}
         }
     }
 
@@ -139,10 +170,18 @@ impl Control {
         if slot.is_none() {
             *slot = Some(resume_at);
         }
+        drop(state);
+        self.wake.notify_waiters();
     }
 
     /// Why a row of `category` must not be sent now, if it must not.
     pub fn refusal_for(&self, category: Category) -> Option<String> {
+        if self.interrupted() {
+            return Some(
+                "not sent: the run was interrupted; run the same command again to send it"
+                    .to_string(),
+            );
+        }
         let state = self.lock();
         if let Some(reason) = &state.run {
             return Some(format!("not sent: the run stopped ({reason})"));
@@ -318,7 +357,9 @@ impl Registrar {
             match decide(&error, self.event) {
                 Decision::Retry(asked) => {
                     let step = self.note_retry(&mut step);
-                    tokio::time::sleep(backoff(self.backoff_base, step, asked)).await;
+                    self.control
+                        .pause(backoff(self.backoff_base, step, asked))
+                        .await;
                 }
                 Decision::Failed(message) => {
                     return job.refused(Status::Failed, message, error.refusal())
@@ -386,7 +427,9 @@ impl Registrar {
             match decide(&error, self.event) {
                 Decision::Retry(asked) => {
                     let step = self.note_retry(&mut step);
-                    tokio::time::sleep(backoff(self.backoff_base, step, asked)).await;
+                    self.control
+                        .pause(backoff(self.backoff_base, step, asked))
+                        .await;
                 }
                 Decision::BatchUnsupported if self.mode == Mode::Batch => {
                     self.control.stop_run(format!(

@@ -1,9 +1,12 @@
 //! Output, in one place: the results CSV ([`ResultsFile`]), the run's [`Summary`] and its exit
 //! code, and every line a person sees ([`Console`]). Nothing else in the crate prints.
 //!
-//! The results file holds join URLs, which let anyone join as that person, so it is created
-//! with mode 0600; it is written to a temporary file beside the target and renamed into place,
-//! so a reader never sees half a file and an old file is never half overwritten.
+//! The results file holds join URLs, which let anyone join as that person, so it and its
+//! companions are created with mode 0600. It is written in input order to `<results>.partial`
+//! and renamed into place at the end, so a reader never sees half a file and an old file is
+//! never half overwritten. During a real run every outcome is also appended at once to
+//! `<results>.journal`, so a run killed at any moment loses at most its requests in flight;
+//! the journal is removed once the results file is in place.
 
 use std::fmt::{self, Display};
 use std::fs::File;
@@ -59,8 +62,9 @@ impl Display for Status {
     }
 }
 
-/// The results file's columns, in the order SPEC §3 fixes.
-pub const RESULT_COLUMNS: [&str; 11] = [
+/// The results file's columns: SPEC §3's, in its order, then `event` (which meeting or webinar
+/// the row is for, so a re-run never mistakes another event's results for its own).
+pub const RESULT_COLUMNS: [&str; 12] = [
     "row",
     "email",
     "first_name",
@@ -72,6 +76,7 @@ pub const RESULT_COLUMNS: [&str; 11] = [
     "zoom_code",
     "message",
     "attempts",
+    "event",
 ];
 
 /// One line of the results file.
@@ -89,6 +94,8 @@ pub struct ResultRow<'a> {
     pub message: &'a str,
     /// Registration requests that carried this row.
     pub attempts: u32,
+    /// `meeting 83927864687` or `webinar …`.
+    pub event: &'a str,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,11 +105,35 @@ pub struct ResultsError {
     source: io::Error,
 }
 
-/// The results CSV being written. Dropped without [`ResultsFile::finish`], it leaves no trace
-/// and any earlier results file at the same path untouched.
+/// `<results><suffix>`, beside the results file.
+pub fn companion(results: &Path, suffix: &str) -> PathBuf {
+    let mut name = results.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    results.with_file_name(name)
+}
+
+fn create_private(path: &Path, append: bool) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true);
+    if append {
+        options.append(true).read(true);
+    } else {
+        options.write(true).truncate(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
+    private(&file)?;
+    Ok(file)
+}
+
+/// The results CSV being written (as `<results>.partial`). Dropped without
+/// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
+/// untouched.
 pub struct ResultsFile {
     path: PathBuf,
-    writer: csv::Writer<BufWriter<tempfile::NamedTempFile>>,
+    partial: PathBuf,
+    writer: Option<csv::Writer<BufWriter<File>>>,
 }
 
 impl ResultsFile {
@@ -111,54 +142,139 @@ impl ResultsFile {
             path: path.display().to_string(),
             source,
         };
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".zimport-results-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(error)?;
-        private(temp.as_file()).map_err(error)?;
+        let partial = companion(path, ".partial");
+        let file = create_private(&partial, false).map_err(error)?;
         let mut writer = csv::WriterBuilder::new()
             .has_headers(false)
-            .from_writer(BufWriter::with_capacity(64 * 1024, temp));
+            .from_writer(BufWriter::with_capacity(64 * 1024, file));
         writer
             .write_record(RESULT_COLUMNS)
             .map_err(|e| error(e.into()))?;
         Ok(ResultsFile {
             path: path.to_path_buf(),
-            writer,
+            partial,
+            writer: Some(writer),
         })
     }
 
     pub fn write(&mut self, row: &ResultRow<'_>) -> Result<(), ResultsError> {
-        self.writer.serialize(row).map_err(|e| ResultsError {
+        let result = match self.writer.as_mut() {
+            Some(writer) => writer.serialize(row).map_err(io::Error::from),
+            None => Err(io::Error::other("already finished")),
+        };
+        result.map_err(|source| ResultsError {
             path: self.path.display().to_string(),
-            source: e.into(),
+            source,
         })
     }
 
     /// Flushes, syncs and renames the file into place.
-    pub fn finish(self) -> Result<PathBuf, ResultsError> {
-        let path = self.path;
+    pub fn finish(mut self) -> Result<PathBuf, ResultsError> {
+        let path = self.path.clone();
         let error = |source| ResultsError {
             path: path.display().to_string(),
             source,
         };
-        let buffered = self
-            .writer
+        let Some(writer) = self.writer.take() else {
+            return Err(error(io::Error::other("already finished")));
+        };
+        let buffered = writer
             .into_inner()
             .map_err(|e| error(io::Error::other(e.to_string())))?;
-        let temp = buffered.into_inner().map_err(|e| error(e.into_error()))?;
-        temp.as_file().sync_all().map_err(error)?;
-        temp.persist(&path).map_err(|e| error(e.error))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // Make the rename itself durable; not all filesystems allow syncing a directory.
-            let _ = File::open(dir).and_then(|d| d.sync_all());
-        }
+        let file = buffered.into_inner().map_err(|e| error(e.into_error()))?;
+        file.sync_all().map_err(error)?;
+        std::fs::rename(&self.partial, &path).map_err(error)?;
+        sync_folder(&path);
         Ok(path)
+    }
+}
+
+impl Drop for ResultsFile {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+/// Makes a rename or removal in `path`'s folder durable (not every filesystem allows it).
+fn sync_folder(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+}
+
+/// The append-only log of a real run's outcomes, in the order they finish: the run's memory
+/// if it is killed before the results file is in place. Each row is written through to the
+/// operating system at once (so `kill -9` loses nothing written) and synced to disk at least
+/// every second (so a power cut loses at most that).
+pub struct Journal {
+    path: PathBuf,
+    writer: csv::Writer<File>,
+    file: File,
+    last_sync: std::time::Instant,
+}
+
+impl Journal {
+    /// Opens `<results>.journal` for appending; an earlier, unfinished run's lines are kept.
+    pub fn open(results: &Path) -> Result<Journal, ResultsError> {
+        let path = companion(results, ".journal");
+        let error = |source| ResultsError {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut file = create_private(&path, true).map_err(error)?;
+        let length = file.metadata().map_err(error)?.len();
+        let torn = length > 0 && {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::End(-1))
+                .and_then(|_| file.read_exact(&mut last))
+                .map_err(error)?;
+            last[0] != b'\n'
+        };
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(file.try_clone().map_err(error)?);
+        if torn {
+            // A crash cut the last line short: end it, so it stays one unreadable line.
+            writer
+                .write_record(None::<&[u8]>)
+                .map_err(|e| error(e.into()))?;
+        }
+        if length == 0 {
+            writer
+                .write_record(RESULT_COLUMNS)
+                .map_err(|e| error(e.into()))?;
+        }
+        writer.flush().map_err(error)?;
+        Ok(Journal {
+            path,
+            writer,
+            file,
+            last_sync: std::time::Instant::now(),
+        })
+    }
+
+    pub fn write(&mut self, row: &ResultRow<'_>) -> Result<(), ResultsError> {
+        let path = &self.path;
+        let error = |source| ResultsError {
+            path: path.display().to_string(),
+            source,
+        };
+        self.writer.serialize(row).map_err(|e| error(e.into()))?;
+        self.writer.flush().map_err(error)?;
+        if self.last_sync.elapsed() >= std::time::Duration::from_secs(1) {
+            self.file.sync_data().map_err(error)?;
+            self.last_sync = std::time::Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Removes the journal once the results file holds everything.
+    pub fn remove(self) {
+        let _ = std::fs::remove_file(&self.path);
+        sync_folder(&self.path);
     }
 }
 
@@ -181,10 +297,31 @@ pub struct Outcome {
     pub attempts: u32,
 }
 
+impl Outcome {
+    fn row<'a>(&'a self, event: &'a str) -> ResultRow<'a> {
+        ResultRow {
+            row: self.row,
+            email: &self.email,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            status: self.status,
+            registrant_id: &self.registrant_id,
+            join_url: &self.join_url,
+            http_status: self.http_status,
+            zoom_code: self.zoom_code,
+            message: &self.message,
+            attempts: self.attempts,
+            event,
+        }
+    }
+}
+
 /// The one owner of the results file during a run: takes outcomes in the order they finish,
 /// writes them in input order, counts them, and moves the progress display.
 pub struct Recorder {
     results: ResultsFile,
+    journal: Option<Journal>,
+    event: String,
     /// Outcomes that finished before an earlier row did. Bounded by the rows in flight.
     waiting: std::collections::BTreeMap<u64, Outcome>,
     next_seq: u64,
@@ -194,9 +331,16 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(results: ResultsFile, progress: Progress) -> Recorder {
+    pub fn new(
+        results: ResultsFile,
+        journal: Option<Journal>,
+        event: String,
+        progress: Progress,
+    ) -> Recorder {
         Recorder {
             results,
+            journal,
+            event,
             waiting: std::collections::BTreeMap::new(),
             next_seq: 0,
             counts: Counts::default(),
@@ -206,6 +350,9 @@ impl Recorder {
     }
 
     pub fn record(&mut self, outcome: Outcome) -> Result<(), ResultsError> {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.write(&outcome.row(&self.event))?;
+        }
         self.waiting.insert(outcome.seq, outcome);
         while let Some(outcome) = self.waiting.remove(&self.next_seq) {
             self.write(&outcome)?;
@@ -215,19 +362,7 @@ impl Recorder {
     }
 
     fn write(&mut self, outcome: &Outcome) -> Result<(), ResultsError> {
-        self.results.write(&ResultRow {
-            row: outcome.row,
-            email: &outcome.email,
-            first_name: &outcome.first_name,
-            last_name: &outcome.last_name,
-            status: outcome.status,
-            registrant_id: &outcome.registrant_id,
-            join_url: &outcome.join_url,
-            http_status: outcome.http_status,
-            zoom_code: outcome.zoom_code,
-            message: &outcome.message,
-            attempts: outcome.attempts,
-        })?;
+        self.results.write(&outcome.row(&self.event))?;
         self.counts.add(outcome.status);
         if matches!(outcome.status, Status::Invalid | Status::Failed)
             && self.first_problems.len() < PROBLEMS_SHOWN
@@ -235,7 +370,7 @@ impl Recorder {
             self.first_problems.push(RowProblem {
                 row: outcome.row,
                 line: outcome.line,
-                message: format!("{}: {}", outcome.status, outcome.message),
+                message: outcome.message.clone(),
             });
         }
         self.progress.advance(&self.counts);
@@ -250,6 +385,9 @@ impl Recorder {
         }
         self.progress.finish();
         let path = self.results.finish()?;
+        if let Some(journal) = self.journal.take() {
+            journal.remove();
+        }
         Ok((self.counts, self.first_problems, path))
     }
 }
@@ -265,6 +403,18 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// No progress display (dry runs are over in seconds).
+    pub fn hidden() -> Progress {
+        let now = std::time::Instant::now();
+        Progress {
+            bar: None,
+            log_every: None,
+            total: 0,
+            started: now,
+            last_log: now,
+        }
+    }
+
     pub fn new(console: &Console, total: u64) -> Progress {
         let now = std::time::Instant::now();
         let mut progress = Progress {
@@ -419,6 +569,8 @@ pub struct RunStats {
     pub stopped: Option<String>,
     /// True if any row was confirmed by Zoom in this run.
     pub any_confirmed: bool,
+    /// Stopped by Ctrl-C or SIGTERM.
+    pub interrupted: bool,
     /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.
     pub daily_limit: bool,
     pub resume_at: Option<String>,
@@ -465,6 +617,9 @@ impl Summary {
     /// 0. Duplicates do not count against a run.
     pub fn exit_code(&self) -> u8 {
         if let Some(run) = &self.run {
+            if run.interrupted {
+                return exit::INTERRUPTED;
+            }
             if run.stopped.is_some() && !run.any_confirmed {
                 return exit::AUTH_OR_EVENT;
             }
@@ -501,6 +656,13 @@ impl Console {
     pub fn warn(&self, text: impl Display) {
         if self.verbosity > Verbosity::Quiet {
             self.say(format_args!("warning: {text}"));
+        }
+    }
+
+    /// Information: shown unless `--quiet`.
+    pub fn note(&self, text: impl Display) {
+        if self.verbosity > Verbosity::Quiet {
+            self.say(format_args!("note: {text}"));
         }
     }
 
@@ -676,6 +838,11 @@ fn run_text(run: &RunStats) -> String {
         run.rate_limited,
         run.rows_per_second
     );
+    if run.interrupted {
+        text.push_str(
+            "Interrupted: rows not sent are pending; run the same command again to finish.\n",
+        );
+    }
     if let Some(reason) = &run.stopped {
         text.push_str(&format!("Stopped early: {reason}\n"));
     }

@@ -260,13 +260,26 @@ fn quiet_dry_run_prints_only_the_summary() {
 }
 
 #[test]
-fn an_existing_results_file_is_replaced_whole() {
+fn a_file_at_the_results_path_that_zimport_did_not_write_is_kept_unless_fresh() {
     let env = TestEnv::new();
     let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
-    std::fs::write(results_path(&input), "old,stuff\n".repeat(1000)).expect("write");
+    let precious = "old,stuff\n".repeat(1000);
+    std::fs::write(results_path(&input), &precious).expect("write");
 
     let output = env.dry_run(&input, &[]);
 
-    assert_eq!(exit_code(&output), 0);
+    assert_eq!(exit_code(&output), 2);
+    assert!(
+        stderr(&output).contains("not a zimport results file"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(results_path(&input)).expect("kept"),
+        precious
+    );
+
+    let output = env.dry_run(&input, &["--fresh"]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
     assert_eq!(read_results(&results_path(&input)).len(), 1);
 }

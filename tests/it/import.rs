@@ -312,13 +312,14 @@ fn event_errors_stop_the_run_quickly_with_exit_3() {
             ..EventSetup::scheduled_meeting()
         },
     );
-    let input = zoom.env.write_input("people.csv", people(300, true));
-
     for (id, expected) in [
         ("999999999", "was not found or has expired; check the ID"),
         ("111111111", "turn on Registration"),
         ("222222222", "is over"),
     ] {
+        let input = zoom
+            .env
+            .write_input(&format!("people-{id}.csv"), people(300, true));
         let before = zoom.zoom.stats().single_adds;
         let run = zoom.import(&input, &["--meeting", id]);
         assert_eq!(run.code(), 3, "{id}: {}", run.stderr());
@@ -387,7 +388,8 @@ fn webinars_work_the_same_way() {
     assert_eq!(zoom.zoom.stats().batch_calls, 3);
     assert_eq!(zoom.zoom.registrants(Kind::Webinar, WEBINAR).len(), 90);
 
-    let run = zoom.import(&input, &["--webinar", "11111111111"]);
+    let other = zoom.env.write_input("other.csv", people(90, false));
+    let run = zoom.import(&other, &["--webinar", "11111111111"]);
     assert_eq!(run.code(), 3);
     assert!(
         run.stderr().contains("webinar 11111111111 was not found"),
@@ -471,7 +473,25 @@ fn auto_mode_falls_back_to_single_adds_when_batch_does_not_fit() {
         "one refusal, then single adds only"
     );
 
-    let run = zoom.import(&input, &["--meeting", "333333333", "--mode", "batch"]);
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        333_333_334,
+        EventSetup {
+            event_type: 8,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let run = zoom.import(
+        &input,
+        &[
+            "--meeting",
+            "333333334",
+            "--mode",
+            "batch",
+            "-o",
+            "batch-mode.csv",
+        ],
+    );
     assert_eq!(
         run.code(),
         3,

@@ -33,6 +33,7 @@ pub struct ResultRow {
     pub zoom_code: Option<i64>,
     pub message: String,
     pub attempts: u32,
+    pub event: String,
 }
 
 impl TestEnv {
@@ -113,7 +114,8 @@ pub fn read_results(path: &Path) -> Vec<ResultRow> {
             "http_status",
             "zoom_code",
             "message",
-            "attempts"
+            "attempts",
+            "event"
         ]
     );
     reader
