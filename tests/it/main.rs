@@ -5,5 +5,6 @@ mod cli;
 mod dry_run;
 mod import;
 mod malformed;
+mod rerun;
 mod properties;
 mod support;

@@ -262,3 +262,31 @@ pub fn people(count: usize, extra_fields: bool) -> String {
     }
     text
 }
+
+impl ZoomEnv {
+    /// Starts the binary without waiting (for signals and concurrent runs).
+    pub fn spawn(&self, input: &Path, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_zimport"))
+            .current_dir(self.env.dir.path())
+            .env("ZOOM_OAUTH_URL", self.zoom.oauth_url())
+            .env("ZOOM_ACCOUNT_ID", &self.setup.account_id)
+            .env("ZOOM_CLIENT_ID", &self.setup.client_id)
+            .env("ZOOM_CLIENT_SECRET", &self.setup.client_secret)
+            .env_remove("ZOOM_API_URL")
+            .arg(input)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("zimport starts")
+    }
+}
+
+/// Reads whatever rows a (possibly torn) journal or results file holds, skipping broken lines.
+pub fn read_lenient(path: &Path) -> Vec<ResultRow> {
+    let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(path) else {
+        return Vec::new();
+    };
+    reader.deserialize().filter_map(Result::ok).collect()
+}

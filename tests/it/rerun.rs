@@ -1,0 +1,264 @@
+//! Safe re-runs for cron (issue #4), through the real binary against the fake Zoom.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use fake_zoom::{Faults, Kind, Limits, Setup};
+
+use crate::support::{people, read_lenient, read_results, results_path, ZoomEnv, MEETING};
+
+/// `count` people; every fifth has an extra field, so both batch and single adds are used.
+fn mixed_people(count: usize) -> String {
+    let mut text = String::from("email,first_name,last_name,city\n");
+    for i in 0..count {
+        let city = if i % 5 == 0 { "Lyon" } else { "" };
+        text.push_str(&format!("person{i}@example.com,First{i},Last{i},{city}\n"));
+    }
+    text
+}
+
+fn journal_of(results: &std::path::Path) -> std::path::PathBuf {
+    results.with_file_name(format!(
+        "{}.journal",
+        results.file_name().expect("name").to_string_lossy()
+    ))
+}
+
+#[test]
+fn killed_five_times_then_rerun_registers_everyone_once_and_resends_nothing_confirmed() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(60),
+            latency_jitter: Duration::from_millis(40),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", mixed_people(3_000));
+    let results = results_path(&input);
+    let args = ["--meeting", "83927864687", "--plan", "business", "--concurrency", "4", "-q"];
+    // Requests each confirmed email had received when a kill happened.
+    let mut confirmed: HashMap<String, u32> = HashMap::new();
+    let random = RandomState::new();
+
+    for round in 0..5u64 {
+        let mut child = zoom.spawn(&input, &args);
+        let wait = Duration::from_millis(400 + random.hash_one(round) % 1_200);
+        std::thread::sleep(wait);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        for row in read_lenient(&journal_of(&results)).into_iter().chain(read_lenient(&results)) {
+            if row.status == "registered" || row.status == "already_registered" {
+                let sent = zoom.zoom.requests_for(&row.email);
+                confirmed.entry(row.email.to_lowercase()).or_insert(sent);
+            }
+        }
+    }
+    assert!(!confirmed.is_empty(), "some rows were confirmed before the kills");
+    assert!(confirmed.len() < 3_000, "the kills interrupted real work");
+
+    let run = zoom.import(&input, &args[..6]);
+
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(run.rows.len(), 3_000);
+    for row in &run.rows {
+        assert!(
+            row.status == "registered" || row.status == "already_registered",
+            "row {}: {} {}",
+            row.row,
+            row.status,
+            row.message
+        );
+        assert!(row.join_url.starts_with("https://"), "{row:?}");
+    }
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 3_000, "each person once");
+    for (email, sent) in &confirmed {
+        assert_eq!(zoom.zoom.requests_for(email), *sent, "{email} was confirmed, then sent again");
+    }
+    assert!(!journal_of(&results).exists(), "the journal is removed after a complete run");
+}
+
+#[test]
+fn a_second_run_sends_nothing_and_later_only_the_new_rows() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(200, false));
+    let args = ["--meeting", "83927864687"];
+
+    let first = zoom.import(&input, &args);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let after_first = zoom.zoom.stats();
+
+    let second = zoom.import(&input, &args);
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    assert_eq!(zoom.zoom.stats(), after_first, "nothing sent, not even a token request");
+    assert_eq!(second.with_status("already_registered").len(), 200);
+    let by_email: HashMap<&str, &str> = first.rows.iter().map(|r| (r.email.as_str(), r.join_url.as_str())).collect();
+    for row in &second.rows {
+        assert_eq!(by_email[row.email.as_str()], row.join_url, "join URLs are kept");
+    }
+
+    let mut grown = people(300, false);
+    grown = grown.replacen("person0@", "PERSON0@", 1); // the same person, another spelling
+    std::fs::write(&input, grown).expect("append 100 rows");
+    let third = zoom.import(&input, &args);
+
+    assert_eq!(third.code(), 0, "{}", third.stderr());
+    assert_eq!(third.with_status("already_registered").len(), 200);
+    assert_eq!(third.with_status("registered").len(), 100);
+    for i in 0..300 {
+        assert_eq!(zoom.zoom.requests_for(&format!("person{i}@example.com")), 1, "person{i}");
+    }
+}
+
+#[test]
+fn a_second_run_on_the_same_output_is_refused_while_the_first_works() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(200),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(40, true));
+    let lock = results_path(&input).with_file_name("people.results.csv.lock");
+
+    let mut first = zoom.spawn(&input, &["--meeting", "83927864687", "--concurrency", "2"]);
+    let started = Instant::now();
+    while !lock.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = zoom.import(&input, &["--meeting", "83927864687"]);
+    let first_status = first.wait().expect("first finishes");
+
+    assert_eq!(second.code(), 2, "{}", second.stderr());
+    assert!(
+        second.stderr().contains(&format!("another zimport (process {})", first.id())),
+        "{}",
+        second.stderr()
+    );
+    assert_eq!(first_status.code(), Some(0));
+    assert_eq!(read_results(&results_path(&input)).len(), 40);
+    assert!(!lock.exists(), "the lock is released");
+}
+
+#[test]
+fn a_stale_lock_from_a_dead_process_is_taken_over() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(5, false));
+    let mut gone = std::process::Command::new("true").spawn().expect("spawn");
+    let dead = gone.id();
+    gone.wait().expect("exited");
+    std::fs::write(
+        results_path(&input).with_file_name("people.results.csv.lock"),
+        format!("{dead}\n2026-11-22T03:00:00Z\n"),
+    )
+    .expect("write lock");
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains(&format!("left by process {dead}")), "{}", run.stderr());
+}
+
+#[test]
+fn ctrl_c_finishes_in_flight_work_writes_valid_results_and_exits_130() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(100),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(300, true));
+    let args = ["--meeting", "83927864687", "--concurrency", "4"];
+
+    let child = zoom.spawn(&input, &args);
+    std::thread::sleep(Duration::from_millis(1_500));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("exits");
+
+    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    let rows = read_results(&results_path(&input));
+    assert_eq!(rows.len(), 300, "every row has exactly one outcome");
+    let registered = rows.iter().filter(|r| r.status == "registered").count();
+    let pending = rows.iter().filter(|r| r.status == "pending").count();
+    assert!(registered > 0 && pending > 0 && registered + pending == 300, "{registered} + {pending}");
+    assert!(rows.iter().filter(|r| r.status == "pending").all(|r| r.message.contains("interrupted")));
+    assert!(!journal_of(&results_path(&input)).exists());
+
+    let rerun = zoom.import(&input, &args);
+    assert_eq!(rerun.code(), 0, "{}", rerun.stderr());
+    assert_eq!(rerun.with_status("already_registered").len(), registered);
+    assert_eq!(rerun.with_status("registered").len(), pending);
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 300);
+}
+
+#[test]
+fn after_a_daily_limit_stop_the_next_day_finishes_the_pending_rows() {
+    let zoom = ZoomEnv::start(Setup {
+        limits: Limits {
+            light_per_day: Some(60),
+            ..Limits::unlimited()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(200, true));
+    let args = ["--meeting", "83927864687", "--concurrency", "4"];
+
+    let first = zoom.import(&input, &args);
+    assert_eq!(first.code(), 4, "{}", first.stderr());
+    assert_eq!(first.with_status("registered").len(), 60);
+
+    zoom.zoom.new_day();
+    zoom.zoom.set_limits(Limits::unlimited());
+    let second = zoom.import(&input, &args);
+
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    assert_eq!(second.with_status("already_registered").len(), 60);
+    assert_eq!(second.with_status("registered").len(), 140);
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 200);
+}
+
+#[test]
+fn env_file_readable_by_others_is_refused_and_a_private_one_works() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(3, false));
+    let env_file = zoom.env.path("zoom.env");
+    std::fs::write(
+        &env_file,
+        format!(
+            "ZOOM_ACCOUNT_ID={}\nZOOM_CLIENT_ID={}\nZOOM_CLIENT_SECRET={}\n",
+            zoom.setup.account_id, zoom.setup.client_id, zoom.setup.client_secret
+        ),
+    )
+    .expect("write");
+    let run_with_file = || {
+        zoom.env
+            .zimport()
+            .env("ZOOM_OAUTH_URL", zoom.zoom.oauth_url())
+            .arg(&input)
+            .args(["--meeting", "83927864687", "--env-file"])
+            .arg(&env_file)
+            .output()
+            .expect("runs")
+    };
+
+    std::fs::set_permissions(&env_file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let refused = run_with_file();
+    let text = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{text}");
+    assert!(text.contains("other users of this machine can read the client secret"), "{text}");
+    assert!(text.contains("chmod 600"), "{text}");
+    assert!(!text.contains(&zoom.setup.client_secret), "{text}");
+
+    std::fs::set_permissions(&env_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let accepted = run_with_file();
+    assert_eq!(accepted.status.code(), Some(0), "{}", String::from_utf8_lossy(&accepted.stderr));
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 3);
+}
