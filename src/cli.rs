@@ -74,6 +74,16 @@ pub struct Cli {
           value_parser = parse_concurrency)]
     pub concurrency: usize,
 
+    /// Register for this occurrence of a recurring meeting or webinar with a fixed time
+    /// (repeatable; the IDs are listed when one is needed).
+    #[arg(long = "occurrence", value_name = "ID", value_parser = parse_occurrence)]
+    pub occurrences: Vec<String>,
+
+    /// Do not read the event's current registrants first (by default the people Zoom already
+    /// lists are skipped, and those it lists as denied are not re-sent).
+    #[arg(long)]
+    pub no_skip_existing: bool,
+
     /// Approve registrants on meetings that use manual approval (meetings only).
     #[arg(long)]
     pub auto_approve: bool,
@@ -116,6 +126,17 @@ pub struct Cli {
 
 fn parse_event_id(text: &str) -> Result<EventId, String> {
     text.parse()
+}
+
+fn parse_occurrence(text: &str) -> Result<String, String> {
+    let id = text.trim();
+    if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
+        Ok(id.to_string())
+    } else {
+        Err(format!(
+            "'{text}' is not an occurrence ID (digits, as Zoom lists them)"
+        ))
+    }
 }
 
 fn parse_concurrency(text: &str) -> Result<usize, String> {
@@ -256,6 +277,8 @@ impl Cli {
             max_rps,
             concurrency,
             auto_approve: self.auto_approve,
+            occurrences: self.occurrences,
+            skip_existing: !self.no_skip_existing,
             confirmation_email,
             zoom: ZoomSettings {
                 oauth_url,

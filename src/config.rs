@@ -142,6 +142,10 @@ pub struct Config {
     pub max_rps: Option<NonZeroU32>,
     pub concurrency: NonZeroUsize,
     pub auto_approve: bool,
+    /// Occurrence IDs of a recurring event to register people for (`--occurrence`).
+    pub occurrences: Vec<String>,
+    /// Check Zoom's list of registrants first and skip the people on it.
+    pub skip_existing: bool,
     /// `None`: leave it to the event's own setting.
     pub confirmation_email: Option<bool>,
     pub zoom: ZoomSettings,

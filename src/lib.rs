@@ -15,6 +15,7 @@
 //! - [`auth`]: the run's one shared access token (single flight, refreshed ahead of expiry).
 //! - [`zoom`]: the Zoom client: rate-limited typed requests, Zoom's answers as errors.
 //! - [`register`]: one row's or one batch's requests, retries and outcome.
+//! - [`preflight`]: the read-only checks before sending (scopes, event, form, registrants).
 //! - [`memory`]: what earlier runs confirmed (results file and journal), for safe re-runs.
 //! - [`lock`]: one run per results file.
 //! - [`pipeline`]: orchestration of a run: reader, dispatcher, workers, recorder.
@@ -29,6 +30,7 @@ pub mod limits;
 pub mod lock;
 pub mod memory;
 pub mod pipeline;
+pub mod preflight;
 pub mod register;
 pub mod registrant;
 pub mod report;
@@ -48,6 +50,9 @@ pub enum Error {
     Lock(#[from] lock::LockError),
     #[error(transparent)]
     Memory(#[from] memory::MemoryError),
+    /// The checks before sending found a problem with the credentials or the event.
+    #[error(transparent)]
+    Preflight(#[from] preflight::PreflightError),
     /// Something the run needs could not be set up (credentials, HTTPS, the runtime).
     #[error("{0}")]
     Setup(String),
@@ -62,6 +67,7 @@ impl Error {
             | Error::Setup(_)
             | Error::Lock(_)
             | Error::Memory(_) => exit::USAGE_OR_INPUT,
+            Error::Preflight(_) => exit::AUTH_OR_EVENT,
         }
     }
 }
@@ -73,7 +79,8 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
     let input = input::CsvInput::open(&config.source, &config.input)?;
     console.input_opened(&input, config.dry_run);
     let lock = lock::Lock::acquire(&config.output, |warning| console.warn(warning))?;
-    let memory = if config.fresh {
+    let mut input = input;
+    let mut memory = if config.fresh {
         memory::Memory::empty()
     } else {
         let journal = report::companion(&config.output, ".journal");
@@ -86,10 +93,20 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
             config.output.display()
         ));
     }
-    let summary = if config.dry_run {
-        pipeline::dry_run(config, input, memory)
-    } else {
-        pipeline::import(config, console, input, memory, lock.path())
+    // With credentials, check Zoom's side first (read-only); a real run needs them.
+    let connection = match config.zoom.credentials {
+        Some(_) => Some(pipeline::Connection::open(config)?),
+        None => None,
+    };
+    let findings = match &connection {
+        Some(connection) => Some(connection.preflight(config, console, &mut input, &mut memory)?),
+        None => None,
+    };
+    let summary = match connection {
+        Some(connection) if !config.dry_run => {
+            pipeline::import(config, console, connection, input, memory, lock.path())
+        }
+        _ => pipeline::dry_run(config, input, memory, findings.as_ref()),
     };
     drop(lock);
     summary

@@ -40,6 +40,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RateLimits {
     pub light_per_second: u32,
+    /// Listing registrants (read-only checks before a run).
+    pub medium_per_second: u32,
     pub heavy_per_second: u32,
     pub light_per_day: Option<u32>,
     pub heavy_per_day: Option<u32>,
@@ -52,18 +54,21 @@ impl RateLimits {
         let limits = match plan {
             Plan::Free => RateLimits {
                 light_per_second: 4,
+                medium_per_second: 2,
                 heavy_per_second: 1,
                 light_per_day: Some(6_000),
                 heavy_per_day: Some(1_000),
             },
             Plan::Pro => RateLimits {
                 light_per_second: 30,
+                medium_per_second: 20,
                 heavy_per_second: 10,
                 light_per_day: None,
                 heavy_per_day: Some(30_000),
             },
             Plan::Business => RateLimits {
                 light_per_second: 80,
+                medium_per_second: 60,
                 heavy_per_second: 40,
                 light_per_day: None,
                 heavy_per_day: Some(60_000),
@@ -73,6 +78,7 @@ impl RateLimits {
             None => limits,
             Some(max) => RateLimits {
                 light_per_second: limits.light_per_second.min(max.get()),
+                medium_per_second: limits.medium_per_second.min(max.get()),
                 heavy_per_second: limits.heavy_per_second.min(max.get()),
                 ..limits
             },

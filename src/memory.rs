@@ -13,13 +13,19 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::config::Event;
+use crate::preflight::Existing;
 use crate::registrant::Email;
 
-/// What an earlier run recorded for one person.
+/// What is known about one person before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirmed {
-    pub registrant_id: String,
-    pub join_url: String,
+pub enum Known {
+    /// An earlier run recorded Zoom's confirmation.
+    EarlierRun {
+        registrant_id: String,
+        join_url: String,
+    },
+    /// Zoom already lists this person (`approved`, `pending` or `denied`).
+    InZoom(Existing),
 }
 
 /// Why the earlier results cannot be used.
@@ -45,6 +51,8 @@ struct Source {
 
 /// The confirmed rows of earlier runs, by email.
 pub struct Memory {
+    /// People Zoom listed for the event before this run, by lower-case email.
+    existing: HashMap<String, Existing>,
     sources: Vec<Source>,
     /// Email fingerprint → (source, byte offset of the row). Later sources win.
     rows: HashMap<u64, (usize, u64)>,
@@ -62,6 +70,7 @@ impl Memory {
     /// Nothing remembered (`--fresh`, or a first run).
     pub fn empty() -> Memory {
         Memory {
+            existing: HashMap::new(),
             sources: Vec::new(),
             rows: HashMap::new(),
             fingerprint: RandomState::new(),
@@ -145,11 +154,27 @@ impl Memory {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.rows.is_empty() && self.existing.is_empty()
+    }
+
+    /// Adds the people Zoom lists for the event; they take precedence over earlier runs.
+    pub fn add_existing(&mut self, existing: Vec<Existing>) {
+        for person in existing {
+            self.existing
+                .insert(person.email.trim().to_lowercase(), person);
+        }
+    }
+
+    /// What is known about `email`: Zoom's list first (it is current), then earlier runs.
+    pub fn known(&mut self, email: &Email) -> Option<Known> {
+        if let Some(existing) = self.existing.get(email.key().as_ref()) {
+            return Some(Known::InZoom(existing.clone()));
+        }
+        self.confirmed(email)
     }
 
     /// What an earlier run confirmed for `email`, if anything.
-    pub fn confirmed(&mut self, email: &Email) -> Option<Confirmed> {
+    fn confirmed(&mut self, email: &Email) -> Option<Known> {
         let key = self.fingerprint.hash_one(email.key());
         let &(index, offset) = self.rows.get(&key)?;
         let source = self.sources.get_mut(index)?;
@@ -159,7 +184,7 @@ impl Memory {
         if stored.key() != email.key() {
             return None;
         }
-        Some(Confirmed {
+        Some(Known::EarlierRun {
             registrant_id: get(source.columns.registrant_id),
             join_url: get(source.columns.join_url),
         })

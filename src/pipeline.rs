@@ -20,7 +20,8 @@ use crate::auth::TokenSource;
 use crate::config::Config;
 use crate::input::{CsvInput, InputError, Row, Verdict};
 use crate::limits::{Estimate, Mode, BATCH_SIZE};
-use crate::memory::{Confirmed, Memory};
+use crate::memory::{Known, Memory};
+use crate::preflight::Findings;
 use crate::register::{resume_text, Control, Job, Registrar};
 use crate::report::{
     exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsFile, RowProblem,
@@ -38,14 +39,14 @@ enum Triage {
 }
 
 /// What an earlier run confirmed for this row, if it is a valid one.
-fn remembered(memory: &mut Memory, row: &Row) -> Option<Confirmed> {
+fn remembered(memory: &mut Memory, row: &Row) -> Option<Known> {
     match &row.verdict {
-        Verdict::Valid(registrant) if !memory.is_empty() => memory.confirmed(&registrant.email),
+        Verdict::Valid(registrant) if !memory.is_empty() => memory.known(&registrant.email),
         _ => None,
     }
 }
 
-fn triage(seq: u64, row: Row, confirmed: Option<Confirmed>) -> Triage {
+fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
     let (status, message) = match row.verdict {
         Verdict::Valid(registrant) => {
             let job = Job {
@@ -55,15 +56,41 @@ fn triage(seq: u64, row: Row, confirmed: Option<Confirmed>) -> Triage {
                 registrant,
                 attempts: 0,
             };
-            let Some(confirmed) = confirmed else {
-                return Triage::Send(job);
+            let (status, message, registrant_id, join_url) = match known {
+                None => return Triage::Send(job),
+                Some(Known::EarlierRun {
+                    registrant_id,
+                    join_url,
+                }) => (
+                    Status::AlreadyRegistered,
+                    "registered by an earlier run; not sent again",
+                    registrant_id,
+                    join_url,
+                ),
+                Some(Known::InZoom(existing)) => match existing.status.as_str() {
+                    "denied" => (
+                        Status::Failed,
+                        "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
+                        existing.registrant_id,
+                        String::new(),
+                    ),
+                    "pending" => (
+                        Status::AlreadyRegistered,
+                        "already registered in Zoom, awaiting the host's approval; not sent",
+                        existing.registrant_id,
+                        existing.join_url,
+                    ),
+                    _ => (
+                        Status::AlreadyRegistered,
+                        "already registered in Zoom; not sent",
+                        existing.registrant_id,
+                        existing.join_url,
+                    ),
+                },
             };
-            let mut outcome = job.outcome(
-                Status::AlreadyRegistered,
-                "registered by an earlier run; not sent again".to_string(),
-            );
-            outcome.registrant_id = confirmed.registrant_id;
-            outcome.join_url = confirmed.join_url;
+            let mut outcome = job.outcome(status, message.to_string());
+            outcome.registrant_id = registrant_id;
+            outcome.join_url = join_url;
             return Triage::Settled(outcome);
         }
         Verdict::Invalid(problems) => (
@@ -98,7 +125,12 @@ fn triage(seq: u64, row: Row, confirmed: Option<Confirmed>) -> Triage {
 
 /// Validates every row and writes a results file of `valid` / `invalid` / `duplicate` (and
 /// `already_registered` for what earlier runs confirmed), in input order. Never contacts Zoom.
-pub fn dry_run(config: &Config, mut input: CsvInput, mut memory: Memory) -> Result<Summary, Error> {
+pub fn dry_run(
+    config: &Config,
+    mut input: CsvInput,
+    mut memory: Memory,
+    findings: Option<&Findings>,
+) -> Result<Summary, Error> {
     let started = Instant::now();
     let results = ResultsFile::create(&config.output)?;
     let mut recorder = Recorder::new(results, None, config.event.to_string(), Progress::hidden());
@@ -131,7 +163,11 @@ pub fn dry_run(config: &Config, mut input: CsvInput, mut memory: Memory) -> Resu
         empty_records: input.empty_records,
         first_problems,
         estimate: Some(Estimate::new(
-            config.mode,
+            // When Zoom says batch does not fit, the real run sends everyone singly.
+            match findings {
+                Some(findings) if !findings.batch_fits => Mode::Single,
+                _ => config.mode,
+            },
             config.limits,
             fits_batch,
             others,
@@ -152,50 +188,123 @@ fn run_options(config: &Config) -> RunOptions {
     }
 }
 
+/// What a run needs to talk to Zoom: the async runtime and the shared client.
+pub struct Connection {
+    runtime: tokio::runtime::Runtime,
+    registrar: Registrar,
+}
+
+impl Connection {
+    pub fn open(config: &Config) -> Result<Connection, Error> {
+        let Some(credentials) = config.zoom.credentials.clone() else {
+            return Err(Error::Setup(
+                "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET"
+                    .to_string(),
+            ));
+        };
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("zimport/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(config.zoom.request_timeout)
+            .build()
+            .map_err(|e| Error::Setup(format!("cannot set up HTTPS: {e}")))?;
+        let occurrence_ids = (!config.occurrences.is_empty()).then(|| config.occurrences.join(","));
+        let client = ZoomClient::new(
+            http.clone(),
+            TokenSource::new(http, config.zoom.oauth_url.clone(), credentials),
+            config.zoom.api_url.clone(),
+            config.event,
+            RequestOptions {
+                auto_approve: config.auto_approve,
+                confirmation_email: config.confirmation_email,
+                occurrence_ids,
+            },
+            config.limits,
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+        Ok(Connection {
+            runtime,
+            registrar: Registrar {
+                client: Arc::new(client),
+                control: Arc::new(Control::default()),
+                event: config.event,
+                mode: config.mode,
+                backoff_base: config.zoom.backoff_base,
+            },
+        })
+    }
+
+    /// The read-only checks; applies what they found to the input (the form) and to memory
+    /// (people already registered), and checks capacity before anything is sent.
+    pub fn preflight(
+        &self,
+        config: &Config,
+        console: &Console,
+        input: &mut CsvInput,
+        memory: &mut Memory,
+    ) -> Result<Findings, Error> {
+        let mut findings = self
+            .runtime
+            .block_on(crate::preflight::check(&self.registrar.client, config))?;
+        for note in &findings.notes {
+            console.note(note);
+        }
+        if !findings.batch_fits {
+            self.registrar.control.refuse_batch();
+        }
+        if findings.event_read {
+            self.registrar.control.event_was_read();
+        }
+        input.apply_form(findings.form.clone());
+        let existing = findings.existing.take().unwrap_or_default();
+        let active = existing.iter().filter(|e| e.status != "denied").count() as u64;
+        memory.add_existing(existing);
+        if let Some(capacity) = findings.capacity {
+            let most_new = input.data_records;
+            if active + most_new > capacity {
+                let new = count_to_send(config, memory, &findings)?;
+                if active + new > capacity {
+                    return Err(crate::preflight::PreflightError(format!(
+                        "{} has {active} registrants and this file would add {new}, more than the {capacity} it takes; nothing was sent (split the file, or raise the event's limit)",
+                        config.event
+                    ))
+                    .into());
+                }
+            }
+        }
+        Ok(findings)
+    }
+}
+
+/// How many rows a run would actually send (valid, not known), by reading the file once more.
+fn count_to_send(config: &Config, memory: &mut Memory, findings: &Findings) -> Result<u64, Error> {
+    let mut input = CsvInput::open(&config.source, &config.input)?;
+    input.apply_form(findings.form.clone());
+    let mut count = 0;
+    for row in input.by_ref() {
+        let row = row?;
+        if matches!(row.verdict, Verdict::Valid(_)) && remembered(memory, &row).is_none() {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
 /// Registers every valid row in Zoom and writes the results file.
 pub fn import(
     config: &Config,
     console: &Console,
+    connection: Connection,
     input: CsvInput,
     memory: Memory,
     lock: &Path,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let Some(credentials) = config.zoom.credentials.clone() else {
-        return Err(Error::Setup(
-            "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET"
-                .to_string(),
-        ));
-    };
+    let Connection { runtime, registrar } = connection;
     let results = ResultsFile::create(&config.output)?;
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("zimport/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(config.zoom.request_timeout)
-        .build()
-        .map_err(|e| Error::Setup(format!("cannot set up HTTPS: {e}")))?;
-    let client = ZoomClient::new(
-        http.clone(),
-        TokenSource::new(http, config.zoom.oauth_url.clone(), credentials),
-        config.zoom.api_url.clone(),
-        config.event,
-        RequestOptions {
-            auto_approve: config.auto_approve,
-            confirmation_email: config.confirmation_email,
-        },
-        config.limits,
-    );
-    let registrar = Registrar {
-        client: Arc::new(client),
-        control: Arc::new(Control::default()),
-        event: config.event,
-        mode: config.mode,
-        backoff_base: config.zoom.backoff_base,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
     let journal = Journal::open(&config.output)?;
     let recorder = Recorder::new(
         results,
@@ -290,7 +399,7 @@ impl Run<'_> {
         self.watch_signals();
 
         // The edges are blocking: reading (with memory look-ups) and recording.
-        type Read = Result<(Row, Option<Confirmed>), InputError>;
+        type Read = Result<(Row, Option<Known>), InputError>;
         let (row_tx, mut rows) = mpsc::channel::<Read>(1024);
         let reader = tokio::task::spawn_blocking(move || {
             let mut input = input;

@@ -94,6 +94,7 @@ impl Job {
 pub struct Control {
     state: Mutex<StopState>,
     batch_refused: AtomicBool,
+    event_read: AtomicBool,
     interrupted: AtomicBool,
     /// Wakes workers waiting out a backoff when the run stops.
     wake: tokio::sync::Notify,
@@ -164,7 +165,7 @@ impl Control {
     fn stop_daily(&self, category: Category, resume_at: Option<SystemTime>) {
         let mut state = self.lock();
         let slot = match category {
-            Category::Light => &mut state.light_daily,
+            Category::Light | Category::Medium => &mut state.light_daily,
             Category::Heavy => &mut state.heavy_daily,
         };
         if slot.is_none() {
@@ -187,18 +188,30 @@ impl Control {
             return Some(format!("not sent: the run stopped ({reason})"));
         }
         let daily = match category {
-            Category::Light => state.light_daily,
+            Category::Light | Category::Medium => state.light_daily,
             Category::Heavy => state.heavy_daily,
         };
         daily.map(|resume_at| {
             let (name, when) = match category {
-                Category::Light => ("single adds (Light)", resume_text(resume_at)),
+                Category::Light | Category::Medium => {
+                    ("single adds (Light)", resume_text(resume_at))
+                }
                 Category::Heavy => ("batch registration (Heavy)", resume_text(resume_at)),
             };
             format!(
                 "not sent: the account's daily Zoom quota for {name} is used up; run again {when}"
             )
         })
+    }
+
+    /// Batch registration does not fit this event or token: single adds only.
+    pub fn refuse_batch(&self) {
+        self.batch_refused.store(true, Ordering::Relaxed);
+    }
+
+    /// The checks before the run read the event with the same token.
+    pub fn event_was_read(&self) {
+        self.event_read.store(true, Ordering::Relaxed);
     }
 
     pub fn batch_refused(&self) -> bool {
@@ -238,7 +251,7 @@ enum Decision {
     BatchUnsupported,
 }
 
-fn decide(error: &ApiError, event: Event) -> Decision {
+fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
     let refusal = match error {
         ApiError::PerSecondLimit { retry_after, .. } => return Decision::Retry(*retry_after),
         ApiError::Transient(_) => return Decision::Retry(None),
@@ -251,8 +264,13 @@ fn decide(error: &ApiError, event: Event) -> Decision {
         }
         ApiError::Auth(message) => return Decision::StopRun(message.clone()),
         ApiError::TokenRefused(refusal) => {
+            let read = if event_read {
+                format!("Zoom accepted this app's token for reading {event} but refused it for registering ({refusal}). ")
+            } else {
+                format!("Zoom refused a freshly issued access token ({refusal}). ")
+            };
             return Decision::StopRun(format!(
-                "Zoom refused a freshly issued access token ({refusal}). Likely causes: the app is not a Server-to-Server OAuth app; it lacks the scope {kind}:write:registrant:admin (or {kind}:write:admin); the credentials belong to another Zoom account than the {event}'s; or another process rotated or deactivated the app",
+                "{read}Likely causes: the app lacks the scope {kind}:write:registrant:admin (or {kind}:write:admin); it is not a Server-to-Server OAuth app; the credentials belong to another Zoom account than the {event}'s; the app was deactivated or its secret rotated; or another process uses the same app and, on an account that still revokes a token when a new one is issued, keeps replacing this run's token. Check the app in the Zoom App Marketplace, and run one import per app at a time",
                 kind = kind_name(event),
             ))
         }
@@ -354,7 +372,11 @@ impl Registrar {
                 }
                 Err(error) => error,
             };
-            match decide(&error, self.event) {
+            match decide(
+                &error,
+                self.event,
+                self.control.event_read.load(Ordering::Relaxed),
+            ) {
                 Decision::Retry(asked) => {
                     let step = self.note_retry(&mut step);
                     self.control
@@ -424,7 +446,11 @@ impl Registrar {
                 Ok(items) => return self.settle_batch(jobs, items, out).await,
                 Err(error) => error,
             };
-            match decide(&error, self.event) {
+            match decide(
+                &error,
+                self.event,
+                self.control.event_read.load(Ordering::Relaxed),
+            ) {
                 Decision::Retry(asked) => {
                     let step = self.note_retry(&mut step);
                     self.control
@@ -591,7 +617,7 @@ mod tests {
                 "meeting:write:registrant:admin",
             ),
         ] {
-            match decide(&error, MEETING) {
+            match decide(&error, MEETING, false) {
                 Decision::StopRun(reason) => assert!(reason.contains(expected), "{reason}"),
                 _ => panic!("{error:?} should stop the run"),
             }
@@ -601,11 +627,11 @@ mod tests {
     #[test]
     fn row_errors_fail_only_the_row() {
         assert!(matches!(
-            decide(&rejected(400, 300, "Validation Failed."), MEETING),
+            decide(&rejected(400, 300, "Validation Failed."), MEETING, false),
             Decision::Failed(_)
         ));
         assert!(
-            matches!(decide(&rejected(400, 3027, "Host cannot register."), MEETING), Decision::Failed(m) if m.contains("host"))
+            matches!(decide(&rejected(400, 3027, "Host cannot register."), MEETING, false), Decision::Failed(m) if m.contains("host"))
         );
     }
 
@@ -614,7 +640,8 @@ mod tests {
         assert!(matches!(
             decide(
                 &rejected(400, 303, "This API can only be used for scheduled meeting."),
-                MEETING
+                MEETING,
+                false
             ),
             Decision::BatchUnsupported
         ));

@@ -268,7 +268,8 @@ pub fn shorten(value: &str) -> String {
 /// One thing wrong with one field of a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub field: Field,
+    /// `None` for a custom registration question.
+    pub field: Option<Field>,
     pub message: String,
 }
 
@@ -287,12 +288,14 @@ pub struct Registrant {
     pub last_name: String,
     /// The optional fields the row gives a value for, in [`Field::ALL`] order.
     pub extra: Vec<(Field, String)>,
+    /// Answers to the event's custom registration questions: (title, answer).
+    pub custom_questions: Vec<(String, String)>,
 }
 
 impl Registrant {
     /// Whether Zoom's batch endpoint can carry this person: it takes only email and names.
     pub fn fits_batch(&self) -> bool {
-        self.extra.is_empty()
+        self.extra.is_empty() && self.custom_questions.is_empty()
     }
 }
 
@@ -325,7 +328,12 @@ impl<'a> RawRegistrant<'a> {
     /// Validates every field, collecting all problems so the user can fix a row in one go.
     pub fn validate(&self) -> Result<Registrant, Vec<Problem>> {
         let mut problems = Vec::new();
-        let mut problem = |field: Field, message: String| problems.push(Problem { field, message });
+        let mut problem = |field: Field, message: String| {
+            problems.push(Problem {
+                field: Some(field),
+                message,
+            })
+        };
 
         let email = Email::parse(self.email).map_err(|message| problem(Field::Email, message));
         let first_name = self.first_name.trim();
@@ -360,6 +368,7 @@ impl<'a> RawRegistrant<'a> {
                 first_name: first_name.to_string(),
                 last_name: self.last_name.trim().to_string(),
                 extra,
+                custom_questions: Vec::new(),
             }),
             _ => Err(problems),
         }
@@ -523,8 +532,8 @@ mod tests {
     #[test]
     fn all_problems_of_a_row_are_reported_together() {
         let problems = raw("nope", "", "").validate().expect_err("invalid");
-        let fields: Vec<Field> = problems.iter().map(|p| p.field).collect();
-        assert_eq!(fields, [Field::Email, Field::FirstName]);
+        let fields: Vec<Option<Field>> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(fields, [Some(Field::Email), Some(Field::FirstName)]);
     }
 
     #[test]

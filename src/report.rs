@@ -704,6 +704,7 @@ impl Console {
             for (header, column_use) in &input.columns.columns {
                 let target = match column_use {
                     ColumnUse::Mapped(target) => target.name().to_string(),
+                    ColumnUse::CustomQuestion(title) => format!("custom question '{title}'"),
                     ColumnUse::Unused(why) => format!("not used: {why}"),
                     ColumnUse::Unknown => {
                         "not used: matches no Zoom field (use --map FIELD=COLUMN)".to_string()

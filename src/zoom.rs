@@ -25,8 +25,10 @@ use crate::registrant::Registrant;
 /// Zoom's rate-limit categories that registration uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
-    /// Single adds.
+    /// Single adds; reading the event and its questions.
     Light,
+    /// Listing registrants.
+    Medium,
     /// Batch registration.
     Heavy,
 }
@@ -131,10 +133,12 @@ struct BatchAnswer {
 }
 
 /// Options that go into registration requests.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
     pub auto_approve: bool,
     pub confirmation_email: Option<bool>,
+    /// `occurrence_ids` for recurring meetings (comma-separated), if chosen.
+    pub occurrence_ids: Option<String>,
 }
 
 /// Counters of what was sent, for the summary.
@@ -152,6 +156,7 @@ pub struct ZoomClient {
     event: Event,
     options: RequestOptions,
     light: DefaultDirectRateLimiter,
+    medium: DefaultDirectRateLimiter,
     heavy: DefaultDirectRateLimiter,
     pub counters: Arc<Counters>,
 }
@@ -178,9 +183,15 @@ impl ZoomClient {
             event,
             options,
             light: limiter(limits.light_per_second),
+            medium: limiter(limits.medium_per_second),
             heavy: limiter(limits.heavy_per_second),
             counters: Arc::new(Counters::default()),
         }
+    }
+
+    /// The shared token source (for the scope check before a run).
+    pub fn tokens(&self) -> &TokenSource {
+        &self.tokens
     }
 
     fn url(&self, token: &Token, tail: &str) -> String {
@@ -193,11 +204,12 @@ impl ZoomClient {
             EventKind::Meeting => "meetings",
             EventKind::Webinar => "webinars",
         };
-        format!(
-            "{}/v2/{kind}/{}/{tail}",
-            base.trim_end_matches('/'),
-            self.event.id
-        )
+        let event = format!("{}/v2/{kind}/{}", base.trim_end_matches('/'), self.event.id);
+        if tail.is_empty() {
+            event
+        } else {
+            format!("{event}/{tail}")
+        }
     }
 
     /// Registers one person with every field the row has.
@@ -209,11 +221,25 @@ impl ZoomClient {
                 .iter()
                 .map(|(field, value)| (field.api_name().to_string(), json!(value))),
         );
+        body.extend(custom_questions(registrant));
         if self.event.kind == EventKind::Meeting && self.options.auto_approve {
             body.insert("auto_approve".to_string(), json!(true));
         }
+        let query: Vec<(&str, String)> = self
+            .options
+            .occurrence_ids
+            .iter()
+            .map(|ids| ("occurrence_ids", ids.clone()))
+            .collect();
+        let body = Value::Object(body);
         let sent = self
-            .send(Category::Light, "registrants", &Value::Object(body))
+            .send(
+                Category::Light,
+                Method::Post,
+                "registrants",
+                Some(&body),
+                &query,
+            )
             .await;
         Sent {
             requests: sent.requests,
@@ -244,8 +270,15 @@ impl ZoomClient {
                 body.insert("registrants_confirmation_email".to_string(), json!(send));
             }
         }
+        let body = Value::Object(body);
         let sent = self
-            .send(Category::Heavy, "batch_registrants", &Value::Object(body))
+            .send(
+                Category::Heavy,
+                Method::Post,
+                "batch_registrants",
+                Some(&body),
+                &[],
+            )
             .await;
         Sent {
             requests: sent.requests,
@@ -263,14 +296,32 @@ impl ZoomClient {
         }
     }
 
-    /// Sends one POST (two if the token is refused once) and returns the 2xx body.
-    async fn send(&self, category: Category, tail: &str, body: &Value) -> Sent<Value> {
+    /// Reads `tail` of the event (`""` for the event itself) with a GET.
+    pub async fn get(
+        &self,
+        category: Category,
+        tail: &str,
+        query: &[(&str, String)],
+    ) -> Sent<Value> {
+        self.send(category, Method::Get, tail, None, query).await
+    }
+
+    /// Sends one request (two if the token is refused once) and returns the 2xx body.
+    async fn send(
+        &self,
+        category: Category,
+        method: Method,
+        tail: &str,
+        body: Option<&Value>,
+        query: &[(&str, String)],
+    ) -> Sent<Value> {
         let mut requests = 0;
         let mut refreshed = false;
         loop {
             // Pace first, then take the token, so the token is as fresh as it can be when sent.
             match category {
                 Category::Light => self.light.until_ready().await,
+                Category::Medium => self.medium.until_ready().await,
                 Category::Heavy => self.heavy.until_ready().await,
             }
             let token = match self.tokens.bearer().await {
@@ -283,14 +334,20 @@ impl ZoomClient {
                 }
             };
             requests += 1;
-            self.counters.requests.fetch_add(1, Ordering::Relaxed);
-            let result = self
-                .http
-                .post(self.url(&token, tail))
+            if method == Method::Post {
+                self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            }
+            let mut request = match method {
+                Method::Get => self.http.get(self.url(&token, tail)),
+                Method::Post => self.http.post(self.url(&token, tail)),
+            };
+            request = request
                 .header(AUTHORIZATION, token.authorization())
-                .json(body)
-                .send()
-                .await;
+                .query(query);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let result = request.send().await;
             let response = match result {
                 Ok(response) => response,
                 Err(err) => {
@@ -354,6 +411,24 @@ impl ZoomClient {
             };
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+fn custom_questions(registrant: &Registrant) -> Option<(String, Value)> {
+    if registrant.custom_questions.is_empty() {
+        return None;
+    }
+    let answers: Vec<Value> = registrant
+        .custom_questions
+        .iter()
+        .map(|(title, value)| json!({ "title": title, "value": value }))
+        .collect();
+    Some(("custom_questions".to_string(), Value::Array(answers)))
 }
 
 fn person(registrant: &Registrant) -> Map<String, Value> {

@@ -71,6 +71,24 @@ pub struct EventSetup {
     pub capacity: usize,
     pub host_email: String,
     pub topic: String,
+    /// Recurring events with a fixed time: 1 register once for all occurrences, 2 for each
+    /// occurrence, 3 once and choose occurrences.
+    pub registration_type: u8,
+    /// Occurrence IDs of a recurring event.
+    pub occurrences: Vec<String>,
+    /// Standard fields the registration form requires: (field name, required).
+    pub questions: Vec<(String, bool)>,
+    pub custom_questions: Vec<CustomQuestion>,
+}
+
+/// A custom question on the registration form.
+#[derive(Debug, Clone)]
+pub struct CustomQuestion {
+    pub title: String,
+    /// `short` (free text) or `single` (one of `answers`).
+    pub kind: String,
+    pub required: bool,
+    pub answers: Vec<String>,
 }
 
 impl EventSetup {
@@ -83,6 +101,24 @@ impl EventSetup {
             capacity: 4_999,
             host_email: "host@example.com".to_string(),
             topic: "Quarterly all-hands".to_string(),
+            registration_type: 1,
+            occurrences: Vec::new(),
+            questions: Vec::new(),
+            custom_questions: Vec::new(),
+        }
+    }
+
+    /// A recurring meeting with a fixed time (type 8) and three occurrences.
+    pub fn recurring_meeting(registration_type: u8) -> EventSetup {
+        EventSetup {
+            event_type: 8,
+            registration_type,
+            occurrences: vec![
+                "1764604800000".to_string(),
+                "1765209600000".to_string(),
+                "1765814400000".to_string(),
+            ],
+            ..EventSetup::scheduled_meeting()
         }
     }
 
@@ -670,6 +706,41 @@ impl Inner {
         }
     }
 
+    /// Zoom answers 400 / code 4700 when the token lacks every scope that allows a call.
+    fn require_scope(&self, kind: Kind, action: &str) -> Result<(), Response> {
+        let noun = match kind {
+            Kind::Meeting => "meeting",
+            Kind::Webinar => "webinar",
+        };
+        let (classic, granular) = match action {
+            "read_event" => ("read", "read:meeting"),
+            "list_registrants" => ("read", "read:list_registrants"),
+            "questions" => ("read", "read:list_registration_questions"),
+            "add" => ("write", "write:registrant"),
+            _ => ("write", "write:batch_registrants"),
+        };
+        let granular = if kind == Kind::Webinar && action == "read_event" {
+            "read:webinar"
+        } else {
+            granular
+        };
+        let accepted = [
+            format!("{noun}:{classic}"),
+            format!("{noun}:{classic}:admin"),
+            format!("{noun}:{granular}"),
+            format!("{noun}:{granular}:admin"),
+        ];
+        if self.setup.scopes.iter().any(|s| accepted.contains(s)) {
+            Ok(())
+        } else {
+            Err(zoom_error(
+                StatusCode::BAD_REQUEST,
+                4700,
+                &format!("Invalid access token, does not contain scopes:[{noun}:{granular}:admin, {noun}:{granular}]."),
+            ))
+        }
+    }
+
     fn rate_limit(&mut self, category: Category) -> Result<(), Response> {
         let limits = self.setup.limits;
         let (per_second, per_day) = match category {
@@ -892,6 +963,7 @@ async fn get_event(
         let response = (|| {
             let (kind, id) = parse_event(&kind, &id)?;
             inner.authorize(&headers)?;
+            inner.require_scope(kind, "read_event")?;
             inner.rate_limit(Category::Light)?;
             let event = inner.events.get(&(kind, id)).ok_or_else(|| {
                 zoom_error(
@@ -901,17 +973,36 @@ async fn get_event(
                 )
             })?;
             let setup = &event.setup;
-            Ok::<_, Response>(
-                Json(json!({
-                    "id": id,
-                    "topic": setup.topic,
-                    "type": setup.event_type,
-                    "host_email": setup.host_email,
-                    "status": if setup.over { "ended" } else { "waiting" },
-                    "settings": { "approval_type": setup.approval_type },
-                }))
-                .into_response(),
-            )
+            // An event that is over started three days ago; the others start in ten days.
+            let now = SystemTime::now();
+            let start = if setup.over {
+                now - Duration::from_secs(3 * 86_400)
+            } else {
+                now + Duration::from_secs(10 * 86_400)
+            };
+            let start_text = humantime::format_rfc3339_seconds(start).to_string();
+            let occurrences: Vec<Value> = setup
+                .occurrences
+                .iter()
+                .map(|o| json!({ "occurrence_id": o, "start_time": start_text, "duration": 60, "status": "available" }))
+                .collect();
+            let mut body = json!({
+                "id": id,
+                "topic": setup.topic,
+                "type": setup.event_type,
+                "host_email": setup.host_email,
+                "start_time": start_text,
+                "duration": 60,
+                "settings": {
+                    "approval_type": setup.approval_type,
+                    "registration_type": setup.registration_type,
+                },
+                "occurrences": occurrences,
+            });
+            if kind == Kind::Webinar {
+                body["settings"]["registrants_restrict_number"] = json!(setup.capacity);
+            }
+            Ok::<_, Response>(Json(body).into_response())
         })()
         .unwrap_or_else(|e| e);
         (response, tracking, delay)
@@ -932,7 +1023,7 @@ async fn add_registrant(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let _ = query.occurrence_ids;
+    let occurrence_ids = query.occurrence_ids;
     let (response, tracking, delay, drop_after) = {
         let mut inner = lock(&shared);
         inner.stats.api_requests += 1;
@@ -951,6 +1042,7 @@ async fn add_registrant(
         let response = (|| {
             let (kind, id) = parse_event(&kind, &id)?;
             inner.authorize(&headers)?;
+            inner.require_scope(kind, "add")?;
             inner.rate_limit(Category::Light)?;
             match inner.fault(&format!("single {kind:?} {id} {}", email.to_lowercase())) {
                 Fault::ServerError => {
@@ -968,6 +1060,11 @@ async fn add_registrant(
                 return Err(zoom_error(StatusCode::BAD_REQUEST, 300, "Request Body should be a valid JSON object."));
             };
             let event = inner.event(kind, id)?;
+            if let Some(wanted) = &occurrence_ids {
+                if wanted.split(',').any(|o| !event.setup.occurrences.iter().any(|known| known == o.trim())) {
+                    return Err(zoom_error(StatusCode::BAD_REQUEST, 300, "Invalid parameter: occurrence_ids."));
+                }
+            }
             let host = event.setup.host_email.to_lowercase();
             let approval_type = event.setup.approval_type;
             let full = event.registrants.len() >= event.setup.capacity;
@@ -1008,6 +1105,9 @@ async fn add_registrant(
                     let text = |key: &str| person.get(key).and_then(Value::as_str).unwrap_or("").to_string();
                     let mut registrant = inner.new_registrant(kind, id, &email, &text("first_name"), &text("last_name"), status);
                     registrant.fields = person.clone();
+                    if let Some(wanted) = &occurrence_ids {
+                        registrant.fields.insert("occurrence_ids".to_string(), json!(wanted));
+                    }
                     if let Some(event) = inner.events.get_mut(&(kind, id)) {
                         event.by_email.insert(email.to_lowercase(), event.registrants.len());
                         event.registrants.push(registrant.clone());
@@ -1073,6 +1173,7 @@ async fn batch_registrants(
         let response = (|| {
             let (kind, id) = parse_event(&kind, &id)?;
             inner.authorize(&headers)?;
+            inner.require_scope(kind, "batch")?;
             inner.rate_limit(Category::Heavy)?;
             let mut identity: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
             identity.sort();
@@ -1195,6 +1296,7 @@ async fn list_registrants(
     let response = (|| {
         let (kind, id) = parse_event(&kind, &id)?;
         inner.authorize(&headers)?;
+        inner.require_scope(kind, "list_registrants")?;
         inner.rate_limit(Category::Medium)?;
         let event = inner.events.get(&(kind, id)).ok_or_else(|| {
             zoom_error(StatusCode::NOT_FOUND, 3001, &format!("{} \"{id}\" not found or has expired.", kind.noun()))
@@ -1240,9 +1342,22 @@ async fn questions(
     let response = (|| {
         let (kind, id) = parse_event(&kind, &id)?;
         inner.authorize(&headers)?;
+        inner.require_scope(kind, "questions")?;
         inner.rate_limit(Category::Light)?;
-        inner.event(kind, id)?;
-        Ok::<_, Response>(Json(json!({ "questions": [], "custom_questions": [] })).into_response())
+        let event = inner.event(kind, id)?;
+        let questions: Vec<Value> = event
+            .setup
+            .questions
+            .iter()
+            .map(|(field, required)| json!({ "field_name": field, "required": required }))
+            .collect();
+        let custom: Vec<Value> = event
+            .setup
+            .custom_questions
+            .iter()
+            .map(|q| json!({ "title": q.title, "type": q.kind, "required": q.required, "answers": q.answers }))
+            .collect();
+        Ok::<_, Response>(Json(json!({ "questions": questions, "custom_questions": custom })).into_response())
     })()
     .unwrap_or_else(|e| e);
     with_tracking_id(response, tracking)

@@ -49,6 +49,8 @@ fn target_for_header(normalized: &str) -> Option<Target> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnUse {
     Mapped(Target),
+    /// The answer to the event's custom registration question with this title.
+    CustomQuestion(String),
     /// A recognised column that another column already supplies, with the reason.
     Unused(String),
     /// A column that matches no Zoom field.
@@ -209,8 +211,26 @@ impl ColumnMap {
     pub fn unused(&self) -> impl Iterator<Item = &str> {
         self.columns
             .iter()
-            .filter(|(_, u)| !matches!(u, ColumnUse::Mapped(_)))
+            .filter(|(_, u)| !matches!(u, ColumnUse::Mapped(_) | ColumnUse::CustomQuestion(_)))
             .map(|(h, _)| h.as_str())
+    }
+
+    /// The column that answers the custom question `title`: one whose header is the title,
+    /// ignoring case (and spaces, `_` and `-`), that feeds no Zoom field. It is marked used.
+    pub fn claim_custom_question(&mut self, title: &str) -> Option<usize> {
+        let wanted = title.trim().to_lowercase();
+        let loose = normalize_name(title);
+        let index = self
+            .columns
+            .iter()
+            .position(|(h, u)| !matches!(u, ColumnUse::Mapped(_)) && h.to_lowercase() == wanted)
+            .or_else(|| {
+                self.columns.iter().position(|(h, u)| {
+                    !matches!(u, ColumnUse::Mapped(_)) && normalize_name(h) == loose
+                })
+            })?;
+        self.columns[index].1 = ColumnUse::CustomQuestion(title.to_string());
+        Some(index)
     }
 }
 

@@ -16,7 +16,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
-use crate::registrant::{Problem, Registrant};
+use crate::registrant::{shorten, Field, Problem, Registrant};
 pub use columns::{ColumnMap, ColumnUse, Target};
 
 /// Where the CSV comes from.
@@ -110,6 +110,105 @@ pub struct Row {
     pub verdict: Verdict,
 }
 
+/// What the event's registration form asks for, as Zoom reports it before a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Form {
+    /// Standard fields the form requires, beyond email and first name.
+    pub required: Vec<Field>,
+    pub custom: Vec<CustomQuestion>,
+}
+
+/// A custom question of the registration form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomQuestion {
+    pub title: String,
+    pub required: bool,
+    /// The allowed answers of a single-choice question; empty for a free-text one.
+    pub answers: Vec<String>,
+}
+
+/// Zoom's limit on a custom answer, in characters.
+const MAX_ANSWER_CHARS: usize = 128;
+
+impl Form {
+    /// The form's own problems with a row that passed field validation, or its answers.
+    fn check(
+        &self,
+        registrant: &Registrant,
+        answers: &[(usize, Option<usize>)],
+        cells: &[Cow<'_, str>],
+    ) -> Result<Vec<(String, String)>, Vec<Problem>> {
+        let mut problems = Vec::new();
+        for &field in &self.required {
+            let given = match field {
+                Field::Email | Field::FirstName => true,
+                Field::LastName => !registrant.last_name.is_empty(),
+                _ => registrant.extra.iter().any(|(f, _)| *f == field),
+            };
+            if !given {
+                problems.push(Problem {
+                    field: Some(field),
+                    message: format!("{field} is required by the event's registration form"),
+                });
+            }
+        }
+        let mut given_answers = Vec::new();
+        for &(question, column) in answers {
+            let Some(question) = self.custom.get(question) else {
+                continue;
+            };
+            let answer = column.and_then(|c| cells.get(c)).map_or("", |c| c.trim());
+            let problem = |message: String| Problem {
+                field: None,
+                message,
+            };
+            if answer.is_empty() {
+                if question.required {
+                    let hint = if column.is_none() {
+                        format!(" (add a column titled '{}')", question.title)
+                    } else {
+                        String::new()
+                    };
+                    problems.push(problem(format!(
+                        "the registration form requires an answer to '{}'{hint}",
+                        question.title
+                    )));
+                }
+                continue;
+            }
+            if answer.chars().count() > MAX_ANSWER_CHARS {
+                problems.push(problem(format!(
+                    "the answer to '{}' is longer than Zoom's {MAX_ANSWER_CHARS} characters",
+                    question.title
+                )));
+                continue;
+            }
+            if question.answers.is_empty() {
+                given_answers.push((question.title.clone(), answer.to_string()));
+                continue;
+            }
+            match question
+                .answers
+                .iter()
+                .find(|a| a.trim().eq_ignore_ascii_case(answer))
+            {
+                Some(allowed) => given_answers.push((question.title.clone(), allowed.clone())),
+                None => problems.push(problem(format!(
+                    "'{}' is not one of the answers to '{}' ({})",
+                    shorten(answer),
+                    question.title,
+                    question.answers.join(", ")
+                ))),
+            }
+        }
+        if problems.is_empty() {
+            Ok(given_answers)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
 /// An open, structurally sound CSV input, read one row at a time.
 pub struct CsvInput {
     pub name: String,
@@ -126,6 +225,8 @@ pub struct CsvInput {
     /// a false match needs a 64-bit collision (about 1 in 10^7 for a million rows).
     seen_emails: HashSet<u64>,
     fingerprint: RandomState,
+    /// The event's form, once known: (form, for each custom question its column).
+    form: Option<(Form, Vec<(usize, Option<usize>)>)>,
 }
 
 const READ_BUFFER: usize = 64 * 1024;
@@ -192,7 +293,23 @@ impl CsvInput {
             // Sized from the scan so the set never rehashes (which would double peak memory).
             seen_emails: HashSet::with_capacity(capacity.min(1 << 26)),
             fingerprint: RandomState::new(),
+            form: None,
         })
+    }
+
+    /// Applies the event's registration form to every row from now on: required fields are
+    /// checked, and each custom question is answered from the column whose header is its title.
+    pub fn apply_form(&mut self, form: Form) {
+        let columns = (0..form.custom.len())
+            .map(|index| {
+                (
+                    index,
+                    self.columns
+                        .claim_custom_question(&form.custom[index].title),
+                )
+            })
+            .collect();
+        self.form = Some((form, columns));
     }
 
     fn next_row(&mut self) -> Result<Option<Row>, InputError> {
@@ -218,7 +335,14 @@ impl CsvInput {
                 continue;
             }
             let raw = self.columns.raw_registrant(&cells);
-            let verdict = match raw.validate() {
+            let validated = raw.validate().and_then(|mut registrant| match &self.form {
+                None => Ok(registrant),
+                Some((form, answers)) => {
+                    registrant.custom_questions = form.check(&registrant, answers, &cells)?;
+                    Ok(registrant)
+                }
+            });
+            let verdict = match validated {
                 Err(problems) => Verdict::Invalid(problems),
                 Ok(registrant) => {
                     let fingerprint = self.fingerprint.hash_one(registrant.email.key());

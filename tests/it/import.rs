@@ -251,8 +251,9 @@ fn daily_limit_stops_sending_at_once_and_leaves_the_rest_pending() {
     );
 
     assert_eq!(run.code(), 4, "{}", run.stderr());
-    assert_eq!(run.with_status("registered").len(), 50);
-    assert_eq!(run.with_status("pending").len(), 350);
+    // The checks before sending read the event and its questions: two Light requests of 50.
+    assert_eq!(run.with_status("registered").len(), 48);
+    assert_eq!(run.with_status("pending").len(), 352);
     let stats = zoom.zoom.stats();
     assert!(
         stats.daily_limited <= 4,
@@ -325,11 +326,11 @@ fn event_errors_stop_the_run_quickly_with_exit_3() {
         assert_eq!(run.code(), 3, "{id}: {}", run.stderr());
         assert!(run.stderr().contains(expected), "{id}: {}", run.stderr());
         let sent = zoom.zoom.stats().single_adds - before;
+        assert_eq!(sent, 0, "{id}: the checks before sending stop the run");
         assert!(
-            sent <= 20,
-            "{id}: stopped after a handful of requests, not {sent}"
+            run.rows.is_empty(),
+            "{id}: no results file for a run that never started"
         );
-        assert_eq!(run.with_status("pending").len(), 300);
     }
 }
 
@@ -469,8 +470,13 @@ fn auto_mode_falls_back_to_single_adds_when_batch_does_not_fit() {
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(
         zoom.zoom.stats().batch_calls,
-        1,
-        "one refusal, then single adds only"
+        0,
+        "the checks saw a recurring meeting: no batch"
+    );
+    assert!(
+        run.stderr().contains("rows go as single adds"),
+        "{}",
+        run.stderr()
     );
 
     zoom.zoom.add_event(
@@ -594,5 +600,37 @@ fn an_event_error_after_rows_were_registered_exits_4() {
         zoom.zoom.stats().single_adds,
         11,
         "one refused add, then nothing more"
+    );
+}
+
+#[test]
+fn without_read_scopes_auto_mode_learns_from_zoom_that_batch_does_not_fit() {
+    let zoom = ZoomEnv::start(Setup {
+        scopes: vec!["meeting:write:admin".to_string()],
+        ..Setup::default()
+    });
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        333_333_333,
+        EventSetup {
+            event_type: 8,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let input = zoom.env.write_input("people.csv", people(90, false));
+
+    let run = zoom.import(&input, &["--meeting", "333333333", "--concurrency", "1"]);
+
+    run.assert_all_registered(90);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(
+        zoom.zoom.stats().batch_calls,
+        1,
+        "one refusal, then single adds only"
+    );
+    assert!(
+        run.stderr().contains("the event itself was not checked"),
+        "{}",
+        run.stderr()
     );
 }

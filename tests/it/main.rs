@@ -5,6 +5,6 @@ mod cli;
 mod dry_run;
 mod import;
 mod malformed;
-mod rerun;
 mod properties;
+mod rerun;
 mod support;
