@@ -135,7 +135,7 @@ impl Form {
     fn check(
         &self,
         registrant: &Registrant,
-        answers: &[(usize, Option<usize>)],
+        columns: &[Option<usize>],
         cells: &[Cow<'_, str>],
     ) -> Result<Vec<(String, String)>, Vec<Problem>> {
         let mut problems = Vec::new();
@@ -153,10 +153,7 @@ impl Form {
             }
         }
         let mut given_answers = Vec::new();
-        for &(question, column) in answers {
-            let Some(question) = self.custom.get(question) else {
-                continue;
-            };
+        for (question, &column) in self.custom.iter().zip(columns) {
             let answer = column.and_then(|c| cells.get(c)).map_or("", |c| c.trim());
             let problem = |message: String| Problem {
                 field: None,
@@ -209,6 +206,12 @@ impl Form {
     }
 }
 
+/// The event's form and, for each custom question in order, the column answering it.
+struct AppliedForm {
+    form: Form,
+    columns: Vec<Option<usize>>,
+}
+
 /// An open, structurally sound CSV input, read one row at a time.
 pub struct CsvInput {
     pub name: String,
@@ -226,7 +229,7 @@ pub struct CsvInput {
     seen_emails: HashSet<u64>,
     fingerprint: RandomState,
     /// The event's form, once known: (form, for each custom question its column).
-    form: Option<(Form, Vec<(usize, Option<usize>)>)>,
+    form: Option<AppliedForm>,
 }
 
 const READ_BUFFER: usize = 64 * 1024;
@@ -300,16 +303,12 @@ impl CsvInput {
     /// Applies the event's registration form to every row from now on: required fields are
     /// checked, and each custom question is answered from the column whose header is its title.
     pub fn apply_form(&mut self, form: Form) {
-        let columns = (0..form.custom.len())
-            .map(|index| {
-                (
-                    index,
-                    self.columns
-                        .claim_custom_question(&form.custom[index].title),
-                )
-            })
+        let columns = form
+            .custom
+            .iter()
+            .map(|question| self.columns.claim_custom_question(&question.title))
             .collect();
-        self.form = Some((form, columns));
+        self.form = Some(AppliedForm { form, columns });
     }
 
     fn next_row(&mut self) -> Result<Option<Row>, InputError> {
@@ -337,8 +336,9 @@ impl CsvInput {
             let raw = self.columns.raw_registrant(&cells);
             let validated = raw.validate().and_then(|mut registrant| match &self.form {
                 None => Ok(registrant),
-                Some((form, answers)) => {
-                    registrant.custom_questions = form.check(&registrant, answers, &cells)?;
+                Some(applied) => {
+                    registrant.custom_questions =
+                        applied.form.check(&registrant, &applied.columns, &cells)?;
                     Ok(registrant)
                 }
             });
