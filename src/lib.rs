@@ -77,7 +77,6 @@ impl Error {
 pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
     // The input first: a broken file is the problem to report, whatever else is wrong.
     let input = input::CsvInput::open(&config.source, &config.input)?;
-    console.input_opened(&input, config.dry_run);
     let lock = lock::Lock::acquire(&config.output, |warning| console.warn(warning))?;
     let mut input = input;
     let mut memory = if config.fresh {
@@ -102,6 +101,8 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
         Some(connection) => Some(connection.preflight(config, console, &mut input, &mut memory)?),
         None => None,
     };
+    // Reported now, so the columns that answer the form's custom questions show as used.
+    console.input_opened(&input, config.dry_run);
     let summary = match connection {
         Some(connection) if !config.dry_run => {
             pipeline::import(config, console, connection, input, memory, lock.path())

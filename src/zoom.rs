@@ -501,14 +501,18 @@ struct FieldError {
     message: String,
 }
 
+/// Longest message of Zoom's kept (they are a sentence or two).
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
 fn refusal(status: u16, headers: &HeaderMap, body: &[u8]) -> Refusal {
     let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
     Refusal {
         http_status: Some(status),
         zoom_code: parsed.code,
+        // Zoom's whole message: the kind of a 429 is read from it ("… for the registrant …").
         message: parsed
             .message
-            .map(|m| crate::registrant::shorten(&m))
+            .map(|m| m.chars().take(MAX_MESSAGE_CHARS).collect())
             .unwrap_or_else(|| format!("HTTP {status} with no message")),
         tracking_id: tracking_id(headers),
         field_errors: parsed
@@ -665,6 +669,17 @@ mod tests {
         );
         assert!(
             matches!(error, ApiError::RegistrantLimit { email: Some(ref e), .. } if e == "ana@example.com")
+        );
+    }
+
+    #[test]
+    fn a_per_registrant_429_body_is_never_mistaken_for_the_account_quota() {
+        let body = br#"{"code":429,"message":"You have exceeded the daily rate limit of (3) for Add meeting registrant API requests for the registrant (a.very.long.name@example.com). You can resume these API requests at GMT 00:00:00."}"#;
+        let headers = headers(&[("x-ratelimit-category", "Light")]);
+        let error = rate_limit_error(&headers, refusal(429, &headers, body));
+        assert!(
+            matches!(error, ApiError::RegistrantLimit { email: Some(ref e), .. } if e == "a.very.long.name@example.com"),
+            "{error:?}"
         );
     }
 

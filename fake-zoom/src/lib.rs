@@ -296,6 +296,8 @@ struct Inner {
     windows: HashMap<&'static str, Window>,
     /// Emails Zoom's own validation rejects although they look fine locally.
     rejected_emails: HashSet<String>,
+    /// Registration requests get 401 / code 124 although reads succeed (seen in the field).
+    refuse_writes: bool,
     stats: Stats,
     next_id: u64,
 }
@@ -339,6 +341,7 @@ impl FakeZoom {
             seen: HashMap::new(),
             windows: HashMap::new(),
             rejected_emails: HashSet::new(),
+            refuse_writes: false,
             stats: Stats::default(),
             next_id: 1,
         }));
@@ -414,6 +417,11 @@ impl FakeZoom {
 
     pub fn set_limits(&self, limits: Limits) {
         lock(&self.shared).setup.limits = limits;
+    }
+
+    /// Makes registration requests fail with 401 / code 124 while reads keep working.
+    pub fn refuse_writes(&self, refuse: bool) {
+        lock(&self.shared).refuse_writes = refuse;
     }
 
     /// Makes Zoom's validation reject this email as an invalid field.
@@ -704,6 +712,18 @@ impl Inner {
                 "Invalid access token.",
             ))
         }
+    }
+
+    fn refuse_write(&mut self) -> Result<(), Response> {
+        if self.refuse_writes {
+            self.stats.unauthorized += 1;
+            return Err(zoom_error(
+                StatusCode::UNAUTHORIZED,
+                124,
+                "Invalid access token.",
+            ));
+        }
+        Ok(())
     }
 
     /// Zoom answers 400 / code 4700 when the token lacks every scope that allows a call.
@@ -1042,6 +1062,7 @@ async fn add_registrant(
         let response = (|| {
             let (kind, id) = parse_event(&kind, &id)?;
             inner.authorize(&headers)?;
+            inner.refuse_write()?;
             inner.require_scope(kind, "add")?;
             inner.rate_limit(Category::Light)?;
             match inner.fault(&format!("single {kind:?} {id} {}", email.to_lowercase())) {
@@ -1173,6 +1194,7 @@ async fn batch_registrants(
         let response = (|| {
             let (kind, id) = parse_event(&kind, &id)?;
             inner.authorize(&headers)?;
+            inner.refuse_write()?;
             inner.require_scope(kind, "batch")?;
             inner.rate_limit(Category::Heavy)?;
             let mut identity: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();

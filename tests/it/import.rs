@@ -279,7 +279,11 @@ fn per_registrant_limit_makes_only_that_row_pending() {
         .use_up_adds(Kind::Meeting, MEETING, "person3@example.com");
     let input = zoom.env.write_input("people.csv", people(10, false));
 
-    let run = zoom.import(&input, &meeting(&["--mode", "single"]));
+    // One at a time, so every later row would notice if this stopped more than one person.
+    let run = zoom.import(
+        &input,
+        &meeting(&["--mode", "single", "--concurrency", "1"]),
+    );
 
     assert_eq!(run.code(), 4, "{}", run.stderr());
     let pending = run.with_status("pending");

@@ -5,6 +5,7 @@ mod cli;
 mod dry_run;
 mod import;
 mod malformed;
+mod preflight;
 mod properties;
 mod rerun;
 mod support;

@@ -1,0 +1,445 @@
+//! The read-only checks before sending (issue #5), through the binary against the fake Zoom.
+
+use fake_zoom::{CustomQuestion, EventSetup, Kind, Setup};
+
+use crate::support::{people, ZoomEnv, MEETING};
+
+fn sent(zoom: &ZoomEnv) -> u64 {
+    let stats = zoom.zoom.stats();
+    stats.single_adds + stats.batch_calls
+}
+
+#[test]
+fn a_token_without_the_registrant_write_scope_stops_dry_and_real_runs() {
+    for scopes in [
+        vec!["meeting:read:admin"],
+        vec![
+            "meeting:read:meeting:admin",
+            "meeting:read:list_registrants:admin",
+            "webinar:write:admin",
+        ],
+    ] {
+        let zoom = ZoomEnv::start(Setup {
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Setup::default()
+        });
+        let input = zoom.env.write_input("people.csv", people(20, false));
+        for extra in [&["--dry-run"][..], &[][..]] {
+            let mut args = vec!["--meeting", "83927864687"];
+            args.extend_from_slice(extra);
+            let run = zoom.import(&input, &args);
+            assert_eq!(run.code(), 3, "{scopes:?} {extra:?}: {}", run.stderr());
+            let text = run.stderr();
+            assert!(
+                text.contains("meeting:write:registrant:admin")
+                    && text.contains("meeting:write:admin"),
+                "{text}"
+            );
+            assert!(text.contains("App Marketplace"), "{text}");
+        }
+        assert_eq!(sent(&zoom), 0, "nothing is sent");
+    }
+}
+
+#[test]
+fn granular_scopes_are_enough_and_without_batch_scope_rows_go_singly() {
+    let zoom = ZoomEnv::start(Setup {
+        scopes: [
+            "meeting:write:registrant:admin",
+            "meeting:read:meeting:admin",
+            "meeting:read:list_registrants:admin",
+            "meeting:read:list_registration_questions:admin",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(40, false));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    run.assert_all_registered(40);
+    assert_eq!(run.code(), 0);
+    let stats = zoom.zoom.stats();
+    assert_eq!((stats.batch_calls, stats.single_adds), (0, 40));
+    assert!(
+        run.stderr()
+            .contains("lacks meeting:write:batch_registrants:admin"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn events_that_cannot_take_registrations_stop_before_anything_is_sent() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        111_111_111,
+        EventSetup {
+            approval_type: 2,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        222_222_222,
+        EventSetup {
+            event_type: 1,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        333_333_333,
+        EventSetup {
+            over: true,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let input = zoom.env.write_input("people.csv", people(30, false));
+
+    for (id, expected) in [
+        ("111111111", "turn on Registration"),
+        ("222222222", "instant meeting"),
+        ("333333333", "is over"),
+    ] {
+        for dry in [true, false] {
+            let mut args = vec!["--meeting", id];
+            if dry {
+                args.push("--dry-run");
+            }
+            let run = zoom.import(&input, &args);
+            assert_eq!(run.code(), 3, "{id}: {}", run.stderr());
+            assert!(run.stderr().contains(expected), "{id}: {}", run.stderr());
+        }
+    }
+    assert_eq!(sent(&zoom), 0);
+}
+
+fn survey_meeting(zoom: &ZoomEnv) {
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        444_444_444,
+        EventSetup {
+            questions: vec![("city".to_string(), true)],
+            custom_questions: vec![
+                CustomQuestion {
+                    title: "Company size".to_string(),
+                    kind: "single".to_string(),
+                    required: true,
+                    answers: vec!["1-50".to_string(), "51-500".to_string(), "500+".to_string()],
+                },
+                CustomQuestion {
+                    title: "How did you hear about us?".to_string(),
+                    kind: "short".to_string(),
+                    required: false,
+                    answers: Vec::new(),
+                },
+            ],
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+}
+
+#[test]
+fn required_questions_are_checked_per_row_and_answers_arrive_as_custom_questions() {
+    let zoom = ZoomEnv::start(Setup::default());
+    survey_meeting(&zoom);
+    let input = zoom.env.write_input(
+        "people.csv",
+        "email,first_name,city,company size,How did you hear about us?\n\
+         ana@example.com,Ana,Lyon,51-500,a friend\n\
+         bob@example.com,Bob,Oslo,,\n\
+         cy@example.com,Cy,,1-50,\n\
+         di@example.com,Di,Rome,huge,\n\
+         ed@example.com,Ed,Kyiv,500+,\n",
+    );
+
+    let dry = zoom.import(&input, &["--meeting", "444444444", "--dry-run"]);
+    assert_eq!(dry.code(), 1, "{}", dry.stderr());
+    let status: Vec<&str> = dry.rows.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(status, ["valid", "invalid", "invalid", "invalid", "valid"]);
+    assert!(
+        dry.rows[1]
+            .message
+            .contains("requires an answer to 'Company size'"),
+        "{}",
+        dry.rows[1].message
+    );
+    assert!(
+        dry.rows[2]
+            .message
+            .contains("city is required by the event's registration form"),
+        "{}",
+        dry.rows[2].message
+    );
+    assert!(
+        dry.rows[3]
+            .message
+            .contains("'huge' is not one of the answers to 'Company size' (1-50, 51-500, 500+)"),
+        "{}",
+        dry.rows[3].message
+    );
+    assert!(
+        dry.stderr().contains("custom question 'Company size'"),
+        "mapping shown: {}",
+        dry.stderr()
+    );
+    assert_eq!(sent(&zoom), 0, "a dry run sends nothing");
+
+    let run = zoom.import(&input, &["--meeting", "444444444"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    for email in ["bob@example.com", "cy@example.com", "di@example.com"] {
+        assert_eq!(zoom.zoom.requests_for(email), 0, "{email} is never sent");
+    }
+    let registrants = zoom.zoom.registrants(Kind::Meeting, 444_444_444);
+    let ana = registrants
+        .iter()
+        .find(|r| r.email == "ana@example.com")
+        .expect("registered");
+    assert_eq!(
+        ana.fields["custom_questions"],
+        serde_json::json!([
+            {"title": "Company size", "value": "51-500"},
+            {"title": "How did you hear about us?", "value": "a friend"}
+        ])
+    );
+    let ed = registrants
+        .iter()
+        .find(|r| r.email == "ed@example.com")
+        .expect("registered");
+    assert_eq!(
+        ed.fields["custom_questions"],
+        serde_json::json!([{"title": "Company size", "value": "500+"}])
+    );
+}
+
+#[test]
+fn people_zoom_already_lists_are_not_sent_again() {
+    let zoom = ZoomEnv::start(Setup::default());
+    for i in 0..400 {
+        zoom.zoom.preregister(
+            Kind::Meeting,
+            MEETING,
+            &format!("person{}@example.com", i * 2),
+            "approved",
+        );
+    }
+    for i in [1, 3, 5] {
+        zoom.zoom.preregister(
+            Kind::Meeting,
+            MEETING,
+            &format!("person{i}@example.com"),
+            "denied",
+        );
+    }
+    let input = zoom.env.write_input("people.csv", people(1_000, false));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(
+        run.code(),
+        1,
+        "denied people are failed rows: {}",
+        run.stderr()
+    );
+    let already = run.with_status("already_registered");
+    assert_eq!(already.len(), 400);
+    assert!(
+        already.iter().all(|r| r.join_url.starts_with("https://")),
+        "join URLs from Zoom's list"
+    );
+    let failed = run.with_status("failed");
+    assert_eq!(failed.len(), 3);
+    assert!(
+        failed.iter().all(|r| r.message.contains("host denied")),
+        "{:?}",
+        failed[0].message
+    );
+    assert_eq!(run.with_status("registered").len(), 597);
+    for i in 0..400 {
+        assert_eq!(
+            zoom.zoom
+                .requests_for(&format!("person{}@example.com", i * 2)),
+            0
+        );
+    }
+    assert_eq!(
+        zoom.zoom.requests_for("person1@example.com"),
+        0,
+        "denied ones are not re-sent"
+    );
+    assert!(
+        run.stderr()
+            .contains("Zoom already lists 403 registrants (400 approved, 0 pending, 3 denied)"),
+        "{}",
+        run.stderr()
+    );
+
+    let run = zoom.import(
+        &input,
+        &[
+            "--meeting",
+            "83927864687",
+            "--no-skip-existing",
+            "-o",
+            "again.csv",
+        ],
+    );
+    assert!(
+        zoom.zoom.requests_for("person0@example.com") > 0,
+        "--no-skip-existing sends them"
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+}
+
+#[test]
+fn recurring_meetings_take_occurrences_and_never_batch() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom
+        .add_event(Kind::Meeting, 555_555_555, EventSetup::recurring_meeting(2));
+    let input = zoom.env.write_input("people.csv", people(40, false));
+
+    let missing = zoom.import(&input, &["--meeting", "555555555"]);
+    assert_eq!(missing.code(), 3);
+    assert!(
+        missing
+            .stderr()
+            .contains("choose them with --occurrence ID"),
+        "{}",
+        missing.stderr()
+    );
+    assert!(
+        missing
+            .stderr()
+            .contains("1764604800000, 1765209600000, 1765814400000"),
+        "{}",
+        missing.stderr()
+    );
+
+    let unknown = zoom.import(&input, &["--meeting", "555555555", "--occurrence", "1234"]);
+    assert_eq!(unknown.code(), 3);
+    assert!(
+        unknown
+            .stderr()
+            .contains("--occurrence 1234 is not an occurrence"),
+        "{}",
+        unknown.stderr()
+    );
+    assert_eq!(sent(&zoom), 0);
+
+    let run = zoom.import(
+        &input,
+        &[
+            "--meeting",
+            "555555555",
+            "--occurrence",
+            "1765209600000",
+            "--occurrence",
+            "1765814400000",
+        ],
+    );
+    run.assert_all_registered(40);
+    assert_eq!(zoom.zoom.stats().batch_calls, 0);
+    for registrant in zoom.zoom.registrants(Kind::Meeting, 555_555_555) {
+        assert_eq!(
+            registrant.fields["occurrence_ids"],
+            "1765209600000,1765814400000"
+        );
+    }
+}
+
+#[test]
+fn capacity_is_checked_before_anything_is_sent() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        666_666_666,
+        EventSetup {
+            capacity: 4_999,
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    for i in 0..4_990 {
+        zoom.zoom.preregister(
+            Kind::Meeting,
+            666_666_666,
+            &format!("early{i}@example.com"),
+            "approved",
+        );
+    }
+    let input = zoom.env.write_input("people.csv", people(20, false));
+
+    let run = zoom.import(&input, &["--meeting", "666666666"]);
+
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("has 4990 registrants and this file would add 20, more than the 4999"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(sent(&zoom), 0);
+}
+
+#[test]
+fn a_token_zoom_accepts_for_reading_but_refuses_for_registering_is_explained() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.refuse_writes(true);
+    let input = zoom.env.write_input("people.csv", people(10, true));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let text = run.stderr();
+    assert!(text.contains("accepted this app's token for reading meeting 83927864687 but refused it for registering"), "{text}");
+    assert!(text.contains("another process uses the same app"), "{text}");
+    assert!(
+        zoom.zoom.stats().single_adds <= 2 * 16,
+        "stops within the requests in flight"
+    );
+}
+
+#[test]
+fn json_summary_of_a_real_run_matches_the_results_file() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom
+        .use_up_adds(Kind::Meeting, MEETING, "person4@example.com");
+    zoom.zoom
+        .preregister(Kind::Meeting, MEETING, "person7@example.com", "approved");
+    let mut text = people(30, false);
+    text.push_str("not-an-email,X,Y\nperson2@example.com,Again,Dup\n");
+    let input = zoom.env.write_input("people.csv", text);
+
+    let run = zoom.import(&input, &["--meeting", "83927864687", "--mode", "single"]);
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    for status in [
+        "registered",
+        "already_registered",
+        "invalid",
+        "duplicate",
+        "failed",
+        "pending",
+        "valid",
+    ] {
+        assert_eq!(
+            run.summary["counts"][status],
+            run.with_status(status).len(),
+            "{status}"
+        );
+    }
+    let pending: Vec<(&str, &str)> = run
+        .with_status("pending")
+        .iter()
+        .map(|r| (r.email.as_str(), r.message.as_str()))
+        .collect();
+    assert_eq!(run.summary["counts"]["pending"], 1, "{pending:?}");
+    assert_eq!(run.summary["run"]["requests"], 29);
+    assert!(run.summary["elapsed_seconds"].as_f64().is_some());
+    assert!(run.summary["results"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("people.results.csv")));
+}
