@@ -168,10 +168,10 @@ impl Email {
         if email.is_empty() {
             return Err("email is missing".to_string());
         }
-        let chars = email.chars().count();
-        if chars > MAX_EMAIL_CHARS {
+        if char_count_over(email, MAX_EMAIL_CHARS) {
             return Err(format!(
-                "email is {chars} characters long; Zoom accepts at most {MAX_EMAIL_CHARS}"
+                "email is {} characters long; Zoom accepts at most {MAX_EMAIL_CHARS}",
+                email.chars().count()
             ));
         }
         match email_syntax_problem(email) {
@@ -206,7 +206,13 @@ impl Email {
 /// Deliberately plausible rather than RFC 5322-complete: quoted local parts and IP-literal
 /// domains are legal but never seen in a registration list, and usually mean a broken cell.
 fn email_syntax_problem(email: &str) -> Option<&'static str> {
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Every check has a cheap path for ASCII, which nearly every address is.
+    let spaced = if email.is_ascii() {
+        email.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        email.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if spaced {
         return Some("it contains a space or control character");
     }
     let Some((local, domain)) = email.rsplit_once('@') else {
@@ -218,13 +224,14 @@ fn email_syntax_problem(email: &str) -> Option<&'static str> {
     if local.is_empty() {
         return Some("nothing before the '@'");
     }
-    if local.chars().count() > 64 {
+    if char_count_over(local, 64) {
         return Some("the part before the '@' is longer than 64 characters");
     }
-    if local.chars().any(|c| "\"(),:;<>[\\]".contains(c)) {
+    if local.bytes().any(|b| b"\"(),:;<>[\\]".contains(&b)) {
         return Some("it contains a character not allowed in an address");
     }
-    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+    let double_dot = local.as_bytes().windows(2).any(|pair| pair == b"..");
+    if local.starts_with('.') || local.ends_with('.') || double_dot {
         return Some("misplaced '.' before the '@'");
     }
     if domain.is_empty() {
@@ -233,25 +240,37 @@ fn email_syntax_problem(email: &str) -> Option<&'static str> {
     if !domain.contains('.') {
         return Some("the domain has no '.'");
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    for label in &labels {
+    let mut tld = "";
+    for label in domain.split('.') {
         if label.is_empty() {
             return Some("misplaced '.' in the domain");
         }
-        if label.starts_with('-') || label.ends_with('-') || label.chars().count() > 63 {
+        if label.starts_with('-') || label.ends_with('-') || char_count_over(label, 63) {
             return Some("a part of the domain is malformed");
         }
-        if !label.chars().all(|c| c.is_alphanumeric() || c == '-') {
+        let allowed = if label.is_ascii() {
+            label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        } else {
+            label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        if !allowed {
             return Some("the domain contains a character not allowed there");
         }
+        tld = label;
     }
-    let tld = labels.last().copied().unwrap_or_default();
-    let tld_ok = tld.chars().count() >= 2
-        && (tld.chars().all(char::is_alphabetic) || tld.to_ascii_lowercase().starts_with("xn--"));
+    let punycode = tld.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--"));
+    let tld_ok = char_count_over(tld, 1) && (punycode || tld.chars().all(char::is_alphabetic));
     if !tld_ok {
         return Some("the domain does not end in a valid top-level domain");
     }
     None
+}
+
+/// Whether `text` has more than `limit` characters, counting them only when its bytes could.
+fn char_count_over(text: &str, limit: usize) -> bool {
+    text.len() > limit && text.chars().count() > limit
 }
 
 /// A value cut to a readable length for messages, on a character boundary.
@@ -376,13 +395,18 @@ impl<'a> RawRegistrant<'a> {
 }
 
 fn name_problem(field: Field, value: &str) -> Option<String> {
-    let chars = value.chars().count();
-    if chars > MAX_NAME_CHARS {
+    if char_count_over(value, MAX_NAME_CHARS) {
         return Some(format!(
-            "{field} is {chars} characters long; Zoom accepts at most {MAX_NAME_CHARS}"
+            "{field} is {} characters long; Zoom accepts at most {MAX_NAME_CHARS}",
+            value.chars().count()
         ));
     }
-    if value.chars().any(char::is_control) {
+    let control = if value.is_ascii() {
+        value.bytes().any(|b| b < b' ' || b == 0x7f)
+    } else {
+        value.chars().any(char::is_control)
+    };
+    if control {
         return Some(format!(
             "{field} contains a control character (a line break?)"
         ));

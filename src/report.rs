@@ -134,6 +134,8 @@ pub struct ResultsFile {
     path: PathBuf,
     partial: PathBuf,
     writer: Option<csv::Writer<BufWriter<File>>>,
+    /// Reused for formatting numbers.
+    number: String,
 }
 
 impl ResultsFile {
@@ -154,12 +156,13 @@ impl ResultsFile {
             path: path.to_path_buf(),
             partial,
             writer: Some(writer),
+            number: String::new(),
         })
     }
 
     pub fn write(&mut self, row: &ResultRow<'_>) -> Result<(), ResultsError> {
         let result = match self.writer.as_mut() {
-            Some(writer) => writer.serialize(row).map_err(io::Error::from),
+            Some(writer) => write_row(writer, row, &mut self.number),
             None => Err(io::Error::other("already finished")),
         };
         result.map_err(|source| ResultsError {
@@ -197,6 +200,37 @@ impl Drop for ResultsFile {
     }
 }
 
+/// Writes one results row, field by field in [`RESULT_COLUMNS`] order (a hot path: a million
+/// rows take a fraction of a second this way).
+fn write_row<W: io::Write>(
+    writer: &mut csv::Writer<W>,
+    row: &ResultRow<'_>,
+    number: &mut String,
+) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let mut numeric = |writer: &mut csv::Writer<W>, value: Option<i64>| {
+        number.clear();
+        if let Some(value) = value {
+            let _ = write!(number, "{value}");
+        }
+        writer.write_field(number.as_bytes())
+    };
+    numeric(writer, i64::try_from(row.row).ok())?;
+    writer.write_field(row.email)?;
+    writer.write_field(row.first_name)?;
+    writer.write_field(row.last_name)?;
+    writer.write_field(row.status.as_str())?;
+    writer.write_field(row.registrant_id)?;
+    writer.write_field(row.join_url)?;
+    numeric(writer, row.http_status.map(i64::from))?;
+    numeric(writer, row.zoom_code)?;
+    writer.write_field(row.message)?;
+    numeric(writer, Some(i64::from(row.attempts)))?;
+    writer.write_field(row.event)?;
+    writer.write_record(None::<&[u8]>)?;
+    Ok(())
+}
+
 /// Makes a rename or removal in `path`'s folder durable (not every filesystem allows it).
 fn sync_folder(path: &Path) {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -213,6 +247,7 @@ pub struct Journal {
     writer: csv::Writer<File>,
     file: File,
     last_sync: std::time::Instant,
+    number: String,
 }
 
 impl Journal {
@@ -253,6 +288,7 @@ impl Journal {
             writer,
             file,
             last_sync: std::time::Instant::now(),
+            number: String::new(),
         })
     }
 
@@ -262,7 +298,7 @@ impl Journal {
             path: path.display().to_string(),
             source,
         };
-        self.writer.serialize(row).map_err(|e| error(e.into()))?;
+        write_row(&mut self.writer, row, &mut self.number).map_err(error)?;
         self.writer.flush().map_err(error)?;
         if self.last_sync.elapsed() >= std::time::Duration::from_secs(1) {
             self.file.sync_data().map_err(error)?;
@@ -353,7 +389,13 @@ impl Recorder {
         if let Some(journal) = self.journal.as_mut() {
             journal.write(&outcome.row(&self.event))?;
         }
-        self.waiting.insert(outcome.seq, outcome);
+        if outcome.seq == self.next_seq {
+            // The usual case: it is next in input order.
+            self.write(&outcome)?;
+            self.next_seq += 1;
+        } else {
+            self.waiting.insert(outcome.seq, outcome);
+        }
         while let Some(outcome) = self.waiting.remove(&self.next_seq) {
             self.write(&outcome)?;
             self.next_seq += 1;

@@ -150,6 +150,45 @@ impl<R: Read> RecordReader<R> {
         Ok(())
     }
 
+    /// Takes, in one step, the run of ordinary bytes at the read position: up to the next
+    /// delimiter or line end outside quotes, or up to the next quote inside them (counting
+    /// the line ends it passes). Most of a file is such runs, so this is where speed comes from.
+    fn take_run(&mut self, quoted: bool, record_line: u64) -> Result<(), ScanError> {
+        let rest = &self.buffer[self.position..self.filled];
+        let end = if quoted {
+            memchr::memchr(b'"', rest)
+        } else {
+            memchr::memchr3(self.delimiter, b'\n', b'\r', rest)
+        }
+        .unwrap_or(rest.len());
+        let run = &rest[..end];
+        if let Some(nul) = memchr::memchr(0, run) {
+            let before = memchr::memchr_iter(b'\n', &run[..nul]).count() as u64;
+            return Err(ScanError::NulByte {
+                line: self.line + before,
+            });
+        }
+        let newlines = if quoted {
+            memchr::memchr_iter(b'\n', run).count() as u64
+        } else {
+            0
+        };
+        let field = self.bytes.len() - self.field_start + end;
+        if field > MAX_FIELD_BYTES {
+            return Err(ScanError::FieldTooLarge {
+                line: record_line,
+                column: self.ends.len() + 1,
+            });
+        }
+        if self.bytes.len() + end > MAX_RECORD_BYTES {
+            return Err(ScanError::RecordTooLarge { line: record_line });
+        }
+        self.bytes.extend_from_slice(run);
+        self.line += newlines;
+        self.position += end;
+        Ok(())
+    }
+
     fn check_field_count(&mut self, line: u64) -> Result<(), ScanError> {
         let found = self.ends.len();
         match self.expected_fields {
@@ -232,6 +271,11 @@ impl<R: Read> RecordReader<R> {
             }
             if record_done {
                 break;
+            }
+            match state {
+                State::Unquoted => self.take_run(false, record_line)?,
+                State::Quoted => self.take_run(true, record_line)?,
+                _ => {}
             }
         }
         self.check_field_count(record_line)?;
