@@ -9,6 +9,7 @@ use fake_zoom::{EventSetup, FakeZoom, Faults, Kind, Limits, Setup};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Plan {
+    /// No rate limits (for measuring zimport's own overhead).
     Unlimited,
     Pro,
     Business,
@@ -33,6 +34,12 @@ struct Args {
     /// Latency added to every API response, in milliseconds.
     #[arg(long, default_value_t = 100)]
     latency_ms: u64,
+    /// Up to this much random extra latency, in milliseconds [default: half of --latency-ms].
+    #[arg(long)]
+    jitter_ms: Option<u64>,
+    /// Most registrants per event (Zoom caps meetings at 4,999; webinars have their own limit).
+    #[arg(long, default_value_t = 4_999)]
+    capacity: usize,
     /// Share of API requests answered with a 5xx (0.0 to 1.0).
     #[arg(long, default_value_t = 0.0)]
     error_rate: f64,
@@ -49,7 +56,7 @@ async fn main() {
         },
         faults: Faults {
             latency: Duration::from_millis(args.latency_ms),
-            latency_jitter: Duration::from_millis(args.latency_ms / 2),
+            latency_jitter: Duration::from_millis(args.jitter_ms.unwrap_or(args.latency_ms / 2)),
             server_error_rate: args.error_rate,
             ..Faults::default()
         },
@@ -68,10 +75,24 @@ async fn main() {
         }
     };
     for id in &args.meetings {
-        fake.add_event(Kind::Meeting, *id, EventSetup::scheduled_meeting());
+        fake.add_event(
+            Kind::Meeting,
+            *id,
+            EventSetup {
+                capacity: args.capacity,
+                ..EventSetup::scheduled_meeting()
+            },
+        );
     }
     for id in &args.webinars {
-        fake.add_event(Kind::Webinar, *id, EventSetup::scheduled_webinar());
+        fake.add_event(
+            Kind::Webinar,
+            *id,
+            EventSetup {
+                capacity: args.capacity,
+                ..EventSetup::scheduled_webinar()
+            },
+        );
     }
     println!("fake Zoom listening on {}", fake.url());
     println!(

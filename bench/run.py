@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Benchmark driver for zimport (issue #6). Run through bench/run.sh, which builds first.
+
+Each part prints its figures and the exact commands it ran. Everything talks to a fake Zoom
+on 127.0.0.1 started here and stopped at the end of each measurement.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ZIMPORT = ROOT / "target/release/zimport"
+FAKE = ROOT / "target/release/fake-zoom"
+FLOOR = ROOT / "target/release/examples/parse_floor"
+GEN = ROOT / "bench/gen_people.py"
+NAIVE = ROOT / "bench/naive_client.py"
+MEETING = "83927864687"
+# Batch runs need more people than a meeting takes (4,999), as large imports do in real life:
+# the benchmark registers into a webinar whose limit is set high.
+WEBINAR = "98765432109"
+EVENT_ARGS = ("--webinar", WEBINAR, "--capacity", "1000000")
+
+# Zoom's published per-second ceilings (zoom-api.md section 5), in people per second.
+CEILING = {
+    ("pro", "single"): 30,
+    ("business", "single"): 80,
+    ("pro", "batch"): 10 * 30,
+    ("business", "batch"): 40 * 30,
+}
+SECONDS = 30  # each efficiency run is sized to last about this long
+
+
+class Fake:
+    """The fake Zoom binary on a free loopback port."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            [str(FAKE), "--port", "0", *EVENT_ARGS, *args], stdout=subprocess.PIPE, text=True)
+        for line in self.proc.stdout:
+            found = re.search(r"listening on (http://\S+)", line)
+            if found:
+                self.url = found.group(1)
+                break
+        self.env = dict(os.environ,
+                        ZOOM_OAUTH_URL=self.url + "/oauth/token",
+                        ZOOM_ACCOUNT_ID="fake-account",
+                        ZOOM_CLIENT_ID="fake-client-id",
+                        ZOOM_CLIENT_SECRET="fake-client-secret-do-not-print")
+        self.env.pop("ZOOM_API_URL", None)
+        self.args = args
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def people(path, rows, extra_fields):
+    """Clean rows (every one valid), with or without fields that force single adds."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("email,first_name,last_name" + (",city" if extra_fields else "") + "\n")
+        for i in range(rows):
+            f.write(f"bench{i}@example.com,First{i},Last{i}" + (",Lyon" if extra_fields else "") + "\n")
+
+
+def zimport(fake, csv_path, *args, timed=False):
+    cmd = [str(ZIMPORT), str(csv_path), "--webinar", WEBINAR, "--json", "-q", "--fresh", *args]
+    if timed:
+        cmd = ["/usr/bin/time", "-f", "TIME %U %S %M", *cmd]
+    started = time.monotonic()
+    done = subprocess.run(cmd, env=fake.env, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    summary = json.loads(done.stdout) if done.stdout.strip() else {}
+    if "counts" not in summary:
+        sys.exit(f"bench: zimport gave no summary (exit {done.returncode}):\n{done.stderr}")
+    usage = re.search(r"TIME (\S+) (\S+) (\d+)", done.stderr)
+    return summary, wall, usage, " ".join(cmd[cmd.index(str(ZIMPORT)):])
+
+
+def efficiency(work):
+    print("## 1. Efficiency against Zoom's rate ceilings (fake: plan limits, latency 50-150 ms)")
+    results = {}
+    for plan in ("pro", "business"):
+        for mode in ("single", "batch"):
+            ceiling = CEILING[(plan, mode)]
+            rows = ceiling * SECONDS
+            csv_path = work / f"eff-{plan}-{mode}.csv"
+            people(csv_path, rows, extra_fields=False)
+            with Fake("--plan", plan, "--latency-ms", "50", "--jitter-ms", "100") as fake:
+                summary, wall, _, cmd = zimport(fake, csv_path, "--plan", plan, "--mode", mode)
+            registered = summary["counts"]["registered"]
+            run = summary["run"]
+            rate = registered / summary["elapsed_seconds"]
+            eff = rate / ceiling
+            share_429 = run["rate_limited"] / max(run["requests"], 1)
+            results[(plan, mode)] = rate
+            print(f"- {plan:8} {mode:6}: {registered} rows in {summary['elapsed_seconds']:.1f} s = "
+                  f"{rate:.1f} people/s; ceiling {ceiling}/s; efficiency {eff:.3f}; "
+                  f"429s {run['rate_limited']}/{run['requests']} requests ({share_429:.2%})")
+            print(f"  `{cmd}`")
+    return results
+
+
+def overhead(work):
+    print("## 2. Overhead (fake: no rate limits, no latency)")
+    for rows, mode, plan in ((100_000, "batch", "business"), (4_000, "single", "business")):
+        csv_path = work / f"overhead-{mode}.csv"
+        people(csv_path, rows, extra_fields=False)
+        with Fake("--plan", "unlimited", "--latency-ms", "0", "--jitter-ms", "0") as fake:
+            summary, wall, usage, cmd = zimport(fake, csv_path, "--plan", plan, "--mode", mode, timed=True)
+        user, system, rss_kb = float(usage.group(1)), float(usage.group(2)), int(usage.group(3))
+        per_row = (user + system) / rows * 1e6
+        print(f"- {rows} rows, {mode} ({plan} pacing): {summary['counts']['registered']} registered in "
+              f"{wall:.1f} s; CPU {user:.2f} s user + {system:.2f} s sys = {per_row:.1f} us/row; "
+              f"peak RSS {rss_kb / 1024:.1f} MiB")
+        print(f"  `/usr/bin/time -v {cmd}`")
+
+
+def naive(work, zimport_rates):
+    print("## 3. A naive sequential client (Python requests, one row at a time) on the same fake")
+    rows = 200
+    csv_path = work / "naive.csv"
+    people(csv_path, rows, extra_fields=False)
+    with Fake("--plan", "pro", "--latency-ms", "50", "--jitter-ms", "100") as fake:
+        started = time.monotonic()
+        out = subprocess.run([sys.executable, str(NAIVE), str(csv_path), MEETING], env=fake.env,
+                             capture_output=True, text=True)
+        wall = time.monotonic() - started
+    rate = rows / wall
+    print(f"- naive: {rows} rows in {wall:.1f} s = {rate:.1f} people/s ({out.stdout.strip()})")
+    print(f"  `python3 bench/naive_client.py naive.csv {MEETING}`")
+    for key in (("pro", "single"), ("pro", "batch")):
+        if key in zimport_rates:
+            print(f"- zimport {key[0]} {key[1]}: {zimport_rates[key]:.1f} people/s = "
+                  f"{zimport_rates[key] / rate:.1f}x the naive client")
+
+
+def dry_run(work):
+    print("## 4. Dry run of 1,000,000 rows against parse-only (csv crate) floor")
+    csv_path = work / "million.csv"
+    with open(csv_path, "w", encoding="utf-8") as f:
+        subprocess.run([sys.executable, str(GEN), "1000000"], stdout=f, check=True)
+    def best(cmd):
+        times = []
+        for _ in range(3):
+            started = time.monotonic()
+            subprocess.run(cmd, capture_output=True)
+            times.append(time.monotonic() - started)
+        return min(times)
+    floor = best([str(FLOOR), str(csv_path)])
+    dry = best([str(ZIMPORT), str(csv_path), "--meeting", MEETING, "--dry-run", "-q", "--fresh",
+                "-o", str(work / "million.results.csv")])
+    print(f"- parse-only floor: {floor:.2f} s; dry run: {dry:.2f} s; ratio {dry / floor:.1f}x (best of 3)")
+    print(f"  `target/release/examples/parse_floor million.csv`; "
+          f"`zimport million.csv --meeting {MEETING} --dry-run -q --fresh`")
+
+
+def main():
+    parts = sys.argv[1:] or ["efficiency", "overhead", "naive", "dryrun"]
+    print(f"zimport benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"{os.cpu_count()} cores\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rates = {}
+        if "efficiency" in parts:
+            rates = efficiency(work)
+        if "overhead" in parts:
+            overhead(work)
+        if "naive" in parts:
+            naive(work, rates)
+        if "dryrun" in parts:
+            dry_run(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The benchmark of issue #6, in one command: efficiency against Zoom's rate ceilings, CPU and
+# memory overhead, a naive sequential client for comparison, and the dry run against a
+# parse-only floor. Takes about 6 minutes; not part of `cargo test` (too slow, and timing-
+# sensitive). Needs python3 with `requests` (installed if missing) and GNU time.
+#   bench/run.sh            everything
+#   bench/run.sh efficiency (or: overhead, naive, dryrun)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -c 'import requests' 2>/dev/null || pip install --quiet requests
+[ -x /usr/bin/time ] || { echo "bench: GNU time is needed (apt-get install time)"; exit 2; }
+cargo build --release --locked --quiet --workspace --bins --examples
+exec python3 bench/run.py "$@"
