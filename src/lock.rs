@@ -39,18 +39,17 @@ impl Lock {
     pub fn acquire(results: &Path, on_stale: impl Fn(String)) -> Result<Lock, LockError> {
         let path = lock_path(results);
         let shown = path.display().to_string();
+        // The lock appears with its content complete, or not at all: it is written to a
+        // private file first and hard-linked into place, which fails if a lock exists. (A lock
+        // created empty and filled afterwards could be read empty by a second run, which would
+        // then take it over.)
+        let draft = Draft(lock_draft(&path).map_err(|source| LockError::Io {
+            lock: shown.clone(),
+            source,
+        })?);
         for _ in 0..3 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut file) => {
-                    let since = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
-                    writeln!(file, "{}\n{since}", std::process::id())
-                        .and_then(|()| file.sync_all())
-                        .map_err(|source| LockError::Io {
-                            lock: shown.clone(),
-                            source,
-                        })?;
-                    return Ok(Lock { path });
-                }
+            match fs::hard_link(&draft.0, &path) {
+                Ok(()) => return Ok(Lock { path }),
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
                     let text = fs::read_to_string(&path).unwrap_or_default();
                     let mut lines = text.lines();
@@ -93,6 +92,33 @@ impl Lock {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The lock's content, written beforehand; removed however the attempt ends.
+struct Draft(PathBuf);
+
+impl Drop for Draft {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// Writes this process's lock content to `<lock>.<pid>.<n>`, ready to be linked into place.
+fn lock_draft(lock: &Path) -> io::Result<PathBuf> {
+    static DRAFTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = DRAFTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = lock.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.{n}", std::process::id()));
+    let draft = lock.with_file_name(name);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&draft)?;
+    let since = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    writeln!(file, "{}\n{since}", std::process::id())?;
+    file.sync_all()?;
+    Ok(draft)
 }
 
 impl Drop for Lock {
@@ -138,6 +164,40 @@ mod tests {
         drop(first);
         assert!(!lock_path(&results).exists(), "released on drop");
         Lock::acquire(&results, |_| {}).expect("free again");
+    }
+
+    #[test]
+    fn of_many_runs_starting_at_once_exactly_one_gets_the_lock() {
+        let dir = tempfile::tempdir().expect("dir");
+        let results = dir.path().join("people.results.csv");
+        let start = std::sync::Barrier::new(8);
+        let outcomes: Vec<bool> = std::thread::scope(|scope| {
+            let contenders: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        // Keep a won lock until every contender has tried.
+                        let lock = Lock::acquire(&results, |_| {});
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                        lock.is_ok()
+                    })
+                })
+                .collect();
+            contenders
+                .into_iter()
+                .map(|c| c.join().expect("no panic"))
+                .collect()
+        });
+        assert_eq!(
+            outcomes.iter().filter(|won| **won).count(),
+            1,
+            "{outcomes:?}"
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("list").collect();
+        assert!(
+            leftovers.is_empty(),
+            "no drafts or lock left behind: {leftovers:?}"
+        );
     }
 
     #[test]
