@@ -221,7 +221,8 @@ impl Connection {
             },
             config.limits,
         );
-        let runtime = tokio::runtime::Builder::new_multi_thread()
+        // One thread is plenty for Zoom's rates and saves a cross-thread wake-up per request.
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
