@@ -345,3 +345,23 @@ async fn event_errors_use_zooms_codes() {
         .await;
     assert_eq!((status, body["code"].as_i64()), (400, Some(3027)));
 }
+
+#[tokio::test]
+async fn before_multiple_tokens_a_new_token_revoked_the_previous_one() {
+    let client = Client::start(Setup {
+        new_token_revokes_old: true,
+        ..Setup::default()
+    });
+    let path = format!("meetings/{MEETING}/registrants");
+    let person = json!({"email": "ana@example.com", "first_name": "Ana"});
+    let first = client.token().await;
+    assert_eq!(client.post(&first, &path, person.clone()).await.0, 201);
+    let second = client.token().await;
+    let (status, _, body) = client.post(&first, &path, person.clone()).await;
+    assert_eq!(
+        (status, body["code"].as_i64()),
+        (401, Some(124)),
+        "the older token is revoked"
+    );
+    assert_eq!(client.post(&second, &path, person).await.0, 201);
+}
