@@ -337,10 +337,20 @@ pub struct Registrar {
 }
 
 impl Registrar {
-    fn note_retry(&self, step: &mut u32) -> u32 {
+    fn decide(&self, error: &ApiError) -> Decision {
+        decide(
+            error,
+            self.event,
+            self.control.event_read.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Waits before retry number `step` (counting it), or less if the run stops meanwhile.
+    async fn back_off(&self, step: &mut u32, asked: Option<Duration>) {
         self.control.retries.fetch_add(1, Ordering::Relaxed);
+        let wait = backoff(self.backoff_base, *step, asked);
         *step += 1;
-        *step - 1
+        self.control.pause(wait).await;
     }
 
     /// Sends one row with a single add until it has an outcome.
@@ -372,17 +382,8 @@ impl Registrar {
                 }
                 Err(error) => error,
             };
-            match decide(
-                &error,
-                self.event,
-                self.control.event_read.load(Ordering::Relaxed),
-            ) {
-                Decision::Retry(asked) => {
-                    let step = self.note_retry(&mut step);
-                    self.control
-                        .pause(backoff(self.backoff_base, step, asked))
-                        .await;
-                }
+            match self.decide(&error) {
+                Decision::Retry(asked) => self.back_off(&mut step, asked).await,
                 Decision::Failed(message) => {
                     return job.refused(Status::Failed, message, error.refusal())
                 }
@@ -446,17 +447,8 @@ impl Registrar {
                 Ok(items) => return self.settle_batch(jobs, items, out).await,
                 Err(error) => error,
             };
-            match decide(
-                &error,
-                self.event,
-                self.control.event_read.load(Ordering::Relaxed),
-            ) {
-                Decision::Retry(asked) => {
-                    let step = self.note_retry(&mut step);
-                    self.control
-                        .pause(backoff(self.backoff_base, step, asked))
-                        .await;
-                }
+            match self.decide(&error) {
+                Decision::Retry(asked) => self.back_off(&mut step, asked).await,
                 Decision::BatchUnsupported if self.mode == Mode::Batch => {
                     self.control.stop_run(format!(
                         "--mode batch, but Zoom's batch registration does not fit {} (it takes only scheduled meetings and webinars); use --mode auto or --mode single (Zoom: {})",
