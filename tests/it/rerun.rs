@@ -331,3 +331,91 @@ fn env_file_readable_by_others_is_refused_and_a_private_one_works() {
     );
     assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 3);
 }
+
+#[test]
+fn without_a_terminal_progress_is_a_line_every_few_seconds_and_quiet_silences_it() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(200, true));
+    let loud = zoom.import(
+        &input,
+        &[
+            "--meeting",
+            "83927864687",
+            "--plan",
+            "pro",
+            "--max-rps",
+            "30",
+        ],
+    );
+    assert_eq!(loud.code(), 0, "{}", loud.stderr());
+    assert!(
+        loud.stderr().contains("progress: "),
+        "a ~7 s run logs progress: {}",
+        loud.stderr()
+    );
+
+    let quiet_input = zoom
+        .env
+        .write_input("quiet.csv", people(200, true).replace("person", "quiet"));
+    let quiet = zoom
+        .zimport()
+        .arg(&quiet_input)
+        .args(["--meeting", "83927864687", "--max-rps", "30", "-q"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&quiet.stderr);
+    assert_eq!(quiet.status.code(), Some(0), "{text}");
+    assert!(
+        !text.contains("progress: ") && !text.contains("note: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("Rows: 200") && text.contains("registered"),
+        "the summary stays: {text}"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_quits_at_once_and_the_next_run_finishes_from_the_journal() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(300),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(200, true));
+    let args = ["--meeting", "83927864687", "--concurrency", "4"];
+    let results = results_path(&input);
+
+    let child = zoom.spawn(&input, &args);
+    std::thread::sleep(Duration::from_millis(3_000));
+    for _ in 0..2 {
+        let pid = child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let started = Instant::now();
+    let output = child.wait_with_output().expect("exits");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the second Ctrl-C does not wait for requests"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!results.exists(), "no half-written results file");
+    let journal = read_lenient(&journal_of(&results));
+    let confirmed = journal.iter().filter(|r| r.status == "registered").count();
+    assert!(confirmed > 0, "the journal kept what Zoom confirmed");
+
+    let rerun = zoom.import(&input, &args);
+    assert_eq!(rerun.code(), 0, "{}", rerun.stderr());
+    assert_eq!(rerun.rows.len(), 200);
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 200);
+}
