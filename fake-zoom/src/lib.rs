@@ -901,12 +901,8 @@ impl Inner {
             random_u64(self.next_id) & 0xffff_ffff_ffff,
             self.next_id
         );
-        let path = match kind {
-            Kind::Meeting => "w",
-            Kind::Webinar => "w",
-        };
         let join_url = (status == "approved")
-            .then(|| format!("https://fake.zoom.us/{path}/{id}?tk={registrant_id}"));
+            .then(|| format!("https://fake.zoom.us/w/{id}?tk={registrant_id}"));
         Registrant {
             id: registrant_id,
             email: email.to_string(),
