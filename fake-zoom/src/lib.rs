@@ -395,7 +395,7 @@ impl FakeZoom {
     /// Registers someone directly, as if done earlier through Zoom's web page.
     pub fn preregister(&self, kind: Kind, id: u64, email: &str, status: &str) {
         let mut inner = lock(&self.shared);
-        let registrant = inner.new_registrant(kind, id, email, "Earlier", "", status);
+        let registrant = inner.new_registrant(id, email, "Earlier", "", status);
         if let Some(event) = inner.events.get_mut(&(kind, id)) {
             event
                 .by_email
@@ -888,7 +888,6 @@ impl Inner {
 
     fn new_registrant(
         &mut self,
-        kind: Kind,
         id: u64,
         email: &str,
         first: &str,
@@ -1120,7 +1119,7 @@ async fn add_registrant(
                         && kind == Kind::Meeting;
                     let status = if approval_type == 0 || auto_approve { "approved" } else { "pending" };
                     let text = |key: &str| person.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-                    let mut registrant = inner.new_registrant(kind, id, &email, &text("first_name"), &text("last_name"), status);
+                    let mut registrant = inner.new_registrant(id, &email, &text("first_name"), &text("last_name"), status);
                     registrant.fields = person.clone();
                     if let Some(wanted) = &occurrence_ids {
                         registrant.fields.insert("occurrence_ids".to_string(), json!(wanted));
@@ -1263,7 +1262,7 @@ async fn batch_registrants(
                         if full {
                             return Err(zoom_error(StatusCode::NOT_FOUND, 3043, &format!("{} has reached maximum attendee capacity.", kind.noun())));
                         }
-                        let mut registrant = inner.new_registrant(kind, id, &email, &text("first_name"), &text("last_name"), status);
+                        let mut registrant = inner.new_registrant(id, &email, &text("first_name"), &text("last_name"), status);
                         registrant.fields = person.clone();
                         if let Some(event) = inner.events.get_mut(&(kind, id)) {
                             event.by_email.insert(email.to_lowercase(), event.registrants.len());
