@@ -274,7 +274,6 @@ impl Cli {
             mode: self.mode,
             plan: self.plan,
             limits: RateLimits::for_plan(self.plan, max_rps),
-            max_rps,
             concurrency,
             auto_approve: self.auto_approve,
             occurrences: self.occurrences,

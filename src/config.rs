@@ -2,7 +2,7 @@
 //! the command line by [`crate::cli`]; nothing below this point knows about clap.
 
 use std::fmt;
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -139,7 +139,6 @@ pub struct Config {
     pub plan: Plan,
     /// Request ceilings: the plan's, lowered by `--max-rps`.
     pub limits: RateLimits,
-    pub max_rps: Option<NonZeroU32>,
     pub concurrency: NonZeroUsize,
     pub auto_approve: bool,
     /// Occurrence IDs of a recurring event to register people for (`--occurrence`).

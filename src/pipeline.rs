@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 
 use crate::auth::TokenSource;
 use crate::config::Config;
+use crate::credentials::Credentials;
 use crate::input::{CsvInput, InputError, Row, Verdict};
 use crate::limits::{Estimate, Mode, BATCH_SIZE};
 use crate::memory::{Known, Memory};
@@ -195,13 +196,7 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn open(config: &Config) -> Result<Connection, Error> {
-        let Some(credentials) = config.zoom.credentials.clone() else {
-            return Err(Error::Setup(
-                "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET"
-                    .to_string(),
-            ));
-        };
+    pub fn open(config: &Config, credentials: Credentials) -> Result<Connection, Error> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("zimport/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))

@@ -74,6 +74,17 @@ impl Job {
         outcome
     }
 
+    /// `pending`: the row has had the three requests Zoom allows a person a day.
+    fn budget_spent(&self, last: Option<&Refusal>) -> Outcome {
+        let why = last
+            .map(|r| format!("; last answer: {r}"))
+            .unwrap_or_default();
+        let message = format!(
+            "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run retries it"
+        );
+        self.refused(Status::Pending, message, last)
+    }
+
     fn refused(&self, status: Status, message: String, refusal: Option<&Refusal>) -> Outcome {
         let mut outcome = self.outcome(status, message);
         if let Some(refusal) = refusal {
@@ -362,16 +373,7 @@ impl Registrar {
                 return job.refused(Status::Pending, reason, None);
             }
             if job.attempts >= MAX_REQUESTS_PER_EMAIL {
-                let why = last
-                    .as_ref()
-                    .and_then(ApiError::refusal)
-                    .map(|r| format!("; last answer: {r}"))
-                    .unwrap_or_default();
-                return job.refused(
-                    Status::Pending,
-                    format!("no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run retries it"),
-                    last.as_ref().and_then(ApiError::refusal),
-                );
+                return job.budget_spent(last.as_ref().and_then(ApiError::refusal));
             }
             let sent = self.client.add_registrant(&job.registrant).await;
             job.attempts += sent.requests;
@@ -430,8 +432,7 @@ impl Registrar {
                 .into_iter()
                 .partition(|job| job.attempts >= MAX_REQUESTS_PER_EMAIL);
             for job in spent {
-                let message = format!("no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day; a re-run retries it");
-                let _ = out.send(job.refused(Status::Pending, message, None)).await;
+                let _ = out.send(job.budget_spent(None)).await;
             }
             jobs = ready;
             if jobs.is_empty() {

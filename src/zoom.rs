@@ -249,17 +249,7 @@ impl ZoomClient {
                 &query,
             )
             .await;
-        Sent {
-            requests: sent.requests,
-            result: sent.result.and_then(|value| {
-                serde_json::from_value(value).map_err(|_| {
-                    ApiError::Transient(Refusal {
-                        message: "Zoom's answer to an add had no registrant_id".to_string(),
-                        ..Refusal::default()
-                    })
-                })
-            }),
-        }
+        decode(sent, "Zoom's answer to an add had no registrant_id")
     }
 
     /// Registers up to 30 people (email and names only) in one call.
@@ -288,19 +278,13 @@ impl ZoomClient {
                 &[],
             )
             .await;
+        let answer: Sent<BatchAnswer> = decode(
+            sent,
+            "Zoom's answer to a batch was not a list of registrants",
+        );
         Sent {
-            requests: sent.requests,
-            result: sent.result.and_then(|value| {
-                serde_json::from_value::<BatchAnswer>(value)
-                    .map(|answer| answer.registrants)
-                    .map_err(|_| {
-                        ApiError::Transient(Refusal {
-                            message: "Zoom's answer to a batch was not a list of registrants"
-                                .to_string(),
-                            ..Refusal::default()
-                        })
-                    })
-            }),
+            requests: answer.requests,
+            result: answer.result.map(|answer| answer.registrants),
         }
     }
 
@@ -418,6 +402,22 @@ impl ZoomClient {
                 result: Err(error),
             };
         }
+    }
+}
+
+/// Reads a 2xx answer as `T`; an answer that is not one is treated as transient (the work may
+/// be done: a retry gets the existing registrant back).
+fn decode<T: serde::de::DeserializeOwned>(sent: Sent<Value>, what: &str) -> Sent<T> {
+    Sent {
+        requests: sent.requests,
+        result: sent.result.and_then(|value| {
+            serde_json::from_value(value).map_err(|_| {
+                ApiError::Transient(Refusal {
+                    message: what.to_string(),
+                    ..Refusal::default()
+                })
+            })
+        }),
     }
 }
 

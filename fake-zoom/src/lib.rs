@@ -396,12 +396,7 @@ impl FakeZoom {
     pub fn preregister(&self, kind: Kind, id: u64, email: &str, status: &str) {
         let mut inner = lock(&self.shared);
         let registrant = inner.new_registrant(id, email, "Earlier", "", status);
-        if let Some(event) = inner.events.get_mut(&(kind, id)) {
-            event
-                .by_email
-                .insert(email.to_lowercase(), event.registrants.len());
-            event.registrants.push(registrant);
-        }
+        inner.insert_registrant(kind, id, registrant);
     }
 
     /// Revokes every live token, as an admin rotating the app's secret would.
@@ -913,6 +908,16 @@ impl Inner {
         }
     }
 
+    /// Adds a registrant to the event and its by-email index.
+    fn insert_registrant(&mut self, kind: Kind, id: u64, registrant: Registrant) {
+        if let Some(event) = self.events.get_mut(&(kind, id)) {
+            event
+                .by_email
+                .insert(registrant.email.to_lowercase(), event.registrants.len());
+            event.registrants.push(registrant);
+        }
+    }
+
     fn count_request(&mut self, email: &str) {
         *self
             .requests_per_email
@@ -1124,10 +1129,7 @@ async fn add_registrant(
                     if let Some(wanted) = &occurrence_ids {
                         registrant.fields.insert("occurrence_ids".to_string(), json!(wanted));
                     }
-                    if let Some(event) = inner.events.get_mut(&(kind, id)) {
-                        event.by_email.insert(email.to_lowercase(), event.registrants.len());
-                        event.registrants.push(registrant.clone());
-                    }
+                    inner.insert_registrant(kind, id, registrant.clone());
                     Some(registrant)
                 }
             };
@@ -1264,10 +1266,7 @@ async fn batch_registrants(
                         }
                         let mut registrant = inner.new_registrant(id, &email, &text("first_name"), &text("last_name"), status);
                         registrant.fields = person.clone();
-                        if let Some(event) = inner.events.get_mut(&(kind, id)) {
-                            event.by_email.insert(email.to_lowercase(), event.registrants.len());
-                            event.registrants.push(registrant.clone());
-                        }
+                        inner.insert_registrant(kind, id, registrant.clone());
                         registrant
                     }
                 };
