@@ -89,7 +89,7 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
                     ),
                 },
             };
-            let mut outcome = job.outcome(status, message.to_string());
+            let mut outcome = job.into_outcome(status, message.to_string());
             outcome.registrant_id = registrant_id;
             outcome.join_url = join_url;
             return Triage::Settled(outcome);
@@ -147,7 +147,7 @@ pub fn dry_run(
                 } else {
                     others += 1;
                 }
-                job.outcome(Status::Valid, String::new())
+                job.into_outcome(Status::Valid, String::new())
             }
         };
         recorder.record(outcome)?;
@@ -452,7 +452,7 @@ impl Run<'_> {
                 Category::Light
             };
             if let Some(reason) = registrar.control.refusal_for(category) {
-                let _ = out.send(job.outcome(Status::Pending, reason)).await;
+                let _ = out.send(job.into_outcome(Status::Pending, reason)).await;
                 continue;
             }
             if batched {

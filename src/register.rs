@@ -46,13 +46,19 @@ pub struct Job {
 impl Job {
     /// This row's outcome with `status`, before or without any answer from Zoom.
     pub fn outcome(&self, status: Status, message: String) -> Outcome {
+        self.clone().into_outcome(status, message)
+    }
+
+    /// [`Job::outcome`], moving the row's strings instead of copying them (the per-row path
+    /// of a dry run and of rows settled before sending).
+    pub fn into_outcome(self, status: Status, message: String) -> Outcome {
         Outcome {
             seq: self.seq,
             row: self.row,
             line: self.line,
-            email: self.registrant.email.as_str().to_string(),
-            first_name: self.registrant.first_name.clone(),
-            last_name: self.registrant.last_name.clone(),
+            email: self.registrant.email.into_string(),
+            first_name: self.registrant.first_name,
+            last_name: self.registrant.last_name,
             status,
             registrant_id: String::new(),
             join_url: String::new(),

@@ -187,6 +187,10 @@ impl Email {
         &self.0
     }
 
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
     /// The key under which two spellings of one address compare equal (Zoom treats emails
     /// case-insensitively). Allocates only for the rare non-ASCII address.
     pub fn key(&self) -> std::borrow::Cow<'_, str> {
