@@ -13,7 +13,8 @@
 //! - [`limits`]: Zoom's rate ceilings per plan, and the cost estimate of a run.
 //! - [`credentials`]: where secrets and endpoints come from; HTTPS-or-loopback URLs.
 //! - [`auth`]: the run's one shared access token (single flight, refreshed ahead of expiry).
-//! - [`zoom`]: the Zoom client: rate-limited typed requests, Zoom's answers as errors.
+//! - [`pacing`]: each rate-limit category's requests spaced to stay under Zoom's ceiling.
+//! - [`zoom`]: the Zoom client: paced typed requests, Zoom's answers as errors.
 //! - [`register`]: one row's or one batch's requests, retries and outcome.
 //! - [`preflight`]: the read-only checks before sending (scopes, event, form, registrants).
 //! - [`memory`]: what earlier runs confirmed (results file and journal), for safe re-runs.
@@ -29,6 +30,7 @@ pub mod input;
 pub mod limits;
 pub mod lock;
 pub mod memory;
+pub mod pacing;
 pub mod pipeline;
 pub mod preflight;
 pub mod register;

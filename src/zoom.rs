@@ -6,12 +6,10 @@
 //! token is refreshed once and the request retried once. Every call reports how many requests
 //! it sent, because each one counts against the three adds Zoom allows per person and day.
 
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -20,6 +18,7 @@ use crate::auth::{AuthError, Token, TokenSource};
 use crate::config::{Event, EventKind};
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
+use crate::pacing::Pacer;
 use crate::registrant::Registrant;
 
 /// Zoom's rate-limit categories that registration uses.
@@ -155,24 +154,10 @@ pub struct ZoomClient {
     api_url: Option<reqwest::Url>,
     event: Event,
     options: RequestOptions,
-    light: DefaultDirectRateLimiter,
-    medium: DefaultDirectRateLimiter,
-    heavy: DefaultDirectRateLimiter,
+    light: Pacer,
+    medium: Pacer,
+    heavy: Pacer,
     pub counters: Arc<Counters>,
-}
-
-/// Waits until `limiter` allows one more request. governor's own timer wakes precisely;
-/// tokio's (millisecond resolution) woke each request late and, without bursts, that lateness
-/// was lost: efficiency fell from 0.98 to 0.92 at 80/s (BENCHMARKS.md).
-async fn pace(limiter: &DefaultDirectRateLimiter) {
-    limiter.until_ready().await;
-}
-
-fn limiter(per_second: u32) -> DefaultDirectRateLimiter {
-    let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
-    // No bursts: evenly spaced requests never exceed Zoom's per-second count in any window
-    // (a burst of 2 raised 429s to 1-8% against a sliding window; see BENCHMARKS.md).
-    RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN))
 }
 
 impl ZoomClient {
@@ -190,9 +175,9 @@ impl ZoomClient {
             api_url,
             event,
             options,
-            light: limiter(limits.light_per_second),
-            medium: limiter(limits.medium_per_second),
-            heavy: limiter(limits.heavy_per_second),
+            light: Pacer::per_second(limits.light_per_second),
+            medium: Pacer::per_second(limits.medium_per_second),
+            heavy: Pacer::per_second(limits.heavy_per_second),
             counters: Arc::new(Counters::default()),
         }
     }
@@ -312,9 +297,9 @@ impl ZoomClient {
         loop {
             // Pace first, then take the token, so the token is as fresh as it can be when sent.
             match category {
-                Category::Light => pace(&self.light).await,
-                Category::Medium => pace(&self.medium).await,
-                Category::Heavy => pace(&self.heavy).await,
+                Category::Light => self.light.wait().await,
+                Category::Medium => self.medium.wait().await,
+                Category::Heavy => self.heavy.wait().await,
             }
             let token = match self.tokens.bearer().await {
                 Ok(token) => token,

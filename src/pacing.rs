@@ -1,0 +1,194 @@
+//! Pacing: the requests of one Zoom rate-limit category, spaced so that no one-second window
+//! (Zoom's, or the stricter sliding one of the fake) ever holds more than the category allows,
+//! while a timer that wakes late does not cost throughput.
+//!
+//! This is GCRA (the algorithm of the `governor` crate) with a tolerance of a few milliseconds
+//! instead of whole requests, on tokio's own timer:
+//! - governor's async wait runs on a timer thread of its own; each wake-up crossed threads and
+//!   was most of a single add's CPU cost (BENCHMARKS.md);
+//! - tokio's timer, with governor's choices (a burst of whole requests, or none), either lost
+//!   each late wake-up for good (efficiency 0.92) or sent 429s (burst 2). governor cannot express
+//!   a tolerance smaller than one request.
+//!
+//! A request may go up to [`TOLERANCE`] before its slot on the schedule, so a late wake-up
+//! within it is made up at the next slot. The spacing is widened by that tolerance and an
+//! arrival margin, which keeps the guarantee: any N+1 requests span at least one second.
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// How far ahead of its slot a request may go: more than tokio's timer (millisecond ticks) is
+/// late in practice, so late wake-ups are made up instead of lost.
+const TOLERANCE: Duration = Duration::from_millis(4);
+
+/// Room for requests that reach Zoom slightly unevenly after they leave (scheduling, network).
+const ARRIVAL_MARGIN: Duration = Duration::from_millis(2);
+
+/// The pace of one category: at most `per_second` requests in any one-second window.
+pub struct Pacer {
+    /// The schedule. Its lock is also the queue: one task sleeps for the next slot while the
+    /// others wait their turn (tokio's mutex is fair), so each slot wakes one task, not all.
+    schedule: Mutex<Schedule>,
+}
+
+impl Pacer {
+    /// A pacer for `per_second` requests a second (0 counts as 1).
+    pub fn per_second(per_second: u32) -> Pacer {
+        Pacer {
+            schedule: Mutex::new(Schedule::per_second(per_second)),
+        }
+    }
+
+    /// Waits until one more request may be sent, and takes its slot.
+    pub async fn wait(&self) {
+        let mut schedule = self.schedule.lock().await;
+        if let Some(earliest) = schedule.earliest() {
+            tokio::time::sleep_until(earliest).await;
+        }
+        schedule.take(Instant::now());
+    }
+}
+
+/// The GCRA schedule of one category, without the waiting.
+#[derive(Debug)]
+struct Schedule {
+    /// The time between slots: (1 s + tolerance + margin) / per_second.
+    interval: Duration,
+    /// The next request's slot ("theoretical arrival time"); `None` before the first request.
+    next_slot: Option<Instant>,
+}
+
+impl Schedule {
+    fn per_second(per_second: u32) -> Schedule {
+        let window = Duration::from_secs(1) + TOLERANCE + ARRIVAL_MARGIN;
+        Schedule {
+            interval: window / per_second.max(1),
+            next_slot: None,
+        }
+    }
+
+    /// The earliest time the next request may go (`None`: at once).
+    fn earliest(&self) -> Option<Instant> {
+        self.next_slot
+            .map(|slot| slot.checked_sub(TOLERANCE).unwrap_or(slot))
+    }
+
+    /// Records a request sent at `now` (no earlier than [`Schedule::earliest`]). A request
+    /// within the tolerance before or after its slot keeps the schedule; a later one (the
+    /// category was idle, or the wake-up very late) starts it again from `now`.
+    fn take(&mut self, now: Instant) {
+        let slot = self.next_slot.map_or(now, |slot| slot.max(now));
+        self.next_slot = Some(slot + self.interval);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The most times that fall within any one-second window (closed at the start, open at
+    /// the end, as the fake and Zoom count).
+    fn most_in_a_second(times: &[Instant]) -> usize {
+        times
+            .iter()
+            .map(|start| {
+                times
+                    .iter()
+                    .filter(|t| **t >= *start && **t < *start + Duration::from_secs(1))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Sends `count` requests on `schedule`, each woken `lateness(i)` after its earliest time.
+    fn simulate(
+        schedule: &mut Schedule,
+        count: usize,
+        lateness: impl Fn(usize) -> Duration,
+    ) -> Vec<Instant> {
+        let mut now = Instant::now();
+        let mut sent = Vec::with_capacity(count);
+        for i in 0..count {
+            if let Some(earliest) = schedule.earliest() {
+                now = now.max(earliest + lateness(i));
+            }
+            schedule.take(now);
+            sent.push(now);
+        }
+        sent
+    }
+
+    #[test]
+    fn late_wake_ups_within_the_tolerance_cost_nothing_and_never_exceed_the_ceiling() {
+        for per_second in [1, 10, 30, 80] {
+            let mut schedule = Schedule::per_second(per_second);
+            let count = per_second as usize * 5;
+            // The timer wakes 0 to 3 ms late, unevenly.
+            let sent = simulate(&mut schedule, count, |i| {
+                Duration::from_micros((i as u64 * 7919) % 3000)
+            });
+            assert_eq!(most_in_a_second(&sent), per_second as usize);
+            // The schedule did not slip: the last request went no later than its slot.
+            let last_slot = sent[0] + schedule.interval * (count as u32 - 1);
+            assert!(sent[count - 1] <= last_slot, "{per_second}/s slipped");
+        }
+    }
+
+    #[test]
+    fn very_late_wake_ups_lose_time_but_never_exceed_the_ceiling() {
+        let mut schedule = Schedule::per_second(30);
+        let sent = simulate(&mut schedule, 300, |i| {
+            Duration::from_millis(if i % 7 == 0 { 25 } else { 0 })
+        });
+        let most = most_in_a_second(&sent);
+        assert!((27..=30).contains(&most), "{most} in a second");
+    }
+
+    #[test]
+    fn an_idle_pause_earns_no_burst() {
+        let mut schedule = Schedule::per_second(10);
+        let start = Instant::now();
+        schedule.take(start);
+        let resumed = start + Duration::from_secs(5);
+        schedule.take(resumed);
+        assert_eq!(
+            schedule.earliest(),
+            Some(resumed + schedule.interval - TOLERANCE)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn workers_sharing_a_pacer_keep_to_the_ceiling_and_close_to_it() {
+        let pacer = Arc::new(Pacer::per_second(30));
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..8 {
+            let pacer = Arc::clone(&pacer);
+            workers.push(tokio::spawn(async move {
+                let mut sent = Vec::new();
+                for _ in 0..40 {
+                    pacer.wait().await;
+                    sent.push(Instant::now());
+                }
+                sent
+            }));
+        }
+        let mut times = Vec::new();
+        for worker in workers {
+            times.extend(worker.await.expect("worker"));
+        }
+        assert_eq!(times.len(), 320);
+        assert_eq!(most_in_a_second(&times), 30);
+        // 320 requests at 30/s: 319 intervals, the price of the tolerance and margin under 1%.
+        let took = Instant::now() - started;
+        let ideal = Duration::from_secs(319) / 30;
+        assert!(
+            took >= ideal.mul_f64(0.99) && took < ideal.mul_f64(1.01),
+            "{took:?}"
+        );
+    }
+}
