@@ -1,5 +1,5 @@
-//! Property tests: no input makes the reader or the validation panic, and the record reader
-//! parses exactly as the `csv` crate does.
+//! Property tests: no input makes the reader or the validation panic, the record reader
+//! parses exactly as the `csv` crate does, and results lines are written exactly as it would.
 
 use std::io::Write;
 
@@ -8,6 +8,7 @@ use zimport::config::EventId;
 use zimport::input::records::RecordReader;
 use zimport::input::{ColumnMap, CsvInput, InputOptions, Source};
 use zimport::registrant::{Email, RawRegistrant};
+use zimport::report::{encode_row, ResultRow, Status};
 
 /// Bytes that stress a CSV reader: quotes, delimiters, line ends, NUL, non-UTF-8, a BOM.
 fn csv_like_bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -95,5 +96,48 @@ proptest! {
                 prop_assert_eq!(ours, theirs);
             }
         }
+    }
+
+    #[test]
+    fn results_lines_are_what_the_csv_crate_writes_and_reads(
+        texts in proptest::collection::vec("[a-c,\"\n\r ;é]{0,12}", 7),
+        row in any::<u64>(),
+        http_status in proptest::option::of(any::<u16>()),
+        zoom_code in proptest::option::of(any::<i64>()),
+        attempts in any::<u32>(),
+        status in proptest::sample::select(Status::ALL.to_vec()),
+    ) {
+        let result = ResultRow {
+            row,
+            email: &texts[0],
+            first_name: &texts[1],
+            last_name: &texts[2],
+            status,
+            registrant_id: &texts[3],
+            join_url: &texts[4],
+            http_status,
+            zoom_code,
+            message: &texts[5],
+            attempts,
+            event: &texts[6],
+        };
+        let mut ours = Vec::new();
+        encode_row(&result, &mut ours);
+
+        let number = |n: Option<i64>| n.map_or(String::new(), |n| n.to_string());
+        let fields = [
+            row.to_string(), texts[0].clone(), texts[1].clone(), texts[2].clone(),
+            status.as_str().to_string(), texts[3].clone(), texts[4].clone(),
+            number(http_status.map(i64::from)), number(zoom_code), texts[5].clone(),
+            attempts.to_string(), texts[6].clone(),
+        ];
+        let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+        writer.write_record(&fields).expect("csv writes");
+        let theirs = writer.into_inner().expect("csv flushes");
+        prop_assert_eq!(&ours, &theirs);
+
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(ours.as_slice());
+        let record = reader.records().next().expect("one record").expect("csv reads");
+        prop_assert_eq!(record.iter().collect::<Vec<_>>(), fields.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }
