@@ -48,7 +48,7 @@ fn remembered(memory: &mut Memory, row: &Row) -> Option<Known> {
 }
 
 fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
-    let (status, message) = match row.verdict {
+    let (person, status, message) = match row.verdict {
         Verdict::Valid(registrant) => {
             let job = Job {
                 seq,
@@ -94,7 +94,8 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
             outcome.join_url = join_url;
             return Triage::Settled(outcome);
         }
-        Verdict::Invalid(problems) => (
+        Verdict::Invalid(person, problems) => (
+            person,
             Status::Invalid,
             problems
                 .iter()
@@ -102,7 +103,8 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
-        Verdict::Duplicate => (
+        Verdict::Duplicate(person) => (
+            person,
             Status::Duplicate,
             "same email (ignoring case) as an earlier row; not sent".to_string(),
         ),
@@ -111,9 +113,9 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
         seq,
         row: row.number,
         line: row.line,
-        email: row.email,
-        first_name: row.first_name,
-        last_name: row.last_name,
+        email: person.email,
+        first_name: person.first_name,
+        last_name: person.last_name,
         status,
         registrant_id: String::new(),
         join_url: String::new(),

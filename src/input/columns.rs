@@ -190,12 +190,11 @@ impl ColumnMap {
     }
 
     /// The raw text of each mapped field in one record (missing cells read as empty).
-    pub fn raw_registrant<'a>(&self, cells: &'a [impl AsRef<str>]) -> RawRegistrant<'a> {
-        let cell = |index: usize| cells.get(index).map_or("", |c| c.as_ref());
+    pub fn raw_registrant<'a>(&self, cell: impl Fn(usize) -> &'a str) -> RawRegistrant<'a> {
         let mut raw = RawRegistrant {
             email: cell(self.email),
-            first_name: self.first_name.map_or("", cell),
-            last_name: self.last_name.map_or("", cell),
+            first_name: self.first_name.map_or("", &cell),
+            last_name: self.last_name.map_or("", &cell),
             extra: self.extra.iter().map(|&(f, i)| (f, cell(i))).collect(),
         };
         if let Some(index) = self.full_name {
@@ -237,6 +236,10 @@ impl ColumnMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cell_of<'a>(cells: &'a [&'a str]) -> impl Fn(usize) -> &'a str {
+        |index| cells.get(index).copied().unwrap_or("")
+    }
 
     fn headers(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
@@ -314,7 +317,7 @@ mod tests {
         assert_eq!(map.unused().collect::<Vec<_>>(), ["Notes"]);
 
         let cells = ["ana@x.com", "Ana", "López", "CTO", "vip"];
-        let raw = map.raw_registrant(&cells);
+        let raw = map.raw_registrant(cell_of(&cells));
         assert_eq!(
             (raw.email, raw.first_name, raw.last_name),
             ("ana@x.com", "Ana", "López")
@@ -325,7 +328,7 @@ mod tests {
     #[test]
     fn full_name_is_split_when_there_is_no_first_name_column() {
         let map = ColumnMap::resolve(&headers(&["Name", "Email"]), &[]).expect("usable");
-        let raw = map.raw_registrant(&["Ana María López", "ana@x.com"]);
+        let raw = map.raw_registrant(cell_of(&["Ana María López", "ana@x.com"]));
         assert_eq!((raw.first_name, raw.last_name), ("Ana María", "López"));
     }
 
@@ -335,7 +338,8 @@ mod tests {
             ColumnMap::resolve(&headers(&["Name", "First Name", "Email"]), &[]).expect("usable");
         assert!(matches!(target_of(&map, "Name"), ColumnUse::Unused(_)));
         assert_eq!(
-            map.raw_registrant(&["Ana L", "Ana", "a@x.com"]).first_name,
+            map.raw_registrant(cell_of(&["Ana L", "Ana", "a@x.com"]))
+                .first_name,
             "Ana"
         );
     }
@@ -352,7 +356,7 @@ mod tests {
             &overrides,
         )
         .expect("usable");
-        let raw = map.raw_registrant(&["home@x.com", "work@x.com", "Jörg", "ACME"]);
+        let raw = map.raw_registrant(cell_of(&["home@x.com", "work@x.com", "Jörg", "ACME"]));
         assert_eq!(raw.email, "work@x.com");
         assert_eq!(raw.first_name, "Jörg");
         assert_eq!(raw.extra, [(Field::Org, "ACME")]);
@@ -393,7 +397,7 @@ mod tests {
         )
         .expect("settled by --map");
         assert_eq!(
-            map.raw_registrant(&["a@x", "b@x.com", "B"]).email,
+            map.raw_registrant(cell_of(&["a@x", "b@x.com", "B"])).email,
             "b@x.com"
         );
     }

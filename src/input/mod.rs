@@ -85,15 +85,25 @@ pub enum InputError {
     },
 }
 
-/// What one data record came to.
+/// What one data record came to. Each verdict carries the row's email and names for the
+/// results file: a valid row's are its registrant's, so they are held once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Ready to send.
     Valid(Registrant),
     /// Failed local validation: never sent.
-    Invalid(Vec<Problem>),
+    Invalid(Person, Vec<Problem>),
     /// The same email (case-insensitive) as an earlier valid row: never sent.
-    Duplicate,
+    Duplicate(Person),
+}
+
+/// The email and names as a row gives them (trimmed), for the results file of a row that is
+/// not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
 }
 
 /// One data record of the input and its verdict.
@@ -103,11 +113,31 @@ pub struct Row {
     pub number: u64,
     /// The physical line the record starts on, for messages.
     pub line: u64,
-    /// The email and names as the row gives them (trimmed), for the results file.
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
     pub verdict: Verdict,
+}
+
+impl Row {
+    /// The email as the row gives it (trimmed).
+    pub fn email(&self) -> &str {
+        match &self.verdict {
+            Verdict::Valid(registrant) => registrant.email.as_str(),
+            Verdict::Invalid(person, _) | Verdict::Duplicate(person) => &person.email,
+        }
+    }
+
+    pub fn first_name(&self) -> &str {
+        match &self.verdict {
+            Verdict::Valid(registrant) => &registrant.first_name,
+            Verdict::Invalid(person, _) | Verdict::Duplicate(person) => &person.first_name,
+        }
+    }
+
+    pub fn last_name(&self) -> &str {
+        match &self.verdict {
+            Verdict::Valid(registrant) => &registrant.last_name,
+            Verdict::Invalid(person, _) | Verdict::Duplicate(person) => &person.last_name,
+        }
+    }
 }
 
 /// What the event's registration form asks for, as Zoom reports it before a run.
@@ -136,7 +166,7 @@ impl Form {
         &self,
         registrant: &Registrant,
         columns: &[Option<usize>],
-        cells: &[Cow<'_, str>],
+        cells: &Cells<'_>,
     ) -> Result<Vec<(String, String)>, Vec<Problem>> {
         let mut problems = Vec::new();
         for &field in &self.required {
@@ -154,7 +184,7 @@ impl Form {
         }
         let mut given_answers = Vec::new();
         for (question, &column) in self.custom.iter().zip(columns) {
-            let answer = column.and_then(|c| cells.get(c)).map_or("", |c| c.trim());
+            let answer = column.map_or("", |c| cells.get(c).trim());
             let problem = |message: String| Problem {
                 field: None,
                 message,
@@ -328,12 +358,12 @@ impl CsvInput {
             let number = self.next_number;
             self.next_number += 1;
             let line = record.line;
-            let cells: Vec<Cow<'_, str>> = record.fields().map(|f| decode(encoding, f)).collect();
-            if cells.iter().all(|cell| cell.trim().is_empty()) {
+            let cells = Cells::new(&record, encoding);
+            if cells.all_blank() {
                 self.empty_records += 1;
                 continue;
             }
-            let raw = self.columns.raw_registrant(&cells);
+            let raw = self.columns.raw_registrant(|index| cells.get(index));
             let validated = raw.validate().and_then(|mut registrant| match &self.form {
                 None => Ok(registrant),
                 Some(applied) => {
@@ -342,23 +372,25 @@ impl CsvInput {
                     Ok(registrant)
                 }
             });
+            let person = || Person {
+                email: raw.email.trim().to_string(),
+                first_name: raw.first_name.trim().to_string(),
+                last_name: raw.last_name.trim().to_string(),
+            };
             let verdict = match validated {
-                Err(problems) => Verdict::Invalid(problems),
+                Err(problems) => Verdict::Invalid(person(), problems),
                 Ok(registrant) => {
                     let fingerprint = self.fingerprint.hash_one(registrant.email.key());
                     if self.seen_emails.insert(fingerprint) {
                         Verdict::Valid(registrant)
                     } else {
-                        Verdict::Duplicate
+                        Verdict::Duplicate(person())
                     }
                 }
             };
             return Ok(Some(Row {
                 number,
                 line,
-                email: raw.email.trim().to_string(),
-                first_name: raw.first_name.trim().to_string(),
-                last_name: raw.last_name.trim().to_string(),
                 verdict,
             }));
         }
@@ -370,6 +402,51 @@ impl Iterator for CsvInput {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_row().transpose()
+    }
+}
+
+/// One record's cells as text.
+enum Cells<'a> {
+    /// The usual case: the record is UTF-8 and each field ends on a character boundary, so
+    /// every cell is a slice of one string, with nothing allocated.
+    Text { text: &'a str, ends: &'a [usize] },
+    /// Decoded one by one: Windows-1252, or UTF-8 with damage that a lossy decode mends.
+    Decoded(Vec<Cow<'a, str>>),
+}
+
+impl<'a> Cells<'a> {
+    fn new(record: &records::Record<'a>, encoding: TextEncoding) -> Cells<'a> {
+        if encoding == TextEncoding::Utf8 {
+            if let Ok(text) = std::str::from_utf8(record.bytes()) {
+                let ends = record.ends();
+                if ends.iter().all(|&end| text.is_char_boundary(end)) {
+                    return Cells::Text { text, ends };
+                }
+            }
+        }
+        Cells::Decoded(record.fields().map(|f| decode(encoding, f)).collect())
+    }
+
+    /// The cell at `index`; a missing cell reads as empty.
+    fn get(&self, index: usize) -> &str {
+        match self {
+            Cells::Text { text, ends } => {
+                let Some(&end) = ends.get(index) else {
+                    return "";
+                };
+                let start = index.checked_sub(1).map_or(0, |before| ends[before]);
+                text.get(start..end).unwrap_or("")
+            }
+            Cells::Decoded(cells) => cells.get(index).map_or("", |cell| cell),
+        }
+    }
+
+    /// Whether every cell is empty or blank (spreadsheets export such records).
+    fn all_blank(&self) -> bool {
+        match self {
+            Cells::Text { text, .. } => text.trim().is_empty(),
+            Cells::Decoded(cells) => cells.iter().all(|cell| cell.trim().is_empty()),
+        }
     }
 }
 
@@ -497,8 +574,8 @@ mod tests {
                 .collect::<Result<_, _>>()
                 .expect("reads");
             assert_eq!(rows.len(), 1);
-            assert_eq!(rows[0].email, "ana@x.com");
-            assert_eq!(rows[0].first_name, "Ana");
+            assert_eq!(rows[0].email(), "ana@x.com");
+            assert_eq!(rows[0].first_name(), "Ana");
             assert!(matches!(rows[0].verdict, Verdict::Valid(_)));
         }
     }
@@ -512,7 +589,7 @@ mod tests {
         let input = open_bytes(b"email|first_name\nana@x.com|Ana, Jr.\n", &options).expect("opens");
         assert_eq!(input.delimiter, b'|');
         let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
-        assert_eq!(rows[0].first_name, "Ana, Jr.");
+        assert_eq!(rows[0].first_name(), "Ana, Jr.");
     }
 
     #[test]
@@ -524,7 +601,7 @@ mod tests {
             let input = open_bytes(&bytes, &InputOptions::default()).expect("opens");
             assert_eq!(input.encoding, TextEncoding::Utf8);
             let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
-            assert_eq!(rows[0].first_name, "José");
+            assert_eq!(rows[0].first_name(), "José");
         }
     }
 
@@ -532,7 +609,7 @@ mod tests {
     fn bom_before_a_quoted_header_is_still_stripped() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice(b"\"Email\",\"Name\"\nana@x.com,Ana Lopez\n");
-        assert_eq!(rows(&bytes)[0].last_name, "Lopez");
+        assert_eq!(rows(&bytes)[0].last_name(), "Lopez");
     }
 
     #[test]
@@ -547,7 +624,7 @@ mod tests {
         );
         let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
         assert_eq!(
-            (rows[1].first_name.as_str(), rows[1].last_name.as_str()),
+            (rows[1].first_name(), rows[1].last_name()),
             ("José", "Müller")
         );
     }
@@ -557,14 +634,14 @@ mod tests {
         let rows = rows(b"email,name\nAna@X.com,Ana\nbob@x.com,Bob\nana@x.COM,Ana Again\n");
         assert!(matches!(rows[0].verdict, Verdict::Valid(_)));
         assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
-        assert_eq!(rows[2].verdict, Verdict::Duplicate);
-        assert_eq!(rows[2].email, "ana@x.COM");
+        assert!(matches!(rows[2].verdict, Verdict::Duplicate(_)));
+        assert_eq!(rows[2].email(), "ana@x.COM");
     }
 
     #[test]
     fn an_invalid_row_does_not_make_a_later_valid_one_a_duplicate() {
         let rows = rows(b"email,first_name\nana@x.com,\nana@x.com,Ana\n");
-        assert!(matches!(rows[0].verdict, Verdict::Invalid(_)));
+        assert!(matches!(rows[0].verdict, Verdict::Invalid(..)));
         assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
     }
 

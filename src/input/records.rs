@@ -75,6 +75,11 @@ impl<'a> Record<'a> {
         self.bytes
     }
 
+    /// Where each field ends in [`Record::bytes`].
+    pub fn ends(&self) -> &'a [usize] {
+        self.ends
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         let bytes = self.bytes;
         self.ends.iter().scan(0, move |start, &end| {
