@@ -77,10 +77,42 @@ impl Error {
 /// Runs one import (or dry run) as configured and returns what happened. Holds the results
 /// file's lock throughout, and starts from what earlier runs confirmed unless `--fresh`.
 pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
-    // The input first: a broken file is the problem to report, whatever else is wrong.
-    let input = input::CsvInput::open(&config.source, &config.input)?;
+    // The input first: a broken file is the problem to report, whatever else is wrong. A real
+    // run checks the whole file now; a dry run reads it as it goes.
+    let check = if config.dry_run {
+        input::Check::AsRead
+    } else {
+        input::Check::Full
+    };
+    let mut input = input::CsvInput::open(&config.source, &config.input, check)?;
+    let (lock, memory, connection, findings) = match set_up(config, console, &mut input) {
+        Ok(parts) => parts,
+        // A dry run has not read all of the file yet: if it is broken, that comes first.
+        Err(err) => return Err(input.check_rest().err().map_or(err, Error::from)),
+    };
+    // Reported now, so the columns that answer the form's custom questions show as used.
+    console.input_opened(&input, config.dry_run);
+    let summary = match connection {
+        Some(connection) if !config.dry_run => {
+            pipeline::import(config, console, connection, input, memory, lock.path())
+        }
+        _ => pipeline::dry_run(config, input, memory, findings.as_ref()),
+    };
+    drop(lock);
+    summary
+}
+
+/// What a run needs besides its input: the lock, what earlier runs confirmed, and, with
+/// credentials, the connection to Zoom and what the checks before sending found.
+type Setup = (
+    lock::Lock,
+    memory::Memory,
+    Option<pipeline::Connection>,
+    Option<preflight::Findings>,
+);
+
+fn set_up(config: &Config, console: &Console, input: &mut input::CsvInput) -> Result<Setup, Error> {
     let lock = lock::Lock::acquire(&config.output, |warning| console.warn(warning))?;
-    let mut input = input;
     let mut memory = if config.fresh {
         memory::Memory::empty()
     } else {
@@ -103,17 +135,8 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
         }
     };
     let findings = match &connection {
-        Some(connection) => Some(connection.preflight(config, console, &mut input, &mut memory)?),
+        Some(connection) => Some(connection.preflight(config, console, input, &mut memory)?),
         None => None,
     };
-    // Reported now, so the columns that answer the form's custom questions show as used.
-    console.input_opened(&input, config.dry_run);
-    let summary = match connection {
-        Some(connection) if !config.dry_run => {
-            pipeline::import(config, console, connection, input, memory, lock.path())
-        }
-        _ => pipeline::dry_run(config, input, memory, findings.as_ref()),
-    };
-    drop(lock);
-    summary
+    Ok((lock, memory, connection, findings))
 }

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 use crate::auth::TokenSource;
 use crate::config::Config;
 use crate::credentials::Credentials;
-use crate::input::{CsvInput, InputError, Row, Verdict};
+use crate::input::{Check, CsvInput, InputError, Row, Verdict};
 use crate::limits::{Estimate, Mode, BATCH_SIZE};
 use crate::memory::{Known, Memory};
 use crate::preflight::Findings;
@@ -261,8 +261,11 @@ impl Connection {
         let active = existing.iter().filter(|e| e.status != "denied").count() as u64;
         memory.add_existing(existing);
         if let Some(capacity) = findings.capacity {
-            let most_new = input.data_records;
-            if active + most_new > capacity {
+            // Every data row at most (when the scan counted them); otherwise count exactly.
+            let fits_anyway = input
+                .data_records
+                .is_some_and(|most_new| active + most_new <= capacity);
+            if !fits_anyway {
                 let new = count_to_send(config, memory, &findings)?;
                 if active + new > capacity {
                     return Err(crate::preflight::PreflightError(format!(
@@ -279,7 +282,7 @@ impl Connection {
 
 /// How many rows a run would actually send (valid, not known), by reading the file once more.
 fn count_to_send(config: &Config, memory: &mut Memory, findings: &Findings) -> Result<u64, Error> {
-    let mut input = CsvInput::open(&config.source, &config.input)?;
+    let mut input = CsvInput::open(&config.source, &config.input, Check::AsRead)?;
     input.apply_form(findings.form.clone());
     let mut count = 0;
     for row in input.by_ref() {
@@ -308,7 +311,7 @@ pub fn import(
         results,
         Some(journal),
         config.event.to_string(),
-        Progress::new(console, input.data_records),
+        Progress::new(console, input.data_records.unwrap_or_default()),
     );
     let run = Run {
         config,

@@ -54,6 +54,18 @@ pub struct InputOptions {
     pub map: Vec<(Target, String)>,
 }
 
+/// How much of the file [`CsvInput::open`] checks before the first row is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Its whole structure ([`records::scan`]): a real run must not send a single row from a
+    /// file whose line 90,000 turns out to be broken.
+    Full,
+    /// Only its encoding; a structural problem surfaces, with the same message and line, when
+    /// the rows reach it. For a dry run, which sends nothing and reads every row anyway: the
+    /// separate scan was a fifth of its time (BENCHMARKS.md).
+    AsRead,
+}
+
 /// The text encoding the file is read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
@@ -248,8 +260,8 @@ pub struct CsvInput {
     pub delimiter: u8,
     pub encoding: TextEncoding,
     pub columns: ColumnMap,
-    /// Data records in the file, from the scan (for progress and estimates).
-    pub data_records: u64,
+    /// Data records in the file, known when it was scanned in full ([`Check::Full`]).
+    pub data_records: Option<u64>,
     /// Records whose cells were all empty (spreadsheets export them); skipped, not reported.
     pub empty_records: u64,
     records: records::RecordReader<File>,
@@ -265,9 +277,14 @@ pub struct CsvInput {
 const READ_BUFFER: usize = 64 * 1024;
 
 impl CsvInput {
-    /// Opens and checks `source`. Fails, naming the input and line, if any part of the file
-    /// is unreadable, so that nothing is ever sent from a file that is broken further down.
-    pub fn open(source: &Source, options: &InputOptions) -> Result<CsvInput, InputError> {
+    /// Opens and checks `source`. With [`Check::Full`], fails, naming the input and line, if
+    /// any part of the file is unreadable, so that nothing is ever sent from a file that is
+    /// broken further down.
+    pub fn open(
+        source: &Source,
+        options: &InputOptions,
+        check: Check,
+    ) -> Result<CsvInput, InputError> {
         let name = source.display_name();
         let open_error = |source| InputError::Open {
             name: name.clone(),
@@ -293,12 +310,21 @@ impl CsvInput {
             name: name.clone(),
             source,
         };
-        let scan = records::scan(&mut file, delimiter).map_err(structure_error)?;
-        let encoding = match scan.first_non_utf8_line {
-            None => TextEncoding::Utf8,
-            Some(first_bad_line) => TextEncoding::Windows1252 { first_bad_line },
-        };
+        // Reading as the rows go needs the encoding up front: a UTF-8 file is confirmed in one
+        // fast pass; anything else takes the full scan, which finds the first line at fault.
+        let utf8 = check == Check::AsRead && is_utf8(&mut file).map_err(open_error)?;
         file.seek(SeekFrom::Start(start)).map_err(open_error)?;
+        let (encoding, data_records) = if utf8 {
+            (TextEncoding::Utf8, None)
+        } else {
+            let scan = records::scan(&mut file, delimiter).map_err(structure_error)?;
+            file.seek(SeekFrom::Start(start)).map_err(open_error)?;
+            let encoding = match scan.first_non_utf8_line {
+                None => TextEncoding::Utf8,
+                Some(first_bad_line) => TextEncoding::Windows1252 { first_bad_line },
+            };
+            (encoding, Some(scan.data_records))
+        };
 
         let mut records = records::RecordReader::new(file, delimiter);
         let headers: Vec<String> = match records.next_record().map_err(structure_error)? {
@@ -306,28 +332,52 @@ impl CsvInput {
                 .fields()
                 .map(|h| decode(encoding, h).into_owned())
                 .collect(),
-            None => Vec::new(),
+            None => return Err(structure_error(records::ScanError::Empty)),
         };
         let columns =
             ColumnMap::resolve(&headers, &options.map).map_err(|source| InputError::Header {
                 name: name.clone(),
                 source,
             })?;
-        let capacity = usize::try_from(scan.data_records).unwrap_or(usize::MAX);
+        // Sized from the scan, when there was one, so the set never rehashes (a rehash briefly
+        // holds the old table and the new one).
+        let capacity = data_records.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
         Ok(CsvInput {
             name,
             delimiter,
             encoding,
             columns,
-            data_records: scan.data_records,
+            data_records,
             empty_records: 0,
             records,
             next_number: 1,
-            // Sized from the scan so the set never rehashes (which would double peak memory).
             seen_emails: HashSet::with_capacity(capacity.min(1 << 26)),
             fingerprint: RandomState::new(),
             form: None,
         })
+    }
+
+    /// Reads the rest of the file for structural problems only, as the full scan would have
+    /// (for a file opened with [`Check::AsRead`] when something else went wrong first).
+    pub fn check_rest(mut self) -> Result<(), InputError> {
+        let mut records = 0u64;
+        loop {
+            match self.records.next_record() {
+                Ok(Some(_)) => records += 1,
+                Ok(None) if records == 0 && self.next_number == 1 => {
+                    return Err(self.structure_error(records::ScanError::HeaderOnly))
+                }
+                Ok(None) => return Ok(()),
+                Err(source) => return Err(self.structure_error(source)),
+            }
+        }
+    }
+
+    fn structure_error(&self, source: records::ScanError) -> InputError {
+        InputError::Structure {
+            name: self.name.clone(),
+            source,
+        }
     }
 
     /// Applies the event's registration form to every row from now on: required fields are
@@ -346,14 +396,13 @@ impl CsvInput {
             let encoding = self.encoding;
             let record = match self.records.next_record() {
                 Ok(Some(record)) => record,
-                Ok(None) => return Ok(None),
-                // Only if the file changed since the scan.
-                Err(source) => {
-                    return Err(InputError::Structure {
-                        name: self.name.clone(),
-                        source,
-                    })
+                // What the full scan would have refused (read as the rows go, it is found here).
+                Ok(None) if self.next_number == 1 => {
+                    return Err(self.structure_error(records::ScanError::HeaderOnly))
                 }
+                Ok(None) => return Ok(None),
+                // With a full scan, only if the file changed since.
+                Err(source) => return Err(self.structure_error(source)),
             };
             let number = self.next_number;
             self.next_number += 1;
@@ -461,6 +510,33 @@ fn decode(encoding: TextEncoding, bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Whether the rest of `file` is valid UTF-8, read in blocks (a character may straddle two).
+fn is_utf8(file: &mut File) -> io::Result<bool> {
+    let mut buffer = vec![0u8; READ_BUFFER];
+    let mut carried = 0;
+    loop {
+        let read = match file.read(&mut buffer[carried..]) {
+            Ok(read) => read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        let filled = carried + read;
+        match std::str::from_utf8(&buffer[..filled]) {
+            Ok(_) => carried = 0,
+            // A character cut off at the end of the block: carry its start into the next.
+            Err(err) if err.error_len().is_none() && read > 0 => {
+                let valid = err.valid_up_to();
+                buffer.copy_within(valid..filled, 0);
+                carried = filled - valid;
+            }
+            Err(_) => return Ok(false),
+        }
+        if read == 0 {
+            return Ok(true);
+        }
+    }
+}
+
 /// Copies standard input to an unnamed temporary file (private to this process, removed on
 /// exit), so it can be scanned and then read like any file, with flat memory.
 fn spool(mut stdin: impl Read) -> io::Result<File> {
@@ -522,9 +598,64 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(bytes).expect("write");
         let path = file.path().to_path_buf();
-        let input = CsvInput::open(&Source::Path(path), options);
+        let input = CsvInput::open(&Source::Path(path), options, Check::Full);
         drop(file);
         input
+    }
+
+    fn open_as_read(bytes: &[u8]) -> CsvInput {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(bytes).expect("write");
+        let source = Source::Path(file.path().to_path_buf());
+        CsvInput::open(&source, &InputOptions::default(), Check::AsRead).expect("opens")
+    }
+
+    #[test]
+    fn reading_as_it_goes_gives_the_same_rows_as_a_full_check() {
+        let text = "email,name\nana@x.com,Ana María\n\n,\nbad,B\nANA@x.com,Again\n";
+        let full = rows(text.as_bytes());
+        let input = open_as_read(text.as_bytes());
+        assert_eq!(input.data_records, None);
+        let as_read: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
+        assert_eq!(as_read, full);
+    }
+
+    #[test]
+    fn reading_as_it_goes_still_finds_a_windows_1252_file_and_its_line() {
+        let input = open_as_read(b"email,name\na@x.com,Ana\nb@x.com,Jos\xe9\n");
+        assert_eq!(
+            input.encoding,
+            TextEncoding::Windows1252 { first_bad_line: 3 }
+        );
+        assert_eq!(input.data_records, Some(2));
+    }
+
+    #[test]
+    fn a_character_across_read_blocks_is_still_utf8() {
+        let mut text = b"email,name\na@x.com,".to_vec();
+        text.resize(READ_BUFFER - 1, b'x');
+        text.extend_from_slice("é\n".as_bytes());
+        let input = open_as_read(&text);
+        assert_eq!(input.encoding, TextEncoding::Utf8);
+        let mut cut = text.clone();
+        cut.truncate(READ_BUFFER);
+        cut.push(b'\n');
+        assert_ne!(open_as_read(&cut).encoding, TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn reading_as_it_goes_reports_a_broken_row_when_it_reaches_it() {
+        let input = open_as_read(b"email,name\na@x.com,A\nb@x.com\n");
+        let results: Vec<_> = input.collect();
+        assert!(results[0].is_ok());
+        let err = results[1].as_ref().expect_err("ragged");
+        assert!(
+            err.to_string()
+                .contains("line 3: 1 fields, but the header has 2"),
+            "{err}"
+        );
+        let header_only = open_as_read(b"email,name\n").next().expect("an error");
+        assert!(header_only.is_err());
     }
 
     fn rows(bytes: &[u8]) -> Vec<Row> {
@@ -674,6 +805,7 @@ mod tests {
         let err = CsvInput::open(
             &Source::Path(dir.path().to_path_buf()),
             &InputOptions::default(),
+            Check::Full,
         )
         .err()
         .expect("directory");

@@ -4,19 +4,33 @@
 use crate::support::{exit_code, results_path, stderr, TestEnv};
 
 /// Runs a dry run on `input` and checks the refusal: exit 2, the message, nothing written.
+/// Twice: a dry run reads the file as it goes, so the problem is found among the rows; and
+/// again with an unusable earlier results file, where the broken input must still come first.
 fn assert_refused(env: &TestEnv, input: &std::path::Path, expected: &[&str]) {
-    let previous = "row,email\nkept from an earlier run\n";
     let results = results_path(input);
+    let partial = results.with_file_name(format!(
+        "{}.partial",
+        results.file_name().expect("name").to_string_lossy()
+    ));
+    let check = |output: &std::process::Output| {
+        let text = stderr(output);
+        assert_eq!(exit_code(output), 2, "{text}");
+        assert!(!text.contains("panicked"), "{text}");
+        for part in expected {
+            assert!(text.contains(part), "expected {part:?} in: {text}");
+        }
+        assert!(
+            !partial.exists(),
+            "a refused file leaves no partial results"
+        );
+    };
+
+    check(&env.dry_run(input, &[]));
+    assert!(!results.exists(), "a refused file must not write results");
+
+    let previous = "row,email\nkept from an earlier run\n";
     std::fs::write(&results, previous).expect("write earlier results");
-
-    let output = env.dry_run(input, &[]);
-
-    let text = stderr(&output);
-    assert_eq!(exit_code(&output), 2, "{text}");
-    assert!(!text.contains("panicked"), "{text}");
-    for part in expected {
-        assert!(text.contains(part), "expected {part:?} in: {text}");
-    }
+    check(&env.dry_run(input, &[]));
     let after = std::fs::read_to_string(&results).expect("earlier results still there");
     assert_eq!(
         after, previous,

@@ -6,7 +6,7 @@ use std::io::Write;
 use proptest::prelude::*;
 use zimport::config::EventId;
 use zimport::input::records::RecordReader;
-use zimport::input::{ColumnMap, CsvInput, InputOptions, Source};
+use zimport::input::{Check, ColumnMap, CsvInput, InputOptions, Source};
 use zimport::registrant::{Email, RawRegistrant};
 use zimport::report::{encode_row, ResultRow, Status};
 
@@ -43,10 +43,12 @@ proptest! {
     ]) {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(&bytes).expect("write");
-        if let Ok(input) = CsvInput::open(&Source::Path(file.path().to_path_buf()), &InputOptions::default()) {
-            for row in input {
-                if row.is_err() {
-                    break;
+        for check in [Check::Full, Check::AsRead] {
+            if let Ok(input) = CsvInput::open(&Source::Path(file.path().to_path_buf()), &InputOptions::default(), check) {
+                for row in input {
+                    if row.is_err() {
+                        break;
+                    }
                 }
             }
         }
