@@ -8,6 +8,7 @@
 //! # Layout
 //! - [`cli`]: the command line (clap), turned once into a [`config::Config`].
 //! - [`config`]: the resolved, validated configuration; event IDs.
+//! - [`fingerprint`]: 8-byte stand-ins for email addresses, for sets that stay small.
 //! - [`input`]: CSV in: structural scan, encodings, header mapping, row validation, duplicates.
 //! - [`registrant`]: Zoom's registrant fields and the rules each value must meet.
 //! - [`limits`]: Zoom's rate ceilings per plan, and the cost estimate of a run.
@@ -26,6 +27,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod fingerprint;
 pub mod input;
 pub mod limits;
 pub mod lock;

@@ -8,11 +8,11 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::config::Event;
+use crate::fingerprint::{FingerprintMap, Fingerprinter};
 use crate::preflight::Existing;
 use crate::registrant::Email;
 
@@ -55,8 +55,8 @@ pub struct Memory {
     existing: HashMap<String, Existing>,
     sources: Vec<Source>,
     /// Email fingerprint → (source, byte offset of the row). Later sources win.
-    rows: HashMap<u64, (usize, u64)>,
-    fingerprint: RandomState,
+    rows: FingerprintMap<(usize, u64)>,
+    fingerprints: Fingerprinter,
 }
 
 /// Where the columns memory needs are.
@@ -72,8 +72,8 @@ impl Memory {
         Memory {
             existing: HashMap::new(),
             sources: Vec::new(),
-            rows: HashMap::new(),
-            fingerprint: RandomState::new(),
+            rows: FingerprintMap::default(),
+            fingerprints: Fingerprinter::default(),
         }
     }
 
@@ -136,7 +136,7 @@ impl Memory {
                 let Ok(email) = Email::parse(record.get(columns.email).unwrap_or("")) else {
                     continue;
                 };
-                let key = memory.fingerprint.hash_one(email.key());
+                let key = memory.fingerprints.of(&email);
                 // Only confirmed rows count; a later pending or failed line for the same person
                 // cannot undo what Zoom confirmed.
                 if matches!(status, "registered" | "already_registered") {
@@ -175,7 +175,7 @@ impl Memory {
 
     /// What an earlier run confirmed for `email`, if anything.
     fn confirmed(&mut self, email: &Email) -> Option<Known> {
-        let key = self.fingerprint.hash_one(email.key());
+        let key = self.fingerprints.of(email);
         let &(index, offset) = self.rows.get(&key)?;
         let source = self.sources.get_mut(index)?;
         let record = read_record_at(&mut source.file, offset).ok()??;

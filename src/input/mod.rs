@@ -10,12 +10,11 @@ pub mod columns;
 pub mod records;
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fs::File;
-use std::hash::{BuildHasher, RandomState};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
+use crate::fingerprint::{FingerprintSet, Fingerprinter};
 use crate::registrant::{shorten, Field, Problem, Registrant};
 pub use columns::{ColumnMap, ColumnUse, Target};
 
@@ -268,8 +267,8 @@ pub struct CsvInput {
     next_number: u64,
     /// Fingerprints of the valid emails seen so far. 8 bytes each instead of the address;
     /// a false match needs a 64-bit collision (about 1 in 10^7 for a million rows).
-    seen_emails: HashSet<u64>,
-    fingerprint: RandomState,
+    seen_emails: FingerprintSet,
+    fingerprints: Fingerprinter,
     /// The event's form, once known: (form, for each custom question its column).
     form: Option<AppliedForm>,
 }
@@ -351,8 +350,11 @@ impl CsvInput {
             empty_records: 0,
             records,
             next_number: 1,
-            seen_emails: HashSet::with_capacity(capacity.min(1 << 26)),
-            fingerprint: RandomState::new(),
+            seen_emails: FingerprintSet::with_capacity_and_hasher(
+                capacity.min(1 << 26),
+                Default::default(),
+            ),
+            fingerprints: Fingerprinter::default(),
             form: None,
         })
     }
@@ -429,8 +431,10 @@ impl CsvInput {
             let verdict = match validated {
                 Err(problems) => Verdict::Invalid(person(), problems),
                 Ok(registrant) => {
-                    let fingerprint = self.fingerprint.hash_one(registrant.email.key());
-                    if self.seen_emails.insert(fingerprint) {
+                    if self
+                        .seen_emails
+                        .insert(self.fingerprints.of(&registrant.email))
+                    {
                         Verdict::Valid(registrant)
                     } else {
                         Verdict::Duplicate(person())
