@@ -103,6 +103,8 @@ pub struct RecordReader<R> {
     ends: Vec<usize>,
     field_start: usize,
     expected_fields: Option<usize>,
+    /// Whether the buffered block holds a NUL byte: runs look for one only then.
+    block_has_nul: bool,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -118,6 +120,7 @@ impl<R: Read> RecordReader<R> {
             ends: Vec::new(),
             field_start: 0,
             expected_fields: None,
+            block_has_nul: false,
         }
     }
 
@@ -128,6 +131,8 @@ impl<R: Read> RecordReader<R> {
                 Ok(read) => {
                     self.position = 0;
                     self.filled = read;
+                    // One search a block instead of one a field: NULs are for refusing files.
+                    self.block_has_nul = memchr::memchr(0, &self.buffer[..read]).is_some();
                     return Ok(read > 0);
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -167,7 +172,12 @@ impl<R: Read> RecordReader<R> {
         }
         .unwrap_or(rest.len());
         let run = &rest[..end];
-        if let Some(nul) = memchr::memchr(0, run) {
+        let nul = if self.block_has_nul {
+            memchr::memchr(0, run)
+        } else {
+            None
+        };
+        if let Some(nul) = nul {
             let before = memchr::memchr_iter(b'\n', &run[..nul]).count() as u64;
             return Err(ScanError::NulByte {
                 line: self.line + before,
