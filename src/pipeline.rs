@@ -126,6 +126,11 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
     })
 }
 
+/// Rows the reader hands the dispatcher at a time, and chunks it may read ahead (1,024 rows in
+/// all).
+const READ_CHUNK: usize = 64;
+const READ_AHEAD_CHUNKS: usize = 16;
+
 /// Validates every row and writes a results file of `valid` / `invalid` / `duplicate` (and
 /// `already_registered` for what earlier runs confirmed), in input order. Never contacts Zoom.
 pub fn dry_run(
@@ -314,13 +319,23 @@ pub fn import(
         Progress::new(console, input.data_records.unwrap_or_default()),
     );
     let run = Run {
-        config,
-        console,
+        mode: config.mode,
+        concurrency: config.concurrency.get(),
+        console: *console,
         registrar: registrar.clone(),
         lock: lock.to_path_buf(),
     };
-    let (name, empty_records, counts, first_problems, results, input_error) =
-        runtime.block_on(run.dispatch(input, memory, recorder))?;
+    // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of that
+    // future writes to the runtime's eventfd, and the dispatcher is woken for every row.
+    let dispatcher = runtime.spawn(run.dispatch(input, memory, recorder));
+    let dispatched = runtime.block_on(dispatcher);
+    let (name, empty_records, counts, first_problems, results, input_error) = match dispatched {
+        Ok(dispatched) => dispatched?,
+        Err(failed) => match failed.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(cancelled) => return Err(Error::Setup(format!("the run stopped: {cancelled}"))),
+        },
+    };
 
     let elapsed = started.elapsed().as_secs_f64();
     let stopped = registrar.control.stopped();
@@ -381,15 +396,16 @@ type Dispatched = (
 );
 
 /// One real run's shared parts, for the dispatcher.
-struct Run<'a> {
-    config: &'a Config,
-    console: &'a Console,
+struct Run {
+    mode: Mode,
+    concurrency: usize,
+    console: Console,
     registrar: Registrar,
     /// Removed before exiting on a second Ctrl-C.
     lock: PathBuf,
 }
 
-impl Run<'_> {
+impl Run {
     async fn dispatch(
         self,
         input: CsvInput,
@@ -400,19 +416,29 @@ impl Run<'_> {
         self.watch_signals();
 
         // The edges are blocking: reading (with memory look-ups) and recording.
+        // Rows cross in chunks: one at a time, the reader thread was woken for every row the
+        // dispatcher took, a cross-thread wake-up per row (BENCHMARKS.md).
         type Read = Result<(Row, Option<Known>), InputError>;
-        let (row_tx, mut rows) = mpsc::channel::<Read>(1024);
+        let (row_tx, mut rows) = mpsc::channel::<Vec<Read>>(READ_AHEAD_CHUNKS);
         let reader = tokio::task::spawn_blocking(move || {
             let mut input = input;
+            let mut chunk = Vec::with_capacity(READ_CHUNK);
             for row in input.by_ref() {
                 let item = row.map(|row| {
                     let confirmed = remembered(&mut memory, &row);
                     (row, confirmed)
                 });
                 let failed = item.is_err();
-                if row_tx.blocking_send(item).is_err() || failed {
-                    break;
+                chunk.push(item);
+                if chunk.len() == READ_CHUNK || failed {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK));
+                    if row_tx.blocking_send(full).is_err() || failed {
+                        break;
+                    }
                 }
+            }
+            if !chunk.is_empty() {
+                let _ = row_tx.blocking_send(chunk);
             }
             input.empty_records
         });
@@ -426,50 +452,52 @@ impl Run<'_> {
         });
 
         let registrar = &self.registrar;
-        let permits = Arc::new(Semaphore::new(self.config.concurrency.get()));
+        let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut workers = JoinSet::new();
         let mut batch: Vec<Job> = Vec::with_capacity(BATCH_SIZE as usize);
         let mut input_error = None;
         let mut seq = 0u64;
-        while let Some(item) = rows.recv().await {
-            let (row, confirmed) = match item {
-                Ok(item) => item,
-                Err(error) => {
-                    input_error = Some(error);
-                    break;
-                }
-            };
-            let this = seq;
-            seq += 1;
-            let job = match triage(this, row, confirmed) {
-                Triage::Settled(outcome) => {
-                    let _ = out.send(outcome).await;
+        'rows: while let Some(chunk) = rows.recv().await {
+            for item in chunk {
+                let (row, confirmed) = match item {
+                    Ok(item) => item,
+                    Err(error) => {
+                        input_error = Some(error);
+                        break 'rows;
+                    }
+                };
+                let this = seq;
+                seq += 1;
+                let job = match triage(this, row, confirmed) {
+                    Triage::Settled(outcome) => {
+                        let _ = out.send(outcome).await;
+                        continue;
+                    }
+                    Triage::Send(job) => job,
+                };
+                let batched = self.mode != Mode::Single
+                    && job.registrant.fits_batch()
+                    && !registrar.control.batch_refused();
+                let category = if batched {
+                    Category::Heavy
+                } else {
+                    Category::Light
+                };
+                if let Some(reason) = registrar.control.refusal_for(category) {
+                    let _ = out.send(job.into_outcome(Status::Pending, reason)).await;
                     continue;
                 }
-                Triage::Send(job) => job,
-            };
-            let batched = self.config.mode != Mode::Single
-                && job.registrant.fits_batch()
-                && !registrar.control.batch_refused();
-            let category = if batched {
-                Category::Heavy
-            } else {
-                Category::Light
-            };
-            if let Some(reason) = registrar.control.refusal_for(category) {
-                let _ = out.send(job.into_outcome(Status::Pending, reason)).await;
-                continue;
-            }
-            if batched {
-                batch.push(job);
-                if batch.len() == BATCH_SIZE as usize {
-                    let jobs = std::mem::take(&mut batch);
-                    spawn_batch(&mut workers, &permits, registrar, &out, jobs).await;
+                if batched {
+                    batch.push(job);
+                    if batch.len() == BATCH_SIZE as usize {
+                        let jobs = std::mem::take(&mut batch);
+                        spawn_batch(&mut workers, &permits, registrar, &out, jobs).await;
+                    }
+                } else {
+                    spawn_single(&mut workers, &permits, registrar, &out, job).await;
                 }
-            } else {
-                spawn_single(&mut workers, &permits, registrar, &out, job).await;
+                while workers.try_join_next().is_some() {}
             }
-            while workers.try_join_next().is_some() {}
         }
         if !batch.is_empty() {
             spawn_batch(&mut workers, &permits, registrar, &out, batch).await;
@@ -495,7 +523,7 @@ impl Run<'_> {
     /// results. Second: leave at once (the journal already holds every confirmed row).
     fn watch_signals(&self) {
         let control = self.registrar.control.clone();
-        let console = *self.console;
+        let console = self.console;
         let lock = self.lock.clone();
         tokio::spawn(async move {
             if !signal().await {
