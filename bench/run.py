@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ZIMPORT = ROOT / "target/release/zimport"
 FAKE = ROOT / "target/release/fake-zoom"
 FLOOR = ROOT / "target/release/examples/parse_floor"
+HTTP_FLOOR = ROOT / "target/release/examples/http_floor"
 GEN = ROOT / "bench/gen_people.py"
 NAIVE = ROOT / "bench/naive_client.py"
 MEETING = "83927864687"
@@ -121,6 +122,18 @@ def overhead(work):
               f"{wall:.1f} s; CPU {user:.2f} s user + {system:.2f} s sys = {per_row:.1f} us/row; "
               f"peak RSS {rss_kb / 1024:.1f} MiB")
         print(f"  `/usr/bin/time -v {cmd}`")
+    # The least one paced HTTP request per row can cost here: a bare client at the same pace.
+    rows, rate = 4_000, 80
+    with Fake("--plan", "unlimited", "--latency-ms", "0", "--jitter-ms", "0") as fake:
+        cmd = ["/usr/bin/time", "-f", "TIME %U %S %M", str(HTTP_FLOOR), WEBINAR, str(rows), str(rate)]
+        done = subprocess.run(cmd, env=fake.env, capture_output=True, text=True)
+    usage = re.search(r"TIME (\S+) (\S+) (\d+)", done.stderr)
+    if done.returncode != 0 or not usage:
+        sys.exit(f"bench: http_floor failed (exit {done.returncode}):\n{done.stderr}")
+    user, system = float(usage.group(1)), float(usage.group(2))
+    print(f"- floor: a bare HTTP client, {rows} single adds paced at {rate}/s: CPU {user:.2f} s user + "
+          f"{system:.2f} s sys = {(user + system) / rows * 1e6:.1f} us/row ({done.stdout.strip()})")
+    print(f"  `/usr/bin/time -v target/release/examples/http_floor {WEBINAR} {rows} {rate}`")
 
 
 def naive(work, zimport_rates):
