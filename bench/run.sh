@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark of issue #6, in one command: efficiency against Zoom's rate ceilings, CPU and
 # memory overhead, a naive sequential client for comparison, and the dry run against a
-# parse-only floor. Takes about 6 minutes; not part of `cargo test` (too slow, and timing-
+# parse-only floor. Takes about 7 minutes; not part of `cargo test` (too slow, and timing-
 # sensitive). Needs python3 with `requests` (installed if missing) and GNU time.
 #   bench/run.sh            everything
 #   bench/run.sh efficiency (or: overhead, naive, dryrun)
