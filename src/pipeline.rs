@@ -109,21 +109,13 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
             "same email (ignoring case) as an earlier row; not sent".to_string(),
         ),
     };
-    Triage::Settled(Outcome {
-        seq,
-        row: row.number,
-        line: row.line,
-        email: person.email,
-        first_name: person.first_name,
-        last_name: person.last_name,
+    Triage::Settled(Outcome::unanswered(
+        (seq, row.number, row.line),
+        person,
         status,
-        registrant_id: String::new(),
-        join_url: String::new(),
-        http_status: None,
-        zoom_code: None,
         message,
-        attempts: 0,
-    })
+        0,
+    ))
 }
 
 /// Rows the reader hands the dispatcher at a time, and chunks it may read ahead (1,024 rows in

@@ -52,21 +52,13 @@ impl Job {
     /// [`Job::outcome`], moving the row's strings instead of copying them (the per-row path
     /// of a dry run and of rows settled before sending).
     pub fn into_outcome(self, status: Status, message: String) -> Outcome {
-        Outcome {
-            seq: self.seq,
-            row: self.row,
-            line: self.line,
-            email: self.registrant.email.into_string(),
-            first_name: self.registrant.first_name,
-            last_name: self.registrant.last_name,
+        Outcome::unanswered(
+            (self.seq, self.row, self.line),
+            self.registrant.into(),
             status,
-            registrant_id: String::new(),
-            join_url: String::new(),
-            http_status: None,
-            zoom_code: None,
             message,
-            attempts: self.attempts,
-        }
+            self.attempts,
+        )
     }
 
     fn registered(&self, registered: &Registered, note: &str) -> Outcome {

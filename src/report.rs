@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::{Event, Verbosity};
-use crate::input::{ColumnUse, CsvInput, TextEncoding};
+use crate::input::{ColumnUse, CsvInput, Person, TextEncoding};
 use crate::limits::{Estimate, Mode, Plan, RateLimits};
 
 /// The one outcome every input row ends with (SPEC §3).
@@ -354,6 +354,31 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome without an answer from Zoom: no registrant ID, join URL or HTTP status.
+    pub fn unanswered(
+        (seq, row, line): (u64, u64, u64),
+        person: Person,
+        status: Status,
+        message: String,
+        attempts: u32,
+    ) -> Outcome {
+        Outcome {
+            seq,
+            row,
+            line,
+            email: person.email,
+            first_name: person.first_name,
+            last_name: person.last_name,
+            status,
+            registrant_id: String::new(),
+            join_url: String::new(),
+            http_status: None,
+            zoom_code: None,
+            message,
+            attempts,
+        }
+    }
+
     fn row<'a>(&'a self, event: &'a str) -> ResultRow<'a> {
         ResultRow {
             row: self.row,

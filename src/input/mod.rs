@@ -117,6 +117,16 @@ pub struct Person {
     pub last_name: String,
 }
 
+impl From<Registrant> for Person {
+    fn from(registrant: Registrant) -> Person {
+        Person {
+            email: registrant.email.into_string(),
+            first_name: registrant.first_name,
+            last_name: registrant.last_name,
+        }
+    }
+}
+
 /// One data record of the input and its verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
