@@ -4,15 +4,16 @@
 //!
 //! This is GCRA (the algorithm of the `governor` crate) with a tolerance of a few milliseconds
 //! instead of whole requests, on tokio's own timer:
-//! - governor's async wait runs on a timer thread of its own; each wake-up crossed threads and
-//!   was most of a single add's CPU cost (BENCHMARKS.md);
+//! - governor's async wait runs on a timer thread of its own, and every waiting worker slept
+//!   on it, so each slot woke all of them across threads: about a quarter of a single add's
+//!   CPU (BENCHMARKS.md);
 //! - tokio's timer, with governor's choices (a burst of whole requests, or none), either lost
 //!   each late wake-up for good (efficiency 0.92) or sent 429s (burst 2). governor cannot express
 //!   a tolerance smaller than one request.
 //!
-//! A request may go up to [`TOLERANCE`] before its slot on the schedule, so a late wake-up
-//! within it is made up at the next slot. The spacing is widened by that tolerance and an
-//! arrival margin, which keeps the guarantee: any N+1 requests span at least one second.
+//! A request may go up to the tolerance (4 ms) before its slot on the schedule, so a late
+//! wake-up within it is made up at the next slot. The spacing is widened by that tolerance and
+//! an arrival margin, which keeps the guarantee: any N+1 requests span at least one second.
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! CSV in: opens the input (a path, or standard input spooled to an unnamed temporary file),
-//! checks its structure in full before anything is used ([`records::scan`]), maps the header
-//! ([`columns`]), and then yields one [`Row`] per data record, in file order, each already
-//! validated and checked against earlier rows for duplicate emails.
+//! checks its structure (in full before anything is used for a real run, [`records::scan`];
+//! as the rows are read for a dry run, [`Check`]), maps the header ([`columns`]), and then
+//! yields one [`Row`] per data record, in file order, each already validated and checked
+//! against earlier rows for duplicate emails.
 //!
 //! Plain synchronous code with no knowledge of HTTP or tokio, so it can be tested with bytes.
 //! Memory stays flat: one record at a time, plus 8 bytes per distinct valid email.
