@@ -17,7 +17,12 @@ pub struct Fingerprinter(RandomState);
 
 impl Fingerprinter {
     pub fn of(&self, email: &Email) -> u64 {
-        self.0.hash_one(email.key())
+        self.of_key(&email.key())
+    }
+
+    /// The fingerprint of an address's key ([`crate::registrant::email_key`]).
+    pub fn of_key(&self, key: &str) -> u64 {
+        self.0.hash_one(key)
     }
 }
 

@@ -8,6 +8,7 @@
 //! requests are in flight); workers send outcomes to a blocking recorder task, the one owner
 //! of the results file and the progress display.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -19,14 +20,15 @@ use tokio::task::JoinSet;
 use crate::auth::TokenSource;
 use crate::config::Config;
 use crate::credentials::Credentials;
-use crate::input::{Check, CsvInput, InputError, Row, Verdict};
+use crate::input::{Check, CsvInput, InputError, Row, Verdict, ViewVerdict};
 use crate::limits::{Estimate, Mode, BATCH_SIZE};
 use crate::memory::{Known, Memory};
 use crate::preflight::Findings;
 use crate::register::{resume_text, Control, Job, Registrar};
+use crate::registrant::{Email, Problem};
 use crate::report::{
-    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsFile, RowProblem,
-    RunOptions, RunStats, Status, Summary,
+    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultRow, ResultsFile,
+    RowProblem, RunOptions, RunStats, Status, Summary,
 };
 use crate::zoom::{Category, RequestOptions, ZoomClient};
 use crate::Error;
@@ -37,6 +39,54 @@ enum Triage {
     Settled(Outcome),
     /// It must be sent.
     Send(Job),
+}
+
+/// The message of a `duplicate` row.
+const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
+
+/// The message of an `invalid` row: every problem it has.
+fn joined(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The outcome of a valid row that Zoom or an earlier run already knows: status, message,
+/// registrant ID and join URL.
+fn settled_by(known: Known) -> (Status, &'static str, String, String) {
+    match known {
+        Known::EarlierRun {
+            registrant_id,
+            join_url,
+        } => (
+            Status::AlreadyRegistered,
+            "registered by an earlier run; not sent again",
+            registrant_id,
+            join_url,
+        ),
+        Known::InZoom(existing) => match existing.status.as_str() {
+            "denied" => (
+                Status::Failed,
+                "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
+                existing.registrant_id,
+                String::new(),
+            ),
+            "pending" => (
+                Status::AlreadyRegistered,
+                "already registered in Zoom, awaiting the host's approval; not sent",
+                existing.registrant_id,
+                existing.join_url,
+            ),
+            _ => (
+                Status::AlreadyRegistered,
+                "already registered in Zoom; not sent",
+                existing.registrant_id,
+                existing.join_url,
+            ),
+        },
+    }
 }
 
 /// What an earlier run confirmed for this row, if it is a valid one.
@@ -57,57 +107,17 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
                 registrant,
                 attempts: 0,
             };
-            let (status, message, registrant_id, join_url) = match known {
-                None => return Triage::Send(job),
-                Some(Known::EarlierRun {
-                    registrant_id,
-                    join_url,
-                }) => (
-                    Status::AlreadyRegistered,
-                    "registered by an earlier run; not sent again",
-                    registrant_id,
-                    join_url,
-                ),
-                Some(Known::InZoom(existing)) => match existing.status.as_str() {
-                    "denied" => (
-                        Status::Failed,
-                        "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
-                        existing.registrant_id,
-                        String::new(),
-                    ),
-                    "pending" => (
-                        Status::AlreadyRegistered,
-                        "already registered in Zoom, awaiting the host's approval; not sent",
-                        existing.registrant_id,
-                        existing.join_url,
-                    ),
-                    _ => (
-                        Status::AlreadyRegistered,
-                        "already registered in Zoom; not sent",
-                        existing.registrant_id,
-                        existing.join_url,
-                    ),
-                },
+            let Some(known) = known else {
+                return Triage::Send(job);
             };
+            let (status, message, registrant_id, join_url) = settled_by(known);
             let mut outcome = job.into_outcome(status, message.to_string());
             outcome.registrant_id = registrant_id;
             outcome.join_url = join_url;
             return Triage::Settled(outcome);
         }
-        Verdict::Invalid(person, problems) => (
-            person,
-            Status::Invalid,
-            problems
-                .iter()
-                .map(|p| p.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        Verdict::Duplicate(person) => (
-            person,
-            Status::Duplicate,
-            "same email (ignoring case) as an earlier row; not sent".to_string(),
-        ),
+        Verdict::Invalid(person, problems) => (person, Status::Invalid, joined(&problems)),
+        Verdict::Duplicate(person) => (person, Status::Duplicate, DUPLICATE.to_string()),
     };
     Triage::Settled(Outcome::unanswered(
         (seq, row.number, row.line),
@@ -135,21 +145,60 @@ pub fn dry_run(
     let results = ResultsFile::create(&config.output)?;
     let mut recorder = Recorder::new(results, None, config.event.to_string(), Progress::hidden());
     let (mut fits_batch, mut others) = (0u64, 0u64);
-    for (seq, row) in (0u64..).zip(input.by_ref()) {
-        let row = row?;
-        let confirmed = remembered(&mut memory, &row);
-        let outcome = match triage(seq, row, confirmed) {
-            Triage::Settled(outcome) => outcome,
-            Triage::Send(job) => {
-                if job.registrant.fits_batch() {
+    // Rows are only borrowed: the same validation as a real run, without copying a row.
+    while let Some(view) = input.next_view()? {
+        let known = match &view.verdict {
+            ViewVerdict::Valid(..) if !memory.is_empty() => Email::parse(view.email)
+                .ok()
+                .and_then(|email| memory.known(&email)),
+            _ => None,
+        };
+        let (status, message, registrant_id, join_url) = match (&view.verdict, known) {
+            (ViewVerdict::Valid(checked, answers), None) => {
+                if checked.extra.is_empty() && answers.is_empty() {
                     fits_batch += 1;
                 } else {
                     others += 1;
                 }
-                job.into_outcome(Status::Valid, String::new())
+                (
+                    Status::Valid,
+                    Cow::Borrowed(""),
+                    String::new(),
+                    String::new(),
+                )
             }
+            (ViewVerdict::Valid(..), Some(known)) => {
+                let (status, message, registrant_id, join_url) = settled_by(known);
+                (status, Cow::Borrowed(message), registrant_id, join_url)
+            }
+            (ViewVerdict::Invalid(problems), _) => (
+                Status::Invalid,
+                Cow::Owned(joined(problems)),
+                String::new(),
+                String::new(),
+            ),
+            (ViewVerdict::Duplicate, _) => (
+                Status::Duplicate,
+                Cow::Borrowed(DUPLICATE),
+                String::new(),
+                String::new(),
+            ),
         };
-        recorder.record(outcome)?;
+        let row = ResultRow {
+            row: view.number,
+            email: view.email,
+            first_name: view.first_name,
+            last_name: view.last_name,
+            status,
+            registrant_id: &registrant_id,
+            join_url: &join_url,
+            http_status: None,
+            zoom_code: None,
+            message: &message,
+            attempts: 0,
+            event: "",
+        };
+        recorder.record_next(row, view.line)?;
     }
     let (counts, first_problems, results) = recorder.finish()?;
 

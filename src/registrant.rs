@@ -5,6 +5,7 @@
 //! every request spends one of the three adds Zoom allows per person and day, so a row that
 //! cannot succeed must never cost one. Downstream code never re-validates a `Registrant`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A registrant field of Zoom's add-registrant API, by its API name.
@@ -164,6 +165,11 @@ pub struct Email(String);
 impl Email {
     /// Checks the shape Zoom will accept. The message says what is wrong, for the results file.
     pub fn parse(raw: &str) -> Result<Email, String> {
+        Email::check(raw).map(|email| Email(email.to_string()))
+    }
+
+    /// [`Email::parse`] without taking a copy: the trimmed address, if it is one.
+    pub fn check(raw: &str) -> Result<&str, String> {
         let email = raw.trim();
         if email.is_empty() {
             return Err("email is missing".to_string());
@@ -179,7 +185,7 @@ impl Email {
                 "email '{}' is not a valid address: {why}",
                 shorten(email)
             )),
-            None => Ok(Email(email.to_string())),
+            None => Ok(email),
         }
     }
 
@@ -193,16 +199,20 @@ impl Email {
 
     /// The key under which two spellings of one address compare equal (Zoom treats emails
     /// case-insensitively). Allocates only for the rare non-ASCII address.
-    pub fn key(&self) -> std::borrow::Cow<'_, str> {
-        if self
-            .0
-            .bytes()
-            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-        {
-            std::borrow::Cow::Owned(self.0.to_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(&self.0)
-        }
+    pub fn key(&self) -> Cow<'_, str> {
+        email_key(&self.0)
+    }
+}
+
+/// [`Email::key`] of an address already checked.
+pub fn email_key(email: &str) -> Cow<'_, str> {
+    if email
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        Cow::Owned(email.to_lowercase())
+    } else {
+        Cow::Borrowed(email)
     }
 }
 
@@ -368,6 +378,12 @@ impl<'a> RawRegistrant<'a> {
 
     /// Validates every field, collecting all problems so the user can fix a row in one go.
     pub fn validate(&self) -> Result<Registrant, Vec<Problem>> {
+        self.check().map(Checked::into_registrant)
+    }
+
+    /// [`RawRegistrant::validate`] without copying what needs no change: the fields stay
+    /// borrowed from the row (a dry run never needs them owned).
+    pub fn check(&self) -> Result<Checked<'a>, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut problem = |field: Field, message: String| {
             problems.push(Problem {
@@ -376,15 +392,13 @@ impl<'a> RawRegistrant<'a> {
             })
         };
 
-        let email = Email::parse(self.email).map_err(|message| problem(Field::Email, message));
+        let email = Email::check(self.email).map_err(|message| problem(Field::Email, message));
         let first_name = self.first_name.trim();
+        let last_name = self.last_name.trim();
         if first_name.is_empty() {
             problem(Field::FirstName, "first_name is missing".to_string());
         }
-        for (field, value) in [
-            (Field::FirstName, first_name),
-            (Field::LastName, self.last_name.trim()),
-        ] {
+        for (field, value) in [(Field::FirstName, first_name), (Field::LastName, last_name)] {
             if let Some(message) = name_problem(field, value) {
                 problem(field, message);
             }
@@ -404,14 +418,41 @@ impl<'a> RawRegistrant<'a> {
         extra.sort_by_key(|(field, _)| *field);
 
         match email {
-            Ok(email) if problems.is_empty() => Ok(Registrant {
+            Ok(email) if problems.is_empty() => Ok(Checked {
                 email,
-                first_name: first_name.to_string(),
-                last_name: self.last_name.trim().to_string(),
+                first_name,
+                last_name,
                 extra,
-                custom_questions: Vec::new(),
             }),
             _ => Err(problems),
+        }
+    }
+}
+
+/// A row's fields after validation, borrowed from the row where they need no change: what a
+/// [`Registrant`] is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked<'a> {
+    /// Trimmed and of a plausible shape.
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    /// The optional fields given, in [`Field::ALL`] order, in the form Zoom wants.
+    pub extra: Vec<(Field, Cow<'a, str>)>,
+}
+
+impl Checked<'_> {
+    pub fn into_registrant(self) -> Registrant {
+        Registrant {
+            email: Email(self.email.to_string()),
+            first_name: self.first_name.to_string(),
+            last_name: self.last_name.to_string(),
+            extra: self
+                .extra
+                .into_iter()
+                .map(|(field, value)| (field, value.into_owned()))
+                .collect(),
+            custom_questions: Vec::new(),
         }
     }
 }
@@ -437,10 +478,10 @@ fn name_problem(field: Field, value: &str) -> Option<String> {
 }
 
 /// Checks an optional field's value; returns it in the form Zoom wants.
-fn checked_extra(field: Field, value: &str) -> Result<String, String> {
+fn checked_extra(field: Field, value: &str) -> Result<Cow<'_, str>, String> {
     if let Some(allowed) = field.allowed_values() {
         if allowed.contains(&value) {
-            return Ok(value.to_string());
+            return Ok(Cow::Borrowed(value));
         }
         let hint = allowed
             .iter()
@@ -454,15 +495,18 @@ fn checked_extra(field: Field, value: &str) -> Result<String, String> {
         ));
     }
     if field == Field::Country {
+        if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Ok(Cow::Borrowed(value));
+        }
         if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Ok(value.to_ascii_uppercase());
+            return Ok(Cow::Owned(value.to_ascii_uppercase()));
         }
         return Err(format!(
             "country '{}' is not a two-letter country code (such as US, DE, GB)",
             shorten(value)
         ));
     }
-    Ok(value.to_string())
+    Ok(Cow::Borrowed(value))
 }
 
 #[cfg(test)]

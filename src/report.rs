@@ -400,15 +400,38 @@ impl Outcome {
 /// The one owner of the results file during a run: takes outcomes in the order they finish,
 /// writes them in input order, counts them, and moves the progress display.
 pub struct Recorder {
-    results: ResultsFile,
     journal: Option<Journal>,
     event: String,
     /// Outcomes that finished before an earlier row did. Bounded by the rows in flight.
     waiting: std::collections::BTreeMap<u64, Outcome>,
     next_seq: u64,
-    pub counts: Counts,
-    pub first_problems: Vec<RowProblem>,
+    written: Written,
+}
+
+/// The results file, and what has gone into it.
+struct Written {
+    results: ResultsFile,
+    counts: Counts,
+    first_problems: Vec<RowProblem>,
     progress: Progress,
+}
+
+impl Written {
+    fn write(&mut self, row: &ResultRow<'_>, line: u64) -> Result<(), ResultsError> {
+        self.results.write(row)?;
+        self.counts.add(row.status);
+        if matches!(row.status, Status::Invalid | Status::Failed)
+            && self.first_problems.len() < PROBLEMS_SHOWN
+        {
+            self.first_problems.push(RowProblem {
+                row: row.row,
+                line,
+                message: row.message.to_string(),
+            });
+        }
+        self.progress.advance(&self.counts);
+        Ok(())
+    }
 }
 
 impl Recorder {
@@ -419,14 +442,16 @@ impl Recorder {
         progress: Progress,
     ) -> Recorder {
         Recorder {
-            results,
             journal,
             event,
             waiting: std::collections::BTreeMap::new(),
             next_seq: 0,
-            counts: Counts::default(),
-            first_problems: Vec::new(),
-            progress,
+            written: Written {
+                results,
+                counts: Counts::default(),
+                first_problems: Vec::new(),
+                progress,
+            },
         }
     }
 
@@ -437,30 +462,32 @@ impl Recorder {
         if outcome.seq == self.next_seq {
             // The usual case: it is next in input order.
             self.write(&outcome)?;
-            self.next_seq += 1;
         } else {
             self.waiting.insert(outcome.seq, outcome);
         }
         while let Some(outcome) = self.waiting.remove(&self.next_seq) {
             self.write(&outcome)?;
-            self.next_seq += 1;
         }
         Ok(())
     }
 
+    /// Records the next row in input order from borrowed parts, for a run that produces its
+    /// outcomes in order and has no journal (a dry run): nothing is copied. `row.event` is
+    /// filled in here.
+    pub fn record_next(&mut self, row: ResultRow<'_>, line: u64) -> Result<(), ResultsError> {
+        let row = ResultRow {
+            event: &self.event,
+            ..row
+        };
+        self.written.write(&row, line)?;
+        self.next_seq += 1;
+        Ok(())
+    }
+
     fn write(&mut self, outcome: &Outcome) -> Result<(), ResultsError> {
-        self.results.write(&outcome.row(&self.event))?;
-        self.counts.add(outcome.status);
-        if matches!(outcome.status, Status::Invalid | Status::Failed)
-            && self.first_problems.len() < PROBLEMS_SHOWN
-        {
-            self.first_problems.push(RowProblem {
-                row: outcome.row,
-                line: outcome.line,
-                message: outcome.message.clone(),
-            });
-        }
-        self.progress.advance(&self.counts);
+        self.written
+            .write(&outcome.row(&self.event), outcome.line)?;
+        self.next_seq += 1;
         Ok(())
     }
 
@@ -470,12 +497,18 @@ impl Recorder {
         for outcome in rest {
             self.write(&outcome)?;
         }
-        self.progress.finish();
-        let path = self.results.finish()?;
+        let Written {
+            results,
+            counts,
+            first_problems,
+            progress,
+        } = self.written;
+        progress.finish();
+        let path = results.finish()?;
         if let Some(journal) = self.journal.take() {
             journal.remove();
         }
-        Ok((self.counts, self.first_problems, path))
+        Ok((counts, first_problems, path))
     }
 }
 

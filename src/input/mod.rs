@@ -16,7 +16,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use crate::fingerprint::{FingerprintSet, Fingerprinter};
-use crate::registrant::{shorten, Field, Problem, Registrant};
+use crate::registrant::{email_key, shorten, Checked, Field, Problem, Registrant};
 pub use columns::{ColumnMap, ColumnUse, Target};
 
 /// Where the CSV comes from.
@@ -186,7 +186,7 @@ impl Form {
     /// The form's own problems with a row that passed field validation, or its answers.
     fn check(
         &self,
-        registrant: &Registrant,
+        registrant: &Checked<'_>,
         columns: &[Option<usize>],
         cells: &Cells<'_>,
     ) -> Result<Vec<(String, String)>, Vec<Problem>> {
@@ -282,6 +282,9 @@ pub struct CsvInput {
     fingerprints: Fingerprinter,
     /// The event's form, once known: (form, for each custom question its column).
     form: Option<AppliedForm>,
+    /// The current record's text, and where each of its cells ends in it.
+    text: String,
+    cell_ends: Vec<usize>,
 }
 
 const READ_BUFFER: usize = 64 * 1024;
@@ -367,6 +370,8 @@ impl CsvInput {
             ),
             fingerprints: Fingerprinter::default(),
             form: None,
+            text: String::new(),
+            cell_ends: Vec::new(),
         })
     }
 
@@ -404,9 +409,9 @@ impl CsvInput {
         self.form = Some(AppliedForm { form, columns });
     }
 
-    fn next_row(&mut self) -> Result<Option<Row>, InputError> {
+    /// Reads the next record that is not blank into `text` and `cell_ends`; its number and line.
+    fn read_record(&mut self) -> Result<Option<(u64, u64)>, InputError> {
         loop {
-            let encoding = self.encoding;
             let record = match self.records.next_record() {
                 Ok(Some(record)) => record,
                 // What the full scan would have refused (read as the rows go, it is found here).
@@ -420,43 +425,101 @@ impl CsvInput {
             let number = self.next_number;
             self.next_number += 1;
             let line = record.line;
-            let cells = Cells::new(&record, encoding);
-            if cells.all_blank() {
+            decode_record(&record, self.encoding, &mut self.text, &mut self.cell_ends);
+            if self.text.trim().is_empty() {
                 self.empty_records += 1;
                 continue;
             }
-            let raw = self.columns.raw_registrant(|index| cells.get(index));
-            let validated = raw.validate().and_then(|mut registrant| match &self.form {
-                None => Ok(registrant),
-                Some(applied) => {
-                    registrant.custom_questions =
-                        applied.form.check(&registrant, &applied.columns, &cells)?;
-                    Ok(registrant)
+            return Ok(Some((number, line)));
+        }
+    }
+
+    /// The next row, validated and checked for duplicates, borrowed from the input until the
+    /// next one is read. A dry run reads rows this way and never copies them.
+    pub fn next_view(&mut self) -> Result<Option<RowView<'_>>, InputError> {
+        let Some((number, line)) = self.read_record()? else {
+            return Ok(None);
+        };
+        let cells = Cells {
+            text: &self.text,
+            ends: &self.cell_ends,
+        };
+        let raw = self.columns.raw_registrant(move |index| cells.get(index));
+        let checked = raw.check().and_then(|checked| match &self.form {
+            None => Ok((checked, Vec::new())),
+            Some(applied) => {
+                let answers = applied.form.check(&checked, &applied.columns, &cells)?;
+                Ok((checked, answers))
+            }
+        });
+        let verdict = match checked {
+            Err(problems) => ViewVerdict::Invalid(problems),
+            Ok((checked, answers)) => {
+                let fingerprint = self.fingerprints.of_key(&email_key(checked.email));
+                if self.seen_emails.insert(fingerprint) {
+                    ViewVerdict::Valid(checked, answers)
+                } else {
+                    ViewVerdict::Duplicate
                 }
-            });
-            let person = || Person {
-                email: raw.email.trim().to_string(),
-                first_name: raw.first_name.trim().to_string(),
-                last_name: raw.last_name.trim().to_string(),
-            };
-            let verdict = match validated {
-                Err(problems) => Verdict::Invalid(person(), problems),
-                Ok(registrant) => {
-                    if self
-                        .seen_emails
-                        .insert(self.fingerprints.of(&registrant.email))
-                    {
-                        Verdict::Valid(registrant)
-                    } else {
-                        Verdict::Duplicate(person())
-                    }
-                }
-            };
-            return Ok(Some(Row {
-                number,
-                line,
-                verdict,
-            }));
+            }
+        };
+        Ok(Some(RowView {
+            number,
+            line,
+            email: raw.email.trim(),
+            first_name: raw.first_name.trim(),
+            last_name: raw.last_name.trim(),
+            verdict,
+        }))
+    }
+
+    fn next_row(&mut self) -> Result<Option<Row>, InputError> {
+        Ok(self.next_view()?.map(RowView::into_row))
+    }
+}
+
+/// One data record and its verdict, borrowed from the input ([`CsvInput::next_view`]).
+#[derive(Debug)]
+pub struct RowView<'a> {
+    pub number: u64,
+    pub line: u64,
+    /// The email and names as the row gives them (trimmed), for the results file.
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub verdict: ViewVerdict<'a>,
+}
+
+/// [`Verdict`], borrowed.
+#[derive(Debug)]
+pub enum ViewVerdict<'a> {
+    /// The checked fields, and the answers to the form's custom questions.
+    Valid(Checked<'a>, Vec<(String, String)>),
+    Invalid(Vec<Problem>),
+    Duplicate,
+}
+
+impl RowView<'_> {
+    /// The owned row, for a real run, which sends it from another task.
+    pub fn into_row(self) -> Row {
+        let person = || Person {
+            email: self.email.to_string(),
+            first_name: self.first_name.to_string(),
+            last_name: self.last_name.to_string(),
+        };
+        let verdict = match self.verdict {
+            ViewVerdict::Valid(checked, answers) => {
+                let mut registrant = checked.into_registrant();
+                registrant.custom_questions = answers;
+                Verdict::Valid(registrant)
+            }
+            ViewVerdict::Invalid(problems) => Verdict::Invalid(person(), problems),
+            ViewVerdict::Duplicate => Verdict::Duplicate(person()),
+        };
+        Row {
+            number: self.number,
+            line: self.line,
+            verdict,
         }
     }
 }
@@ -469,48 +532,48 @@ impl Iterator for CsvInput {
     }
 }
 
-/// One record's cells as text.
-enum Cells<'a> {
-    /// The usual case: the record is UTF-8 and each field ends on a character boundary, so
-    /// every cell is a slice of one string, with nothing allocated.
-    Text { text: &'a str, ends: &'a [usize] },
-    /// Decoded one by one: Windows-1252, or UTF-8 with damage that a lossy decode mends.
-    Decoded(Vec<Cow<'a, str>>),
+/// One record's cells: slices of its text.
+#[derive(Clone, Copy)]
+struct Cells<'a> {
+    text: &'a str,
+    ends: &'a [usize],
 }
 
 impl<'a> Cells<'a> {
-    fn new(record: &records::Record<'a>, encoding: TextEncoding) -> Cells<'a> {
-        if encoding == TextEncoding::Utf8 {
-            if let Ok(text) = std::str::from_utf8(record.bytes()) {
-                let ends = record.ends();
-                if ends.iter().all(|&end| text.is_char_boundary(end)) {
-                    return Cells::Text { text, ends };
-                }
-            }
-        }
-        Cells::Decoded(record.fields().map(|f| decode(encoding, f)).collect())
-    }
-
     /// The cell at `index`; a missing cell reads as empty.
-    fn get(&self, index: usize) -> &str {
-        match self {
-            Cells::Text { text, ends } => {
-                let Some(&end) = ends.get(index) else {
-                    return "";
-                };
-                let start = index.checked_sub(1).map_or(0, |before| ends[before]);
-                text.get(start..end).unwrap_or("")
+    fn get(&self, index: usize) -> &'a str {
+        let Some(&end) = self.ends.get(index) else {
+            return "";
+        };
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
+        self.text.get(start..end).unwrap_or("")
+    }
+}
+
+/// Puts `record`'s text into `text` and where each cell ends into `ends`: the bytes as they
+/// are when they are UTF-8 with every cell ending on a character boundary (the usual case: one
+/// check and one copy), else each cell decoded on its own (Windows-1252, or UTF-8 with damage
+/// that a lossy decode mends).
+fn decode_record(
+    record: &records::Record<'_>,
+    encoding: TextEncoding,
+    text: &mut String,
+    ends: &mut Vec<usize>,
+) {
+    text.clear();
+    ends.clear();
+    if encoding == TextEncoding::Utf8 {
+        if let Ok(whole) = std::str::from_utf8(record.bytes()) {
+            if record.ends().iter().all(|&end| whole.is_char_boundary(end)) {
+                text.push_str(whole);
+                ends.extend_from_slice(record.ends());
+                return;
             }
-            Cells::Decoded(cells) => cells.get(index).map_or("", |cell| cell),
         }
     }
-
-    /// Whether every cell is empty or blank (spreadsheets export such records).
-    fn all_blank(&self) -> bool {
-        match self {
-            Cells::Text { text, .. } => text.trim().is_empty(),
-            Cells::Decoded(cells) => cells.iter().all(|cell| cell.trim().is_empty()),
-        }
+    for field in record.fields() {
+        text.push_str(&decode(encoding, field));
+        ends.push(text.len());
     }
 }
 

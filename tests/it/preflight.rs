@@ -296,6 +296,104 @@ fn people_zoom_already_lists_are_not_sent_again() {
 }
 
 #[test]
+fn a_dry_run_shows_what_zoom_and_earlier_runs_already_know_and_sends_nothing() {
+    let zoom = ZoomEnv::start(Setup::default());
+    for (email, status) in [
+        ("in-zoom@example.com", "approved"),
+        ("denied@example.com", "denied"),
+        ("awaiting@example.com", "pending"),
+    ] {
+        zoom.zoom.preregister(Kind::Meeting, MEETING, email, status);
+    }
+    let header = "email,first_name,last_name\n";
+    let earlier = "ana@example.com,Ana,A\nbob@example.com,Bob,B\n";
+    let input = zoom
+        .env
+        .write_input("people.csv", format!("{header}{earlier}"));
+    let first = zoom.import(&input, &["--meeting", "83927864687"]);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let sent_before = sent(&zoom);
+
+    let more = "in-zoom@example.com,In,Zoom\ndenied@example.com,De,Nied\n\
+                awaiting@example.com,A,Waiting\nnew@example.com,New,Person\nbad,B,C\n\
+                ANA@example.com,Ana,Again\n";
+    let input = zoom
+        .env
+        .write_input("people.csv", format!("{header}{earlier}{more}"));
+    let dry = zoom.import(&input, &["--meeting", "83927864687", "--dry-run"]);
+
+    assert_eq!(dry.code(), 1, "{}", dry.stderr());
+    assert_eq!(sent(&zoom), sent_before, "a dry run sends nothing");
+    let seen: Vec<(&str, &str)> = dry
+        .rows
+        .iter()
+        .map(|r| (r.email.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("ana@example.com", "already_registered"),
+            ("bob@example.com", "already_registered"),
+            ("in-zoom@example.com", "already_registered"),
+            ("denied@example.com", "failed"),
+            ("awaiting@example.com", "already_registered"),
+            ("new@example.com", "valid"),
+            ("bad", "invalid"),
+            ("ANA@example.com", "duplicate"),
+        ]
+    );
+    let message = |i: usize| dry.rows[i].message.as_str();
+    // Zoom's own list comes first: the earlier run's people are in it now.
+    assert!(
+        message(0).contains("already registered in Zoom"),
+        "{}",
+        message(0)
+    );
+    assert_eq!(dry.rows[0].registrant_id, first.rows[0].registrant_id);
+    assert!(dry.rows[0].join_url.starts_with("https://"));
+    assert!(
+        message(2).contains("already registered in Zoom"),
+        "{}",
+        message(2)
+    );
+    assert!(message(3).contains("host denied"), "{}", message(3));
+    assert!(
+        message(4).contains("awaiting the host's approval"),
+        "{}",
+        message(4)
+    );
+    assert!(message(5).is_empty(), "{}", message(5));
+    assert!(message(6).contains("no '@'"), "{}", message(6));
+    assert!(message(7).contains("same email"), "{}", message(7));
+    assert_eq!(dry.rows[7].first_name, "Ana");
+    assert_eq!(dry.rows[7].last_name, "Again");
+
+    // Without credentials only the results file speaks: what it confirmed is not sent again.
+    let output = zoom.env.dry_run(&input, &[]);
+    assert_eq!(crate::support::exit_code(&output), 1);
+    let offline = crate::support::read_results(&crate::support::results_path(&input));
+    let confirmed: Vec<&str> = offline
+        .iter()
+        .filter(|r| r.message.contains("registered by an earlier run"))
+        .map(|r| r.email.as_str())
+        .collect();
+    assert_eq!(
+        confirmed,
+        [
+            "ana@example.com",
+            "bob@example.com",
+            "in-zoom@example.com",
+            "awaiting@example.com"
+        ]
+    );
+    assert_eq!(offline[1].registrant_id, first.rows[1].registrant_id);
+    assert_eq!(
+        offline[3].status, "valid",
+        "a denied row was never confirmed"
+    );
+}
+
+#[test]
 fn recurring_meetings_take_occurrences_and_never_batch() {
     let zoom = ZoomEnv::start(Setup::default());
     zoom.zoom
