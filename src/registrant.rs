@@ -267,8 +267,15 @@ fn email_syntax_problem(email: &str) -> Option<&'static str> {
     if !domain.bytes().any(|b| b == b'.') {
         return Some("the domain has no '.'");
     }
+    // Labels found byte by byte: `str::split` was a fifth of an address's check.
     let mut tld = "";
-    for label in domain.split('.') {
+    let mut rest = Some(domain);
+    while let Some(text) = rest {
+        let (label, after) = match text.bytes().position(|b| b == b'.') {
+            Some(dot) => (&text[..dot], Some(&text[dot + 1..])),
+            None => (text, None),
+        };
+        rest = after;
         if label.is_empty() {
             return Some("misplaced '.' in the domain");
         }
