@@ -819,6 +819,29 @@ impl Inner {
         Ok(())
     }
 
+    /// Applies the deterministic fault for a request with this identity: a 5xx (`server_error`:
+    /// status, Zoom code, message) or a connection dropped before the work is done are
+    /// errors; `Ok(true)` means drop the connection after doing the work.
+    fn apply_fault(
+        &mut self,
+        identity: &str,
+        server_error: (StatusCode, i64, &str),
+    ) -> Result<bool, Response> {
+        match self.fault(identity) {
+            Fault::ServerError => {
+                self.stats.server_errors += 1;
+                let (status, code, message) = server_error;
+                Err(zoom_error(status, code, message))
+            }
+            Fault::DropBefore => {
+                self.stats.dropped += 1;
+                Err(dropped_connection())
+            }
+            Fault::DropAfter => Ok(true),
+            Fault::None => Ok(false),
+        }
+    }
+
     /// The deterministic fault for a request with this identity.
     fn fault(&mut self, identity: &str) -> Fault {
         let faults = self.setup.faults;
@@ -1065,18 +1088,10 @@ async fn add_registrant(
             inner.refuse_write()?;
             inner.require_scope(kind, "add")?;
             inner.rate_limit(Category::Light)?;
-            match inner.fault(&format!("single {kind:?} {id} {}", email.to_lowercase())) {
-                Fault::ServerError => {
-                    inner.stats.server_errors += 1;
-                    return Err(zoom_error(StatusCode::SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable."));
-                }
-                Fault::DropBefore => {
-                    inner.stats.dropped += 1;
-                    return Err(dropped_connection());
-                }
-                Fault::DropAfter => drop_after = true,
-                Fault::None => {}
-            }
+            drop_after = inner.apply_fault(
+                &format!("single {kind:?} {id} {}", email.to_lowercase()),
+                (StatusCode::SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable."),
+            )?;
             let Some(person) = person else {
                 return Err(zoom_error(StatusCode::BAD_REQUEST, 300, "Request Body should be a valid JSON object."));
             };
@@ -1196,18 +1211,10 @@ async fn batch_registrants(
             inner.rate_limit(Category::Heavy)?;
             let mut identity: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
             identity.sort();
-            match inner.fault(&format!("batch {kind:?} {id} {}", identity.join(","))) {
-                Fault::ServerError => {
-                    inner.stats.server_errors += 1;
-                    return Err(zoom_error(StatusCode::BAD_GATEWAY, 502, "Bad gateway."));
-                }
-                Fault::DropBefore => {
-                    inner.stats.dropped += 1;
-                    return Err(dropped_connection());
-                }
-                Fault::DropAfter => drop_after = true,
-                Fault::None => {}
-            }
+            drop_after = inner.apply_fault(
+                &format!("batch {kind:?} {id} {}", identity.join(",")),
+                (StatusCode::BAD_GATEWAY, 502, "Bad gateway."),
+            )?;
             let event = inner.event(kind, id)?;
             let scheduled = match kind {
                 Kind::Meeting => event.setup.event_type == 2,
