@@ -14,7 +14,7 @@ use std::path::Path;
 use crate::config::Event;
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
 use crate::preflight::Existing;
-use crate::registrant::Email;
+use crate::registrant::{email_key, Email};
 
 /// What is known about one person before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,23 +165,24 @@ impl Memory {
         }
     }
 
-    /// What is known about `email`: Zoom's list first (it is current), then earlier runs.
-    pub fn known(&mut self, email: &Email) -> Option<Known> {
-        if let Some(existing) = self.existing.get(email.key().as_ref()) {
+    /// What is known about `email` (an address already checked, [`Email::check`]): Zoom's list
+    /// first (it is current), then earlier runs.
+    pub fn known(&mut self, email: &str) -> Option<Known> {
+        let key = email_key(email);
+        if let Some(existing) = self.existing.get(key.as_ref()) {
             return Some(Known::InZoom(existing.clone()));
         }
-        self.confirmed(email)
+        self.confirmed(&key)
     }
 
-    /// What an earlier run confirmed for `email`, if anything.
-    fn confirmed(&mut self, email: &Email) -> Option<Known> {
-        let key = self.fingerprints.of(email);
-        let &(index, offset) = self.rows.get(&key)?;
+    /// What an earlier run confirmed for the email with this key, if anything.
+    fn confirmed(&mut self, key: &str) -> Option<Known> {
+        let &(index, offset) = self.rows.get(&self.fingerprints.of_key(key))?;
         let source = self.sources.get_mut(index)?;
         let record = read_record_at(&mut source.file, offset).ok()??;
         let get = |column: usize| record.get(column).unwrap_or("").to_string();
         let stored = Email::parse(&get(source.columns.email)).ok()?;
-        if stored.key() != email.key() {
+        if stored.key() != key {
             return None;
         }
         Some(Known::EarlierRun {

@@ -25,7 +25,7 @@ use crate::limits::{Estimate, Mode, BATCH_SIZE};
 use crate::memory::{Known, Memory};
 use crate::preflight::Findings;
 use crate::register::{resume_text, Control, Job, Registrar};
-use crate::registrant::{Email, Problem};
+use crate::registrant::Problem;
 use crate::report::{
     exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultRow, ResultsFile,
     RowProblem, RunOptions, RunStats, Status, Summary,
@@ -92,7 +92,7 @@ fn settled_by(known: Known) -> (Status, &'static str, String, String) {
 /// What an earlier run confirmed for this row, if it is a valid one.
 fn remembered(memory: &mut Memory, row: &Row) -> Option<Known> {
     match &row.verdict {
-        Verdict::Valid(registrant) if !memory.is_empty() => memory.known(&registrant.email),
+        Verdict::Valid(registrant) if !memory.is_empty() => memory.known(registrant.email.as_str()),
         _ => None,
     }
 }
@@ -148,14 +148,12 @@ pub fn dry_run(
     // Rows are only borrowed: the same validation as a real run, without copying a row.
     while let Some(view) = input.next_view()? {
         let known = match &view.verdict {
-            ViewVerdict::Valid(..) if !memory.is_empty() => Email::parse(view.email)
-                .ok()
-                .and_then(|email| memory.known(&email)),
+            ViewVerdict::Valid(checked) if !memory.is_empty() => memory.known(checked.email),
             _ => None,
         };
         let (status, message, registrant_id, join_url) = match (&view.verdict, known) {
-            (ViewVerdict::Valid(checked, answers), None) => {
-                if checked.extra.is_empty() && answers.is_empty() {
+            (ViewVerdict::Valid(checked), None) => {
+                if checked.fits_batch() {
                     fits_batch += 1;
                 } else {
                     others += 1;
@@ -331,10 +329,11 @@ fn count_to_send(config: &Config, memory: &mut Memory, findings: &Findings) -> R
     let mut input = CsvInput::open(&config.source, &config.input, Check::AsRead)?;
     input.apply_form(findings.form.clone());
     let mut count = 0;
-    for row in input.by_ref() {
-        let row = row?;
-        if matches!(row.verdict, Verdict::Valid(_)) && remembered(memory, &row).is_none() {
-            count += 1;
+    while let Some(view) = input.next_view()? {
+        if let ViewVerdict::Valid(checked) = &view.verdict {
+            if memory.known(checked.email).is_none() {
+                count += 1;
+            }
         }
     }
     Ok(count)

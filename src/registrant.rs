@@ -430,6 +430,7 @@ impl<'a> RawRegistrant<'a> {
                 first_name,
                 last_name,
                 extra,
+                custom_questions: Vec::new(),
             }),
             _ => Err(problems),
         }
@@ -446,9 +447,16 @@ pub struct Checked<'a> {
     pub last_name: &'a str,
     /// The optional fields given, in [`Field::ALL`] order, in the form Zoom wants.
     pub extra: Vec<(Field, Cow<'a, str>)>,
+    /// Answers to the event's custom registration questions, once its form is applied.
+    pub custom_questions: Vec<(String, String)>,
 }
 
 impl Checked<'_> {
+    /// [`Registrant::fits_batch`].
+    pub fn fits_batch(&self) -> bool {
+        self.extra.is_empty() && self.custom_questions.is_empty()
+    }
+
     pub fn into_registrant(self) -> Registrant {
         Registrant {
             email: Email(self.email.to_string()),
@@ -459,7 +467,7 @@ impl Checked<'_> {
                 .into_iter()
                 .map(|(field, value)| (field, value.into_owned()))
                 .collect(),
-            custom_questions: Vec::new(),
+            custom_questions: self.custom_questions,
         }
     }
 }

@@ -138,6 +138,7 @@ pub struct Row {
     pub verdict: Verdict,
 }
 
+#[cfg(test)]
 impl Row {
     /// The email as the row gives it (trimmed).
     pub fn email(&self) -> &str {
@@ -378,17 +379,8 @@ impl CsvInput {
     /// Reads the rest of the file for structural problems only, as the full scan would have
     /// (for a file opened with [`Check::AsRead`] when something else went wrong first).
     pub fn check_rest(mut self) -> Result<(), InputError> {
-        let mut records = 0u64;
-        loop {
-            match self.records.next_record() {
-                Ok(Some(_)) => records += 1,
-                Ok(None) if records == 0 && self.next_number == 1 => {
-                    return Err(self.structure_error(records::ScanError::HeaderOnly))
-                }
-                Ok(None) => return Ok(()),
-                Err(source) => return Err(self.structure_error(source)),
-            }
-        }
+        while self.read_record()?.is_some() {}
+        Ok(())
     }
 
     fn structure_error(&self, source: records::ScanError) -> InputError {
@@ -445,30 +437,39 @@ impl CsvInput {
             ends: &self.cell_ends,
         };
         let raw = self.columns.raw_registrant(move |index| cells.get(index));
-        let checked = raw.check().and_then(|checked| match &self.form {
-            None => Ok((checked, Vec::new())),
-            Some(applied) => {
-                let answers = applied.form.check(&checked, &applied.columns, &cells)?;
-                Ok((checked, answers))
+        let checked = raw.check().and_then(|mut checked| {
+            if let Some(applied) = &self.form {
+                checked.custom_questions =
+                    applied.form.check(&checked, &applied.columns, &cells)?;
             }
+            Ok(checked)
         });
         let verdict = match checked {
             Err(problems) => ViewVerdict::Invalid(problems),
-            Ok((checked, answers)) => {
+            Ok(checked) => {
                 let fingerprint = self.fingerprints.of_key(&email_key(checked.email));
                 if self.seen_emails.insert(fingerprint) {
-                    ViewVerdict::Valid(checked, answers)
+                    ViewVerdict::Valid(checked)
                 } else {
                     ViewVerdict::Duplicate
                 }
             }
         };
+        // A valid row's are trimmed already.
+        let (email, first_name, last_name) = match &verdict {
+            ViewVerdict::Valid(checked) => (checked.email, checked.first_name, checked.last_name),
+            _ => (
+                raw.email.trim(),
+                raw.first_name.trim(),
+                raw.last_name.trim(),
+            ),
+        };
         Ok(Some(RowView {
             number,
             line,
-            email: raw.email.trim(),
-            first_name: raw.first_name.trim(),
-            last_name: raw.last_name.trim(),
+            email,
+            first_name,
+            last_name,
             verdict,
         }))
     }
@@ -493,8 +494,7 @@ pub struct RowView<'a> {
 /// [`Verdict`], borrowed.
 #[derive(Debug)]
 pub enum ViewVerdict<'a> {
-    /// The checked fields, and the answers to the form's custom questions.
-    Valid(Checked<'a>, Vec<(String, String)>),
+    Valid(Checked<'a>),
     Invalid(Vec<Problem>),
     Duplicate,
 }
@@ -508,11 +508,7 @@ impl RowView<'_> {
             last_name: self.last_name.to_string(),
         };
         let verdict = match self.verdict {
-            ViewVerdict::Valid(checked, answers) => {
-                let mut registrant = checked.into_registrant();
-                registrant.custom_questions = answers;
-                Verdict::Valid(registrant)
-            }
+            ViewVerdict::Valid(checked) => Verdict::Valid(checked.into_registrant()),
             ViewVerdict::Invalid(problems) => Verdict::Invalid(person(), problems),
             ViewVerdict::Duplicate => Verdict::Duplicate(person()),
         };
