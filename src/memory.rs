@@ -161,7 +161,7 @@ impl Memory {
     pub fn add_existing(&mut self, existing: Vec<Existing>) {
         for person in existing {
             self.existing
-                .insert(person.email.trim().to_lowercase(), person);
+                .insert(email_key(person.email.trim()).into_owned(), person);
         }
     }
 

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Event;
 use crate::limits::Mode;
-use crate::registrant::Registrant;
+use crate::registrant::{email_key, Registrant};
 use crate::report::{Outcome, Status};
 use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
 
@@ -486,7 +486,7 @@ impl Registrar {
                     let limited = match &error {
                         ApiError::RegistrantLimit {
                             email: Some(email), ..
-                        } => Some(email.to_lowercase()),
+                        } => Some(email_key(email.trim()).into_owned()),
                         _ => None,
                     };
                     let (hit, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
@@ -518,7 +518,7 @@ impl Registrar {
     ) {
         let answered: HashMap<String, Registered> = items
             .into_iter()
-            .map(|item| (item.email.trim().to_lowercase(), item.registered))
+            .map(|item| (email_key(item.email.trim()).into_owned(), item.registered))
             .collect();
         let mut missing = Vec::new();
         for job in jobs {

@@ -105,6 +105,16 @@ pub struct ResultsError {
     source: io::Error,
 }
 
+impl ResultsError {
+    /// Turns an I/O error on `path` into this error.
+    fn on(path: &Path) -> impl Fn(io::Error) -> ResultsError + Copy + '_ {
+        move |source| ResultsError {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
 /// `<results><suffix>`, beside the results file.
 pub fn companion(results: &Path, suffix: &str) -> PathBuf {
     let mut name = results.file_name().unwrap_or_default().to_os_string();
@@ -140,10 +150,7 @@ pub struct ResultsFile {
 
 impl ResultsFile {
     pub fn create(path: &Path) -> Result<ResultsFile, ResultsError> {
-        let error = |source| ResultsError {
-            path: path.display().to_string(),
-            source,
-        };
+        let error = ResultsError::on(path);
         let partial = companion(path, ".partial");
         let file = create_private(&partial, false).map_err(error)?;
         let mut writer = BufWriter::with_capacity(64 * 1024, file);
@@ -164,19 +171,13 @@ impl ResultsFile {
             }
             None => Err(io::Error::other("already finished")),
         };
-        result.map_err(|source| ResultsError {
-            path: self.path.display().to_string(),
-            source,
-        })
+        result.map_err(ResultsError::on(&self.path))
     }
 
     /// Flushes, syncs and renames the file into place.
     pub fn finish(mut self) -> Result<PathBuf, ResultsError> {
         let path = self.path.clone();
-        let error = |source| ResultsError {
-            path: path.display().to_string(),
-            source,
-        };
+        let error = ResultsError::on(&path);
         let Some(writer) = self.writer.take() else {
             return Err(error(io::Error::other("already finished")));
         };
@@ -282,10 +283,7 @@ impl Journal {
     /// Opens `<results>.journal` for appending; an earlier, unfinished run's lines are kept.
     pub fn open(results: &Path) -> Result<Journal, ResultsError> {
         let path = companion(results, ".journal");
-        let error = |source| ResultsError {
-            path: path.display().to_string(),
-            source,
-        };
+        let error = ResultsError::on(&path);
         let mut file = create_private(&path, true).map_err(error)?;
         let length = file.metadata().map_err(error)?.len();
         let torn = length > 0 && {
@@ -312,11 +310,7 @@ impl Journal {
     }
 
     pub fn write(&mut self, row: &ResultRow<'_>) -> Result<(), ResultsError> {
-        let path = &self.path;
-        let error = |source| ResultsError {
-            path: path.display().to_string(),
-            source,
-        };
+        let error = ResultsError::on(&self.path);
         // One write per line, straight to the operating system: `kill -9` loses nothing.
         encode_row(row, &mut self.line);
         self.file.write_all(&self.line).map_err(error)?;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -228,7 +229,7 @@ impl ZoomClient {
         let sent = self
             .send(
                 Category::Light,
-                Method::Post,
+                Method::POST,
                 "registrants",
                 Some(&body),
                 &query,
@@ -257,7 +258,7 @@ impl ZoomClient {
         let sent = self
             .send(
                 Category::Heavy,
-                Method::Post,
+                Method::POST,
                 "batch_registrants",
                 Some(&body),
                 &[],
@@ -280,7 +281,7 @@ impl ZoomClient {
         tail: &str,
         query: &[(&str, String)],
     ) -> Sent<Value> {
-        self.send(category, Method::Get, tail, None, query).await
+        self.send(category, Method::GET, tail, None, query).await
     }
 
     /// Sends one request (two if the token is refused once) and returns the 2xx body.
@@ -311,14 +312,12 @@ impl ZoomClient {
                 }
             };
             requests += 1;
-            if method == Method::Post {
+            if method == Method::POST {
                 self.counters.requests.fetch_add(1, Ordering::Relaxed);
             }
-            let mut request = match method {
-                Method::Get => self.http.get(self.url(&token, tail)),
-                Method::Post => self.http.post(self.url(&token, tail)),
-            };
-            request = request
+            let mut request = self
+                .http
+                .request(method.clone(), self.url(&token, tail))
                 .header(AUTHORIZATION, token.authorization())
                 .query(query);
             if let Some(body) = body {
@@ -404,12 +403,6 @@ fn decode<T: serde::de::DeserializeOwned>(sent: Sent<Value>, what: &str) -> Sent
             })
         }),
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Get,
-    Post,
 }
 
 fn custom_questions(registrant: &Registrant) -> Option<(String, Value)> {

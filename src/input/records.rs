@@ -147,14 +147,20 @@ impl<R: Read> RecordReader<R> {
     }
 
     fn push(&mut self, byte: u8, record_line: u64) -> Result<(), ScanError> {
+        self.check_room(1, record_line)?;
         self.bytes.push(byte);
-        if self.bytes.len() - self.field_start > MAX_FIELD_BYTES {
+        Ok(())
+    }
+
+    /// Refuses `more` bytes if they would make the field or the record too large.
+    fn check_room(&self, more: usize, record_line: u64) -> Result<(), ScanError> {
+        if self.bytes.len() - self.field_start + more > MAX_FIELD_BYTES {
             return Err(ScanError::FieldTooLarge {
                 line: record_line,
                 column: self.ends.len() + 1,
             });
         }
-        if self.bytes.len() > MAX_RECORD_BYTES {
+        if self.bytes.len() + more > MAX_RECORD_BYTES {
             return Err(ScanError::RecordTooLarge { line: record_line });
         }
         Ok(())
@@ -172,12 +178,7 @@ impl<R: Read> RecordReader<R> {
         }
         .unwrap_or(rest.len());
         let run = &rest[..end];
-        let nul = if self.block_has_nul {
-            memchr::memchr(0, run)
-        } else {
-            None
-        };
-        if let Some(nul) = nul {
+        if let Some(nul) = self.block_has_nul.then(|| memchr::memchr(0, run)).flatten() {
             let before = memchr::memchr_iter(b'\n', &run[..nul]).count() as u64;
             return Err(ScanError::NulByte {
                 line: self.line + before,
@@ -188,16 +189,7 @@ impl<R: Read> RecordReader<R> {
         } else {
             0
         };
-        let field = self.bytes.len() - self.field_start + end;
-        if field > MAX_FIELD_BYTES {
-            return Err(ScanError::FieldTooLarge {
-                line: record_line,
-                column: self.ends.len() + 1,
-            });
-        }
-        if self.bytes.len() + end > MAX_RECORD_BYTES {
-            return Err(ScanError::RecordTooLarge { line: record_line });
-        }
+        self.check_room(end, record_line)?;
         self.bytes.extend_from_slice(run);
         self.line += newlines;
         self.position += end;
