@@ -4,9 +4,9 @@
 //! A fingerprint is SipHash with a key drawn at random for each run, so nobody can craft two
 //! addresses that collide; two different addresses share one with a chance of about 1 in 10^7
 //! in a million rows. Because fingerprints are already random, the sets and maps keyed by them
-//! use each one as its own hash ([`PassThrough`]) instead of hashing it again.
+//! use each one as its own hash ([`PassThrough`], [`SeenSet`]) instead of hashing it again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use crate::registrant::Email;
@@ -26,8 +26,103 @@ impl Fingerprinter {
     }
 }
 
-/// A set of fingerprints.
-pub type FingerprintSet = HashSet<u64, BuildHasherDefault<PassThrough>>;
+/// The fingerprints of the emails seen so far, for finding duplicates in a file.
+///
+/// One array of slots (open addressing, linear probing; 0 marks an empty slot), because with
+/// a million addresses the set is larger than the processor's caches and every insert misses
+/// them. [`SeenSet::insert_all`] therefore touches the slots of a run of fingerprints before it
+/// inserts any, so that their misses overlap instead of queueing: something a `HashSet` cannot
+/// be asked to do. Fingerprint 0 is stored as 1, a collision like any other (1 in 2^64).
+#[derive(Debug, Clone, Default)]
+pub struct SeenSet {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+/// Fingerprints whose slots [`SeenSet::insert_all`] touches before inserting them.
+const LOOK_AHEAD: usize = 16;
+
+impl SeenSet {
+    /// A set that holds `capacity` fingerprints before it grows.
+    pub fn with_capacity(capacity: usize) -> SeenSet {
+        let mut set = SeenSet::default();
+        set.reserve(capacity);
+        set
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Makes room for `more` fingerprints without growing.
+    pub fn reserve(&mut self, more: usize) {
+        let wanted = self.len.saturating_add(more);
+        // At most three slots in four are used, so probes stay short.
+        let slots = wanted
+            .saturating_add(wanted / 3)
+            .saturating_add(1)
+            .next_power_of_two()
+            .max(16);
+        if slots > self.slots.len() {
+            let old = std::mem::replace(&mut self.slots, vec![0; slots]);
+            self.len = 0;
+            for fingerprint in old.into_iter().filter(|&f| f != 0) {
+                self.put(fingerprint);
+            }
+        }
+    }
+
+    /// Adds `fingerprint`; false if it was there already.
+    pub fn insert(&mut self, fingerprint: u64) -> bool {
+        if self.len + 1 > self.slots.len() / 4 * 3 {
+            self.reserve(self.len.max(16));
+        }
+        self.put(fingerprint)
+    }
+
+    /// [`SeenSet::insert`] for each of `fingerprints` in order, appending to `fresh` whether
+    /// each was new.
+    pub fn insert_all(&mut self, fingerprints: &[u64], fresh: &mut Vec<bool>) {
+        for run in fingerprints.chunks(LOOK_AHEAD) {
+            if self.len + run.len() > self.slots.len() / 4 * 3 {
+                self.reserve(self.len.max(run.len()));
+            }
+            let mask = self.slots.len() - 1;
+            let touched = run
+                .iter()
+                .fold(0, |all, &f| all ^ self.slots[home(f, mask)]);
+            std::hint::black_box(touched);
+            fresh.extend(run.iter().map(|&fingerprint| self.put(fingerprint)));
+        }
+    }
+
+    /// Inserts into a table with room to spare.
+    fn put(&mut self, fingerprint: u64) -> bool {
+        let fingerprint = fingerprint.max(1);
+        let mask = self.slots.len() - 1;
+        let mut at = home(fingerprint, mask);
+        loop {
+            match self.slots[at] {
+                0 => {
+                    self.slots[at] = fingerprint;
+                    self.len += 1;
+                    return true;
+                }
+                stored if stored == fingerprint => return false,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+}
+
+/// A fingerprint's first slot: its low bits (they are as random as the rest).
+fn home(fingerprint: u64, mask: usize) -> usize {
+    (fingerprint as usize) & mask
+}
 
 /// A map keyed by fingerprints.
 pub type FingerprintMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
@@ -70,11 +165,22 @@ mod tests {
     }
 
     #[test]
-    fn a_fingerprint_set_finds_what_it_holds() {
-        let mut set = FingerprintSet::with_capacity_and_hasher(4, Default::default());
+    fn a_seen_set_knows_what_it_holds_as_it_grows() {
+        let mut set = SeenSet::with_capacity(4);
         assert!(set.insert(42));
         assert!(set.insert(u64::MAX));
         assert!(!set.insert(42));
-        assert!(set.contains(&u64::MAX) && !set.contains(&7));
+        // Colliding homes, zero, and enough to grow several times.
+        let many: Vec<u64> = (0..5_000u64).map(|i| i << 20).chain([0, 1, 42]).collect();
+        let mut fresh = Vec::new();
+        set.insert_all(&many, &mut fresh);
+        assert_eq!(fresh.len(), many.len());
+        assert!(fresh[..5_000].iter().skip(1).all(|&f| f), "all new");
+        // 0 (stored as 1) was inserted as `0 << 20`; then 0 again, 1 (the same), 42 (known).
+        assert_eq!(&fresh[4_999..], [true, false, false, false]);
+        assert_eq!(set.len(), 5_002);
+        let mut again = Vec::new();
+        set.insert_all(&many, &mut again);
+        assert!(again.iter().all(|&f| !f));
     }
 }

@@ -20,13 +20,15 @@
 //! - [`preflight`]: the read-only checks before sending (scopes, event, form, registrants).
 //! - [`memory`]: what earlier runs confirmed (results file and journal), for safe re-runs.
 //! - [`lock`]: one run per results file.
-//! - [`pipeline`]: orchestration of a run: reader, dispatcher, workers, recorder.
+//! - [`dry_run`]: the dry run: every row checked and reported, on every core, nothing sent.
+//! - [`pipeline`]: orchestration of a real run: reader, dispatcher, workers, recorder.
 //! - [`report`]: the results CSV, the summary, exit codes, and all console output.
 
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod dry_run;
 pub mod fingerprint;
 pub mod input;
 pub mod limits;
@@ -98,7 +100,7 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
         Some(connection) if !config.dry_run => {
             pipeline::import(config, console, connection, input, memory, lock.path())
         }
-        _ => pipeline::dry_run(config, input, memory, findings.as_ref()),
+        _ => dry_run::dry_run(config, input, memory, findings.as_ref()),
     };
     drop(lock);
     summary

@@ -1,14 +1,13 @@
 //! Orchestration: reads rows from [`crate::input`], decides each row's outcome, and hands every
 //! outcome to [`crate::report`].
 //!
-//! The dry run is a plain loop. The real import keeps the edges synchronous and the middle
-//! async: a blocking task reads rows into a bounded channel; the dispatcher gives invalid and
+//! The real import (the dry run is [`crate::dry_run`]) keeps the edges synchronous and the
+//! middle async: a blocking task reads rows into a bounded channel; the dispatcher gives invalid and
 //! duplicate rows their outcome at once, groups batchable rows by 30, and spawns a worker per
 //! single row or batch while holding a semaphore permit (so reading waits when `--concurrency`
 //! requests are in flight); workers send outcomes to a blocking recorder task, the one owner
 //! of the results file and the progress display.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -21,14 +20,14 @@ use crate::auth::TokenSource;
 use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::input::{Check, CsvInput, InputError, Row, Verdict, ViewVerdict};
-use crate::limits::{Estimate, Mode, BATCH_SIZE};
+use crate::limits::{Mode, BATCH_SIZE};
 use crate::memory::{Known, Memory};
 use crate::preflight::Findings;
 use crate::register::{resume_text, Control, Job, Registrar};
 use crate::registrant::Problem;
 use crate::report::{
-    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultRow, ResultsFile,
-    RowProblem, RunOptions, RunStats, Status, Summary,
+    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsFile, RowProblem,
+    RunOptions, RunStats, Status, Summary,
 };
 use crate::zoom::{Category, RequestOptions, ZoomClient};
 use crate::Error;
@@ -42,10 +41,10 @@ enum Triage {
 }
 
 /// The message of a `duplicate` row.
-const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
+pub(crate) const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
 
 /// The message of an `invalid` row: every problem it has.
-fn joined(problems: &[Problem]) -> String {
+pub(crate) fn joined(problems: &[Problem]) -> String {
     problems
         .iter()
         .map(|p| p.message.as_str())
@@ -55,7 +54,7 @@ fn joined(problems: &[Problem]) -> String {
 
 /// The outcome of a valid row that Zoom or an earlier run already knows: status, message,
 /// registrant ID and join URL.
-fn settled_by(known: Known) -> (Status, &'static str, String, String) {
+pub(crate) fn settled_by(known: Known) -> (Status, &'static str, String, String) {
     match known {
         Known::EarlierRun {
             registrant_id,
@@ -133,101 +132,7 @@ fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
 const READ_CHUNK: usize = 64;
 const READ_AHEAD_CHUNKS: usize = 16;
 
-/// Validates every row and writes a results file of `valid` / `invalid` / `duplicate` (and
-/// `already_registered` for what earlier runs confirmed), in input order. Never contacts Zoom.
-pub fn dry_run(
-    config: &Config,
-    mut input: CsvInput,
-    mut memory: Memory,
-    findings: Option<&Findings>,
-) -> Result<Summary, Error> {
-    let started = Instant::now();
-    let results = ResultsFile::create(&config.output)?;
-    let mut recorder = Recorder::new(results, None, config.event.to_string(), Progress::hidden());
-    let (mut fits_batch, mut others) = (0u64, 0u64);
-    // Rows are only borrowed: the same validation as a real run, without copying a row.
-    while let Some(view) = input.next_view()? {
-        let known = match &view.verdict {
-            ViewVerdict::Valid(checked) if !memory.is_empty() => memory.known(checked.email),
-            _ => None,
-        };
-        let (status, message, registrant_id, join_url) = match (&view.verdict, known) {
-            (ViewVerdict::Valid(checked), None) => {
-                if checked.fits_batch() {
-                    fits_batch += 1;
-                } else {
-                    others += 1;
-                }
-                (
-                    Status::Valid,
-                    Cow::Borrowed(""),
-                    String::new(),
-                    String::new(),
-                )
-            }
-            (ViewVerdict::Valid(..), Some(known)) => {
-                let (status, message, registrant_id, join_url) = settled_by(known);
-                (status, Cow::Borrowed(message), registrant_id, join_url)
-            }
-            (ViewVerdict::Invalid(problems), _) => (
-                Status::Invalid,
-                Cow::Owned(joined(problems)),
-                String::new(),
-                String::new(),
-            ),
-            (ViewVerdict::Duplicate, _) => (
-                Status::Duplicate,
-                Cow::Borrowed(DUPLICATE),
-                String::new(),
-                String::new(),
-            ),
-        };
-        let row = ResultRow {
-            row: view.number,
-            email: view.email,
-            first_name: view.first_name,
-            last_name: view.last_name,
-            status,
-            registrant_id: &registrant_id,
-            join_url: &join_url,
-            http_status: None,
-            zoom_code: None,
-            message: &message,
-            attempts: 0,
-            event: "",
-        };
-        recorder.record_next(row, view.line)?;
-    }
-    let (counts, first_problems, results) = recorder.finish()?;
-
-    Ok(Summary {
-        input: input.name.clone(),
-        event: config.event,
-        dry_run: true,
-        mode: config.mode,
-        plan: config.plan,
-        counts,
-        empty_records: input.empty_records,
-        first_problems,
-        estimate: Some(Estimate::new(
-            // When Zoom says batch does not fit, the real run sends everyone singly.
-            match findings {
-                Some(findings) if !findings.batch_fits => Mode::Single,
-                _ => config.mode,
-            },
-            config.limits,
-            fits_batch,
-            others,
-        )),
-        options: run_options(config),
-        limits: config.limits,
-        run: None,
-        results,
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-    })
-}
-
-fn run_options(config: &Config) -> RunOptions {
+pub(crate) fn run_options(config: &Config) -> RunOptions {
     RunOptions {
         auto_approve: config.auto_approve,
         confirmation_email: config.confirmation_email,
@@ -310,7 +215,7 @@ impl Connection {
                 .data_records
                 .is_some_and(|most_new| active + most_new <= capacity);
             if !fits_anyway {
-                let new = count_to_send(config, memory, &findings)?;
+                let new = count_to_send(input, memory)?;
                 if active + new > capacity {
                     return Err(crate::preflight::PreflightError(format!(
                         "{} has {active} registrants and this file would add {new}, more than the {capacity} it takes; nothing was sent (split the file, or raise the event's limit)",
@@ -325,9 +230,8 @@ impl Connection {
 }
 
 /// How many rows a run would actually send (valid, not known), by reading the file once more.
-fn count_to_send(config: &Config, memory: &mut Memory, findings: &Findings) -> Result<u64, Error> {
-    let mut input = CsvInput::open(&config.source, &config.input, Check::AsRead)?;
-    input.apply_form(findings.form.clone());
+fn count_to_send(input: &CsvInput, memory: &mut Memory) -> Result<u64, Error> {
+    let mut input = input.reopen(Check::AsRead)?;
     let mut count = 0;
     while let Some(view) = input.next_view()? {
         if let ViewVerdict::Valid(checked) = &view.verdict {

@@ -135,6 +135,64 @@ impl fmt::Display for Field {
     }
 }
 
+/// A row's optional fields (all but email and names), in [`Field::ALL`] order, in a fixed
+/// array: a row is held and checked without allocating. An empty value is a field not given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OptionalFields<'a> {
+    /// Bit `i` set: `values[i]` is not empty.
+    given: u32,
+    values: [&'a str; Field::ALL.len() - OptionalFields::FIRST],
+}
+
+impl<'a> OptionalFields<'a> {
+    /// The index in [`Field::ALL`] of the first optional field.
+    const FIRST: usize = 3;
+
+    fn index(field: Field) -> Option<usize> {
+        (field as usize).checked_sub(Self::FIRST)
+    }
+
+    /// Sets `field`'s value; email and names are not optional fields and are ignored.
+    pub fn set(&mut self, field: Field, value: &'a str) {
+        if let Some(index) = Self::index(field) {
+            if let Some(slot) = self.values.get_mut(index) {
+                *slot = value;
+                let bit = 1 << index;
+                self.given = if value.is_empty() {
+                    self.given & !bit
+                } else {
+                    self.given | bit
+                };
+            }
+        }
+    }
+
+    /// `field`'s value; empty if not given.
+    pub fn get(&self, field: Field) -> &'a str {
+        Self::index(field)
+            .and_then(|index| self.values.get(index))
+            .copied()
+            .unwrap_or("")
+    }
+
+    /// The fields given, in [`Field::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Field, &'a str)> + '_ {
+        let mut given = self.given;
+        std::iter::from_fn(move || {
+            if given == 0 {
+                return None;
+            }
+            let index = given.trailing_zeros() as usize;
+            given &= given - 1;
+            Some((Field::ALL[Self::FIRST + index], self.values[index]))
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.given == 0
+    }
+}
+
 /// The form in which column headers and field names are compared: lower case, without spaces,
 /// `_`, `-` or a byte-order mark, so that `E-Mail`, `e_mail` and `EMAIL` are all `email`.
 ///
@@ -170,7 +228,10 @@ impl Email {
 
     /// [`Email::parse`] without taking a copy: the trimmed address, if it is one.
     pub fn check(raw: &str) -> Result<&str, String> {
-        let email = raw.trim();
+        let email = trim(raw);
+        if plainly_valid(email.as_bytes()) {
+            return Ok(email);
+        }
         if email.is_empty() {
             return Err("email is missing".to_string());
         }
@@ -214,6 +275,97 @@ pub fn email_key(email: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(email)
     }
+}
+
+/// `text` without whitespace at either end: [`str::trim`], with a shortcut for the usual
+/// text, which begins and ends with a visible ASCII character.
+pub fn trim(text: &str) -> &str {
+    let visible = |byte: Option<&u8>| byte.is_some_and(|&b| b > b' ' && b < 0x7f);
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
+/// What a byte may be in a plain address ([`plainly_valid`]): bits of these.
+const IN_LOCAL: u8 = 1;
+const IN_LABEL: u8 = 2;
+const LETTER: u8 = 4;
+
+const EMAIL_BYTES: [u8; 256] = {
+    let mut classes = [0; 256];
+    let mut byte = b'!';
+    while byte < 0x7f {
+        let local = !matches!(
+            byte,
+            b'@' | b'"' | b'(' | b')' | b',' | b':' | b';' | b'<' | b'>' | b'[' | b'\\' | b']'
+        );
+        let letter = byte.is_ascii_alphabetic();
+        let label = letter || byte.is_ascii_digit() || byte == b'-';
+        classes[byte as usize] =
+            (local as u8 * IN_LOCAL) | (label as u8 * IN_LABEL) | (letter as u8 * LETTER);
+        byte += 1;
+    }
+    classes
+};
+
+/// A quick yes, in one pass over its bytes, for an address (trimmed) with nothing unusual:
+/// ASCII, one '@', a local part of allowed characters with no misplaced '.', and a domain of
+/// at least two labels of letters, digits and inner '-', the last of them (the top-level
+/// domain) letters or `xn--…`. Everything it accepts, [`email_syntax_problem`] accepts too (a
+/// property test holds it to that); `false` means "look closer", not "invalid".
+fn plainly_valid(email: &[u8]) -> bool {
+    if email.len() > MAX_EMAIL_CHARS {
+        return false;
+    }
+    // The local part, up to the first '@'. Starting as if after a '.' refuses a leading one.
+    let mut previous = b'.';
+    let mut at = None;
+    for (index, &byte) in email.iter().enumerate() {
+        if byte == b'@' {
+            at = Some(index);
+            break;
+        }
+        if EMAIL_BYTES[byte as usize] & IN_LOCAL == 0 || (byte == b'.' && previous == b'.') {
+            return false;
+        }
+        previous = byte;
+    }
+    let Some(at) = at else { return false };
+    if at == 0 || at > 64 || previous == b'.' {
+        return false;
+    }
+    // The domain: labels of 1 to 63 letters, digits and '-' (not first or last), between
+    // single dots; a second '@' is no label byte.
+    let domain = &email[at + 1..];
+    let (mut labels, mut length, mut first, mut last, mut letters) = (0, 0, 0, 0, true);
+    for &byte in domain {
+        if byte == b'.' {
+            if length == 0 || length > 63 || first == b'-' || last == b'-' {
+                return false;
+            }
+            (labels, length, letters) = (labels + 1, 0, true);
+            continue;
+        }
+        let class = EMAIL_BYTES[byte as usize];
+        if class & IN_LABEL == 0 {
+            return false;
+        }
+        if length == 0 {
+            first = byte;
+        }
+        (last, length) = (byte, length + 1);
+        letters &= class & LETTER != 0;
+    }
+    let tld = &domain[domain.len() - length..];
+    let punycode = tld.len() >= 4 && tld[..4].eq_ignore_ascii_case(b"xn--");
+    labels > 0
+        && (2..=63).contains(&length)
+        && first != b'-'
+        && last != b'-'
+        && (letters || punycode)
 }
 
 /// Why `email` (already trimmed, non-empty) is not a plausible address, if it is not.
@@ -363,14 +515,15 @@ pub struct RawRegistrant<'a> {
     pub email: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
-    pub extra: Vec<(Field, &'a str)>,
+    /// The optional fields the file has a column for.
+    pub extra: OptionalFields<'a>,
 }
 
 impl<'a> RawRegistrant<'a> {
     /// Fills first and last name from a full-name cell, split at the last space
     /// ("Ana María López" → "Ana María" + "López"; a single word is a first name).
     pub fn set_full_name(&mut self, full_name: &'a str) {
-        let full_name = full_name.trim();
+        let full_name = trim(full_name);
         match full_name.rsplit_once(char::is_whitespace) {
             Some((first, last)) => {
                 self.first_name = first.trim_end();
@@ -390,6 +543,7 @@ impl<'a> RawRegistrant<'a> {
 
     /// [`RawRegistrant::validate`] without copying what needs no change: the fields stay
     /// borrowed from the row (a dry run never needs them owned).
+    #[inline]
     pub fn check(&self) -> Result<Checked<'a>, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut problem = |field: Field, message: String| {
@@ -400,8 +554,8 @@ impl<'a> RawRegistrant<'a> {
         };
 
         let email = Email::check(self.email).map_err(|message| problem(Field::Email, message));
-        let first_name = self.first_name.trim();
-        let last_name = self.last_name.trim();
+        let first_name = trim(self.first_name);
+        let last_name = trim(self.last_name);
         if first_name.is_empty() {
             problem(Field::FirstName, "first_name is missing".to_string());
         }
@@ -411,18 +565,17 @@ impl<'a> RawRegistrant<'a> {
             }
         }
 
-        let mut extra = Vec::with_capacity(self.extra.len());
-        for &(field, value) in &self.extra {
-            let value = value.trim();
+        let mut extra = OptionalFields::default();
+        for (field, value) in self.extra.iter() {
+            let value = trim(value);
             if value.is_empty() {
                 continue;
             }
             match checked_extra(field, value) {
-                Ok(value) => extra.push((field, value)),
+                Ok(value) => extra.set(field, value),
                 Err(message) => problem(field, message),
             }
         }
-        extra.sort_by_key(|(field, _)| *field);
 
         match email {
             Ok(email) if problems.is_empty() => Ok(Checked {
@@ -445,8 +598,8 @@ pub struct Checked<'a> {
     pub email: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
-    /// The optional fields given, in [`Field::ALL`] order, in the form Zoom wants.
-    pub extra: Vec<(Field, Cow<'a, str>)>,
+    /// The optional fields given, in the form Zoom wants.
+    pub extra: OptionalFields<'a>,
     /// Answers to the event's custom registration questions, once its form is applied.
     pub custom_questions: Vec<(String, String)>,
 }
@@ -464,15 +617,28 @@ impl Checked<'_> {
             last_name: self.last_name.to_string(),
             extra: self
                 .extra
-                .into_iter()
-                .map(|(field, value)| (field, value.into_owned()))
+                .iter()
+                .map(|(field, value)| (field, value.to_string()))
                 .collect(),
             custom_questions: self.custom_questions,
         }
     }
 }
 
+/// Whether a name is fine at a glance: no more bytes than characters allowed, and no byte of a
+/// control character (below ' ', DEL, or 0xC2, which starts U+0080 to U+009F). Every byte is
+/// looked at, without stopping at the first: the loop vectorizes.
+fn plainly_fine_name(value: &str) -> bool {
+    let plain = value.bytes().fold(true, |plain, b| {
+        plain & (b >= b' ' && b != 0x7f && b != 0xC2)
+    });
+    plain && value.len() <= MAX_NAME_CHARS
+}
+
 fn name_problem(field: Field, value: &str) -> Option<String> {
+    if plainly_fine_name(value) {
+        return None;
+    }
     if char_count_over(value, MAX_NAME_CHARS) {
         return Some(format!(
             "{field} is {} characters long; Zoom accepts at most {MAX_NAME_CHARS}",
@@ -493,10 +659,10 @@ fn name_problem(field: Field, value: &str) -> Option<String> {
 }
 
 /// Checks an optional field's value; returns it in the form Zoom wants.
-fn checked_extra(field: Field, value: &str) -> Result<Cow<'_, str>, String> {
+fn checked_extra(field: Field, value: &str) -> Result<&str, String> {
     if let Some(allowed) = field.allowed_values() {
         if allowed.contains(&value) {
-            return Ok(Cow::Borrowed(value));
+            return Ok(value);
         }
         let hint = allowed
             .iter()
@@ -510,18 +676,46 @@ fn checked_extra(field: Field, value: &str) -> Result<Cow<'_, str>, String> {
         ));
     }
     if field == Field::Country {
-        if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Ok(Cow::Borrowed(value));
-        }
-        if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Ok(Cow::Owned(value.to_ascii_uppercase()));
+        if let [first, second] = value.as_bytes() {
+            if first.is_ascii_uppercase() && second.is_ascii_uppercase() {
+                return Ok(value);
+            }
+            if first.is_ascii_alphabetic() && second.is_ascii_alphabetic() {
+                return Ok(upper_case_pair(*first, *second));
+            }
         }
         return Err(format!(
             "country '{}' is not a two-letter country code (such as US, DE, GB)",
             shorten(value)
         ));
     }
-    Ok(Cow::Borrowed(value))
+    Ok(value)
+}
+
+/// Every pair of upper-case letters, so that a country code in lower case can be given in
+/// upper case without allocating: "AA", "AB", … "ZZ".
+const LETTER_PAIRS: &str = {
+    const BYTES: [u8; 26 * 26 * 2] = {
+        let mut bytes = [0; 26 * 26 * 2];
+        let mut index = 0;
+        while index < 26 * 26 {
+            bytes[index * 2] = b'A' + (index / 26) as u8;
+            bytes[index * 2 + 1] = b'A' + (index % 26) as u8;
+            index += 1;
+        }
+        bytes
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(pairs) => pairs,
+        Err(_) => panic!("ASCII letters are UTF-8"),
+    }
+};
+
+/// Two ASCII letters in upper case.
+fn upper_case_pair(first: u8, second: u8) -> &'static str {
+    let letter = |byte: u8| usize::from(byte.to_ascii_uppercase().saturating_sub(b'A')) % 26;
+    let at = (letter(first) * 26 + letter(second)) * 2;
+    LETTER_PAIRS.get(at..at + 2).unwrap_or("")
 }
 
 #[cfg(test)]
@@ -533,7 +727,7 @@ mod tests {
             email,
             first_name: first,
             last_name: last,
-            extra: Vec::new(),
+            extra: OptionalFields::default(),
         }
     }
 
@@ -556,6 +750,93 @@ mod tests {
         ] {
             let parsed = Email::parse(email).expect(email);
             assert_eq!(parsed.as_str(), email.trim());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The quick yes never says yes where the full check says no.
+        #[test]
+        fn a_plainly_valid_address_is_valid(email in proptest::prop_oneof![
+            "[a-c0-9.+_'\\-]{1,6}@([a-c0-9\\-]{1,4}\\.){1,3}([a-cA-C]{1,3}|xn--[a-c0-9]{0,3})",
+            "[a-cA-C0-9.+'\\-_@\"é]{0,10}@([a-c0-9\\-é]{0,5}\\.){0,3}(xn--|XN--)?[a-cA-C0-9\\-]{0,4}",
+            "[a-c .@\\-\\\\\\[\\],;:<>()é\t]{0,20}",
+        ]) {
+            if plainly_valid(email.as_bytes()) {
+                proptest::prop_assert_eq!(email_syntax_problem(&email), None);
+                proptest::prop_assert!(!email.is_empty() && email.chars().count() <= MAX_EMAIL_CHARS);
+                proptest::prop_assert_eq!(trim(&email), email.as_str());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A name fine at a glance has no problem when looked at closely.
+        #[test]
+        fn a_plainly_fine_name_is_fine(name in "[a-c \t\u{0}-\u{1f}\u{7f}-\u{a0}é\u{85}]{0,70}") {
+            if plainly_fine_name(&name) {
+                proptest::prop_assert!(name.chars().count() <= MAX_NAME_CHARS);
+                proptest::prop_assert!(!name.chars().any(char::is_control));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_addresses_take_the_quick_yes() {
+        for email in [
+            "ana@example.com",
+            "o'brien+x@sub.example.co.uk",
+            "x@xn--bcher-kva.example",
+            "a@b-c.de",
+        ] {
+            assert!(plainly_valid(email.as_bytes()), "{email}");
+        }
+        for email in [
+            "ana@example",
+            "ana@-x.com",
+            "a..b@x.com",
+            "jürgen@müller.de",
+            "a@x.c0m",
+            "a@x.c",
+        ] {
+            assert!(!plainly_valid(email.as_bytes()), "{email}");
+        }
+    }
+
+    #[test]
+    fn optional_fields_are_indexed_in_the_order_of_all_fields() {
+        for (index, field) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(field as usize, index);
+        }
+        let mut values = OptionalFields::default();
+        values.set(Field::Language, "en-US");
+        values.set(Field::City, "Cork");
+        values.set(Field::Email, "not optional");
+        let listed: Vec<_> = values.iter().collect();
+        assert_eq!(listed, [(Field::City, "Cork"), (Field::Language, "en-US")]);
+        assert_eq!(values.get(Field::Email), "");
+        assert_eq!(
+            (upper_case_pair(b'd', b'e'), upper_case_pair(b'z', b'Z')),
+            ("DE", "ZZ")
+        );
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{2003}",
+            "é",
+            " é ",
+            "\ta\n",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 
@@ -662,7 +943,7 @@ mod tests {
         ] {
             for value in field.allowed_values().expect("enum field") {
                 let mut row = raw("a@example.com", "Ana", "");
-                row.extra.push((field, value));
+                row.extra.set(field, value);
                 let registrant = row.validate().expect(value);
                 assert_eq!(registrant.extra, [(field, value.to_string())]);
                 assert!(!registrant.fits_batch());
@@ -674,7 +955,7 @@ mod tests {
     fn enum_value_in_the_wrong_case_is_invalid_with_a_suggestion() {
         let mut row = raw("a@example.com", "Ana", "");
         row.extra
-            .push((Field::RoleInPurchaseProcess, "decision maker"));
+            .set(Field::RoleInPurchaseProcess, "decision maker");
         let problems = messages(row.validate());
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("role_in_purchase_process 'decision maker' is not one of Zoom's values (Decision Maker, "));
@@ -684,7 +965,7 @@ mod tests {
     #[test]
     fn unknown_enum_value_lists_the_allowed_ones() {
         let mut row = raw("a@example.com", "Ana", "");
-        row.extra.push((Field::NoOfEmployees, "lots"));
+        row.extra.set(Field::NoOfEmployees, "lots");
         let problems = messages(row.validate());
         assert!(
             problems[0].contains("no_of_employees 'lots' is not one of Zoom's values (1-20, 21-50")
@@ -694,14 +975,14 @@ mod tests {
     #[test]
     fn country_must_be_two_letters_and_is_upper_cased() {
         let mut row = raw("a@example.com", "Ana", "");
-        row.extra.push((Field::Country, "de"));
+        row.extra.set(Field::Country, "de");
         assert_eq!(
             row.validate().expect("valid").extra,
             [(Field::Country, "DE".to_string())]
         );
         for bad in ["Germany", "D", "D1", "ÜÜ"] {
             let mut row = raw("a@example.com", "Ana", "");
-            row.extra.push((Field::Country, bad));
+            row.extra.set(Field::Country, bad);
             let problems = messages(row.validate());
             assert!(
                 problems[0].contains("is not a two-letter country code"),
@@ -713,8 +994,8 @@ mod tests {
     #[test]
     fn empty_optional_fields_are_left_out() {
         let mut row = raw("a@example.com", "Ana", "");
-        row.extra.push((Field::City, "  "));
-        row.extra.push((Field::Language, ""));
+        row.extra.set(Field::City, "  ");
+        row.extra.set(Field::Language, "");
         assert!(row.validate().expect("valid").fits_batch());
     }
 

@@ -174,6 +174,18 @@ impl ResultsFile {
         result.map_err(ResultsError::on(&self.path))
     }
 
+    /// Writes a line encoded in two parts: its row number, and the rest ([`encode_person`] and
+    /// [`encode_outcome`]).
+    pub fn write_numbered(&mut self, row: u64, rest: &[u8]) -> Result<(), ResultsError> {
+        let result = match self.writer.as_mut() {
+            Some(writer) => writer
+                .write_all(itoa::Buffer::new().format(row).as_bytes())
+                .and_then(|()| writer.write_all(rest)),
+            None => Err(io::Error::other("already finished")),
+        };
+        result.map_err(ResultsError::on(&self.path))
+    }
+
     /// Flushes, syncs and renames the file into place.
     pub fn finish(mut self) -> Result<PathBuf, ResultsError> {
         let path = self.path.clone();
@@ -201,18 +213,31 @@ impl Drop for ResultsFile {
 /// fields the `csv` crate would (those holding a comma, a quote or a line break). A hot path:
 /// the `csv` crate's writer was a fifth of a dry run's time (BENCHMARKS.md); a property test
 /// holds this encoder to that crate's reader.
+///
+/// A line is its row number, then its person ([`encode_person`]), then its outcome
+/// ([`encode_outcome`]): a dry run encodes the rest of a line before the row's number is known,
+/// and the outcome of a `valid` row only once.
 pub fn encode_row(row: &ResultRow<'_>, line: &mut Vec<u8>) {
-    let mut number = itoa::Buffer::new();
     line.clear();
-    line.extend_from_slice(number.format(row.row).as_bytes());
-    for text in [
-        row.email,
-        row.first_name,
-        row.last_name,
-        row.status.as_str(),
-        row.registrant_id,
-        row.join_url,
-    ] {
+    line.extend_from_slice(itoa::Buffer::new().format(row.row).as_bytes());
+    encode_person(row.email, row.first_name, row.last_name, line);
+    encode_outcome(row, line);
+}
+
+/// Appends `,email,first_name,last_name` of [`encode_row`]'s line.
+pub fn encode_person(email: &str, first_name: &str, last_name: &str, line: &mut Vec<u8>) {
+    for text in [email, first_name, last_name] {
+        line.push(b',');
+        push_field(line, text);
+    }
+}
+
+/// Appends the rest of [`encode_row`]'s line after the person: from `,status` to the line end.
+pub fn encode_outcome(row: &ResultRow<'_>, line: &mut Vec<u8>) {
+    let mut number = itoa::Buffer::new();
+    line.push(b',');
+    line.extend_from_slice(row.status.as_str().as_bytes());
+    for text in [row.registrant_id, row.join_url] {
         line.push(b',');
         push_field(line, text);
     }
@@ -236,10 +261,11 @@ pub fn encode_row(row: &ResultRow<'_>, line: &mut Vec<u8>) {
 /// Appends one field, quoted (with inner quotes doubled) only if it needs to be.
 fn push_field(line: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
-    if !bytes
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-    {
+    // Every byte is looked at, without stopping at the first: the loop vectorizes.
+    let special = bytes.iter().fold(false, |found, &b| {
+        found | matches!(b, b',' | b'"' | b'\n' | b'\r')
+    });
+    if !special {
         line.extend_from_slice(bytes);
         return;
     }
@@ -413,18 +439,23 @@ struct Written {
 impl Written {
     fn write(&mut self, row: &ResultRow<'_>, line: u64) -> Result<(), ResultsError> {
         self.results.write(row)?;
-        self.counts.add(row.status);
-        if matches!(row.status, Status::Invalid | Status::Failed)
+        self.account(row.row, line, row.status, row.message);
+        Ok(())
+    }
+
+    /// Counts a row written, keeps it if it is among the first problems, moves the progress.
+    fn account(&mut self, row: u64, line: u64, status: Status, message: &str) {
+        self.counts.add(status);
+        if matches!(status, Status::Invalid | Status::Failed)
             && self.first_problems.len() < PROBLEMS_SHOWN
         {
             self.first_problems.push(RowProblem {
-                row: row.row,
+                row,
                 line,
-                message: row.message.to_string(),
+                message: message.to_string(),
             });
         }
         self.progress.advance(&self.counts);
-        Ok(())
     }
 }
 
@@ -474,6 +505,22 @@ impl Recorder {
             ..row
         };
         self.written.write(&row, line)?;
+        self.next_seq += 1;
+        Ok(())
+    }
+
+    /// [`Recorder::record_next`] for a line encoded already but for its row number
+    /// ([`encode_person`] and [`encode_outcome`], with this recorder's event): `status` and
+    /// `message` are the ones it holds.
+    pub fn record_encoded(
+        &mut self,
+        (row, line): (u64, u64),
+        status: Status,
+        message: &str,
+        rest: &[u8],
+    ) -> Result<(), ResultsError> {
+        self.written.results.write_numbered(row, rest)?;
+        self.written.account(row, line, status, message);
         self.next_seq += 1;
         Ok(())
     }
@@ -636,7 +683,7 @@ impl Counts {
 }
 
 /// A row that needs the user's attention, for the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowProblem {
     pub row: u64,
     pub line: u64,

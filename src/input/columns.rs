@@ -1,7 +1,7 @@
 //! Which CSV column feeds which registrant field: header aliases, `--map` overrides, the
 //! full-name fallback, and the columns that map to nothing (reported, never silently dropped).
 
-use crate::registrant::{normalize_name, Field, RawRegistrant};
+use crate::registrant::{normalize_name, Field, OptionalFields, RawRegistrant};
 
 /// What a column can be mapped to: a Zoom field, or a full name to split into first and last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,12 +190,17 @@ impl ColumnMap {
     }
 
     /// The raw text of each mapped field in one record (missing cells read as empty).
+    #[inline]
     pub fn raw_registrant<'a>(&self, cell: impl Fn(usize) -> &'a str) -> RawRegistrant<'a> {
+        let mut extra = OptionalFields::default();
+        for &(field, index) in &self.extra {
+            extra.set(field, cell(index));
+        }
         let mut raw = RawRegistrant {
             email: cell(self.email),
             first_name: self.first_name.map_or("", &cell),
             last_name: self.last_name.map_or("", &cell),
-            extra: self.extra.iter().map(|&(f, i)| (f, cell(i))).collect(),
+            extra,
         };
         if let Some(index) = self.full_name {
             raw.set_full_name(cell(index));
@@ -322,7 +327,10 @@ mod tests {
             (raw.email, raw.first_name, raw.last_name),
             ("ana@x.com", "Ana", "López")
         );
-        assert_eq!(raw.extra, [(Field::JobTitle, "CTO")]);
+        assert_eq!(
+            raw.extra.iter().collect::<Vec<_>>(),
+            [(Field::JobTitle, "CTO")]
+        );
     }
 
     #[test]
@@ -359,7 +367,7 @@ mod tests {
         let raw = map.raw_registrant(cell_of(&["home@x.com", "work@x.com", "Jörg", "ACME"]));
         assert_eq!(raw.email, "work@x.com");
         assert_eq!(raw.first_name, "Jörg");
-        assert_eq!(raw.extra, [(Field::Org, "ACME")]);
+        assert_eq!(raw.extra.iter().collect::<Vec<_>>(), [(Field::Org, "ACME")]);
         assert!(matches!(target_of(&map, "Email"), ColumnUse::Unused(_)));
     }
 

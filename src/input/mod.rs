@@ -7,15 +7,17 @@
 //! Plain synchronous code with no knowledge of HTTP or tokio, so it can be tested with bytes.
 //! Memory stays flat: one record at a time, plus 8 bytes per distinct valid email.
 
+pub mod blocks;
 pub mod columns;
 pub mod records;
 
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::fingerprint::{FingerprintSet, Fingerprinter};
+use crate::fingerprint::{Fingerprinter, SeenSet};
 use crate::registrant::{email_key, shorten, Checked, Field, Problem, Registrant};
 pub use columns::{ColumnMap, ColumnUse, Target};
 
@@ -196,7 +198,7 @@ impl Form {
             let given = match field {
                 Field::Email | Field::FirstName => true,
                 Field::LastName => !registrant.last_name.is_empty(),
-                _ => registrant.extra.iter().any(|(f, _)| *f == field),
+                _ => !registrant.extra.get(field).is_empty(),
             };
             if !given {
                 problems.push(Problem {
@@ -260,9 +262,58 @@ impl Form {
 }
 
 /// The event's form and, for each custom question in order, the column answering it.
+#[derive(Debug, Clone)]
 struct AppliedForm {
     form: Form,
     columns: Vec<Option<usize>>,
+}
+
+/// What every row is checked against: the column mapping and, once known, the event's form.
+/// Shared by threads that check rows at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'i> {
+    columns: &'i ColumnMap,
+    form: Option<&'i AppliedForm>,
+}
+
+/// A record's verdict before the check for duplicates.
+#[derive(Debug)]
+pub struct Judged<'a> {
+    /// The email and names as the row gives them (trimmed), for the results file.
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub verdict: Result<Checked<'a>, Vec<Problem>>,
+}
+
+impl Rules<'_> {
+    /// Validates one record that is not blank ([`Cells::blank`]).
+    #[inline]
+    pub fn judge<'a>(&self, cells: Cells<'a>) -> Judged<'a> {
+        let raw = self.columns.raw_registrant(move |index| cells.get(index));
+        let verdict = raw.check().and_then(|mut checked| {
+            if let Some(applied) = self.form {
+                checked.custom_questions =
+                    applied.form.check(&checked, &applied.columns, &cells)?;
+            }
+            Ok(checked)
+        });
+        // A valid row's are trimmed already.
+        let (email, first_name, last_name) = match &verdict {
+            Ok(checked) => (checked.email, checked.first_name, checked.last_name),
+            Err(_) => (
+                raw.email.trim(),
+                raw.first_name.trim(),
+                raw.last_name.trim(),
+            ),
+        };
+        Judged {
+            email,
+            first_name,
+            last_name,
+            verdict,
+        }
+    }
 }
 
 /// An open, structurally sound CSV input, read one row at a time.
@@ -276,16 +327,21 @@ pub struct CsvInput {
     /// Records whose cells were all empty (spreadsheets export them); skipped, not reported.
     pub empty_records: u64,
     records: records::RecordReader<File>,
+    /// Another handle of the file, to read it again ([`CsvInput::reopen`], [`CsvInput::blocks`]).
+    file: File,
+    options: InputOptions,
+    /// Where the header starts (after a byte-order mark).
+    start: u64,
     next_number: u64,
     /// Fingerprints of the valid emails seen so far. 8 bytes each instead of the address;
     /// a false match needs a 64-bit collision (about 1 in 10^7 for a million rows).
-    seen_emails: FingerprintSet,
+    seen_emails: SeenSet,
     fingerprints: Fingerprinter,
     /// The event's form, once known: (form, for each custom question its column).
     form: Option<AppliedForm>,
-    /// The current record's text, and where each of its cells ends in it.
+    /// The current record's text, and each of its cells' range of it.
     text: String,
-    cell_ends: Vec<usize>,
+    cell_ranges: Vec<Range<usize>>,
 }
 
 const READ_BUFFER: usize = 64 * 1024;
@@ -300,20 +356,46 @@ impl CsvInput {
         check: Check,
     ) -> Result<CsvInput, InputError> {
         let name = source.display_name();
-        let open_error = |source| InputError::Open {
-            name: name.clone(),
-            source,
-        };
-        let mut file = match source {
+        let file = match source {
             Source::Path(path) => {
                 if path.is_dir() {
                     return Err(InputError::Directory { name });
                 }
-                File::open(path).map_err(open_error)?
+                File::open(path)
             }
-            Source::Stdin => spool(io::stdin().lock()).map_err(open_error)?,
+            Source::Stdin => spool(io::stdin().lock()),
         };
+        match file {
+            Ok(file) => CsvInput::from_file(name, file, options.clone(), check),
+            Err(source) => Err(InputError::Open { name, source }),
+        }
+    }
 
+    /// The same input from its start, checked as `check` says, with the same form applied.
+    /// Standard input can be read again too: it was copied to a temporary file.
+    pub fn reopen(&self, check: Check) -> Result<CsvInput, InputError> {
+        let open_error = |source| InputError::Open {
+            name: self.name.clone(),
+            source,
+        };
+        let file = self.file.try_clone().map_err(open_error)?;
+        let mut input = CsvInput::from_file(self.name.clone(), file, self.options.clone(), check)?;
+        input.form = self.form.clone();
+        Ok(input)
+    }
+
+    fn from_file(
+        name: String,
+        mut file: File,
+        options: InputOptions,
+        check: Check,
+    ) -> Result<CsvInput, InputError> {
+        let open_error = |source| InputError::Open {
+            name: name.clone(),
+            source,
+        };
+        let handle = file.try_clone().map_err(open_error)?;
+        file.seek(SeekFrom::Start(0)).map_err(open_error)?;
         let start = bom_length(&mut file).map_err(open_error)?;
         let delimiter = match options.delimiter {
             Some(delimiter) => delimiter,
@@ -364,15 +446,15 @@ impl CsvInput {
             data_records,
             empty_records: 0,
             records,
+            file: handle,
+            options,
+            start,
             next_number: 1,
-            seen_emails: FingerprintSet::with_capacity_and_hasher(
-                capacity.min(1 << 26),
-                Default::default(),
-            ),
+            seen_emails: SeenSet::with_capacity(capacity.min(1 << 26)),
             fingerprints: Fingerprinter::default(),
             form: None,
             text: String::new(),
-            cell_ends: Vec::new(),
+            cell_ranges: Vec::new(),
         })
     }
 
@@ -401,7 +483,40 @@ impl CsvInput {
         self.form = Some(AppliedForm { form, columns });
     }
 
-    /// Reads the next record that is not blank into `text` and `cell_ends`; its number and line.
+    /// What each row is checked against.
+    pub fn rules(&self) -> Rules<'_> {
+        Rules {
+            columns: &self.columns,
+            form: self.form.as_ref(),
+        }
+    }
+
+    /// The size of the file in bytes, if it can be known.
+    pub fn size(&self) -> Option<u64> {
+        self.file.metadata().ok().map(|metadata| metadata.len())
+    }
+
+    /// The header's number of fields: every record has as many.
+    pub fn fields(&self) -> usize {
+        self.columns.columns.len()
+    }
+
+    /// The records not read yet, to be cut into blocks, and the line they start on. Only for a
+    /// UTF-8 file ([`BlockRecords`](blocks::BlockRecords) reads nothing else).
+    pub fn blocks(&self) -> Result<(blocks::Splitter<File>, u64), InputError> {
+        let open_error = |source| InputError::Open {
+            name: self.name.clone(),
+            source,
+        };
+        let (offset, line) = self.records.position();
+        let mut file = self.file.try_clone().map_err(open_error)?;
+        file.seek(SeekFrom::Start(self.start + offset))
+            .map_err(open_error)?;
+        Ok((blocks::Splitter::new(file, self.delimiter), line))
+    }
+
+    /// Reads the next record that is not blank into `text` and `cell_ranges`; its number and
+    /// line.
     fn read_record(&mut self) -> Result<Option<(u64, u64)>, InputError> {
         loop {
             let record = match self.records.next_record() {
@@ -417,8 +532,13 @@ impl CsvInput {
             let number = self.next_number;
             self.next_number += 1;
             let line = record.line;
-            decode_record(&record, self.encoding, &mut self.text, &mut self.cell_ends);
-            if self.text.trim().is_empty() {
+            decode_record(
+                &record,
+                self.encoding,
+                &mut self.text,
+                &mut self.cell_ranges,
+            );
+            if Cells::new(&self.text, &self.cell_ranges).blank() {
                 self.empty_records += 1;
                 continue;
             }
@@ -432,19 +552,12 @@ impl CsvInput {
         let Some((number, line)) = self.read_record()? else {
             return Ok(None);
         };
-        let cells = Cells {
-            text: &self.text,
-            ends: &self.cell_ends,
+        let rules = Rules {
+            columns: &self.columns,
+            form: self.form.as_ref(),
         };
-        let raw = self.columns.raw_registrant(move |index| cells.get(index));
-        let checked = raw.check().and_then(|mut checked| {
-            if let Some(applied) = &self.form {
-                checked.custom_questions =
-                    applied.form.check(&checked, &applied.columns, &cells)?;
-            }
-            Ok(checked)
-        });
-        let verdict = match checked {
+        let judged = rules.judge(Cells::new(&self.text, &self.cell_ranges));
+        let verdict = match judged.verdict {
             Err(problems) => ViewVerdict::Invalid(problems),
             Ok(checked) => {
                 let fingerprint = self.fingerprints.of_key(&email_key(checked.email));
@@ -455,21 +568,12 @@ impl CsvInput {
                 }
             }
         };
-        // A valid row's are trimmed already.
-        let (email, first_name, last_name) = match &verdict {
-            ViewVerdict::Valid(checked) => (checked.email, checked.first_name, checked.last_name),
-            _ => (
-                raw.email.trim(),
-                raw.first_name.trim(),
-                raw.last_name.trim(),
-            ),
-        };
         Ok(Some(RowView {
             number,
             line,
-            email,
-            first_name,
-            last_name,
+            email: judged.email,
+            first_name: judged.first_name,
+            last_name: judged.last_name,
             verdict,
         }))
     }
@@ -493,6 +597,8 @@ pub struct RowView<'a> {
 
 /// [`Verdict`], borrowed.
 #[derive(Debug)]
+// Held for one row at a time: boxing the large variant would allocate for every row.
+#[allow(clippy::large_enum_variant)]
 pub enum ViewVerdict<'a> {
     Valid(Checked<'a>),
     Invalid(Vec<Problem>),
@@ -528,48 +634,61 @@ impl Iterator for CsvInput {
     }
 }
 
-/// One record's cells: slices of its text.
-#[derive(Clone, Copy)]
-struct Cells<'a> {
+/// One record's cells: ranges of its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Cells<'a> {
     text: &'a str,
-    ends: &'a [usize],
+    ranges: &'a [Range<usize>],
 }
 
 impl<'a> Cells<'a> {
+    pub fn new(text: &'a str, ranges: &'a [Range<usize>]) -> Cells<'a> {
+        Cells { text, ranges }
+    }
+
     /// The cell at `index`; a missing cell reads as empty.
-    fn get(&self, index: usize) -> &'a str {
-        let Some(&end) = self.ends.get(index) else {
-            return "";
-        };
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
-        self.text.get(start..end).unwrap_or("")
+    pub fn get(&self, index: usize) -> &'a str {
+        let range = self.ranges.get(index).cloned().unwrap_or_default();
+        self.text.get(range).unwrap_or("")
+    }
+
+    /// Whether every cell is empty or blank: a record that is not a person (spreadsheets
+    /// export such rows at the end of a sheet).
+    pub fn blank(&self) -> bool {
+        (0..self.ranges.len()).all(|index| self.get(index).trim().is_empty())
     }
 }
 
-/// Puts `record`'s text into `text` and where each cell ends into `ends`: the bytes as they
-/// are when they are UTF-8 with every cell ending on a character boundary (the usual case: one
-/// check and one copy), else each cell decoded on its own (Windows-1252, or UTF-8 with damage
-/// that a lossy decode mends).
+/// Puts `record`'s text into `text` and each cell's range of it into `ranges`: the bytes as
+/// they are when they are UTF-8 with every cell ending on a character boundary (the usual
+/// case: one check and one copy), else each cell decoded on its own (Windows-1252, or UTF-8
+/// with damage that a lossy decode mends).
 fn decode_record(
     record: &records::Record<'_>,
     encoding: TextEncoding,
     text: &mut String,
-    ends: &mut Vec<usize>,
+    ranges: &mut Vec<Range<usize>>,
 ) {
     text.clear();
-    ends.clear();
+    ranges.clear();
     if encoding == TextEncoding::Utf8 {
         if let Ok(whole) = std::str::from_utf8(record.bytes()) {
             if record.ends().iter().all(|&end| whole.is_char_boundary(end)) {
                 text.push_str(whole);
-                ends.extend_from_slice(record.ends());
+                let mut start = 0;
+                ranges.extend(record.ends().iter().map(|&end| {
+                    let range = start..end;
+                    start = end;
+                    range
+                }));
                 return;
             }
         }
     }
     for field in record.fields() {
+        let start = text.len();
         text.push_str(&decode(encoding, field));
-        ends.push(text.len());
+        ranges.push(start..text.len());
     }
 }
 

@@ -105,6 +105,7 @@ pub struct RecordReader<R> {
     expected_fields: Option<usize>,
     /// Whether the buffered block holds a NUL byte: runs look for one only then.
     block_has_nul: bool,
+    bytes_read: u64,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -121,7 +122,15 @@ impl<R: Read> RecordReader<R> {
             field_start: 0,
             expected_fields: None,
             block_has_nul: false,
+            bytes_read: 0,
         }
+    }
+
+    /// How far records have been read: the offset of the next unread byte (from where the
+    /// reader started) and its line. Where a [`Splitter`](super::blocks::Splitter) can take over.
+    pub fn position(&self) -> (u64, u64) {
+        let unread = (self.filled - self.position) as u64;
+        (self.bytes_read - unread, self.line)
     }
 
     /// Refills the buffer; false at end of input.
@@ -131,6 +140,7 @@ impl<R: Read> RecordReader<R> {
                 Ok(read) => {
                     self.position = 0;
                     self.filled = read;
+                    self.bytes_read += read as u64;
                     // One search a block instead of one a field: NULs are for refusing files.
                     self.block_has_nul = memchr::memchr(0, &self.buffer[..read]).is_some();
                     return Ok(read > 0);

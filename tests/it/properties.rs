@@ -59,9 +59,9 @@ proptest! {
         email in ".{0,200}", first in ".{0,100}", last in ".{0,100}", other in ".{0,80}",
     ) {
         let _ = Email::parse(&email);
-        let mut raw = RawRegistrant { email: &email, first_name: &first, last_name: &last, extra: Vec::new() };
+        let mut raw = RawRegistrant { email: &email, first_name: &first, last_name: &last, extra: Default::default() };
         for field in zimport::registrant::Field::ALL {
-            raw.extra.push((field, other.as_str()));
+            raw.extra.set(field, other.as_str());
         }
         let _ = raw.validate();
         raw.set_full_name(&other);
