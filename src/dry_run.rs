@@ -32,26 +32,40 @@ use crate::pipeline::{joined, run_options, settled_by, DUPLICATE};
 use crate::preflight::Findings;
 use crate::registrant::email_key;
 use crate::report::{
-    encode_outcome, encode_person, Counts, Progress, Recorder, ResultRow, ResultsFile, RowProblem,
-    Status, Summary,
+    encode_outcome, encode_person, Console, Counts, Progress, Recorder, ResultRow, ResultsFile,
+    RowProblem, Status, Summary,
 };
 use crate::Error;
 
 /// Validates every row and writes a results file of `valid` / `invalid` / `duplicate` (and
 /// `already_registered` for what earlier runs confirmed), in input order. Never contacts Zoom.
+/// Reports the input it read ([`Console::input_opened`]) before any problem with its rows.
 pub fn dry_run(
     config: &Config,
+    console: &Console,
     input: CsvInput,
     mut memory: Memory,
     findings: Option<&Findings>,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let tally = match input.encoding {
-        TextEncoding::Utf8 => match in_blocks(config, &input, &mut memory, BLOCK_BYTES)? {
-            Some(tally) => tally,
-            None => row_by_row(config, input.reopen(Check::AsRead)?, &mut memory)?,
-        },
-        TextEncoding::Windows1252 { .. } => row_by_row(config, input, &mut memory)?,
+    let blocks = match input.encoding {
+        TextEncoding::Utf8 => in_blocks(config, &input, &mut memory, BLOCK_BYTES)?,
+        TextEncoding::Windows1252 { .. } => None,
+    };
+    let tally = match blocks {
+        Some(tally) => {
+            console.input_opened(&input, true);
+            tally
+        }
+        None => {
+            // Opened for blocks, the input's encoding is known only as far as they read.
+            let input = match input.encoding {
+                TextEncoding::Utf8 => input.reopen(Check::AsRead)?,
+                TextEncoding::Windows1252 { .. } => input,
+            };
+            console.input_opened(&input, true);
+            row_by_row(config, input, &mut memory)?
+        }
     };
     Ok(Summary {
         input: tally.input,

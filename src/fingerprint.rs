@@ -28,11 +28,16 @@ impl Fingerprinter {
 
 /// The fingerprints of the emails seen so far, for finding duplicates in a file.
 ///
-/// One array of slots (open addressing, linear probing; 0 marks an empty slot), because with
-/// a million addresses the set is larger than the processor's caches and every insert misses
-/// them. [`SeenSet::insert_all`] therefore touches the slots of a run of fingerprints before it
+/// One array of slots (open addressing, linear probing), because with a million addresses the
+/// set is larger than the processor's caches and every insert misses them.
+/// [`SeenSet::insert_all`] therefore touches the slots of a run of fingerprints before it
 /// inserts any, so that their misses overlap instead of queueing: something a `HashSet` cannot
-/// be asked to do. Fingerprint 0 is stored as 1, a collision like any other (1 in 2^64).
+/// be asked to do.
+///
+/// [`EMPTY`] marks an empty slot, and a fingerprint equal to it is stored as `EMPTY - 1`: a
+/// collision like any other (1 in 2^64). It is not 0 so that a new table is written whole when
+/// it is made: zeroed memory from the system is mapped on first read, and the first write
+/// after that read costs a page fault that stops every other thread (a TLB shoot-down).
 #[derive(Debug, Clone, Default)]
 pub struct SeenSet {
     slots: Vec<u64>,
@@ -41,6 +46,9 @@ pub struct SeenSet {
 
 /// Fingerprints whose slots [`SeenSet::insert_all`] touches before inserting them.
 const LOOK_AHEAD: usize = 16;
+
+/// An empty slot of a [`SeenSet`].
+const EMPTY: u64 = u64::MAX;
 
 impl SeenSet {
     /// A set that holds `capacity` fingerprints before it grows.
@@ -68,9 +76,9 @@ impl SeenSet {
             .next_power_of_two()
             .max(16);
         if slots > self.slots.len() {
-            let old = std::mem::replace(&mut self.slots, vec![0; slots]);
+            let old = std::mem::replace(&mut self.slots, vec![EMPTY; slots]);
             self.len = 0;
-            for fingerprint in old.into_iter().filter(|&f| f != 0) {
+            for fingerprint in old.into_iter().filter(|&f| f != EMPTY) {
                 self.put(fingerprint);
             }
         }
@@ -102,12 +110,12 @@ impl SeenSet {
 
     /// Inserts into a table with room to spare.
     fn put(&mut self, fingerprint: u64) -> bool {
-        let fingerprint = fingerprint.max(1);
+        let fingerprint = fingerprint.min(EMPTY - 1);
         let mask = self.slots.len() - 1;
         let mut at = home(fingerprint, mask);
         loop {
             match self.slots[at] {
-                0 => {
+                EMPTY => {
                     self.slots[at] = fingerprint;
                     self.len += 1;
                     return true;
@@ -170,13 +178,16 @@ mod tests {
         assert!(set.insert(42));
         assert!(set.insert(u64::MAX));
         assert!(!set.insert(42));
-        // Colliding homes, zero, and enough to grow several times.
-        let many: Vec<u64> = (0..5_000u64).map(|i| i << 20).chain([0, 1, 42]).collect();
+        // Colliding homes, the empty mark, and enough to grow several times.
+        let many: Vec<u64> = (0..5_000u64)
+            .map(|i| i << 20)
+            .chain([u64::MAX, u64::MAX - 1, 42])
+            .collect();
         let mut fresh = Vec::new();
         set.insert_all(&many, &mut fresh);
         assert_eq!(fresh.len(), many.len());
-        assert!(fresh[..5_000].iter().skip(1).all(|&f| f), "all new");
-        // 0 (stored as 1) was inserted as `0 << 20`; then 0 again, 1 (the same), 42 (known).
+        assert!(fresh[..5_000].iter().all(|&f| f), "all new");
+        // The empty mark was stored, as the one below it, at the start; so was 42.
         assert_eq!(&fresh[4_999..], [true, false, false, false]);
         assert_eq!(set.len(), 5_002);
         let mut again = Vec::new();

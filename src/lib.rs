@@ -84,7 +84,7 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
     // The input first: a broken file is the problem to report, whatever else is wrong. A real
     // run checks the whole file now; a dry run reads it as it goes.
     let check = if config.dry_run {
-        input::Check::AsRead
+        input::Check::Deferred
     } else {
         input::Check::Full
     };
@@ -94,13 +94,14 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
         // A dry run has not read all of the file yet: if it is broken, that comes first.
         Err(err) => return Err(input.check_rest().err().map_or(err, Error::from)),
     };
-    // Reported now, so the columns that answer the form's custom questions show as used.
-    console.input_opened(&input, config.dry_run);
+    // Reported after the checks, so the columns that answer the form's custom questions show
+    // as used; a dry run reports the input it reads in the end (it may read it again).
     let summary = match connection {
         Some(connection) if !config.dry_run => {
+            console.input_opened(&input, false);
             pipeline::import(config, console, connection, input, memory, lock.path())
         }
-        _ => dry_run::dry_run(config, input, memory, findings.as_ref()),
+        _ => dry_run::dry_run(config, console, input, memory, findings.as_ref()),
     };
     drop(lock);
     summary

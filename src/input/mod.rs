@@ -66,6 +66,12 @@ pub enum Check {
     /// the rows reach it. For a dry run, which sends nothing and reads every row anyway: the
     /// separate scan was a fifth of its time (BENCHMARKS.md).
     AsRead,
+    /// Only the header. The rows are to be read in [`blocks`], which check their encoding and
+    /// structure themselves and give up on anything else; then the input is opened again with
+    /// [`Check::AsRead`] ([`CsvInput::reopen`]). A header that is not UTF-8 is checked as
+    /// `AsRead` at once. For a dry run on every core: the encoding check was a sixth of its
+    /// time.
+    Deferred,
 }
 
 /// The text encoding the file is read in.
@@ -380,7 +386,9 @@ impl CsvInput {
         };
         let file = self.file.try_clone().map_err(open_error)?;
         let mut input = CsvInput::from_file(self.name.clone(), file, self.options.clone(), check)?;
-        input.form = self.form.clone();
+        if let Some(applied) = &self.form {
+            input.apply_form(applied.form.clone());
+        }
         Ok(input)
     }
 
@@ -410,7 +418,7 @@ impl CsvInput {
         // fast pass; anything else takes the full scan, which finds the first line at fault.
         let utf8 = check == Check::AsRead && is_utf8(&mut file).map_err(open_error)?;
         file.seek(SeekFrom::Start(start)).map_err(open_error)?;
-        let (encoding, data_records) = if utf8 {
+        let (encoding, data_records) = if utf8 || check == Check::Deferred {
             (TextEncoding::Utf8, None)
         } else {
             let scan = records::scan(&mut file, delimiter).map_err(structure_error)?;
@@ -424,6 +432,12 @@ impl CsvInput {
 
         let mut records = records::RecordReader::new(file, delimiter);
         let headers: Vec<String> = match records.next_record().map_err(structure_error)? {
+            Some(header)
+                if check == Check::Deferred && std::str::from_utf8(header.bytes()).is_err() =>
+            {
+                let file = handle.try_clone().map_err(open_error)?;
+                return CsvInput::from_file(name, file, options, Check::AsRead);
+            }
             Some(header) => header
                 .fields()
                 .map(|h| decode(encoding, h).into_owned())
@@ -811,6 +825,25 @@ mod tests {
         assert_eq!(input.data_records, None);
         let as_read: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
         assert_eq!(as_read, full);
+    }
+
+    #[test]
+    fn a_deferred_check_reads_only_the_header_unless_it_is_not_utf8() {
+        let open = |bytes: &[u8]| {
+            let mut file = tempfile::NamedTempFile::new().expect("temp file");
+            file.write_all(bytes).expect("write");
+            let source = Source::Path(file.path().to_path_buf());
+            CsvInput::open(&source, &InputOptions::default(), Check::Deferred).expect("opens")
+        };
+        // A broken row further down is left to the reader of the rows.
+        let input = open(b"email,name\na@x.com,Jos\xe9\nb@x.com\n");
+        assert_eq!(input.encoding, TextEncoding::Utf8);
+        let input = open(b"email,name,Pr\xe9nom\na@x.com,Jos\xe9,\n");
+        assert_eq!(
+            input.encoding,
+            TextEncoding::Windows1252 { first_bad_line: 1 }
+        );
+        assert_eq!(input.columns.columns[2].0, "Prénom");
     }
 
     #[test]

@@ -283,3 +283,41 @@ fn a_file_at_the_results_path_that_zimport_did_not_write_is_kept_unless_fresh() 
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
     assert_eq!(read_results(&results_path(&input)).len(), 1);
 }
+
+#[test]
+fn a_file_of_many_blocks_keeps_input_order_and_finds_duplicates_across_them() {
+    // About 2 MB: several blocks, read by several threads.
+    let env = TestEnv::new();
+    let mut text = String::from("Email,First Name,Last Name,Company\r\n");
+    for i in 0..40_000 {
+        match i {
+            20_000 => text.push_str("not-an-email,Bad,Row,\r\n"),
+            25_000 => text.push_str(",,,\r\n"),
+            39_999 => text.push_str("PERSON7@example.com,Again,Seven,\"ACME, Inc.\"\r\n"),
+            _ => text.push_str(&format!(
+                "person{i}@example.com,Ana,\"Lee, {i}\",\"Line\nbreak\"\r\n"
+            )),
+        }
+    }
+    let input = env.write_input("many.csv", &text);
+
+    let output = env.dry_run(&input, &["-q"]);
+
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    let rows = read_results(&results_path(&input));
+    assert_eq!(rows.len(), 39_999, "the blank record has no results row");
+    let numbers: Vec<u64> = rows.iter().map(|r| r.row).collect();
+    let expected: Vec<u64> = (1..=40_000).filter(|&n| n != 25_001).collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(rows[20_000].status, "invalid");
+    assert_eq!(rows[39_998].status, "duplicate");
+    assert_eq!(rows[39_998].first_name, "Again");
+    assert_eq!(rows[12_345].last_name, "Lee, 12345");
+    assert_eq!(rows.iter().filter(|r| r.status == "valid").count(), 39_997);
+    // The invalid row's line counts the line breaks inside quotes before it.
+    assert!(
+        stderr(&output).contains("row 20001 (line 40002)"),
+        "{}",
+        stderr(&output)
+    );
+}
