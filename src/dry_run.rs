@@ -351,6 +351,7 @@ fn in_blocks(
     let event = config.event.to_string();
     let checker = Checker::new(input, &fingerprints, &event);
     let results = ResultsFile::create(&config.output)?;
+    let early_sync = results.handle().ok();
     let recorder = Recorder::new(results, None, event.clone(), Progress::hidden());
     let mut writer = Writer {
         recorder,
@@ -365,6 +366,7 @@ fn in_blocks(
         others: 0,
         fingerprints: Vec::new(),
         fresh: Vec::new(),
+        unsynced: 0,
     };
 
     let written = std::thread::scope(|scope| {
@@ -386,7 +388,16 @@ fn in_blocks(
             scope.spawn(move || check_blocks(checker, &block_rx, &spare, &checked_tx));
         }
         drop(checked_tx);
-        writer.write_all(checked_rx, free_tx, &spare)
+        // Results go to disk as they are written, so the sync at the end is short.
+        let (sync_tx, sync_rx) = mpsc::sync_channel::<()>(1);
+        if let Some(file) = early_sync {
+            scope.spawn(move || {
+                while sync_rx.recv().is_ok() {
+                    let _ = file.sync_data();
+                }
+            });
+        }
+        writer.write_all(checked_rx, free_tx, &spare, sync_tx)
     });
     let gave_up = match written {
         Ok(()) => writer.number == 0,
@@ -496,7 +507,12 @@ struct Writer<'m> {
     /// For each block: its valid rows' fingerprints, and whether each was new.
     fingerprints: Vec<u64>,
     fresh: Vec<bool>,
+    /// Bytes written since the results file was last asked to sync.
+    unsynced: usize,
 }
+
+/// Bytes of results after which the results file is synced, in the background.
+const SYNC_EVERY: usize = 16 << 20;
 
 impl Writer<'_> {
     fn write_all(
@@ -504,6 +520,7 @@ impl Writer<'_> {
         checked: Receiver<Result<CheckedBlock, GiveUp>>,
         free: SyncSender<Vec<u8>>,
         spare: &Mutex<Vec<CheckedBlock>>,
+        sync: SyncSender<()>,
     ) -> Result<(), Stop> {
         // Blocks that arrived before one that comes earlier in the file.
         let mut waiting = BTreeMap::new();
@@ -514,6 +531,12 @@ impl Writer<'_> {
             while let Some(mut block) = waiting.remove(&next_seq) {
                 self.write(&block)?;
                 next_seq += 1;
+                self.unsynced += block.encoded.len();
+                if self.unsynced >= SYNC_EVERY {
+                    // If a sync is still going, the next one covers these bytes too.
+                    let _ = sync.try_send(());
+                    self.unsynced = 0;
+                }
                 // Hand the buffers back for reuse.
                 let _ = free.send(std::mem::take(&mut block.bytes));
                 if let Ok(mut spare) = spare.lock() {

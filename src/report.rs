@@ -174,6 +174,15 @@ impl ResultsFile {
         result.map_err(ResultsError::on(&self.path))
     }
 
+    /// Another handle of the file being written, to sync it early from another thread (then
+    /// the sync in [`ResultsFile::finish`] has little left to do).
+    pub fn handle(&self) -> io::Result<File> {
+        match &self.writer {
+            Some(writer) => writer.get_ref().try_clone(),
+            None => Err(io::Error::other("already finished")),
+        }
+    }
+
     /// Writes a line encoded in two parts: its row number, and the rest ([`encode_person`] and
     /// [`encode_outcome`]).
     pub fn write_numbered(&mut self, row: u64, rest: &[u8]) -> Result<(), ResultsError> {
