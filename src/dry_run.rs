@@ -358,7 +358,8 @@ fn in_blocks(
         event: &event,
         line_bytes: Vec::new(),
         memory,
-        seen: SeenSet::with_capacity(expected_rows(input)),
+        seen: SeenSet::default(),
+        size: input.size(),
         number: 0,
         line: first_line,
         empty_records: 0,
@@ -420,14 +421,15 @@ fn in_blocks(
     }))
 }
 
-/// About how many rows the file has, from its size, to size the duplicate set once.
-fn expected_rows(input: &CsvInput) -> usize {
-    /// Bytes a row, at least, in a typical export (email and two names).
-    const SMALL_ROW: u64 = 40;
-    let size = input.size().unwrap_or(0);
-    usize::try_from(size / SMALL_ROW)
-        .unwrap_or(usize::MAX)
-        .min(1 << 23)
+/// About how many more rows a file of `size` bytes has than its first block, from that
+/// block's rows a byte: the duplicate set is sized once instead of growing (each growth
+/// re-inserts every address, a cache miss each).
+fn rows_after_first(size: u64, first: &CheckedBlock) -> usize {
+    let bytes = first.bytes.len().max(1) as f64;
+    let rest = size.saturating_sub(first.bytes.len() as u64) as f64;
+    // A tenth more, as rows further down may be shorter.
+    let expected = rest * first.rows.len() as f64 / bytes * 1.1;
+    (expected as usize).min(1 << 26)
 }
 
 /// The reader thread: cuts the file into blocks as long as there are free buffers.
@@ -498,6 +500,8 @@ struct Writer<'m> {
     line_bytes: Vec<u8>,
     memory: &'m mut Memory,
     seen: SeenSet,
+    /// The input's size, to size `seen` from the first block.
+    size: Option<u64>,
     /// The last row's number, and the line the next block starts on.
     number: u64,
     line: u64,
@@ -552,6 +556,10 @@ impl Writer<'_> {
     }
 
     fn write(&mut self, block: &CheckedBlock) -> Result<(), Stop> {
+        if let Some(size) = self.size.take() {
+            self.seen
+                .reserve(block.rows.len() + rows_after_first(size, block));
+        }
         self.fingerprints.clear();
         self.fingerprints
             .extend(block.rows.iter().filter_map(|row| match row.kind {
