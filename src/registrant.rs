@@ -139,9 +139,10 @@ impl fmt::Display for Field {
 /// array: a row is held and checked without allocating. An empty value is a field not given.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OptionalFields<'a> {
-    /// Bit `i` set: `values[i]` is not empty.
+    /// Bit `i` set: `values[i]` is given.
     given: u32,
-    values: [&'a str; Field::ALL.len() - OptionalFields::FIRST],
+    /// `None` rather than `""` for a field not given: an array of them starts as zeros.
+    values: [Option<&'a str>; Field::ALL.len() - OptionalFields::FIRST],
 }
 
 impl<'a> OptionalFields<'a> {
@@ -156,13 +157,14 @@ impl<'a> OptionalFields<'a> {
     pub fn set(&mut self, field: Field, value: &'a str) {
         if let Some(index) = Self::index(field) {
             if let Some(slot) = self.values.get_mut(index) {
-                *slot = value;
                 let bit = 1 << index;
-                self.given = if value.is_empty() {
-                    self.given & !bit
+                if value.is_empty() {
+                    *slot = None;
+                    self.given &= !bit;
                 } else {
-                    self.given | bit
-                };
+                    *slot = Some(value);
+                    self.given |= bit;
+                }
             }
         }
     }
@@ -170,8 +172,7 @@ impl<'a> OptionalFields<'a> {
     /// `field`'s value; empty if not given.
     pub fn get(&self, field: Field) -> &'a str {
         Self::index(field)
-            .and_then(|index| self.values.get(index))
-            .copied()
+            .and_then(|index| self.values.get(index).copied().flatten())
             .unwrap_or("")
     }
 
@@ -184,7 +185,8 @@ impl<'a> OptionalFields<'a> {
             }
             let index = given.trailing_zeros() as usize;
             given &= given - 1;
-            Some((Field::ALL[Self::FIRST + index], self.values[index]))
+            let value = self.values[index].unwrap_or("");
+            Some((Field::ALL[Self::FIRST + index], value))
         })
     }
 
