@@ -157,22 +157,44 @@ def naive(work, zimport_rates):
 
 def dry_run(work):
     print("## 4. Dry run of 1,000,000 rows against parse-only (csv crate) floor")
+    rows = 1_000_000
     csv_path = work / "million.csv"
     with open(csv_path, "w", encoding="utf-8") as f:
-        subprocess.run([sys.executable, str(GEN), "1000000"], stdout=f, check=True)
-    def best(cmd):
-        times = []
-        for _ in range(3):
-            started = time.monotonic()
-            subprocess.run(cmd, capture_output=True)
-            times.append(time.monotonic() - started)
-        return min(times)
-    floor = best([str(FLOOR), str(csv_path)])
-    dry = best([str(ZIMPORT), str(csv_path), "--meeting", MEETING, "--dry-run", "-q", "--fresh",
-                "-o", str(work / "million.results.csv")])
-    print(f"- parse-only floor: {floor:.2f} s; dry run: {dry:.2f} s; ratio {dry / floor:.1f}x (best of 3)")
+        subprocess.run([sys.executable, str(GEN), str(rows)], stdout=f, check=True)
+    # The file just written is still going to disk: wait, so that measurements do not share
+    # the disk (or the CPU) with that.
+    os.sync()
+    floor_cmd = [str(FLOOR), str(csv_path)]
+    dry_cmd = [str(ZIMPORT), str(csv_path), "--meeting", MEETING, "--dry-run", "-q", "--fresh",
+               "-o", str(work / "million.results.csv")]
+
+    def timed(cmd):
+        started = time.monotonic()
+        done = subprocess.run(["/usr/bin/time", "-f", "TIME %U %S %M", *cmd],
+                              capture_output=True, text=True)
+        wall = time.monotonic() - started
+        usage = re.search(r"TIME (\S+) (\S+) (\d+)", done.stderr)
+        return wall, usage
+
+    # One of each first, to have the file in the page cache; then turn about, so that both
+    # meet the same moments of this shared machine.
+    timed(floor_cmd)
+    timed(dry_cmd)
+    floors, drys, usage = [], [], None
+    for _ in range(7):
+        floors.append(timed(floor_cmd)[0])
+        wall, usage = timed(dry_cmd)
+        drys.append(wall)
+    floor, dry = min(floors), min(drys)
+    median = lambda values: sorted(values)[len(values) // 2]
+    print(f"- parse-only floor: best {floor:.3f} s, median {median(floors):.3f} s "
+          f"({rows / floor / 1e6:.1f} M rows/s)")
+    print(f"- dry run: best {dry:.3f} s, median {median(drys):.3f} s ({rows / dry / 1e6:.1f} M rows/s); "
+          f"last run CPU {usage.group(1)} s user + {usage.group(2)} s sys, "
+          f"peak RSS {int(usage.group(3)) / 1024:.1f} MiB")
+    print(f"- ratio: {dry / floor:.2f}x (best of 7 each), {median(drys) / median(floors):.2f}x (medians)")
     print(f"  `target/release/examples/parse_floor million.csv`; "
-          f"`zimport million.csv --meeting {MEETING} --dry-run -q --fresh`")
+          f"`zimport million.csv --meeting {MEETING} --dry-run -q --fresh -o million.results.csv`")
 
 
 def main():
