@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 /// A registrant field of Zoom's add-registrant API, by its API name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -135,59 +136,102 @@ impl fmt::Display for Field {
     }
 }
 
-/// A row's optional fields (all but email and names), in [`Field::ALL`] order, in a fixed
-/// array: a row is held and checked without allocating. An empty value is a field not given.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OptionalFields<'a> {
-    /// Bit `i` set: `values[i]` is given.
-    given: u32,
-    /// `None` rather than `""` for a field not given: an array of them starts as zeros.
-    values: [Option<&'a str>; Field::ALL.len() - OptionalFields::FIRST],
+/// One record's cells: ranges of its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Cells<'a> {
+    text: &'a str,
+    ranges: &'a [Range<usize>],
 }
 
-impl<'a> OptionalFields<'a> {
-    /// The index in [`Field::ALL`] of the first optional field.
-    const FIRST: usize = 3;
-
-    fn index(field: Field) -> Option<usize> {
-        (field as usize).checked_sub(Self::FIRST)
+impl<'a> Cells<'a> {
+    pub fn new(text: &'a str, ranges: &'a [Range<usize>]) -> Cells<'a> {
+        Cells { text, ranges }
     }
 
-    /// Sets `field`'s value; email and names are not optional fields and are ignored.
-    pub fn set(&mut self, field: Field, value: &'a str) {
-        if let Some(index) = Self::index(field) {
-            if let Some(slot) = self.values.get_mut(index) {
-                let bit = 1 << index;
-                if value.is_empty() {
-                    *slot = None;
-                    self.given &= !bit;
-                } else {
-                    *slot = Some(value);
-                    self.given |= bit;
-                }
-            }
-        }
+    /// The cell at `index`; a missing cell reads as empty.
+    pub fn get(&self, index: usize) -> &'a str {
+        let range = self.ranges.get(index).cloned().unwrap_or_default();
+        self.text.get(range).unwrap_or("")
+    }
+
+    /// Whether every cell is empty or blank: a record that is not a person (spreadsheets
+    /// export such rows at the end of a sheet).
+    pub fn blank(&self) -> bool {
+        (0..self.ranges.len()).all(|index| trim(self.get(index)).is_empty())
+    }
+}
+
+/// A row's optional fields (all but email and names) as the file gives them, in
+/// [`Field::ALL`] order: borrowed, so that a row is held and checked without copying or
+/// allocating.
+#[derive(Debug, Clone, Copy)]
+pub enum RawExtras<'a> {
+    /// Each optional field's column ([`crate::input::ColumnMap`]), in a row's cells.
+    Cells {
+        columns: &'a [(Field, usize)],
+        cells: Cells<'a>,
+    },
+    /// Values listed one by one, in [`Field::ALL`] order (email and names are ignored).
+    Listed(&'a [(Field, &'a str)]),
+}
+
+impl Default for RawExtras<'_> {
+    fn default() -> Self {
+        RawExtras::Listed(&[])
+    }
+}
+
+impl<'a> RawExtras<'a> {
+    /// Each optional field and its text, as given (untrimmed, perhaps empty).
+    pub fn iter(&self) -> impl Iterator<Item = (Field, &'a str)> + 'a {
+        let (columns, listed) = match *self {
+            RawExtras::Cells { columns, cells } => (Some((columns, cells)), None),
+            RawExtras::Listed(listed) => (None, Some(listed)),
+        };
+        let from_cells = columns.into_iter().flat_map(|(columns, cells)| {
+            columns
+                .iter()
+                .map(move |&(field, index)| (field, cells.get(index)))
+        });
+        let optional = |&&(field, _): &&(Field, &str)| {
+            !matches!(field, Field::Email | Field::FirstName | Field::LastName)
+        };
+        let listed = listed
+            .into_iter()
+            .flat_map(move |listed| listed.iter().filter(optional).copied());
+        from_cells.chain(listed)
+    }
+}
+
+/// The optional fields of a valid row, in the form Zoom wants: its [`RawExtras`], trimmed and
+/// put in Zoom's spelling as they are read ([`checked_extra`], which validation already
+/// passed), so that a checked row copies nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedExtras<'a> {
+    raw: RawExtras<'a>,
+    /// Bit `field as usize` set: the field is given (not empty once trimmed).
+    given: u32,
+}
+
+impl<'a> CheckedExtras<'a> {
+    /// The fields given, in [`Field::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Field, &'a str)> + 'a {
+        let given = self.given;
+        self.raw.iter().filter_map(move |(field, value)| {
+            let value = trim(value);
+            let wanted = given & (1 << field as u32) != 0;
+            wanted
+                .then(|| checked_extra(field, value).ok())
+                .flatten()
+                .map(|value| (field, value))
+        })
     }
 
     /// `field`'s value; empty if not given.
     pub fn get(&self, field: Field) -> &'a str {
-        Self::index(field)
-            .and_then(|index| self.values.get(index).copied().flatten())
-            .unwrap_or("")
-    }
-
-    /// The fields given, in [`Field::ALL`] order.
-    pub fn iter(&self) -> impl Iterator<Item = (Field, &'a str)> + '_ {
-        let mut given = self.given;
-        std::iter::from_fn(move || {
-            if given == 0 {
-                return None;
-            }
-            let index = given.trailing_zeros() as usize;
-            given &= given - 1;
-            let value = self.values[index].unwrap_or("");
-            Some((Field::ALL[Self::FIRST + index], value))
-        })
+        self.iter()
+            .find(|&(given, _)| given == field)
+            .map_or("", |(_, value)| value)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -518,7 +562,7 @@ pub struct RawRegistrant<'a> {
     pub first_name: &'a str,
     pub last_name: &'a str,
     /// The optional fields the file has a column for.
-    pub extra: OptionalFields<'a>,
+    pub extra: RawExtras<'a>,
 }
 
 impl<'a> RawRegistrant<'a> {
@@ -567,17 +611,21 @@ impl<'a> RawRegistrant<'a> {
             }
         }
 
-        let mut extra = OptionalFields::default();
+        let mut given = 0;
         for (field, value) in self.extra.iter() {
             let value = trim(value);
             if value.is_empty() {
                 continue;
             }
             match checked_extra(field, value) {
-                Ok(value) => extra.set(field, value),
+                Ok(_) => given |= 1 << field as u32,
                 Err(message) => problem(field, message),
             }
         }
+        let extra = CheckedExtras {
+            raw: self.extra,
+            given,
+        };
 
         match email {
             Ok(email) if problems.is_empty() => Ok(Checked {
@@ -594,14 +642,14 @@ impl<'a> RawRegistrant<'a> {
 
 /// A row's fields after validation, borrowed from the row where they need no change: what a
 /// [`Registrant`] is made of.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Checked<'a> {
     /// Trimmed and of a plausible shape.
     pub email: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
     /// The optional fields given, in the form Zoom wants.
-    pub extra: OptionalFields<'a>,
+    pub extra: CheckedExtras<'a>,
     /// Answers to the event's custom registration questions, once its form is applied.
     pub custom_questions: Vec<(String, String)>,
 }
@@ -627,14 +675,28 @@ impl Checked<'_> {
     }
 }
 
+/// The bytes of control characters: below ' ', DEL, and 0xC2, which starts U+0080 to U+009F
+/// (and other characters, which then get a closer look).
+const CONTROL_BYTES: [u8; 256] = {
+    let mut control = [0; 256];
+    let mut byte = 0;
+    while byte < b' ' {
+        control[byte as usize] = 1;
+        byte += 1;
+    }
+    control[0x7f] = 1;
+    control[0xC2] = 1;
+    control
+};
+
 /// Whether a name is fine at a glance: no more bytes than characters allowed, and no byte of a
-/// control character (below ' ', DEL, or 0xC2, which starts U+0080 to U+009F). Every byte is
-/// looked at, without stopping at the first: the loop vectorizes.
+/// control character ([`CONTROL_BYTES`]). A table look-up a byte, without stopping at the
+/// first: names are short.
 fn plainly_fine_name(value: &str) -> bool {
-    let plain = value.bytes().fold(true, |plain, b| {
-        plain & (b >= b' ' && b != 0x7f && b != 0xC2)
-    });
-    plain && value.len() <= MAX_NAME_CHARS
+    let control = value
+        .bytes()
+        .fold(0, |found, b| found | CONTROL_BYTES[b as usize]);
+    control == 0 && value.len() <= MAX_NAME_CHARS
 }
 
 fn name_problem(field: Field, value: &str) -> Option<String> {
@@ -729,7 +791,7 @@ mod tests {
             email,
             first_name: first,
             last_name: last,
-            extra: OptionalFields::default(),
+            extra: RawExtras::default(),
         }
     }
 
@@ -807,17 +869,25 @@ mod tests {
     }
 
     #[test]
-    fn optional_fields_are_indexed_in_the_order_of_all_fields() {
-        for (index, field) in Field::ALL.into_iter().enumerate() {
-            assert_eq!(field as usize, index);
-        }
-        let mut values = OptionalFields::default();
-        values.set(Field::Language, "en-US");
-        values.set(Field::City, "Cork");
-        values.set(Field::Email, "not optional");
-        let listed: Vec<_> = values.iter().collect();
-        assert_eq!(listed, [(Field::City, "Cork"), (Field::Language, "en-US")]);
-        assert_eq!(values.get(Field::Email), "");
+    fn checked_optional_fields_are_trimmed_in_zooms_form_and_in_order() {
+        let text = "x@y.com, de ,Cork,  ";
+        let ranges = [0..7, 8..12, 13..17, 18..20];
+        let columns = [(Field::City, 2), (Field::Country, 1), (Field::Language, 3)];
+        let mut row = raw("a@example.com", "Ana", "");
+        row.extra = RawExtras::Cells {
+            columns: &columns,
+            cells: Cells::new(text, &ranges),
+        };
+        let checked = row.check().expect("valid");
+        let given: Vec<_> = checked.extra.iter().collect();
+        assert_eq!(given, [(Field::City, "Cork"), (Field::Country, "DE")]);
+        assert_eq!(checked.extra.get(Field::Country), "DE");
+        assert_eq!(checked.extra.get(Field::Language), "");
+        assert!(!checked.fits_batch());
+        // Email and names are not optional fields, whatever a list says.
+        row.extra = RawExtras::Listed(&[(Field::Email, "b@example.com"), (Field::Zip, "T12")]);
+        let given: Vec<_> = row.check().expect("valid").extra.iter().collect();
+        assert_eq!(given, [(Field::Zip, "T12")]);
         assert_eq!(
             (upper_case_pair(b'd', b'e'), upper_case_pair(b'z', b'Z')),
             ("DE", "ZZ")
@@ -945,7 +1015,8 @@ mod tests {
         ] {
             for value in field.allowed_values().expect("enum field") {
                 let mut row = raw("a@example.com", "Ana", "");
-                row.extra.set(field, value);
+                let listed = [(field, *value)];
+                row.extra = RawExtras::Listed(&listed);
                 let registrant = row.validate().expect(value);
                 assert_eq!(registrant.extra, [(field, value.to_string())]);
                 assert!(!registrant.fits_batch());
@@ -956,8 +1027,7 @@ mod tests {
     #[test]
     fn enum_value_in_the_wrong_case_is_invalid_with_a_suggestion() {
         let mut row = raw("a@example.com", "Ana", "");
-        row.extra
-            .set(Field::RoleInPurchaseProcess, "decision maker");
+        row.extra = RawExtras::Listed(&[(Field::RoleInPurchaseProcess, "decision maker")]);
         let problems = messages(row.validate());
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("role_in_purchase_process 'decision maker' is not one of Zoom's values (Decision Maker, "));
@@ -967,7 +1037,7 @@ mod tests {
     #[test]
     fn unknown_enum_value_lists_the_allowed_ones() {
         let mut row = raw("a@example.com", "Ana", "");
-        row.extra.set(Field::NoOfEmployees, "lots");
+        row.extra = RawExtras::Listed(&[(Field::NoOfEmployees, "lots")]);
         let problems = messages(row.validate());
         assert!(
             problems[0].contains("no_of_employees 'lots' is not one of Zoom's values (1-20, 21-50")
@@ -977,14 +1047,15 @@ mod tests {
     #[test]
     fn country_must_be_two_letters_and_is_upper_cased() {
         let mut row = raw("a@example.com", "Ana", "");
-        row.extra.set(Field::Country, "de");
+        row.extra = RawExtras::Listed(&[(Field::Country, "de")]);
         assert_eq!(
             row.validate().expect("valid").extra,
             [(Field::Country, "DE".to_string())]
         );
         for bad in ["Germany", "D", "D1", "ÜÜ"] {
             let mut row = raw("a@example.com", "Ana", "");
-            row.extra.set(Field::Country, bad);
+            let listed = [(Field::Country, bad)];
+            row.extra = RawExtras::Listed(&listed);
             let problems = messages(row.validate());
             assert!(
                 problems[0].contains("is not a two-letter country code"),
@@ -996,8 +1067,7 @@ mod tests {
     #[test]
     fn empty_optional_fields_are_left_out() {
         let mut row = raw("a@example.com", "Ana", "");
-        row.extra.set(Field::City, "  ");
-        row.extra.set(Field::Language, "");
+        row.extra = RawExtras::Listed(&[(Field::City, "  "), (Field::Language, "")]);
         assert!(row.validate().expect("valid").fits_batch());
     }
 

@@ -1,7 +1,7 @@
 //! Which CSV column feeds which registrant field: header aliases, `--map` overrides, the
 //! full-name fallback, and the columns that map to nothing (reported, never silently dropped).
 
-use crate::registrant::{normalize_name, Field, OptionalFields, RawRegistrant};
+use crate::registrant::{normalize_name, Cells, Field, RawExtras, RawRegistrant};
 
 /// What a column can be mapped to: a Zoom field, or a full name to split into first and last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,21 +191,21 @@ impl ColumnMap {
 
     /// The raw text of each mapped field in one record (missing cells read as empty).
     #[inline]
-    pub fn raw_registrant<'a>(&self, cell: impl Fn(usize) -> &'a str) -> RawRegistrant<'a> {
-        let mut extra = OptionalFields::default();
-        for &(field, index) in &self.extra {
-            extra.set(field, cell(index));
-        }
+    pub fn raw_registrant<'a>(&'a self, cells: Cells<'a>) -> RawRegistrant<'a> {
+        let cell = |index: Option<usize>| index.map_or("", |index| cells.get(index));
         let mut raw = RawRegistrant {
-            email: cell(self.email),
-            first_name: self.first_name.map_or("", &cell),
-            last_name: self.last_name.map_or("", &cell),
-            extra,
+            email: cells.get(self.email),
+            first_name: cell(self.first_name),
+            last_name: cell(self.last_name),
+            extra: RawExtras::Cells {
+                columns: &self.extra,
+                cells,
+            },
         };
         if let Some(index) = self.full_name {
-            raw.set_full_name(cell(index));
+            raw.set_full_name(cells.get(index));
             if let Some(last) = self.last_name {
-                raw.last_name = cell(last);
+                raw.last_name = cells.get(last);
             }
         }
         raw
@@ -242,8 +242,23 @@ impl ColumnMap {
 mod tests {
     use super::*;
 
-    fn cell_of<'a>(cells: &'a [&'a str]) -> impl Fn(usize) -> &'a str {
-        |index| cells.get(index).copied().unwrap_or("")
+    /// A record's text and its cells' ranges, from the cells.
+    struct Record(String, Vec<std::ops::Range<usize>>);
+
+    impl Record {
+        fn of(cells: &[&str]) -> Record {
+            let mut record = Record(String::new(), Vec::new());
+            for cell in cells {
+                let start = record.0.len();
+                record.0.push_str(cell);
+                record.1.push(start..record.0.len());
+            }
+            record
+        }
+
+        fn cells(&self) -> Cells<'_> {
+            Cells::new(&self.0, &self.1)
+        }
     }
 
     fn headers(names: &[&str]) -> Vec<String> {
@@ -321,8 +336,8 @@ mod tests {
         assert_eq!(target_of(&map, "Notes"), ColumnUse::Unknown);
         assert_eq!(map.unused().collect::<Vec<_>>(), ["Notes"]);
 
-        let cells = ["ana@x.com", "Ana", "López", "CTO", "vip"];
-        let raw = map.raw_registrant(cell_of(&cells));
+        let record = Record::of(&["ana@x.com", "Ana", "López", "CTO", "vip"]);
+        let raw = map.raw_registrant(record.cells());
         assert_eq!(
             (raw.email, raw.first_name, raw.last_name),
             ("ana@x.com", "Ana", "López")
@@ -336,7 +351,8 @@ mod tests {
     #[test]
     fn full_name_is_split_when_there_is_no_first_name_column() {
         let map = ColumnMap::resolve(&headers(&["Name", "Email"]), &[]).expect("usable");
-        let raw = map.raw_registrant(cell_of(&["Ana María López", "ana@x.com"]));
+        let record = Record::of(&["Ana María López", "ana@x.com"]);
+        let raw = map.raw_registrant(record.cells());
         assert_eq!((raw.first_name, raw.last_name), ("Ana María", "López"));
     }
 
@@ -345,11 +361,8 @@ mod tests {
         let map =
             ColumnMap::resolve(&headers(&["Name", "First Name", "Email"]), &[]).expect("usable");
         assert!(matches!(target_of(&map, "Name"), ColumnUse::Unused(_)));
-        assert_eq!(
-            map.raw_registrant(cell_of(&["Ana L", "Ana", "a@x.com"]))
-                .first_name,
-            "Ana"
-        );
+        let record = Record::of(&["Ana L", "Ana", "a@x.com"]);
+        assert_eq!(map.raw_registrant(record.cells()).first_name, "Ana");
     }
 
     #[test]
@@ -364,7 +377,8 @@ mod tests {
             &overrides,
         )
         .expect("usable");
-        let raw = map.raw_registrant(cell_of(&["home@x.com", "work@x.com", "Jörg", "ACME"]));
+        let record = Record::of(&["home@x.com", "work@x.com", "Jörg", "ACME"]);
+        let raw = map.raw_registrant(record.cells());
         assert_eq!(raw.email, "work@x.com");
         assert_eq!(raw.first_name, "Jörg");
         assert_eq!(raw.extra.iter().collect::<Vec<_>>(), [(Field::Org, "ACME")]);
@@ -404,9 +418,7 @@ mod tests {
             &[(Target::Field(Field::Email), "E-mail".to_string())],
         )
         .expect("settled by --map");
-        assert_eq!(
-            map.raw_registrant(cell_of(&["a@x", "b@x.com", "B"])).email,
-            "b@x.com"
-        );
+        let record = Record::of(&["a@x", "b@x.com", "B"]);
+        assert_eq!(map.raw_registrant(record.cells()).email, "b@x.com");
     }
 }

@@ -18,6 +18,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::fingerprint::{Fingerprinter, SeenSet};
+pub use crate::registrant::Cells;
 use crate::registrant::{email_key, shorten, Checked, Field, Problem, Registrant};
 pub use columns::{ColumnMap, ColumnUse, Target};
 
@@ -292,11 +293,15 @@ pub struct Judged<'a> {
     pub verdict: Result<Checked<'a>, Vec<Problem>>,
 }
 
-impl Rules<'_> {
+impl<'i> Rules<'i> {
     /// Validates one record that is not blank ([`Cells::blank`]).
     #[inline]
-    pub fn judge<'a>(&self, cells: Cells<'a>) -> Judged<'a> {
-        let raw = self.columns.raw_registrant(move |index| cells.get(index));
+    pub fn judge<'a>(&self, cells: Cells<'a>) -> Judged<'a>
+    where
+        'i: 'a,
+    {
+        let columns: &'a ColumnMap = self.columns;
+        let raw = columns.raw_registrant(cells);
         let verdict = raw.check().and_then(|mut checked| {
             if let Some(applied) = self.form {
                 checked.custom_questions =
@@ -611,8 +616,6 @@ pub struct RowView<'a> {
 
 /// [`Verdict`], borrowed.
 #[derive(Debug)]
-// Held for one row at a time: boxing the large variant would allocate for every row.
-#[allow(clippy::large_enum_variant)]
 pub enum ViewVerdict<'a> {
     Valid(Checked<'a>),
     Invalid(Vec<Problem>),
@@ -645,31 +648,6 @@ impl Iterator for CsvInput {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_row().transpose()
-    }
-}
-
-/// One record's cells: ranges of its text.
-#[derive(Debug, Clone, Copy)]
-pub struct Cells<'a> {
-    text: &'a str,
-    ranges: &'a [Range<usize>],
-}
-
-impl<'a> Cells<'a> {
-    pub fn new(text: &'a str, ranges: &'a [Range<usize>]) -> Cells<'a> {
-        Cells { text, ranges }
-    }
-
-    /// The cell at `index`; a missing cell reads as empty.
-    pub fn get(&self, index: usize) -> &'a str {
-        let range = self.ranges.get(index).cloned().unwrap_or_default();
-        self.text.get(range).unwrap_or("")
-    }
-
-    /// Whether every cell is empty or blank: a record that is not a person (spreadsheets
-    /// export such rows at the end of a sheet).
-    pub fn blank(&self) -> bool {
-        (0..self.ranges.len()).all(|index| self.get(index).trim().is_empty())
     }
 }
 
