@@ -199,7 +199,7 @@ struct CheckedBlock {
     rows: Vec<CheckedRow>,
     /// The rows' results lines without their row numbers, one after another.
     encoded: Vec<u8>,
-    /// The emails of valid rows, one after another.
+    /// The emails of valid rows, one after another, if memory holds anyone to look them up.
     emails: String,
     /// The messages of invalid rows.
     problems: Vec<String>,
@@ -239,10 +239,17 @@ struct Checker<'i> {
     event: &'i str,
     /// The outcome part of every `valid` row's line: always the same.
     valid: Vec<u8>,
+    /// Whether valid rows' emails are kept, for looking them up in memory.
+    keep_emails: bool,
 }
 
 impl<'i> Checker<'i> {
-    fn new(input: &'i CsvInput, fingerprints: &'i Fingerprinter, event: &'i str) -> Self {
+    fn new(
+        input: &'i CsvInput,
+        fingerprints: &'i Fingerprinter,
+        event: &'i str,
+        keep_emails: bool,
+    ) -> Self {
         let mut valid = Vec::new();
         encode_outcome(&unanswered(Status::Valid, "", event), &mut valid);
         Checker {
@@ -252,6 +259,7 @@ impl<'i> Checker<'i> {
             fingerprints,
             event,
             valid,
+            keep_emails,
         }
     }
 
@@ -289,7 +297,9 @@ impl<'i> Checker<'i> {
                 Ok(checked) => {
                     encoded.extend_from_slice(&self.valid);
                     let email_start = emails.len();
-                    emails.push_str(checked.email);
+                    if self.keep_emails {
+                        emails.push_str(checked.email);
+                    }
                     RowKind::Valid {
                         fingerprint: self.fingerprints.of_key(&email_key(checked.email)),
                         fits_batch: checked.fits_batch(),
@@ -349,7 +359,7 @@ fn in_blocks(
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let fingerprints = Fingerprinter::default();
     let event = config.event.to_string();
-    let checker = Checker::new(input, &fingerprints, &event);
+    let checker = Checker::new(input, &fingerprints, &event, !memory.is_empty());
     let results = ResultsFile::create(&config.output)?;
     let early_sync = results.handle().ok();
     let recorder = Recorder::new(results, None, event.clone(), Progress::hidden());

@@ -183,23 +183,34 @@ impl Default for RawExtras<'_> {
 
 impl<'a> RawExtras<'a> {
     /// Each optional field and its text, as given (untrimmed, perhaps empty).
-    pub fn iter(&self) -> impl Iterator<Item = (Field, &'a str)> + 'a {
-        let (columns, listed) = match *self {
-            RawExtras::Cells { columns, cells } => (Some((columns, cells)), None),
-            RawExtras::Listed(listed) => (None, Some(listed)),
-        };
-        let from_cells = columns.into_iter().flat_map(|(columns, cells)| {
-            columns
-                .iter()
-                .map(move |&(field, index)| (field, cells.get(index)))
-        });
-        let optional = |&&(field, _): &&(Field, &str)| {
-            !matches!(field, Field::Email | Field::FirstName | Field::LastName)
-        };
-        let listed = listed
-            .into_iter()
-            .flat_map(move |listed| listed.iter().filter(optional).copied());
-        from_cells.chain(listed)
+    pub fn iter(&self) -> RawExtrasIter<'a> {
+        match *self {
+            RawExtras::Cells { columns, cells } => RawExtrasIter::Cells(columns.iter(), cells),
+            RawExtras::Listed(listed) => RawExtrasIter::Listed(listed.iter()),
+        }
+    }
+}
+
+/// [`RawExtras::iter`].
+pub enum RawExtrasIter<'a> {
+    Cells(std::slice::Iter<'a, (Field, usize)>, Cells<'a>),
+    Listed(std::slice::Iter<'a, (Field, &'a str)>),
+}
+
+impl<'a> Iterator for RawExtrasIter<'a> {
+    type Item = (Field, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            RawExtrasIter::Cells(columns, cells) => columns
+                .next()
+                .map(|&(field, index)| (field, cells.get(index))),
+            RawExtrasIter::Listed(listed) => listed
+                .find(|(field, _)| {
+                    !matches!(field, Field::Email | Field::FirstName | Field::LastName)
+                })
+                .copied(),
+        }
     }
 }
 

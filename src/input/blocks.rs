@@ -160,30 +160,14 @@ impl<R: Read> Splitter<R> {
 }
 
 /// Reads from `reader` until `block` holds `target` bytes; false if the input ended first.
+/// Through `read_to_end`, which a file fills without zeroing the buffer first.
 fn fill(reader: &mut impl Read, block: &mut Vec<u8>, target: usize) -> io::Result<bool> {
-    let mut filled = block.len();
-    if filled >= target {
+    let wanted = target.saturating_sub(block.len());
+    if wanted == 0 {
         return Ok(true);
     }
-    block.resize(target, 0);
-    let more = loop {
-        match reader.read(&mut block[filled..]) {
-            Ok(0) => break false,
-            Ok(read) => {
-                filled += read;
-                if filled == target {
-                    break true;
-                }
-            }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => {
-                block.truncate(filled);
-                return Err(err);
-            }
-        }
-    };
-    block.truncate(filled);
-    Ok(more)
+    let read = reader.by_ref().take(wanted as u64).read_to_end(block)?;
+    Ok(read == wanted)
 }
 
 /// One record of a block: its cells as ranges of `text`, and its line counted from the
