@@ -2,14 +2,14 @@
 //! real run would see it (`valid`, `invalid`, `duplicate`, or what Zoom and earlier runs
 //! already know), with nothing sent to Zoom.
 //!
-//! A UTF-8 file is read on every core ([`in_blocks`]). A reader thread cuts it into blocks of
-//! whole records ([`input::blocks`]); worker threads check each block's rows with the same
+//! A UTF-8 file is read on every core (`in_blocks`). A reader thread cuts it into blocks of
+//! whole records ([`crate::input::blocks`]); worker threads check each block's rows with the same
 //! [`Rules`] as a real run and encode their results lines; this thread, the one owner of the
 //! results file, takes the blocks back in file order, finds duplicate emails, numbers the rows
 //! and writes them. Rows cross between threads a block at a time, never one by one.
 //!
 //! Any other file, and any file that blocks cannot read (a structural problem, a header with
-//! no rows), is read row by row instead ([`row_by_row`]), from the start. That reader reports
+//! no rows), is read row by row instead (`row_by_row`), from the start. That reader reports
 //! each problem with its line, as the check before a real run does, and for a file that blocks
 //! can read it writes the same results file byte for byte (a test holds the two to that).
 

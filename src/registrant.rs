@@ -215,7 +215,7 @@ impl<'a> Iterator for RawExtrasIter<'a> {
 }
 
 /// The optional fields of a valid row, in the form Zoom wants: its [`RawExtras`], trimmed and
-/// put in Zoom's spelling as they are read ([`checked_extra`], which validation already
+/// put in Zoom's spelling as they are read (`checked_extra`, which validation already
 /// passed), so that a checked row copies nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckedExtras<'a> {

@@ -2,7 +2,8 @@
 //! checks its structure (in full before anything is used for a real run, [`records::scan`];
 //! as the rows are read for a dry run, [`Check`]), maps the header ([`columns`]), and then
 //! yields one [`Row`] per data record, in file order, each already validated and checked
-//! against earlier rows for duplicate emails.
+//! against earlier rows for duplicate emails. For reading on several threads, it hands out
+//! the records after the header in [`blocks`], and the [`Rules`] each row is checked by.
 //!
 //! Plain synchronous code with no knowledge of HTTP or tokio, so it can be tested with bytes.
 //! Memory stays flat: one record at a time, plus 8 bytes per distinct valid email.
