@@ -754,10 +754,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::property_cases(256))]
 
         #[test]
         fn blocks_write_the_results_file_that_rows_do(

@@ -45,6 +45,19 @@ pub mod zoom;
 use config::Config;
 use report::{exit, Console, Summary};
 
+/// Property-test settings: `cases` cases, or `PROPTEST_CASES` of them for a deeper run.
+#[cfg(test)]
+fn property_cases(cases: u32) -> proptest::prelude::ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
+    proptest::prelude::ProptestConfig {
+        cases,
+        ..proptest::prelude::ProptestConfig::default()
+    }
+}
+
 /// Why a run could not produce results. Each message names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -532,10 +532,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2048),
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::property_cases(1024))]
 
         #[test]
         fn blocks_give_exactly_the_records_of_the_record_reader(
