@@ -379,20 +379,21 @@ impl<'a> BlockRecords<'a> {
     }
 
     fn push_cell(&mut self, cell: Cell) {
-        let block = self.block;
+        // Ranges start and end at ASCII bytes (quotes, delimiters, line ends), so they are
+        // character boundaries; `text` is a mere safeguard.
+        let text = |range: Range<usize>| self.block.get(range).unwrap_or("");
         match cell {
             Cell::Slice(range) if !self.in_unescaped => self.cells.push(range),
             Cell::Slice(range) => {
                 let start = self.unescaped.len();
-                self.unescaped.push_str(&block[range]);
+                self.unescaped.push_str(text(range));
                 self.cells.push(start..self.unescaped.len());
             }
             Cell::Quoted { inside, after, .. } => {
                 self.move_to_unescaped();
                 let start = self.unescaped.len();
-                self.unescaped
-                    .push_str(&block[inside].replace("\"\"", "\""));
-                self.unescaped.push_str(&block[after]);
+                self.unescaped.push_str(&text(inside).replace("\"\"", "\""));
+                self.unescaped.push_str(text(after));
                 self.cells.push(start..self.unescaped.len());
             }
         }
@@ -406,7 +407,8 @@ impl<'a> BlockRecords<'a> {
         self.in_unescaped = true;
         for cell in &mut self.cells {
             let start = self.unescaped.len();
-            self.unescaped.push_str(&self.block[cell.clone()]);
+            self.unescaped
+                .push_str(self.block.get(cell.clone()).unwrap_or(""));
             *cell = start..self.unescaped.len();
         }
     }
