@@ -123,6 +123,23 @@ fn valid_outcome(
     memory.known(email).map(settled_by)
 }
 
+/// A valid row's status, message, registrant ID and join URL: [`valid_outcome`]'s, or `valid`.
+fn settled(
+    outcome: Option<(Status, &'static str, String, String)>,
+) -> (Status, Cow<'static, str>, String, String) {
+    match outcome {
+        Some((status, message, registrant_id, join_url)) => {
+            (status, Cow::Borrowed(message), registrant_id, join_url)
+        }
+        None => (
+            Status::Valid,
+            Cow::Borrowed(""),
+            String::new(),
+            String::new(),
+        ),
+    }
+}
+
 /// The dry run one row at a time, with [`CsvInput`]'s own reader.
 fn row_by_row(config: &Config, mut input: CsvInput, memory: &mut Memory) -> Result<Tally, Error> {
     let results = ResultsFile::create(&config.output)?;
@@ -137,24 +154,18 @@ fn row_by_row(config: &Config, mut input: CsvInput, memory: &mut Memory) -> Resu
                 String::new(),
                 String::new(),
             ),
-            ViewVerdict::Valid(..) | ViewVerdict::Duplicate => {
-                let duplicate = matches!(view.verdict, ViewVerdict::Duplicate);
-                match valid_outcome(duplicate, memory, view.email) {
-                    Some((status, message, id, url)) => (status, Cow::Borrowed(message), id, url),
-                    None => {
-                        match &view.verdict {
-                            ViewVerdict::Valid(checked) if checked.fits_batch() => fits_batch += 1,
-                            _ => others += 1,
-                        }
-                        (
-                            Status::Valid,
-                            Cow::Borrowed(""),
-                            String::new(),
-                            String::new(),
-                        )
+            ViewVerdict::Duplicate => settled(valid_outcome(true, memory, view.email)),
+            ViewVerdict::Valid(checked) => match valid_outcome(false, memory, view.email) {
+                Some(outcome) => settled(Some(outcome)),
+                None => {
+                    if checked.fits_batch() {
+                        fits_batch += 1;
+                    } else {
+                        others += 1;
                     }
+                    settled(None)
                 }
-            }
+            },
         };
         let row = ResultRow {
             row: view.number,

@@ -38,10 +38,11 @@ impl Fingerprinter {
 /// inserts any, so that their misses overlap instead of queueing: something a `HashSet` cannot
 /// be asked to do.
 ///
-/// `EMPTY` (`u64::MAX`) marks an empty slot, and a fingerprint equal to it is stored as `EMPTY - 1`: a
-/// collision like any other (1 in 2^64). It is not 0 so that a new table is written whole when
-/// it is made: zeroed memory from the system is mapped on first read, and the first write
-/// after that read costs a page fault that stops every other thread (a TLB shoot-down).
+/// `EMPTY` (`u64::MAX`) marks an empty slot, and a fingerprint equal to it is stored as
+/// `EMPTY - 1`: a collision like any other (1 in 2^64). It is not 0 so that a new table is
+/// written whole when it is made: zeroed memory from the system is mapped on first read, and
+/// the first write after that read costs a page fault that stops every other thread (a TLB
+/// shoot-down).
 #[derive(Debug, Clone, Default)]
 pub struct SeenSet {
     slots: Vec<u64>,

@@ -572,6 +572,7 @@ impl CsvInput {
         let Some((number, line)) = self.read_record()? else {
             return Ok(None);
         };
+        // `self.rules()` would borrow all of `self`, and the duplicate set is changed below.
         let rules = Rules {
             columns: &self.columns,
             form: self.form.as_ref(),
