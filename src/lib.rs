@@ -81,6 +81,7 @@ impl Error {
     /// The exit code of SPEC §6 for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Error::Lock(lock::LockError::Held { .. }) => exit::BUSY,
             Error::Input(_)
             | Error::Results(_)
             | Error::Setup(_)
@@ -112,7 +113,7 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
     let summary = match connection {
         Some(connection) if !config.dry_run => {
             console.input_opened(&input, false);
-            pipeline::import(config, console, connection, input, memory, lock.path())
+            pipeline::import(config, console, connection, input, memory)
         }
         _ => dry_run::dry_run(config, console, input, memory, findings.as_ref()),
     };
@@ -130,7 +131,7 @@ type Setup = (
 );
 
 fn set_up(config: &Config, console: &Console, input: &mut input::CsvInput) -> Result<Setup, Error> {
-    let lock = lock::Lock::acquire(&config.output, |warning| console.warn(warning))?;
+    let lock = lock::Lock::acquire(&config.output)?;
     let mut memory = if config.fresh {
         memory::Memory::empty()
     } else {

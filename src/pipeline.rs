@@ -8,7 +8,6 @@
 //! requests are in flight); workers send outcomes to a blocking recorder task, the one owner
 //! of the results file and the progress display.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -250,7 +249,6 @@ pub fn import(
     connection: Connection,
     input: CsvInput,
     memory: Memory,
-    lock: &Path,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let Connection { runtime, registrar } = connection;
@@ -267,7 +265,6 @@ pub fn import(
         concurrency: config.concurrency.get(),
         console: *console,
         registrar: registrar.clone(),
-        lock: lock.to_path_buf(),
     };
     // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of that
     // future writes to the runtime's eventfd, and the dispatcher is woken for every row.
@@ -345,8 +342,6 @@ struct Run {
     concurrency: usize,
     console: Console,
     registrar: Registrar,
-    /// Removed before exiting on a second Ctrl-C.
-    lock: PathBuf,
 }
 
 impl Run {
@@ -468,7 +463,6 @@ impl Run {
     fn watch_signals(&self) {
         let control = self.registrar.control.clone();
         let console = self.console;
-        let lock = self.lock.clone();
         tokio::spawn(async move {
             if !signal().await {
                 return;
@@ -479,7 +473,6 @@ impl Run {
                 console.error(
                     "interrupted twice: quitting now; the next run picks up from the journal",
                 );
-                let _ = std::fs::remove_file(&lock);
                 std::process::exit(i32::from(exit::INTERRUPTED));
             }
         });

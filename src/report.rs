@@ -786,6 +786,8 @@ pub mod exit {
     pub const USAGE_OR_INPUT: u8 = 2;
     pub const AUTH_OR_EVENT: u8 = 3;
     pub const INCOMPLETE: u8 = 4;
+    /// Another run holds this results file (or this event): nothing was sent.
+    pub const BUSY: u8 = 5;
     pub const INTERRUPTED: u8 = 130;
 }
 

@@ -174,11 +174,12 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_works() {
     let second = zoom.import(&input, &["--meeting", "83927864687"]);
     let first_status = first.wait().expect("first finishes");
 
-    assert_eq!(second.code(), 2, "{}", second.stderr());
+    assert_eq!(second.code(), 5, "busy: {}", second.stderr());
     assert!(
-        second
-            .stderr()
-            .contains(&format!("another zimport (process {})", first.id())),
+        second.stderr().contains(&format!(
+            "another zimport (process {}, started ",
+            first.id()
+        )),
         "{}",
         second.stderr()
     );
@@ -188,26 +189,38 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_works() {
 }
 
 #[test]
-fn a_stale_lock_from_a_dead_process_is_taken_over() {
-    let zoom = ZoomEnv::start(Setup::default());
-    let input = zoom.env.write_input("people.csv", people(5, false));
-    let mut gone = std::process::Command::new("true").spawn().expect("spawn");
-    let dead = gone.id();
-    gone.wait().expect("exited");
-    std::fs::write(
-        results_path(&input).with_file_name("people.results.csv.lock"),
-        format!("{dead}\n2026-11-22T03:00:00Z\n"),
-    )
-    .expect("write lock");
+fn a_lock_file_left_by_a_killed_run_or_naming_a_live_unrelated_process_blocks_nobody() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(100),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(60, true));
+    let lock = results_path(&input).with_file_name("people.results.csv.lock");
+    let args = ["--meeting", "83927864687", "--concurrency", "2"];
 
-    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+    let mut killed = zoom.spawn(&input, &args);
+    let started = Instant::now();
+    while !lock.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    killed.kill().expect("kill -9");
+    killed.wait().expect("reaped");
+    assert!(lock.exists(), "a killed run leaves its lock file behind");
 
-    assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert!(
-        run.stderr().contains(&format!("left by process {dead}")),
-        "{}",
-        run.stderr()
-    );
+    let after_kill = zoom.import(&input, &args);
+    assert_eq!(after_kill.code(), 0, "{}", after_kill.stderr());
+    assert_eq!(after_kill.rows.len(), 60);
+
+    // PID 1 is alive, and holds no lock.
+    std::fs::write(&lock, "1\n2026-11-22T03:00:00Z\n").expect("write lock");
+    let unrelated = zoom.import(&input, &args);
+    assert_eq!(unrelated.code(), 0, "{}", unrelated.stderr());
+    assert_eq!(unrelated.with_status("already_registered").len(), 60);
+    assert!(!lock.exists(), "the run removed the lock it held");
 }
 
 #[test]
