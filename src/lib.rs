@@ -136,8 +136,11 @@ fn set_up(config: &Config, console: &Console, input: &mut input::CsvInput) -> Re
         memory::Memory::empty()
     } else {
         let journal = report::companion(&config.output, ".journal");
-        memory::Memory::load(&[config.output.as_path(), journal.as_path()], config.event)?
+        memory::Memory::load(&config.output, &journal, config.event)?
     };
+    for warning in &memory.warnings {
+        console.warn(warning);
+    }
     if !memory.is_empty() {
         console.note(format_args!(
             "{} people confirmed by earlier runs are in {}; they will not be sent again (--fresh ignores them)",

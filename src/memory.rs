@@ -41,7 +41,19 @@ pub enum MemoryError {
         theirs: String,
         ours: String,
     },
+    /// A line that cannot be read, with lines after it that can: not what a crash leaves.
+    #[error("{path} line {line} is damaged ({why}), so what earlier runs confirmed cannot be trusted; {recovery}")]
+    Damaged {
+        path: String,
+        line: u64,
+        why: String,
+        recovery: &'static str,
+    },
 }
+
+/// How to recover from damage, by file.
+const RESULTS_RECOVERY: &str = "restore the file or mend that line, or run with --fresh (people Zoom already lists are still not sent again)";
+const JOURNAL_RECOVERY: &str = "mend or delete that line, or delete the journal, and run again (the journal holds what an interrupted run confirmed; people Zoom already lists are not sent again either way)";
 
 /// One file memory reads from, with where its columns are.
 struct Source {
@@ -57,6 +69,10 @@ pub struct Memory {
     /// Email fingerprint → (source, byte offset of the row). Later sources win.
     rows: FingerprintMap<(usize, u64)>,
     fingerprints: Fingerprinter,
+    /// Where the journal's readable part ends: a new run's journal continues from there.
+    journal_end: u64,
+    /// What the person should know about what was read (a torn last line skipped).
+    pub warnings: Vec<String>,
 }
 
 /// Where the columns memory needs are.
@@ -64,6 +80,29 @@ struct Columns {
     email: usize,
     registrant_id: usize,
     join_url: usize,
+}
+
+/// Which file a source is: they differ in what damage they can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Written whole and renamed into place: damage anywhere is someone else's doing.
+    Results,
+    /// Appended line by line: a crash can tear its last line.
+    Journal,
+}
+
+/// One data line of a source, as far as memory is concerned.
+struct Line {
+    /// Byte offset where it starts, and the line it starts on.
+    offset: u64,
+    number: u64,
+    content: Result<Content, String>,
+}
+
+enum Content {
+    OtherEvent(String),
+    /// The email of a row Zoom confirmed; `None` for any other row.
+    Row(Option<Email>),
 }
 
 impl Memory {
@@ -74,80 +113,166 @@ impl Memory {
             sources: Vec::new(),
             rows: FingerprintMap::default(),
             fingerprints: Fingerprinter::default(),
+            journal_end: 0,
+            warnings: Vec::new(),
         }
     }
 
-    /// Reads `files` (those that exist), in order: later files win for the same email.
-    pub fn load(files: &[&Path], event: Event) -> Result<Memory, MemoryError> {
+    /// Reads the results file and then the journal beside it (those that exist): the journal
+    /// wins for the same email. A journal's torn or unreadable last line, which is what a
+    /// crash leaves, is skipped with a warning (its row is checked again); any other damage is
+    /// an error that names the line.
+    pub fn load(results: &Path, journal: &Path, event: Event) -> Result<Memory, MemoryError> {
         let mut memory = Memory::empty();
-        for path in files {
-            let shown = path.display().to_string();
-            let io_error = |source| MemoryError::Io {
-                path: shown.clone(),
-                source,
-            };
-            let file = match File::open(path) {
-                Ok(file) => file,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-                Err(err) => return Err(io_error(err)),
-            };
-            let index = memory.sources.len();
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(io::BufReader::new(file.try_clone().map_err(io_error)?));
-            let headers = reader.headers().map_err(|e| io_error(e.into()))?.clone();
-            if headers.is_empty() {
-                continue;
-            }
-            let column = |name: &str| {
-                headers
-                    .iter()
-                    .position(|h| h == name)
-                    .ok_or_else(|| MemoryError::Foreign {
-                        path: shown.clone(),
-                        why: format!("no '{name}' column"),
-                    })
-            };
-            let (status_column, event_column) = (column("status")?, column("event")?);
-            let columns = Columns {
-                email: column("email")?,
-                registrant_id: column("registrant_id")?,
-                join_url: column("join_url")?,
-            };
-            let ours = event.to_string();
-            let mut record = csv::StringRecord::new();
-            loop {
-                let offset = reader.position().byte();
-                match reader.read_record(&mut record) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    // A journal cut off by a crash ends in a torn line: stop there.
-                    Err(_) => break,
-                }
-                let theirs = record.get(event_column).unwrap_or("");
-                if theirs != ours {
-                    return Err(MemoryError::OtherEvent {
-                        path: shown.clone(),
-                        theirs: theirs.to_string(),
-                        ours,
-                    });
-                }
-                let status = record.get(status_column).unwrap_or("");
-                let Ok(email) = Email::parse(record.get(columns.email).unwrap_or("")) else {
-                    continue;
-                };
-                let key = memory.fingerprints.of(&email);
-                // Only confirmed rows count; a later pending or failed line for the same person
-                // cannot undo what Zoom confirmed.
-                if matches!(status, "registered" | "already_registered") {
-                    memory.rows.insert(key, (index, offset));
-                }
-            }
-            memory.sources.push(Source { file, columns });
-        }
+        memory.read(results, Kind::Results, event)?;
+        memory.journal_end = memory.read(journal, Kind::Journal, event)?;
         Ok(memory)
     }
 
+    /// Where a new run's journal should continue the one read ([`crate::report::Journal::open`]):
+    /// after its last readable line, so that a torn line is cut off rather than left between
+    /// good ones. 0 if there is no journal.
+    pub fn journal_end(&self) -> u64 {
+        self.journal_end
+    }
+
+    /// Reads one source; returns where its readable part ends.
+    fn read(&mut self, path: &Path, kind: Kind, event: Event) -> Result<u64, MemoryError> {
+        let shown = path.display().to_string();
+        let io_error = |source| MemoryError::Io {
+            path: shown.clone(),
+            source,
+        };
+        let mut file = match File::open(path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(err) => return Err(io_error(err)),
+        };
+        let length = file.metadata().map_err(io_error)?.len();
+        let ends_whole = ends_with_newline(&mut file, length).map_err(io_error)?;
+        file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(io::BufReader::new(&file));
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| io_error(e.into()))?
+            .clone();
+        let header_end = reader.position().byte();
+        if headers.is_empty() {
+            return Ok(0);
+        }
+        if kind == Kind::Journal && !ends_whole && header_end >= length {
+            self.warnings.push(format!(
+                "{shown} holds only a header cut off by a crash; starting it again"
+            ));
+            return Ok(0);
+        }
+        let column = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name.as_bytes())
+                .ok_or_else(|| MemoryError::Foreign {
+                    path: shown.clone(),
+                    why: format!("no '{name}' column"),
+                })
+        };
+        let (status, event_column) = (column("status")?, column("event")?);
+        let columns = Columns {
+            email: column("email")?,
+            registrant_id: column("registrant_id")?,
+            join_url: column("join_url")?,
+        };
+        let ours = event.to_string();
+        let judge = |record: &csv::ByteRecord| -> Result<Content, String> {
+            if record.len() != headers.len() {
+                return Err(format!(
+                    "{} fields, but the header has {}",
+                    record.len(),
+                    headers.len()
+                ));
+            }
+            let text = |column: usize| {
+                let bytes = record.get(column).unwrap_or_default();
+                std::str::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+            };
+            let theirs = text(event_column)?;
+            if theirs != ours {
+                return Ok(Content::OtherEvent(theirs.to_string()));
+            }
+            // Only confirmed rows count; a later pending or failed line for the same person
+            // cannot undo what Zoom confirmed.
+            if !matches!(text(status)?, "registered" | "already_registered") {
+                return Ok(Content::Row(None));
+            }
+            for column in [columns.registrant_id, columns.join_url] {
+                text(column)?;
+            }
+            Email::parse(text(columns.email)?)
+                .map(|email| Content::Row(Some(email)))
+                .map_err(|why| format!("a confirmed row without a valid email: {why}"))
+        };
+
+        let index = self.sources.len();
+        let mut record = csv::ByteRecord::new();
+        let mut readable_end = header_end;
+        // Each line is taken in once the next is read: only then is it known to be the last.
+        let mut previous: Option<Line> = None;
+        loop {
+            let position = reader.position().clone();
+            let more = reader
+                .read_byte_record(&mut record)
+                .map_err(|e| io_error(e.into()))?;
+            if let Some(line) = previous.take() {
+                let is_last = !more;
+                let torn = is_last && (!ends_whole || line.content.is_err());
+                if torn && kind == Kind::Journal && length - line.offset <= MAX_TORN_BYTES {
+                    self.warnings.push(format!(
+                        "the last line of {shown} (line {}) was cut off by a crash; skipped, so its row is checked again",
+                        line.number
+                    ));
+                    break;
+                }
+                match line.content {
+                    Err(why) => {
+                        return Err(MemoryError::Damaged {
+                            path: shown,
+                            line: line.number,
+                            why,
+                            recovery: match kind {
+                                Kind::Results => RESULTS_RECOVERY,
+                                Kind::Journal => JOURNAL_RECOVERY,
+                            },
+                        })
+                    }
+                    Ok(Content::OtherEvent(theirs)) => {
+                        return Err(MemoryError::OtherEvent {
+                            path: shown,
+                            theirs,
+                            ours: ours.clone(),
+                        })
+                    }
+                    Ok(Content::Row(Some(email))) => {
+                        let key = self.fingerprints.of(&email);
+                        self.rows.insert(key, (index, line.offset));
+                    }
+                    Ok(Content::Row(None)) => {}
+                }
+                readable_end = position.byte();
+            }
+            if !more {
+                break;
+            }
+            previous = Some(Line {
+                offset: position.byte(),
+                number: position.line(),
+                content: judge(&record),
+            });
+        }
+        drop(reader);
+        self.sources.push(Source { file, columns });
+        Ok(readable_end)
+    }
     /// How many people earlier runs confirmed.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -192,6 +317,21 @@ impl Memory {
     }
 }
 
+/// The longest last line taken for one a crash tore: a journal line is well under 2 KiB, so
+/// anything longer (an unbalanced quote that swallowed the rest of the file) is damage.
+const MAX_TORN_BYTES: u64 = 64 * 1024;
+
+/// Whether the file's last byte is a line end (an empty file counts as whole).
+fn ends_with_newline(file: &mut File, length: u64) -> io::Result<bool> {
+    if length == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::End(-1))?;
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
 /// Reads the one CSV record that starts at `offset`.
 fn read_record_at(file: &mut File, offset: u64) -> io::Result<Option<csv::StringRecord>> {
     file.seek(SeekFrom::Start(offset))?;
@@ -205,5 +345,143 @@ fn read_record_at(file: &mut File, offset: u64) -> io::Result<Option<csv::String
         Ok(true) => Ok(Some(record)),
         Ok(false) => Ok(None),
         Err(err) => Err(io::Error::other(err.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EventId, EventKind};
+
+    const EVENT: Event = Event {
+        kind: EventKind::Meeting,
+        id: EventId(83_927_864_687),
+    };
+    const HEADER: &str = "row,email,first_name,last_name,status,registrant_id,join_url,http_status,zoom_code,message,attempts,event\n";
+
+    fn line(row: u64, email: &str, status: &str) -> String {
+        format!("{row},{email},A,B,{status},id-{row},https://zoom.us/w/1?tk={row},201,,,1,meeting 83927864687\n")
+    }
+
+    /// A journal of `lines`, then `tail` as it is; loaded with no results file.
+    fn load(lines: &[String], tail: &[u8]) -> (tempfile::TempDir, Result<Memory, MemoryError>) {
+        let dir = tempfile::tempdir().expect("dir");
+        let journal = dir.path().join("r.csv.journal");
+        let mut bytes = HEADER.as_bytes().to_vec();
+        for line in lines {
+            bytes.extend_from_slice(line.as_bytes());
+        }
+        bytes.extend_from_slice(tail);
+        std::fs::write(&journal, bytes).expect("write");
+        let memory = Memory::load(&dir.path().join("r.csv"), &journal, EVENT);
+        (dir, memory)
+    }
+
+    fn confirmed(memory: &mut Memory, email: &str) -> Option<String> {
+        match memory.known(email) {
+            Some(Known::EarlierRun { registrant_id, .. }) => Some(registrant_id),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_journal_line_torn_by_a_crash_is_skipped_with_a_warning() {
+        let good = [
+            line(1, "a@x.com", "registered"),
+            line(2, "b@x.com", "registered"),
+        ];
+        let torn = line(3, "c@x.com", "registered");
+        // Torn anywhere: in the email, in the event (which then names another), before the end.
+        for cut in [5, torn.len() - 5, torn.len() - 1] {
+            let (_dir, memory) = load(&good, &torn.as_bytes()[..cut]);
+            let mut memory = memory.expect("a torn last line is no error");
+            assert_eq!(confirmed(&mut memory, "a@x.com").as_deref(), Some("id-1"));
+            assert_eq!(confirmed(&mut memory, "b@x.com").as_deref(), Some("id-2"));
+            assert_eq!(confirmed(&mut memory, "c@x.com"), None, "checked again");
+            assert_eq!(memory.warnings.len(), 1, "{:?}", memory.warnings);
+            assert!(
+                memory.warnings[0].contains("line 4"),
+                "{:?}",
+                memory.warnings
+            );
+            let expected_end = (HEADER.len() + good[0].len() + good[1].len()) as u64;
+            assert_eq!(memory.journal_end(), expected_end);
+        }
+    }
+
+    #[test]
+    fn an_unreadable_last_line_is_skipped_but_one_in_the_middle_is_an_error() {
+        let good = [line(1, "a@x.com", "registered")];
+        let (_dir, memory) = load(&good, b"2,b@x.com,Jos\xe9,B,registered\n");
+        let memory = memory.expect("the last line");
+        assert_eq!(memory.warnings.len(), 1);
+
+        let after = line(3, "c@x.com", "registered");
+        let mut tail =
+            b"2,b@x.com,A,B,registered,id-2,u,201,,,1,meeting 8392786\xff4687\n".to_vec();
+        tail.extend_from_slice(after.as_bytes());
+        let (_dir, memory) = load(&good, &tail);
+        let err = memory.err().expect("damage in the middle");
+        let message = err.to_string();
+        assert!(
+            message.contains("line 3 is damaged (not valid UTF-8)"),
+            "{message}"
+        );
+        assert!(message.contains("delete the journal"), "{message}");
+    }
+
+    #[test]
+    fn a_journal_with_only_a_torn_header_starts_again() {
+        let (_dir, memory) = load(&[], b"");
+        assert_eq!(
+            memory.expect("empty journal").journal_end(),
+            HEADER.len() as u64
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let journal = dir.path().join("r.csv.journal");
+        std::fs::write(&journal, &HEADER.as_bytes()[..20]).expect("write");
+        let memory = Memory::load(&dir.path().join("r.csv"), &journal, EVENT).expect("loads");
+        assert_eq!(memory.journal_end(), 0);
+        assert_eq!(memory.warnings.len(), 1);
+    }
+
+    #[test]
+    fn damage_anywhere_in_a_results_file_is_an_error_naming_its_line() {
+        let dir = tempfile::tempdir().expect("dir");
+        let results = dir.path().join("r.csv");
+        let text = format!("{HEADER}{}2,b@x.com,A\n", line(1, "a@x.com", "registered"));
+        std::fs::write(&results, text).expect("write");
+        let err = Memory::load(&results, &dir.path().join("none"), EVENT)
+            .err()
+            .expect("a short last line of a results file is damage");
+        let message = err.to_string();
+        assert!(
+            message.contains("line 3 is damaged (3 fields, but the header has 12)"),
+            "{message}"
+        );
+        assert!(message.contains("--fresh"), "{message}");
+    }
+
+    #[test]
+    fn only_confirmed_rows_are_remembered_and_later_files_win() {
+        let dir = tempfile::tempdir().expect("dir");
+        let results = dir.path().join("r.csv");
+        let journal = dir.path().join("r.csv.journal");
+        let results_text = format!(
+            "{HEADER}{}{}",
+            line(1, "a@x.com", "registered"),
+            line(2, "b@x.com", "pending")
+        );
+        std::fs::write(&results, results_text).expect("write");
+        std::fs::write(
+            &journal,
+            format!("{HEADER}{}", line(7, "A@X.com", "already_registered")),
+        )
+        .expect("write");
+        let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+        assert_eq!(memory.len(), 1);
+        assert_eq!(confirmed(&mut memory, "a@x.com").as_deref(), Some("id-7"));
+        assert_eq!(confirmed(&mut memory, "b@x.com"), None);
+        assert!(memory.warnings.is_empty());
     }
 }

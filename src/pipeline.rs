@@ -253,7 +253,7 @@ pub fn import(
     let started = Instant::now();
     let Connection { runtime, registrar } = connection;
     let results = ResultsFile::create(&config.output)?;
-    let journal = Journal::open(&config.output)?;
+    let journal = Journal::open(&config.output, memory.journal_end())?;
     let recorder = Recorder::new(
         results,
         Some(journal),

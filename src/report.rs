@@ -323,25 +323,19 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens `<results>.journal` for appending; an earlier, unfinished run's lines are kept.
-    pub fn open(results: &Path) -> Result<Journal, ResultsError> {
+    /// Opens `<results>.journal` to continue it from byte `keep` (where its readable part
+    /// ends, [`crate::memory::Memory::journal_end`]): an earlier, unfinished run's lines are kept,
+    /// and a line a crash tore is cut off, so it never sits between good ones. `keep` 0 starts
+    /// the journal anew.
+    pub fn open(results: &Path, keep: u64) -> Result<Journal, ResultsError> {
         let path = companion(results, ".journal");
         let error = ResultsError::on(&path);
         let mut file = create_private(&path, true).map_err(error)?;
         let length = file.metadata().map_err(error)?.len();
-        let torn = length > 0 && {
-            use std::io::{Read, Seek, SeekFrom};
-            let mut last = [0u8; 1];
-            file.seek(SeekFrom::End(-1))
-                .and_then(|_| file.read_exact(&mut last))
-                .map_err(error)?;
-            last[0] != b'\n'
-        };
-        if torn {
-            // A crash cut the last line short: end it, so it stays one unreadable line.
-            file.write_all(b"\n").map_err(error)?;
+        if length > keep {
+            file.set_len(keep).map_err(error)?;
         }
-        if length == 0 {
+        if keep == 0 {
             file.write_all(&header_line()).map_err(error)?;
         }
         Ok(Journal {
