@@ -6,14 +6,14 @@
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::config::{Config, EventKind};
 use crate::input::{CustomQuestion, Form};
 use crate::limits::Mode;
-use crate::registrant::Field;
-use crate::zoom::{ApiError, Category, ZoomClient};
+use crate::registrant::{shorten, Field};
+use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 
 /// A person Zoom already lists for the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +96,7 @@ struct Occurrence {
     duration: Option<u64>,
 }
 
+/// The registration form (Zoom's schema makes both lists optional).
 #[derive(Deserialize)]
 struct QuestionsAnswer {
     #[serde(default)]
@@ -122,12 +123,41 @@ struct CustomAnswer {
     answers: Vec<String>,
 }
 
+/// One page of the registrant list. An answer that is not one must not pass for an empty last
+/// page: each registrant needs its email (Zoom's schema requires it), and a page may leave
+/// out its list only when the list is empty.
 #[derive(Deserialize)]
+#[serde(try_from = "ListPage")]
 struct ListAnswer {
+    next_page_token: Option<String>,
+    registrants: Vec<Listed>,
+}
+
+/// [`ListAnswer`] as it arrives.
+#[derive(Deserialize)]
+struct ListPage {
     #[serde(default)]
     next_page_token: Option<String>,
     #[serde(default)]
-    registrants: Vec<Listed>,
+    total_records: Option<u64>,
+    registrants: Option<Vec<Listed>>,
+}
+
+impl TryFrom<ListPage> for ListAnswer {
+    type Error = String;
+
+    fn try_from(page: ListPage) -> Result<ListAnswer, String> {
+        let next_page_token = page.next_page_token.filter(|t| !t.is_empty());
+        let registrants = match page.registrants {
+            Some(registrants) => registrants,
+            None if page.total_records.unwrap_or(0) == 0 && next_page_token.is_none() => Vec::new(),
+            None => return Err("a page of registrants without its list".to_string()),
+        };
+        Ok(ListAnswer {
+            next_page_token,
+            registrants,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -139,25 +169,35 @@ struct Listed {
     join_url: Option<String>,
 }
 
-/// A GET with a few retries for transient answers; other refusals are returned.
-async fn read(
+/// A GET whose answer is read as `T`, tried up to four times when the answer is transient (a
+/// 5xx, a dropped connection, a per-second 429) or is not what Zoom sends: a page that cannot
+/// be read must never end a scan as if it were the last one. Other refusals return at once.
+async fn read<T: DeserializeOwned>(
     client: &ZoomClient,
     category: Category,
     tail: &str,
     query: &[(&str, String)],
-) -> Result<Value, ApiError> {
+) -> Result<T, ApiError> {
     let mut last = None;
     for attempt in 0..4u32 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(300 << attempt)).await;
         }
-        match client.get(category, tail, query).await.result {
-            Ok(value) => return Ok(value),
-            Err(error @ (ApiError::Transient(_) | ApiError::PerSecondLimit { .. })) => {
-                last = Some(error)
-            }
+        let error = match client.get(category, tail, query).await.result {
+            Ok(value) => match serde_json::from_value(value) {
+                Ok(answer) => return Ok(answer),
+                Err(why) => ApiError::Transient(Refusal {
+                    message: format!(
+                        "Zoom's answer was not understood ({})",
+                        shorten(&why.to_string())
+                    ),
+                    ..Refusal::default()
+                }),
+            },
+            Err(error @ (ApiError::Transient(_) | ApiError::PerSecondLimit { .. })) => error,
             Err(error) => return Err(error),
-        }
+        };
+        last = Some(error);
     }
     Err(last.unwrap_or_else(|| ApiError::Auth("no answer".to_string())))
 }
@@ -232,23 +272,19 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         "read:meeting"
     };
     if can("read", read_scope) {
-        let value = read(client, Category::Light, "", &[])
-            .await
-            .map_err(|error| match &error {
-                ApiError::Rejected(refusal)
-                    if refusal.http_status == Some(404) || refusal.zoom_code == Some(3001) =>
-                {
-                    PreflightError(format!(
-                        "{event} was not found or has expired; check the ID (Zoom: {refusal})"
-                    ))
-                }
-                _ => fatal(&format!("cannot read {event}"), &error),
-            })?;
-        let answer: EventAnswer = serde_json::from_value(value).map_err(|e| {
-            PreflightError(format!(
-                "Zoom's description of {event} was not understood: {e}"
-            ))
-        })?;
+        let answer: EventAnswer =
+            read(client, Category::Light, "", &[])
+                .await
+                .map_err(|error| match &error {
+                    ApiError::Rejected(refusal)
+                        if refusal.http_status == Some(404) || refusal.zoom_code == Some(3001) =>
+                    {
+                        PreflightError(format!(
+                            "{event} was not found or has expired; check the ID (Zoom: {refusal})"
+                        ))
+                    }
+                    _ => fatal(&format!("cannot read {event}"), &error),
+                })?;
         findings.event_read = true;
         check_event(&answer, config, &mut findings)?;
     } else {
@@ -260,7 +296,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
 
     // 3. The registration form.
     if can("read", "read:list_registration_questions") {
-        let value = read(client, Category::Light, "registrants/questions", &[])
+        let answer: QuestionsAnswer = read(client, Category::Light, "registrants/questions", &[])
             .await
             .map_err(|e| {
                 fatal(
@@ -268,10 +304,6 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
                     &e,
                 )
             })?;
-        let answer: QuestionsAnswer = serde_json::from_value(value).unwrap_or(QuestionsAnswer {
-            questions: Vec::new(),
-            custom_questions: Vec::new(),
-        });
         for question in answer.questions.iter().filter(|q| q.required) {
             if let Some(field) = Field::from_name(&question.field_name) {
                 findings.form.required.push(field);
@@ -468,18 +500,14 @@ async fn list_registrants(client: &ZoomClient) -> Result<Vec<Existing>, ApiError
             if !token.is_empty() {
                 query.push(("next_page_token", token.clone()));
             }
-            let value = read(client, Category::Medium, "registrants", &query).await?;
-            let page: ListAnswer = serde_json::from_value(value).unwrap_or(ListAnswer {
-                next_page_token: None,
-                registrants: Vec::new(),
-            });
+            let page: ListAnswer = read(client, Category::Medium, "registrants", &query).await?;
             all.extend(page.registrants.into_iter().map(|r| Existing {
                 email: r.email,
                 status: status.to_string(),
                 registrant_id: r.id,
                 join_url: r.join_url.unwrap_or_default(),
             }));
-            match page.next_page_token.filter(|t| !t.is_empty()) {
+            match page.next_page_token {
                 Some(next) => token = next,
                 None => break,
             }

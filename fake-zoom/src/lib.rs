@@ -191,6 +191,9 @@ pub struct Faults {
     pub drop_after_rate: f64,
     /// Batch responses leave out the last registrant of each call (work still done).
     pub batch_omits_last: bool,
+    /// This page (1-based) of every registrant list answers 200 with a body that is not a
+    /// list: its registrants have no email.
+    pub broken_list_page: Option<usize>,
 }
 
 /// How the fake starts.
@@ -265,6 +268,25 @@ pub struct Stats {
     pub api_requests: u64,
 }
 
+/// One request as the fake saw it: for tests about timing and order (when each request
+/// started and ended, which token carried it).
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    pub method: String,
+    /// E.g. `/v2/meetings/83927864687/batch_registrants` or `/oauth/token`.
+    pub path: String,
+    /// The query string, without the `?`; empty if none.
+    pub query: String,
+    pub status: u16,
+    /// `X-RateLimit-Type` of a 429: `QPS` or `Daily-limit`.
+    pub rate_limit_type: Option<String>,
+    /// Which access token carried it: 1 for the first one issued, and so on.
+    pub token: Option<u64>,
+    /// When the request arrived, and when its answer was handed back (after the latency).
+    pub started: Instant,
+    pub ended: Instant,
+}
+
 struct Event {
     setup: EventSetup,
     registrants: Vec<Registrant>,
@@ -274,6 +296,8 @@ struct Event {
 struct Token {
     expires_at: Instant,
     revoked: bool,
+    /// 1 for the first token issued, and so on.
+    number: u64,
 }
 
 #[derive(Default)]
@@ -300,6 +324,7 @@ struct Inner {
     refuse_writes: bool,
     stats: Stats,
     next_id: u64,
+    log: Vec<LoggedRequest>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -344,6 +369,7 @@ impl FakeZoom {
             refuse_writes: false,
             stats: Stats::default(),
             next_id: 1,
+            log: Vec::new(),
         }));
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
@@ -472,6 +498,11 @@ impl FakeZoom {
     pub fn stats(&self) -> Stats {
         lock(&self.shared).stats
     }
+
+    /// Every request so far, in the order their answers were handed back.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared).log.clone()
+    }
 }
 
 impl Drop for FakeZoom {
@@ -495,7 +526,50 @@ fn router(shared: Shared) -> Router {
         )
         .route("/v2/{kind}/{id}/batch_registrants", post(batch_registrants))
         .route("/v2/{kind}/{id}/registrants/questions", get(questions))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            log_request,
+        ))
         .with_state(shared)
+}
+
+/// Notes each request's start, end, answer and token in the log.
+async fn log_request(
+    State(shared): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or("").to_string();
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let response = next.run(request).await;
+    let ended = Instant::now();
+    let rate_limit_type = response
+        .headers()
+        .get("x-ratelimit-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut inner = lock(&shared);
+    let token = bearer.and_then(|t| inner.tokens.get(&t).map(|t| t.number));
+    inner.log.push(LoggedRequest {
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        rate_limit_type,
+        token,
+        started,
+        ended,
+    });
+    drop(inner);
+    response
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -621,11 +695,13 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: String) -
         inner.next_id
     );
     let expires_in = inner.setup.expires_in;
+    let number = inner.stats.tokens_issued + 1;
     inner.tokens.insert(
         access_token.clone(),
         Token {
             expires_at: Instant::now() + expires_in,
             revoked: false,
+            number,
         },
     );
     inner.stats.tokens_issued += 1;
@@ -1313,10 +1389,12 @@ async fn list_registrants(
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let mut inner = lock(&shared);
-    inner.stats.api_requests += 1;
-    let tracking = inner.stats.api_requests;
-    let response = (|| {
+    let (response, tracking, delay) = {
+        let mut inner = lock(&shared);
+        inner.stats.api_requests += 1;
+        let tracking = inner.stats.api_requests;
+        let delay = inner.latency();
+        let response = (|| {
         let (kind, id) = parse_event(&kind, &id)?;
         inner.authorize(&headers)?;
         inner.require_scope(kind, "list_registrants")?;
@@ -1333,11 +1411,18 @@ async fn list_registrants(
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
         let matching: Vec<&Registrant> = event.registrants.iter().filter(|r| r.status == status).collect();
+        let broken = inner.setup.faults.broken_list_page == Some(start / page_size + 1);
         let page: Vec<Value> = matching
             .iter()
             .skip(start)
             .take(page_size)
-            .map(|r| json!({ "id": r.id, "email": r.email, "first_name": r.first_name, "last_name": r.last_name, "status": r.status, "join_url": r.join_url }))
+            .map(|r| {
+                let mut listed = json!({ "id": r.id, "email": r.email, "first_name": r.first_name, "last_name": r.last_name, "status": r.status, "join_url": r.join_url });
+                if broken {
+                    listed.as_object_mut().map(|o| o.remove("email"));
+                }
+                listed
+            })
             .collect();
         let next = if start + page_size < matching.len() { format!("page-{}", start + page_size) } else { String::new() };
         Ok::<_, Response>(
@@ -1351,6 +1436,9 @@ async fn list_registrants(
         )
     })()
     .unwrap_or_else(|e| e);
+        (response, tracking, delay)
+    };
+    tokio::time::sleep(delay).await;
     with_tracking_id(response, tracking)
 }
 
@@ -1359,10 +1447,12 @@ async fn questions(
     Path((kind, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let mut inner = lock(&shared);
-    inner.stats.api_requests += 1;
-    let tracking = inner.stats.api_requests;
-    let response = (|| {
+    let (response, tracking, delay) = {
+        let mut inner = lock(&shared);
+        inner.stats.api_requests += 1;
+        let tracking = inner.stats.api_requests;
+        let delay = inner.latency();
+        let response = (|| {
         let (kind, id) = parse_event(&kind, &id)?;
         inner.authorize(&headers)?;
         inner.require_scope(kind, "questions")?;
@@ -1383,5 +1473,8 @@ async fn questions(
         Ok::<_, Response>(Json(json!({ "questions": questions, "custom_questions": custom })).into_response())
     })()
     .unwrap_or_else(|e| e);
+        (response, tracking, delay)
+    };
+    tokio::time::sleep(delay).await;
     with_tracking_id(response, tracking)
 }

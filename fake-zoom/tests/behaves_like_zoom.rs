@@ -365,3 +365,68 @@ async fn before_multiple_tokens_a_new_token_revoked_the_previous_one() {
     );
     assert_eq!(client.post(&second, &path, person).await.0, 201);
 }
+
+#[tokio::test]
+async fn the_request_log_gives_each_requests_times_answer_and_token() {
+    let client = Client::start(Setup {
+        faults: fake_zoom::Faults {
+            latency: Duration::from_millis(50),
+            broken_list_page: Some(2),
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    });
+    for i in 0..4 {
+        client.zoom.preregister(
+            Kind::Meeting,
+            MEETING,
+            &format!("p{i}@example.com"),
+            "approved",
+        );
+    }
+    let first = client.token().await;
+    let second = client.token().await;
+    let list = |token: String, query: &'static str| {
+        let http = client.http.clone();
+        let url = format!(
+            "{}/v2/meetings/{MEETING}/registrants?{query}",
+            client.zoom.url()
+        );
+        async move {
+            let answer: Value = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("sent")
+                .json()
+                .await
+                .expect("json");
+            answer
+        }
+    };
+    let page_one = list(first, "page_size=2").await;
+    let page_two = list(second.clone(), "page_size=2&next_page_token=page-2").await;
+
+    assert_eq!(page_one["registrants"][0]["email"], "p0@example.com");
+    assert_eq!(
+        page_two["registrants"][0].get("email"),
+        None,
+        "the broken page lacks emails"
+    );
+    let log = client.zoom.requests();
+    let api: Vec<_> = log.iter().filter(|r| r.path.starts_with("/v2/")).collect();
+    assert_eq!(api.len(), 2);
+    assert_eq!(
+        (api[0].token, api[1].token),
+        (Some(1), Some(2)),
+        "which token carried each"
+    );
+    assert_eq!(api[1].query, "page_size=2&next_page_token=page-2");
+    for request in &api {
+        assert_eq!(request.status, 200);
+        assert!(request.ended - request.started >= Duration::from_millis(50));
+    }
+    assert!(api[1].started >= api[0].ended, "one after the other");
+    assert_eq!(log.iter().filter(|r| r.path == "/oauth/token").count(), 2);
+}

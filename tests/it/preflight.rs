@@ -541,3 +541,46 @@ fn json_summary_of_a_real_run_matches_the_results_file() {
         .as_str()
         .is_some_and(|p| p.ends_with("people.results.csv")));
 }
+
+#[test]
+fn a_registrant_list_page_that_cannot_be_read_stops_the_run_before_anything_is_sent() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: fake_zoom::Faults {
+            broken_list_page: Some(2),
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    });
+    // Three pages of 300; page 2 answers 200 with registrants that have no email.
+    for i in 0..700 {
+        zoom.zoom.preregister(
+            Kind::Meeting,
+            MEETING,
+            &format!("person{i}@example.com"),
+            "approved",
+        );
+    }
+    let input = zoom.env.write_input("people.csv", people(800, false));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("cannot list the registrants of meeting 83927864687")
+            && run.stderr().contains("not understood"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(sent(&zoom), 0, "nobody it could not check was sent");
+    let page_two = zoom
+        .zoom
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path.ends_with("/registrants") && r.query.contains("next_page_token=page-300")
+        })
+        .count();
+    assert_eq!(page_two, 4, "the page was read again before giving up");
+    assert!(!crate::support::results_path(&input).exists());
+}
