@@ -492,7 +492,7 @@ impl Registrar {
                     let (hit, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
                         limited
                             .as_deref()
-                            .map_or(true, |email| job.registrant.email.key() == email)
+                            .is_none_or(|email| job.registrant.email.key() == email)
                     });
                     for job in hit {
                         let _ = out
