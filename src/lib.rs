@@ -13,6 +13,7 @@
 //! - [`registrant`]: Zoom's registrant fields and the rules each value must meet.
 //! - [`limits`]: Zoom's rate ceilings per plan, and the cost estimate of a run.
 //! - [`credentials`]: where secrets and endpoints come from; HTTPS-or-loopback URLs.
+//! - [`control`]: whether requests may still start, and why a run stopped.
 //! - [`auth`]: the run's one shared access token (single flight, refreshed ahead of expiry).
 //! - [`pacing`]: each rate-limit category's requests spaced to stay under Zoom's ceiling.
 //! - [`zoom`]: the Zoom client: paced typed requests, Zoom's answers as errors.
@@ -27,6 +28,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod credentials;
 pub mod dry_run;
 pub mod fingerprint;

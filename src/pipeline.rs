@@ -17,12 +17,13 @@ use tokio::task::JoinSet;
 
 use crate::auth::TokenSource;
 use crate::config::Config;
+use crate::control::{resume_text, Control};
 use crate::credentials::Credentials;
 use crate::input::{Check, CsvInput, InputError, Row, Verdict, ViewVerdict};
 use crate::limits::{Mode, BATCH_SIZE};
 use crate::memory::{Known, Memory};
 use crate::preflight::Findings;
-use crate::register::{resume_text, Control, Job, Registrar};
+use crate::register::{Job, Registrar};
 use crate::registrant::Problem;
 use crate::report::{
     exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsFile, RowProblem,
@@ -154,9 +155,11 @@ impl Connection {
             .build()
             .map_err(|e| Error::Setup(format!("cannot set up HTTPS: {e}")))?;
         let occurrence_ids = (!config.occurrences.is_empty()).then(|| config.occurrences.join(","));
+        let control = Arc::new(Control::default());
         let client = ZoomClient::new(
             http.clone(),
             TokenSource::new(http, config.zoom.oauth_url.clone(), credentials),
+            control.clone(),
             config.zoom.api_url.clone(),
             config.event,
             RequestOptions {
@@ -175,7 +178,7 @@ impl Connection {
             runtime,
             registrar: Registrar {
                 client: Arc::new(client),
-                control: Arc::new(Control::default()),
+                control,
                 event: config.event,
                 mode: config.mode,
                 backoff_base: config.zoom.backoff_base,

@@ -204,7 +204,7 @@ async fn read<T: DeserializeOwned>(
 
 fn fatal(context: &str, error: &ApiError) -> PreflightError {
     let detail = match error {
-        ApiError::Auth(message) => message.clone(),
+        ApiError::Auth(message) | ApiError::NotSent(message) => message.clone(),
         other => other.refusal().map(ToString::to_string).unwrap_or_default(),
     };
     PreflightError(format!("{context} (Zoom: {detail})"))

@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::{AuthError, Token, TokenSource};
 use crate::config::{Event, EventKind};
+use crate::control::Control;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
 use crate::pacing::Pacer;
@@ -86,6 +87,9 @@ pub enum ApiError {
     TokenRefused(Refusal),
     /// No token could be had.
     Auth(String),
+    /// Not sent: the run stopped requests of this category while this one waited for its
+    /// turn (a daily quota, a run-level error, Ctrl-C, a results file that cannot be written).
+    NotSent(String),
 }
 
 impl ApiError {
@@ -97,7 +101,7 @@ impl ApiError {
             | ApiError::Transient(refusal)
             | ApiError::Rejected(refusal)
             | ApiError::TokenRefused(refusal) => Some(refusal),
-            ApiError::Auth(_) => None,
+            ApiError::Auth(_) | ApiError::NotSent(_) => None,
         }
     }
 }
@@ -152,6 +156,8 @@ pub struct Counters {
 pub struct ZoomClient {
     http: reqwest::Client,
     tokens: TokenSource,
+    /// Asked right before each request goes out.
+    control: Arc<Control>,
     api_url: Option<reqwest::Url>,
     event: Event,
     options: RequestOptions,
@@ -165,6 +171,7 @@ impl ZoomClient {
     pub fn new(
         http: reqwest::Client,
         tokens: TokenSource,
+        control: Arc<Control>,
         api_url: Option<reqwest::Url>,
         event: Event,
         options: RequestOptions,
@@ -173,6 +180,7 @@ impl ZoomClient {
         ZoomClient {
             http,
             tokens,
+            control,
             api_url,
             event,
             options,
@@ -295,12 +303,17 @@ impl ZoomClient {
     ) -> Sent<Value> {
         let mut requests = 0;
         let mut refreshed = false;
+        let pacer = match category {
+            Category::Light => &self.light,
+            Category::Medium => &self.medium,
+            Category::Heavy => &self.heavy,
+        };
         loop {
             // Pace first, then take the token, so the token is as fresh as it can be when sent.
-            match category {
-                Category::Light => self.light.wait().await,
-                Category::Medium => self.medium.wait().await,
-                Category::Heavy => self.heavy.wait().await,
+            // A stop while waiting for the slot ends the wait.
+            tokio::select! {
+                () = pacer.wait() => {}
+                () = self.control.until_stopped(category) => {}
             }
             let token = match self.tokens.bearer().await {
                 Ok(token) => token,
@@ -311,6 +324,13 @@ impl ZoomClient {
                     }
                 }
             };
+            // Right before it goes: the category may have been stopped during the waits.
+            if let Some(reason) = self.control.refusal_for(category) {
+                return Sent {
+                    requests,
+                    result: Err(ApiError::NotSent(reason)),
+                };
+            }
             requests += 1;
             if method == Method::POST {
                 self.counters.requests.fetch_add(1, Ordering::Relaxed);

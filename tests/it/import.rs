@@ -273,6 +273,69 @@ fn daily_limit_stops_sending_at_once_and_leaves_the_rest_pending() {
 }
 
 #[test]
+fn after_the_first_daily_limit_429_no_request_of_its_category_starts() {
+    let zoom = ZoomEnv::start(Setup {
+        limits: Limits {
+            heavy_per_day: Some(10),
+            ..Limits::unlimited()
+        },
+        faults: Faults {
+            latency: Duration::from_millis(40),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(900, false));
+
+    // Pro paces batch calls 100 ms apart; sixteen workers wait for their slots meanwhile.
+    let run = zoom.import(
+        &input,
+        &meeting(&["--mode", "batch", "--concurrency", "16"]),
+    );
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert_eq!(run.with_status("registered").len(), 300);
+    assert_eq!(run.with_status("pending").len(), 600);
+    let batches: Vec<_> = zoom
+        .zoom
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/batch_registrants"))
+        .collect();
+    let first_daily = batches
+        .iter()
+        .filter(|r| r.rate_limit_type.as_deref() == Some("Daily-limit"))
+        .map(|r| r.ended)
+        .min()
+        .expect("a daily-limit 429");
+    // Those in flight when it was read may finish; none may start after it (a few ms allowed
+    // for the answer to reach zimport).
+    let late: Vec<_> = batches
+        .iter()
+        .filter(|r| r.started > first_daily + Duration::from_millis(20))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} batch calls started after the stop",
+        late.len()
+    );
+    assert!(
+        zoom.zoom.stats().daily_limited <= 2,
+        "{:?}",
+        zoom.zoom.stats()
+    );
+    let resume = run.summary["run"]["resume_at"]
+        .as_str()
+        .expect("resume time");
+    assert!(
+        run.stderr()
+            .contains(&format!("run the same command again after {resume}")),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
 fn per_registrant_limit_makes_only_that_row_pending() {
     let zoom = ZoomEnv::start(Setup::default());
     zoom.zoom

@@ -1,0 +1,178 @@
+//! Run-wide control, shared by every part of a real run: whether requests may still start
+//! (per rate category) and why the run stopped, whether batch registration fits, and the
+//! counters of retries and confirmations.
+//!
+//! The client asks [`Control::refusal_for`] right before each request goes out, after waiting
+//! for its rate slot and its token, so nothing starts after a daily quota, a run-level error,
+//! Ctrl-C or a failed write has stopped its category; [`Control::until_stopped`] wakes the
+//! requests still waiting for a slot.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use crate::zoom::Category;
+
+/// Run-wide state the workers share: why sending stopped, and counters.
+#[derive(Debug, Default)]
+pub struct Control {
+    state: Mutex<StopState>,
+    batch_refused: AtomicBool,
+    pub(crate) event_read: AtomicBool,
+    interrupted: AtomicBool,
+    /// Wakes workers waiting out a backoff when the run stops.
+    wake: tokio::sync::Notify,
+    pub retries: AtomicU64,
+    /// Rows Zoom confirmed in this run (to tell exit code 3 from 4).
+    pub confirmed: AtomicU64,
+}
+
+#[derive(Debug, Default, Clone)]
+struct StopState {
+    run: Option<String>,
+    light_daily: Option<Option<SystemTime>>,
+    heavy_daily: Option<Option<SystemTime>>,
+}
+
+/// Why a run stopped early, for the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Stopped {
+    /// A run-level error: the event or the credentials.
+    pub run: Option<String>,
+    /// A daily quota was used up; the time Zoom gave for resuming, if any.
+    pub daily: bool,
+    pub resume_at: Option<SystemTime>,
+}
+
+impl Control {
+    fn lock(&self) -> std::sync::MutexGuard<'_, StopState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stops the run; the first reason given is kept.
+    pub fn stop_run(&self, reason: String) {
+        {
+            let mut state = self.lock();
+            if state.run.is_none() {
+                state.run = Some(reason);
+            }
+        }
+        self.wake.notify_waiters();
+    }
+
+    /// Ctrl-C or SIGTERM: send nothing more.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.wake.notify_waiters();
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// Waits `duration`, or less if the run stops meanwhile.
+    pub async fn pause(&self, duration: Duration) {
+        let woken = self.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if self.interrupted() || self.lock().run.is_some() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(duration) => {}
+            () = woken => {}
+        }
+    }
+
+    pub fn stop_daily(&self, category: Category, resume_at: Option<SystemTime>) {
+        let mut state = self.lock();
+        let slot = match category {
+            Category::Light | Category::Medium => &mut state.light_daily,
+            Category::Heavy => &mut state.heavy_daily,
+        };
+        if slot.is_none() {
+            *slot = Some(resume_at);
+        }
+        drop(state);
+        self.wake.notify_waiters();
+    }
+
+    /// Why a row of `category` must not be sent now, if it must not.
+    pub fn refusal_for(&self, category: Category) -> Option<String> {
+        if self.interrupted() {
+            return Some(
+                "not sent: the run was interrupted; run the same command again to send it"
+                    .to_string(),
+            );
+        }
+        let state = self.lock();
+        if let Some(reason) = &state.run {
+            return Some(format!("not sent: the run stopped ({reason})"));
+        }
+        let daily = match category {
+            Category::Light | Category::Medium => state.light_daily,
+            Category::Heavy => state.heavy_daily,
+        };
+        daily.map(|resume_at| {
+            let (name, when) = match category {
+                Category::Light | Category::Medium => {
+                    ("single adds (Light)", resume_text(resume_at))
+                }
+                Category::Heavy => ("batch registration (Heavy)", resume_text(resume_at)),
+            };
+            format!(
+                "not sent: the account's daily Zoom quota for {name} is used up; run again {when}"
+            )
+        })
+    }
+
+    /// Returns once requests of `category` may no longer start.
+    pub async fn until_stopped(&self, category: Category) {
+        loop {
+            let woken = self.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if self.refusal_for(category).is_some() {
+                return;
+            }
+            woken.await;
+        }
+    }
+
+    /// Batch registration does not fit this event or token: single adds only.
+    pub fn refuse_batch(&self) {
+        self.batch_refused.store(true, Ordering::Relaxed);
+    }
+
+    /// The checks before the run read the event with the same token.
+    pub fn event_was_read(&self) {
+        self.event_read.store(true, Ordering::Relaxed);
+    }
+
+    pub fn batch_refused(&self) -> bool {
+        self.batch_refused.load(Ordering::Relaxed)
+    }
+
+    pub fn stopped(&self) -> Stopped {
+        let state = self.lock().clone();
+        let daily: Vec<Option<SystemTime>> = [state.light_daily, state.heavy_daily]
+            .into_iter()
+            .flatten()
+            .collect();
+        Stopped {
+            run: state.run,
+            daily: !daily.is_empty(),
+            resume_at: daily.into_iter().flatten().max(),
+        }
+    }
+}
+
+/// "after 2026-11-24T00:00:00Z", or "after 00:00 UTC" when Zoom gave no time.
+pub fn resume_text(resume_at: Option<SystemTime>) -> String {
+    match resume_at {
+        Some(at) => format!("after {}", humantime::format_rfc3339_seconds(at)),
+        None => "after 00:00 UTC".to_string(),
+    }
+}
