@@ -8,14 +8,15 @@
 //! results file, takes the blocks back in file order, finds duplicate emails, numbers the rows
 //! and writes them. Rows cross between threads a block at a time, never one by one.
 //!
-//! Any other file, and any file that blocks cannot read (a structural problem, a header with
-//! no rows), is read row by row instead (`row_by_row`), from the start. That reader reports
-//! each problem with its line, as the check before a real run does, and for a file that blocks
-//! can read it writes the same results file byte for byte (a test holds the two to that).
+//! Any other file, and any file that blocks cannot read (a structural problem, bytes that are
+//! not UTF-8, a header with no rows), is read row by row instead (`row_by_row`), from the start
+//! again through the same handle ([`CsvInput::rewind`]). That reader is a real run's: it
+//! reports each problem with its line, and for a file that blocks can read it writes the same
+//! results file byte for byte (a test holds the two to that).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fs::File;
+use std::io::Read;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -25,7 +26,7 @@ use std::time::Instant;
 use crate::config::Config;
 use crate::fingerprint::{Fingerprinter, SeenSet};
 use crate::input::blocks::{BlockRecords, GiveUp, Splitter, BLOCK_BYTES};
-use crate::input::{Cells, Check, CsvInput, Rules, TextEncoding, ViewVerdict};
+use crate::input::{Cells, CsvInput, Rules, TextEncoding, ViewVerdict};
 use crate::limits::{Estimate, Mode};
 use crate::memory::Memory;
 use crate::pipeline::{joined, run_options, settled_by, DUPLICATE};
@@ -39,34 +40,31 @@ use crate::Error;
 
 /// Validates every row and writes a results file of `valid` / `invalid` / `duplicate` (and
 /// `already_registered` for what earlier runs confirmed), in input order. Never contacts Zoom.
-/// Reports the input it read ([`Console::input_opened`]) before any problem with its rows.
+/// Reports the encoding it read the rows in ([`Console::encoding`]) once they are read.
 pub fn dry_run(
     config: &Config,
     console: &Console,
-    input: CsvInput,
+    mut input: CsvInput,
     mut memory: Memory,
     findings: Option<&Findings>,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let blocks = match input.encoding {
-        TextEncoding::Utf8 => in_blocks(config, &input, &mut memory, BLOCK_BYTES)?,
+    // A header beyond ASCII but not UTF-8 settled the file as Windows-1252: no blocks then.
+    let blocks = match input.encoding() {
+        TextEncoding::Utf8 => in_blocks(config, &mut input, &mut memory, BLOCK_BYTES)?,
         TextEncoding::Windows1252 { .. } => None,
     };
     let tally = match blocks {
-        Some(tally) => {
-            console.input_opened(&input, true);
-            tally
-        }
+        Some(tally) => tally,
         None => {
-            // Opened for blocks, the input's encoding is known only as far as they read.
-            let input = match input.encoding {
-                TextEncoding::Utf8 => input.reopen(Check::AsRead)?,
-                TextEncoding::Windows1252 { .. } => input,
-            };
-            console.input_opened(&input, true);
-            row_by_row(config, input, &mut memory)?
+            input.rewind()?;
+            row_by_row(config, &mut input, &mut memory)?
         }
     };
+    console.encoding(&input);
+    if let Some(findings) = findings {
+        crate::pipeline::check_capacity(config, findings, tally.fits_batch + tally.others)?;
+    }
     Ok(Summary {
         input: tally.input,
         event: config.event,
@@ -141,9 +139,15 @@ fn settled(
 }
 
 /// The dry run one row at a time, with [`CsvInput`]'s own reader.
-fn row_by_row(config: &Config, mut input: CsvInput, memory: &mut Memory) -> Result<Tally, Error> {
+fn row_by_row(config: &Config, input: &mut CsvInput, memory: &mut Memory) -> Result<Tally, Error> {
     let results = ResultsFile::create(&config.output)?;
-    let mut recorder = Recorder::new(results, None, config.event.to_string(), Progress::hidden());
+    let mut recorder = Recorder::new(
+        results,
+        None,
+        config.event.to_string(),
+        Progress::hidden(),
+        None,
+    );
     let (mut fits_batch, mut others) = (0u64, 0u64);
     // Rows are only borrowed: the same validation as a real run, without copying a row.
     while let Some(view) = input.next_view()? {
@@ -256,7 +260,7 @@ struct Checker<'i> {
 
 impl<'i> Checker<'i> {
     fn new(
-        input: &'i CsvInput,
+        (rules, delimiter, fields): (Rules<'i>, u8, usize),
         fingerprints: &'i Fingerprinter,
         event: &'i str,
         keep_emails: bool,
@@ -264,9 +268,9 @@ impl<'i> Checker<'i> {
         let mut valid = Vec::new();
         encode_outcome(&unanswered(Status::Valid, "", event), &mut valid);
         Checker {
-            rules: input.rules(),
-            delimiter: input.delimiter,
-            fields: input.fields(),
+            rules,
+            delimiter,
+            fields,
             fingerprints,
             event,
             valid,
@@ -361,26 +365,37 @@ const AHEAD_PER_WORKER: usize = 4;
 /// read this file.
 fn in_blocks(
     config: &Config,
-    input: &CsvInput,
+    input: &mut CsvInput,
     memory: &mut Memory,
     block_bytes: usize,
 ) -> Result<Option<Tally>, Error> {
-    let (splitter, first_line) = input.blocks()?;
+    let (name, size, delimiter, fields) = (
+        input.name.clone(),
+        input.size(),
+        input.delimiter,
+        input.fields(),
+    );
+    let (splitter, first_line, rules) = input.blocks();
     let splitter = splitter.with_block_bytes(block_bytes);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let fingerprints = Fingerprinter::default();
     let event = config.event.to_string();
-    let checker = Checker::new(input, &fingerprints, &event, !memory.is_empty());
+    let checker = Checker::new(
+        (rules, delimiter, fields),
+        &fingerprints,
+        &event,
+        !memory.is_empty(),
+    );
     let results = ResultsFile::create(&config.output)?;
     let early_sync = results.handle().ok();
-    let recorder = Recorder::new(results, None, event.clone(), Progress::hidden());
+    let recorder = Recorder::new(results, None, event.clone(), Progress::hidden(), None);
     let mut writer = Writer {
         recorder,
         event: &event,
         line_bytes: Vec::new(),
         memory,
         seen: SeenSet::default(),
-        size: input.size(),
+        size,
         number: 0,
         line: first_line,
         empty_records: 0,
@@ -432,7 +447,7 @@ fn in_blocks(
     }
     let (counts, first_problems, results) = writer.recorder.finish()?;
     Ok(Some(Tally {
-        input: input.name.clone(),
+        input: name,
         counts,
         first_problems,
         results,
@@ -455,7 +470,7 @@ fn rows_after_first(size: u64, first: &CheckedBlock) -> usize {
 
 /// The reader thread: cuts the file into blocks as long as there are free buffers.
 fn read_blocks(
-    mut splitter: Splitter<File>,
+    mut splitter: Splitter<impl Read>,
     free: &Receiver<Vec<u8>>,
     blocks: &SyncSender<Result<Block, GiveUp>>,
 ) {
@@ -688,18 +703,18 @@ mod tests {
         let (in_blocks_out, by_rows_out) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
         let memory = || if known { memory() } else { Memory::empty() };
         let source = crate::input::Source::Path(path.clone());
-        let input = CsvInput::open(&source, &InputOptions::default(), Check::AsRead).ok()?;
+        let mut input = CsvInput::open(&source, &InputOptions::default()).ok()?;
         let by_blocks = in_blocks(
             &config(&path, &in_blocks_out),
-            &input,
+            &mut input,
             &mut memory(),
             block_bytes,
         )
         .expect("no I/O error");
         let by_rows = input
-            .reopen(Check::AsRead)
+            .rewind()
             .map_err(Error::from)
-            .and_then(|input| row_by_row(&config(&path, &by_rows_out), input, &mut memory()));
+            .and_then(|()| row_by_row(&config(&path, &by_rows_out), &mut input, &mut memory()));
         let (Some(by_blocks), Ok(by_rows)) = (by_blocks, by_rows) else {
             // Blocks may give up only where reading row by row fails.
             return None;

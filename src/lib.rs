@@ -21,6 +21,7 @@
 //! - [`preflight`]: the read-only checks before sending (scopes, event, form, registrants).
 //! - [`memory`]: what earlier runs confirmed (results file and journal), for safe re-runs.
 //! - [`lock`]: one run per results file.
+//! - [`spool`]: what a real run checked, kept until it is sent.
 //! - [`dry_run`]: the dry run: every row checked and reported, on every core, nothing sent.
 //! - [`pipeline`]: orchestration of a real run: reader, dispatcher, workers, recorder.
 //! - [`report`]: the results CSV, the summary, exit codes, and all console output.
@@ -42,6 +43,7 @@ pub mod preflight;
 pub mod register;
 pub mod registrant;
 pub mod report;
+pub mod spool;
 pub mod zoom;
 
 use config::Config;
@@ -74,9 +76,14 @@ pub enum Error {
     /// The checks before sending found a problem with the credentials or the event.
     #[error(transparent)]
     Preflight(#[from] preflight::PreflightError),
+    #[error(transparent)]
+    Spool(#[from] spool::SpoolError),
     /// Something the run needs could not be set up (credentials, HTTPS, the runtime).
     #[error("{0}")]
     Setup(String),
+    /// A bug: part of the run failed. The results file is left as it was, with the journal.
+    #[error("{0} (this is a bug in zimport: please report it); the results file is left as it was, and the next run picks up from its journal")]
+    Internal(String),
 }
 
 impl Error {
@@ -86,9 +93,11 @@ impl Error {
             Error::Lock(lock::LockError::Held { .. }) => exit::BUSY,
             Error::Input(_)
             | Error::Results(_)
+            | Error::Spool(_)
             | Error::Setup(_)
             | Error::Lock(_)
             | Error::Memory(_) => exit::USAGE_OR_INPUT,
+            Error::Internal(_) => exit::INCOMPLETE,
             Error::Preflight(_) => exit::AUTH_OR_EVENT,
         }
     }
@@ -97,25 +106,23 @@ impl Error {
 /// Runs one import (or dry run) as configured and returns what happened. Holds the results
 /// file's lock throughout, and starts from what earlier runs confirmed unless `--fresh`.
 pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
-    // The input first: a broken file is the problem to report, whatever else is wrong. A real
-    // run checks the whole file now; a dry run reads it as it goes.
-    let check = if config.dry_run {
-        input::Check::Deferred
-    } else {
-        input::Check::Full
-    };
-    let mut input = input::CsvInput::open(&config.source, &config.input, check)?;
-    let (lock, memory, connection, findings) = match set_up(config, console, &mut input) {
-        Ok(parts) => parts,
-        // A dry run has not read all of the file yet: if it is broken, that comes first.
+    let mut input = input::CsvInput::open(&config.source, &config.input)?;
+    let prepared = match prepare(config, console, &mut input) {
+        Ok(prepared) => prepared,
+        // Only the header has been read: if the file is broken, that is the problem to report.
         Err(err) => return Err(input.check_rest().err().map_or(err, Error::from)),
     };
-    // Reported after the checks, so the columns that answer the form's custom questions show
-    // as used; a dry run reports the input it reads in the end (it may read it again).
-    let summary = match connection {
-        Some(connection) if !config.dry_run => {
-            console.input_opened(&input, false);
-            pipeline::import(config, console, connection, input, memory)
+    // After the checks, so the columns that answer the form's custom questions show as used.
+    console.columns(&input, config.dry_run);
+    let Prepared {
+        lock,
+        memory,
+        connection,
+        findings,
+    } = prepared;
+    let summary = match (connection, &findings) {
+        (Some(connection), Some(findings)) if !config.dry_run => {
+            pipeline::import(config, console, connection, input, memory, findings)
         }
         _ => dry_run::dry_run(config, console, input, memory, findings.as_ref()),
     };
@@ -123,16 +130,22 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
     summary
 }
 
-/// What a run needs besides its input: the lock, what earlier runs confirmed, and, with
-/// credentials, the connection to Zoom and what the checks before sending found.
-type Setup = (
-    lock::Lock,
-    memory::Memory,
-    Option<pipeline::Connection>,
-    Option<preflight::Findings>,
-);
+/// What a run needs besides its input.
+struct Prepared {
+    /// Held until the run ends.
+    lock: lock::Lock,
+    /// What earlier runs confirmed, and the people Zoom lists.
+    memory: memory::Memory,
+    /// With credentials: the connection to Zoom, and what the checks before sending found.
+    connection: Option<pipeline::Connection>,
+    findings: Option<preflight::Findings>,
+}
 
-fn set_up(config: &Config, console: &Console, input: &mut input::CsvInput) -> Result<Setup, Error> {
+fn prepare(
+    config: &Config,
+    console: &Console,
+    input: &mut input::CsvInput,
+) -> Result<Prepared, Error> {
     let lock = lock::Lock::acquire(&config.output)?;
     let mut memory = if config.fresh {
         memory::Memory::empty()
@@ -162,5 +175,10 @@ fn set_up(config: &Config, console: &Console, input: &mut input::CsvInput) -> Re
         Some(connection) => Some(connection.preflight(config, console, input, &mut memory)?),
         None => None,
     };
-    Ok((lock, memory, connection, findings))
+    Ok(Prepared {
+        lock,
+        memory,
+        connection,
+        findings,
+    })
 }

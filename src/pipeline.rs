@@ -1,12 +1,22 @@
-//! Orchestration: reads rows from [`crate::input`], decides each row's outcome, and hands every
-//! outcome to [`crate::report`].
+//! A real run (the dry run is [`crate::dry_run`]): the whole input checked first, then every
+//! row sent, and every outcome recorded.
 //!
-//! The real import (the dry run is [`crate::dry_run`]) keeps the edges synchronous and the
-//! middle async: a blocking task reads rows into a bounded channel; the dispatcher gives invalid and
-//! duplicate rows their outcome at once, groups batchable rows by 30, and spawns a worker per
-//! single row or batch while holding a semaphore permit (so reading waits when `--concurrency`
-//! requests are in flight); workers send outcomes to a blocking recorder task, the one owner
-//! of the results file and the progress display.
+//! ```text
+//! input ──(read once)──> settle ──> spool ──> dispatcher ──> workers (Zoom) ──┐
+//!                                                └── settled rows ───────────────┴──> recorder
+//! ```
+//!
+//! 1. The input is read once, all of it, before anything is sent ([`check`]): each row is
+//!    validated, checked for duplicates and against what earlier runs and Zoom already know
+//!    ([`settle`], the one place that decides an outcome needing no request), and kept in a
+//!    [`Spool`]. A file broken anywhere sends nothing, and the rows to send are counted
+//!    exactly, for the capacity check and the progress.
+//! 2. The dispatcher replays the spool: settled rows go straight to the recorder; the others
+//!    go to workers, singly or 30 to a batch, while they hold one of `--concurrency` permits.
+//!    Each row carries room reserved for its outcome in the recorder's queue, so it ends with
+//!    exactly one outcome even if its worker fails, and a failed worker stops the run.
+//! 3. The recorder, on a blocking thread, is the one owner of the results file and the journal;
+//!    a write that fails stops all sending at once.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -19,26 +29,19 @@ use crate::auth::TokenSource;
 use crate::config::Config;
 use crate::control::{resume_text, Control};
 use crate::credentials::Credentials;
-use crate::input::{Check, CsvInput, InputError, Row, Verdict, ViewVerdict};
+use crate::input::{CsvInput, Row, Verdict};
 use crate::limits::{Mode, BATCH_SIZE};
 use crate::memory::{Known, Memory};
-use crate::preflight::Findings;
-use crate::register::{Job, Registrar};
+use crate::preflight::{Findings, PreflightError};
+use crate::register::{Job, Registers, Registrar};
 use crate::registrant::Problem;
 use crate::report::{
-    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsFile, RowProblem,
-    RunOptions, RunStats, Status, Summary,
+    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsError, ResultsFile,
+    RowProblem, RunOptions, RunStats, Status, Summary,
 };
+use crate::spool::{Entries, Entry, Spool, SpoolError, ToSend};
 use crate::zoom::{Category, RequestOptions, ZoomClient};
 use crate::Error;
-
-/// What a row comes to before anything is sent.
-enum Triage {
-    /// Its outcome is known without Zoom: invalid, duplicate, or confirmed by an earlier run.
-    Settled(Outcome),
-    /// It must be sent.
-    Send(Job),
-}
 
 /// The message of a `duplicate` row.
 pub(crate) const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
@@ -88,43 +91,70 @@ pub(crate) fn settled_by(known: Known) -> (Status, &'static str, String, String)
     }
 }
 
-/// What an earlier run confirmed for this row, if it is a valid one.
-fn remembered(memory: &mut Memory, row: &Row) -> Option<Known> {
-    match &row.verdict {
-        Verdict::Valid(registrant) if !memory.is_empty() => memory.known(registrant.email.as_str()),
-        _ => None,
-    }
-}
-
-fn triage(seq: u64, row: Row, known: Option<Known>) -> Triage {
+/// What a row comes to before anything is sent: its outcome, if it needs no request
+/// (invalid, duplicate, or known to Zoom or an earlier run), else the row to send.
+pub fn settle(seq: u64, row: Row, memory: &mut Memory) -> Entry {
     let (person, status, message) = match row.verdict {
         Verdict::Valid(registrant) => {
-            let job = Job {
-                seq,
-                row: row.number,
-                line: row.line,
-                registrant,
-                attempts: 0,
-            };
+            let known = (!memory.is_empty())
+                .then(|| memory.known(registrant.email.as_str()))
+                .flatten();
             let Some(known) = known else {
-                return Triage::Send(job);
+                return Entry::Send(ToSend {
+                    seq,
+                    row: row.number,
+                    line: row.line,
+                    registrant,
+                });
             };
             let (status, message, registrant_id, join_url) = settled_by(known);
-            let mut outcome = job.into_outcome(status, message.to_string());
+            let mut outcome = Outcome::unanswered(
+                (seq, row.number, row.line),
+                registrant.into(),
+                status,
+                message.to_string(),
+                0,
+            );
             outcome.registrant_id = registrant_id;
             outcome.join_url = join_url;
-            return Triage::Settled(outcome);
+            return Entry::Settled(outcome);
         }
         Verdict::Invalid(person, problems) => (person, Status::Invalid, joined(&problems)),
         Verdict::Duplicate(person) => (person, Status::Duplicate, DUPLICATE.to_string()),
     };
-    Triage::Settled(Outcome::unanswered(
+    Entry::Settled(Outcome::unanswered(
         (seq, row.number, row.line),
         person,
         status,
         message,
         0,
     ))
+}
+
+/// Reads the whole input once, settling each row, into a spool beside the results.
+pub fn check(config: &Config, input: &mut CsvInput, memory: &mut Memory) -> Result<Spool, Error> {
+    let folder = config.output.parent().unwrap_or(std::path::Path::new(""));
+    let mut spool = Spool::create(folder)?;
+    for row in input.by_ref() {
+        spool.push(&settle(spool.entries, row?, memory))?;
+    }
+    Ok(spool)
+}
+
+/// Refuses a run that would take the event past its capacity, before anything is sent.
+pub fn check_capacity(config: &Config, findings: &Findings, to_send: u64) -> Result<(), Error> {
+    let Some(capacity) = findings.capacity else {
+        return Ok(());
+    };
+    let active = findings.registered;
+    if active.saturating_add(to_send) > capacity {
+        return Err(PreflightError(format!(
+            "{} has {active} registrants and this file would add {to_send}, more than the {capacity} it takes; nothing was sent (split the file, or raise the event's limit)",
+            config.event
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Rows the reader hands the dispatcher at a time, and chunks it may read ahead (1,024 rows in
@@ -187,7 +217,7 @@ impl Connection {
     }
 
     /// The read-only checks; applies what they found to the input (the form) and to memory
-    /// (people already registered), and checks capacity before anything is sent.
+    /// (people already registered).
     pub fn preflight(
         &self,
         config: &Config,
@@ -208,97 +238,76 @@ impl Connection {
             self.registrar.control.event_was_read();
         }
         input.apply_form(findings.form.clone());
-        let existing = findings.existing.take().unwrap_or_default();
-        let active = existing.iter().filter(|e| e.status != "denied").count() as u64;
-        memory.add_existing(existing);
-        if let Some(capacity) = findings.capacity {
-            // Every data row at most (when the scan counted them); otherwise count exactly.
-            let fits_anyway = input
-                .data_records
-                .is_some_and(|most_new| active + most_new <= capacity);
-            if !fits_anyway {
-                let new = count_to_send(input, memory)?;
-                if active + new > capacity {
-                    return Err(crate::preflight::PreflightError(format!(
-                        "{} has {active} registrants and this file would add {new}, more than the {capacity} it takes; nothing was sent (split the file, or raise the event's limit)",
-                        config.event
-                    ))
-                    .into());
-                }
-            }
-        }
+        memory.add_existing(findings.existing.take().unwrap_or_default());
         Ok(findings)
     }
 }
 
-/// How many rows a run would actually send (valid, not known), by reading the file once more.
-fn count_to_send(input: &CsvInput, memory: &mut Memory) -> Result<u64, Error> {
-    let mut input = input.reopen(Check::AsRead)?;
-    let mut count = 0;
-    while let Some(view) = input.next_view()? {
-        if let ViewVerdict::Valid(checked) = &view.verdict {
-            if memory.known(checked.email).is_none() {
-                count += 1;
-            }
-        }
-    }
-    Ok(count)
-}
-
-/// Registers every valid row in Zoom and writes the results file.
+/// Reads the whole input, then registers every row that needs it in Zoom and writes the
+/// results file.
 pub fn import(
     config: &Config,
     console: &Console,
     connection: Connection,
-    input: CsvInput,
-    memory: Memory,
+    mut input: CsvInput,
+    mut memory: Memory,
+    findings: &Findings,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let Connection { runtime, registrar } = connection;
+    let journal_end = memory.journal_end();
+    let spool = check(config, &mut input, &mut memory)?;
+    drop(memory);
+    console.encoding(&input);
+    check_capacity(config, findings, spool.to_send())?;
+
+    let rows = spool.entries;
+    let entries = spool.into_reader()?;
     let results = ResultsFile::create(&config.output)?;
-    let journal = Journal::open(&config.output, memory.journal_end())?;
+    let journal = Journal::open(&config.output, journal_end)?;
     let recorder = Recorder::new(
         results,
         Some(journal),
         config.event.to_string(),
-        Progress::new(console, input.data_records.unwrap_or_default()),
+        Progress::new(console, rows),
+        Some(rows),
     );
-    let run = Run {
+    let sending = Sending {
+        registrar: registrar.clone(),
+        control: registrar.control.clone(),
         mode: config.mode,
         concurrency: config.concurrency.get(),
-        console: *console,
-        registrar: registrar.clone(),
     };
-    // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of that
-    // future writes to the runtime's eventfd, and the dispatcher is woken for every row.
-    let dispatcher = runtime.spawn(run.dispatch(input, memory, recorder));
-    let dispatched = runtime.block_on(dispatcher);
-    let (name, empty_records, counts, first_problems, results, input_error) = match dispatched {
-        Ok(dispatched) => dispatched?,
-        Err(failed) => match failed.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(cancelled) => return Err(Error::Setup(format!("the run stopped: {cancelled}"))),
-        },
-    };
+    let recorded = runtime.block_on(async {
+        watch_signals(registrar.control.clone(), *console);
+        // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of
+        // that future writes to the runtime's eventfd, and the dispatcher is woken for every row.
+        match tokio::spawn(dispatch(sending, entries, recorder)).await {
+            Ok(recorded) => recorded,
+            Err(failed) => Err(Error::Internal(format!("the dispatcher failed: {failed}"))),
+        }
+    })?;
 
     let elapsed = started.elapsed().as_secs_f64();
-    let stopped = registrar.control.stopped();
+    let control = &registrar.control;
+    let stopped = control.stopped();
     let run = RunStats {
         requests: registrar.client.counters.requests.load(Ordering::Relaxed),
-        retries: registrar.control.retries.load(Ordering::Relaxed),
+        retries: control.retries.load(Ordering::Relaxed),
         rate_limited: registrar
             .client
             .counters
             .rate_limited
             .load(Ordering::Relaxed),
-        rows_per_second: counts.registered as f64 / elapsed.max(0.001),
+        rows_per_second: recorded.counts.registered as f64 / elapsed.max(0.001),
         stopped: stopped.run.clone(),
-        any_confirmed: registrar.control.confirmed.load(Ordering::Relaxed) > 0,
-        interrupted: registrar.control.interrupted(),
+        any_confirmed: control.confirmed.load(Ordering::Relaxed) > 0,
+        interrupted: control.interrupted(),
         daily_limit: stopped.daily,
         resume_at: stopped
             .resume_at
             .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
+        internal_error: recorded.failed_worker,
     };
     if let Some(reason) = &stopped.run {
         console.error(format_args!("stopped early: {reason}"));
@@ -309,177 +318,273 @@ pub fn import(
             resume_text(stopped.resume_at)
         ));
     }
-    if let Some(error) = input_error {
-        return Err(error.into());
-    }
     Ok(Summary {
-        input: name,
+        input: input.name.clone(),
         event: config.event,
         dry_run: false,
         mode: config.mode,
         plan: config.plan,
-        counts,
-        empty_records,
-        first_problems,
+        counts: recorded.counts,
+        empty_records: input.empty_records,
+        first_problems: recorded.first_problems,
         estimate: None,
         options: run_options(config),
         limits: config.limits,
         run: Some(run),
-        results,
+        results: recorded.results,
         elapsed_seconds: elapsed,
     })
 }
 
-type Dispatched = (
-    String,
-    u64,
-    Counts,
-    Vec<RowProblem>,
-    std::path::PathBuf,
-    Option<InputError>,
-);
-
-/// One real run's shared parts, for the dispatcher.
-struct Run {
+/// What the dispatcher needs besides the rows: whom to hand them to, and how.
+struct Sending<R> {
+    registrar: R,
+    control: Arc<Control>,
     mode: Mode,
     concurrency: usize,
-    console: Console,
-    registrar: Registrar,
 }
 
-impl Run {
-    async fn dispatch(
-        self,
-        input: CsvInput,
-        mut memory: Memory,
-        recorder: Recorder,
-    ) -> Result<Dispatched, Error> {
-        let name = input.name.clone();
-        self.watch_signals();
+/// What a dispatched run recorded.
+struct Recorded {
+    counts: Counts,
+    first_problems: Vec<RowProblem>,
+    results: std::path::PathBuf,
+    /// Why a worker failed, if one did.
+    failed_worker: Option<String>,
+}
 
-        // The edges are blocking: reading (with memory look-ups) and recording.
-        // Rows cross in chunks: one at a time, the reader thread was woken for every row the
-        // dispatcher took, a cross-thread wake-up per row (BENCHMARKS.md).
-        type Read = Result<(Row, Option<Known>), InputError>;
-        let (row_tx, mut rows) = mpsc::channel::<Vec<Read>>(READ_AHEAD_CHUNKS);
-        let reader = tokio::task::spawn_blocking(move || {
-            let mut input = input;
-            let mut chunk = Vec::with_capacity(READ_CHUNK);
-            for row in input.by_ref() {
-                let item = row.map(|row| {
-                    let confirmed = remembered(&mut memory, &row);
-                    (row, confirmed)
-                });
-                let failed = item.is_err();
-                chunk.push(item);
-                if chunk.len() == READ_CHUNK || failed {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK));
-                    if row_tx.blocking_send(full).is_err() || failed {
-                        break;
-                    }
+/// Room in the recorder's queue: every job in flight holds a place for its outcome, so the
+/// queue must take at least a full batch beyond what the workers hold.
+fn queue_capacity(concurrency: usize) -> usize {
+    concurrency
+        .saturating_mul(BATCH_SIZE as usize)
+        .saturating_add(BATCH_SIZE as usize)
+        .max(1024)
+}
+
+/// Replays the spool: settled rows to the recorder, the others to workers; then waits for
+/// every worker and the recorder.
+async fn dispatch<R: Registers>(
+    sending: Sending<R>,
+    entries: Entries,
+    recorder: Recorder,
+) -> Result<Recorded, Error> {
+    let Sending {
+        registrar,
+        control,
+        mode,
+        concurrency,
+    } = sending;
+    // The edges are blocking: reading the spool, and recording. Rows cross in chunks: one at
+    // a time, the reader thread was woken for every row the dispatcher took (BENCHMARKS.md).
+    let (chunk_tx, mut chunks) = mpsc::channel::<Vec<Result<Entry, SpoolError>>>(READ_AHEAD_CHUNKS);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut chunk = Vec::with_capacity(READ_CHUNK);
+        for entry in entries {
+            let failed = entry.is_err();
+            chunk.push(entry);
+            if chunk.len() == READ_CHUNK || failed {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK));
+                if chunk_tx.blocking_send(full).is_err() || failed {
+                    return;
                 }
             }
-            if !chunk.is_empty() {
-                let _ = row_tx.blocking_send(chunk);
+        }
+        if !chunk.is_empty() {
+            // The dispatcher waits for every chunk; it is gone only if it failed.
+            let _ = chunk_tx.blocking_send(chunk);
+        }
+    });
+    let (out, mut outcomes) = mpsc::channel::<Outcome>(queue_capacity(concurrency));
+    let recorder_control = control.clone();
+    let recording = tokio::task::spawn_blocking(move || {
+        let mut recorder = recorder;
+        while let Some(outcome) = outcomes.blocking_recv() {
+            if let Err(error) = recorder.record(outcome) {
+                recorder_control.stop_run(format!("the results cannot be written ({error})"));
             }
-            input.empty_records
-        });
-        let (out, mut outcomes) = mpsc::channel::<Outcome>(1024);
-        let recording = tokio::task::spawn_blocking(move || {
-            let mut recorder = recorder;
-            while let Some(outcome) = outcomes.blocking_recv() {
-                recorder.record(outcome)?;
-            }
-            recorder.finish()
-        });
+        }
+        recorder.finish()
+    });
 
-        let registrar = &self.registrar;
-        let permits = Arc::new(Semaphore::new(self.concurrency));
-        let mut workers = JoinSet::new();
-        let mut batch: Vec<Job> = Vec::with_capacity(BATCH_SIZE as usize);
-        let mut input_error = None;
-        let mut seq = 0u64;
-        'rows: while let Some(chunk) = rows.recv().await {
-            for item in chunk {
-                let (row, confirmed) = match item {
-                    Ok(item) => item,
-                    Err(error) => {
-                        input_error = Some(error);
-                        break 'rows;
-                    }
-                };
-                let this = seq;
-                seq += 1;
-                let job = match triage(this, row, confirmed) {
-                    Triage::Settled(outcome) => {
-                        let _ = out.send(outcome).await;
-                        continue;
-                    }
-                    Triage::Send(job) => job,
-                };
-                let batched = self.mode != Mode::Single
-                    && job.registrant.fits_batch()
-                    && !registrar.control.batch_refused();
-                let category = if batched {
-                    Category::Heavy
-                } else {
-                    Category::Light
-                };
-                if let Some(reason) = registrar.control.refusal_for(category) {
-                    let _ = out.send(job.into_outcome(Status::Pending, reason)).await;
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut workers = Workers {
+        set: JoinSet::new(),
+        control: control.clone(),
+        failed: None,
+    };
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH_SIZE as usize);
+    let mut spool_error = None;
+    'entries: while let Some(chunk) = chunks.recv().await {
+        for entry in chunk {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    control.stop_run(error.to_string());
+                    spool_error = Some(error);
+                    break 'entries;
+                }
+            };
+            // Never fails while the recorder runs, and it runs until every sender is gone.
+            let Ok(reply) = out.clone().reserve_owned().await else {
+                break 'entries;
+            };
+            let to_send = match entry {
+                Entry::Settled(outcome) => {
+                    reply.send(outcome);
                     continue;
                 }
-                if batched {
-                    batch.push(job);
-                    if batch.len() == BATCH_SIZE as usize {
-                        let jobs = std::mem::take(&mut batch);
-                        spawn_batch(&mut workers, &permits, registrar, &out, jobs).await;
-                    }
-                } else {
-                    spawn_single(&mut workers, &permits, registrar, &out, job).await;
+                Entry::Send(to_send) => to_send,
+            };
+            let ToSend {
+                seq,
+                row,
+                line,
+                registrant,
+            } = to_send;
+            let job = Job::new(seq, row, line, registrant, reply);
+            let batched =
+                mode != Mode::Single && job.registrant.fits_batch() && !control.batch_refused();
+            let category = if batched {
+                Category::Heavy
+            } else {
+                Category::Light
+            };
+            if let Some(reason) = control.refusal_for(category) {
+                job.refused(Status::Pending, reason, None);
+                continue;
+            }
+            if batched {
+                batch.push(job);
+                if batch.len() == BATCH_SIZE as usize {
+                    let jobs = std::mem::take(&mut batch);
+                    let registrar = registrar.clone();
+                    workers
+                        .spawn(
+                            &permits,
+                            async move { registrar.register_batch(jobs).await },
+                        )
+                        .await;
                 }
-                while workers.try_join_next().is_some() {}
+            } else {
+                let registrar = registrar.clone();
+                workers
+                    .spawn(&permits, async move { registrar.register_one(job).await })
+                    .await;
             }
+            workers.reap();
         }
-        if !batch.is_empty() {
-            spawn_batch(&mut workers, &permits, registrar, &out, batch).await;
-        }
-        while workers.join_next().await.is_some() {}
-        drop(out);
-        drop(rows);
-        let empty_records = reader.await.unwrap_or(0);
-        let (counts, first_problems, results) = recording
-            .await
-            .map_err(|e| Error::Setup(format!("the results writer stopped: {e}")))??;
-        Ok((
-            name,
-            empty_records,
-            counts,
-            first_problems,
-            results,
-            input_error,
-        ))
     }
+    if !batch.is_empty() {
+        let registrar = registrar.clone();
+        workers
+            .spawn(
+                &permits,
+                async move { registrar.register_batch(batch).await },
+            )
+            .await;
+    }
+    workers.wait().await;
+    drop(out);
+    drop(chunks);
+    let _ = reader.await;
+    let recorded = match recording.await {
+        Ok(recorded) => recorded,
+        Err(failed) => return Err(Error::Internal(format!("the recorder failed: {failed}"))),
+    };
+    let (counts, first_problems, results) = match (recorded, spool_error) {
+        (Ok(recorded), _) => recorded,
+        // The rows after the spool's damage never reached the recorder: say why.
+        (
+            Err(ResultsError::Kept {
+                path,
+                journal,
+                in_doubt,
+                ..
+            }),
+            Some(spool_error),
+        ) => {
+            return Err(ResultsError::Kept {
+                cause: spool_error.to_string(),
+                path,
+                journal,
+                in_doubt,
+            }
+            .into())
+        }
+        (Err(error), _) => return Err(error.into()),
+    };
+    Ok(Recorded {
+        counts,
+        first_problems,
+        results,
+        failed_worker: workers.failed,
+    })
+}
 
-    /// First Ctrl-C or SIGTERM: stop sending, let requests in flight finish, write the
-    /// results. Second: leave at once (the journal already holds every confirmed row).
-    fn watch_signals(&self) {
-        let control = self.registrar.control.clone();
-        let console = self.console;
-        tokio::spawn(async move {
-            if !signal().await {
-                return;
-            }
-            control.interrupt();
-            console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
-            if signal().await {
-                console.error(
-                    "interrupted twice: quitting now; the next run picks up from the journal",
-                );
-                std::process::exit(i32::from(exit::INTERRUPTED));
-            }
+/// The workers in flight, and the first failure among them: a worker that fails stops the run
+/// (the rows it had not finished report themselves `pending`).
+struct Workers {
+    set: JoinSet<()>,
+    control: Arc<Control>,
+    failed: Option<String>,
+}
+
+impl Workers {
+    /// Starts `work` once one of the permits is free; it holds the permit until it ends.
+    async fn spawn(
+        &mut self,
+        permits: &Arc<Semaphore>,
+        work: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        // The semaphore is never closed.
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
+        self.set.spawn(async move {
+            work.await;
+            drop(permit);
         });
     }
+
+    /// Takes note of the workers that have ended.
+    fn reap(&mut self) {
+        while let Some(ended) = self.set.try_join_next() {
+            self.note(ended);
+        }
+    }
+
+    async fn wait(&mut self) {
+        while let Some(ended) = self.set.join_next().await {
+            self.note(ended);
+        }
+    }
+
+    fn note(&mut self, ended: Result<(), tokio::task::JoinError>) {
+        let Err(failure) = ended else { return };
+        let why = failure.to_string();
+        self.control.stop_run(format!(
+            "a task sending rows failed ({why}); the rows it had not finished are pending (this is a bug in zimport: please report it)"
+        ));
+        self.failed.get_or_insert(why);
+    }
+}
+
+/// First Ctrl-C or SIGTERM: stop sending, let requests in flight finish, write the results.
+/// Second: leave at once (the journal already holds every confirmed row).
+fn watch_signals(control: Arc<Control>, console: Console) {
+    tokio::spawn(async move {
+        if !signal().await {
+            return;
+        }
+        control.interrupt();
+        console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
+        if signal().await {
+            console
+                .error("interrupted twice: quitting now; the next run picks up from the journal");
+            std::process::exit(i32::from(exit::INTERRUPTED));
+        }
+    });
 }
 
 /// Waits for Ctrl-C or SIGTERM; false if signals cannot be watched.
@@ -499,41 +604,4 @@ async fn signal() -> bool {
     {
         tokio::signal::ctrl_c().await.is_ok()
     }
-}
-
-async fn spawn_single(
-    workers: &mut JoinSet<()>,
-    permits: &Arc<Semaphore>,
-    registrar: &Registrar,
-    out: &mpsc::Sender<Outcome>,
-    job: Job,
-) {
-    let Ok(permit) = permits.clone().acquire_owned().await else {
-        return;
-    };
-    let registrar = registrar.clone();
-    let out = out.clone();
-    workers.spawn(async move {
-        let outcome = registrar.register_one(job).await;
-        let _ = out.send(outcome).await;
-        drop(permit);
-    });
-}
-
-async fn spawn_batch(
-    workers: &mut JoinSet<()>,
-    permits: &Arc<Semaphore>,
-    registrar: &Registrar,
-    out: &mpsc::Sender<Outcome>,
-    jobs: Vec<Job>,
-) {
-    let Ok(permit) = permits.clone().acquire_owned().await else {
-        return;
-    };
-    let registrar = registrar.clone();
-    let out = out.clone();
-    workers.spawn(async move {
-        registrar.register_batch(jobs, &out).await;
-        drop(permit);
-    });
 }

@@ -35,6 +35,8 @@ pub struct Findings {
     pub form: Form,
     /// `None` when the check was skipped (`--no-skip-existing`, or no read scope).
     pub existing: Option<Vec<Existing>>,
+    /// People the event holds already (approved or pending), for the capacity check.
+    pub registered: u64,
     /// The most registrants the event takes.
     pub capacity: Option<u64>,
     /// The event could be read, so a later refused token is not a read problem.
@@ -367,6 +369,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
                 count("pending"),
                 count("denied")
             ));
+            findings.registered = (count("approved") + count("pending")) as u64;
             findings.existing = Some(existing);
         } else {
             findings.notes.push(format!(

@@ -12,15 +12,17 @@
 //!   good rows go on in a batch and only the bad ones fail.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::OwnedPermit;
 
 use crate::config::Event;
 use crate::control::Control;
+use crate::input::Person;
 use crate::limits::Mode;
 use crate::registrant::{email_key, Registrant};
 use crate::report::{Outcome, Status};
@@ -32,8 +34,11 @@ pub const MAX_REQUESTS_PER_EMAIL: u32 = 3;
 /// Longest wait before one retry, whatever Zoom's `Retry-After` says.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// A valid row on its way to Zoom.
-#[derive(Debug, Clone)]
+/// A valid row on its way to Zoom. It carries room reserved for its outcome in the
+/// recorder's queue, so that reporting the outcome never waits and never fails; a job dropped
+/// before it reported one (a worker that panicked) reports itself `pending`, so no row is ever
+/// left without an outcome.
+#[derive(Debug)]
 pub struct Job {
     /// Position among the rows that get an outcome, for writing results in input order.
     pub seq: u64,
@@ -42,49 +47,77 @@ pub struct Job {
     pub registrant: Registrant,
     /// Registration requests that carried this row so far.
     pub attempts: u32,
+    /// Where its outcome goes; `None` once reported.
+    reply: Option<OwnedPermit<Outcome>>,
 }
 
+/// The message of a row whose worker stopped before it had an outcome.
+const LOST: &str = "not finished: the task sending it failed; a re-run sends it";
+
 impl Job {
-    /// This row's outcome with `status`, before or without any answer from Zoom.
-    pub fn outcome(&self, status: Status, message: String) -> Outcome {
-        self.clone().into_outcome(status, message)
+    pub fn new(
+        seq: u64,
+        row: u64,
+        line: u64,
+        registrant: Registrant,
+        reply: OwnedPermit<Outcome>,
+    ) -> Job {
+        Job {
+            seq,
+            row,
+            line,
+            registrant,
+            attempts: 0,
+            reply: Some(reply),
+        }
     }
 
-    /// [`Job::outcome`], moving the row's strings instead of copying them (the per-row path
-    /// of a dry run and of rows settled before sending).
-    pub fn into_outcome(self, status: Status, message: String) -> Outcome {
+    /// This row's outcome with `status`, without any answer from Zoom.
+    fn outcome(&self, status: Status, message: String) -> Outcome {
         Outcome::unanswered(
             (self.seq, self.row, self.line),
-            self.registrant.into(),
+            Person {
+                email: self.registrant.email.as_str().to_string(),
+                first_name: self.registrant.first_name.clone(),
+                last_name: self.registrant.last_name.clone(),
+            },
             status,
             message,
             self.attempts,
         )
     }
 
-    fn registered(&self, registered: &Registered, note: &str) -> Outcome {
-        let mut outcome = self.outcome(Status::Registered, note.to_string());
+    /// Hands the outcome to the recorder; the job is done.
+    fn report(mut self, outcome: Outcome) {
+        if let Some(reply) = self.reply.take() {
+            reply.send(outcome);
+        }
+    }
+
+    fn registered(self, registered: &Registered) {
+        let mut outcome = self.outcome(Status::Registered, String::new());
         outcome.registrant_id = registered.registrant_id.clone();
         outcome.join_url = registered.join_url.clone().unwrap_or_default();
-        if registered.join_url.is_none() && outcome.message.is_empty() {
+        if registered.join_url.is_none() {
             outcome.message =
                 "awaiting the host's approval, so Zoom gave no join URL yet".to_string();
         }
-        outcome
+        self.report(outcome);
     }
 
     /// `pending`: the row has had the three requests Zoom allows a person a day.
-    fn budget_spent(&self, last: Option<&Refusal>) -> Outcome {
+    fn budget_spent(self, last: Option<&Refusal>) {
         let why = last
             .map(|r| format!("; last answer: {r}"))
             .unwrap_or_default();
         let message = format!(
             "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run retries it"
         );
-        self.refused(Status::Pending, message, last)
+        self.refused(Status::Pending, message, last);
     }
 
-    fn refused(&self, status: Status, message: String, refusal: Option<&Refusal>) -> Outcome {
+    /// Ends the row with `status` and what Zoom said, if anything.
+    pub fn refused(self, status: Status, message: String, refusal: Option<&Refusal>) {
         let mut outcome = self.outcome(status, message);
         if let Some(refusal) = refusal {
             outcome.http_status = refusal.http_status;
@@ -95,8 +128,23 @@ impl Job {
                     .push_str(&format!(" (Zoom tracking ID {tracking})"));
             }
         }
-        outcome
+        self.report(outcome);
     }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(reply) = self.reply.take() {
+            reply.send(self.outcome(Status::Pending, LOST.to_string()));
+        }
+    }
+}
+
+/// What the dispatcher hands rows to: [`Registrar`] in a real run. Each call ends every job
+/// it is given with exactly one outcome, through the job itself.
+pub trait Registers: Clone + Send + Sync + 'static {
+    fn register_one(&self, job: Job) -> impl Future<Output = ()> + Send;
+    fn register_batch(&self, jobs: Vec<Job>) -> impl Future<Output = ()> + Send;
 }
 
 /// What to do about one error.
@@ -214,7 +262,7 @@ impl Registrar {
     }
 
     /// Sends one row with a single add until it has an outcome.
-    pub async fn register_one(&self, mut job: Job) -> Outcome {
+    async fn one(&self, mut job: Job) {
         let mut step = 0;
         let mut last: Option<ApiError> = None;
         loop {
@@ -229,7 +277,7 @@ impl Registrar {
             let error = match sent.result {
                 Ok(registered) => {
                     self.control.confirmed.fetch_add(1, Ordering::Relaxed);
-                    return job.registered(&registered, "");
+                    return job.registered(&registered);
                 }
                 Err(error) => error,
             };
@@ -261,27 +309,25 @@ impl Registrar {
     }
 
     /// Sends up to 30 rows with batch registration, falling back to single adds where a row
-    /// needs it, and hands every row's outcome to `out`.
-    pub async fn register_batch(&self, mut jobs: Vec<Job>, out: &mpsc::Sender<Outcome>) {
+    /// needs it, until every row has its outcome.
+    async fn batch(&self, mut jobs: Vec<Job>) {
         let mut step = 0;
         while !jobs.is_empty() {
             if let Some(reason) = self.control.refusal_for(Category::Heavy) {
-                for job in &jobs {
-                    let _ = out
-                        .send(job.refused(Status::Pending, reason.clone(), None))
-                        .await;
+                for job in jobs {
+                    job.refused(Status::Pending, reason.clone(), None);
                 }
                 return;
             }
             if self.control.batch_refused() {
-                return self.register_each(jobs, out).await;
+                return self.each(jobs).await;
             }
             // Rows whose budget is spent leave the batch.
             let (spent, ready): (Vec<Job>, Vec<Job>) = jobs
                 .into_iter()
                 .partition(|job| job.attempts >= MAX_REQUESTS_PER_EMAIL);
             for job in spent {
-                let _ = out.send(job.budget_spent(None)).await;
+                job.budget_spent(None);
             }
             jobs = ready;
             if jobs.is_empty() {
@@ -294,7 +340,7 @@ impl Registrar {
                 job.attempts += sent.requests;
             }
             let error = match sent.result {
-                Ok(items) => return self.settle_batch(jobs, items, out).await,
+                Ok(items) => return self.settle_batch(jobs, items).await,
                 Err(error) => error,
             };
             match self.decide(&error) {
@@ -312,7 +358,7 @@ impl Registrar {
                     let bad = refusal.map(bad_batch_rows).unwrap_or_default();
                     if bad.is_empty() {
                         // Zoom did not say which row: isolate it with single adds.
-                        return self.register_each(jobs, out).await;
+                        return self.each(jobs).await;
                     }
                     let mut good = Vec::with_capacity(jobs.len());
                     for (index, job) in jobs.into_iter().enumerate() {
@@ -322,9 +368,7 @@ impl Registrar {
                                     "Zoom refused this row in a batch: {} ({message})",
                                     fields.join(", ")
                                 );
-                                let _ = out
-                                    .send(job.refused(Status::Failed, message, refusal))
-                                    .await;
+                                job.refused(Status::Failed, message, refusal);
                             }
                             None => good.push(job),
                         }
@@ -344,9 +388,7 @@ impl Registrar {
                             .is_none_or(|email| job.registrant.email.key() == email)
                     });
                     for job in hit {
-                        let _ = out
-                            .send(job.refused(Status::Pending, message.clone(), error.refusal()))
-                            .await;
+                        job.refused(Status::Pending, message.clone(), error.refusal());
                     }
                     jobs = rest;
                 }
@@ -359,12 +401,7 @@ impl Registrar {
     }
 
     /// Maps a batch answer back to its rows by email; rows it leaves out are sent singly.
-    async fn settle_batch(
-        &self,
-        jobs: Vec<Job>,
-        items: Vec<BatchItem>,
-        out: &mpsc::Sender<Outcome>,
-    ) {
+    async fn settle_batch(&self, jobs: Vec<Job>, items: Vec<BatchItem>) {
         let answered: HashMap<String, Registered> = items
             .into_iter()
             .map(|item| (email_key(item.email.trim()).into_owned(), item.registered))
@@ -374,19 +411,28 @@ impl Registrar {
             match answered.get(job.registrant.email.key().as_ref()) {
                 Some(registered) => {
                     self.control.confirmed.fetch_add(1, Ordering::Relaxed);
-                    let _ = out.send(job.registered(registered, "")).await;
+                    job.registered(registered);
                 }
                 None => missing.push(job),
             }
         }
-        self.register_each(missing, out).await;
+        self.each(missing).await;
     }
 
-    async fn register_each(&self, jobs: Vec<Job>, out: &mpsc::Sender<Outcome>) {
+    async fn each(&self, jobs: Vec<Job>) {
         for job in jobs {
-            let outcome = self.register_one(job).await;
-            let _ = out.send(outcome).await;
+            self.one(job).await;
         }
+    }
+}
+
+impl Registers for Registrar {
+    async fn register_one(&self, job: Job) {
+        self.one(job).await
+    }
+
+    async fn register_batch(&self, jobs: Vec<Job>) {
+        self.batch(jobs).await
     }
 }
 

@@ -10,7 +10,10 @@ use std::fmt;
 use std::ops::Range;
 
 /// A registrant field of Zoom's add-registrant API, by its API name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Field {
     Email,
     FirstName,
@@ -274,7 +277,8 @@ pub fn normalize_name(name: &str) -> String {
 /// assert_eq!(email.key(), "ana@example.com");
 /// assert!(Email::parse("bob@example").expect_err("invalid").contains("the domain has no '.'"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Email(String);
 
 impl Email {
@@ -548,7 +552,7 @@ impl fmt::Display for Problem {
 }
 
 /// A person ready to be sent to Zoom: every field checked, trimmed, in Zoom's spelling.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Registrant {
     pub email: Email,
     pub first_name: String,

@@ -20,7 +20,7 @@ use crate::input::{ColumnUse, CsvInput, Person, TextEncoding};
 use crate::limits::{Estimate, Mode, Plan, RateLimits};
 
 /// The one outcome every input row ends with (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Registered,
@@ -98,20 +98,79 @@ pub struct ResultRow<'a> {
     pub event: &'a str,
 }
 
+/// Why the results could not be put in place.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write the results file {path}: {source}")]
-pub struct ResultsError {
-    path: String,
-    source: io::Error,
+pub enum ResultsError {
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: io::Error },
+    /// The results file was not replaced: it is as it was before the run.
+    #[error("{}", kept_message(.cause, .path, *.journal, .in_doubt))]
+    Kept {
+        cause: String,
+        path: String,
+        /// Whether a journal beside it keeps what this run recorded.
+        journal: bool,
+        /// Rows sent to Zoom whose outcome could not be recorded anywhere.
+        in_doubt: Vec<u64>,
+    },
 }
 
 impl ResultsError {
     /// Turns an I/O error on `path` into this error.
     fn on(path: &Path) -> impl Fn(io::Error) -> ResultsError + Copy + '_ {
-        move |source| ResultsError {
+        move |source| ResultsError::Write {
             path: path.display().to_string(),
             source,
         }
+    }
+}
+
+fn kept_message(cause: &str, path: &str, journal: bool, in_doubt: &[u64]) -> String {
+    let mut text = format!("{cause}. {path} is left as it was");
+    if journal {
+        text.push_str(", and the journal beside it keeps every outcome that was recorded: the next run picks up from there");
+    }
+    if !in_doubt.is_empty() {
+        text.push_str(&format!(
+            ". {} sent to Zoom, but their outcome could not be recorded: Zoom may have registered them, and the next run finds them in Zoom's list",
+            rows_text(in_doubt)
+        ));
+    }
+    text
+}
+
+/// "row 7 was", "rows 3, 5-9 and 12 were", with long lists cut short.
+fn rows_text(rows: &[u64]) -> String {
+    let mut sorted = rows.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut ranges: Vec<String> = Vec::new();
+    let mut at = 0;
+    while at < sorted.len() {
+        let start = sorted[at];
+        let mut end = start;
+        while at + 1 < sorted.len() && sorted[at + 1] == end + 1 {
+            at += 1;
+            end += 1;
+        }
+        ranges.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        at += 1;
+    }
+    const SHOWN: usize = 20;
+    if ranges.len() > SHOWN {
+        let more = ranges.len() - SHOWN;
+        ranges.truncate(SHOWN);
+        ranges.push(format!("{more} more ranges"));
+    }
+    match (sorted.len(), ranges.as_slice()) {
+        (1, _) => format!("row {} was", sorted[0]),
+        (_, [only]) => format!("rows {only} were"),
+        (_, [first @ .., last]) => format!("rows {} and {last} were", first.join(", ")),
+        (_, []) => String::new(),
     }
 }
 
@@ -366,7 +425,7 @@ impl Journal {
 }
 
 /// One row's outcome as a worker reports it (owned, so it can cross tasks).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Outcome {
     /// Position among the rows that get an outcome, in input order.
     pub seq: u64,
@@ -430,13 +489,25 @@ impl Outcome {
 
 /// The one owner of the results file during a run: takes outcomes in the order they finish,
 /// writes them in input order, counts them, and moves the progress display.
+///
+/// It puts a results file in place only when it is complete, one row per input row; anything
+/// else leaves the earlier file as it was, and the journal with it. After a write fails it
+/// writes no more results, goes on journaling what it can, and notes the rows that were sent
+/// but could not be recorded anywhere.
 pub struct Recorder {
     journal: Option<Journal>,
     event: String,
     /// Outcomes that finished before an earlier row did. Bounded by the rows in flight.
     waiting: std::collections::BTreeMap<u64, Outcome>,
     next_seq: u64,
+    /// How many rows the run has, when it knows beforehand (a real run).
+    expected: Option<u64>,
     written: Written,
+    /// Whether the run keeps a journal beside the results (a real run).
+    journaling: bool,
+    /// The first write that failed; then the rows sent that no file records.
+    failure: Option<String>,
+    in_doubt: Vec<u64>,
 }
 
 /// The results file, and what has gone into it.
@@ -471,30 +542,68 @@ impl Written {
 }
 
 impl Recorder {
+    /// A recorder into `results`, with a journal for a real run, which also says how many rows
+    /// it has (`expected`).
     pub fn new(
         results: ResultsFile,
         journal: Option<Journal>,
         event: String,
         progress: Progress,
+        expected: Option<u64>,
     ) -> Recorder {
         Recorder {
+            journaling: journal.is_some(),
             journal,
             event,
             waiting: std::collections::BTreeMap::new(),
             next_seq: 0,
+            expected,
             written: Written {
                 results,
                 counts: Counts::default(),
                 first_problems: Vec::new(),
                 progress,
             },
+            failure: None,
+            in_doubt: Vec::new(),
         }
     }
 
+    /// Records one outcome. An error is returned for the first write that fails only: the run
+    /// must then stop sending at once. Outcomes after it are still taken (journaled while the
+    /// journal can be written), so that no row sent is lost from view.
     pub fn record(&mut self, outcome: Outcome) -> Result<(), ResultsError> {
-        if let Some(journal) = self.journal.as_mut() {
-            journal.write(&outcome.row(&self.event))?;
+        let journal_error = match self.journal.as_mut() {
+            Some(journal) => journal.write(&outcome.row(&self.event)).err(),
+            None => None,
+        };
+        let journaled = self.journal.is_some() && journal_error.is_none();
+        if journal_error.is_some() {
+            // A journal that failed is written no more: a later line could follow a torn one.
+            self.journal = None;
         }
+        let in_doubt = !journaled && outcome.attempts > 0;
+        let row = outcome.row;
+        if self.failure.is_some() {
+            if in_doubt {
+                self.in_doubt.push(row);
+            }
+            return Ok(());
+        }
+        let result = match journal_error {
+            Some(error) => Err(error),
+            None => self.write_in_order(outcome),
+        };
+        if let Err(error) = &result {
+            self.failure = Some(error.to_string());
+            if in_doubt {
+                self.in_doubt.push(row);
+            }
+        }
+        result
+    }
+
+    fn write_in_order(&mut self, outcome: Outcome) -> Result<(), ResultsError> {
         if outcome.seq == self.next_seq {
             // The usual case: it is next in input order.
             self.write(&outcome)?;
@@ -543,12 +652,10 @@ impl Recorder {
         Ok(())
     }
 
-    /// Writes anything still waiting (only if a worker was lost) and renames the file into place.
+    /// Puts the results file in place if it is complete (then removes the journal), and
+    /// returns what went into it; otherwise leaves the earlier file, and the journal, as they
+    /// were.
     pub fn finish(mut self) -> Result<(Counts, Vec<RowProblem>, PathBuf), ResultsError> {
-        let rest: Vec<Outcome> = std::mem::take(&mut self.waiting).into_values().collect();
-        for outcome in rest {
-            self.write(&outcome)?;
-        }
         let Written {
             results,
             counts,
@@ -556,11 +663,43 @@ impl Recorder {
             progress,
         } = self.written;
         progress.finish();
-        let path = results.finish()?;
+        let path = results.path.display().to_string();
+        let journal = self.journaling;
+        let missing = self
+            .expected
+            .map_or(0, |expected| expected.saturating_sub(self.next_seq));
+        let cause = match self.failure.take() {
+            Some(failure) => Some(format!("{failure}; sending stopped at once")),
+            None if missing > 0 || !self.waiting.is_empty() => Some(format!(
+                "the run ended with {missing} of {} rows without an outcome (an internal error; please report it)",
+                self.expected.unwrap_or_default()
+            )),
+            None => None,
+        };
+        if let Some(cause) = cause {
+            // Dropped unfinished, the results file removes its partial file.
+            return Err(ResultsError::Kept {
+                cause,
+                path,
+                journal,
+                in_doubt: self.in_doubt,
+            });
+        }
+        let placed = match results.finish() {
+            Ok(placed) => placed,
+            Err(error) => {
+                return Err(ResultsError::Kept {
+                    cause: error.to_string(),
+                    path,
+                    journal,
+                    in_doubt: Vec::new(),
+                })
+            }
+        };
         if let Some(journal) = self.journal.take() {
             journal.remove();
         }
-        Ok((counts, first_problems, path))
+        Ok((counts, first_problems, placed))
     }
 }
 
@@ -746,6 +885,8 @@ pub struct RunStats {
     /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.
     pub daily_limit: bool,
     pub resume_at: Option<String>,
+    /// A part of the run failed (a bug): the rows it had not finished are pending.
+    pub internal_error: Option<String>,
 }
 
 /// The options of a run that change what Zoom does or how hard it is asked.
@@ -793,6 +934,9 @@ impl Summary {
         if let Some(run) = &self.run {
             if run.interrupted {
                 return exit::INTERRUPTED;
+            }
+            if run.internal_error.is_some() {
+                return exit::INCOMPLETE;
             }
             if run.stopped.is_some() && !run.any_confirmed {
                 return exit::AUTH_OR_EVENT;
@@ -845,10 +989,10 @@ impl Console {
         self.say(format_args!("zimport: error: {text}"));
     }
 
-    /// What was found in the input: the encoding fallback, and the column mapping (in full
-    /// for dry runs and `-v`; otherwise just the columns that are not used).
-    pub fn input_opened(&self, input: &CsvInput, dry_run: bool) {
-        if let TextEncoding::Windows1252 { first_bad_line } = input.encoding {
+    /// The encoding the input was read in, once its rows are read: a warning for
+    /// Windows-1252.
+    pub fn encoding(&self, input: &CsvInput) {
+        if let TextEncoding::Windows1252 { first_bad_line } = input.encoding() {
             self.warn(format_args!(
                 "{} is not valid UTF-8 (first at line {first_bad_line}); reading it as \
                  Windows-1252, as Excel writes on Windows. Check accented names in the results, \
@@ -856,6 +1000,11 @@ impl Console {
                 input.name
             ));
         }
+    }
+
+    /// The column mapping: in full for dry runs and `-v`; otherwise just the columns that are
+    /// not used.
+    pub fn columns(&self, input: &CsvInput, dry_run: bool) {
         if self.verbosity == Verbosity::Quiet {
             return;
         }

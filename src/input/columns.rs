@@ -221,6 +221,14 @@ impl ColumnMap {
 
     /// The column that answers the custom question `title`: one whose header is the title,
     /// ignoring case (and spaces, `_` and `-`), that feeds no Zoom field. It is marked used.
+    /// The field column `index` feeds, if it feeds one.
+    pub fn field_of(&self, index: usize) -> Option<Field> {
+        match self.columns.get(index) {
+            Some((_, ColumnUse::Mapped(Target::Field(field)))) => Some(*field),
+            _ => None,
+        }
+    }
+
     pub fn claim_custom_question(&mut self, title: &str) -> Option<usize> {
         let wanted = title.trim().to_lowercase();
         let loose = normalize_name(title);

@@ -1,9 +1,20 @@
 //! CSV in: opens the input (a path, or standard input spooled to an unnamed temporary file),
-//! checks its structure (in full before anything is used for a real run, [`records::scan`];
-//! as the rows are read for a dry run, [`Check`]), maps the header ([`columns`]), and then
-//! yields one [`Row`] per data record, in file order, each already validated and checked
-//! against earlier rows for duplicate emails. For reading on several threads, it hands out
-//! the records after the header in [`blocks`], and the [`Rules`] each row is checked by.
+//! maps the header ([`columns`]), and then yields one [`Row`] per data record, in file order,
+//! each already validated and checked against earlier rows for duplicate emails. Structural
+//! problems (an unbalanced quote, a ragged row, a NUL byte, a huge field) are errors that name
+//! the line, found as the records are read. For reading on several threads, it hands out the
+//! bytes after the header, through the same handle, in [`blocks`], and the [`Rules`] each row
+//! is checked by.
+//!
+//! The file is read through one handle, owned here: nothing else opens or reads it. A real run
+//! reads it once; a dry run that cannot use blocks starts again from the top
+//! ([`CsvInput::rewind`]).
+//!
+//! The encoding is decided by the bytes (SPEC §2): a file that holds a valid multi-byte UTF-8
+//! character is UTF-8, and its rows with bytes that are not UTF-8 are invalid; a file with
+//! bytes beyond ASCII but no such character is Windows-1252 (what Excel writes on Windows).
+//! The first row that is not ASCII decides it, looking ahead through the rest of the file only
+//! when that row alone cannot tell; rows before it are ASCII, which reads the same either way.
 //!
 //! Plain synchronous code with no knowledge of HTTP or tokio, so it can be tested with bytes.
 //! Memory stays flat: one record at a time, plus 8 bytes per distinct valid email.
@@ -58,30 +69,13 @@ pub struct InputOptions {
     pub map: Vec<(Target, String)>,
 }
 
-/// How much of the file [`CsvInput::open`] checks before the first row is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Check {
-    /// Its whole structure ([`records::scan`]): a real run must not send a single row from a
-    /// file whose line 90,000 turns out to be broken.
-    Full,
-    /// Only its encoding; a structural problem surfaces, with the same message and line, when
-    /// the rows reach it. For a dry run, which sends nothing and reads every row anyway: the
-    /// separate scan was a fifth of its time (BENCHMARKS.md).
-    AsRead,
-    /// Only the header. The rows are to be read in [`blocks`], which check their encoding and
-    /// structure themselves and give up on anything else; then the input is opened again with
-    /// [`Check::AsRead`] ([`CsvInput::reopen`]). A header that is not UTF-8 is checked as
-    /// `AsRead` at once. For a dry run on every core: the encoding check was a sixth of its
-    /// time.
-    Deferred,
-}
-
 /// The text encoding the file is read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
     Utf8,
-    /// The file is not valid UTF-8 (first at `first_bad_line`), so it is read as Windows-1252,
-    /// which is what Excel on Windows writes for "CSV (Comma delimited)".
+    /// The file has bytes beyond ASCII (first at `first_bad_line`) but no UTF-8 character, so
+    /// it is read as Windows-1252, which is what Excel on Windows writes for "CSV (Comma
+    /// delimited)".
     Windows1252 {
         first_bad_line: u64,
     },
@@ -105,6 +99,8 @@ pub enum InputError {
         name: String,
         source: columns::HeaderError,
     },
+    #[error("{name} changed while it was being read; run again once it is complete")]
+    Changed { name: String },
 }
 
 /// What one data record came to. Each verdict carries the row's email and names for the
@@ -328,20 +324,16 @@ impl<'i> Rules<'i> {
     }
 }
 
-/// An open, structurally sound CSV input, read one row at a time.
+/// An open CSV input, read one row at a time.
 pub struct CsvInput {
     pub name: String,
     pub delimiter: u8,
-    pub encoding: TextEncoding,
     pub columns: ColumnMap,
-    /// Data records in the file, known when it was scanned in full ([`Check::Full`]).
-    pub data_records: Option<u64>,
     /// Records whose cells were all empty (spreadsheets export them); skipped, not reported.
     pub empty_records: u64,
-    records: records::RecordReader<File>,
-    /// Another handle of the file, to read it again ([`CsvInput::reopen`], [`CsvInput::blocks`]).
-    file: File,
-    options: InputOptions,
+    text: TextRecords,
+    /// The header as first read, to tell that a rewound file is still the same.
+    headers: Vec<String>,
     /// Where the header starts (after a byte-order mark).
     start: u64,
     next_number: u64,
@@ -351,22 +343,94 @@ pub struct CsvInput {
     fingerprints: Fingerprinter,
     /// The event's form, once known: (form, for each custom question its column).
     form: Option<AppliedForm>,
-    /// The current record's text, and each of its cells' range of it.
-    text: String,
-    cell_ranges: Vec<Range<usize>>,
 }
 
-const READ_BUFFER: usize = 64 * 1024;
+/// The input's records as text: its one handle, and the encoding as far as it is decided.
+struct TextRecords {
+    records: records::RecordReader<File>,
+    encoding: TextEncoding,
+    /// Whether a record beyond ASCII has settled the encoding.
+    decided: bool,
+    /// The current record's text, each of its cells' range of it, and the cells whose bytes
+    /// are not UTF-8 (in a UTF-8 file).
+    text: String,
+    cell_ranges: Vec<Range<usize>>,
+    bad_cells: Vec<usize>,
+}
+
+impl TextRecords {
+    fn new(file: File, delimiter: u8) -> TextRecords {
+        TextRecords {
+            records: records::RecordReader::new(file, delimiter),
+            encoding: TextEncoding::Utf8,
+            decided: false,
+            text: String::new(),
+            cell_ranges: Vec::new(),
+            bad_cells: Vec::new(),
+        }
+    }
+
+    /// Reads the next record, blank or not, settling the encoding if it is the first record
+    /// beyond ASCII; false at the end.
+    fn next(&mut self) -> Result<bool, records::ScanError> {
+        let (line, undecided_beyond_ascii, multibyte) = match self.records.next_record()? {
+            Some(record) => {
+                let beyond_ascii = !self.decided && !record.bytes().is_ascii();
+                let multibyte = beyond_ascii && records::holds_multibyte_utf8(record.bytes());
+                (record.line, beyond_ascii, multibyte)
+            }
+            None => return Ok(false),
+        };
+        if undecided_beyond_ascii {
+            let utf8 = multibyte || self.records.rest_holds_multibyte_utf8()?;
+            self.encoding = if utf8 {
+                TextEncoding::Utf8
+            } else {
+                TextEncoding::Windows1252 {
+                    first_bad_line: line,
+                }
+            };
+            self.decided = true;
+        }
+        decode_record(
+            &self.records.last_record(),
+            self.encoding,
+            &mut self.text,
+            &mut self.cell_ranges,
+            &mut self.bad_cells,
+        );
+        Ok(true)
+    }
+
+    /// The line the current record starts on.
+    fn line(&self) -> u64 {
+        self.records.last_record().line
+    }
+
+    fn cells(&self) -> Cells<'_> {
+        Cells::new(&self.text, &self.cell_ranges)
+    }
+
+    /// The current record's cells, as strings.
+    fn strings(&self) -> Vec<String> {
+        let cells = self.cells();
+        (0..self.cell_ranges.len())
+            .map(|index| cells.get(index).to_string())
+            .collect()
+    }
+
+    /// Back to byte `start`, nothing decided.
+    fn rewind(&mut self, start: u64) -> io::Result<()> {
+        self.records.rewind(start)?;
+        self.encoding = TextEncoding::Utf8;
+        self.decided = false;
+        Ok(())
+    }
+}
 
 impl CsvInput {
-    /// Opens and checks `source`. With [`Check::Full`], fails, naming the input and line, if
-    /// any part of the file is unreadable, so that nothing is ever sent from a file that is
-    /// broken further down.
-    pub fn open(
-        source: &Source,
-        options: &InputOptions,
-        check: Check,
-    ) -> Result<CsvInput, InputError> {
+    /// Opens `source` and reads its header. The rows' structure is checked as they are read.
+    pub fn open(source: &Source, options: &InputOptions) -> Result<CsvInput, InputError> {
         let name = source.display_name();
         let file = match source {
             Source::Path(path) => {
@@ -378,37 +442,20 @@ impl CsvInput {
             Source::Stdin => spool(io::stdin().lock()),
         };
         match file {
-            Ok(file) => CsvInput::from_file(name, file, options.clone(), check),
+            Ok(file) => CsvInput::from_file(name, file, options),
             Err(source) => Err(InputError::Open { name, source }),
         }
-    }
-
-    /// The same input from its start, checked as `check` says, with the same form applied.
-    /// Standard input can be read again too: it was copied to a temporary file.
-    pub fn reopen(&self, check: Check) -> Result<CsvInput, InputError> {
-        let open_error = |source| InputError::Open {
-            name: self.name.clone(),
-            source,
-        };
-        let file = self.file.try_clone().map_err(open_error)?;
-        let mut input = CsvInput::from_file(self.name.clone(), file, self.options.clone(), check)?;
-        if let Some(applied) = &self.form {
-            input.apply_form(applied.form.clone());
-        }
-        Ok(input)
     }
 
     fn from_file(
         name: String,
         mut file: File,
-        options: InputOptions,
-        check: Check,
+        options: &InputOptions,
     ) -> Result<CsvInput, InputError> {
         let open_error = |source| InputError::Open {
             name: name.clone(),
             source,
         };
-        let handle = file.try_clone().map_err(open_error)?;
         file.seek(SeekFrom::Start(0)).map_err(open_error)?;
         let start = bom_length(&mut file).map_err(open_error)?;
         let delimiter = match options.delimiter {
@@ -416,70 +463,66 @@ impl CsvInput {
             None => detect_delimiter(&mut file).map_err(open_error)?,
         };
         file.seek(SeekFrom::Start(start)).map_err(open_error)?;
+        let mut text = TextRecords::new(file, delimiter);
         let structure_error = |source| InputError::Structure {
             name: name.clone(),
             source,
         };
-        // Reading as the rows go needs the encoding up front: a UTF-8 file is confirmed in one
-        // fast pass; anything else takes the full scan, which finds the first line at fault.
-        let utf8 = check == Check::AsRead && is_utf8(&mut file).map_err(open_error)?;
-        file.seek(SeekFrom::Start(start)).map_err(open_error)?;
-        let (encoding, data_records) = if utf8 || check == Check::Deferred {
-            (TextEncoding::Utf8, None)
-        } else {
-            let scan = records::scan(&mut file, delimiter).map_err(structure_error)?;
-            file.seek(SeekFrom::Start(start)).map_err(open_error)?;
-            let encoding = match scan.first_non_utf8_line {
-                None => TextEncoding::Utf8,
-                Some(first_bad_line) => TextEncoding::Windows1252 { first_bad_line },
-            };
-            (encoding, Some(scan.data_records))
-        };
-
-        let mut records = records::RecordReader::new(file, delimiter);
-        let headers: Vec<String> = match records.next_record().map_err(structure_error)? {
-            Some(header)
-                if check == Check::Deferred && std::str::from_utf8(header.bytes()).is_err() =>
-            {
-                let file = handle.try_clone().map_err(open_error)?;
-                return CsvInput::from_file(name, file, options, Check::AsRead);
-            }
-            Some(header) => header
-                .fields()
-                .map(|h| decode(encoding, h).into_owned())
-                .collect(),
-            None => return Err(structure_error(records::ScanError::Empty)),
-        };
+        if !text.next().map_err(structure_error)? {
+            return Err(structure_error(records::ScanError::Empty));
+        }
+        let headers = text.strings();
         let columns =
             ColumnMap::resolve(&headers, &options.map).map_err(|source| InputError::Header {
                 name: name.clone(),
                 source,
             })?;
-        // Sized from the scan, when there was one, so the set never rehashes (a rehash briefly
-        // holds the old table and the new one).
-        let capacity = data_records.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
         Ok(CsvInput {
             name,
             delimiter,
-            encoding,
             columns,
-            data_records,
             empty_records: 0,
-            records,
-            file: handle,
-            options,
+            text,
+            headers,
             start,
             next_number: 1,
-            seen_emails: SeenSet::with_capacity(capacity.min(1 << 26)),
+            seen_emails: SeenSet::default(),
             fingerprints: Fingerprinter::default(),
             form: None,
-            text: String::new(),
-            cell_ranges: Vec::new(),
         })
     }
 
-    /// Reads the rest of the file for structural problems only, as the full scan would have
-    /// (for a file opened with [`Check::AsRead`] when something else went wrong first).
+    /// The encoding the rows are read in: settled by the first row beyond ASCII, final once
+    /// every row has been read.
+    pub fn encoding(&self) -> TextEncoding {
+        self.text.encoding
+    }
+
+    /// Starts again from the first row, with the same header, form and encoding rule, as if
+    /// just opened: for a dry run whose blocks could not read the file. Fails if the file
+    /// changed meanwhile.
+    pub fn rewind(&mut self) -> Result<(), InputError> {
+        let name = self.name.clone();
+        self.text
+            .rewind(self.start)
+            .map_err(|source| InputError::Open { name, source })?;
+        self.empty_records = 0;
+        self.next_number = 1;
+        self.seen_emails = SeenSet::default();
+        let header = self
+            .text
+            .next()
+            .map_err(|source| self.structure_error(source))?;
+        if !header || self.text.strings() != self.headers {
+            return Err(InputError::Changed {
+                name: self.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads the rest of the file for structural problems only (when something else went
+    /// wrong first, so that a broken file is still the problem reported).
     pub fn check_rest(mut self) -> Result<(), InputError> {
         while self.read_record()?.is_some() {}
         Ok(())
@@ -513,7 +556,12 @@ impl CsvInput {
 
     /// The size of the file in bytes, if it can be known.
     pub fn size(&self) -> Option<u64> {
-        self.file.metadata().ok().map(|metadata| metadata.len())
+        self.text
+            .records
+            .get_ref()
+            .metadata()
+            .ok()
+            .map(|metadata| metadata.len())
     }
 
     /// The header's number of fields: every record has as many.
@@ -521,48 +569,39 @@ impl CsvInput {
         self.columns.columns.len()
     }
 
-    /// The records not read yet, to be cut into blocks, and the line they start on. Only for a
-    /// UTF-8 file ([`BlockRecords`](blocks::BlockRecords) reads nothing else).
-    pub fn blocks(&self) -> Result<(blocks::Splitter<File>, u64), InputError> {
-        let open_error = |source| InputError::Open {
-            name: self.name.clone(),
-            source,
+    /// The bytes after the records read so far, through the input's own handle, to be cut into
+    /// blocks; the line they start on; and the rules to check their rows by. Rows can be read
+    /// again only after [`CsvInput::rewind`].
+    pub fn blocks(&mut self) -> (blocks::Splitter<records::Rest<'_, File>>, u64, Rules<'_>) {
+        let (_, line) = self.text.records.position();
+        let rules = Rules {
+            columns: &self.columns,
+            form: self.form.as_ref(),
         };
-        let (offset, line) = self.records.position();
-        let mut file = self.file.try_clone().map_err(open_error)?;
-        file.seek(SeekFrom::Start(self.start + offset))
-            .map_err(open_error)?;
-        Ok((blocks::Splitter::new(file, self.delimiter), line))
+        let splitter = blocks::Splitter::new(self.text.records.rest(), self.delimiter);
+        (splitter, line, rules)
     }
 
-    /// Reads the next record that is not blank into `text` and `cell_ranges`; its number and
-    /// line.
+    /// Reads the next record that is not blank; its number and line.
     fn read_record(&mut self) -> Result<Option<(u64, u64)>, InputError> {
         loop {
-            let record = match self.records.next_record() {
-                Ok(Some(record)) => record,
-                // What the full scan would have refused (read as the rows go, it is found here).
-                Ok(None) if self.next_number == 1 => {
-                    return Err(self.structure_error(records::ScanError::HeaderOnly))
+            if !self
+                .text
+                .next()
+                .map_err(|source| self.structure_error(source))?
+            {
+                if self.next_number == 1 {
+                    return Err(self.structure_error(records::ScanError::HeaderOnly));
                 }
-                Ok(None) => return Ok(None),
-                // With a full scan, only if the file changed since.
-                Err(source) => return Err(self.structure_error(source)),
-            };
+                return Ok(None);
+            }
             let number = self.next_number;
             self.next_number += 1;
-            let line = record.line;
-            decode_record(
-                &record,
-                self.encoding,
-                &mut self.text,
-                &mut self.cell_ranges,
-            );
-            if Cells::new(&self.text, &self.cell_ranges).blank() {
+            if self.text.cells().blank() {
                 self.empty_records += 1;
                 continue;
             }
-            return Ok(Some((number, line)));
+            return Ok(Some((number, self.text.line())));
         }
     }
 
@@ -577,25 +616,44 @@ impl CsvInput {
             columns: &self.columns,
             form: self.form.as_ref(),
         };
-        let judged = rules.judge(Cells::new(&self.text, &self.cell_ranges));
-        let verdict = match judged.verdict {
-            Err(problems) => ViewVerdict::Invalid(problems),
+        let judged = rules.judge(self.text.cells());
+        let bad_cells = &self.text.bad_cells;
+        let mut problems = match judged.verdict {
+            Err(problems) => problems,
+            Ok(_) if !bad_cells.is_empty() => Vec::new(),
             Ok(checked) => {
                 let fingerprint = self.fingerprints.of_key(&email_key(checked.email));
-                if self.seen_emails.insert(fingerprint) {
+                let verdict = if self.seen_emails.insert(fingerprint) {
                     ViewVerdict::Valid(checked)
                 } else {
                     ViewVerdict::Duplicate
-                }
+                };
+                return Ok(Some(RowView {
+                    number,
+                    line,
+                    email: judged.email,
+                    first_name: judged.first_name,
+                    last_name: judged.last_name,
+                    verdict,
+                }));
             }
         };
+        problems.extend(bad_cells.iter().map(|&cell| {
+            let header = self.columns.columns.get(cell).map_or("", |(h, _)| h.as_str());
+            Problem {
+                field: self.columns.field_of(cell),
+                message: format!(
+                    "column '{header}' is not valid UTF-8, as the rest of the file is (a character saved in another encoding?)"
+                ),
+            }
+        }));
         Ok(Some(RowView {
             number,
             line,
             email: judged.email,
             first_name: judged.first_name,
             last_name: judged.last_name,
-            verdict,
+            verdict: ViewVerdict::Invalid(problems),
         }))
     }
 
@@ -656,15 +714,17 @@ impl Iterator for CsvInput {
 /// Puts `record`'s text into `text` and each cell's range of it into `ranges`: the bytes as
 /// they are when they are UTF-8 with every cell ending on a character boundary (the usual
 /// case: one check and one copy), else each cell decoded on its own (Windows-1252, or UTF-8
-/// with damage that a lossy decode mends).
+/// with damage, whose cells are noted in `bad` and decoded lossily for the results file).
 fn decode_record(
     record: &records::Record<'_>,
     encoding: TextEncoding,
     text: &mut String,
     ranges: &mut Vec<Range<usize>>,
+    bad: &mut Vec<usize>,
 ) {
     text.clear();
     ranges.clear();
+    bad.clear();
     if encoding == TextEncoding::Utf8 {
         if let Ok(whole) = std::str::from_utf8(record.bytes()) {
             if record.ends().iter().all(|&end| whole.is_char_boundary(end)) {
@@ -679,8 +739,11 @@ fn decode_record(
             }
         }
     }
-    for field in record.fields() {
+    for (index, field) in record.fields().enumerate() {
         let start = text.len();
+        if encoding == TextEncoding::Utf8 && std::str::from_utf8(field).is_err() {
+            bad.push(index);
+        }
         text.push_str(&decode(encoding, field));
         ranges.push(start..text.len());
     }
@@ -693,33 +756,6 @@ fn decode(encoding: TextEncoding, bytes: &[u8]) -> Cow<'_, str> {
             encoding_rs::WINDOWS_1252
                 .decode_without_bom_handling(bytes)
                 .0
-        }
-    }
-}
-
-/// Whether the rest of `file` is valid UTF-8, read in blocks (a character may straddle two).
-fn is_utf8(file: &mut File) -> io::Result<bool> {
-    let mut buffer = vec![0u8; READ_BUFFER];
-    let mut carried = 0;
-    loop {
-        let read = match file.read(&mut buffer[carried..]) {
-            Ok(read) => read,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        let filled = carried + read;
-        match std::str::from_utf8(&buffer[..filled]) {
-            Ok(_) => carried = 0,
-            // A character cut off at the end of the block: carry its start into the next.
-            Err(err) if err.error_len().is_none() && read > 0 => {
-                let valid = err.valid_up_to();
-                buffer.copy_within(valid..filled, 0);
-                carried = filled - valid;
-            }
-            Err(_) => return Ok(false),
-        }
-        if read == 0 {
-            return Ok(true);
         }
     }
 }
@@ -754,7 +790,7 @@ fn bom_length(file: &mut File) -> io::Result<u64> {
 /// `;` is what Excel writes where the decimal separator is a comma. Ties go to `,`.
 fn detect_delimiter(reader: impl Read) -> io::Result<u8> {
     let mut first_line = Vec::new();
-    BufReader::new(reader.take(READ_BUFFER as u64)).read_until(b'\n', &mut first_line)?;
+    BufReader::new(reader.take(records::READ_BUFFER as u64)).read_until(b'\n', &mut first_line)?;
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
     for &byte in &first_line {
@@ -780,78 +816,108 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    /// Writes `bytes` to a temporary file and opens it as the input.
+    /// Writes `bytes` to a temporary file and opens it as the input (the handle outlives
+    /// the file's name).
     fn open_bytes(bytes: &[u8], options: &InputOptions) -> Result<CsvInput, InputError> {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(bytes).expect("write");
         let path = file.path().to_path_buf();
-        let input = CsvInput::open(&Source::Path(path), options, Check::Full);
-        drop(file);
-        input
+        CsvInput::open(&Source::Path(path), options)
     }
 
-    fn open_as_read(bytes: &[u8]) -> CsvInput {
-        let mut file = tempfile::NamedTempFile::new().expect("temp file");
-        file.write_all(bytes).expect("write");
-        let source = Source::Path(file.path().to_path_buf());
-        CsvInput::open(&source, &InputOptions::default(), Check::AsRead).expect("opens")
+    fn open(bytes: &[u8]) -> CsvInput {
+        open_bytes(bytes, &InputOptions::default()).expect("opens")
+    }
+
+    fn rows(bytes: &[u8]) -> Vec<Row> {
+        open(bytes).collect::<Result<_, _>>().expect("reads")
     }
 
     #[test]
-    fn reading_as_it_goes_gives_the_same_rows_as_a_full_check() {
+    fn a_rewound_input_gives_the_same_rows_again() {
         let text = "email,name\nana@x.com,Ana María\n\n,\nbad,B\nANA@x.com,Again\n";
-        let full = rows(text.as_bytes());
-        let input = open_as_read(text.as_bytes());
-        assert_eq!(input.data_records, None);
-        let as_read: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
-        assert_eq!(as_read, full);
+        let mut input = open(text.as_bytes());
+        let first: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+        input.rewind().expect("rewinds");
+        let again: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+        assert_eq!(first, again);
+        assert_eq!(first.len(), 3);
+        assert!(matches!(first[2].verdict, Verdict::Duplicate(_)));
     }
 
     #[test]
-    fn a_deferred_check_reads_only_the_header_unless_it_is_not_utf8() {
-        let open = |bytes: &[u8]| {
-            let mut file = tempfile::NamedTempFile::new().expect("temp file");
-            file.write_all(bytes).expect("write");
-            let source = Source::Path(file.path().to_path_buf());
-            CsvInput::open(&source, &InputOptions::default(), Check::Deferred).expect("opens")
-        };
-        // A broken row further down is left to the reader of the rows.
-        let input = open(b"email,name\na@x.com,Jos\xe9\nb@x.com\n");
-        assert_eq!(input.encoding, TextEncoding::Utf8);
+    fn a_header_beyond_ascii_settles_the_encoding_at_once() {
         let input = open(b"email,name,Pr\xe9nom\na@x.com,Jos\xe9,\n");
         assert_eq!(
-            input.encoding,
+            input.encoding(),
             TextEncoding::Windows1252 { first_bad_line: 1 }
         );
         assert_eq!(input.columns.columns[2].0, "Prénom");
+        let input = open(&["email,name,Prénom\na@x.com,Jos".as_bytes(), b"\xe9,\n"].concat());
+        assert_eq!(input.encoding(), TextEncoding::Utf8);
     }
 
     #[test]
-    fn reading_as_it_goes_still_finds_a_windows_1252_file_and_its_line() {
-        let input = open_as_read(b"email,name\na@x.com,Ana\nb@x.com,Jos\xe9\n");
+    fn a_file_with_bytes_beyond_ascii_and_no_utf8_character_is_windows_1252() {
+        let mut input = open(b"email,name\na@x.com,Ana\nb@x.com,Jos\xe9\n");
+        let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
         assert_eq!(
-            input.encoding,
+            input.encoding(),
             TextEncoding::Windows1252 { first_bad_line: 3 }
         );
-        assert_eq!(input.data_records, Some(2));
+        assert_eq!(rows[1].first_name(), "José");
     }
 
     #[test]
-    fn a_character_across_read_blocks_is_still_utf8() {
+    fn one_utf8_character_anywhere_makes_the_file_utf8_and_rows_with_stray_bytes_invalid() {
+        // The first row beyond ASCII is not UTF-8; a later one is, which decides.
+        let mut input = open(
+            &[
+                b"email,first_name,city\na@x.com,Jos\xe9,\n".as_slice(),
+                "b@x.com,Bo,Zürich\n".as_bytes(),
+            ]
+            .concat(),
+        );
+        let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+        assert_eq!(input.encoding(), TextEncoding::Utf8);
+        let Verdict::Invalid(person, problems) = &rows[0].verdict else {
+            panic!("a stray byte makes the row invalid: {:?}", rows[0]);
+        };
+        assert_eq!(person.email, "a@x.com");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, Some(Field::FirstName));
+        assert!(
+            problems[0]
+                .message
+                .contains("column 'first_name' is not valid UTF-8"),
+            "{problems:?}"
+        );
+        assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
+    }
+
+    #[test]
+    fn a_character_across_read_buffers_is_still_utf8() {
         let mut text = b"email,name\na@x.com,".to_vec();
-        text.resize(READ_BUFFER - 1, b'x');
+        text.resize(records::READ_BUFFER - 1, b'x');
         text.extend_from_slice("é\n".as_bytes());
-        let input = open_as_read(&text);
-        assert_eq!(input.encoding, TextEncoding::Utf8);
+        let mut input = open(&text);
+        for row in input.by_ref() {
+            row.expect("reads");
+        }
+        assert_eq!(input.encoding(), TextEncoding::Utf8);
         let mut cut = text.clone();
-        cut.truncate(READ_BUFFER);
+        cut.truncate(records::READ_BUFFER);
         cut.push(b'\n');
-        assert_ne!(open_as_read(&cut).encoding, TextEncoding::Utf8);
+        let mut input = open(&cut);
+        for row in input.by_ref() {
+            row.expect("reads");
+        }
+        assert_ne!(input.encoding(), TextEncoding::Utf8);
     }
 
     #[test]
-    fn reading_as_it_goes_reports_a_broken_row_when_it_reaches_it() {
-        let input = open_as_read(b"email,name\na@x.com,A\nb@x.com\n");
+    fn a_broken_row_is_reported_when_it_is_reached() {
+        let input = open(b"email,name\na@x.com,A\nb@x.com\n");
         let results: Vec<_> = input.collect();
         assert!(results[0].is_ok());
         let err = results[1].as_ref().expect_err("ragged");
@@ -860,15 +926,12 @@ mod tests {
                 .contains("line 3: 1 fields, but the header has 2"),
             "{err}"
         );
-        let header_only = open_as_read(b"email,name\n").next().expect("an error");
+        let header_only = open(b"email,name\n").next().expect("an error");
         assert!(header_only.is_err());
-    }
-
-    fn rows(bytes: &[u8]) -> Vec<Row> {
-        open_bytes(bytes, &InputOptions::default())
-            .expect("opens")
-            .collect::<Result<_, _>>()
-            .expect("reads")
+        let empty = open_bytes(b"", &InputOptions::default())
+            .err()
+            .expect("empty");
+        assert!(empty.to_string().contains("the file is empty"), "{empty}");
     }
 
     #[test]
@@ -935,9 +998,9 @@ mod tests {
         let mut with_bom = vec![0xEF, 0xBB, 0xBF];
         with_bom.extend_from_slice(&plain);
         for bytes in [plain, with_bom] {
-            let input = open_bytes(&bytes, &InputOptions::default()).expect("opens");
-            assert_eq!(input.encoding, TextEncoding::Utf8);
-            let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
+            let mut input = open(&bytes);
+            let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+            assert_eq!(input.encoding(), TextEncoding::Utf8);
             assert_eq!(rows[0].first_name(), "José");
         }
     }
@@ -954,12 +1017,12 @@ mod tests {
         // "José Müller" as Excel on Windows writes it.
         let bytes =
             b"email,first_name,last_name\nana@x.com,Ana,Lee\njose@x.com,Jos\xe9,M\xfcller\n";
-        let input = open_bytes(bytes, &InputOptions::default()).expect("opens");
+        let mut input = open(bytes);
+        let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
         assert_eq!(
-            input.encoding,
+            input.encoding(),
             TextEncoding::Windows1252 { first_bad_line: 3 }
         );
-        let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
         assert_eq!(
             (rows[1].first_name(), rows[1].last_name()),
             ("José", "Müller")
@@ -991,27 +1054,11 @@ mod tests {
     }
 
     #[test]
-    fn structural_problems_name_the_file_and_line() {
-        let err = open_bytes(
-            b"email,name\na@x.com,A\nb@x.com\n",
-            &InputOptions::default(),
-        )
-        .err()
-        .expect("ragged");
-        let message = err.to_string();
-        assert!(
-            message.contains("line 3: 1 fields, but the header has 2"),
-            "{message}"
-        );
-    }
-
-    #[test]
     fn a_directory_is_refused() {
         let dir = tempfile::tempdir().expect("dir");
         let err = CsvInput::open(
             &Source::Path(dir.path().to_path_buf()),
             &InputOptions::default(),
-            Check::Full,
         )
         .err()
         .expect("directory");

@@ -1,4 +1,5 @@
-//! CSV records with the line each one starts on, and the structural [`scan`] built on them.
+//! CSV records with the line each one starts on, read once from the input's one handle: every
+//! structural problem is found as the records are read.
 //!
 //! The quoting rules are those of the `csv` crate's parser (RFC 4180 plus its leniencies: a
 //! quote is special only at the start of a field, `""` inside quotes is one quote, text after
@@ -9,7 +10,7 @@
 //! without reading it into memory, and give the right line for records of CRLF files (its
 //! positions lag one line behind there).
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 /// The largest field accepted. Zoom's longest documented value is 128 characters; 64 KiB is far
 /// beyond any real registrant and stops a broken file from being read into memory whole.
@@ -106,14 +107,25 @@ pub struct RecordReader<R> {
     /// Whether the buffered block holds a NUL byte: runs look for one only then.
     block_has_nul: bool,
     bytes_read: u64,
+    /// The line the last record read starts on.
+    record_line: u64,
 }
+
+/// The read buffer's size: records cross its boundary wherever they fall.
+pub const READ_BUFFER: usize = 64 * 1024;
 
 impl<R: Read> RecordReader<R> {
     pub fn new(reader: R, delimiter: u8) -> Self {
+        Self::with_buffer(reader, delimiter, READ_BUFFER)
+    }
+
+    /// A reader with a buffer of `size` bytes (at least 1): tests use tiny ones, so that
+    /// records end at, just before and just after every refill.
+    pub fn with_buffer(reader: R, delimiter: u8, size: usize) -> Self {
         RecordReader {
             reader,
             delimiter,
-            buffer: vec![0; 64 * 1024].into_boxed_slice(),
+            buffer: vec![0; size.max(1)].into_boxed_slice(),
             position: 0,
             filled: 0,
             line: 1,
@@ -123,6 +135,7 @@ impl<R: Read> RecordReader<R> {
             expected_fields: None,
             block_has_nul: false,
             bytes_read: 0,
+            record_line: 0,
         }
     }
 
@@ -131,6 +144,27 @@ impl<R: Read> RecordReader<R> {
     pub fn position(&self) -> (u64, u64) {
         let unread = (self.filled - self.position) as u64;
         (self.bytes_read - unread, self.line)
+    }
+
+    /// The input it reads.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The last record [`RecordReader::next_record`] gave, again.
+    pub fn last_record(&self) -> Record<'_> {
+        Record {
+            line: self.record_line,
+            bytes: &self.bytes,
+            ends: &self.ends,
+        }
+    }
+
+    /// The raw bytes after the records read so far, through this reader (its buffer first, then
+    /// its input), for a [`Splitter`](super::blocks::Splitter) to take over. Records can be read
+    /// again only after [`RecordReader::rewind`].
+    pub fn rest(&mut self) -> Rest<'_, R> {
+        Rest { records: self }
     }
 
     /// Refills the buffer; false at end of input.
@@ -224,6 +258,11 @@ impl<R: Read> RecordReader<R> {
 
     /// The next record, or `None` at the end of the file.
     pub fn next_record(&mut self) -> Result<Option<Record<'_>>, ScanError> {
+        let found = self.read_next()?;
+        Ok(found.then(|| self.last_record()))
+    }
+
+    fn read_next(&mut self) -> Result<bool, ScanError> {
         self.bytes.clear();
         self.ends.clear();
         self.field_start = 0;
@@ -233,7 +272,7 @@ impl<R: Read> RecordReader<R> {
         loop {
             if self.position == self.filled && !self.fill()? {
                 match state {
-                    State::StartRecord => return Ok(None),
+                    State::StartRecord => return Ok(false),
                     State::Quoted => return Err(ScanError::UnbalancedQuote { line: quote_line }),
                     State::StartField | State::Unquoted | State::QuoteInQuoted => {
                         self.end_field();
@@ -296,43 +335,85 @@ impl<R: Read> RecordReader<R> {
             }
         }
         self.check_field_count(record_line)?;
-        Ok(Some(Record {
-            line: record_line,
-            bytes: &self.bytes,
-            ends: &self.ends,
-        }))
+        self.record_line = record_line;
+        Ok(true)
     }
 }
 
-/// What a successful scan learned about the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scan {
-    /// Data records, not counting the header or empty lines.
-    pub data_records: u64,
-    /// The line of the first record that is not UTF-8, if any: then the whole file is read as
-    /// Windows-1252.
-    pub first_non_utf8_line: Option<u64>,
-}
+impl<R: Read + Seek> RecordReader<R> {
+    /// Starts again at byte `offset` of the input, line 1, as a new reader would.
+    pub fn rewind(&mut self, offset: u64) -> io::Result<()> {
+        self.reader.seek(SeekFrom::Start(offset))?;
+        self.position = 0;
+        self.filled = 0;
+        self.line = 1;
+        self.bytes.clear();
+        self.ends.clear();
+        self.field_start = 0;
+        self.expected_fields = None;
+        self.block_has_nul = false;
+        self.bytes_read = 0;
+        self.record_line = 0;
+        Ok(())
+    }
 
-/// Reads the whole file once and fails on the first structural problem. A real import must
-/// not send a single row from a file whose line 90,000 turns out to be broken.
-pub fn scan(reader: impl Read, delimiter: u8) -> Result<Scan, ScanError> {
-    let mut records = RecordReader::new(reader, delimiter);
-    let mut count = 0u64;
-    let mut first_non_utf8_line = None;
-    while let Some(record) = records.next_record()? {
-        count += 1;
-        if first_non_utf8_line.is_none() && std::str::from_utf8(record.bytes()).is_err() {
-            first_non_utf8_line = Some(record.line);
+    /// Whether the bytes not read yet hold a valid multi-byte UTF-8 character, which makes the
+    /// file UTF-8 (SPEC §2). Reads ahead through the same handle and returns to where it was,
+    /// so the records that follow are read as if it never looked.
+    pub fn rest_holds_multibyte_utf8(&mut self) -> io::Result<bool> {
+        let buffered = &self.buffer[self.position..self.filled];
+        if holds_multibyte_utf8(buffered) {
+            return Ok(true);
         }
+        let here = self.reader.stream_position()?;
+        // A character cut at the end of one chunk is read whole with the next.
+        let mut chunk = buffered[buffered.len().saturating_sub(3)..].to_vec();
+        let found = loop {
+            let carried = chunk.len();
+            chunk.resize(carried + READ_BUFFER, 0);
+            let read = loop {
+                match self.reader.read(&mut chunk[carried..]) {
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other?,
+                }
+            };
+            chunk.truncate(carried + read);
+            if read == 0 {
+                break false;
+            }
+            if holds_multibyte_utf8(&chunk) {
+                break true;
+            }
+            chunk.drain(..chunk.len().saturating_sub(3));
+        };
+        self.reader.seek(SeekFrom::Start(here))?;
+        Ok(found)
     }
-    match count {
-        0 => Err(ScanError::Empty),
-        1 => Err(ScanError::HeaderOnly),
-        _ => Ok(Scan {
-            data_records: count - 1,
-            first_non_utf8_line,
-        }),
+}
+
+/// Whether `bytes` hold at least one valid multi-byte UTF-8 character (whatever else they hold).
+pub fn holds_multibyte_utf8(bytes: &[u8]) -> bool {
+    bytes.utf8_chunks().any(|chunk| !chunk.valid().is_ascii())
+}
+
+/// [`RecordReader::rest`].
+pub struct Rest<'a, R> {
+    records: &'a mut RecordReader<R>,
+}
+
+impl<R: Read> Read for Rest<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let records = &mut *self.records;
+        if records.position < records.filled {
+            let buffered = &records.buffer[records.position..records.filled];
+            let n = buffered.len().min(out.len());
+            out[..n].copy_from_slice(&buffered[..n]);
+            records.position += n;
+            return Ok(n);
+        }
+        let read = records.reader.read(out)?;
+        records.bytes_read += read as u64;
+        Ok(read)
     }
 }
 
@@ -340,12 +421,10 @@ pub fn scan(reader: impl Read, delimiter: u8) -> Result<Scan, ScanError> {
 mod tests {
     use super::*;
 
-    fn scan_str(text: &str) -> Result<Scan, ScanError> {
-        scan(text.as_bytes(), b',')
-    }
+    type Records = Vec<(u64, Vec<String>)>;
 
     /// Every record as (line, fields), or the error.
-    fn records(text: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ScanError> {
+    fn records(text: &[u8]) -> Result<Records, ScanError> {
         let mut reader = RecordReader::new(text, b',');
         let mut out = Vec::new();
         while let Some(record) = reader.next_record()? {
@@ -381,21 +460,18 @@ mod tests {
     }
 
     #[test]
-    fn counts_data_records_and_skips_empty_lines() {
-        let scan = scan_str("email,name\r\na@x.com,A\r\n\r\n\nb@x.com,\"B, multi\nline\"\n")
-            .expect("valid");
-        assert_eq!(scan.data_records, 2);
-        assert_eq!(scan.first_non_utf8_line, None);
-    }
-
-    #[test]
-    fn last_record_needs_no_newline() {
-        assert_eq!(scan_str("email\na@x.com").expect("valid").data_records, 1);
+    fn empty_lines_are_skipped_and_the_last_record_needs_no_newline() {
+        let got =
+            records(b"email,name\r\na@x.com,A\r\n\r\n\nb@x.com,\"B, multi\nline\"\nc@x.com,C")
+                .expect("valid");
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[3], (7, vec!["c@x.com".to_string(), "C".to_string()]));
+        assert!(records(b"\n\r\n").expect("valid").is_empty());
     }
 
     #[test]
     fn unbalanced_quote_names_the_line_it_opens_on() {
-        let err = scan_str("email,name\na@x.com,A\nb@x.com,\"B\nc@x.com,C\n").expect_err("bad");
+        let err = records(b"email,name\na@x.com,A\nb@x.com,\"B\nc@x.com,C\n").expect_err("bad");
         assert!(
             matches!(err, ScanError::UnbalancedQuote { line: 3 }),
             "{err:?}"
@@ -404,7 +480,7 @@ mod tests {
 
     #[test]
     fn ragged_row_names_its_line_and_counts() {
-        let err = scan_str("email,first,last\r\na@x.com,A,B\r\nb@x.com,B\r\n").expect_err("bad");
+        let err = records(b"email,first,last\r\na@x.com,A,B\r\nb@x.com,B\r\n").expect_err("bad");
         assert!(
             matches!(
                 err,
@@ -420,7 +496,7 @@ mod tests {
 
     #[test]
     fn nul_byte_names_its_line() {
-        let err = scan(&b"email\na@x.com\nb\0@x.com\n"[..], b',').expect_err("bad");
+        let err = records(b"email\na@x.com\nb\0@x.com\n").expect_err("bad");
         assert!(matches!(err, ScanError::NulByte { line: 3 }), "{err:?}");
     }
 
@@ -430,7 +506,7 @@ mod tests {
             "email,comments\na@x.com,{}\n",
             "x".repeat(MAX_FIELD_BYTES + 1)
         );
-        let err = scan_str(&text).expect_err("bad");
+        let err = records(text.as_bytes()).expect_err("bad");
         assert!(
             matches!(err, ScanError::FieldTooLarge { line: 2, column: 2 }),
             "{err:?}"
@@ -442,28 +518,11 @@ mod tests {
         let field = "x".repeat(MAX_FIELD_BYTES / 2);
         let row = vec![field.as_str(); 40].join(",");
         let header = vec!["h"; 40].join(",");
-        let err = scan_str(&format!("{header}\n{row}\n")).expect_err("bad");
+        let err = records(format!("{header}\n{row}\n").as_bytes()).expect_err("bad");
         assert!(
             matches!(err, ScanError::RecordTooLarge { line: 2 }),
             "{err:?}"
         );
-    }
-
-    #[test]
-    fn empty_and_header_only_files_are_refused() {
-        assert!(matches!(scan_str(""), Err(ScanError::Empty)));
-        assert!(matches!(scan_str("\n\r\n"), Err(ScanError::Empty)));
-        assert!(matches!(
-            scan_str("email,name\n"),
-            Err(ScanError::HeaderOnly)
-        ));
-    }
-
-    #[test]
-    fn finds_the_first_line_that_is_not_utf8() {
-        let bytes = b"email,name\na@x.com,Ana\nb@x.com,\"Jos\xe9\nX\"\nc@x.com,\xff\n";
-        let scan = scan(&bytes[..], b',').expect("valid");
-        assert_eq!(scan.first_non_utf8_line, Some(3));
     }
 
     #[test]
@@ -473,12 +532,58 @@ mod tests {
         text.push_str("\"\nb@x.com,");
         text.push_str(&"y".repeat(10_000));
         assert!(
-            text.len() > 64 * 1024,
+            text.len() > READ_BUFFER,
             "the rows must straddle the 64 KiB read buffer"
         );
         let got = records(text.as_bytes()).expect("valid");
         assert_eq!(got[1].1[1].chars().count(), 30_000);
         assert_eq!(got[2].0, 3);
         assert_eq!(got[2].1[1].len(), 10_000);
+    }
+
+    #[test]
+    fn multibyte_characters_are_found_among_bytes_that_are_not_utf8() {
+        assert!(!holds_multibyte_utf8(b"plain ascii"));
+        assert!(!holds_multibyte_utf8(b"Jos\xe9 M\xfcller"));
+        assert!(holds_multibyte_utf8("José".as_bytes()));
+        assert!(holds_multibyte_utf8(b"Jos\xe9 and Jos\xc3\xa9"));
+    }
+
+    #[test]
+    fn looking_ahead_finds_what_follows_and_leaves_the_records_as_they_were() {
+        for at in [10, READ_BUFFER - 1, READ_BUFFER, 3 * READ_BUFFER + 7] {
+            let mut text = b"email,name\n".to_vec();
+            while text.len() < at {
+                text.extend_from_slice(b"a@x.com,A\n");
+            }
+            let rows = text.len();
+            text.extend_from_slice("b@x.com,Zoë\n".as_bytes());
+            let mut reader = RecordReader::new(std::io::Cursor::new(&text), b',');
+            let _header = reader.next_record().expect("reads");
+            assert!(reader.rest_holds_multibyte_utf8().expect("reads"), "{at}");
+            let mut count = 0;
+            while reader.next_record().expect("reads").is_some() {
+                count += 1;
+            }
+            assert_eq!(count, (rows - 11) / 10 + 1, "{at}");
+            assert!(!reader.rest_holds_multibyte_utf8().expect("reads"));
+        }
+    }
+
+    #[test]
+    fn the_rest_is_the_bytes_after_the_records_read_and_a_rewind_starts_again() {
+        let text = b"h,x\na,1\nb,2\n";
+        for size in [1, 3, 64] {
+            let mut reader = RecordReader::with_buffer(std::io::Cursor::new(&text[..]), b',', size);
+            let _header = reader.next_record().expect("reads");
+            let mut rest = Vec::new();
+            reader.rest().read_to_end(&mut rest).expect("reads");
+            assert_eq!(rest, b"a,1\nb,2\n", "buffer {size}");
+            reader.rewind(0).expect("rewinds");
+            let again: Vec<u64> =
+                std::iter::from_fn(|| reader.next_record().expect("reads").map(|r| r.line))
+                    .collect();
+            assert_eq!(again, [1, 2, 3]);
+        }
     }
 }

@@ -432,3 +432,63 @@ fn a_second_ctrl_c_quits_at_once_and_the_next_run_finishes_from_the_journal() {
     assert_eq!(rerun.rows.len(), 200);
     assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 200);
 }
+
+/// The nightly re-run of issue 12: `count` people, CRLF line ends, a `City` column that is empty
+/// for the first `empty_city` rows and `Rome` for the rest.
+fn growing_list(count: usize, empty_city: usize) -> String {
+    let mut text = String::from("Email,First Name,Last Name,City\r\n");
+    for i in 0..count {
+        let city = if i < empty_city { "" } else { "Rome" };
+        text.push_str(&format!(
+            "person{i}@example.com,First{i},Last{i},{city}\r\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_growing_list_near_the_events_capacity_registers_only_the_new_people() {
+    // The meeting takes 4,999. 2,000 are in; the list grows to 3,000, more than 64 KiB, so
+    // Zoom's people plus the file's rows exceed the capacity and the rows to send are counted.
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom
+        .env
+        .write_input("people.csv", growing_list(2_000, 2_000));
+    let args = ["--meeting", "83927864687", "--plan", "business"];
+    let first = zoom.import(&input, &args);
+    first.assert_all_registered(2_000);
+
+    std::fs::write(&input, growing_list(3_000, 2_400)).expect("the list grows");
+    assert!(std::fs::metadata(&input).expect("input").len() > 2 * 64 * 1024);
+    let second = zoom.import(&input, &args);
+
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    assert_eq!(second.rows.len(), 3_000);
+    assert_eq!(second.with_status("already_registered").len(), 2_000);
+    assert_eq!(second.with_status("registered").len(), 1_000);
+    let registrants = zoom.zoom.registrants(Kind::Meeting, MEETING);
+    assert_eq!(registrants.len(), 3_000, "each person once");
+    let rome = registrants
+        .iter()
+        .filter(|r| r.fields.get("city").and_then(|c| c.as_str()) == Some("Rome"))
+        .count();
+    assert_eq!(rome, 600, "the rows with a city went singly with it");
+    for i in 0..3_000 {
+        assert_eq!(
+            zoom.zoom.requests_for(&format!("person{i}@example.com")),
+            1,
+            "person{i}"
+        );
+    }
+
+    let sent_before = zoom.zoom.stats();
+    let third = zoom.import(&input, &args);
+    assert_eq!(third.code(), 0, "{}", third.stderr());
+    assert_eq!(third.with_status("already_registered").len(), 3_000);
+    let sent_after = zoom.zoom.stats();
+    assert_eq!(
+        (sent_after.single_adds, sent_after.batch_calls),
+        (sent_before.single_adds, sent_before.batch_calls),
+        "a re-run sends nothing"
+    );
+}

@@ -1,0 +1,204 @@
+//! What a real run checked, kept until it is sent: one entry per row, in input order, each
+//! either settled (invalid, duplicate, or already known) or to be sent, in a private unnamed
+//! file beside the results.
+//!
+//! A real run reads its input exactly once, and all of it, before its first request: a file
+//! broken at line 90,000 sends nothing, and the number of rows to send is known exactly (the
+//! capacity check, the progress). What it sends then comes from here, never from a second
+//! read of the input, so it is exactly what was checked, even if the file changes meanwhile.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::registrant::Registrant;
+use crate::report::Outcome;
+
+/// One row's entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Entry {
+    /// Its outcome is known without asking Zoom.
+    Settled(Outcome),
+    /// It is to be sent.
+    Send(ToSend),
+}
+
+/// A valid row that Zoom is to be asked to register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToSend {
+    /// Position among the rows that get an outcome.
+    pub seq: u64,
+    pub row: u64,
+    pub line: u64,
+    pub registrant: Registrant,
+}
+
+/// Why the spool cannot be written or read back.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot keep the checked rows in a temporary file in {folder}: {source}")]
+pub struct SpoolError {
+    folder: String,
+    source: io::Error,
+}
+
+/// The spool being written.
+pub struct Spool {
+    writer: BufWriter<File>,
+    folder: String,
+    /// Entries written, and of those, rows to send that batch could carry and the others.
+    pub entries: u64,
+    pub fits_batch: u64,
+    pub others: u64,
+}
+
+impl Spool {
+    /// A new spool in `folder` (the results' folder, which must have room for about as much).
+    pub fn create(folder: &Path) -> Result<Spool, SpoolError> {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        let shown = folder.display().to_string();
+        let file = tempfile::tempfile_in(folder).map_err(|source| SpoolError {
+            folder: shown.clone(),
+            source,
+        })?;
+        Ok(Spool {
+            writer: BufWriter::with_capacity(64 * 1024, file),
+            folder: shown,
+            entries: 0,
+            fits_batch: 0,
+            others: 0,
+        })
+    }
+
+    pub fn push(&mut self, entry: &Entry) -> Result<(), SpoolError> {
+        if let Entry::Send(to_send) = entry {
+            if to_send.registrant.fits_batch() {
+                self.fits_batch += 1;
+            } else {
+                self.others += 1;
+            }
+        }
+        self.entries += 1;
+        serde_json::to_writer(&mut self.writer, entry)
+            .map_err(io::Error::from)
+            .and_then(|()| self.writer.write_all(b"\n"))
+            .map_err(|source| self.error(source))
+    }
+
+    /// Rows to send.
+    pub fn to_send(&self) -> u64 {
+        self.fits_batch + self.others
+    }
+
+    /// Everything written, to be read back from the start.
+    pub fn into_reader(self) -> Result<Entries, SpoolError> {
+        let folder = self.folder;
+        let error = |source| SpoolError {
+            folder: folder.clone(),
+            source,
+        };
+        let mut file = self
+            .writer
+            .into_inner()
+            .map_err(|e| error(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(error)?;
+        Ok(Entries {
+            lines: serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, file))
+                .into_iter(),
+            folder,
+        })
+    }
+
+    fn error(&self, source: io::Error) -> SpoolError {
+        SpoolError {
+            folder: self.folder.clone(),
+            source,
+        }
+    }
+}
+
+/// The spool read back, entry by entry.
+pub struct Entries {
+    lines: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<BufReader<File>>, Entry>,
+    folder: String,
+}
+
+impl Iterator for Entries {
+    type Item = Result<Entry, SpoolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.lines.next()?;
+        Some(entry.map_err(|e| SpoolError {
+            folder: self.folder.clone(),
+            source: e.into(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Person;
+    use crate::registrant::{Email, Field};
+    use crate::report::Status;
+
+    #[test]
+    fn entries_come_back_as_they_went_in_and_are_counted() {
+        let dir = tempfile::tempdir().expect("dir");
+        let registrant = |email: &str, extra: Vec<(Field, String)>| Registrant {
+            email: Email::parse(email).expect("valid"),
+            first_name: "Zoë".to_string(),
+            last_name: "O'Brien, \"Jr\"\n".to_string(),
+            extra,
+            custom_questions: vec![("Diet?".to_string(), "none".to_string())],
+        };
+        let entries = vec![
+            Entry::Settled(Outcome::unanswered(
+                (0, 1, 2),
+                Person {
+                    email: "bad".to_string(),
+                    ..Person::default()
+                },
+                Status::Invalid,
+                "email 'bad' is not valid".to_string(),
+                0,
+            )),
+            Entry::Send(ToSend {
+                seq: 1,
+                row: 2,
+                line: 3,
+                registrant: Registrant {
+                    custom_questions: Vec::new(),
+                    ..registrant("a@x.com", Vec::new())
+                },
+            }),
+            Entry::Send(ToSend {
+                seq: 2,
+                row: 3,
+                line: 5,
+                registrant: registrant("b@x.com", vec![(Field::City, "Zürich".to_string())]),
+            }),
+        ];
+        let mut spool = Spool::create(dir.path()).expect("created");
+        for entry in &entries {
+            spool.push(entry).expect("written");
+        }
+        assert_eq!((spool.entries, spool.fits_batch, spool.others), (3, 1, 1));
+        let back: Vec<Entry> = spool
+            .into_reader()
+            .expect("readable")
+            .collect::<Result<_, _>>()
+            .expect("read back");
+        assert_eq!(back, entries);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("list").count(),
+            0,
+            "the spool has no name in the folder"
+        );
+    }
+}
