@@ -126,20 +126,29 @@ impl ResultsError {
 }
 
 fn kept_message(cause: &str, path: &str, journal: bool, in_doubt: &[u64]) -> String {
-    let mut text = format!("{cause}. {path} is left as it was");
+    let mut text = if Path::new(path).exists() {
+        format!("{cause}. {path} is left as it was")
+    } else {
+        format!("{cause}; no results file was written")
+    };
     if journal {
         text.push_str(", and the journal beside it keeps every outcome that was recorded: the next run picks up from there");
     }
     if !in_doubt.is_empty() {
+        let (rows, one) = (rows_text(in_doubt), in_doubt.len() == 1);
+        let (verb, its, them) = if one {
+            ("was", "its", "it")
+        } else {
+            ("were", "their", "them")
+        };
         text.push_str(&format!(
-            ". {} sent to Zoom, but their outcome could not be recorded: Zoom may have registered them, and the next run finds them in Zoom's list",
-            rows_text(in_doubt)
+            ". {rows} {verb} sent to Zoom, but {its} outcome could not be recorded: Zoom may have registered {them}, and the next run finds {them} in Zoom's list"
         ));
     }
     text
 }
 
-/// "row 7 was", "rows 3, 5-9 and 12 were", with long lists cut short.
+/// "row 7", "rows 3, 5-9 and 12", with long lists cut short.
 fn rows_text(rows: &[u64]) -> String {
     let mut sorted = rows.to_vec();
     sorted.sort_unstable();
@@ -167,9 +176,9 @@ fn rows_text(rows: &[u64]) -> String {
         ranges.push(format!("{more} more ranges"));
     }
     match (sorted.len(), ranges.as_slice()) {
-        (1, _) => format!("row {} was", sorted[0]),
-        (_, [only]) => format!("rows {only} were"),
-        (_, [first @ .., last]) => format!("rows {} and {last} were", first.join(", ")),
+        (1, _) => format!("row {}", sorted[0]),
+        (_, [only]) => format!("rows {only}"),
+        (_, [first @ .., last]) => format!("rows {} and {last}", first.join(", ")),
         (_, []) => String::new(),
     }
 }
@@ -1233,6 +1242,15 @@ mod tests {
         assert_eq!(summary(counts).exit_code(), exit::ROW_PROBLEMS);
         counts.add(Status::Pending);
         assert_eq!(summary(counts).exit_code(), exit::INCOMPLETE);
+    }
+
+    #[test]
+    fn rows_in_doubt_are_listed_as_ranges() {
+        assert_eq!(rows_text(&[7]), "row 7");
+        assert_eq!(rows_text(&[12, 3, 5, 6, 7, 8, 9]), "rows 3, 5-9 and 12");
+        assert_eq!(rows_text(&[4, 5]), "rows 4-5");
+        let many: Vec<u64> = (0..100).map(|n| n * 2).collect();
+        assert!(rows_text(&many).ends_with("and 80 more ranges"));
     }
 
     #[test]

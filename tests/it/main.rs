@@ -3,6 +3,7 @@
 
 mod cli;
 mod dry_run;
+mod failures;
 mod import;
 mod malformed;
 mod preflight;

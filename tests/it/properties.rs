@@ -145,3 +145,142 @@ proptest! {
         prop_assert_eq!(record.iter().collect::<Vec<_>>(), fields.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }
+
+/// A CSV written by the `csv` crate itself: `rows` of four cells (empty ones included, so some
+/// records end in an empty field), with `\n`, `\r\n` or `\r` line ends; and where each record
+/// starts and ends in the bytes.
+fn written(rows: &[Vec<String>], terminator: u8) -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
+    let terminator = match terminator {
+        0 => csv::Terminator::Any(b'\n'),
+        1 => csv::Terminator::CRLF,
+        _ => csv::Terminator::Any(b'\r'),
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(terminator)
+        .from_writer(Vec::new());
+    let mut spans = Vec::new();
+    for row in rows {
+        let start = writer.get_ref().len();
+        writer.write_record(row).expect("csv writes");
+        writer.flush().expect("flushes");
+        spans.push(start..writer.get_ref().len());
+    }
+    (writer.into_inner().expect("csv flushes"), spans)
+}
+
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just(String::new()),
+        3 => "[a-c]{1,4}",
+        1 => Just("a@x.com".to_string()),
+        1 => Just(" spaced ".to_string()),
+        1 => Just("x,y".to_string()),
+        1 => Just("line\nbreak".to_string()),
+        1 => Just("cr\rin".to_string()),
+        1 => Just("crlf\r\nin".to_string()),
+        1 => Just("say \"hi\"".to_string()),
+        1 => Just("Zoë".to_string()),
+    ]
+}
+
+fn rows() -> impl Strategy<Value = Vec<Vec<String>>> {
+    proptest::collection::vec(proptest::collection::vec(cell(), 4), 1..24)
+}
+
+/// A reader that hands out at most `size` bytes a call, as pipes and slow disks do.
+struct Pieces<'a> {
+    bytes: &'a [u8],
+    size: usize,
+}
+
+impl std::io::Read for Pieces<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.size.min(out.len()).min(self.bytes.len());
+        out[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
+
+    /// With tiny buffers and short reads, records end at, just before and just after every
+    /// refill; the reader still gives what the `csv` crate reads, each on its true first line.
+    #[test]
+    fn record_reader_reads_what_the_csv_crate_writes_across_every_buffer_boundary(
+        rows in rows(), terminator in 0u8..3, buffer in 1usize..17, read_size in 1usize..9,
+    ) {
+        let (bytes, spans) = written(&rows, terminator);
+        let pieces = Pieces { bytes: &bytes, size: read_size };
+        let mut reader = RecordReader::with_buffer(pieces, b',', buffer);
+        let mut ours = Vec::new();
+        while let Some(record) = reader.next_record().expect("a well-formed file") {
+            let fields: Vec<String> = record.fields().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+            ours.push((record.line, fields));
+        }
+        // Four empty cells are written as ",,,": a record, not an empty line.
+        let expected: Vec<(u64, Vec<String>)> = rows
+            .iter()
+            .zip(&spans)
+            .map(|(row, span)| {
+                let line = 1 + bytes[..span.start].iter().filter(|&&b| b == b'\n').count() as u64;
+                (line, row.clone())
+            })
+            .collect();
+        prop_assert_eq!(ours, expected);
+    }
+
+    /// Over a real file, with the reader's real 64 KiB buffer: a record of the generated ones
+    /// ends exactly at, one byte before or one after the first refill. The input yields the
+    /// rows the `csv` crate reads there, none lost, none cut.
+    #[test]
+    fn the_input_reads_every_row_the_csv_crate_reads_at_the_read_buffer_boundary(
+        rows in rows(), terminator in 0u8..3, at in any::<prop::sample::Index>(), delta in -1i64..=1,
+    ) {
+        let header = vec!["email".to_string(), "first_name".to_string(), "last_name".to_string(), "city".to_string()];
+        let (head, _) = written(std::slice::from_ref(&header), terminator);
+        let (body, spans) = written(&rows, terminator);
+        // Filler rows, so that generated record `at` ends `delta` bytes from the boundary.
+        let end = spans[at.index(spans.len())].end as i64 + delta;
+        let wanted = (zimport::input::records::READ_BUFFER as i64 - head.len() as i64 - end) as usize;
+        let mut filler = Vec::new();
+        let mut n = 0;
+        while filler.len() < wanted {
+            let left = wanted - filler.len();
+            let take = if left >= 2_000 { 1_000 } else { left };
+            let fixed = format!("filler{n}@x.com,F,L,");
+            let line_end = if terminator == 1 { 2 } else { 1 };
+            let pad = take - fixed.len() - line_end;
+            let row = vec![format!("filler{n}@x.com"), "F".to_string(), "L".to_string(), "p".repeat(pad)];
+            filler.extend(written(&[row], terminator).0);
+            n += 1;
+        }
+        prop_assert_eq!(filler.len(), wanted);
+        let boundary = head.len() + filler.len() + spans[at.index(spans.len())].end;
+        prop_assert_eq!(boundary as i64 + delta, zimport::input::records::READ_BUFFER as i64);
+        let file_bytes = [head, filler, body].concat();
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(&file_bytes).expect("write");
+
+        let mut input = CsvInput::open(&Source::Path(file.path().to_path_buf()), &InputOptions::default()).expect("opens");
+        let mut ours = Vec::new();
+        while let Some(view) = input.next_view().expect("a well-formed file") {
+            ours.push([view.email.to_string(), view.first_name.to_string(), view.last_name.to_string()]);
+        }
+        let mut reader = csv::ReaderBuilder::new().from_reader(file_bytes.as_slice());
+        let theirs: Vec<[String; 3]> = reader
+            .byte_records()
+            .map(|r| r.expect("csv reads"))
+            .filter(|r| r.iter().any(|c| !String::from_utf8_lossy(c).trim().is_empty()))
+            .map(|r| {
+                let cell = |i: usize| String::from_utf8_lossy(r.get(i).unwrap_or_default()).trim().to_string();
+                [cell(0), cell(1), cell(2)]
+            })
+            .collect();
+        prop_assert_eq!(ours, theirs);
+    }
+}

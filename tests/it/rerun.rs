@@ -26,8 +26,10 @@ fn journal_of(results: &std::path::Path) -> std::path::PathBuf {
     ))
 }
 
-#[test]
-fn killed_five_times_then_rerun_registers_everyone_once_and_resends_nothing_confirmed() {
+/// Starts a 3,000-row run (batch and single adds) and kills it with SIGKILL five times, at
+/// moments drawn from `seed`, then runs it plainly: every person ends registered once, the
+/// results are complete, and nobody Zoom confirmed before a kill is sent again.
+fn killed_five_times_then_rerun(seed: u64) {
     let zoom = ZoomEnv::start(Setup {
         faults: Faults {
             latency: Duration::from_millis(60),
@@ -49,11 +51,18 @@ fn killed_five_times_then_rerun_registers_everyone_once_and_resends_nothing_conf
     ];
     // Requests each confirmed email had received when a kill happened.
     let mut confirmed: HashMap<String, u32> = HashMap::new();
-    let random = RandomState::new();
+    let moments = RandomState::new();
 
     for round in 0..5u64 {
         let mut child = zoom.spawn(&input, &args);
-        let wait = Duration::from_millis(400 + random.hash_one(round) % 1_200);
+        let jitter = if seed == 0 {
+            moments.hash_one(round)
+        } else {
+            seed.wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(round * 1_442_695_040_888_963_407)
+                >> 20
+        };
+        let wait = Duration::from_millis(400 + jitter % 1_200);
         std::thread::sleep(wait);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -69,18 +78,21 @@ fn killed_five_times_then_rerun_registers_everyone_once_and_resends_nothing_conf
     }
     assert!(
         !confirmed.is_empty(),
-        "some rows were confirmed before the kills"
+        "seed {seed}: some rows were confirmed before the kills"
     );
-    assert!(confirmed.len() < 3_000, "the kills interrupted real work");
+    assert!(
+        confirmed.len() < 3_000,
+        "seed {seed}: the kills interrupted real work"
+    );
 
     let run = zoom.import(&input, &args[..6]);
 
-    assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert_eq!(run.rows.len(), 3_000);
+    assert_eq!(run.code(), 0, "seed {seed}: {}", run.stderr());
+    assert_eq!(run.rows.len(), 3_000, "seed {seed}");
     for row in &run.rows {
         assert!(
             row.status == "registered" || row.status == "already_registered",
-            "row {}: {} {}",
+            "seed {seed}: row {}: {} {}",
             row.row,
             row.status,
             row.message
@@ -90,19 +102,33 @@ fn killed_five_times_then_rerun_registers_everyone_once_and_resends_nothing_conf
     assert_eq!(
         zoom.zoom.registrants(Kind::Meeting, MEETING).len(),
         3_000,
-        "each person once"
+        "seed {seed}: each person once"
     );
     for (email, sent) in &confirmed {
         assert_eq!(
             zoom.zoom.requests_for(email),
             *sent,
-            "{email} was confirmed, then sent again"
+            "seed {seed}: {email} was confirmed, then sent again"
         );
     }
     assert!(
         !journal_of(&results).exists(),
         "the journal is removed after a complete run"
     );
+}
+
+#[test]
+fn killed_five_times_then_rerun_registers_everyone_once_and_resends_nothing_confirmed() {
+    // Seed 0: moments drawn afresh each time the test runs.
+    killed_five_times_then_rerun(0);
+}
+
+#[test]
+#[ignore = "twenty kill schedules take minutes: cargo test --test it twenty_kill -- --ignored"]
+fn twenty_kill_schedules_each_end_with_everyone_registered_once() {
+    for seed in 1..=20 {
+        killed_five_times_then_rerun(seed);
+    }
 }
 
 #[test]
