@@ -56,6 +56,8 @@ pub enum AuthError {
     Unreachable { url: String, detail: String },
     #[error("Zoom's token endpoint answered something that is not a token (HTTP {status})")]
     Malformed { status: u16 },
+    #[error("Zoom's token endpoint {url} answered with a redirect to {location}, which it never does; not followed (check ZOOM_OAUTH_URL)")]
+    Redirected { url: String, location: String },
     #[error("{0}")]
     InsecureApiUrl(String),
 }
@@ -63,10 +65,30 @@ pub enum AuthError {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
-    expires_in: Option<u64>,
+    /// Seconds, in whatever shape it comes: see [`lifetime`].
+    expires_in: Option<serde_json::Value>,
     api_url: Option<String>,
     scope: Option<String>,
 }
+
+/// A token's life from its `expires_in`: Zoom says 3600 (3599 seen). Any number is taken, but
+/// a life under `shortest` (a minute) counts as that (not a token request before every call)
+/// and one over a day as a day (no clock to overflow); none, or no number, as an hour.
+fn lifetime(expires_in: Option<&serde_json::Value>, shortest: Duration) -> Duration {
+    let seconds = match expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::String(text)) => text.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|s| !s.is_nan())
+    .unwrap_or(3600.0);
+    let longest = MAX_LIFETIME.as_secs_f64();
+    Duration::from_secs_f64(seconds.clamp(shortest.as_secs_f64().min(longest), longest))
+}
+
+/// The shortest and longest token life taken from an answer.
+const MIN_LIFETIME: Duration = Duration::from_secs(60);
+const MAX_LIFETIME: Duration = Duration::from_secs(86_400);
 
 /// Hands out the shared token.
 pub struct TokenSource {
@@ -74,10 +96,15 @@ pub struct TokenSource {
     oauth_url: reqwest::Url,
     credentials: Credentials,
     current: Mutex<Option<Arc<Token>>>,
+    /// [`MIN_LIFETIME`], but for tests of refreshing, which cannot wait a minute.
+    shortest_life: Duration,
 }
 
 /// Refresh this long before expiry, but never more than a quarter of the token's life.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// A token answer is a few hundred bytes; this is far more than any.
+const MAX_TOKEN_ANSWER: usize = 64 << 10;
 
 impl TokenSource {
     pub fn new(http: reqwest::Client, oauth_url: reqwest::Url, credentials: Credentials) -> Self {
@@ -86,6 +113,7 @@ impl TokenSource {
             oauth_url,
             credentials,
             current: Mutex::new(None),
+            shortest_life: MIN_LIFETIME,
         }
     }
 
@@ -152,10 +180,20 @@ impl TokenSource {
                 last_error = format!("HTTP {status}");
                 continue;
             }
-            let body = response
-                .bytes()
+            if status.is_redirection() {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map_or("nowhere".to_string(), crate::registrant::shorten);
+                return Err(AuthError::Redirected {
+                    url: self.oauth_url.to_string(),
+                    location,
+                });
+            }
+            let body = crate::http::read_body(response, MAX_TOKEN_ANSWER)
                 .await
-                .map_err(|e| unreachable(e.without_url().to_string()))?;
+                .map_err(|e| unreachable(e.to_string()))?;
             if !status.is_success() {
                 return Err(AuthError::Rejected {
                     status: status.as_u16(),
@@ -170,7 +208,7 @@ impl TokenSource {
                 checked_url(api_url, "the api_url in Zoom's token response")
                     .map_err(AuthError::InsecureApiUrl)?;
             }
-            let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
+            let lifetime = lifetime(parsed.expires_in.as_ref(), self.shortest_life);
             let margin = REFRESH_MARGIN.min(lifetime / 4);
             return Ok(Token {
                 value: SecretString::from(parsed.access_token),
@@ -195,4 +233,72 @@ fn rejection_reason(body: &[u8]) -> String {
         (None, None) => "no reason given".to_string(),
     };
     crate::registrant::shorten(&reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fake_zoom::{FakeZoom, Setup};
+    use serde_json::json;
+
+    fn source(zoom: &FakeZoom, setup: &Setup) -> TokenSource {
+        let credentials = Credentials::from_lookup(|name| match name {
+            "ZOOM_ACCOUNT_ID" => Some(setup.account_id.clone()),
+            "ZOOM_CLIENT_ID" => Some(setup.client_id.clone()),
+            "ZOOM_CLIENT_SECRET" => Some(setup.client_secret.clone()),
+            _ => None,
+        })
+        .expect("valid")
+        .expect("credentials");
+        let url = reqwest::Url::parse(&zoom.oauth_url()).expect("url");
+        TokenSource::new(reqwest::Client::new(), url, credentials)
+    }
+
+    #[test]
+    fn lifetimes_from_outside_are_bounded_to_a_minute_and_a_day() {
+        let life = |value: serde_json::Value| lifetime(Some(&value), MIN_LIFETIME).as_secs();
+        assert_eq!(life(json!(3599)), 3599);
+        assert_eq!(life(json!(0)), 60);
+        assert_eq!(life(json!(-5)), 60);
+        assert_eq!(life(json!(1e30)), 86_400);
+        assert_eq!(life(json!(u64::MAX)), 86_400);
+        assert_eq!(life(json!("120")), 120);
+        assert_eq!(life(json!("soon")), 3600);
+        assert_eq!(lifetime(None, MIN_LIFETIME).as_secs(), 3600);
+    }
+
+    #[tokio::test]
+    async fn a_token_is_refreshed_ahead_of_its_expiry_and_reused_until_then() {
+        let setup = Setup {
+            expires_in: Duration::from_secs(2),
+            ..Setup::default()
+        };
+        let zoom = FakeZoom::start(setup.clone());
+        let mut tokens = source(&zoom, &setup);
+        tokens.shortest_life = Duration::from_secs(1);
+
+        let first = tokens.bearer().await.expect("a token");
+        let again = tokens.bearer().await.expect("a token");
+        assert!(Arc::ptr_eq(&first, &again), "reused while fresh");
+        assert_eq!(zoom.stats().tokens_issued, 1);
+        // A 2 s token is handed out for 1.5 s (a quarter of its life is the margin).
+        tokio::time::sleep(Duration::from_millis(1_600)).await;
+        let renewed = tokens.bearer().await.expect("a token");
+        assert!(!Arc::ptr_eq(&first, &renewed), "replaced before it expired");
+        assert_eq!(zoom.stats().tokens_issued, 2);
+    }
+
+    #[tokio::test]
+    async fn a_token_said_to_last_no_time_is_kept_a_minute() {
+        let setup = Setup {
+            expires_in_answer: Some(json!(0)),
+            ..Setup::default()
+        };
+        let zoom = FakeZoom::start(setup.clone());
+        let tokens = source(&zoom, &setup);
+        for _ in 0..20 {
+            tokens.bearer().await.expect("a token");
+        }
+        assert_eq!(zoom.stats().tokens_issued, 1);
+    }
 }

@@ -238,6 +238,13 @@ impl Cli {
                 ));
             }
         }
+        // Renaming the results into place would replace a device or FIFO there with a file.
+        if std::fs::metadata(&output).is_ok_and(|m| !m.is_file()) {
+            return Err(format!(
+                "--output {} exists and is not a regular file (a device, FIFO, socket or folder); results go to a regular file",
+                output.display()
+            ));
+        }
         let max_rps = self.max_rps.and_then(NonZeroU32::new);
         let concurrency = NonZeroUsize::new(self.concurrency)
             .ok_or_else(|| "--concurrency must be at least 1".to_string())?;
@@ -296,6 +303,12 @@ impl Cli {
 pub fn default_output(source: &Source) -> PathBuf {
     match source {
         Source::Stdin => PathBuf::from("zimport.results.csv"),
+        // A pipe (`<(cmd)` is `/dev/fd/63`) has no folder of its own: as for standard input.
+        Source::Path(path)
+            if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) =>
+        {
+            PathBuf::from("zimport.results.csv")
+        }
         Source::Path(path) => {
             let stem = path
                 .file_stem()

@@ -28,13 +28,19 @@ pub struct Event {
     pub id: EventId,
 }
 
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
+impl EventKind {
+    /// "meeting" or "webinar".
+    pub fn noun(self) -> &'static str {
+        match self {
             EventKind::Meeting => "meeting",
             EventKind::Webinar => "webinar",
-        };
-        write!(f, "{kind} {}", self.id)
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind.noun(), self.id)
     }
 }
 

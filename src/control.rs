@@ -169,10 +169,10 @@ impl Control {
     }
 }
 
-/// "after 2026-11-24T00:00:00Z", or "after 00:00 UTC" when Zoom gave no time.
+/// "after 2026-11-24T00:00:00Z", or "tomorrow, after 00:00 UTC" when Zoom gave no time.
 pub fn resume_text(resume_at: Option<SystemTime>) -> String {
     match resume_at {
         Some(at) => format!("after {}", humantime::format_rfc3339_seconds(at)),
-        None => "after 00:00 UTC".to_string(),
+        None => "tomorrow, after 00:00 UTC".to_string(),
     }
 }

@@ -67,6 +67,7 @@ pub fn dry_run(
     }
     Ok(Summary {
         input: tally.input,
+        encoding: input.encoding().name(),
         event: config.event,
         dry_run: true,
         mode: config.mode,

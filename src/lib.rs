@@ -8,6 +8,8 @@
 //! # Layout
 //! - [`cli`]: the command line (clap), turned once into a [`config::Config`].
 //! - [`config`]: the resolved, validated configuration; event IDs.
+//! - [`files`]: the files beside the results, never opened through a link or as a device.
+//! - [`http`]: the HTTP client: no redirects, bounded answers, timeouts.
 //! - [`fingerprint`]: 8-byte stand-ins for email addresses, for sets that stay small.
 //! - [`input`]: CSV in: structural scan, encodings, header mapping, row validation, duplicates.
 //! - [`registrant`]: Zoom's registrant fields and the rules each value must meet.
@@ -32,7 +34,9 @@ pub mod config;
 pub mod control;
 pub mod credentials;
 pub mod dry_run;
+pub mod files;
 pub mod fingerprint;
+pub mod http;
 pub mod input;
 pub mod limits;
 pub mod lock;
@@ -115,7 +119,7 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
     // After the checks, so the columns that answer the form's custom questions show as used.
     console.columns(&input, config.dry_run);
     let Prepared {
-        lock,
+        locks,
         memory,
         connection,
         findings,
@@ -126,14 +130,14 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
         }
         _ => dry_run::dry_run(config, console, input, memory, findings.as_ref()),
     };
-    drop(lock);
+    drop(locks);
     summary
 }
 
 /// What a run needs besides its input.
 struct Prepared {
-    /// Held until the run ends.
-    lock: lock::Lock,
+    /// Held until the run ends: the results file's, and the event's (a real run's).
+    locks: (lock::Lock, Option<lock::Lock>),
     /// What earlier runs confirmed, and the people Zoom lists.
     memory: memory::Memory,
     /// With credentials: the connection to Zoom, and what the checks before sending found.
@@ -147,6 +151,16 @@ fn prepare(
     input: &mut input::CsvInput,
 ) -> Result<Prepared, Error> {
     let lock = lock::Lock::acquire(&config.output)?;
+    // A dry run sends nothing, so it does not keep other runs off the event.
+    let event_lock = if config.dry_run {
+        None
+    } else {
+        let held = lock::Lock::acquire_event(config.event, &config.output)?;
+        if held.is_none() {
+            console.warn("no cache folder (HOME is not set), so a second run on this event at the same time would not be stopped");
+        }
+        held
+    };
     let mut memory = if config.fresh {
         memory::Memory::empty()
     } else {
@@ -176,7 +190,7 @@ fn prepare(
         None => None,
     };
     Ok(Prepared {
-        lock,
+        locks: (lock, event_lock),
         memory,
         connection,
         findings,

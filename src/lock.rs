@@ -1,17 +1,22 @@
-//! One run per results file: the operating system's advisory lock (`flock`) on
-//! `<results>.lock`. The kernel releases it when the process ends, however it ends (`kill -9`,
-//! a power cut), so there is never a stale lock to take over, and a process ID that was reused
-//! by another program blocks nobody. The file holds the owner's process ID and start time only
-//! for the message a second run shows.
+//! One run per results file, and one per event: the operating system's advisory lock
+//! (`flock`) on `<results>.lock`, and on a file for the event in the user's cache folder
+//! (`$XDG_CACHE_HOME/zimport` or `~/.cache/zimport`, created private; never a shared temporary
+//! folder), so that two runs never share, and fight over, an event's rate limits and capacity.
+//! The kernel releases a lock when the process ends, however it ends (`kill -9`, a power cut),
+//! so there is never a stale lock to take over, and a process ID that was reused by another
+//! program blocks nobody. The file holds the owner's process ID, start time and results file
+//! only for the message a second run shows.
 //!
 //! The holder removes the file as it lets go. A run that opened the file just before that
 //! would then lock a file that is no longer at the path, so after locking, a run checks that the
 //! path still names the file it locked, and tries again if not: two runs can never both hold
 //! the lock, and no run removes a lock it does not hold.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+
+use crate::config::Event;
 
 /// A held lock; released (and its file removed) when dropped.
 #[derive(Debug)]
@@ -23,10 +28,11 @@ pub struct Lock {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("another zimport ({owner}) is writing {results}; wait for it to finish, or use -o for another results file (lock: {lock})")]
+    #[error("another zimport ({owner}) {doing} (lock: {lock})")]
     Held {
         owner: String,
-        results: String,
+        /// What the other run is doing, and what to do about it.
+        doing: String,
         lock: String,
     },
     #[error("cannot lock {lock}: {source}")]
@@ -46,7 +52,46 @@ const ATTEMPTS: usize = 8;
 impl Lock {
     /// Takes the lock for `results`, or says which process holds it.
     pub fn acquire(results: &Path) -> Result<Lock, LockError> {
-        let path = lock_path(results);
+        let doing = |_: Option<&str>| {
+            format!(
+                "is writing {}; wait for it to finish, or use -o for another results file",
+                results.display()
+            )
+        };
+        Lock::take(lock_path(results), results, doing)
+    }
+
+    /// Takes the lock for `event`, writing `results`; `None` when there is no cache folder to
+    /// keep it in (no `HOME`).
+    pub fn acquire_event(event: Event, results: &Path) -> Result<Option<Lock>, LockError> {
+        let Some(folder) = cache_folder() else {
+            return Ok(None);
+        };
+        let path = folder.join(format!("{}-{}.lock", event.kind.noun(), event.id));
+        let shown = path.display().to_string();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode_private()
+            .create(&folder)
+            .map_err(|source| LockError::Io {
+                lock: shown,
+                source,
+            })?;
+        let doing = |theirs: Option<&str>| {
+            format!(
+                "is registering people for {event}, writing {}; wait for it to finish: two runs on one event fight over its rate limits and capacity",
+                theirs.unwrap_or("its results")
+            )
+        };
+        Lock::take(path, results, doing).map(Some)
+    }
+
+    /// Takes the lock at `path` for a run writing `results`.
+    fn take(
+        path: PathBuf,
+        results: &Path,
+        doing: impl Fn(Option<&str>) -> String,
+    ) -> Result<Lock, LockError> {
         let shown = path.display().to_string();
         let io_error = |source| LockError::Io {
             lock: shown.clone(),
@@ -57,11 +102,12 @@ impl Lock {
             match file.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => {
+                    let owner = Owner::read(&mut file);
                     return Err(LockError::Held {
-                        owner: owner(&mut file),
-                        results: results.display().to_string(),
+                        owner: owner.who(),
+                        doing: doing(owner.results.as_deref()),
                         lock: shown,
-                    })
+                    });
                 }
                 Err(fs::TryLockError::Error(source)) => return Err(io_error(source)),
             }
@@ -69,7 +115,7 @@ impl Lock {
                 // The run that held it removed the file as it finished: lock the one at the path.
                 continue;
             }
-            write_owner(&mut file).map_err(io_error)?;
+            write_owner(&mut file, results).map_err(io_error)?;
             return Ok(Lock { path, file });
         }
         Err(io_error(io::Error::other(
@@ -82,6 +128,31 @@ impl Lock {
     }
 }
 
+/// `$XDG_CACHE_HOME/zimport`, else `~/.cache/zimport`.
+fn cache_folder() -> Option<PathBuf> {
+    let absolute = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    absolute("XDG_CACHE_HOME")
+        .or_else(|| absolute("HOME").map(|home| home.join(".cache")))
+        .map(|cache| cache.join("zimport"))
+}
+
+/// A folder only its owner can enter.
+trait PrivateFolder {
+    fn mode_private(&mut self) -> &mut Self;
+}
+
+impl PrivateFolder for std::fs::DirBuilder {
+    fn mode_private(&mut self) -> &mut Self {
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(self, 0o700);
+        self
+    }
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         // Removed while still held, so no other run can be holding the file removed here.
@@ -91,11 +162,7 @@ impl Drop for Lock {
 }
 
 fn open_lock_file(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    crate::files::open(path, crate::files::Open::Update)
 }
 
 /// Whether `path` still names `file` (it was not removed and replaced since it was opened).
@@ -115,29 +182,48 @@ fn still_at(_file: &File, path: &Path) -> io::Result<bool> {
     Ok(path.exists())
 }
 
-/// Replaces the file's content with this process's ID and start time.
-fn write_owner(file: &mut File) -> io::Result<()> {
+/// Replaces the file's content with this process's ID, start time and results file.
+fn write_owner(file: &mut File, results: &Path) -> io::Result<()> {
     let since = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    let results = std::path::absolute(results).unwrap_or_else(|_| results.to_path_buf());
     file.set_len(0)?;
     file.seek(SeekFrom::Start(0))?;
-    writeln!(file, "{}\n{since}", std::process::id())
+    writeln!(
+        file,
+        "{}\n{since}\n{}",
+        std::process::id(),
+        results.display()
+    )
 }
 
-/// "process 4242, started 2026-12-01T18:42:00Z", as far as the holder's file says.
-fn owner(file: &mut File) -> String {
-    let mut text = String::new();
-    // A few lines at most; anything else is not ours to show.
-    let _ = file.take(256).read_to_string(&mut text);
-    let mut lines = text.lines();
-    match lines.next().and_then(|l| l.trim().parse::<u32>().ok()) {
-        Some(pid) => {
-            let since = lines.next().map(str::trim).filter(|s| !s.is_empty());
-            match since {
-                Some(since) => format!("process {pid}, started {since}"),
-                None => format!("process {pid}"),
-            }
+/// Who holds a lock, as far as the holder's file says.
+struct Owner {
+    pid: Option<u32>,
+    since: Option<String>,
+    results: Option<String>,
+}
+
+impl Owner {
+    fn read(file: &mut File) -> Owner {
+        let mut text = String::new();
+        // A few lines at most; anything else is not ours to show.
+        let _ = file.take(4096).read_to_string(&mut text);
+        let mut lines = text.lines().map(str::trim);
+        let mut next = || lines.next().filter(|l| !l.is_empty()).map(str::to_string);
+        Owner {
+            pid: next().and_then(|l| l.parse().ok()),
+            since: next(),
+            results: next().map(|r| crate::registrant::shorten(&r)),
         }
-        None => "a process that is just starting".to_string(),
+    }
+
+    /// "process 4242, started 2026-12-01T18:42:00Z".
+    fn who(&self) -> String {
+        match (self.pid, &self.since) {
+            (Some(pid), Some(since)) => format!("process {pid}, started {since}"),
+            (Some(pid), None) => format!("process {pid}"),
+            (None, _) => "a process that is just starting".to_string(),
+        }
     }
 }
 

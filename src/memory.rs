@@ -15,6 +15,7 @@ use crate::config::Event;
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
 use crate::preflight::Existing;
 use crate::registrant::{email_key, Email};
+use crate::report::cell_text;
 
 /// What is known about one person before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +144,12 @@ impl Memory {
             path: shown.clone(),
             source,
         };
-        let mut file = match File::open(path) {
+        // The results file may be a link the user made; the journal beside it, never.
+        let opened = match kind {
+            Kind::Results => File::open(path),
+            Kind::Journal => crate::files::open(path, crate::files::Open::Read),
+        };
+        let mut file = match opened {
             Ok(file) => file,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(0),
             Err(err) => return Err(io_error(err)),
@@ -194,7 +200,9 @@ impl Memory {
             }
             let text = |column: usize| {
                 let bytes = record.get(column).unwrap_or_default();
-                std::str::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+                std::str::from_utf8(bytes)
+                    .map(cell_text)
+                    .map_err(|_| "not valid UTF-8".to_string())
             };
             let theirs = text(event_column)?;
             if theirs != ours {
@@ -305,7 +313,7 @@ impl Memory {
         let &(index, offset) = self.rows.get(&self.fingerprints.of_key(key))?;
         let source = self.sources.get_mut(index)?;
         let record = read_record_at(&mut source.file, offset).ok()??;
-        let get = |column: usize| record.get(column).unwrap_or("").to_string();
+        let get = |column: usize| cell_text(record.get(column).unwrap_or("")).to_string();
         let stored = Email::parse(&get(source.columns.email)).ok()?;
         if stored.key() != key {
             return None;

@@ -178,12 +178,7 @@ pub struct Connection {
 
 impl Connection {
     pub fn open(config: &Config, credentials: Credentials) -> Result<Connection, Error> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("zimport/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(config.zoom.request_timeout)
-            .build()
-            .map_err(|e| Error::Setup(format!("cannot set up HTTPS: {e}")))?;
+        let http = crate::http::client(config.zoom.request_timeout).map_err(Error::Setup)?;
         let occurrence_ids = (!config.occurrences.is_empty()).then(|| config.occurrences.join(","));
         let control = Arc::new(Control::default());
         let client = ZoomClient::new(
@@ -320,6 +315,7 @@ pub fn import(
     }
     Ok(Summary {
         input: input.name.clone(),
+        encoding: input.encoding().name(),
         event: config.event,
         dry_run: false,
         mode: config.mode,

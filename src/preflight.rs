@@ -216,8 +216,11 @@ fn ended(start: Option<&str>, duration_minutes: Option<u64>) -> bool {
     let Some(start) = start.and_then(|s| humantime::parse_rfc3339_weak(s).ok()) else {
         return false;
     };
-    let end = start + Duration::from_secs(duration_minutes.unwrap_or(0) * 60);
-    end < SystemTime::now()
+    // Zoom's numbers are bounded before use: an absurd duration is no end at all.
+    let minutes = duration_minutes.unwrap_or(0).min(366 * 24 * 60);
+    start
+        .checked_add(Duration::from_secs(minutes * 60))
+        .is_some_and(|end| end < SystemTime::now())
 }
 
 /// Runs the checks. `config.mode`, `config.occurrences` and `config.skip_existing` shape them.

@@ -171,6 +171,11 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
         }
         ApiError::Auth(message) => return Decision::StopRun(message.clone()),
         ApiError::NotSent(reason) => return Decision::Pending(reason.clone()),
+        ApiError::Redirected(refusal) => {
+            return Decision::StopRun(format!(
+                "the API address answered {refusal}; check ZOOM_API_URL (or the api_url the token answer named)"
+            ))
+        }
         ApiError::TokenRefused(refusal) => {
             let read = if event_read {
                 format!("Zoom accepted this app's token for reading {event} but refused it for registering ({refusal}). ")

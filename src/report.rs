@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::{Event, Verbosity};
+use crate::files;
 use crate::input::{ColumnUse, CsvInput, Person, TextEncoding};
 use crate::limits::{Estimate, Mode, Plan, RateLimits};
 
@@ -190,21 +191,6 @@ pub fn companion(results: &Path, suffix: &str) -> PathBuf {
     results.with_file_name(name)
 }
 
-fn create_private(path: &Path, append: bool) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true);
-    if append {
-        options.append(true).read(true);
-    } else {
-        options.write(true).truncate(true);
-    }
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(path)?;
-    private(&file)?;
-    Ok(file)
-}
-
 /// The results CSV being written (as `<results>.partial`). Dropped without
 /// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
 /// untouched.
@@ -220,7 +206,7 @@ impl ResultsFile {
     pub fn create(path: &Path) -> Result<ResultsFile, ResultsError> {
         let error = ResultsError::on(path);
         let partial = companion(path, ".partial");
-        let file = create_private(&partial, false).map_err(error)?;
+        let file = files::open(&partial, files::Open::New).map_err(error)?;
         let mut writer = BufWriter::with_capacity(64 * 1024, file);
         writer.write_all(&header_line()).map_err(error)?;
         Ok(ResultsFile {
@@ -287,7 +273,8 @@ impl Drop for ResultsFile {
 }
 
 /// Encodes one results row as a CSV line, in [`RESULT_COLUMNS`] order, quoting exactly the
-/// fields the `csv` crate would (those holding a comma, a quote or a line break). A hot path:
+/// fields the `csv` crate would (those holding a comma, a quote or a line break), and putting a
+/// `'` before a text that a spreadsheet would run as a formula (SPEC §3). A hot path:
 /// the `csv` crate's writer was a fifth of a dry run's time (BENCHMARKS.md); a property test
 /// holds this encoder to that crate's reader.
 ///
@@ -345,16 +332,44 @@ const QUOTED: [u8; 256] = {
     quoted
 };
 
-/// Appends one field, quoted (with inner quotes doubled) only if it needs to be.
+/// Whether a spreadsheet would run a cell of this text as a formula (OWASP's CSV-injection
+/// rule: it starts with `=`, `+`, `-`, `@`, a tab or a carriage return), counting any quotes
+/// before that: `'=x` is written `''=x`, so that reading it back restores it exactly.
+fn runs_as_formula(bytes: &[u8]) -> bool {
+    let quotes = bytes.iter().take_while(|&&b| b == b'\'').count();
+    matches!(
+        bytes.get(quotes),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// A cell's text as it was before it was written ([`encode_row`] puts a `'` before a cell that
+/// would run as a formula); other cells, such as `'t Hooft`, are left as they are.
+pub fn cell_text(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if runs_as_formula(rest.as_bytes()) => rest,
+        _ => cell,
+    }
+}
+
+/// Appends one field, quoted (with inner quotes doubled) only if it needs to be, and with a
+/// leading `'` if a spreadsheet would otherwise run it as a formula ([`cell_text`] undoes it).
 fn push_field(line: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     // A table look-up a byte, without stopping at the first: fields are short.
     let special = bytes.iter().fold(0, |found, &b| found | QUOTED[b as usize]) != 0;
+    let formula = runs_as_formula(bytes);
     if !special {
+        if formula {
+            line.push(b'\'');
+        }
         line.extend_from_slice(bytes);
         return;
     }
     line.push(b'"');
+    if formula {
+        line.push(b'\'');
+    }
     for &byte in bytes {
         if byte == b'"' {
             line.push(b'"');
@@ -398,7 +413,7 @@ impl Journal {
     pub fn open(results: &Path, keep: u64) -> Result<Journal, ResultsError> {
         let path = companion(results, ".journal");
         let error = ResultsError::on(&path);
-        let mut file = create_private(&path, true).map_err(error)?;
+        let mut file = files::open(&path, files::Open::Append).map_err(error)?;
         let length = file.metadata().map_err(error)?.len();
         if length > keep {
             file.set_len(keep).map_err(error)?;
@@ -791,17 +806,6 @@ impl Progress {
     }
 }
 
-#[cfg(unix)]
-fn private(file: &File) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn private(_file: &File) -> io::Result<()> {
-    Ok(())
-}
-
 /// Rows per status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -856,6 +860,8 @@ pub const PROBLEMS_SHOWN: usize = 10;
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub input: String,
+    /// What the input was read as: `UTF-8` or `Windows-1252`.
+    pub encoding: &'static str,
     pub event: Event,
     pub dry_run: bool,
     pub mode: Mode,
@@ -999,11 +1005,11 @@ impl Console {
     }
 
     /// The encoding the input was read in, once its rows are read: a warning for
-    /// Windows-1252.
+    /// Windows-1252, shown even with `--quiet`, since it changes what is sent.
     pub fn encoding(&self, input: &CsvInput) {
         if let TextEncoding::Windows1252 { first_bad_line } = input.encoding() {
-            self.warn(format_args!(
-                "{} is not valid UTF-8 (first at line {first_bad_line}); reading it as \
+            self.say(format_args!(
+                "warning: {} is not valid UTF-8 (first at line {first_bad_line}); reading it as \
                  Windows-1252, as Excel writes on Windows. Check accented names in the results, \
                  or save the file as 'CSV UTF-8'.",
                 input.name
@@ -1074,6 +1080,10 @@ impl Console {
                 summary.input, summary.event
             ));
         }
+        text.push_str(&format!(
+            "Read {} as {}.\n",
+            summary.input, summary.encoding
+        ));
         text.push_str(&format!("Rows: {rows}"));
         if summary.empty_records > 0 {
             text.push_str(&format!(
@@ -1182,7 +1192,7 @@ fn run_text(run: &RunStats) -> String {
     if run.daily_limit {
         let when = match &run.resume_at {
             Some(at) => format!("after {at}"),
-            None => "after 00:00 UTC".to_string(),
+            None => "tomorrow, after 00:00 UTC".to_string(),
         };
         text.push_str(&format!(
             "Zoom's daily quota for this account is used up: run the same command again {when} to finish the pending rows.\n"
@@ -1216,6 +1226,7 @@ mod tests {
         counts.add(Status::Duplicate);
         let summary = |counts: Counts| Summary {
             input: "in.csv".into(),
+            encoding: "UTF-8",
             event: Event {
                 kind: crate::config::EventKind::Meeting,
                 id: crate::config::EventId(123_456_789),

@@ -19,9 +19,10 @@ use crate::auth::{AuthError, Token, TokenSource};
 use crate::config::{Event, EventKind};
 use crate::control::Control;
 use crate::credentials::DEFAULT_API_URL;
+use crate::http::{self, BodyError};
 use crate::limits::RateLimits;
 use crate::pacing::Pacer;
-use crate::registrant::Registrant;
+use crate::registrant::{shorten, Registrant};
 
 /// Zoom's rate-limit categories that registration uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,8 @@ pub enum ApiError {
     /// Not sent: the run stopped requests of this category while this one waited for its
     /// turn (a daily quota, a run-level error, Ctrl-C, a results file that cannot be written).
     NotSent(String),
+    /// A 3xx, which Zoom's API never answers: the address is wrong, or not Zoom's.
+    Redirected(Refusal),
 }
 
 impl ApiError {
@@ -100,6 +103,7 @@ impl ApiError {
             | ApiError::RegistrantLimit { refusal, .. }
             | ApiError::Transient(refusal)
             | ApiError::Rejected(refusal)
+            | ApiError::Redirected(refusal)
             | ApiError::TokenRefused(refusal) => Some(refusal),
             ApiError::Auth(_) | ApiError::NotSent(_) => None,
         }
@@ -355,13 +359,22 @@ impl ZoomClient {
             };
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = match response.bytes().await {
+            let bytes = match http::read_body(response, http::MAX_BODY_BYTES).await {
                 Ok(bytes) => bytes,
-                Err(err) => {
+                Err(unread) => {
+                    let refusal = match unread {
+                        BodyError::Broken(err) => transport(&err),
+                        too_large => Refusal {
+                            http_status: Some(status.as_u16()),
+                            message: too_large.to_string(),
+                            tracking_id: tracking_id(&headers),
+                            ..Refusal::default()
+                        },
+                    };
                     return Sent {
                         requests,
-                        result: Err(ApiError::Transient(transport(&err))),
-                    }
+                        result: Err(ApiError::Transient(refusal)),
+                    };
                 }
             };
             if status.is_success() {
@@ -378,6 +391,13 @@ impl ZoomClient {
                 };
             }
             let refusal = refusal(status.as_u16(), &headers, &bytes);
+            if status.is_redirection() {
+                // Zoom's API never redirects, and none is followed: the token stays here.
+                return Sent {
+                    requests,
+                    result: Err(ApiError::Redirected(refusal)),
+                };
+            }
             if status.as_u16() == 401 || refusal.zoom_code == Some(124) {
                 if !refreshed {
                     refreshed = true;
@@ -511,6 +531,20 @@ struct FieldError {
 const MAX_MESSAGE_CHARS: usize = 1_000;
 
 fn refusal(status: u16, headers: &HeaderMap, body: &[u8]) -> Refusal {
+    if (300..400).contains(&status) {
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map_or("nowhere".to_string(), shorten);
+        return Refusal {
+            http_status: Some(status),
+            message: format!(
+                "a redirect to {location}, which Zoom's API never sends; not followed"
+            ),
+            tracking_id: tracking_id(headers),
+            ..Refusal::default()
+        };
+    }
     let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
     Refusal {
         http_status: Some(status),
@@ -545,43 +579,58 @@ fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiError {
         .get("x-ratelimit-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_ascii_lowercase);
-    let retry_after = headers
+    let now = SystemTime::now();
+    let wait = headers
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .map(str::trim);
+        .and_then(|text| retry_after(text.trim(), now));
     let daily = match kind.as_deref() {
         Some("daily-limit") => true,
         Some("qps") => false,
         _ => message.contains("daily"),
     };
-    if daily {
-        let resume_at = retry_after.and_then(|text| {
-            humantime::parse_rfc3339_weak(text)
-                .ok()
-                .or_else(|| httpdate::parse_http_date(text).ok())
-                .or_else(|| {
-                    text.parse::<u64>()
-                        .ok()
-                        .map(|s| SystemTime::now() + Duration::from_secs(s))
-                })
-        });
+    // A per-second answer that asks to wait past the next UTC midnight is a daily stop.
+    let past_midnight =
+        |wait: Duration| wait > MAX_PER_SECOND_WAIT && now + wait > next_utc_midnight(now);
+    if daily || wait.is_some_and(past_midnight) {
+        // Past a day or two is no time Zoom would give: then it is "tomorrow, 00:00 UTC".
+        let resume_at = wait.filter(|&w| w <= MAX_DAILY_WAIT).map(|w| now + w);
         return ApiError::DailyLimit { resume_at, refusal };
     }
-    let retry_after = retry_after.and_then(|text| {
-        text.parse::<u64>()
-            .ok()
-            .map(Duration::from_secs)
-            .or_else(|| {
-                humantime::parse_rfc3339_weak(text)
-                    .ok()
-                    .or_else(|| httpdate::parse_http_date(text).ok())
-                    .and_then(|at| at.duration_since(SystemTime::now()).ok())
-            })
-    });
     ApiError::PerSecondLimit {
-        retry_after,
+        retry_after: wait,
         refusal,
     }
+}
+
+/// The longest a per-second `Retry-After` counts for (the retry waits no longer in any case).
+const MAX_PER_SECOND_WAIT: Duration = Duration::from_secs(300);
+/// The furthest a daily quota's resume time can be: the next day's midnight, with room.
+const MAX_DAILY_WAIT: Duration = Duration::from_secs(2 * 86_400);
+
+/// A `Retry-After` (seconds, or a date) as a wait from `now`, at most a little over
+/// [`MAX_DAILY_WAIT`]: no value from outside can overflow the clock.
+fn retry_after(text: &str, now: SystemTime) -> Option<Duration> {
+    let ceiling = MAX_DAILY_WAIT + Duration::from_secs(1);
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds).min(ceiling));
+    }
+    let at = humantime::parse_rfc3339_weak(text)
+        .ok()
+        .or_else(|| httpdate::parse_http_date(text).ok())?;
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(ceiling),
+    )
+}
+
+/// The first 00:00 UTC after `now`.
+pub fn next_utc_midnight(now: SystemTime) -> SystemTime {
+    let days = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() / 86_400);
+    SystemTime::UNIX_EPOCH + Duration::from_secs(days.saturating_add(1).saturating_mul(86_400))
 }
 
 #[cfg(test)]
@@ -631,24 +680,56 @@ mod tests {
     }
 
     #[test]
-    fn daily_429_reads_an_iso_retry_after() {
-        let error = rate_limit_error(
-            &headers(&[
-                ("X-RateLimit-Type", "Daily-limit"),
-                ("Retry-After", "2030-05-31T00:00:00Z"),
-            ]),
-            refusal_with("You have reached the maximum daily rate limit for this API."),
-        );
+    fn daily_429_reads_an_iso_retry_after_within_two_days() {
+        let midnight = next_utc_midnight(SystemTime::now());
+        let text = humantime::format_rfc3339_seconds(midnight).to_string();
+        let daily = |retry_after: &str| {
+            rate_limit_error(
+                &headers(&[
+                    ("X-RateLimit-Type", "Daily-limit"),
+                    ("Retry-After", retry_after),
+                ]),
+                refusal_with("You have reached the maximum daily rate limit for this API."),
+            )
+        };
         let ApiError::DailyLimit {
             resume_at: Some(at),
             ..
-        } = error
+        } = daily(&text)
         else {
-            panic!("daily limit expected, got {error:?}");
+            panic!("daily limit with a time expected");
         };
-        assert_eq!(
-            humantime::format_rfc3339_seconds(at).to_string(),
-            "2030-05-31T00:00:00Z"
+        assert_eq!(humantime::format_rfc3339_seconds(at).to_string(), text);
+        // Years ahead, or more seconds than a clock holds: no time Zoom would give.
+        for far in [
+            "2030-05-31T00:00:00Z",
+            "18446744073709551615",
+            "300000000000",
+        ] {
+            assert!(
+                matches!(
+                    daily(far),
+                    ApiError::DailyLimit {
+                        resume_at: None,
+                        ..
+                    }
+                ),
+                "{far}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_per_second_429_asking_to_wait_past_midnight_is_a_daily_stop() {
+        let qps = |retry_after: &str| {
+            rate_limit_error(
+                &headers(&[("x-ratelimit-type", "QPS"), ("retry-after", retry_after)]),
+                refusal_with("You have reached the maximum per-second rate limit for this API."),
+            )
+        };
+        assert!(matches!(qps("99999999999"), ApiError::DailyLimit { .. }));
+        assert!(
+            matches!(qps("3"), ApiError::PerSecondLimit { retry_after: Some(d), .. } if d == Duration::from_secs(3))
         );
     }
 

@@ -194,6 +194,8 @@ pub struct Faults {
     /// This page (1-based) of every registrant list answers 200 with a body that is not a
     /// list: its registrants have no email.
     pub broken_list_page: Option<usize>,
+    /// The `Retry-After` of every 429, as given (a hostile or broken server's).
+    pub retry_after: Option<&'static str>,
 }
 
 /// How the fake starts.
@@ -204,6 +206,9 @@ pub struct Setup {
     pub client_secret: String,
     /// Lifetime of each access token.
     pub expires_in: Duration,
+    /// What the token answer says for `expires_in`, if not the lifetime in seconds (a broken
+    /// or hostile server's `0`, `-5` or `1e30`).
+    pub expires_in_answer: Option<Value>,
     /// The scopes granted to tokens (space-separated in the token response).
     pub scopes: Vec<String>,
     /// Before 2023-06-20 a new token revoked the previous ones; `true` brings that back.
@@ -222,6 +227,7 @@ impl Default for Setup {
             client_id: "fake-client-id".to_string(),
             client_secret: "fake-client-secret-do-not-print".to_string(),
             expires_in: Duration::from_secs(3599),
+            expires_in_answer: None,
             scopes: vec![
                 "meeting:write:admin".to_string(),
                 "meeting:read:admin".to_string(),
@@ -705,10 +711,15 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: String) -
         },
     );
     inner.stats.tokens_issued += 1;
+    let expires_in_answer = inner
+        .setup
+        .expires_in_answer
+        .clone()
+        .unwrap_or_else(|| json!(expires_in.as_secs()));
     Json(json!({
         "access_token": access_token,
         "token_type": "bearer",
-        "expires_in": expires_in.as_secs(),
+        "expires_in": expires_in_answer,
         "scope": inner.setup.scopes.join(" "),
         "api_url": inner.url,
     }))
@@ -834,6 +845,7 @@ impl Inner {
 
     fn rate_limit(&mut self, category: Category) -> Result<(), Response> {
         let limits = self.setup.limits;
+        let limits_retry_after = self.setup.faults.retry_after;
         let (per_second, per_day) = match category {
             Category::Light => (limits.light_per_second, limits.light_per_day),
             Category::Medium => (limits.medium_per_second, None),
@@ -849,8 +861,10 @@ impl Inner {
                     "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.",
                 );
                 let headers = response.headers_mut();
-                let retry_after =
-                    humantime::format_rfc3339_seconds(next_midnight_utc()).to_string();
+                let retry_after = limits_retry_after.map_or_else(
+                    || humantime::format_rfc3339_seconds(next_midnight_utc()).to_string(),
+                    str::to_string,
+                );
                 for (name, value) in [
                     ("x-ratelimit-category", category.name().to_string()),
                     ("x-ratelimit-type", "Daily-limit".to_string()),
@@ -888,6 +902,9 @@ impl Inner {
                 HeaderValue::from_static(category.name()),
             );
             headers.insert("x-ratelimit-type", HeaderValue::from_static("QPS"));
+            if let Some(value) = limits_retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
+                headers.insert("retry-after", value);
+            }
             return Err(response);
         }
         window.sent.push_back(now);

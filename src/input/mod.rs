@@ -81,6 +81,16 @@ pub enum TextEncoding {
     },
 }
 
+impl TextEncoding {
+    /// "UTF-8" or "Windows-1252", as the summary states it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "UTF-8",
+            TextEncoding::Windows1252 { .. } => "Windows-1252",
+        }
+    }
+}
+
 /// Why the input cannot be used at all. Each message names the input, and the line where
 /// there is one.
 #[derive(Debug, thiserror::Error)]
@@ -433,12 +443,13 @@ impl CsvInput {
     pub fn open(source: &Source, options: &InputOptions) -> Result<CsvInput, InputError> {
         let name = source.display_name();
         let file = match source {
-            Source::Path(path) => {
-                if path.is_dir() {
-                    return Err(InputError::Directory { name });
-                }
-                File::open(path)
-            }
+            Source::Path(path) => match std::fs::metadata(path) {
+                Ok(metadata) if metadata.is_dir() => return Err(InputError::Directory { name }),
+                // A pipe or FIFO (`zimport <(cmd)`) is read once into a private file, as
+                // standard input is: the file is read again from the top on a fallback.
+                Ok(metadata) if !metadata.is_file() => File::open(path).and_then(spool),
+                _ => File::open(path),
+            },
             Source::Stdin => spool(io::stdin().lock()),
         };
         match file {
@@ -760,8 +771,8 @@ fn decode(encoding: TextEncoding, bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Copies standard input to an unnamed temporary file (private to this process, removed on
-/// exit), so it can be scanned and then read like any file, with flat memory.
+/// Copies standard input (or a pipe) to an unnamed temporary file (private to this process,
+/// removed on exit), so it can be read like any file, with flat memory.
 fn spool(mut stdin: impl Read) -> io::Result<File> {
     let mut file = tempfile::tempfile()?;
     io::copy(&mut stdin, &mut file)?;

@@ -116,7 +116,9 @@ fn revoked_tokens_cost_one_new_token_each_not_one_per_worker() {
 }
 
 #[test]
-fn short_lived_tokens_are_refreshed_before_they_expire() {
+fn tokens_that_expire_sooner_than_a_minute_are_replaced_after_one_refusal() {
+    // A token life under a minute counts as a minute (issue 13), so a 3 s token is refused
+    // before zimport would refresh it: each refusal costs one retry with a new token.
     let zoom = ZoomEnv::start(Setup {
         expires_in: Duration::from_secs(3),
         ..Setup::default()
@@ -131,13 +133,17 @@ fn short_lived_tokens_are_refreshed_before_they_expire() {
     run.assert_all_registered(280);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let stats = zoom.zoom.stats();
-    assert_eq!(
-        stats.unauthorized, 0,
-        "no request may carry an expired token: {stats:?}"
+    assert!(
+        (3..=6).contains(&stats.tokens_issued),
+        "a new token about every 3 s of a 7 s run, not one per worker: {stats:?}"
     );
     assert!(
-        stats.tokens_issued >= 3,
-        "a 7 s run with 3 s tokens needs refreshes: {stats:?}"
+        stats.unauthorized <= 16 * stats.tokens_issued,
+        "at most the requests in flight meet an expired token: {stats:?}"
+    );
+    assert!(
+        run.rows.iter().all(|r| r.attempts <= 2),
+        "one retry at most"
     );
 }
 

@@ -4,6 +4,7 @@
 mod cli;
 mod dry_run;
 mod failures;
+mod hostile;
 mod import;
 mod malformed;
 mod preflight;

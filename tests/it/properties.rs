@@ -8,7 +8,7 @@ use zimport::config::EventId;
 use zimport::input::records::RecordReader;
 use zimport::input::{ColumnMap, CsvInput, InputOptions, Source};
 use zimport::registrant::{Email, RawExtras, RawRegistrant};
-use zimport::report::{encode_row, ResultRow, Status};
+use zimport::report::{cell_text, encode_row, ResultRow, Status};
 
 /// Bytes that stress a CSV reader: quotes, delimiters, line ends, NUL, non-UTF-8, a BOM.
 fn csv_like_bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -104,7 +104,7 @@ proptest! {
 
     #[test]
     fn results_lines_are_what_the_csv_crate_writes_and_reads(
-        texts in proptest::collection::vec("[a-c,\"\n\r ;é]{0,12}", 7),
+        texts in proptest::collection::vec("[a-c,\"\n\r\t ;é'=+@-]{0,12}", 7),
         row in any::<u64>(),
         http_status in proptest::option::of(any::<u16>()),
         zoom_code in proptest::option::of(any::<i64>()),
@@ -129,11 +129,16 @@ proptest! {
         encode_row(&result, &mut ours);
 
         let number = |n: Option<i64>| n.map_or(String::new(), |n| n.to_string());
+        // A text a spreadsheet would run as a formula gets a leading quote (SPEC §3).
+        let cell = |text: &String| {
+            let formula = text.trim_start_matches('\'').starts_with(['=', '+', '-', '@', '\t', '\r']);
+            if formula { format!("'{text}") } else { text.clone() }
+        };
         let fields = [
-            row.to_string(), texts[0].clone(), texts[1].clone(), texts[2].clone(),
-            status.as_str().to_string(), texts[3].clone(), texts[4].clone(),
-            number(http_status.map(i64::from)), number(zoom_code), texts[5].clone(),
-            attempts.to_string(), texts[6].clone(),
+            row.to_string(), cell(&texts[0]), cell(&texts[1]), cell(&texts[2]),
+            status.as_str().to_string(), cell(&texts[3]), cell(&texts[4]),
+            number(http_status.map(i64::from)), number(zoom_code), cell(&texts[5]),
+            attempts.to_string(), cell(&texts[6]),
         ];
         let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
         writer.write_record(&fields).expect("csv writes");
@@ -143,6 +148,10 @@ proptest! {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(ours.as_slice());
         let record = reader.records().next().expect("one record").expect("csv reads");
         prop_assert_eq!(record.iter().collect::<Vec<_>>(), fields.iter().map(String::as_str).collect::<Vec<_>>());
+        // Read back, each text is what it was.
+        for (index, text) in [(1, 0), (2, 1), (3, 2), (5, 3), (6, 4), (9, 5), (11, 6)] {
+            prop_assert_eq!(cell_text(&record[index]), texts[text].as_str());
+        }
     }
 }
 

@@ -62,10 +62,16 @@ impl TestEnv {
         path
     }
 
+    /// The cache folder the runs of this environment keep their event locks in.
+    pub fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
     /// The binary, run in this folder with no Zoom credentials in its environment.
     pub fn zimport(&self) -> Command {
         let mut cmd = Command::cargo_bin("zimport").expect("binary built");
         cmd.current_dir(self.dir.path())
+            .env("XDG_CACHE_HOME", self.cache())
             .env_remove("ZOOM_ACCOUNT_ID")
             .env_remove("ZOOM_CLIENT_ID")
             .env_remove("ZOOM_CLIENT_SECRET");
@@ -268,6 +274,7 @@ impl ZoomEnv {
     pub fn spawn(&self, input: &Path, args: &[&str]) -> std::process::Child {
         std::process::Command::new(env!("CARGO_BIN_EXE_zimport"))
             .current_dir(self.env.dir.path())
+            .env("XDG_CACHE_HOME", self.env.cache())
             .env("ZOOM_OAUTH_URL", self.zoom.oauth_url())
             .env("ZOOM_ACCOUNT_ID", &self.setup.account_id)
             .env("ZOOM_CLIENT_ID", &self.setup.client_id)
