@@ -22,7 +22,9 @@
 //! - [`register`]: one row's or one batch's requests, retries and outcome.
 //! - [`preflight`]: the read-only checks before sending (scopes, event, form, registrants).
 //! - [`memory`]: what earlier runs confirmed (results file and journal), for safe re-runs.
-//! - [`lock`]: one run per results file.
+//! - [`lock`]: one run per results file, and per event.
+//! - [`reorder`]: the one reorder buffer (blocks of the input, outcomes of requests).
+//! - [`settle`]: the one place a row's outcome is decided without asking Zoom.
 //! - [`spool`]: what a real run checked, kept until it is sent.
 //! - [`dry_run`]: the dry run: every row checked and reported, on every core, nothing sent.
 //! - [`pipeline`]: orchestration of a real run: reader, dispatcher, workers, recorder.
@@ -46,7 +48,9 @@ pub mod pipeline;
 pub mod preflight;
 pub mod register;
 pub mod registrant;
+pub mod reorder;
 pub mod report;
+pub mod settle;
 pub mod spool;
 pub mod zoom;
 

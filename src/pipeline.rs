@@ -8,9 +8,9 @@
 //!
 //! 1. The input is read once, all of it, before anything is sent ([`check`]): each row is
 //!    validated, checked for duplicates and against what earlier runs and Zoom already know
-//!    ([`settle`], the one place that decides an outcome needing no request), and kept in a
-//!    [`Spool`]. A file broken anywhere sends nothing, and the rows to send are counted
-//!    exactly, for the capacity check and the progress.
+//!    ([`settle`](crate::settle), the one place that decides an outcome needing no request,
+//!    shared with the dry run), and kept in a [`Spool`]. A file broken anywhere sends
+//!    nothing, and the rows to send are counted exactly, for the capacity check and progress.
 //! 2. The dispatcher replays the spool: settled rows go straight to the recorder; the others
 //!    go to workers, singly or 30 to a batch, while they hold one of `--concurrency` permits.
 //!    Each row carries room reserved for its outcome in the recorder's queue, so it ends with
@@ -29,116 +29,30 @@ use crate::auth::TokenSource;
 use crate::config::Config;
 use crate::control::{resume_text, Control};
 use crate::credentials::Credentials;
-use crate::input::{CsvInput, Row, Verdict};
+use crate::input::CsvInput;
 use crate::limits::{Mode, BATCH_SIZE};
-use crate::memory::{Known, Memory};
+use crate::memory::Memory;
 use crate::preflight::{Findings, PreflightError};
 use crate::register::{Job, Registers, Registrar};
-use crate::registrant::Problem;
 use crate::report::{
-    exit, Console, Counts, Journal, Outcome, Progress, Recorder, ResultsError, ResultsFile,
-    RowProblem, RunOptions, RunStats, Status, Summary,
+    exit, Console, Counts, Journal, OwnedLine, Progress, Recorder, ResultsError, ResultsFile,
+    RowProblem, RunStats, Status, Summary,
 };
+use crate::settle::{settle, Tally};
 use crate::spool::{Entries, Entry, Spool, SpoolError, ToSend};
 use crate::zoom::{Category, RequestOptions, ZoomClient};
 use crate::Error;
 
-/// The message of a `duplicate` row.
-pub(crate) const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
-
-/// The message of an `invalid` row: every problem it has.
-pub(crate) fn joined(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| p.message.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// The outcome of a valid row that Zoom or an earlier run already knows: status, message,
-/// registrant ID and join URL.
-pub(crate) fn settled_by(known: Known) -> (Status, &'static str, String, String) {
-    match known {
-        Known::EarlierRun {
-            registrant_id,
-            join_url,
-        } => (
-            Status::AlreadyRegistered,
-            "registered by an earlier run; not sent again",
-            registrant_id,
-            join_url,
-        ),
-        Known::InZoom(existing) => match existing.status.as_str() {
-            "denied" => (
-                Status::Failed,
-                "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
-                existing.registrant_id,
-                String::new(),
-            ),
-            "pending" => (
-                Status::AlreadyRegistered,
-                "already registered in Zoom, awaiting the host's approval; not sent",
-                existing.registrant_id,
-                existing.join_url,
-            ),
-            _ => (
-                Status::AlreadyRegistered,
-                "already registered in Zoom; not sent",
-                existing.registrant_id,
-                existing.join_url,
-            ),
-        },
-    }
-}
-
-/// What a row comes to before anything is sent: its outcome, if it needs no request
-/// (invalid, duplicate, or known to Zoom or an earlier run), else the row to send.
-pub fn settle(seq: u64, row: Row, memory: &mut Memory) -> Entry {
-    let (person, status, message) = match row.verdict {
-        Verdict::Valid(registrant) => {
-            let known = (!memory.is_empty())
-                .then(|| memory.known(registrant.email.as_str()))
-                .flatten();
-            let Some(known) = known else {
-                return Entry::Send(ToSend {
-                    seq,
-                    row: row.number,
-                    line: row.line,
-                    registrant,
-                });
-            };
-            let (status, message, registrant_id, join_url) = settled_by(known);
-            let mut outcome = Outcome::unanswered(
-                (seq, row.number, row.line),
-                registrant.into(),
-                status,
-                message.to_string(),
-                0,
-            );
-            outcome.registrant_id = registrant_id;
-            outcome.join_url = join_url;
-            return Entry::Settled(outcome);
-        }
-        Verdict::Invalid(person, problems) => (person, Status::Invalid, joined(&problems)),
-        Verdict::Duplicate(person) => (person, Status::Duplicate, DUPLICATE.to_string()),
-    };
-    Entry::Settled(Outcome::unanswered(
-        (seq, row.number, row.line),
-        person,
-        status,
-        message,
-        0,
-    ))
-}
-
-/// Reads the whole input once, settling each row, into a spool beside the results.
-pub fn check(config: &Config, input: &mut CsvInput, memory: &mut Memory) -> Result<Spool, Error> {
+/// Reads the whole input once, settling each row into a spool beside the results.
+pub fn check(
+    config: &Config,
+    input: &mut CsvInput,
+    memory: &mut Memory,
+) -> Result<(Spool, Tally), Error> {
     let folder = config.output.parent().unwrap_or(std::path::Path::new(""));
     let mut spool = Spool::create(folder)?;
-    for row in input.by_ref() {
-        spool.push(&settle(spool.entries, row?, memory))?;
-    }
-    Ok(spool)
+    let tally = settle(input, memory, &mut spool, true)?;
+    Ok((spool, tally))
 }
 
 /// Refuses a run that would take the event past its capacity, before anything is sent.
@@ -161,14 +75,6 @@ pub fn check_capacity(config: &Config, findings: &Findings, to_send: u64) -> Res
 /// all).
 const READ_CHUNK: usize = 64;
 const READ_AHEAD_CHUNKS: usize = 16;
-
-pub(crate) fn run_options(config: &Config) -> RunOptions {
-    RunOptions {
-        auto_approve: config.auto_approve,
-        confirmation_email: config.confirmation_email,
-        concurrency: config.concurrency.get(),
-    }
-}
 
 /// What a run needs to talk to Zoom: the async runtime and the shared client.
 pub struct Connection {
@@ -251,12 +157,12 @@ pub fn import(
     let started = Instant::now();
     let Connection { runtime, registrar } = connection;
     let journal_end = memory.journal_end();
-    let spool = check(config, &mut input, &mut memory)?;
+    let (spool, tally) = check(config, &mut input, &mut memory)?;
     drop(memory);
     console.encoding(&input);
-    check_capacity(config, findings, spool.to_send())?;
+    check_capacity(config, findings, tally.to_send())?;
 
-    let rows = spool.entries;
+    let rows = tally.rows;
     let entries = spool.into_reader()?;
     let results = ResultsFile::create(&config.output)?;
     let journal = Journal::open(&config.output, journal_end)?;
@@ -313,23 +219,14 @@ pub fn import(
             resume_text(stopped.resume_at)
         ));
     }
-    Ok(Summary {
-        input: input.name.clone(),
-        encoding: input.encoding().name(),
-        event: config.event,
-        dry_run: false,
-        mode: config.mode,
-        plan: config.plan,
-        counts: recorded.counts,
-        empty_records: input.empty_records,
-        first_problems: recorded.first_problems,
-        estimate: None,
-        options: run_options(config),
-        limits: config.limits,
-        run: Some(run),
-        results: recorded.results,
-        elapsed_seconds: elapsed,
-    })
+    Ok(Summary::of(
+        config,
+        &input,
+        &tally,
+        (recorded.counts, recorded.first_problems, recorded.results),
+        (Some(run), None),
+        started.elapsed(),
+    ))
 }
 
 /// What the dispatcher needs besides the rows: whom to hand them to, and how.
@@ -391,12 +288,12 @@ async fn dispatch<R: Registers>(
             let _ = chunk_tx.blocking_send(chunk);
         }
     });
-    let (out, mut outcomes) = mpsc::channel::<Outcome>(queue_capacity(concurrency));
+    let (out, mut outcomes) = mpsc::channel::<OwnedLine>(queue_capacity(concurrency));
     let recorder_control = control.clone();
     let recording = tokio::task::spawn_blocking(move || {
         let mut recorder = recorder;
         while let Some(outcome) = outcomes.blocking_recv() {
-            if let Err(error) = recorder.record(outcome) {
+            if let Err(error) = recorder.record(outcome.as_line()) {
                 recorder_control.stop_run(format!("the results cannot be written ({error})"));
             }
         }
@@ -606,7 +503,7 @@ async fn signal() -> bool {
 mod tests {
     use super::*;
     use crate::registrant::{Email, Registrant};
-    use crate::report::companion;
+    use crate::report::{companion, Outcome};
 
     /// Registers every row at once, but its worker panics on row 1.
     #[derive(Clone)]
@@ -641,13 +538,16 @@ mod tests {
                 custom_questions: Vec::new(),
             };
             let entry = if seq == 3 {
-                Entry::Settled(Outcome::unanswered(
-                    (seq, seq + 1, seq + 2),
-                    registrant.into(),
-                    Status::Duplicate,
-                    DUPLICATE.to_string(),
-                    0,
-                ))
+                Entry::Settled(
+                    Outcome::unanswered(
+                        (seq, seq + 1, seq + 2),
+                        registrant.into(),
+                        Status::Duplicate,
+                        crate::settle::DUPLICATE.to_string(),
+                        0,
+                    )
+                    .line(),
+                )
             } else {
                 Entry::Send(ToSend {
                     seq,

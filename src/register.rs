@@ -25,7 +25,7 @@ use crate::control::Control;
 use crate::input::Person;
 use crate::limits::Mode;
 use crate::registrant::{email_key, Registrant};
-use crate::report::{Outcome, Status};
+use crate::report::{Outcome, OwnedLine, Status};
 use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
 
 /// Zoom allows three add requests per registrant, event and day.
@@ -48,7 +48,7 @@ pub struct Job {
     /// Registration requests that carried this row so far.
     pub attempts: u32,
     /// Where its outcome goes; `None` once reported.
-    reply: Option<OwnedPermit<Outcome>>,
+    reply: Option<OwnedPermit<OwnedLine>>,
 }
 
 /// The message of a row whose worker stopped before it had an outcome.
@@ -60,7 +60,7 @@ impl Job {
         row: u64,
         line: u64,
         registrant: Registrant,
-        reply: OwnedPermit<Outcome>,
+        reply: OwnedPermit<OwnedLine>,
     ) -> Job {
         Job {
             seq,
@@ -90,7 +90,7 @@ impl Job {
     /// Hands the outcome to the recorder; the job is done.
     fn report(mut self, outcome: Outcome) {
         if let Some(reply) = self.reply.take() {
-            reply.send(outcome);
+            reply.send(outcome.line());
         }
     }
 
@@ -135,7 +135,7 @@ impl Job {
 impl Drop for Job {
     fn drop(&mut self) {
         if let Some(reply) = self.reply.take() {
-            reply.send(self.outcome(Status::Pending, LOST.to_string()));
+            reply.send(self.outcome(Status::Pending, LOST.to_string()).line());
         }
     }
 }

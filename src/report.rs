@@ -19,6 +19,7 @@ use crate::config::{Event, Verbosity};
 use crate::files;
 use crate::input::{ColumnUse, CsvInput, Person, TextEncoding};
 use crate::limits::{Estimate, Mode, Plan, RateLimits};
+use crate::reorder::Reorder;
 
 /// The one outcome every input row ends with (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -80,21 +81,42 @@ pub const RESULT_COLUMNS: [&str; 12] = [
     "event",
 ];
 
-/// One line of the results file.
-#[derive(Debug, Clone, Serialize)]
-pub struct ResultRow<'a> {
-    pub row: u64,
-    pub email: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
+/// What a results line says of a row's outcome, after the person: its status, Zoom's IDs and
+/// codes, the message, and the registration requests that carried it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
     pub status: Status,
     pub registrant_id: &'a str,
     pub join_url: &'a str,
     pub http_status: Option<u16>,
     pub zoom_code: Option<i64>,
     pub message: &'a str,
-    /// Registration requests that carried this row.
     pub attempts: u32,
+}
+
+impl<'a> Answer<'a> {
+    /// An outcome Zoom was not asked about (or gave no answer to).
+    pub fn unanswered(status: Status, message: &'a str) -> Answer<'a> {
+        Answer {
+            status,
+            registrant_id: "",
+            join_url: "",
+            http_status: None,
+            zoom_code: None,
+            message,
+            attempts: 0,
+        }
+    }
+}
+
+/// One whole line of the results file, for [`encode_row`].
+#[derive(Debug, Clone, Copy)]
+pub struct ResultRow<'a> {
+    pub row: u64,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub answer: Answer<'a>,
     /// `meeting 83927864687` or `webinar …`.
     pub event: &'a str,
 }
@@ -193,14 +215,19 @@ pub fn companion(results: &Path, suffix: &str) -> PathBuf {
 
 /// The results CSV being written (as `<results>.partial`). Dropped without
 /// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
-/// untouched.
+/// untouched. Every 16 MB it asks a thread of its own to sync what it wrote so far, so the
+/// sync before the rename has little left to do (38 ms → 4 ms for a million-row dry run).
 pub struct ResultsFile {
     path: PathBuf,
     partial: PathBuf,
     writer: Option<BufWriter<File>>,
-    /// Reused for encoding each line.
-    line: Vec<u8>,
+    /// Bytes written since the last early sync, and the thread that does it.
+    unsynced: usize,
+    syncer: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
 }
+
+/// Bytes of results after which the file is synced, in the background.
+const SYNC_EVERY: usize = 16 << 20;
 
 impl ResultsFile {
     pub fn create(path: &Path) -> Result<ResultsFile, ResultsError> {
@@ -213,46 +240,65 @@ impl ResultsFile {
             path: path.to_path_buf(),
             partial,
             writer: Some(writer),
-            line: Vec::with_capacity(256),
+            unsynced: 0,
+            syncer: None,
         })
     }
 
-    pub fn write(&mut self, row: &ResultRow<'_>) -> Result<(), ResultsError> {
-        let result = match self.writer.as_mut() {
-            Some(writer) => {
-                encode_row(row, &mut self.line);
-                writer.write_all(&self.line)
-            }
-            None => Err(io::Error::other("already finished")),
+    /// Writes one line: the row's number, `rest` (from `,email` to the attempts), and `event`
+    /// (the event's field, encoded, with its comma and the line end: [`encode_event`]).
+    #[inline]
+    pub fn write(&mut self, row: u64, rest: &[u8], event: &[u8]) -> Result<(), ResultsError> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Err(ResultsError::on(&self.path)(io::Error::other(
+                "already finished",
+            )));
         };
-        result.map_err(ResultsError::on(&self.path))
-    }
-
-    /// Another handle of the file being written, to sync it early from another thread (then
-    /// the sync in [`ResultsFile::finish`] has little left to do).
-    pub fn handle(&self) -> io::Result<File> {
-        match &self.writer {
-            Some(writer) => writer.get_ref().try_clone(),
-            None => Err(io::Error::other("already finished")),
+        let written = writer
+            .write_all(itoa::Buffer::new().format(row).as_bytes())
+            .and_then(|()| writer.write_all(rest))
+            .and_then(|()| writer.write_all(event));
+        written.map_err(ResultsError::on(&self.path))?;
+        self.unsynced += rest.len();
+        if self.unsynced >= SYNC_EVERY {
+            self.unsynced = 0;
+            self.sync_early();
         }
+        Ok(())
     }
 
-    /// Writes a line encoded in two parts: its row number, and the rest ([`encode_person`] and
-    /// [`encode_outcome`]).
-    pub fn write_numbered(&mut self, row: u64, rest: &[u8]) -> Result<(), ResultsError> {
-        let result = match self.writer.as_mut() {
-            Some(writer) => writer
-                .write_all(itoa::Buffer::new().format(row).as_bytes())
-                .and_then(|()| writer.write_all(rest)),
-            None => Err(io::Error::other("already finished")),
-        };
-        result.map_err(ResultsError::on(&self.path))
+    /// Asks the syncing thread (started the first time) to sync what reached the file; if it
+    /// is still busy, the next sync covers these bytes too.
+    fn sync_early(&mut self) {
+        if self.syncer.is_none() {
+            let Some(file) = self
+                .writer
+                .as_ref()
+                .and_then(|w| w.get_ref().try_clone().ok())
+            else {
+                return;
+            };
+            let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+            let thread = std::thread::spawn(move || {
+                while asked.recv().is_ok() {
+                    let _ = file.sync_data();
+                }
+            });
+            self.syncer = Some((ask, thread));
+        }
+        if let Some((ask, _)) = &self.syncer {
+            let _ = ask.try_send(());
+        }
     }
 
     /// Flushes, syncs and renames the file into place.
     pub fn finish(mut self) -> Result<PathBuf, ResultsError> {
         let path = self.path.clone();
         let error = ResultsError::on(&path);
+        if let Some((ask, thread)) = self.syncer.take() {
+            drop(ask);
+            let _ = thread.join();
+        }
         let Some(writer) = self.writer.take() else {
             return Err(error(io::Error::other("already finished")));
         };
@@ -266,26 +312,46 @@ impl ResultsFile {
 
 impl Drop for ResultsFile {
     fn drop(&mut self) {
+        if let Some((ask, thread)) = self.syncer.take() {
+            drop(ask);
+            let _ = thread.join();
+        }
         if self.writer.take().is_some() {
             let _ = std::fs::remove_file(&self.partial);
         }
     }
 }
 
-/// Encodes one results row as a CSV line, in [`RESULT_COLUMNS`] order, quoting exactly the
-/// fields the `csv` crate would (those holding a comma, a quote or a line break), and putting a
-/// `'` before a text that a spreadsheet would run as a formula (SPEC §3). A hot path:
+/// Encodes one whole results row as a CSV line, in [`RESULT_COLUMNS`] order, quoting exactly
+/// the fields the `csv` crate would (those holding a comma, a quote or a line break), and
+/// putting a `'` before a text that a spreadsheet would run as a formula (SPEC §3). A hot path:
 /// the `csv` crate's writer was a fifth of a dry run's time (BENCHMARKS.md); a property test
 /// holds this encoder to that crate's reader.
 ///
-/// A line is its row number, then its person ([`encode_person`]), then its outcome
-/// ([`encode_outcome`]): a dry run encodes the rest of a line before the row's number is known,
-/// and the outcome of a `valid` row only once.
+/// A line is its row number, then its person ([`encode_person`]) and its outcome
+/// ([`encode_outcome`]), the line's *rest*, then the event: a dry run encodes the rest before
+/// the row's number is known, and the rest of a `valid` row's outcome only once.
 pub fn encode_row(row: &ResultRow<'_>, line: &mut Vec<u8>) {
+    let mut rest = Vec::new();
+    encode_person(row.email, row.first_name, row.last_name, &mut rest);
+    encode_outcome(&row.answer, &mut rest);
+    compose(row.row, &rest, &encode_event(row.event), line);
+}
+
+/// The end of every line of a run: `,meeting 83927864687` and the line end, encoded once.
+pub fn encode_event(event: &str) -> Vec<u8> {
+    let mut field = vec![b','];
+    push_field(&mut field, event);
+    field.push(b'\n');
+    field
+}
+
+/// A whole line from its parts.
+fn compose(row: u64, rest: &[u8], event: &[u8], line: &mut Vec<u8>) {
     line.clear();
-    line.extend_from_slice(itoa::Buffer::new().format(row.row).as_bytes());
-    encode_person(row.email, row.first_name, row.last_name, line);
-    encode_outcome(row, line);
+    line.extend_from_slice(itoa::Buffer::new().format(row).as_bytes());
+    line.extend_from_slice(rest);
+    line.extend_from_slice(event);
 }
 
 /// Appends `,email,first_name,last_name` of [`encode_row`]'s line.
@@ -296,30 +362,27 @@ pub fn encode_person(email: &str, first_name: &str, last_name: &str, line: &mut 
     }
 }
 
-/// Appends the rest of [`encode_row`]'s line after the person: from `,status` to the line end.
-pub fn encode_outcome(row: &ResultRow<'_>, line: &mut Vec<u8>) {
+/// Appends the outcome part of [`encode_row`]'s line: from `,status` to the attempts.
+pub fn encode_outcome(answer: &Answer<'_>, line: &mut Vec<u8>) {
     let mut number = itoa::Buffer::new();
     line.push(b',');
-    line.extend_from_slice(row.status.as_str().as_bytes());
-    for text in [row.registrant_id, row.join_url] {
+    line.extend_from_slice(answer.status.as_str().as_bytes());
+    for text in [answer.registrant_id, answer.join_url] {
         line.push(b',');
         push_field(line, text);
     }
     line.push(b',');
-    if let Some(status) = row.http_status {
+    if let Some(status) = answer.http_status {
         line.extend_from_slice(number.format(status).as_bytes());
     }
     line.push(b',');
-    if let Some(code) = row.zoom_code {
+    if let Some(code) = answer.zoom_code {
         line.extend_from_slice(number.format(code).as_bytes());
     }
     line.push(b',');
-    push_field(line, row.message);
+    push_field(line, answer.message);
     line.push(b',');
-    line.extend_from_slice(number.format(row.attempts).as_bytes());
-    line.push(b',');
-    push_field(line, row.event);
-    line.push(b'\n');
+    line.extend_from_slice(number.format(answer.attempts).as_bytes());
 }
 
 /// The bytes that make a field quoted: 1 for a comma, a quote and the line-break characters.
@@ -429,10 +492,11 @@ impl Journal {
         })
     }
 
-    pub fn write(&mut self, row: &ResultRow<'_>) -> Result<(), ResultsError> {
+    /// Appends one line (as [`ResultsFile::write`] writes it).
+    pub fn write(&mut self, row: u64, rest: &[u8], event: &[u8]) -> Result<(), ResultsError> {
         let error = ResultsError::on(&self.path);
         // One write per line, straight to the operating system: `kill -9` loses nothing.
-        encode_row(row, &mut self.line);
+        compose(row, rest, event, &mut self.line);
         self.file.write_all(&self.line).map_err(error)?;
         if self.last_sync.elapsed() >= std::time::Duration::from_secs(1) {
             self.file.sync_data().map_err(error)?;
@@ -448,8 +512,67 @@ impl Journal {
     }
 }
 
-/// One row's outcome as a worker reports it (owned, so it can cross tasks).
+/// One row's outcome as the recorder takes it, from every kind of run: the encoded rest of its
+/// results line, and what the counts and the summary need.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// Position among the rows that get an outcome, in input order.
+    pub seq: u64,
+    pub row: u64,
+    /// The input line the record starts on, for the summary's problems.
+    pub line: u64,
+    pub status: Status,
+    /// Registration requests that carried the row: one sent but not recorded is in doubt.
+    pub attempts: u32,
+    /// Its message (the summary lists those of invalid and failed rows).
+    pub message: &'a str,
+    /// From `,email` to the attempts ([`encode_person`], [`encode_outcome`]).
+    pub rest: &'a [u8],
+}
+
+impl Line<'_> {
+    pub fn to_owned(&self) -> OwnedLine {
+        OwnedLine {
+            seq: self.seq,
+            row: self.row,
+            line: self.line,
+            status: self.status,
+            attempts: self.attempts,
+            message: self.message.to_string(),
+            rest: String::from_utf8_lossy(self.rest).into_owned(),
+        }
+    }
+}
+
+/// [`Line`], owned: to cross between tasks, wait its turn, or be kept in the spool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OwnedLine {
+    pub seq: u64,
+    pub row: u64,
+    pub line: u64,
+    pub status: Status,
+    pub attempts: u32,
+    pub message: String,
+    /// Text, for the encoders only ever write what they were given as text.
+    pub rest: String,
+}
+
+impl OwnedLine {
+    pub fn as_line(&self) -> Line<'_> {
+        Line {
+            seq: self.seq,
+            row: self.row,
+            line: self.line,
+            status: self.status,
+            attempts: self.attempts,
+            message: &self.message,
+            rest: self.rest.as_bytes(),
+        }
+    }
+}
+
+/// One row's outcome as a worker builds it, before it is encoded ([`Outcome::line`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// Position among the rows that get an outcome, in input order.
     pub seq: u64,
@@ -493,76 +616,60 @@ impl Outcome {
         }
     }
 
-    fn row<'a>(&'a self, event: &'a str) -> ResultRow<'a> {
-        ResultRow {
+    /// The outcome as the recorder takes it.
+    pub fn line(&self) -> OwnedLine {
+        let mut rest = Vec::with_capacity(192);
+        encode_person(&self.email, &self.first_name, &self.last_name, &mut rest);
+        encode_outcome(
+            &Answer {
+                status: self.status,
+                registrant_id: &self.registrant_id,
+                join_url: &self.join_url,
+                http_status: self.http_status,
+                zoom_code: self.zoom_code,
+                message: &self.message,
+                attempts: self.attempts,
+            },
+            &mut rest,
+        );
+        Line {
+            seq: self.seq,
             row: self.row,
-            email: &self.email,
-            first_name: &self.first_name,
-            last_name: &self.last_name,
+            line: self.line,
             status: self.status,
-            registrant_id: &self.registrant_id,
-            join_url: &self.join_url,
-            http_status: self.http_status,
-            zoom_code: self.zoom_code,
-            message: &self.message,
             attempts: self.attempts,
-            event,
+            message: &self.message,
+            rest: &rest,
         }
+        .to_owned()
     }
 }
 
-/// The one owner of the results file during a run: takes outcomes in the order they finish,
-/// writes them in input order, counts them, and moves the progress display.
+/// The one owner of the results file during a run, and its one way in ([`Recorder::record`]):
+/// takes outcomes in the order they finish, writes them in input order, counts them, and
+/// moves the progress display.
 ///
 /// It puts a results file in place only when it is complete, one row per input row; anything
 /// else leaves the earlier file as it was, and the journal with it. After a write fails it
 /// writes no more results, goes on journaling what it can, and notes the rows that were sent
 /// but could not be recorded anywhere.
 pub struct Recorder {
+    results: ResultsFile,
     journal: Option<Journal>,
-    event: String,
-    /// Outcomes that finished before an earlier row did. Bounded by the rows in flight.
-    waiting: std::collections::BTreeMap<u64, Outcome>,
-    next_seq: u64,
-    /// How many rows the run has, when it knows beforehand (a real run).
-    expected: Option<u64>,
-    written: Written,
     /// Whether the run keeps a journal beside the results (a real run).
     journaling: bool,
-    /// The first write that failed; then the rows sent that no file records.
-    failure: Option<String>,
-    in_doubt: Vec<u64>,
-}
-
-/// The results file, and what has gone into it.
-struct Written {
-    results: ResultsFile,
+    /// Every line's last field ([`encode_event`]).
+    event: Vec<u8>,
+    /// Outcomes that finished before an earlier row did. Bounded by the rows in flight.
+    order: Reorder<OwnedLine>,
+    /// How many rows the run has, when it knows beforehand (a real run).
+    expected: Option<u64>,
     counts: Counts,
     first_problems: Vec<RowProblem>,
     progress: Progress,
-}
-
-impl Written {
-    fn write(&mut self, row: &ResultRow<'_>, line: u64) -> Result<(), ResultsError> {
-        self.results.write(row)?;
-        self.account(row.row, line, row.status, row.message);
-        Ok(())
-    }
-
-    /// Counts a row written, keeps it if it is among the first problems, moves the progress.
-    fn account(&mut self, row: u64, line: u64, status: Status, message: &str) {
-        self.counts.add(status);
-        if matches!(status, Status::Invalid | Status::Failed)
-            && self.first_problems.len() < PROBLEMS_SHOWN
-        {
-            self.first_problems.push(RowProblem {
-                row,
-                line,
-                message: message.to_string(),
-            });
-        }
-        self.progress.advance(&self.counts);
-    }
+    /// The first write that failed; then the rows sent that no file records.
+    failure: Option<String>,
+    in_doubt: Vec<u64>,
 }
 
 impl Recorder {
@@ -576,29 +683,41 @@ impl Recorder {
         expected: Option<u64>,
     ) -> Recorder {
         Recorder {
+            results,
             journaling: journal.is_some(),
             journal,
-            event,
-            waiting: std::collections::BTreeMap::new(),
-            next_seq: 0,
+            event: encode_event(&event),
+            order: Reorder::default(),
             expected,
-            written: Written {
-                results,
-                counts: Counts::default(),
-                first_problems: Vec::new(),
-                progress,
-            },
+            counts: Counts::default(),
+            first_problems: Vec::new(),
+            progress,
             failure: None,
             in_doubt: Vec::new(),
         }
     }
 
-    /// Records one outcome. An error is returned for the first write that fails only: the run
-    /// must then stop sending at once. Outcomes after it are still taken (journaled while the
-    /// journal can be written), so that no row sent is lost from view.
-    pub fn record(&mut self, outcome: Outcome) -> Result<(), ResultsError> {
+    /// Records one row's outcome. An error is returned for the first write that fails only:
+    /// the run must then stop sending at once. Outcomes after it are still taken (journaled
+    /// while the journal can be written), so that no row sent is lost from view.
+    #[inline]
+    pub fn record(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
+        if self.journal.is_some() || self.failure.is_some() {
+            return self.record_journaled(line);
+        }
+        // A dry run: no journal, and rows come in order.
+        let result = self.write_in_order(line);
+        if let Err(error) = &result {
+            self.failure = Some(error.to_string());
+        }
+        result
+    }
+
+    /// [`Recorder::record`] for a real run, or once a write has failed.
+    #[cold]
+    fn record_journaled(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
         let journal_error = match self.journal.as_mut() {
-            Some(journal) => journal.write(&outcome.row(&self.event)).err(),
+            Some(journal) => journal.write(line.row, line.rest, &self.event).err(),
             None => None,
         };
         let journaled = self.journal.is_some() && journal_error.is_none();
@@ -606,8 +725,8 @@ impl Recorder {
             // A journal that failed is written no more: a later line could follow a torn one.
             self.journal = None;
         }
-        let in_doubt = !journaled && outcome.attempts > 0;
-        let row = outcome.row;
+        let in_doubt = !journaled && line.attempts > 0;
+        let row = line.row;
         if self.failure.is_some() {
             if in_doubt {
                 self.in_doubt.push(row);
@@ -616,7 +735,7 @@ impl Recorder {
         }
         let result = match journal_error {
             Some(error) => Err(error),
-            None => self.write_in_order(outcome),
+            None => self.write_in_order(line),
         };
         if let Err(error) = &result {
             self.failure = Some(error.to_string());
@@ -627,52 +746,37 @@ impl Recorder {
         result
     }
 
-    fn write_in_order(&mut self, outcome: Outcome) -> Result<(), ResultsError> {
-        if outcome.seq == self.next_seq {
-            // The usual case: it is next in input order.
-            self.write(&outcome)?;
-        } else {
-            self.waiting.insert(outcome.seq, outcome);
+    #[inline]
+    fn write_in_order(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
+        if line.seq != self.order.next() {
+            self.order.hold(line.seq, line.to_owned());
+            return Ok(());
         }
-        while let Some(outcome) = self.waiting.remove(&self.next_seq) {
-            self.write(&outcome)?;
+        // The usual case: it is next in input order.
+        self.write(line)?;
+        self.order.pass();
+        if self.order.held() > 0 {
+            while let Some(held) = self.order.pop() {
+                self.write(held.as_line())?;
+            }
         }
         Ok(())
     }
 
-    /// Records the next row in input order from borrowed parts, for a run that produces its
-    /// outcomes in order and has no journal (a dry run): nothing is copied. `row.event` is
-    /// filled in here.
-    pub fn record_next(&mut self, row: ResultRow<'_>, line: u64) -> Result<(), ResultsError> {
-        let row = ResultRow {
-            event: &self.event,
-            ..row
-        };
-        self.written.write(&row, line)?;
-        self.next_seq += 1;
-        Ok(())
-    }
-
-    /// [`Recorder::record_next`] for a line encoded already but for its row number
-    /// ([`encode_person`] and [`encode_outcome`], with this recorder's event): `status` and
-    /// `message` are the ones it holds.
-    pub fn record_encoded(
-        &mut self,
-        (row, line): (u64, u64),
-        status: Status,
-        message: &str,
-        rest: &[u8],
-    ) -> Result<(), ResultsError> {
-        self.written.results.write_numbered(row, rest)?;
-        self.written.account(row, line, status, message);
-        self.next_seq += 1;
-        Ok(())
-    }
-
-    fn write(&mut self, outcome: &Outcome) -> Result<(), ResultsError> {
-        self.written
-            .write(&outcome.row(&self.event), outcome.line)?;
-        self.next_seq += 1;
+    #[inline]
+    fn write(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
+        self.results.write(line.row, line.rest, &self.event)?;
+        self.counts.add(line.status);
+        if matches!(line.status, Status::Invalid | Status::Failed)
+            && self.first_problems.len() < PROBLEMS_SHOWN
+        {
+            self.first_problems.push(RowProblem {
+                row: line.row,
+                line: line.line,
+                message: line.message.to_string(),
+            });
+        }
+        self.progress.advance(&self.counts);
         Ok(())
     }
 
@@ -680,21 +784,16 @@ impl Recorder {
     /// returns what went into it; otherwise leaves the earlier file, and the journal, as they
     /// were.
     pub fn finish(mut self) -> Result<(Counts, Vec<RowProblem>, PathBuf), ResultsError> {
-        let Written {
-            results,
-            counts,
-            first_problems,
-            progress,
-        } = self.written;
-        progress.finish();
-        let path = results.path.display().to_string();
+        self.progress.finish();
+        let path = self.results.path.display().to_string();
         let journal = self.journaling;
+        let written = self.order.next();
         let missing = self
             .expected
-            .map_or(0, |expected| expected.saturating_sub(self.next_seq));
+            .map_or(0, |expected| expected.saturating_sub(written));
         let cause = match self.failure.take() {
             Some(failure) => Some(format!("{failure}; sending stopped at once")),
-            None if missing > 0 || !self.waiting.is_empty() => Some(format!(
+            None if missing > 0 || self.order.held() > 0 => Some(format!(
                 "the run ended with {missing} of {} rows without an outcome (an internal error; please report it)",
                 self.expected.unwrap_or_default()
             )),
@@ -709,7 +808,7 @@ impl Recorder {
                 in_doubt: self.in_doubt,
             });
         }
-        let placed = match results.finish() {
+        let placed = match self.results.finish() {
             Ok(placed) => placed,
             Err(error) => {
                 return Err(ResultsError::Kept {
@@ -723,7 +822,7 @@ impl Recorder {
         if let Some(journal) = self.journal.take() {
             journal.remove();
         }
-        Ok((counts, first_problems, placed))
+        Ok((self.counts, self.first_problems, placed))
     }
 }
 
@@ -777,9 +876,8 @@ impl Progress {
     }
 
     fn advance(&mut self, counts: &Counts) {
-        let done = counts.total();
         if let Some(bar) = &self.bar {
-            bar.set_position(done);
+            bar.set_position(counts.total());
             if counts.failed + counts.pending > 0 {
                 bar.set_message(format!(
                     "{} failed, {} pending",
@@ -789,6 +887,7 @@ impl Progress {
         } else if let Some(every) = self.log_every {
             if self.last_log.elapsed() >= every {
                 self.last_log = std::time::Instant::now();
+                let done = counts.total();
                 let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
                 let _ = writeln!(
                     io::stderr().lock(),
@@ -841,7 +940,16 @@ impl Counts {
     }
 
     pub fn total(&self) -> u64 {
-        Status::ALL.iter().map(|&s| self.get(s)).sum()
+        let Counts {
+            registered,
+            already_registered,
+            valid,
+            invalid,
+            duplicate,
+            failed,
+            pending,
+        } = *self;
+        registered + already_registered + valid + invalid + duplicate + failed + pending
     }
 }
 
@@ -942,6 +1050,39 @@ pub mod exit {
 }
 
 impl Summary {
+    /// The summary of a run, dry or real: the one place it is built. `run`: what a real run
+    /// sent; `estimate`: what a dry run's real run would cost.
+    pub fn of(
+        config: &crate::config::Config,
+        input: &CsvInput,
+        tally: &crate::settle::Tally,
+        (counts, first_problems, results): (Counts, Vec<RowProblem>, PathBuf),
+        (run, estimate): (Option<RunStats>, Option<Estimate>),
+        elapsed: std::time::Duration,
+    ) -> Summary {
+        Summary {
+            input: input.name.clone(),
+            encoding: tally.encoding.name(),
+            event: config.event,
+            dry_run: run.is_none(),
+            mode: config.mode,
+            plan: config.plan,
+            counts,
+            empty_records: tally.empty_records,
+            first_problems,
+            estimate,
+            options: RunOptions {
+                auto_approve: config.auto_approve,
+                confirmation_email: config.confirmation_email,
+                concurrency: config.concurrency.get(),
+            },
+            limits: config.limits,
+            run,
+            results,
+            elapsed_seconds: elapsed.as_secs_f64(),
+        }
+    }
+
     /// 3 if the event or the credentials stopped the run before Zoom confirmed any row; else 4
     /// if anything is left to do on a later run; else 1 if any row is invalid or failed; else
     /// 0. Duplicates do not count against a run.

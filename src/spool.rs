@@ -14,13 +14,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::registrant::Registrant;
-use crate::report::Outcome;
+use crate::report::{Line, OwnedLine};
+use crate::settle::{Sink, Unknown};
+use crate::Error;
 
 /// One row's entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Entry {
     /// Its outcome is known without asking Zoom.
-    Settled(Outcome),
+    Settled(OwnedLine),
     /// It is to be sent.
     Send(ToSend),
 }
@@ -43,14 +45,12 @@ pub struct SpoolError {
     source: io::Error,
 }
 
-/// The spool being written.
+/// The spool being written: a real run's [`Sink`].
 pub struct Spool {
     writer: BufWriter<File>,
     folder: String,
-    /// Entries written, and of those, rows to send that batch could carry and the others.
+    /// Entries written.
     pub entries: u64,
-    pub fits_batch: u64,
-    pub others: u64,
 }
 
 impl Spool {
@@ -70,29 +70,15 @@ impl Spool {
             writer: BufWriter::with_capacity(64 * 1024, file),
             folder: shown,
             entries: 0,
-            fits_batch: 0,
-            others: 0,
         })
     }
 
     pub fn push(&mut self, entry: &Entry) -> Result<(), SpoolError> {
-        if let Entry::Send(to_send) = entry {
-            if to_send.registrant.fits_batch() {
-                self.fits_batch += 1;
-            } else {
-                self.others += 1;
-            }
-        }
         self.entries += 1;
         serde_json::to_writer(&mut self.writer, entry)
             .map_err(io::Error::from)
             .and_then(|()| self.writer.write_all(b"\n"))
             .map_err(|source| self.error(source))
-    }
-
-    /// Rows to send.
-    pub fn to_send(&self) -> u64 {
-        self.fits_batch + self.others
     }
 
     /// Everything written, to be read back from the start.
@@ -122,6 +108,27 @@ impl Spool {
     }
 }
 
+impl Sink for Spool {
+    fn settled(&mut self, line: Line<'_>) -> Result<(), Error> {
+        Ok(self.push(&Entry::Settled(line.to_owned()))?)
+    }
+
+    fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error> {
+        let Some(registrant) = row.registrant else {
+            return Err(Error::Internal(
+                "a row to send came without its person".to_string(),
+            ));
+        };
+        let valid = row.valid;
+        Ok(self.push(&Entry::Send(ToSend {
+            seq: valid.seq,
+            row: valid.row,
+            line: valid.line,
+            registrant,
+        }))?)
+    }
+}
+
 /// The spool read back, entry by entry.
 pub struct Entries {
     lines: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<BufReader<File>>, Entry>,
@@ -145,10 +152,10 @@ mod tests {
     use super::*;
     use crate::input::Person;
     use crate::registrant::{Email, Field};
-    use crate::report::Status;
+    use crate::report::{Outcome, Status};
 
     #[test]
-    fn entries_come_back_as_they_went_in_and_are_counted() {
+    fn entries_come_back_as_they_went_in() {
         let dir = tempfile::tempdir().expect("dir");
         let registrant = |email: &str, extra: Vec<(Field, String)>| Registrant {
             email: Email::parse(email).expect("valid"),
@@ -157,30 +164,22 @@ mod tests {
             extra,
             custom_questions: vec![("Diet?".to_string(), "none".to_string())],
         };
+        let invalid = Outcome::unanswered(
+            (0, 1, 2),
+            Person {
+                email: "bad".to_string(),
+                ..Person::default()
+            },
+            Status::Invalid,
+            "email 'bad' is not valid".to_string(),
+            0,
+        );
         let entries = vec![
-            Entry::Settled(Outcome::unanswered(
-                (0, 1, 2),
-                Person {
-                    email: "bad".to_string(),
-                    ..Person::default()
-                },
-                Status::Invalid,
-                "email 'bad' is not valid".to_string(),
-                0,
-            )),
+            Entry::Settled(invalid.line()),
             Entry::Send(ToSend {
                 seq: 1,
                 row: 2,
                 line: 3,
-                registrant: Registrant {
-                    custom_questions: Vec::new(),
-                    ..registrant("a@x.com", Vec::new())
-                },
-            }),
-            Entry::Send(ToSend {
-                seq: 2,
-                row: 3,
-                line: 5,
                 registrant: registrant("b@x.com", vec![(Field::City, "Zürich".to_string())]),
             }),
         ];
@@ -188,7 +187,7 @@ mod tests {
         for entry in &entries {
             spool.push(entry).expect("written");
         }
-        assert_eq!((spool.entries, spool.fits_batch, spool.others), (3, 1, 1));
+        assert_eq!(spool.entries, 2);
         let back: Vec<Entry> = spool
             .into_reader()
             .expect("readable")

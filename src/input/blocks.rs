@@ -6,11 +6,11 @@
 //! its own, cell by cell, without copying a cell that needs no unescaping.
 //!
 //! Both follow the quoting rules of [`RecordReader`](super::records::RecordReader), and
-//! between them give exactly its records and lines; a property test holds them to it. They do
-//! not report problems: where `RecordReader` would refuse the file (a NUL byte, an unbalanced
-//! quote, a field or record too large, a ragged row), or where a block is not UTF-8, they give
-//! up ([`GiveUp`]). The caller then reads the file with `RecordReader`, which says what is
-//! wrong and where.
+//! between them give exactly its records and lines; a property test holds them to it.
+//! [`BlockRecords`] does not report problems: where `RecordReader` would refuse a record (a NUL
+//! byte, an unbalanced quote, a field or record too large, a ragged row), or where a block is
+//! not UTF-8, it gives up on the block ([`GiveUp`]), and the caller reads that block with
+//! `RecordReader`, which says what is wrong and where, or decodes it.
 
 use std::io::{self, Read};
 use std::ops::Range;
@@ -22,23 +22,15 @@ pub const BLOCK_BYTES: usize = 256 * 1024;
 
 /// A block holds at least one whole record. A record's field bytes are at most
 /// [`MAX_RECORD_BYTES`], but quoting can make its text longer; a record longer than this is
-/// certainly refused, so the splitter stops looking for its end.
+/// certainly refused, so the splitter stops looking for its end and hands the block on as it
+/// is, for the record reader to say what is wrong.
 const MAX_BLOCK_BYTES: usize = 4 * MAX_RECORD_BYTES + BLOCK_BYTES;
 
-/// Why blocks cannot be used for this file. `RecordReader` will say what is wrong (or read it
-/// after all: giving up is never wrong, only slower).
+/// Why [`BlockRecords`] cannot read a block: something `RecordReader` refuses, or bytes that
+/// are not UTF-8. The block is then read with `RecordReader`, which says what is wrong (or
+/// reads it after all: giving up is never wrong, only slower).
 #[derive(Debug)]
-pub enum GiveUp {
-    Io(io::Error),
-    /// Something `RecordReader` refuses, or a block that is not UTF-8.
-    Unusual(&'static str),
-}
-
-impl From<io::Error> for GiveUp {
-    fn from(err: io::Error) -> GiveUp {
-        GiveUp::Io(err)
-    }
-}
+pub struct GiveUp(pub &'static str);
 
 /// Where the splitter is, as far as quotes go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +77,9 @@ impl<R: Read> Splitter<R> {
 
     /// Puts the next block of whole records into `block` (at least [`BLOCK_BYTES`] of them,
     /// unless the input ends first); false when there are no more. The last block may end
-    /// without a line end, or inside quotes.
-    pub fn next_block(&mut self, block: &mut Vec<u8>) -> Result<bool, GiveUp> {
+    /// without a line end, or inside quotes; a block over `MAX_BLOCK_BYTES` holds a record
+    /// too large to be read.
+    pub fn next_block(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
         block.clear();
         block.append(&mut self.carry);
         // Bytes carried over were scanned with the block before.
@@ -107,10 +100,22 @@ impl<R: Read> Splitter<R> {
                 return Ok(true);
             }
             if block.len() > MAX_BLOCK_BYTES {
-                return Err(GiveUp::Unusual("a record without an end in sight"));
+                // A record without an end in sight: the reader of the block refuses it.
+                self.ended = true;
+                return Ok(true);
             }
             target = block.len() + self.block_bytes;
         }
+    }
+
+    /// The bytes read past the last block cut: the start of the next one.
+    pub fn carried(&self) -> &[u8] {
+        &self.carry
+    }
+
+    /// The input it reads.
+    pub fn reader_mut(&mut self) -> &mut R {
+        &mut self.reader
     }
 
     /// Follows quotes through `bytes[from..]`; the end of the last record that ends there.
@@ -198,10 +203,9 @@ impl<'a> BlockRecords<'a> {
     /// The records of `block`, each of which must have `fields` fields (the header's).
     pub fn new(block: &'a [u8], delimiter: u8, fields: usize) -> Result<Self, GiveUp> {
         if memchr::memchr(0, block).is_some() {
-            return Err(GiveUp::Unusual("a NUL byte"));
+            return Err(GiveUp("a NUL byte"));
         }
-        let block =
-            std::str::from_utf8(block).map_err(|_| GiveUp::Unusual("a block that is not UTF-8"))?;
+        let block = std::str::from_utf8(block).map_err(|_| GiveUp("a block that is not UTF-8"))?;
         Ok(BlockRecords {
             block,
             at: 0,
@@ -242,7 +246,7 @@ impl<'a> BlockRecords<'a> {
             self.quoted_record()?;
         }
         if self.cells.len() != self.fields {
-            return Err(GiveUp::Unusual("a ragged row"));
+            return Err(GiveUp("a ragged row"));
         }
         let text = if self.in_unescaped {
             self.unescaped.as_str()
@@ -316,7 +320,7 @@ impl<'a> BlockRecords<'a> {
             let (value, end) = self.cell()?;
             record_bytes += value.len();
             if value.len() > MAX_FIELD_BYTES || record_bytes > MAX_RECORD_BYTES {
-                return Err(GiveUp::Unusual("a field or record too large"));
+                return Err(GiveUp("a field or record too large"));
             }
             self.push_cell(value);
             self.at = end + 1;
@@ -353,7 +357,7 @@ impl<'a> BlockRecords<'a> {
         let mut escapes = 0;
         let close = loop {
             let Some(quote) = memchr::memchr(b'"', &bytes[from..]).map(|q| from + q) else {
-                return Err(GiveUp::Unusual("an unbalanced quote"));
+                return Err(GiveUp("an unbalanced quote"));
             };
             if bytes.get(quote + 1) == Some(&b'"') {
                 escapes += 1;
@@ -490,12 +494,12 @@ mod tests {
             Ok(Some(header)) => {
                 let fields = header.fields().map(|f| String::from_utf8(f.to_vec()).ok());
                 let fields = fields.collect::<Option<Vec<_>>>();
-                let fields = fields.ok_or(GiveUp::Unusual("a header that is not UTF-8"))?;
+                let fields = fields.ok_or(GiveUp("a header that is not UTF-8"))?;
                 out.push((header.line, fields));
                 header.len()
             }
             Ok(None) => return Ok(out),
-            Err(_) => return Err(GiveUp::Unusual("the header")),
+            Err(_) => return Err(GiveUp("the header")),
         };
         let (offset, mut line) = header_reader.position();
         let pieces = Pieces {
@@ -504,7 +508,10 @@ mod tests {
         };
         let mut splitter = Splitter::new(pieces, b',').with_block_bytes(block_bytes);
         let mut block = Vec::new();
-        while splitter.next_block(&mut block)? {
+        while splitter
+            .next_block(&mut block)
+            .map_err(|_| GiveUp("a read failed"))?
+        {
             let mut records = BlockRecords::new(&block, b',', fields)?;
             while let Some(record) = records.next_record()? {
                 let cells = record
@@ -589,7 +596,7 @@ mod tests {
         text.extend(std::iter::repeat_n(b'x', MAX_BLOCK_BYTES + 10));
         assert!(matches!(
             by_blocks(&text, BLOCK_BYTES, 1 << 16),
-            Err(GiveUp::Unusual(_))
+            Err(GiveUp(_))
         ));
     }
 }

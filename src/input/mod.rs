@@ -1,27 +1,23 @@
-//! CSV in: opens the input (a path, or standard input spooled to an unnamed temporary file),
-//! maps the header ([`columns`]), and then yields one [`Row`] per data record, in file order,
-//! each already validated and checked against earlier rows for duplicate emails. Structural
-//! problems (an unbalanced quote, a ragged row, a NUL byte, a huge field) are errors that name
-//! the line, found as the records are read. For reading on several threads, it hands out the
-//! bytes after the header, through the same handle, in [`blocks`], and the [`Rules`] each row
-//! is checked by.
+//! CSV in: opens the input (a path, or standard input or a pipe spooled to an unnamed
+//! temporary file), reads its header and maps it ([`columns`]), applies the event's
+//! registration form to the [`Rules`] each row is checked by, and hands the bytes after the
+//! header to [`source`], which reads and checks every record, once, on every core.
 //!
-//! The file is read through one handle, owned here: nothing else opens or reads it. A real run
-//! reads it once; a dry run that cannot use blocks starts again from the top
-//! ([`CsvInput::rewind`]).
+//! The file is read through one handle, owned here ([`records::RecordReader`]): nothing else
+//! opens or reads it.
 //!
 //! The encoding is decided by the bytes (SPEC §2): a file that holds a valid multi-byte UTF-8
 //! character is UTF-8, and its rows with bytes that are not UTF-8 are invalid; a file with
 //! bytes beyond ASCII but no such character is Windows-1252 (what Excel writes on Windows).
-//! The first row that is not ASCII decides it, looking ahead through the rest of the file only
-//! when that row alone cannot tell; rows before it are ASCII, which reads the same either way.
+//! The header decides it if it is beyond ASCII, else the first block of records that is
+//! ([`source`]), looking ahead through the rest of the file only when that alone cannot tell.
 //!
 //! Plain synchronous code with no knowledge of HTTP or tokio, so it can be tested with bytes.
-//! Memory stays flat: one record at a time, plus 8 bytes per distinct valid email.
 
 pub mod blocks;
 pub mod columns;
 pub mod records;
+pub mod source;
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -29,9 +25,8 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::fingerprint::{Fingerprinter, SeenSet};
 pub use crate::registrant::Cells;
-use crate::registrant::{email_key, shorten, Checked, Field, Problem, Registrant};
+use crate::registrant::{shorten, Checked, Field, Problem, Registrant};
 pub use columns::{ColumnMap, ColumnUse, Target};
 
 /// Where the CSV comes from.
@@ -113,18 +108,6 @@ pub enum InputError {
     Changed { name: String },
 }
 
-/// What one data record came to. Each verdict carries the row's email and names for the
-/// results file: a valid row's are its registrant's, so they are held once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// Ready to send.
-    Valid(Registrant),
-    /// Failed local validation: never sent.
-    Invalid(Person, Vec<Problem>),
-    /// The same email (case-insensitive) as an earlier valid row: never sent.
-    Duplicate(Person),
-}
-
 /// The email and names as a row gives them (trimmed), for the results file of a row that is
 /// not sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -140,41 +123,6 @@ impl From<Registrant> for Person {
             email: registrant.email.into_string(),
             first_name: registrant.first_name,
             last_name: registrant.last_name,
-        }
-    }
-}
-
-/// One data record of the input and its verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
-    /// 1-based index of the data record (the header is not counted; empty records are).
-    pub number: u64,
-    /// The physical line the record starts on, for messages.
-    pub line: u64,
-    pub verdict: Verdict,
-}
-
-#[cfg(test)]
-impl Row {
-    /// The email as the row gives it (trimmed).
-    pub fn email(&self) -> &str {
-        match &self.verdict {
-            Verdict::Valid(registrant) => registrant.email.as_str(),
-            Verdict::Invalid(person, _) | Verdict::Duplicate(person) => &person.email,
-        }
-    }
-
-    pub fn first_name(&self) -> &str {
-        match &self.verdict {
-            Verdict::Valid(registrant) => &registrant.first_name,
-            Verdict::Invalid(person, _) | Verdict::Duplicate(person) => &person.first_name,
-        }
-    }
-
-    pub fn last_name(&self) -> &str {
-        match &self.verdict {
-            Verdict::Valid(registrant) => &registrant.last_name,
-            Verdict::Invalid(person, _) | Verdict::Duplicate(person) => &person.last_name,
         }
     }
 }
@@ -301,6 +249,33 @@ pub struct Judged<'a> {
 }
 
 impl<'i> Rules<'i> {
+    /// [`Rules::judge`] for a record whose cells `bad` were not valid UTF-8 (in a UTF-8 file):
+    /// then the row is invalid, whatever else it is, with a problem for each.
+    pub fn judge_damaged<'a>(&self, cells: Cells<'a>, bad: &[usize]) -> Judged<'a>
+    where
+        'i: 'a,
+    {
+        let mut judged = self.judge(cells);
+        if bad.is_empty() {
+            return judged;
+        }
+        let mut problems = match judged.verdict {
+            Err(problems) => problems,
+            Ok(_) => Vec::new(),
+        };
+        problems.extend(bad.iter().map(|&cell| {
+            let header = self.columns.columns.get(cell).map_or("", |(h, _)| h.as_str());
+            Problem {
+                field: self.columns.field_of(cell),
+                message: format!(
+                    "column '{header}' is not valid UTF-8, as the rest of the file is (a character saved in another encoding?)"
+                ),
+            }
+        }));
+        judged.verdict = Err(problems);
+        judged
+    }
+
     /// Validates one record that is not blank ([`Cells::blank`]).
     #[inline]
     pub fn judge<'a>(&self, cells: Cells<'a>) -> Judged<'a>
@@ -334,119 +309,29 @@ impl<'i> Rules<'i> {
     }
 }
 
-/// An open CSV input, read one row at a time.
+/// An open CSV input: its header read, the rest for [`source`] to read.
 pub struct CsvInput {
     pub name: String,
     pub delimiter: u8,
     pub columns: ColumnMap,
-    /// Records whose cells were all empty (spreadsheets export them); skipped, not reported.
-    pub empty_records: u64,
-    text: TextRecords,
-    /// The header as first read, to tell that a rewound file is still the same.
-    headers: Vec<String>,
-    /// Where the header starts (after a byte-order mark).
-    start: u64,
-    next_number: u64,
-    /// Fingerprints of the valid emails seen so far. 8 bytes each instead of the address;
-    /// a false match needs a 64-bit collision (about 1 in 10^7 for a million rows).
-    seen_emails: SeenSet,
-    fingerprints: Fingerprinter,
+    /// The input's one handle, read through this reader.
+    records: records::RecordReader<File>,
+    encoding: TextEncoding,
+    /// Whether a record beyond ASCII (the header, or one read since) settled the encoding.
+    decided: bool,
     /// The event's form, once known: (form, for each custom question its column).
     form: Option<AppliedForm>,
 }
 
-/// The input's records as text: its one handle, and the encoding as far as it is decided.
-struct TextRecords {
-    records: records::RecordReader<File>,
-    encoding: TextEncoding,
-    /// Whether a record beyond ASCII has settled the encoding.
-    decided: bool,
-    /// The current record's text, each of its cells' range of it, and the cells whose bytes
-    /// are not UTF-8 (in a UTF-8 file).
-    text: String,
-    cell_ranges: Vec<Range<usize>>,
-    bad_cells: Vec<usize>,
-}
-
-impl TextRecords {
-    fn new(file: File, delimiter: u8) -> TextRecords {
-        TextRecords {
-            records: records::RecordReader::new(file, delimiter),
-            encoding: TextEncoding::Utf8,
-            decided: false,
-            text: String::new(),
-            cell_ranges: Vec::new(),
-            bad_cells: Vec::new(),
-        }
-    }
-
-    /// Reads the next record, blank or not, settling the encoding if it is the first record
-    /// beyond ASCII; false at the end.
-    fn next(&mut self) -> Result<bool, records::ScanError> {
-        let (line, undecided_beyond_ascii, multibyte) = match self.records.next_record()? {
-            Some(record) => {
-                let beyond_ascii = !self.decided && !record.bytes().is_ascii();
-                let multibyte = beyond_ascii && records::holds_multibyte_utf8(record.bytes());
-                (record.line, beyond_ascii, multibyte)
-            }
-            None => return Ok(false),
-        };
-        if undecided_beyond_ascii {
-            let utf8 = multibyte || self.records.rest_holds_multibyte_utf8()?;
-            self.encoding = if utf8 {
-                TextEncoding::Utf8
-            } else {
-                TextEncoding::Windows1252 {
-                    first_bad_line: line,
-                }
-            };
-            self.decided = true;
-        }
-        decode_record(
-            &self.records.last_record(),
-            self.encoding,
-            &mut self.text,
-            &mut self.cell_ranges,
-            &mut self.bad_cells,
-        );
-        Ok(true)
-    }
-
-    /// The line the current record starts on.
-    fn line(&self) -> u64 {
-        self.records.last_record().line
-    }
-
-    fn cells(&self) -> Cells<'_> {
-        Cells::new(&self.text, &self.cell_ranges)
-    }
-
-    /// The current record's cells, as strings.
-    fn strings(&self) -> Vec<String> {
-        let cells = self.cells();
-        (0..self.cell_ranges.len())
-            .map(|index| cells.get(index).to_string())
-            .collect()
-    }
-
-    /// Back to byte `start`, nothing decided.
-    fn rewind(&mut self, start: u64) -> io::Result<()> {
-        self.records.rewind(start)?;
-        self.encoding = TextEncoding::Utf8;
-        self.decided = false;
-        Ok(())
-    }
-}
-
 impl CsvInput {
-    /// Opens `source` and reads its header. The rows' structure is checked as they are read.
+    /// Opens `source` and reads its header.
     pub fn open(source: &Source, options: &InputOptions) -> Result<CsvInput, InputError> {
         let name = source.display_name();
         let file = match source {
             Source::Path(path) => match std::fs::metadata(path) {
                 Ok(metadata) if metadata.is_dir() => return Err(InputError::Directory { name }),
                 // A pipe or FIFO (`zimport <(cmd)`) is read once into a private file, as
-                // standard input is: the file is read again from the top on a fallback.
+                // standard input is: the encoding may need to look ahead through it.
                 Ok(metadata) if !metadata.is_file() => File::open(path).and_then(spool),
                 _ => File::open(path),
             },
@@ -474,15 +359,44 @@ impl CsvInput {
             None => detect_delimiter(&mut file).map_err(open_error)?,
         };
         file.seek(SeekFrom::Start(start)).map_err(open_error)?;
-        let mut text = TextRecords::new(file, delimiter);
         let structure_error = |source| InputError::Structure {
             name: name.clone(),
             source,
         };
-        if !text.next().map_err(structure_error)? {
-            return Err(structure_error(records::ScanError::Empty));
-        }
-        let headers = text.strings();
+        let mut records = records::RecordReader::new(file, delimiter);
+        let (line, beyond_ascii, multibyte) = match records.next_record() {
+            Ok(Some(header)) => {
+                let beyond_ascii = !header.bytes().is_ascii();
+                let multibyte = beyond_ascii && records::holds_multibyte_utf8(header.bytes());
+                (header.line, beyond_ascii, multibyte)
+            }
+            Ok(None) => return Err(structure_error(records::ScanError::Empty)),
+            Err(source) => return Err(structure_error(source)),
+        };
+        let utf8 = !beyond_ascii
+            || multibyte
+            || records
+                .rest_holds_multibyte_utf8(b"")
+                .map_err(|source| structure_error(source.into()))?;
+        let encoding = if utf8 {
+            TextEncoding::Utf8
+        } else {
+            TextEncoding::Windows1252 {
+                first_bad_line: line,
+            }
+        };
+        let (mut text, mut ranges, mut bad) = (String::new(), Vec::new(), Vec::new());
+        decode_record(
+            &records.last_record(),
+            encoding,
+            &mut text,
+            &mut ranges,
+            &mut bad,
+        );
+        let cells = Cells::new(&text, &ranges);
+        let headers: Vec<String> = (0..ranges.len())
+            .map(|index| cells.get(index).to_string())
+            .collect();
         let columns =
             ColumnMap::resolve(&headers, &options.map).map_err(|source| InputError::Header {
                 name: name.clone(),
@@ -492,58 +406,34 @@ impl CsvInput {
             name,
             delimiter,
             columns,
-            empty_records: 0,
-            text,
-            headers,
-            start,
-            next_number: 1,
-            seen_emails: SeenSet::default(),
-            fingerprints: Fingerprinter::default(),
+            records,
+            encoding,
+            decided: beyond_ascii,
             form: None,
         })
     }
 
-    /// The encoding the rows are read in: settled by the first row beyond ASCII, final once
-    /// every row has been read.
+    /// The encoding the rows are read in: settled by the header, or by the first block of
+    /// records beyond ASCII; final once [`source::read`] has read every row.
     pub fn encoding(&self) -> TextEncoding {
-        self.text.encoding
+        self.encoding
     }
 
-    /// Starts again from the first row, with the same header, form and encoding rule, as if
-    /// just opened: for a dry run whose blocks could not read the file. Fails if the file
-    /// changed meanwhile.
-    pub fn rewind(&mut self) -> Result<(), InputError> {
-        let name = self.name.clone();
-        self.text
-            .rewind(self.start)
-            .map_err(|source| InputError::Open { name, source })?;
-        self.empty_records = 0;
-        self.next_number = 1;
-        self.seen_emails = SeenSet::default();
-        let header = self
-            .text
-            .next()
-            .map_err(|source| self.structure_error(source))?;
-        if !header || self.text.strings() != self.headers {
-            return Err(InputError::Changed {
-                name: self.name.clone(),
-            });
-        }
-        Ok(())
+    /// Whether the header settled the encoding.
+    fn decided(&self) -> bool {
+        self.decided
+    }
+
+    /// The encoding the whole file was read in, once it has been.
+    fn settle_encoding(&mut self, encoding: TextEncoding) {
+        self.encoding = encoding;
+        self.decided = true;
     }
 
     /// Reads the rest of the file for structural problems only (when something else went
     /// wrong first, so that a broken file is still the problem reported).
     pub fn check_rest(mut self) -> Result<(), InputError> {
-        while self.read_record()?.is_some() {}
-        Ok(())
-    }
-
-    fn structure_error(&self, source: records::ScanError) -> InputError {
-        InputError::Structure {
-            name: self.name.clone(),
-            source,
-        }
+        source::read::<InputError>(&mut self, source::Keep::default(), |_| Ok(())).map(|_| ())
     }
 
     /// Applies the event's registration form to every row from now on: required fields are
@@ -567,8 +457,7 @@ impl CsvInput {
 
     /// The size of the file in bytes, if it can be known.
     pub fn size(&self) -> Option<u64> {
-        self.text
-            .records
+        self.records
             .get_ref()
             .metadata()
             .ok()
@@ -580,145 +469,16 @@ impl CsvInput {
         self.columns.columns.len()
     }
 
-    /// The bytes after the records read so far, through the input's own handle, to be cut into
-    /// blocks; the line they start on; and the rules to check their rows by. Rows can be read
-    /// again only after [`CsvInput::rewind`].
-    pub fn blocks(&mut self) -> (blocks::Splitter<records::Rest<'_, File>>, u64, Rules<'_>) {
-        let (_, line) = self.text.records.position();
+    /// The bytes after the header, through the input's own handle, to be cut into blocks; the
+    /// line they start on; and the rules to check their rows by.
+    fn blocks(&mut self) -> (blocks::Splitter<records::Rest<'_, File>>, u64, Rules<'_>) {
+        let (_, line) = self.records.position();
         let rules = Rules {
             columns: &self.columns,
             form: self.form.as_ref(),
         };
-        let splitter = blocks::Splitter::new(self.text.records.rest(), self.delimiter);
+        let splitter = blocks::Splitter::new(self.records.rest(), self.delimiter);
         (splitter, line, rules)
-    }
-
-    /// Reads the next record that is not blank; its number and line.
-    fn read_record(&mut self) -> Result<Option<(u64, u64)>, InputError> {
-        loop {
-            if !self
-                .text
-                .next()
-                .map_err(|source| self.structure_error(source))?
-            {
-                if self.next_number == 1 {
-                    return Err(self.structure_error(records::ScanError::HeaderOnly));
-                }
-                return Ok(None);
-            }
-            let number = self.next_number;
-            self.next_number += 1;
-            if self.text.cells().blank() {
-                self.empty_records += 1;
-                continue;
-            }
-            return Ok(Some((number, self.text.line())));
-        }
-    }
-
-    /// The next row, validated and checked for duplicates, borrowed from the input until the
-    /// next one is read. A dry run reads rows this way and never copies them.
-    pub fn next_view(&mut self) -> Result<Option<RowView<'_>>, InputError> {
-        let Some((number, line)) = self.read_record()? else {
-            return Ok(None);
-        };
-        // `self.rules()` would borrow all of `self`, and the duplicate set is changed below.
-        let rules = Rules {
-            columns: &self.columns,
-            form: self.form.as_ref(),
-        };
-        let judged = rules.judge(self.text.cells());
-        let bad_cells = &self.text.bad_cells;
-        let mut problems = match judged.verdict {
-            Err(problems) => problems,
-            Ok(_) if !bad_cells.is_empty() => Vec::new(),
-            Ok(checked) => {
-                let fingerprint = self.fingerprints.of_key(&email_key(checked.email));
-                let verdict = if self.seen_emails.insert(fingerprint) {
-                    ViewVerdict::Valid(checked)
-                } else {
-                    ViewVerdict::Duplicate
-                };
-                return Ok(Some(RowView {
-                    number,
-                    line,
-                    email: judged.email,
-                    first_name: judged.first_name,
-                    last_name: judged.last_name,
-                    verdict,
-                }));
-            }
-        };
-        problems.extend(bad_cells.iter().map(|&cell| {
-            let header = self.columns.columns.get(cell).map_or("", |(h, _)| h.as_str());
-            Problem {
-                field: self.columns.field_of(cell),
-                message: format!(
-                    "column '{header}' is not valid UTF-8, as the rest of the file is (a character saved in another encoding?)"
-                ),
-            }
-        }));
-        Ok(Some(RowView {
-            number,
-            line,
-            email: judged.email,
-            first_name: judged.first_name,
-            last_name: judged.last_name,
-            verdict: ViewVerdict::Invalid(problems),
-        }))
-    }
-
-    fn next_row(&mut self) -> Result<Option<Row>, InputError> {
-        Ok(self.next_view()?.map(RowView::into_row))
-    }
-}
-
-/// One data record and its verdict, borrowed from the input ([`CsvInput::next_view`]).
-#[derive(Debug)]
-pub struct RowView<'a> {
-    pub number: u64,
-    pub line: u64,
-    /// The email and names as the row gives them (trimmed), for the results file.
-    pub email: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    pub verdict: ViewVerdict<'a>,
-}
-
-/// [`Verdict`], borrowed.
-#[derive(Debug)]
-pub enum ViewVerdict<'a> {
-    Valid(Checked<'a>),
-    Invalid(Vec<Problem>),
-    Duplicate,
-}
-
-impl RowView<'_> {
-    /// The owned row, for a real run, which sends it from another task.
-    pub fn into_row(self) -> Row {
-        let person = || Person {
-            email: self.email.to_string(),
-            first_name: self.first_name.to_string(),
-            last_name: self.last_name.to_string(),
-        };
-        let verdict = match self.verdict {
-            ViewVerdict::Valid(checked) => Verdict::Valid(checked.into_registrant()),
-            ViewVerdict::Invalid(problems) => Verdict::Invalid(person(), problems),
-            ViewVerdict::Duplicate => Verdict::Duplicate(person()),
-        };
-        Row {
-            number: self.number,
-            line: self.line,
-            verdict,
-        }
-    }
-}
-
-impl Iterator for CsvInput {
-    type Item = Result<Row, InputError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_row().transpose()
     }
 }
 
@@ -726,7 +486,7 @@ impl Iterator for CsvInput {
 /// they are when they are UTF-8 with every cell ending on a character boundary (the usual
 /// case: one check and one copy), else each cell decoded on its own (Windows-1252, or UTF-8
 /// with damage, whose cells are noted in `bad` and decoded lossily for the results file).
-fn decode_record(
+pub(crate) fn decode_record(
     record: &records::Record<'_>,
     encoding: TextEncoding,
     text: &mut String,
@@ -825,6 +585,8 @@ fn detect_delimiter(reader: impl Read) -> io::Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
+    use crate::settle::seen::{rows as read_rows, Seen};
     use std::io::Write;
 
     /// Writes `bytes` to a temporary file and opens it as the input (the handle outlives
@@ -840,20 +602,8 @@ mod tests {
         open_bytes(bytes, &InputOptions::default()).expect("opens")
     }
 
-    fn rows(bytes: &[u8]) -> Vec<Row> {
-        open(bytes).collect::<Result<_, _>>().expect("reads")
-    }
-
-    #[test]
-    fn a_rewound_input_gives_the_same_rows_again() {
-        let text = "email,name\nana@x.com,Ana María\n\n,\nbad,B\nANA@x.com,Again\n";
-        let mut input = open(text.as_bytes());
-        let first: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
-        input.rewind().expect("rewinds");
-        let again: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
-        assert_eq!(first, again);
-        assert_eq!(first.len(), 3);
-        assert!(matches!(first[2].verdict, Verdict::Duplicate(_)));
+    fn rows(bytes: &[u8]) -> Vec<Seen> {
+        read_rows(&mut open(bytes)).expect("reads")
     }
 
     #[test]
@@ -871,12 +621,12 @@ mod tests {
     #[test]
     fn a_file_with_bytes_beyond_ascii_and_no_utf8_character_is_windows_1252() {
         let mut input = open(b"email,name\na@x.com,Ana\nb@x.com,Jos\xe9\n");
-        let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+        let rows = read_rows(&mut input).expect("reads");
         assert_eq!(
             input.encoding(),
             TextEncoding::Windows1252 { first_bad_line: 3 }
         );
-        assert_eq!(rows[1].first_name(), "José");
+        assert_eq!(rows[1].first_name, "José");
     }
 
     #[test]
@@ -889,21 +639,23 @@ mod tests {
             ]
             .concat(),
         );
-        let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+        let rows = read_rows(&mut input).expect("reads");
         assert_eq!(input.encoding(), TextEncoding::Utf8);
-        let Verdict::Invalid(person, problems) = &rows[0].verdict else {
-            panic!("a stray byte makes the row invalid: {:?}", rows[0]);
-        };
-        assert_eq!(person.email, "a@x.com");
-        assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].field, Some(Field::FirstName));
+        assert_eq!(
+            rows[0].status,
+            Status::Invalid,
+            "a stray byte: {:?}",
+            rows[0]
+        );
+        assert_eq!(rows[0].email, "a@x.com");
         assert!(
-            problems[0]
+            rows[0]
                 .message
                 .contains("column 'first_name' is not valid UTF-8"),
-            "{problems:?}"
+            "{:?}",
+            rows[0]
         );
-        assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
+        assert_eq!(rows[1].status, Status::Valid);
     }
 
     #[test]
@@ -912,33 +664,29 @@ mod tests {
         text.resize(records::READ_BUFFER - 1, b'x');
         text.extend_from_slice("é\n".as_bytes());
         let mut input = open(&text);
-        for row in input.by_ref() {
-            row.expect("reads");
-        }
+        read_rows(&mut input).expect("reads");
         assert_eq!(input.encoding(), TextEncoding::Utf8);
         let mut cut = text.clone();
         cut.truncate(records::READ_BUFFER);
         cut.push(b'\n');
         let mut input = open(&cut);
-        for row in input.by_ref() {
-            row.expect("reads");
-        }
+        read_rows(&mut input).expect("reads");
         assert_ne!(input.encoding(), TextEncoding::Utf8);
     }
 
     #[test]
-    fn a_broken_row_is_reported_when_it_is_reached() {
-        let input = open(b"email,name\na@x.com,A\nb@x.com\n");
-        let results: Vec<_> = input.collect();
-        assert!(results[0].is_ok());
-        let err = results[1].as_ref().expect_err("ragged");
+    fn a_broken_row_is_an_error_naming_its_line() {
+        let err = read_rows(&mut open(b"email,name\na@x.com,A\nb@x.com\n")).expect_err("ragged");
         assert!(
             err.to_string()
                 .contains("line 3: 1 fields, but the header has 2"),
             "{err}"
         );
-        let header_only = open(b"email,name\n").next().expect("an error");
-        assert!(header_only.is_err());
+        let header_only = read_rows(&mut open(b"email,name\n\n")).expect_err("no rows");
+        assert!(
+            header_only.to_string().contains("no data rows"),
+            "{header_only}"
+        );
         let empty = open_bytes(b"", &InputOptions::default())
             .err()
             .expect("empty");
@@ -980,14 +728,12 @@ mod tests {
             } else {
                 InputOptions::default()
             };
-            let rows: Vec<Row> = open_bytes(text.as_bytes(), &opts)
-                .expect("opens")
-                .collect::<Result<_, _>>()
-                .expect("reads");
+            let rows =
+                read_rows(&mut open_bytes(text.as_bytes(), &opts).expect("opens")).expect("reads");
             assert_eq!(rows.len(), 1);
-            assert_eq!(rows[0].email(), "ana@x.com");
-            assert_eq!(rows[0].first_name(), "Ana");
-            assert!(matches!(rows[0].verdict, Verdict::Valid(_)));
+            assert_eq!(rows[0].email, "ana@x.com");
+            assert_eq!(rows[0].first_name, "Ana");
+            assert_eq!(rows[0].status, Status::Valid);
         }
     }
 
@@ -997,10 +743,11 @@ mod tests {
             delimiter: Some(b'|'),
             ..InputOptions::default()
         };
-        let input = open_bytes(b"email|first_name\nana@x.com|Ana, Jr.\n", &options).expect("opens");
+        let mut input =
+            open_bytes(b"email|first_name\nana@x.com|Ana, Jr.\n", &options).expect("opens");
         assert_eq!(input.delimiter, b'|');
-        let rows: Vec<Row> = input.collect::<Result<_, _>>().expect("reads");
-        assert_eq!(rows[0].first_name(), "Ana, Jr.");
+        let rows = read_rows(&mut input).expect("reads");
+        assert_eq!(rows[0].first_name, "Ana, Jr.");
     }
 
     #[test]
@@ -1010,9 +757,9 @@ mod tests {
         with_bom.extend_from_slice(&plain);
         for bytes in [plain, with_bom] {
             let mut input = open(&bytes);
-            let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+            let rows = read_rows(&mut input).expect("reads");
             assert_eq!(input.encoding(), TextEncoding::Utf8);
-            assert_eq!(rows[0].first_name(), "José");
+            assert_eq!(rows[0].first_name, "José");
         }
     }
 
@@ -1020,7 +767,7 @@ mod tests {
     fn bom_before_a_quoted_header_is_still_stripped() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice(b"\"Email\",\"Name\"\nana@x.com,Ana Lopez\n");
-        assert_eq!(rows(&bytes)[0].last_name(), "Lopez");
+        assert_eq!(rows(&bytes)[0].last_name, "Lopez");
     }
 
     #[test]
@@ -1029,13 +776,13 @@ mod tests {
         let bytes =
             b"email,first_name,last_name\nana@x.com,Ana,Lee\njose@x.com,Jos\xe9,M\xfcller\n";
         let mut input = open(bytes);
-        let rows: Vec<Row> = input.by_ref().collect::<Result<_, _>>().expect("reads");
+        let rows = read_rows(&mut input).expect("reads");
         assert_eq!(
             input.encoding(),
             TextEncoding::Windows1252 { first_bad_line: 3 }
         );
         assert_eq!(
-            (rows[1].first_name(), rows[1].last_name()),
+            (rows[1].first_name.as_str(), rows[1].last_name.as_str()),
             ("José", "Müller")
         );
     }
@@ -1043,23 +790,22 @@ mod tests {
     #[test]
     fn later_rows_with_the_same_email_in_any_case_are_duplicates() {
         let rows = rows(b"email,name\nAna@X.com,Ana\nbob@x.com,Bob\nana@x.COM,Ana Again\n");
-        assert!(matches!(rows[0].verdict, Verdict::Valid(_)));
-        assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
-        assert!(matches!(rows[2].verdict, Verdict::Duplicate(_)));
-        assert_eq!(rows[2].email(), "ana@x.COM");
+        let statuses: Vec<Status> = rows.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [Status::Valid, Status::Valid, Status::Duplicate]);
+        assert_eq!(rows[2].email, "ana@x.COM");
     }
 
     #[test]
     fn an_invalid_row_does_not_make_a_later_valid_one_a_duplicate() {
         let rows = rows(b"email,first_name\nana@x.com,\nana@x.com,Ana\n");
-        assert!(matches!(rows[0].verdict, Verdict::Invalid(..)));
-        assert!(matches!(rows[1].verdict, Verdict::Valid(_)));
+        assert_eq!(rows[0].status, Status::Invalid);
+        assert_eq!(rows[1].status, Status::Valid);
     }
 
     #[test]
     fn rows_are_numbered_from_one_and_carry_their_line() {
         let rows = rows(b"email,name\na@x.com,\"A\nB\"\n\n,\nb@x.com,B\n");
-        let numbers: Vec<(u64, u64)> = rows.iter().map(|r| (r.number, r.line)).collect();
+        let numbers: Vec<(u64, u64)> = rows.iter().map(|r| (r.row, r.line)).collect();
         // Row 2 is the all-empty record ",": skipped, but it keeps its number.
         assert_eq!(numbers, [(1, 2), (3, 6)]);
     }

@@ -43,6 +43,33 @@ pub enum ScanError {
     HeaderOnly,
 }
 
+impl ScanError {
+    /// The same error, for records read from a point `lines` line ends into the file.
+    pub fn after(self, lines: u64) -> ScanError {
+        match self {
+            ScanError::NulByte { line } => ScanError::NulByte { line: line + lines },
+            ScanError::UnbalancedQuote { line } => {
+                ScanError::UnbalancedQuote { line: line + lines }
+            }
+            ScanError::FieldTooLarge { line, column } => ScanError::FieldTooLarge {
+                line: line + lines,
+                column,
+            },
+            ScanError::RecordTooLarge { line } => ScanError::RecordTooLarge { line: line + lines },
+            ScanError::Ragged {
+                line,
+                found,
+                expected,
+            } => ScanError::Ragged {
+                line: line + lines,
+                found,
+                expected,
+            },
+            other => other,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Between records: empty lines are skipped here.
@@ -149,6 +176,12 @@ impl<R: Read> RecordReader<R> {
     /// The input it reads.
     pub fn get_ref(&self) -> &R {
         &self.reader
+    }
+
+    /// Every record must have `fields` fields (the header's), from the first one on.
+    pub fn expecting(mut self, fields: usize) -> Self {
+        self.expected_fields = Some(fields);
+        self
     }
 
     /// The last record [`RecordReader::next_record`] gave, again.
@@ -357,17 +390,18 @@ impl<R: Read + Seek> RecordReader<R> {
         Ok(())
     }
 
-    /// Whether the bytes not read yet hold a valid multi-byte UTF-8 character, which makes the
-    /// file UTF-8 (SPEC §2). Reads ahead through the same handle and returns to where it was,
-    /// so the records that follow are read as if it never looked.
-    pub fn rest_holds_multibyte_utf8(&mut self) -> io::Result<bool> {
-        let buffered = &self.buffer[self.position..self.filled];
-        if holds_multibyte_utf8(buffered) {
+    /// Whether `before` followed by the bytes not read yet hold a valid multi-byte UTF-8
+    /// character, which makes the file UTF-8 (SPEC §2). Reads ahead through the same handle and
+    /// returns to where it was, so the records that follow are read as if it never looked.
+    pub fn rest_holds_multibyte_utf8(&mut self, before: &[u8]) -> io::Result<bool> {
+        let mut chunk = before.to_vec();
+        chunk.extend_from_slice(&self.buffer[self.position..self.filled]);
+        if holds_multibyte_utf8(&chunk) {
             return Ok(true);
         }
         let here = self.reader.stream_position()?;
         // A character cut at the end of one chunk is read whole with the next.
-        let mut chunk = buffered[buffered.len().saturating_sub(3)..].to_vec();
+        chunk.drain(..chunk.len().saturating_sub(3));
         let found = loop {
             let carried = chunk.len();
             chunk.resize(carried + READ_BUFFER, 0);
@@ -399,6 +433,13 @@ pub fn holds_multibyte_utf8(bytes: &[u8]) -> bool {
 /// [`RecordReader::rest`].
 pub struct Rest<'a, R> {
     records: &'a mut RecordReader<R>,
+}
+
+impl<R: Read + Seek> Rest<'_, R> {
+    /// [`RecordReader::rest_holds_multibyte_utf8`], for the reader taking over.
+    pub fn holds_multibyte_utf8_ahead(&mut self, before: &[u8]) -> io::Result<bool> {
+        self.records.rest_holds_multibyte_utf8(before)
+    }
 }
 
 impl<R: Read> Read for Rest<'_, R> {
@@ -560,13 +601,19 @@ mod tests {
             text.extend_from_slice("b@x.com,Zoë\n".as_bytes());
             let mut reader = RecordReader::new(std::io::Cursor::new(&text), b',');
             let _header = reader.next_record().expect("reads");
-            assert!(reader.rest_holds_multibyte_utf8().expect("reads"), "{at}");
+            assert!(
+                reader.rest_holds_multibyte_utf8(b"").expect("reads"),
+                "{at}"
+            );
             let mut count = 0;
             while reader.next_record().expect("reads").is_some() {
                 count += 1;
             }
             assert_eq!(count, (rows - 11) / 10 + 1, "{at}");
-            assert!(!reader.rest_holds_multibyte_utf8().expect("reads"));
+            assert!(!reader.rest_holds_multibyte_utf8(b"").expect("reads"));
+            reader.rewind(0).expect("rewinds");
+            let _header = reader.next_record().expect("reads");
+            assert!(reader.rest_holds_multibyte_utf8(&[0xC3]).is_ok());
         }
     }
 

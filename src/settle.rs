@@ -1,0 +1,537 @@
+//! Settling: the one place a row's verdict becomes its outcome without asking Zoom. The checked
+//! blocks of the input ([`crate::input::source`]) come here in file order; each row is numbered,
+//! checked against the valid rows before it for a duplicate email (the one duplicate set), and
+//! against what earlier runs and Zoom already know ([`Memory`]), and then handed to the run's
+//! [`Sink`]: as an outcome ([`Sink::settled`]), or as a row nobody knows yet
+//! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
+
+use crate::fingerprint::SeenSet;
+use crate::input::source::{self, CheckedBlock, Keep, RowKind};
+use crate::input::{CsvInput, TextEncoding};
+use crate::memory::{Known, Memory};
+use crate::registrant::{Problem, Registrant};
+use crate::report::{encode_outcome, Answer, Line, Recorder, Status};
+use crate::Error;
+
+/// The message of a `duplicate` row.
+pub const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
+
+/// The message of an `invalid` row: every problem it has.
+pub fn joined(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What is known of a row without asking Zoom.
+pub enum Verdict<'a> {
+    /// It failed local validation (its message).
+    Invalid(&'a str),
+    /// The same email as an earlier valid row.
+    Duplicate,
+    /// An earlier run or Zoom has it.
+    Known(Known),
+    /// Nobody knows it yet: a real run sends it.
+    Unknown,
+}
+
+/// The one place a verdict becomes a row's outcome: its status, message, and the registrant ID
+/// and join URL Zoom gave it before. `Unknown` comes to `valid`, what a dry run says of a row a
+/// real run would send.
+pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
+    let known = |status, registrant_id: &'a str, join_url: &'a str, message| Answer {
+        registrant_id,
+        join_url,
+        ..Answer::unanswered(status, message)
+    };
+    match verdict {
+        Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
+        Verdict::Duplicate => Answer::unanswered(Status::Duplicate, DUPLICATE),
+        Verdict::Unknown => Answer::unanswered(Status::Valid, ""),
+        Verdict::Known(Known::EarlierRun {
+            registrant_id,
+            join_url,
+        }) => known(
+            Status::AlreadyRegistered,
+            registrant_id,
+            join_url,
+            "registered by an earlier run; not sent again",
+        ),
+        Verdict::Known(Known::InZoom(existing)) => match existing.status.as_str() {
+            "denied" => known(
+                Status::Failed,
+                &existing.registrant_id,
+                "",
+                "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
+            ),
+            "pending" => known(
+                Status::AlreadyRegistered,
+                &existing.registrant_id,
+                &existing.join_url,
+                "already registered in Zoom, awaiting the host's approval; not sent",
+            ),
+            _ => known(
+                Status::AlreadyRegistered,
+                &existing.registrant_id,
+                &existing.join_url,
+                "already registered in Zoom; not sent",
+            ),
+        },
+    }
+}
+
+/// Where settled rows go: a dry run's recorder, or a real run's spool.
+pub trait Sink {
+    /// A row whose outcome is known now.
+    fn settled(&mut self, line: Line<'_>) -> Result<(), Error>;
+    /// A valid row nobody knows yet.
+    fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error>;
+}
+
+/// A valid row nobody knows yet.
+pub struct Unknown<'a> {
+    /// Its outcome as a dry run gives it: `valid`.
+    pub valid: Line<'a>,
+    /// The person to send (kept only for a run that sends).
+    pub registrant: Option<Registrant>,
+}
+
+/// What settling the whole input came to.
+#[derive(Debug, Clone, Copy)]
+pub struct Tally {
+    pub encoding: TextEncoding,
+    /// Rows that got an outcome (every record but the blank ones).
+    pub rows: u64,
+    /// Records whose cells were all empty: skipped, with no results row.
+    pub empty_records: u64,
+    /// Rows nobody knows yet that batch registration could carry, and the others.
+    pub fits_batch: u64,
+    pub others: u64,
+}
+
+impl Tally {
+    /// Rows a real run sends.
+    pub fn to_send(&self) -> u64 {
+        self.fits_batch + self.others
+    }
+}
+
+/// Reads the whole input and settles every row into `sink`. `registrants`: whether the sink
+/// needs the person of each unknown row (a real run, which sends them).
+pub fn settle(
+    input: &mut CsvInput,
+    memory: &mut Memory,
+    sink: &mut impl Sink,
+    registrants: bool,
+) -> Result<Tally, Error> {
+    let keep = Keep {
+        emails: !memory.is_empty(),
+        registrants,
+        exactly: false,
+    };
+    settle_as(input, memory, sink, keep, crate::input::blocks::BLOCK_BYTES)
+}
+
+/// [`settle`], keeping what `keep` says, in blocks of about `block_bytes`.
+fn settle_as(
+    input: &mut CsvInput,
+    memory: &mut Memory,
+    sink: &mut impl Sink,
+    keep: Keep,
+    block_bytes: usize,
+) -> Result<Tally, Error> {
+    let mut settling = Settling {
+        memory,
+        seen: SeenSet::default(),
+        size: input.size(),
+        number: 0,
+        seq: 0,
+        empty_records: 0,
+        fits_batch: 0,
+        others: 0,
+        fingerprints: Vec::new(),
+        fresh: Vec::new(),
+        line: Vec::new(),
+    };
+    let read = source::read_in_blocks(input, keep, block_bytes, &mut |block| {
+        settling.block(block, sink)
+    })?;
+    Ok(Tally {
+        encoding: read.encoding,
+        rows: settling.seq,
+        empty_records: settling.empty_records,
+        fits_batch: settling.fits_batch,
+        others: settling.others,
+    })
+}
+
+/// The state of settling, block after block.
+struct Settling<'m> {
+    memory: &'m mut Memory,
+    /// The fingerprints of the valid emails so far: the one duplicate set.
+    seen: SeenSet,
+    /// The input's size, to size `seen` from the first block.
+    size: Option<u64>,
+    /// The last record's number, and the rows given an outcome so far.
+    number: u64,
+    seq: u64,
+    empty_records: u64,
+    fits_batch: u64,
+    others: u64,
+    /// For each block: its valid rows' fingerprints, and whether each was new.
+    fingerprints: Vec<u64>,
+    fresh: Vec<bool>,
+    /// A line being encoded anew.
+    line: Vec<u8>,
+}
+
+impl Settling<'_> {
+    fn block(&mut self, block: &mut CheckedBlock, sink: &mut impl Sink) -> Result<(), Error> {
+        if let Some(size) = self.size.take() {
+            self.seen
+                .reserve(block.rows.len() + rows_after_first(size, block));
+        }
+        self.fingerprints.clear();
+        self.fingerprints.extend(block.fingerprints());
+        self.fresh.clear();
+        self.seen.insert_all(&self.fingerprints, &mut self.fresh);
+        let mut fresh = self.fresh.iter();
+        let CheckedBlock {
+            rows,
+            encoded,
+            emails,
+            problems,
+            registrants,
+            first_line,
+            ..
+        } = block;
+        for row in rows.iter() {
+            self.number += 1;
+            let line = Line {
+                seq: self.seq,
+                row: self.number,
+                line: *first_line + row.line,
+                status: Status::Valid,
+                attempts: 0,
+                message: "",
+                rest: &encoded[row.encoded.clone()],
+            };
+            match &row.kind {
+                RowKind::Blank => {
+                    self.empty_records += 1;
+                    continue;
+                }
+                RowKind::Invalid(problem) => sink.settled(Line {
+                    status: Status::Invalid,
+                    message: &problems[*problem],
+                    ..line
+                })?,
+                RowKind::Valid {
+                    fits_batch,
+                    email,
+                    registrant,
+                    ..
+                } => {
+                    let duplicate = fresh.next() != Some(&true);
+                    let known = if duplicate || self.memory.is_empty() {
+                        None
+                    } else {
+                        self.memory.known(&emails[email.clone()])
+                    };
+                    if !duplicate && known.is_none() {
+                        if *fits_batch {
+                            self.fits_batch += 1;
+                        } else {
+                            self.others += 1;
+                        }
+                        let registrant = registrant.and_then(|r| registrants[r].take());
+                        sink.unknown(Unknown {
+                            valid: line,
+                            registrant,
+                        })?;
+                    } else {
+                        let verdict = match known {
+                            Some(known) => Verdict::Known(known),
+                            None => Verdict::Duplicate,
+                        };
+                        // The same person, another outcome.
+                        let answer = answer(&verdict);
+                        self.line.clear();
+                        self.line
+                            .extend_from_slice(&encoded[row.encoded.start..row.person_end]);
+                        encode_outcome(&answer, &mut self.line);
+                        sink.settled(Line {
+                            status: answer.status,
+                            message: answer.message,
+                            rest: &self.line,
+                            ..line
+                        })?;
+                    }
+                }
+            }
+            self.seq += 1;
+        }
+        Ok(())
+    }
+}
+
+/// About how many more rows a file of `size` bytes has than its first block, from that
+/// block's rows a byte: the duplicate set is sized once instead of growing (each growth
+/// re-inserts every address, a cache miss each).
+fn rows_after_first(size: u64, first: &CheckedBlock) -> usize {
+    let bytes = first.len().max(1) as f64;
+    let rest = size.saturating_sub(first.len() as u64) as f64;
+    // A tenth more, as rows further down may be shorter.
+    let expected = rest * first.rows.len() as f64 / bytes * 1.1;
+    (expected as usize).min(1 << 26)
+}
+
+/// A dry run's sink: every row's outcome straight to the results file.
+pub struct DryRun {
+    pub recorder: Recorder,
+}
+
+impl Sink for DryRun {
+    #[inline]
+    fn settled(&mut self, line: Line<'_>) -> Result<(), Error> {
+        Ok(self.recorder.record(line)?)
+    }
+
+    #[inline]
+    fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error> {
+        Ok(self.recorder.record(row.valid)?)
+    }
+}
+
+/// What reading a file gives, as the results file shows it: for tests.
+#[cfg(test)]
+pub(crate) mod seen {
+    use super::*;
+    use crate::report::OwnedLine;
+
+    /// One row of a results file.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Seen {
+        pub row: u64,
+        pub line: u64,
+        pub status: Status,
+        pub email: String,
+        pub first_name: String,
+        pub last_name: String,
+        pub message: String,
+    }
+
+    struct Collect(Vec<OwnedLine>);
+
+    impl Sink for Collect {
+        fn settled(&mut self, line: Line<'_>) -> Result<(), Error> {
+            self.0.push(line.to_owned());
+            Ok(())
+        }
+
+        fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error> {
+            self.0.push(row.valid.to_owned());
+            Ok(())
+        }
+    }
+
+    /// Every row of `input` as a dry run settles it, with `memory`, in blocks of about
+    /// `block_bytes`, the fast way or `exactly` (with the record reader only).
+    pub fn rows_with(
+        input: &mut CsvInput,
+        memory: &mut Memory,
+        block_bytes: usize,
+        exactly: bool,
+    ) -> Result<(Vec<Seen>, Tally), Error> {
+        let mut sink = Collect(Vec::new());
+        let keep = Keep {
+            emails: !memory.is_empty(),
+            registrants: false,
+            exactly,
+        };
+        let tally = settle_as(input, memory, &mut sink, keep, block_bytes)?;
+        let rows = sink
+            .0
+            .iter()
+            .map(|owned| {
+                let text = format!("{}{}", owned.row, owned.rest);
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(text.as_bytes());
+                let record = reader
+                    .records()
+                    .next()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+                let cell = |i: usize| record.get(i).unwrap_or("").to_string();
+                Seen {
+                    row: owned.row,
+                    line: owned.line,
+                    status: owned.status,
+                    email: cell(1),
+                    first_name: cell(2),
+                    last_name: cell(3),
+                    message: owned.message.clone(),
+                }
+            })
+            .collect();
+        Ok((rows, tally))
+    }
+
+    /// Every row of `input`, as a dry run without memory settles it.
+    pub fn rows(input: &mut CsvInput) -> Result<Vec<Seen>, Error> {
+        rows_with(
+            input,
+            &mut Memory::empty(),
+            crate::input::blocks::BLOCK_BYTES,
+            false,
+        )
+        .map(|(rows, _)| rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seen::rows_with;
+    use super::*;
+    use crate::input::{InputOptions, Source};
+    use crate::preflight::Existing;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    /// Zoom lists some people already: the rows for them are settled, not valid.
+    fn memory() -> Memory {
+        let mut memory = Memory::empty();
+        let existing = |email: &str, status: &str| Existing {
+            email: email.to_string(),
+            status: status.to_string(),
+            registrant_id: format!("id-{email}"),
+            join_url: format!("https://zoom.us/w/1?tk={email}"),
+        };
+        memory.add_existing(vec![
+            existing("Ana@Example.com", "approved"),
+            existing("bo@example.org", "pending"),
+            existing("zoe@example.com", "denied"),
+        ]);
+        memory
+    }
+
+    /// A cell of a registration list, good, bad, or not UTF-8.
+    fn cell() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => Just(b"ana@example.com".to_vec()),
+            2 => Just(b"ANA@EXAMPLE.COM".to_vec()),
+            2 => Just(b"bo@example.org".to_vec()),
+            2 => Just(b"zoe@example.com".to_vec()),
+            4 => "[a-c]{1,3}@[a-c]{1,3}\\.(com|de|x)".prop_map(String::into_bytes),
+            2 => Just(b"not-an-email".to_vec()),
+            3 => Just(Vec::new()),
+            2 => Just(b"  ".to_vec()),
+            3 => "[A-Za-zéü ,\"\r\n]{1,8}".prop_map(String::into_bytes),
+            1 => Just(b"Jos\xe9".to_vec()),
+            1 => Just(b"a\0b".to_vec()),
+            2 => Just(b"de".to_vec()),
+            1 => Just(b"Germany".to_vec()),
+            1 => Just(b"CTO".to_vec()),
+        ]
+    }
+
+    /// A CSV of five columns with every kind of row, written by the `csv` crate (or broken on
+    /// purpose: a ragged row, a stray quote).
+    fn csv_file() -> impl Strategy<Value = Vec<u8>> {
+        let row = proptest::collection::vec(cell(), 5);
+        (
+            proptest::collection::vec(row, 0..30),
+            any::<bool>(),
+            proptest::sample::select(vec![csv::QuoteStyle::Necessary, csv::QuoteStyle::Always]),
+            0u8..4,
+        )
+            .prop_map(|(rows, crlf, quoting, tail)| {
+                let terminator = if crlf {
+                    csv::Terminator::CRLF
+                } else {
+                    csv::Terminator::Any(b'\n')
+                };
+                let mut writer = csv::WriterBuilder::new()
+                    .quote_style(quoting)
+                    .terminator(terminator)
+                    .from_writer(Vec::new());
+                let header = ["Email", "First Name", "Last Name", "Country", "Job Title"];
+                writer.write_record(header).expect("header");
+                for row in &rows {
+                    writer.write_record(row).expect("row");
+                }
+                let mut bytes = writer.into_inner().expect("written");
+                match tail {
+                    1 => bytes.extend_from_slice(b"\n\r\n,,,,\n"),
+                    2 => bytes.extend_from_slice(b"late@x.com,Late\n"),
+                    3 => bytes.extend_from_slice(b"q@x.com,\"open\n"),
+                    _ => {}
+                }
+                bytes
+            })
+    }
+
+    /// The rows (or the error) of reading `file`, the fast way or exactly.
+    fn settled(
+        file: &std::path::Path,
+        block_bytes: usize,
+        known: bool,
+        exactly: bool,
+    ) -> Result<(Vec<seen::Seen>, Tally, TextEncoding), String> {
+        let source = Source::Path(file.to_path_buf());
+        let mut input =
+            CsvInput::open(&source, &InputOptions::default()).map_err(|e| e.to_string())?;
+        let mut memory = if known { memory() } else { Memory::empty() };
+        let (rows, tally) =
+            rows_with(&mut input, &mut memory, block_bytes, exactly).map_err(|e| e.to_string())?;
+        Ok((rows, tally, input.encoding()))
+    }
+
+    proptest! {
+        #![proptest_config(crate::property_cases(256))]
+
+        /// The fast block reader is only a faster way: on every shape of file, with or without
+        /// memory, in blocks of any size, it settles exactly the rows (and finds exactly the
+        /// problem) that the record reader alone does.
+        #[test]
+        fn the_fast_way_settles_what_the_record_reader_alone_settles(
+            csv in csv_file(), block_bytes in 1usize..300, known in any::<bool>(),
+        ) {
+            let mut file = tempfile::NamedTempFile::new().expect("temp file");
+            file.write_all(&csv).expect("write");
+            let fast = settled(file.path(), block_bytes, known, false);
+            let exact = settled(file.path(), block_bytes, known, true);
+            match (fast, exact) {
+                (Ok((fast_rows, fast_tally, fast_encoding)), Ok((rows, tally, encoding))) => {
+                    prop_assert_eq!(fast_rows, rows);
+                    prop_assert_eq!(fast_encoding, encoding);
+                    prop_assert_eq!(
+                        (fast_tally.rows, fast_tally.empty_records, fast_tally.fits_batch, fast_tally.others),
+                        (tally.rows, tally.empty_records, tally.fits_batch, tally.others)
+                    );
+                }
+                (fast, exact) => prop_assert_eq!(fast.err(), exact.err()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_verdict_has_one_outcome() {
+        let known = Verdict::Known(Known::EarlierRun {
+            registrant_id: "r1".to_string(),
+            join_url: "https://zoom.us/w/1".to_string(),
+        });
+        let answer = answer(&known);
+        assert_eq!(answer.status, Status::AlreadyRegistered);
+        assert_eq!(answer.registrant_id, "r1");
+        assert_eq!(super::answer(&Verdict::Duplicate).message, DUPLICATE);
+        assert_eq!(super::answer(&Verdict::Unknown).status, Status::Valid);
+        assert_eq!(
+            super::answer(&Verdict::Invalid("bad")).status,
+            Status::Invalid
+        );
+    }
+}
