@@ -294,6 +294,7 @@ impl Cli {
                 backoff_base: std::time::Duration::from_millis(500),
             },
             verbosity,
+            cache_folder: crate::lock::cache_folder(env),
             json: self.json,
         })
     }

@@ -8,7 +8,7 @@
 //! requests still waiting for a slot.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::zoom::Category;
@@ -19,7 +19,8 @@ pub struct Control {
     state: Mutex<StopState>,
     batch_refused: AtomicBool,
     pub(crate) event_read: AtomicBool,
-    interrupted: AtomicBool,
+    /// Ctrl-C (1) or SIGTERM (2), once asked to stop; 0 before.
+    interrupted: std::sync::atomic::AtomicU8,
     /// Wakes workers waiting out a backoff when the run stops.
     wake: tokio::sync::Notify,
     pub retries: AtomicU64,
@@ -32,6 +33,65 @@ struct StopState {
     run: Option<String>,
     light_daily: Option<Option<SystemTime>>,
     heavy_daily: Option<Option<SystemTime>>,
+}
+
+/// How a run is asked to stop from outside: Ctrl-C (SIGINT) or SIGTERM, which shells and
+/// systemd tell apart by the exit code (130 and 143).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interrupt {
+    CtrlC,
+    Terminate,
+}
+
+/// Asks a run to stop, from outside it: `main` does on Ctrl-C or SIGTERM, a test directly.
+/// Only a run that is sending listens; then it stops taking rows, lets the requests in flight
+/// finish and writes the results.
+#[derive(Debug, Clone, Default)]
+pub struct Stopper {
+    sending: Arc<Mutex<Option<Arc<Control>>>>,
+}
+
+impl Stopper {
+    /// Asks the run to stop sending; false if no run is sending now (nothing needs finishing:
+    /// the caller may stop at once).
+    pub fn stop(&self, how: Interrupt) -> bool {
+        let sending = self
+            .sending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match sending.as_ref() {
+            Some(control) => {
+                control.interrupt(how);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Listens for a stop on behalf of `control` until the guard is dropped.
+    pub(crate) fn listen(&self, control: Arc<Control>) -> Listening<'_> {
+        *self
+            .sending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(control);
+        Listening { stopper: self }
+    }
+}
+
+/// [`Stopper::listen`]'s guard.
+pub(crate) struct Listening<'a> {
+    stopper: &'a Stopper,
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        *self
+            .stopper
+            .sending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
 }
 
 /// Why a run stopped early, for the summary.
@@ -63,13 +123,28 @@ impl Control {
     }
 
     /// Ctrl-C or SIGTERM: send nothing more.
-    pub fn interrupt(&self) {
-        self.interrupted.store(true, Ordering::SeqCst);
+    pub fn interrupt(&self, how: Interrupt) {
+        let code = match how {
+            Interrupt::CtrlC => 1,
+            Interrupt::Terminate => 2,
+        };
+        let _ = self
+            .interrupted
+            .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
         self.wake.notify_waiters();
     }
 
     pub fn interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::SeqCst)
+        self.interruption().is_some()
+    }
+
+    /// How the run was asked to stop, if it was.
+    pub fn interruption(&self) -> Option<Interrupt> {
+        match self.interrupted.load(Ordering::SeqCst) {
+            1 => Some(Interrupt::CtrlC),
+            2 => Some(Interrupt::Terminate),
+            _ => None,
+        }
     }
 
     /// Waits `duration`, or less if the run stops meanwhile.

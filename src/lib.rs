@@ -113,7 +113,12 @@ impl Error {
 
 /// Runs one import (or dry run) as configured and returns what happened. Holds the results
 /// file's lock throughout, and starts from what earlier runs confirmed unless `--fresh`.
-pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
+/// `stopper` is how the caller asks a real run to stop (`main` does on Ctrl-C or SIGTERM).
+pub fn run(
+    config: &Config,
+    console: &Console,
+    stopper: &control::Stopper,
+) -> Result<Summary, Error> {
     let mut input = input::CsvInput::open(&config.source, &config.input)?;
     let prepared = match prepare(config, console, &mut input) {
         Ok(prepared) => prepared,
@@ -129,9 +134,14 @@ pub fn run(config: &Config, console: &Console) -> Result<Summary, Error> {
         findings,
     } = prepared;
     let summary = match (connection, &findings) {
-        (Some(connection), Some(findings)) if !config.dry_run => {
-            pipeline::import(config, console, connection, input, memory, findings)
-        }
+        (Some(connection), Some(findings)) if !config.dry_run => pipeline::import(
+            config,
+            (console, stopper),
+            connection,
+            input,
+            memory,
+            findings,
+        ),
         _ => dry_run::dry_run(config, console, input, memory, findings.as_ref()),
     };
     drop(locks);
@@ -159,7 +169,11 @@ fn prepare(
     let event_lock = if config.dry_run {
         None
     } else {
-        let held = lock::Lock::acquire_event(config.event, &config.output)?;
+        let held = lock::Lock::acquire_event(
+            config.event,
+            &config.output,
+            config.cache_folder.as_deref(),
+        )?;
         if held.is_none() {
             console.warn("no cache folder (HOME is not set), so a second run on this event at the same time would not be stopped");
         }

@@ -61,10 +61,14 @@ impl Lock {
         Lock::take(lock_path(results), results, doing)
     }
 
-    /// Takes the lock for `event`, writing `results`; `None` when there is no cache folder to
-    /// keep it in (no `HOME`).
-    pub fn acquire_event(event: Event, results: &Path) -> Result<Option<Lock>, LockError> {
-        let Some(folder) = cache_folder() else {
+    /// Takes the lock for `event`, writing `results`, in the cache `folder`
+    /// ([`cache_folder`]); `None` when there is none to keep it in (no `HOME`).
+    pub fn acquire_event(
+        event: Event,
+        results: &Path,
+        folder: Option<&Path>,
+    ) -> Result<Option<Lock>, LockError> {
+        let Some(folder) = folder else {
             return Ok(None);
         };
         let path = folder.join(format!("{}-{}.lock", event.kind.noun(), event.id));
@@ -72,7 +76,7 @@ impl Lock {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode_private()
-            .create(&folder)
+            .create(folder)
             .map_err(|source| LockError::Io {
                 lock: shown,
                 source,
@@ -128,10 +132,10 @@ impl Lock {
     }
 }
 
-/// `$XDG_CACHE_HOME/zimport`, else `~/.cache/zimport`.
-fn cache_folder() -> Option<PathBuf> {
+/// `$XDG_CACHE_HOME/zimport`, else `~/.cache/zimport`, from the environment `env`.
+pub fn cache_folder(env: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let absolute = |name: &str| {
-        std::env::var_os(name)
+        env(name)
             .map(PathBuf::from)
             .filter(|path| path.is_absolute())
     };

@@ -1,9 +1,13 @@
-//! The `zimport` binary: parse the command line, run, map the outcome to an exit code.
+//! The `zimport` binary: parse the command line, run, map the outcome to an exit code. The only
+//! place that deals with signals and leaves the process: a first Ctrl-C or SIGTERM asks the run
+//! to stop (the requests in flight finish and the results are written), a second quits at once.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use zimport::cli::Cli;
+use zimport::control::{Interrupt, Stopper};
+use zimport::report::{exit, Console};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -12,10 +16,12 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(message) => {
             console.error(message);
-            return ExitCode::from(zimport::report::exit::USAGE_OR_INPUT);
+            return ExitCode::from(exit::USAGE_OR_INPUT);
         }
     };
-    match zimport::run(&config, &console) {
+    let stopper = Stopper::default();
+    watch_signals(stopper.clone(), console);
+    match zimport::run(&config, &console, &stopper) {
         Ok(summary) => {
             console.summary(&summary);
             ExitCode::from(summary.exit_code())
@@ -24,5 +30,54 @@ fn main() -> ExitCode {
             console.error(&err);
             ExitCode::from(err.exit_code())
         }
+    }
+}
+
+/// Watches Ctrl-C and SIGTERM on a thread of its own. The first asks the run to stop, or, if it
+/// is not sending (nothing to finish), ends the process; the second ends it at once (the journal
+/// already holds every confirmed row).
+fn watch_signals(stopper: Stopper, console: Console) {
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            let Some(first) = signal().await else { return };
+            if !stopper.stop(first) {
+                std::process::exit(i32::from(exit::interrupted(first)));
+            }
+            console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
+            let Some(second) = signal().await else { return };
+            console.error("interrupted twice: quitting now; the next run picks up from the journal");
+            std::process::exit(i32::from(exit::interrupted(second)));
+        });
+    });
+}
+
+/// The next Ctrl-C or SIGTERM; `None` if signals cannot be watched.
+async fn signal() -> Option<Interrupt> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c()
+                .await
+                .ok()
+                .map(|()| Interrupt::CtrlC);
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.ok().map(|()| Interrupt::CtrlC),
+            received = terminate.recv() => received.map(|()| Interrupt::Terminate),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| Interrupt::CtrlC)
     }
 }

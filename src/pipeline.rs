@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 
 use crate::auth::TokenSource;
 use crate::config::Config;
-use crate::control::{resume_text, Control};
+use crate::control::{resume_text, Control, Stopper};
 use crate::credentials::Credentials;
 use crate::input::CsvInput;
 use crate::limits::{Mode, BATCH_SIZE};
@@ -35,8 +35,8 @@ use crate::memory::Memory;
 use crate::preflight::{Findings, PreflightError};
 use crate::register::{Job, Registers, Registrar};
 use crate::report::{
-    exit, Console, Counts, Journal, OwnedLine, Progress, Recorder, ResultsError, ResultsFile,
-    RowProblem, RunStats, Status, Summary,
+    Console, Counts, Journal, OwnedLine, Progress, Recorder, ResultsError, ResultsFile, RowProblem,
+    RunStats, Status, Summary,
 };
 use crate::settle::{settle, Tally};
 use crate::spool::{Entries, Entry, Spool, SpoolError, ToSend};
@@ -148,7 +148,7 @@ impl Connection {
 /// results file.
 pub fn import(
     config: &Config,
-    console: &Console,
+    (console, stopper): (&Console, &Stopper),
     connection: Connection,
     mut input: CsvInput,
     mut memory: Memory,
@@ -179,15 +179,18 @@ pub fn import(
         mode: config.mode,
         concurrency: config.concurrency.get(),
     };
+    // A stop asked for (Ctrl-C, SIGTERM) from now on lets the requests in flight finish.
+    let listening = stopper.listen(registrar.control.clone());
     let recorded = runtime.block_on(async {
-        watch_signals(registrar.control.clone(), *console);
         // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of
         // that future writes to the runtime's eventfd, and the dispatcher is woken for every row.
         match tokio::spawn(dispatch(sending, entries, recorder)).await {
             Ok(recorded) => recorded,
             Err(failed) => Err(Error::Internal(format!("the dispatcher failed: {failed}"))),
         }
-    })?;
+    });
+    drop(listening);
+    let recorded = recorded?;
 
     let elapsed = started.elapsed().as_secs_f64();
     let control = &registrar.control;
@@ -203,7 +206,7 @@ pub fn import(
         rows_per_second: recorded.counts.registered as f64 / elapsed.max(0.001),
         stopped: stopped.run.clone(),
         any_confirmed: control.confirmed.load(Ordering::Relaxed) > 0,
-        interrupted: control.interrupted(),
+        interrupted: control.interruption(),
         daily_limit: stopped.daily,
         resume_at: stopped
             .resume_at
@@ -460,42 +463,6 @@ impl Workers {
             "a task sending rows failed ({why}); the rows it had not finished are pending (this is a bug in zimport: please report it)"
         ));
         self.failed.get_or_insert(why);
-    }
-}
-
-/// First Ctrl-C or SIGTERM: stop sending, let requests in flight finish, write the results.
-/// Second: leave at once (the journal already holds every confirmed row).
-fn watch_signals(control: Arc<Control>, console: Console) {
-    tokio::spawn(async move {
-        if !signal().await {
-            return;
-        }
-        control.interrupt();
-        console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
-        if signal().await {
-            console
-                .error("interrupted twice: quitting now; the next run picks up from the journal");
-            std::process::exit(i32::from(exit::INTERRUPTED));
-        }
-    });
-}
-
-/// Waits for Ctrl-C or SIGTERM; false if signals cannot be watched.
-async fn signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-            return tokio::signal::ctrl_c().await.is_ok();
-        };
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.is_ok(),
-            received = terminate.recv() => received.is_some(),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.is_ok()
     }
 }
 

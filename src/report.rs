@@ -1004,7 +1004,7 @@ pub struct RunStats {
     /// True if any row was confirmed by Zoom in this run.
     pub any_confirmed: bool,
     /// Stopped by Ctrl-C or SIGTERM.
-    pub interrupted: bool,
+    pub interrupted: Option<crate::control::Interrupt>,
     /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.
     pub daily_limit: bool,
     pub resume_at: Option<String>,
@@ -1046,7 +1046,18 @@ pub mod exit {
     pub const INCOMPLETE: u8 = 4;
     /// Another run holds this results file (or this event): nothing was sent.
     pub const BUSY: u8 = 5;
+    /// Ctrl-C (SIGINT): 128 + 2, as shells report it.
     pub const INTERRUPTED: u8 = 130;
+    /// SIGTERM: 128 + 15, as systemd and shells expect.
+    pub const TERMINATED: u8 = 143;
+
+    /// The exit code of a run stopped from outside.
+    pub fn interrupted(how: crate::control::Interrupt) -> u8 {
+        match how {
+            crate::control::Interrupt::CtrlC => INTERRUPTED,
+            crate::control::Interrupt::Terminate => TERMINATED,
+        }
+    }
 }
 
 impl Summary {
@@ -1088,8 +1099,8 @@ impl Summary {
     /// 0. Duplicates do not count against a run.
     pub fn exit_code(&self) -> u8 {
         if let Some(run) = &self.run {
-            if run.interrupted {
-                return exit::INTERRUPTED;
+            if let Some(how) = run.interrupted {
+                return exit::interrupted(how);
             }
             if run.internal_error.is_some() {
                 return exit::INCOMPLETE;
@@ -1322,7 +1333,7 @@ fn run_text(run: &RunStats) -> String {
         run.rate_limited,
         run.rows_per_second
     );
-    if run.interrupted {
+    if run.interrupted.is_some() {
         text.push_str(
             "Interrupted: rows not sent are pending; run the same command again to finish.\n",
         );

@@ -518,3 +518,116 @@ fn a_growing_list_near_the_events_capacity_registers_only_the_new_people() {
         "a re-run sends nothing"
     );
 }
+
+#[test]
+fn a_stop_asked_for_in_process_finishes_the_requests_in_flight_and_exits_130_or_143() {
+    use clap::Parser;
+    use zimport::control::{Interrupt, Stopper};
+
+    for (how, code) in [(Interrupt::CtrlC, 130), (Interrupt::Terminate, 143)] {
+        let zoom = ZoomEnv::start(Setup {
+            faults: Faults {
+                latency: Duration::from_millis(50),
+                ..Faults::default()
+            },
+            ..Setup::default()
+        });
+        let input = zoom.env.write_input("people.csv", people(300, true));
+        let results = results_path(&input);
+        let setup = zoom.setup.clone();
+        let oauth = zoom.zoom.oauth_url();
+        let cache = zoom.env.cache();
+        let cli = zimport::cli::Cli::try_parse_from([
+            "zimport".as_ref(),
+            input.as_os_str(),
+            "--meeting".as_ref(),
+            "83927864687".as_ref(),
+            "--concurrency".as_ref(),
+            "4".as_ref(),
+            "-q".as_ref(),
+        ])
+        .expect("arguments parse");
+        let console = cli.console();
+        let config = cli
+            .into_config_with_env(|name| match name {
+                "ZOOM_OAUTH_URL" => Some(oauth.clone()),
+                "ZOOM_ACCOUNT_ID" => Some(setup.account_id.clone()),
+                "ZOOM_CLIENT_ID" => Some(setup.client_id.clone()),
+                "ZOOM_CLIENT_SECRET" => Some(setup.client_secret.clone()),
+                "XDG_CACHE_HOME" => Some(cache.display().to_string()),
+                _ => None,
+            })
+            .expect("a valid configuration");
+        let stopper = Stopper::default();
+
+        let summary = std::thread::scope(|scope| {
+            let stopping = scope.spawn(|| {
+                let started = Instant::now();
+                while zoom.zoom.registrants(Kind::Meeting, MEETING).len() < 20 {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(20),
+                        "the run got going"
+                    );
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                assert!(stopper.stop(how), "a run that sends listens");
+            });
+            let summary = zimport::run(&config, &console, &stopper).expect("the run ends");
+            stopping.join().expect("stopper");
+            summary
+        });
+
+        assert_eq!(i32::from(summary.exit_code()), code, "{how:?}");
+        assert!(!stopper.stop(how), "nobody listens once the run is over");
+        let rows = read_results(&results);
+        assert_eq!(rows.len(), 300, "every row has exactly one outcome");
+        let registered = rows.iter().filter(|r| r.status == "registered").count();
+        let pending: Vec<_> = rows.iter().filter(|r| r.status == "pending").collect();
+        assert!(
+            registered >= 20 && !pending.is_empty(),
+            "{registered} registered"
+        );
+        assert_eq!(registered + pending.len(), 300);
+        assert!(pending.iter().all(|r| r.message.contains("interrupted")));
+        assert_eq!(
+            zoom.zoom.registrants(Kind::Meeting, MEETING).len(),
+            registered,
+            "the requests in flight finished and were recorded"
+        );
+        assert!(!journal_of(&results).exists());
+    }
+}
+
+#[test]
+fn sigterm_finishes_in_flight_work_and_exits_143() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(100),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(200, true));
+    let child = zoom.spawn(&input, &["--meeting", "83927864687", "--concurrency", "4"]);
+    let started = Instant::now();
+    while zoom.zoom.registrants(Kind::Meeting, MEETING).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("exits");
+
+    assert_eq!(
+        output.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = read_results(&results_path(&input));
+    assert_eq!(rows.len(), 200);
+    assert!(rows.iter().any(|r| r.status == "pending"));
+}
