@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Parser};
 
 use crate::config::{Config, Event, EventId, EventKind, Verbosity, ZoomSettings};
+use crate::console::Console;
 use crate::credentials::{checked_url, Credentials, DEFAULT_OAUTH_URL};
-use crate::input::{InputOptions, Source, Target};
 use crate::limits::{Mode, Plan, RateLimits};
-use crate::report::Console;
+use crate::rows::{InputOptions, Source, Target};
 
 /// Default for `--concurrency`: enough requests in flight to reach Business-plan rates at
 /// about 200 ms of latency, few enough to be gentle on a shared account.

@@ -10,8 +10,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::credentials::Credentials;
-use crate::input::{InputOptions, Source};
 use crate::limits::{Mode, Plan, RateLimits};
+use crate::rows::{InputOptions, Source};
 
 /// Meeting or webinar: Zoom has a parallel set of endpoints for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -12,7 +12,7 @@ pub const DEFAULT_OAUTH_URL: &str = "https://zoom.us/oauth/token";
 pub const DEFAULT_API_URL: &str = "https://api.zoom.us";
 
 /// The S2S OAuth app's credentials. The secret is a [`SecretString`]: its `Debug` is redacted,
-/// and only [`crate::auth`] ever reads it.
+/// and only [`crate::zoom::auth`] ever reads it.
 #[derive(Clone)]
 pub struct Credentials {
     pub account_id: String,

@@ -6,13 +6,15 @@
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::input::CsvInput;
+use crate::console::{Console, Progress};
 use crate::limits::{Estimate, Mode};
-use crate::memory::Memory;
-use crate::pipeline::check_capacity;
-use crate::preflight::Findings;
-use crate::report::{Console, Progress, Recorder, ResultsFile, Summary};
+use crate::results::memory::Memory;
+use crate::results::{Recorder, ResultsFile};
+use crate::rows::CsvInput;
+use crate::run::check_capacity;
 use crate::settle::{settle, DryRun};
+use crate::summary::Summary;
+use crate::zoom::preflight::Findings;
 use crate::Error;
 
 /// Checks and settles every row, and writes a results file of what a real run would find, in

@@ -1,61 +1,56 @@
 //! `zimport` registers people from a CSV file into a Zoom meeting or webinar through Zoom's REST
 //! API: correct on every row, safe to re-run, as fast as Zoom's rate limit allows.
 //!
-//! [`input`] yields validated rows from the CSV, [`pipeline`] decides each row's outcome, and
-//! every outcome goes to [`report`], which alone writes the results file and talks to the
-//! person running the tool.
+//! [`rows`] yields checked rows from the CSV, [`settle`] decides each row's outcome where Zoom
+//! need not be asked, [`run`](mod@run) sends the rest through [`zoom`], and every outcome goes to
+//! [`results`], which alone writes the results file; [`console`] alone talks to the person
+//! running the tool. See the README's "How it works" for the picture.
 //!
 //! # Layout
 //! - [`cli`]: the command line (clap), turned once into a [`config::Config`].
 //! - [`config`]: the resolved, validated configuration; event IDs.
-//! - [`files`]: the files beside the results, never opened through a link or as a device.
-//! - [`http`]: the HTTP client: no redirects, bounded answers, timeouts.
-//! - [`fingerprint`]: 8-byte stand-ins for email addresses, for sets that stay small.
-//! - [`input`]: CSV in: structural scan, encodings, header mapping, row validation, duplicates.
-//! - [`registrant`]: Zoom's registrant fields and the rules each value must meet.
-//! - [`limits`]: Zoom's rate ceilings per plan, and the cost estimate of a run.
 //! - [`credentials`]: where secrets and endpoints come from; HTTPS-or-loopback URLs.
-//! - [`control`]: whether requests may still start, and why a run stopped.
-//! - [`auth`]: the run's one shared access token (single flight, refreshed ahead of expiry).
-//! - [`pacing`]: each rate-limit category's requests spaced to stay under Zoom's ceiling.
-//! - [`zoom`]: the Zoom client: paced typed requests, Zoom's answers as errors.
-//! - [`register`]: one row's or one batch's requests, retries and outcome.
-//! - [`preflight`]: the read-only checks before sending (scopes, event, form, registrants).
-//! - [`memory`]: what earlier runs confirmed (results file and journal), for safe re-runs.
+//! - [`files`]: the files beside the results, never opened through a link or as a device.
+//! - [`fingerprint`]: 8-byte stand-ins for email addresses, for sets that stay small.
+//! - [`limits`]: Zoom's rate ceilings per plan, and the cost estimate of a run.
 //! - [`lock`]: one run per results file, and per event.
+//! - [`registrant`]: Zoom's registrant fields, its form, and the rules each value must meet.
+//! - [`rows`]: CSV in: structural scan, encodings, header mapping, row validation.
 //! - [`reorder`]: the one reorder buffer (blocks of the input, outcomes of requests).
-//! - [`settle`]: the one place a row's outcome is decided without asking Zoom.
+//! - [`outcome`]: what can become of a row, and the one place that is decided without Zoom.
+//! - [`settle`]: every row read once, settled or passed on to be sent.
 //! - [`spool`]: what a real run checked, kept until it is sent.
-//! - [`dry_run`]: the dry run: every row checked and reported, on every core, nothing sent.
-//! - [`pipeline`]: orchestration of a real run: reader, dispatcher, workers, recorder.
-//! - [`report`]: the results CSV, the summary, exit codes, and all console output.
+//! - [`dry_run`]: the dry run: every row checked and reported, nothing sent.
+//! - [`zoom`]: talking to Zoom: token, pacing, requests, the checks before sending.
+//! - [`run`](mod@run): orchestration of a real run: reader, dispatcher, workers, recorder.
+//! - [`results`]: the results CSV and its journal, written by one recorder; what earlier runs
+//!   confirmed.
+//! - [`summary`]: what a run did, and its exit code.
+//! - [`console`]: all console output: progress, warnings, the summary.
 
-pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod control;
+pub mod console;
 pub mod credentials;
 pub mod dry_run;
 pub mod files;
 pub mod fingerprint;
-pub mod http;
-pub mod input;
 pub mod limits;
 pub mod lock;
-pub mod memory;
-pub mod pacing;
-pub mod pipeline;
-pub mod preflight;
-pub mod register;
+pub mod outcome;
 pub mod registrant;
 pub mod reorder;
-pub mod report;
+pub mod results;
+pub mod rows;
+pub mod run;
 pub mod settle;
 pub mod spool;
+pub mod summary;
 pub mod zoom;
 
 use config::Config;
-use report::{exit, Console, Summary};
+use console::Console;
+use summary::{exit, Summary};
 
 /// Property-test settings: `cases` cases, or `PROPTEST_CASES` of them for a deeper run.
 #[cfg(test)]
@@ -74,16 +69,16 @@ fn property_cases(cases: u32) -> proptest::prelude::ProptestConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Input(#[from] input::InputError),
+    Input(#[from] rows::InputError),
     #[error(transparent)]
-    Results(#[from] report::ResultsError),
+    Results(#[from] results::ResultsError),
     #[error(transparent)]
     Lock(#[from] lock::LockError),
     #[error(transparent)]
-    Memory(#[from] memory::MemoryError),
+    Memory(#[from] results::memory::MemoryError),
     /// The checks before sending found a problem with the credentials or the event.
     #[error(transparent)]
-    Preflight(#[from] preflight::PreflightError),
+    Preflight(#[from] zoom::preflight::PreflightError),
     #[error(transparent)]
     Spool(#[from] spool::SpoolError),
     /// Something the run needs could not be set up (credentials, HTTPS, the runtime).
@@ -117,9 +112,9 @@ impl Error {
 pub fn run(
     config: &Config,
     console: &Console,
-    stopper: &control::Stopper,
+    stopper: &zoom::control::Stopper,
 ) -> Result<Summary, Error> {
-    let mut input = input::CsvInput::open(&config.source, &config.input)?;
+    let mut input = rows::CsvInput::open(&config.source, &config.input)?;
     let prepared = match prepare(config, console, &mut input) {
         Ok(prepared) => prepared,
         // Only the header has been read: if the file is broken, that is the problem to report.
@@ -134,7 +129,7 @@ pub fn run(
         findings,
     } = prepared;
     let summary = match (connection, &findings) {
-        (Some(connection), Some(findings)) if !config.dry_run => pipeline::import(
+        (Some(connection), Some(findings)) if !config.dry_run => run::import(
             config,
             (console, stopper),
             connection,
@@ -153,16 +148,16 @@ struct Prepared {
     /// Held until the run ends: the results file's, and the event's (a real run's).
     locks: (lock::Lock, Option<lock::Lock>),
     /// What earlier runs confirmed, and the people Zoom lists.
-    memory: memory::Memory,
+    memory: results::memory::Memory,
     /// With credentials: the connection to Zoom, and what the checks before sending found.
-    connection: Option<pipeline::Connection>,
-    findings: Option<preflight::Findings>,
+    connection: Option<run::Connection>,
+    findings: Option<zoom::preflight::Findings>,
 }
 
 fn prepare(
     config: &Config,
     console: &Console,
-    input: &mut input::CsvInput,
+    input: &mut rows::CsvInput,
 ) -> Result<Prepared, Error> {
     let lock = lock::Lock::acquire(&config.output)?;
     // A dry run sends nothing, so it does not keep other runs off the event.
@@ -180,10 +175,10 @@ fn prepare(
         held
     };
     let mut memory = if config.fresh {
-        memory::Memory::empty()
+        results::memory::Memory::empty()
     } else {
-        let journal = report::companion(&config.output, ".journal");
-        memory::Memory::load(&config.output, &journal, config.event)?
+        let journal = results::companion(&config.output, ".journal");
+        results::memory::Memory::load(&config.output, &journal, config.event)?
     };
     for warning in &memory.warnings {
         console.warn(warning);
@@ -197,7 +192,7 @@ fn prepare(
     }
     // With credentials, check Zoom's side first (read-only); a real run needs them.
     let connection = match &config.zoom.credentials {
-        Some(credentials) => Some(pipeline::Connection::open(config, credentials.clone())?),
+        Some(credentials) => Some(run::Connection::open(config, credentials.clone())?),
         None => {
             console.note("no Zoom credentials set, so the token, the event, its registration form and its registrants were not checked (set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET to include them)");
             None

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use zimport::cli::Cli;
-use zimport::control::{Interrupt, Stopper};
-use zimport::report::{exit, Console};
+use zimport::console::Console;
+use zimport::summary::exit;
+use zimport::zoom::control::{Interrupt, Stopper};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -1,86 +1,18 @@
-//! Settling: the one place a row's verdict becomes its outcome without asking Zoom. The checked
-//! blocks of the input ([`crate::input::source`]) come here in file order; each row is numbered,
+//! Settling: every row read once, and given its outcome where Zoom need not be asked. The checked
+//! blocks of the input ([`crate::rows::source`]) come here in file order; each row is numbered,
 //! checked against the valid rows before it for a duplicate email (the one duplicate set), and
 //! against what earlier runs and Zoom already know ([`Memory`]), and then handed to the run's
 //! [`Sink`]: as an outcome ([`Sink::settled`]), or as a row nobody knows yet
 //! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
 
 use crate::fingerprint::SeenSet;
-use crate::input::source::{self, CheckedBlock, Keep, RowKind};
-use crate::input::{CsvInput, TextEncoding};
-use crate::memory::{Known, Memory};
-use crate::registrant::{Problem, Registrant};
-use crate::report::{encode_outcome, Answer, Line, Recorder, Status};
+use crate::outcome::{answer, Line, Status, Verdict};
+use crate::registrant::Registrant;
+use crate::results::memory::Memory;
+use crate::results::{encode_outcome, Recorder};
+use crate::rows::source::{self, CheckedBlock, Keep, RowKind};
+use crate::rows::{CsvInput, TextEncoding};
 use crate::Error;
-
-/// The message of a `duplicate` row.
-pub const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
-
-/// The message of an `invalid` row: every problem it has.
-pub fn joined(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| p.message.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// What is known of a row without asking Zoom.
-pub enum Verdict<'a> {
-    /// It failed local validation (its message).
-    Invalid(&'a str),
-    /// The same email as an earlier valid row.
-    Duplicate,
-    /// An earlier run or Zoom has it.
-    Known(Known),
-    /// Nobody knows it yet: a real run sends it.
-    Unknown,
-}
-
-/// The one place a verdict becomes a row's outcome: its status, message, and the registrant ID
-/// and join URL Zoom gave it before. `Unknown` comes to `valid`, what a dry run says of a row a
-/// real run would send.
-pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
-    let known = |status, registrant_id: &'a str, join_url: &'a str, message| Answer {
-        registrant_id,
-        join_url,
-        ..Answer::unanswered(status, message)
-    };
-    match verdict {
-        Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
-        Verdict::Duplicate => Answer::unanswered(Status::Duplicate, DUPLICATE),
-        Verdict::Unknown => Answer::unanswered(Status::Valid, ""),
-        Verdict::Known(Known::EarlierRun {
-            registrant_id,
-            join_url,
-        }) => known(
-            Status::AlreadyRegistered,
-            registrant_id,
-            join_url,
-            "registered by an earlier run; not sent again",
-        ),
-        Verdict::Known(Known::InZoom(existing)) => match existing.status.as_str() {
-            "denied" => known(
-                Status::Failed,
-                &existing.registrant_id,
-                "",
-                "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
-            ),
-            "pending" => known(
-                Status::AlreadyRegistered,
-                &existing.registrant_id,
-                &existing.join_url,
-                "already registered in Zoom, awaiting the host's approval; not sent",
-            ),
-            _ => known(
-                Status::AlreadyRegistered,
-                &existing.registrant_id,
-                &existing.join_url,
-                "already registered in Zoom; not sent",
-            ),
-        },
-    }
-}
 
 /// Where settled rows go: a dry run's recorder, or a real run's spool.
 pub trait Sink {
@@ -131,7 +63,7 @@ pub fn settle(
         registrants,
         exactly: false,
     };
-    settle_as(input, memory, sink, keep, crate::input::blocks::BLOCK_BYTES)
+    settle_as(input, memory, sink, keep, crate::rows::blocks::BLOCK_BYTES)
 }
 
 /// [`settle`], keeping what `keep` says, in blocks of about `block_bytes`.
@@ -309,7 +241,7 @@ impl Sink for DryRun {
 #[cfg(test)]
 pub(crate) mod seen {
     use super::*;
-    use crate::report::OwnedLine;
+    use crate::outcome::OwnedLine;
 
     /// One row of a results file.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -385,7 +317,7 @@ pub(crate) mod seen {
         rows_with(
             input,
             &mut Memory::empty(),
-            crate::input::blocks::BLOCK_BYTES,
+            crate::rows::blocks::BLOCK_BYTES,
             false,
         )
         .map(|(rows, _)| rows)
@@ -396,8 +328,8 @@ pub(crate) mod seen {
 mod tests {
     use super::seen::rows_with;
     use super::*;
-    use crate::input::{InputOptions, Source};
-    use crate::preflight::Existing;
+    use crate::rows::{InputOptions, Source};
+    use crate::zoom::preflight::Existing;
     use proptest::prelude::*;
     use std::io::Write;
 
@@ -516,22 +448,5 @@ mod tests {
                 (fast, exact) => prop_assert_eq!(fast.err(), exact.err()),
             }
         }
-    }
-
-    #[test]
-    fn a_verdict_has_one_outcome() {
-        let known = Verdict::Known(Known::EarlierRun {
-            registrant_id: "r1".to_string(),
-            join_url: "https://zoom.us/w/1".to_string(),
-        });
-        let answer = answer(&known);
-        assert_eq!(answer.status, Status::AlreadyRegistered);
-        assert_eq!(answer.registrant_id, "r1");
-        assert_eq!(super::answer(&Verdict::Duplicate).message, DUPLICATE);
-        assert_eq!(super::answer(&Verdict::Unknown).status, Status::Valid);
-        assert_eq!(
-            super::answer(&Verdict::Invalid("bad")).status,
-            Status::Invalid
-        );
     }
 }

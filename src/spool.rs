@@ -13,8 +13,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::outcome::{Line, OwnedLine};
 use crate::registrant::Registrant;
-use crate::report::{Line, OwnedLine};
 use crate::settle::{Sink, Unknown};
 use crate::Error;
 
@@ -150,9 +150,9 @@ impl Iterator for Entries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::Person;
+    use crate::outcome::{Outcome, Status};
     use crate::registrant::{Email, Field};
-    use crate::report::{Outcome, Status};
+    use crate::rows::Person;
 
     #[test]
     fn entries_come_back_as_they_went_in() {

@@ -5,11 +5,12 @@ use std::io::Write;
 
 use proptest::prelude::*;
 use zimport::config::EventId;
-use zimport::input::records::RecordReader;
-use zimport::input::{ColumnMap, CsvInput, InputOptions, Source};
-use zimport::memory::Memory;
+use zimport::outcome::{Answer, Line, Status};
 use zimport::registrant::{Email, RawExtras, RawRegistrant};
-use zimport::report::{cell_text, encode_row, Answer, Line, ResultRow, Status};
+use zimport::results::memory::Memory;
+use zimport::results::{cell_text, encode_row, ResultRow};
+use zimport::rows::records::RecordReader;
+use zimport::rows::{ColumnMap, CsvInput, InputOptions, Source};
 use zimport::settle::{settle, Sink, Unknown};
 
 /// Keeps each row's email and names, as its results line gives them.
@@ -286,7 +287,7 @@ proptest! {
         let (body, spans) = written(&rows, terminator);
         // Filler rows, so that generated record `at` ends `delta` bytes from the boundary.
         let end = spans[at.index(spans.len())].end as i64 + delta;
-        let wanted = (zimport::input::records::READ_BUFFER as i64 - head.len() as i64 - end) as usize;
+        let wanted = (zimport::rows::records::READ_BUFFER as i64 - head.len() as i64 - end) as usize;
         let mut filler = Vec::new();
         let mut n = 0;
         while filler.len() < wanted {
@@ -301,7 +302,7 @@ proptest! {
         }
         prop_assert_eq!(filler.len(), wanted);
         let boundary = head.len() + filler.len() + spans[at.index(spans.len())].end;
-        prop_assert_eq!(boundary as i64 + delta, zimport::input::records::READ_BUFFER as i64);
+        prop_assert_eq!(boundary as i64 + delta, zimport::rows::records::READ_BUFFER as i64);
         let file_bytes = [head, filler, body].concat();
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(&file_bytes).expect("write");

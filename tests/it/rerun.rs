@@ -522,7 +522,7 @@ fn a_growing_list_near_the_events_capacity_registers_only_the_new_people() {
 #[test]
 fn a_stop_asked_for_in_process_finishes_the_requests_in_flight_and_exits_130_or_143() {
     use clap::Parser;
-    use zimport::control::{Interrupt, Stopper};
+    use zimport::zoom::control::{Interrupt, Stopper};
 
     for (how, code) in [(Interrupt::CtrlC, 130), (Interrupt::Terminate, 143)] {
         let zoom = ZoomEnv::start(Setup {

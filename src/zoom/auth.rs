@@ -191,7 +191,7 @@ impl TokenSource {
                     location,
                 });
             }
-            let body = crate::http::read_body(response, MAX_TOKEN_ANSWER)
+            let body = crate::zoom::http::read_body(response, MAX_TOKEN_ANSWER)
                 .await
                 .map_err(|e| unreachable(e.to_string()))?;
             if !status.is_success() {

@@ -17,11 +17,13 @@ use std::sync::{Arc, Mutex};
 
 use super::blocks::{BlockRecords, Splitter, BLOCK_BYTES};
 use super::records::{holds_multibyte_utf8, RecordReader, Rest, ScanError, READ_BUFFER};
-use super::{decode_record, CsvInput, InputError, Rules, TextEncoding};
+use super::{decode_record, CsvInput, InputError, TextEncoding};
 use crate::fingerprint::Fingerprinter;
+use crate::outcome::{Answer, Status};
+use crate::registrant::Rules;
 use crate::registrant::{email_key, Cells, Registrant};
 use crate::reorder::Reorder;
-use crate::report::{encode_outcome, encode_person, Answer, Status};
+use crate::results::{encode_outcome, encode_person};
 
 /// What the workers keep of each valid row, besides its fingerprint.
 #[derive(Debug, Clone, Copy, Default)]
@@ -402,7 +404,7 @@ impl Checker<'_> {
                 }
             }
             Err(found) => {
-                let message = crate::settle::joined(&found);
+                let message = crate::outcome::joined(&found);
                 encode_outcome(
                     &Answer::unanswered(Status::Invalid, &message),
                     &mut block.encoded,

@@ -13,9 +13,9 @@ use std::path::Path;
 
 use crate::config::Event;
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
-use crate::preflight::Existing;
 use crate::registrant::{email_key, Email};
-use crate::report::cell_text;
+use crate::results::cell_text;
+use crate::zoom::preflight::Existing;
 
 /// What is known about one person before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +130,7 @@ impl Memory {
         Ok(memory)
     }
 
-    /// Where a new run's journal should continue the one read ([`crate::report::Journal::open`]):
+    /// Where a new run's journal should continue the one read ([`crate::results::Journal::open`]):
     /// after its last readable line, so that a torn line is cut off rather than left between
     /// good ones. 0 if there is no journal.
     pub fn journal_end(&self) -> u64 {

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::config::{Config, EventKind};
-use crate::input::{CustomQuestion, Form};
 use crate::limits::Mode;
 use crate::registrant::{shorten, Field};
+use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 
 /// A person Zoom already lists for the event.

@@ -1,0 +1,351 @@
+//! Every line a person sees: progress on stderr (a bar on a terminal, a line every few seconds
+//! otherwise), warnings and notes, the input's column mapping and encoding, the closing
+//! summary, and `--json` alone on stdout. Nothing else in the crate prints.
+
+use std::fmt::Display;
+use std::io::{self, Write};
+
+use crate::config::Verbosity;
+use crate::limits::{Estimate, Mode};
+use crate::outcome::{Counts, Status};
+use crate::rows::{ColumnUse, CsvInput, TextEncoding};
+use crate::summary::{RunStats, Summary};
+
+/// Progress on stderr: a bar on a terminal; on anything else (cron, CI) a line every few
+/// seconds; nothing with `--quiet`.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    log_every: Option<std::time::Duration>,
+    total: u64,
+    started: std::time::Instant,
+    last_log: std::time::Instant,
+}
+
+impl Progress {
+    /// No progress display (dry runs are over in seconds).
+    pub fn hidden() -> Progress {
+        let now = std::time::Instant::now();
+        Progress {
+            bar: None,
+            log_every: None,
+            total: 0,
+            started: now,
+            last_log: now,
+        }
+    }
+
+    pub fn new(console: &Console, total: u64) -> Progress {
+        let now = std::time::Instant::now();
+        let mut progress = Progress {
+            bar: None,
+            log_every: None,
+            total,
+            started: now,
+            last_log: now,
+        };
+        if console.verbosity == Verbosity::Quiet {
+            return progress;
+        }
+        if std::io::IsTerminal::is_terminal(&io::stderr()) {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            progress.bar = Some(bar);
+        } else {
+            progress.log_every = Some(std::time::Duration::from_secs(5));
+        }
+        progress
+    }
+
+    pub(crate) fn advance(&mut self, counts: &Counts) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(counts.total());
+            if counts.failed + counts.pending > 0 {
+                bar.set_message(format!(
+                    "{} failed, {} pending",
+                    counts.failed, counts.pending
+                ));
+            }
+        } else if let Some(every) = self.log_every {
+            if self.last_log.elapsed() >= every {
+                self.last_log = std::time::Instant::now();
+                let done = counts.total();
+                let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "progress: {done}/{} rows, {rate:.1} rows/s, {} registered, {} failed, {} pending",
+                    self.total, counts.registered, counts.failed, counts.pending
+                );
+            }
+        }
+    }
+
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Every line a person sees goes through here: progress and notes on stderr, and the JSON
+/// summary (with `--json`) alone on stdout. Write errors (a closed pipe) are ignored rather
+/// than allowed to panic.
+#[derive(Debug, Clone, Copy)]
+pub struct Console {
+    pub verbosity: Verbosity,
+    json: bool,
+}
+
+impl Console {
+    pub fn new(verbosity: Verbosity, json: bool) -> Console {
+        Console { verbosity, json }
+    }
+
+    fn say(&self, text: impl Display) {
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+
+    /// A warning: shown unless `--quiet`.
+    pub fn warn(&self, text: impl Display) {
+        if self.verbosity > Verbosity::Quiet {
+            self.say(format_args!("warning: {text}"));
+        }
+    }
+
+    /// Information: shown unless `--quiet`.
+    pub fn note(&self, text: impl Display) {
+        if self.verbosity > Verbosity::Quiet {
+            self.say(format_args!("note: {text}"));
+        }
+    }
+
+    /// A fatal error: always shown.
+    pub fn error(&self, text: impl Display) {
+        self.say(format_args!("zimport: error: {text}"));
+    }
+
+    /// The encoding the input was read in, once its rows are read: a warning for
+    /// Windows-1252, shown even with `--quiet`, since it changes what is sent.
+    pub fn encoding(&self, input: &CsvInput) {
+        if let TextEncoding::Windows1252 { first_bad_line } = input.encoding() {
+            self.say(format_args!(
+                "warning: {} is not valid UTF-8 (first at line {first_bad_line}); reading it as \
+                 Windows-1252, as Excel writes on Windows. Check accented names in the results, \
+                 or save the file as 'CSV UTF-8'.",
+                input.name
+            ));
+        }
+    }
+
+    /// The column mapping: in full for dry runs and `-v`; otherwise just the columns that are
+    /// not used.
+    pub fn columns(&self, input: &CsvInput, dry_run: bool) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        if dry_run || self.verbosity >= Verbosity::Verbose(1) {
+            let width = input
+                .columns
+                .columns
+                .iter()
+                .map(|(h, _)| h.chars().count())
+                .max();
+            let width = width.unwrap_or(0).min(30);
+            let delimiter = match input.delimiter {
+                b'\t' => "tab".to_string(),
+                other => format!("'{}'", char::from(other)),
+            };
+            self.say(format_args!(
+                "Columns of {} (delimiter {delimiter}):",
+                input.name
+            ));
+            for (header, column_use) in &input.columns.columns {
+                let target = match column_use {
+                    ColumnUse::Mapped(target) => target.name().to_string(),
+                    ColumnUse::CustomQuestion(title) => format!("custom question '{title}'"),
+                    ColumnUse::Unused(why) => format!("not used: {why}"),
+                    ColumnUse::Unknown => {
+                        "not used: matches no Zoom field (use --map FIELD=COLUMN)".to_string()
+                    }
+                };
+                self.say(format_args!("  {header:<width$}  -> {target}"));
+            }
+        } else {
+            let unused: Vec<&str> = input.columns.unused().collect();
+            if !unused.is_empty() {
+                self.say(format_args!(
+                    "note: columns not sent to Zoom: {} (see --dry-run for the mapping)",
+                    unused.join(", ")
+                ));
+            }
+        }
+    }
+
+    /// The closing summary: counts, first problems, the estimate (dry run), the results path.
+    pub fn summary(&self, summary: &Summary) {
+        if self.json {
+            match serde_json::to_string(summary) {
+                Ok(json) => {
+                    let _ = writeln!(io::stdout().lock(), "{json}");
+                }
+                Err(err) => self.error(format_args!("cannot encode the summary as JSON: {err}")),
+            }
+            return;
+        }
+        let mut text = String::new();
+        let rows = summary.counts.total();
+        if summary.dry_run {
+            text.push_str(&format!(
+                "Dry run of {} for {}: nothing was sent to Zoom.\n",
+                summary.input, summary.event
+            ));
+        }
+        text.push_str(&format!(
+            "Read {} as {}.\n",
+            summary.input, summary.encoding
+        ));
+        text.push_str(&format!("Rows: {rows}"));
+        if summary.empty_records > 0 {
+            text.push_str(&format!(
+                " ({} skipped)",
+                count(summary.empty_records, "empty record", "empty records")
+            ));
+        }
+        text.push('\n');
+        for status in Status::ALL {
+            let count = summary.counts.get(status);
+            if count > 0 {
+                text.push_str(&format!("  {:<19}{count:>9}\n", status.as_str()));
+            }
+        }
+        if !summary.first_problems.is_empty() {
+            let invalid = summary.counts.invalid;
+            let more = invalid.saturating_sub(summary.first_problems.len() as u64);
+            text.push_str("Problems:\n");
+            for problem in &summary.first_problems {
+                text.push_str(&format!(
+                    "  row {} (line {}): {}\n",
+                    problem.row, problem.line, problem.message
+                ));
+            }
+            if more > 0 {
+                text.push_str(&format!("  … and {more} more (see the results file)\n"));
+            }
+        }
+        if let Some(run) = &summary.run {
+            text.push_str(&run_text(run));
+        }
+        if let Some(estimate) = &summary.estimate {
+            text.push_str(&estimate_text(summary, estimate));
+            text.push_str(&format!("  Options: {}.\n", summary.options));
+        }
+        text.push_str(&format!(
+            "Results: {} ({:.1} s)",
+            summary.results.display(),
+            summary.elapsed_seconds
+        ));
+        self.say(text);
+    }
+}
+
+fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
+    let limits = summary.limits;
+    let mut calls = Vec::new();
+    if estimate.batch_calls > 0 {
+        calls.push(format!(
+            "{} (Heavy, {}/s)",
+            count(estimate.batch_calls, "batch call", "batch calls"),
+            limits.heavy_per_second
+        ));
+    }
+    if estimate.single_calls > 0 {
+        calls.push(format!(
+            "{} (Light, {}/s)",
+            count(estimate.single_calls, "single add", "single adds"),
+            limits.light_per_second
+        ));
+    }
+    if calls.is_empty() {
+        return "A real run would send nothing.\n".to_string();
+    }
+    let plan = format!("{:?}", summary.plan).to_lowercase();
+    let mode = format!("{:?}", summary.mode).to_lowercase();
+    let mut text = format!(
+        "A real run (plan {plan}, mode {mode}) would send {}: about {} at the plan's ceiling",
+        calls.join(" and "),
+        human_duration(estimate.seconds)
+    );
+    if estimate.days > 1 {
+        text.push_str(&format!(
+            ", but the plan's daily quota spreads it over {} days (re-run daily until done)",
+            estimate.days
+        ));
+    }
+    if summary.mode != Mode::Single && estimate.batch_calls > 0 {
+        text.push_str(".\n  (Batch is used only for scheduled meetings and webinars; otherwise every row is a single add.)\n");
+    } else {
+        text.push_str(".\n");
+    }
+    text
+}
+
+fn run_text(run: &RunStats) -> String {
+    let mut text = format!(
+        "Sent {} ({} retries, {} rate-limited), {:.1} rows/s.\n",
+        count(
+            run.requests,
+            "registration request",
+            "registration requests"
+        ),
+        run.retries,
+        run.rate_limited,
+        run.rows_per_second
+    );
+    if run.interrupted.is_some() {
+        text.push_str(
+            "Interrupted: rows not sent are pending; run the same command again to finish.\n",
+        );
+    }
+    if let Some(reason) = &run.stopped {
+        text.push_str(&format!("Stopped early: {reason}\n"));
+    }
+    if run.daily_limit {
+        let when = match &run.resume_at {
+            Some(at) => format!("after {at}"),
+            None => "tomorrow, after 00:00 UTC".to_string(),
+        };
+        text.push_str(&format!(
+            "Zoom's daily quota for this account is used up: run the same command again {when} to finish the pending rows.\n"
+        ));
+    }
+    text
+}
+
+/// "1 batch call", "2 batch calls".
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn human_duration(seconds: f64) -> String {
+    let seconds = seconds.ceil() as u64;
+    match seconds {
+        0..=59 => format!("{} s", seconds.max(1)),
+        60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3600, (seconds % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(0.2), "1 s");
+        assert_eq!(human_duration(75.0), "1 min 15 s");
+        assert_eq!(human_duration(7300.0), "2 h 1 min");
+    }
+}

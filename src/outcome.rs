@@ -1,0 +1,354 @@
+//! What a row comes to: its one [`Status`], the verdict that decides it without asking Zoom
+//! ([`answer`], the one place a verdict becomes a status), and the shapes an outcome takes on
+//! its way to the results file: built by a worker ([`Outcome`]), encoded ([`Line`], and
+//! [`OwnedLine`] to cross threads), and counted ([`Counts`]).
+
+use std::fmt::{self, Display};
+
+use serde::Serialize;
+
+use crate::registrant::Problem;
+use crate::results::memory::Known;
+use crate::results::{encode_outcome, encode_person};
+use crate::rows::Person;
+
+/// The one outcome every input row ends with (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Registered,
+    AlreadyRegistered,
+    Valid,
+    Invalid,
+    Duplicate,
+    Failed,
+    Pending,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Registered,
+        Status::AlreadyRegistered,
+        Status::Valid,
+        Status::Invalid,
+        Status::Duplicate,
+        Status::Failed,
+        Status::Pending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Registered => "registered",
+            Status::AlreadyRegistered => "already_registered",
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Duplicate => "duplicate",
+            Status::Failed => "failed",
+            Status::Pending => "pending",
+        }
+    }
+}
+
+impl Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a results line says of a row's outcome, after the person: its status, Zoom's IDs and
+/// codes, the message, and the registration requests that carried it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub status: Status,
+    pub registrant_id: &'a str,
+    pub join_url: &'a str,
+    pub http_status: Option<u16>,
+    pub zoom_code: Option<i64>,
+    pub message: &'a str,
+    pub attempts: u32,
+}
+
+impl<'a> Answer<'a> {
+    /// An outcome Zoom was not asked about (or gave no answer to).
+    pub fn unanswered(status: Status, message: &'a str) -> Answer<'a> {
+        Answer {
+            status,
+            registrant_id: "",
+            join_url: "",
+            http_status: None,
+            zoom_code: None,
+            message,
+            attempts: 0,
+        }
+    }
+}
+
+/// One row's outcome as the recorder takes it, from every kind of run: the encoded rest of its
+/// results line, and what the counts and the summary need.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// Position among the rows that get an outcome, in input order.
+    pub seq: u64,
+    pub row: u64,
+    /// The input line the record starts on, for the summary's problems.
+    pub line: u64,
+    pub status: Status,
+    /// Registration requests that carried the row: one sent but not recorded is in doubt.
+    pub attempts: u32,
+    /// Its message (the summary lists those of invalid and failed rows).
+    pub message: &'a str,
+    /// From `,email` to the attempts ([`encode_person`], [`encode_outcome`]).
+    pub rest: &'a [u8],
+}
+
+impl Line<'_> {
+    pub fn to_owned(&self) -> OwnedLine {
+        OwnedLine {
+            seq: self.seq,
+            row: self.row,
+            line: self.line,
+            status: self.status,
+            attempts: self.attempts,
+            message: self.message.to_string(),
+            rest: String::from_utf8_lossy(self.rest).into_owned(),
+        }
+    }
+}
+
+/// [`Line`], owned: to cross between tasks, wait its turn, or be kept in the spool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OwnedLine {
+    pub seq: u64,
+    pub row: u64,
+    pub line: u64,
+    pub status: Status,
+    pub attempts: u32,
+    pub message: String,
+    /// Text, for the encoders only ever write what they were given as text.
+    pub rest: String,
+}
+
+impl OwnedLine {
+    pub fn as_line(&self) -> Line<'_> {
+        Line {
+            seq: self.seq,
+            row: self.row,
+            line: self.line,
+            status: self.status,
+            attempts: self.attempts,
+            message: &self.message,
+            rest: self.rest.as_bytes(),
+        }
+    }
+}
+
+/// One row's outcome as a worker builds it, before it is encoded ([`Outcome::line`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Position among the rows that get an outcome, in input order.
+    pub seq: u64,
+    pub row: u64,
+    pub line: u64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub status: Status,
+    pub registrant_id: String,
+    pub join_url: String,
+    pub http_status: Option<u16>,
+    pub zoom_code: Option<i64>,
+    pub message: String,
+    pub attempts: u32,
+}
+
+impl Outcome {
+    /// An outcome without an answer from Zoom: no registrant ID, join URL or HTTP status.
+    pub fn unanswered(
+        (seq, row, line): (u64, u64, u64),
+        person: Person,
+        status: Status,
+        message: String,
+        attempts: u32,
+    ) -> Outcome {
+        Outcome {
+            seq,
+            row,
+            line,
+            email: person.email,
+            first_name: person.first_name,
+            last_name: person.last_name,
+            status,
+            registrant_id: String::new(),
+            join_url: String::new(),
+            http_status: None,
+            zoom_code: None,
+            message,
+            attempts,
+        }
+    }
+
+    /// The outcome as the recorder takes it.
+    pub fn line(&self) -> OwnedLine {
+        let mut rest = Vec::with_capacity(192);
+        encode_person(&self.email, &self.first_name, &self.last_name, &mut rest);
+        encode_outcome(
+            &Answer {
+                status: self.status,
+                registrant_id: &self.registrant_id,
+                join_url: &self.join_url,
+                http_status: self.http_status,
+                zoom_code: self.zoom_code,
+                message: &self.message,
+                attempts: self.attempts,
+            },
+            &mut rest,
+        );
+        Line {
+            seq: self.seq,
+            row: self.row,
+            line: self.line,
+            status: self.status,
+            attempts: self.attempts,
+            message: &self.message,
+            rest: &rest,
+        }
+        .to_owned()
+    }
+}
+
+/// Rows per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub registered: u64,
+    pub already_registered: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    pub duplicate: u64,
+    pub failed: u64,
+    pub pending: u64,
+}
+
+impl Counts {
+    fn slot(&mut self, status: Status) -> &mut u64 {
+        match status {
+            Status::Registered => &mut self.registered,
+            Status::AlreadyRegistered => &mut self.already_registered,
+            Status::Valid => &mut self.valid,
+            Status::Invalid => &mut self.invalid,
+            Status::Duplicate => &mut self.duplicate,
+            Status::Failed => &mut self.failed,
+            Status::Pending => &mut self.pending,
+        }
+    }
+
+    pub fn add(&mut self, status: Status) {
+        *self.slot(status) += 1;
+    }
+
+    pub fn get(&self, status: Status) -> u64 {
+        let mut copy = *self;
+        *copy.slot(status)
+    }
+
+    pub fn total(&self) -> u64 {
+        let Counts {
+            registered,
+            already_registered,
+            valid,
+            invalid,
+            duplicate,
+            failed,
+            pending,
+        } = *self;
+        registered + already_registered + valid + invalid + duplicate + failed + pending
+    }
+}
+
+/// The message of a `duplicate` row.
+pub const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
+
+/// The message of an `invalid` row: every problem it has.
+pub fn joined(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What is known of a row without asking Zoom.
+pub enum Verdict<'a> {
+    /// It failed local validation (its message).
+    Invalid(&'a str),
+    /// The same email as an earlier valid row.
+    Duplicate,
+    /// An earlier run or Zoom has it.
+    Known(Known),
+    /// Nobody knows it yet: a real run sends it.
+    Unknown,
+}
+
+/// The one place a verdict becomes a row's outcome: its status, message, and the registrant ID
+/// and join URL Zoom gave it before. `Unknown` comes to `valid`, what a dry run says of a row a
+/// real run would send.
+pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
+    let known = |status, registrant_id: &'a str, join_url: &'a str, message| Answer {
+        registrant_id,
+        join_url,
+        ..Answer::unanswered(status, message)
+    };
+    match verdict {
+        Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
+        Verdict::Duplicate => Answer::unanswered(Status::Duplicate, DUPLICATE),
+        Verdict::Unknown => Answer::unanswered(Status::Valid, ""),
+        Verdict::Known(Known::EarlierRun {
+            registrant_id,
+            join_url,
+        }) => known(
+            Status::AlreadyRegistered,
+            registrant_id,
+            join_url,
+            "registered by an earlier run; not sent again",
+        ),
+        Verdict::Known(Known::InZoom(existing)) => match existing.status.as_str() {
+            "denied" => known(
+                Status::Failed,
+                &existing.registrant_id,
+                "",
+                "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
+            ),
+            "pending" => known(
+                Status::AlreadyRegistered,
+                &existing.registrant_id,
+                &existing.join_url,
+                "already registered in Zoom, awaiting the host's approval; not sent",
+            ),
+            _ => known(
+                Status::AlreadyRegistered,
+                &existing.registrant_id,
+                &existing.join_url,
+                "already registered in Zoom; not sent",
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::memory::Known;
+
+    #[test]
+    fn a_verdict_has_one_outcome() {
+        let known = Verdict::Known(Known::EarlierRun {
+            registrant_id: "r1".to_string(),
+            join_url: "https://zoom.us/w/1".to_string(),
+        });
+        let earlier = answer(&known);
+        assert_eq!(earlier.status, Status::AlreadyRegistered);
+        assert_eq!(earlier.registrant_id, "r1");
+        assert_eq!(answer(&Verdict::Duplicate).message, DUPLICATE);
+        assert_eq!(answer(&Verdict::Unknown).status, Status::Valid);
+        assert_eq!(answer(&Verdict::Invalid("bad")).status, Status::Invalid);
+    }
+}

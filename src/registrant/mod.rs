@@ -1,0 +1,567 @@
+//! The registrant domain: Zoom's registrant fields, and turning one CSV row's raw text into a
+//! validated [`Registrant`] or a list of [`Problem`]s.
+//!
+//! Everything Zoom would reject for a field's *shape* is caught here, before anything is sent:
+//! every request spends one of the three adds Zoom allows per person and day, so a row that
+//! cannot succeed must never cost one. Downstream code never re-validates a `Registrant`.
+
+use std::fmt;
+use std::ops::Range;
+
+mod email;
+mod form;
+
+pub use email::{email_key, Email};
+pub(crate) use form::AppliedForm;
+pub use form::{CustomQuestion, Form, Judged, Rules};
+
+/// A registrant field of Zoom's add-registrant API, by its API name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    FirstName,
+    LastName,
+    Address,
+    City,
+    State,
+    Zip,
+    Country,
+    Phone,
+    Comments,
+    Industry,
+    JobTitle,
+    Org,
+    NoOfEmployees,
+    PurchasingTimeFrame,
+    RoleInPurchaseProcess,
+    Language,
+}
+
+/// Zoom's values for `no_of_employees` (zoom-api.md §1; `""` is treated as "not given").
+const NO_OF_EMPLOYEES: &[&str] = &[
+    "1-20",
+    "21-50",
+    "51-100",
+    "101-500",
+    "500-1,000",
+    "1,001-5,000",
+    "5,001-10,000",
+    "More than 10,000",
+];
+const PURCHASING_TIME_FRAME: &[&str] = &[
+    "Within a month",
+    "1-3 months",
+    "4-6 months",
+    "More than 6 months",
+    "No timeframe",
+];
+const ROLE_IN_PURCHASE_PROCESS: &[&str] = &[
+    "Decision Maker",
+    "Evaluator/Recommender",
+    "Influencer",
+    "Not involved",
+];
+/// The confirmation-email languages, spelled exactly as Zoom's spec does (including `Tr-TR`).
+const LANGUAGE: &[&str] = &[
+    "en-US", "de-DE", "es-ES", "fr-FR", "jp-JP", "pt-PT", "ru-RU", "zh-CN", "zh-TW", "ko-KO",
+    "it-IT", "vi-VN", "pl-PL", "Tr-TR",
+];
+
+/// Zoom's documented length limits, in characters.
+pub const MAX_EMAIL_CHARS: usize = 128;
+pub const MAX_NAME_CHARS: usize = 64;
+
+impl Field {
+    /// Every field, in the order Zoom's docs list them.
+    pub const ALL: [Field; 17] = [
+        Field::Email,
+        Field::FirstName,
+        Field::LastName,
+        Field::Address,
+        Field::City,
+        Field::State,
+        Field::Zip,
+        Field::Country,
+        Field::Phone,
+        Field::Comments,
+        Field::Industry,
+        Field::JobTitle,
+        Field::Org,
+        Field::NoOfEmployees,
+        Field::PurchasingTimeFrame,
+        Field::RoleInPurchaseProcess,
+        Field::Language,
+    ];
+
+    /// The field's name in Zoom's API (and in `--map`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Address => "address",
+            Field::City => "city",
+            Field::State => "state",
+            Field::Zip => "zip",
+            Field::Country => "country",
+            Field::Phone => "phone",
+            Field::Comments => "comments",
+            Field::Industry => "industry",
+            Field::JobTitle => "job_title",
+            Field::Org => "org",
+            Field::NoOfEmployees => "no_of_employees",
+            Field::PurchasingTimeFrame => "purchasing_time_frame",
+            Field::RoleInPurchaseProcess => "role_in_purchase_process",
+            Field::Language => "language",
+        }
+    }
+
+    /// Zoom's fixed set of values, for the fields that have one.
+    pub fn allowed_values(self) -> Option<&'static [&'static str]> {
+        match self {
+            Field::NoOfEmployees => Some(NO_OF_EMPLOYEES),
+            Field::PurchasingTimeFrame => Some(PURCHASING_TIME_FRAME),
+            Field::RoleInPurchaseProcess => Some(ROLE_IN_PURCHASE_PROCESS),
+            Field::Language => Some(LANGUAGE),
+            _ => None,
+        }
+    }
+
+    /// Looks a field up by its API name, forgiving case, spaces, `_` and `-`.
+    pub fn from_name(name: &str) -> Option<Field> {
+        let wanted = normalize_name(name);
+        Field::ALL
+            .into_iter()
+            .find(|field| normalize_name(field.api_name()) == wanted)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.api_name())
+    }
+}
+
+/// One record's cells: ranges of its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Cells<'a> {
+    text: &'a str,
+    ranges: &'a [Range<usize>],
+}
+
+impl<'a> Cells<'a> {
+    pub fn new(text: &'a str, ranges: &'a [Range<usize>]) -> Cells<'a> {
+        Cells { text, ranges }
+    }
+
+    /// The cell at `index`; a missing cell reads as empty.
+    pub fn get(&self, index: usize) -> &'a str {
+        let range = self.ranges.get(index).cloned().unwrap_or_default();
+        self.text.get(range).unwrap_or("")
+    }
+
+    /// Whether every cell is empty or blank: a record that is not a person (spreadsheets
+    /// export such rows at the end of a sheet).
+    pub fn blank(&self) -> bool {
+        (0..self.ranges.len()).all(|index| trim(self.get(index)).is_empty())
+    }
+}
+
+/// A row's optional fields (all but email and names) as the file gives them, in
+/// [`Field::ALL`] order: borrowed, so that a row is held and checked without copying or
+/// allocating.
+#[derive(Debug, Clone, Copy)]
+pub enum RawExtras<'a> {
+    /// Each optional field's column ([`crate::rows::ColumnMap`]), in a row's cells.
+    Cells {
+        columns: &'a [(Field, usize)],
+        cells: Cells<'a>,
+    },
+    /// Values listed one by one, in [`Field::ALL`] order (email and names are ignored).
+    Listed(&'a [(Field, &'a str)]),
+}
+
+impl Default for RawExtras<'_> {
+    fn default() -> Self {
+        RawExtras::Listed(&[])
+    }
+}
+
+impl<'a> RawExtras<'a> {
+    /// Each optional field and its text, as given (untrimmed, perhaps empty).
+    pub fn iter(&self) -> RawExtrasIter<'a> {
+        match *self {
+            RawExtras::Cells { columns, cells } => RawExtrasIter::Cells(columns.iter(), cells),
+            RawExtras::Listed(listed) => RawExtrasIter::Listed(listed.iter()),
+        }
+    }
+}
+
+/// [`RawExtras::iter`].
+pub enum RawExtrasIter<'a> {
+    Cells(std::slice::Iter<'a, (Field, usize)>, Cells<'a>),
+    Listed(std::slice::Iter<'a, (Field, &'a str)>),
+}
+
+impl<'a> Iterator for RawExtrasIter<'a> {
+    type Item = (Field, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            RawExtrasIter::Cells(columns, cells) => columns
+                .next()
+                .map(|&(field, index)| (field, cells.get(index))),
+            RawExtrasIter::Listed(listed) => listed
+                .find(|(field, _)| {
+                    !matches!(field, Field::Email | Field::FirstName | Field::LastName)
+                })
+                .copied(),
+        }
+    }
+}
+
+/// The optional fields of a valid row, in the form Zoom wants: its [`RawExtras`], trimmed and
+/// put in Zoom's spelling as they are read (`checked_extra`, which validation already
+/// passed), so that a checked row copies nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedExtras<'a> {
+    raw: RawExtras<'a>,
+    /// Bit `field as usize` set: the field is given (not empty once trimmed).
+    given: u32,
+}
+
+impl<'a> CheckedExtras<'a> {
+    /// The fields given, in [`Field::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Field, &'a str)> + 'a {
+        let given = self.given;
+        self.raw.iter().filter_map(move |(field, value)| {
+            let value = trim(value);
+            let wanted = given & (1 << field as u32) != 0;
+            wanted
+                .then(|| checked_extra(field, value).ok())
+                .flatten()
+                .map(|value| (field, value))
+        })
+    }
+
+    /// `field`'s value; empty if not given.
+    pub fn get(&self, field: Field) -> &'a str {
+        self.iter()
+            .find(|&(given, _)| given == field)
+            .map_or("", |(_, value)| value)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.given == 0
+    }
+}
+
+/// The form in which column headers and field names are compared: lower case, without spaces,
+/// `_`, `-` or a byte-order mark, so that `E-Mail`, `e_mail` and `EMAIL` are all `email`.
+///
+/// ```
+/// use zimport::registrant::normalize_name;
+/// assert_eq!(normalize_name("\u{feff}E-Mail Address"), "emailaddress");
+/// assert_eq!(normalize_name("first_name"), normalize_name("First Name"));
+/// ```
+pub fn normalize_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '\u{feff}') && !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// `text` without whitespace at either end: [`str::trim`], with a shortcut for the usual
+/// text, which begins and ends with a visible ASCII character.
+pub fn trim(text: &str) -> &str {
+    let visible = |byte: Option<&u8>| byte.is_some_and(|&b| b > b' ' && b < 0x7f);
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
+/// Whether `text` has more than `limit` characters, counting them only when its bytes could.
+pub(crate) fn char_count_over(text: &str, limit: usize) -> bool {
+    text.len() > limit && text.chars().count() > limit
+}
+
+/// A value cut to a readable length for messages, on a character boundary.
+pub fn shorten(value: &str) -> String {
+    const MAX: usize = 60;
+    if value.chars().count() <= MAX {
+        value.to_string()
+    } else {
+        let cut: String = value.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}
+
+/// One thing wrong with one field of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `None` for a custom registration question.
+    pub field: Option<Field>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A person ready to be sent to Zoom: every field checked, trimmed, in Zoom's spelling.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Registrant {
+    pub email: Email,
+    pub first_name: String,
+    /// Empty when the row has none (Zoom's `last_name` is optional).
+    pub last_name: String,
+    /// The optional fields the row gives a value for, in [`Field::ALL`] order.
+    pub extra: Vec<(Field, String)>,
+    /// Answers to the event's custom registration questions: (title, answer).
+    pub custom_questions: Vec<(String, String)>,
+}
+
+impl Registrant {
+    /// Whether Zoom's batch endpoint can carry this person: it takes only email and names.
+    pub fn fits_batch(&self) -> bool {
+        self.extra.is_empty() && self.custom_questions.is_empty()
+    }
+}
+
+/// The text one row gives for each mapped field, before validation.
+#[derive(Debug, Default, Clone)]
+pub struct RawRegistrant<'a> {
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    /// The optional fields the file has a column for.
+    pub extra: RawExtras<'a>,
+}
+
+impl<'a> RawRegistrant<'a> {
+    /// Fills first and last name from a full-name cell, split at the last space
+    /// ("Ana María López" → "Ana María" + "López"; a single word is a first name).
+    pub fn set_full_name(&mut self, full_name: &'a str) {
+        let full_name = trim(full_name);
+        match full_name.rsplit_once(char::is_whitespace) {
+            Some((first, last)) => {
+                self.first_name = first.trim_end();
+                self.last_name = last;
+            }
+            None => {
+                self.first_name = full_name;
+                self.last_name = "";
+            }
+        }
+    }
+
+    /// Validates every field, collecting all problems so the user can fix a row in one go.
+    pub fn validate(&self) -> Result<Registrant, Vec<Problem>> {
+        self.check().map(Checked::into_registrant)
+    }
+
+    /// [`RawRegistrant::validate`] without copying what needs no change: the fields stay
+    /// borrowed from the row (a dry run never needs them owned).
+    #[inline]
+    pub fn check(&self) -> Result<Checked<'a>, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut problem = |field: Field, message: String| {
+            problems.push(Problem {
+                field: Some(field),
+                message,
+            })
+        };
+
+        let email = Email::check(self.email).map_err(|message| problem(Field::Email, message));
+        let first_name = trim(self.first_name);
+        let last_name = trim(self.last_name);
+        if first_name.is_empty() {
+            problem(Field::FirstName, "first_name is missing".to_string());
+        }
+        for (field, value) in [(Field::FirstName, first_name), (Field::LastName, last_name)] {
+            if let Some(message) = name_problem(field, value) {
+                problem(field, message);
+            }
+        }
+
+        let mut given = 0;
+        for (field, value) in self.extra.iter() {
+            let value = trim(value);
+            if value.is_empty() {
+                continue;
+            }
+            match checked_extra(field, value) {
+                Ok(_) => given |= 1 << field as u32,
+                Err(message) => problem(field, message),
+            }
+        }
+        let extra = CheckedExtras {
+            raw: self.extra,
+            given,
+        };
+
+        match email {
+            Ok(email) if problems.is_empty() => Ok(Checked {
+                email,
+                first_name,
+                last_name,
+                extra,
+                custom_questions: Vec::new(),
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// A row's fields after validation, borrowed from the row where they need no change: what a
+/// [`Registrant`] is made of.
+#[derive(Debug, Clone)]
+pub struct Checked<'a> {
+    /// Trimmed and of a plausible shape.
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    /// The optional fields given, in the form Zoom wants.
+    pub extra: CheckedExtras<'a>,
+    /// Answers to the event's custom registration questions, once its form is applied.
+    pub custom_questions: Vec<(String, String)>,
+}
+
+impl Checked<'_> {
+    /// [`Registrant::fits_batch`].
+    pub fn fits_batch(&self) -> bool {
+        self.extra.is_empty() && self.custom_questions.is_empty()
+    }
+
+    pub fn into_registrant(self) -> Registrant {
+        Registrant {
+            email: Email(self.email.to_string()),
+            first_name: self.first_name.to_string(),
+            last_name: self.last_name.to_string(),
+            extra: self
+                .extra
+                .iter()
+                .map(|(field, value)| (field, value.to_string()))
+                .collect(),
+            custom_questions: self.custom_questions,
+        }
+    }
+}
+
+/// The bytes of control characters: below ' ', DEL, and 0xC2, which starts U+0080 to U+009F
+/// (and other characters, which then get a closer look).
+const CONTROL_BYTES: [u8; 256] = {
+    let mut control = [0; 256];
+    let mut byte = 0;
+    while byte < b' ' {
+        control[byte as usize] = 1;
+        byte += 1;
+    }
+    control[0x7f] = 1;
+    control[0xC2] = 1;
+    control
+};
+
+/// Whether a name is fine at a glance: no more bytes than characters allowed, and no byte of a
+/// control character ([`CONTROL_BYTES`]). A table look-up a byte, without stopping at the
+/// first: names are short.
+fn plainly_fine_name(value: &str) -> bool {
+    let control = value
+        .bytes()
+        .fold(0, |found, b| found | CONTROL_BYTES[b as usize]);
+    control == 0 && value.len() <= MAX_NAME_CHARS
+}
+
+fn name_problem(field: Field, value: &str) -> Option<String> {
+    if plainly_fine_name(value) {
+        return None;
+    }
+    if char_count_over(value, MAX_NAME_CHARS) {
+        return Some(format!(
+            "{field} is {} characters long; Zoom accepts at most {MAX_NAME_CHARS}",
+            value.chars().count()
+        ));
+    }
+    let control = if value.is_ascii() {
+        value.bytes().any(|b| b < b' ' || b == 0x7f)
+    } else {
+        value.chars().any(char::is_control)
+    };
+    if control {
+        return Some(format!(
+            "{field} contains a control character (a line break?)"
+        ));
+    }
+    None
+}
+
+/// Checks an optional field's value; returns it in the form Zoom wants.
+fn checked_extra(field: Field, value: &str) -> Result<&str, String> {
+    if let Some(allowed) = field.allowed_values() {
+        if allowed.contains(&value) {
+            return Ok(value);
+        }
+        let hint = allowed
+            .iter()
+            .find(|candidate| candidate.eq_ignore_ascii_case(value))
+            .map(|candidate| format!("; did you mean '{candidate}'?"))
+            .unwrap_or_default();
+        return Err(format!(
+            "{field} '{}' is not one of Zoom's values ({}){hint}",
+            shorten(value),
+            allowed.join(", ")
+        ));
+    }
+    if field == Field::Country {
+        if let [first, second] = value.as_bytes() {
+            if first.is_ascii_uppercase() && second.is_ascii_uppercase() {
+                return Ok(value);
+            }
+            if first.is_ascii_alphabetic() && second.is_ascii_alphabetic() {
+                return Ok(upper_case_pair(*first, *second));
+            }
+        }
+        return Err(format!(
+            "country '{}' is not a two-letter country code (such as US, DE, GB)",
+            shorten(value)
+        ));
+    }
+    Ok(value)
+}
+
+/// Every pair of upper-case letters, so that a country code in lower case can be given in
+/// upper case without allocating: "AA", "AB", … "ZZ".
+const LETTER_PAIRS: &str = {
+    const BYTES: [u8; 26 * 26 * 2] = {
+        let mut bytes = [0; 26 * 26 * 2];
+        let mut index = 0;
+        while index < 26 * 26 {
+            bytes[index * 2] = b'A' + (index / 26) as u8;
+            bytes[index * 2 + 1] = b'A' + (index % 26) as u8;
+            index += 1;
+        }
+        bytes
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(pairs) => pairs,
+        Err(_) => panic!("ASCII letters are UTF-8"),
+    }
+};
+
+/// Two ASCII letters in upper case.
+fn upper_case_pair(first: u8, second: u8) -> &'static str {
+    let letter = |byte: u8| usize::from(byte.to_ascii_uppercase().saturating_sub(b'A')) % 26;
+    let at = (letter(first) * 26 + letter(second)) * 2;
+    LETTER_PAIRS.get(at..at + 2).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests;

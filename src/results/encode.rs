@@ -1,0 +1,141 @@
+//! A results line, encoded as the `csv` crate would write it (a property test holds it to that
+//! crate's reader), with a leading `'` before a cell that a spreadsheet would run as a formula
+//! (SPEC §3), which [`cell_text`] takes off again when a results file is read back.
+//!
+//! A line is its row number, then its *rest*: the person ([`encode_person`]) and the outcome
+//! ([`encode_outcome`]), then the run's event ([`encode_event`]). A dry run encodes the rest
+//! before a row's number is known, and the outcome of a `valid` row only once.
+
+use crate::outcome::Answer;
+
+/// One whole line of the results file, for [`encode_row`].
+#[derive(Debug, Clone, Copy)]
+pub struct ResultRow<'a> {
+    pub row: u64,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub answer: Answer<'a>,
+    /// `meeting 83927864687` or `webinar …`.
+    pub event: &'a str,
+}
+
+/// Encodes one whole results row as a CSV line, in [`RESULT_COLUMNS`](super::RESULT_COLUMNS) order, quoting exactly
+/// the fields the `csv` crate would (those holding a comma, a quote or a line break), and
+/// putting a `'` before a text that a spreadsheet would run as a formula (SPEC §3). A hot path:
+/// the `csv` crate's writer was a fifth of a dry run's time (BENCHMARKS.md); a property test
+/// holds this encoder to that crate's reader.
+///
+/// A line is its row number, then its person ([`encode_person`]) and its outcome
+/// ([`encode_outcome`]), the line's *rest*, then the event: a dry run encodes the rest before
+/// the row's number is known, and the rest of a `valid` row's outcome only once.
+pub fn encode_row(row: &ResultRow<'_>, line: &mut Vec<u8>) {
+    let mut rest = Vec::new();
+    encode_person(row.email, row.first_name, row.last_name, &mut rest);
+    encode_outcome(&row.answer, &mut rest);
+    compose(row.row, &rest, &encode_event(row.event), line);
+}
+
+/// The end of every line of a run: `,meeting 83927864687` and the line end, encoded once.
+pub fn encode_event(event: &str) -> Vec<u8> {
+    let mut field = vec![b','];
+    push_field(&mut field, event);
+    field.push(b'\n');
+    field
+}
+
+/// A whole line from its parts.
+pub(crate) fn compose(row: u64, rest: &[u8], event: &[u8], line: &mut Vec<u8>) {
+    line.clear();
+    line.extend_from_slice(itoa::Buffer::new().format(row).as_bytes());
+    line.extend_from_slice(rest);
+    line.extend_from_slice(event);
+}
+
+/// Appends `,email,first_name,last_name` of [`encode_row`]'s line.
+pub fn encode_person(email: &str, first_name: &str, last_name: &str, line: &mut Vec<u8>) {
+    for text in [email, first_name, last_name] {
+        line.push(b',');
+        push_field(line, text);
+    }
+}
+
+/// Appends the outcome part of [`encode_row`]'s line: from `,status` to the attempts.
+pub fn encode_outcome(answer: &Answer<'_>, line: &mut Vec<u8>) {
+    let mut number = itoa::Buffer::new();
+    line.push(b',');
+    line.extend_from_slice(answer.status.as_str().as_bytes());
+    for text in [answer.registrant_id, answer.join_url] {
+        line.push(b',');
+        push_field(line, text);
+    }
+    line.push(b',');
+    if let Some(status) = answer.http_status {
+        line.extend_from_slice(number.format(status).as_bytes());
+    }
+    line.push(b',');
+    if let Some(code) = answer.zoom_code {
+        line.extend_from_slice(number.format(code).as_bytes());
+    }
+    line.push(b',');
+    push_field(line, answer.message);
+    line.push(b',');
+    line.extend_from_slice(number.format(answer.attempts).as_bytes());
+}
+
+/// The bytes that make a field quoted: 1 for a comma, a quote and the line-break characters.
+const QUOTED: [u8; 256] = {
+    let mut quoted = [0; 256];
+    quoted[b',' as usize] = 1;
+    quoted[b'"' as usize] = 1;
+    quoted[b'\n' as usize] = 1;
+    quoted[b'\r' as usize] = 1;
+    quoted
+};
+
+/// Whether a spreadsheet would run a cell of this text as a formula (OWASP's CSV-injection
+/// rule: it starts with `=`, `+`, `-`, `@`, a tab or a carriage return), counting any quotes
+/// before that: `'=x` is written `''=x`, so that reading it back restores it exactly.
+fn runs_as_formula(bytes: &[u8]) -> bool {
+    let quotes = bytes.iter().take_while(|&&b| b == b'\'').count();
+    matches!(
+        bytes.get(quotes),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// A cell's text as it was before it was written ([`encode_row`] puts a `'` before a cell that
+/// would run as a formula); other cells, such as `'t Hooft`, are left as they are.
+pub fn cell_text(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if runs_as_formula(rest.as_bytes()) => rest,
+        _ => cell,
+    }
+}
+
+/// Appends one field, quoted (with inner quotes doubled) only if it needs to be, and with a
+/// leading `'` if a spreadsheet would otherwise run it as a formula ([`cell_text`] undoes it).
+fn push_field(line: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    // A table look-up a byte, without stopping at the first: fields are short.
+    let special = bytes.iter().fold(0, |found, &b| found | QUOTED[b as usize]) != 0;
+    let formula = runs_as_formula(bytes);
+    if !special {
+        if formula {
+            line.push(b'\'');
+        }
+        line.extend_from_slice(bytes);
+        return;
+    }
+    line.push(b'"');
+    if formula {
+        line.push(b'\'');
+    }
+    for &byte in bytes {
+        if byte == b'"' {
+            line.push(b'"');
+        }
+        line.push(byte);
+    }
+    line.push(b'"');
+}

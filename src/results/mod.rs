@@ -1,0 +1,271 @@
+//! The results file: its columns (SPEC §3), how it is written (in input order, to
+//! `<results>.partial`, then renamed into place, so nobody sees half a file and an earlier one
+//! is never half overwritten), and what cannot be written ([`ResultsError`]). It holds join
+//! URLs, which let anyone join as that person, so it and its companions are private (mode
+//! 0600, [`crate::files`]).
+//!
+//! - [`encode`]: a results line, as the `csv` crate would write it, formulas neutralised.
+//! - [`journal`]: every outcome appended at once during a real run, so `kill -9` loses nothing.
+//! - [`recorder`]: the one owner of the results file and journal during a run.
+//! - [`memory`]: what earlier runs recorded, read back, for safe re-runs.
+
+pub mod encode;
+pub mod journal;
+pub mod memory;
+pub mod recorder;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+pub use encode::{cell_text, encode_event, encode_outcome, encode_person, encode_row, ResultRow};
+pub use journal::Journal;
+pub use recorder::Recorder;
+
+use crate::files;
+
+/// The results file's columns: SPEC §3's, in its order, then `event` (which meeting or webinar
+/// the row is for, so a re-run never mistakes another event's results for its own).
+pub const RESULT_COLUMNS: [&str; 12] = [
+    "row",
+    "email",
+    "first_name",
+    "last_name",
+    "status",
+    "registrant_id",
+    "join_url",
+    "http_status",
+    "zoom_code",
+    "message",
+    "attempts",
+    "event",
+];
+
+/// Why the results could not be put in place.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: io::Error },
+    /// The results file was not replaced: it is as it was before the run.
+    #[error("{}", kept_message(.cause, .path, *.journal, .in_doubt))]
+    Kept {
+        cause: String,
+        path: String,
+        /// Whether a journal beside it keeps what this run recorded.
+        journal: bool,
+        /// Rows sent to Zoom whose outcome could not be recorded anywhere.
+        in_doubt: Vec<u64>,
+    },
+}
+
+impl ResultsError {
+    /// Turns an I/O error on `path` into this error.
+    fn on(path: &Path) -> impl Fn(io::Error) -> ResultsError + Copy + '_ {
+        move |source| ResultsError::Write {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+fn kept_message(cause: &str, path: &str, journal: bool, in_doubt: &[u64]) -> String {
+    let mut text = if Path::new(path).exists() {
+        format!("{cause}. {path} is left as it was")
+    } else {
+        format!("{cause}; no results file was written")
+    };
+    if journal {
+        text.push_str(", and the journal beside it keeps every outcome that was recorded: the next run picks up from there");
+    }
+    if !in_doubt.is_empty() {
+        let (rows, one) = (rows_text(in_doubt), in_doubt.len() == 1);
+        let (verb, its, them) = if one {
+            ("was", "its", "it")
+        } else {
+            ("were", "their", "them")
+        };
+        text.push_str(&format!(
+            ". {rows} {verb} sent to Zoom, but {its} outcome could not be recorded: Zoom may have registered {them}, and the next run finds {them} in Zoom's list"
+        ));
+    }
+    text
+}
+
+/// "row 7", "rows 3, 5-9 and 12", with long lists cut short.
+fn rows_text(rows: &[u64]) -> String {
+    let mut sorted = rows.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut ranges: Vec<String> = Vec::new();
+    let mut at = 0;
+    while at < sorted.len() {
+        let start = sorted[at];
+        let mut end = start;
+        while at + 1 < sorted.len() && sorted[at + 1] == end + 1 {
+            at += 1;
+            end += 1;
+        }
+        ranges.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        at += 1;
+    }
+    const SHOWN: usize = 20;
+    if ranges.len() > SHOWN {
+        let more = ranges.len() - SHOWN;
+        ranges.truncate(SHOWN);
+        ranges.push(format!("{more} more ranges"));
+    }
+    match (sorted.len(), ranges.as_slice()) {
+        (1, _) => format!("row {}", sorted[0]),
+        (_, [only]) => format!("rows {only}"),
+        (_, [first @ .., last]) => format!("rows {} and {last}", first.join(", ")),
+        (_, []) => String::new(),
+    }
+}
+
+/// `<results><suffix>`, beside the results file.
+pub fn companion(results: &Path, suffix: &str) -> PathBuf {
+    let mut name = results.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    results.with_file_name(name)
+}
+
+/// The results CSV being written (as `<results>.partial`). Dropped without
+/// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
+/// untouched. Every 16 MB it asks a thread of its own to sync what it wrote so far, so the
+/// sync before the rename has little left to do (38 ms → 4 ms for a million-row dry run).
+pub struct ResultsFile {
+    pub(crate) path: PathBuf,
+    partial: PathBuf,
+    writer: Option<BufWriter<File>>,
+    /// Bytes written since the last early sync, and the thread that does it.
+    unsynced: usize,
+    syncer: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
+}
+
+/// Bytes of results after which the file is synced, in the background.
+const SYNC_EVERY: usize = 16 << 20;
+
+impl ResultsFile {
+    pub fn create(path: &Path) -> Result<ResultsFile, ResultsError> {
+        let error = ResultsError::on(path);
+        let partial = companion(path, ".partial");
+        let file = files::open(&partial, files::Open::New).map_err(error)?;
+        let mut writer = BufWriter::with_capacity(64 * 1024, file);
+        writer.write_all(&header_line()).map_err(error)?;
+        Ok(ResultsFile {
+            path: path.to_path_buf(),
+            partial,
+            writer: Some(writer),
+            unsynced: 0,
+            syncer: None,
+        })
+    }
+
+    /// Writes one line: the row's number, `rest` (from `,email` to the attempts), and `event`
+    /// (the event's field, encoded, with its comma and the line end: [`encode_event`]).
+    #[inline]
+    pub fn write(&mut self, row: u64, rest: &[u8], event: &[u8]) -> Result<(), ResultsError> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Err(ResultsError::on(&self.path)(io::Error::other(
+                "already finished",
+            )));
+        };
+        let written = writer
+            .write_all(itoa::Buffer::new().format(row).as_bytes())
+            .and_then(|()| writer.write_all(rest))
+            .and_then(|()| writer.write_all(event));
+        written.map_err(ResultsError::on(&self.path))?;
+        self.unsynced += rest.len();
+        if self.unsynced >= SYNC_EVERY {
+            self.unsynced = 0;
+            self.sync_early();
+        }
+        Ok(())
+    }
+
+    /// Asks the syncing thread (started the first time) to sync what reached the file; if it
+    /// is still busy, the next sync covers these bytes too.
+    fn sync_early(&mut self) {
+        if self.syncer.is_none() {
+            let Some(file) = self
+                .writer
+                .as_ref()
+                .and_then(|w| w.get_ref().try_clone().ok())
+            else {
+                return;
+            };
+            let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+            let thread = std::thread::spawn(move || {
+                while asked.recv().is_ok() {
+                    let _ = file.sync_data();
+                }
+            });
+            self.syncer = Some((ask, thread));
+        }
+        if let Some((ask, _)) = &self.syncer {
+            let _ = ask.try_send(());
+        }
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn finish(mut self) -> Result<PathBuf, ResultsError> {
+        let path = self.path.clone();
+        let error = ResultsError::on(&path);
+        if let Some((ask, thread)) = self.syncer.take() {
+            drop(ask);
+            let _ = thread.join();
+        }
+        let Some(writer) = self.writer.take() else {
+            return Err(error(io::Error::other("already finished")));
+        };
+        let file = writer.into_inner().map_err(|e| error(e.into_error()))?;
+        file.sync_all().map_err(error)?;
+        std::fs::rename(&self.partial, &path).map_err(error)?;
+        sync_folder(&path);
+        Ok(path)
+    }
+}
+
+impl Drop for ResultsFile {
+    fn drop(&mut self) {
+        if let Some((ask, thread)) = self.syncer.take() {
+            drop(ask);
+            let _ = thread.join();
+        }
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+/// The header line of the results file and the journal.
+pub(crate) fn header_line() -> Vec<u8> {
+    let mut line = RESULT_COLUMNS.join(",").into_bytes();
+    line.push(b'\n');
+    line
+}
+
+/// Makes a rename or removal in `path`'s folder durable (not every filesystem allows it).
+pub(crate) fn sync_folder(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_in_doubt_are_listed_as_ranges() {
+        assert_eq!(rows_text(&[7]), "row 7");
+        assert_eq!(rows_text(&[12, 3, 5, 6, 7, 8, 9]), "rows 3, 5-9 and 12");
+        assert_eq!(rows_text(&[4, 5]), "rows 4-5");
+        let many: Vec<u64> = (0..100).map(|n| n * 2).collect();
+        assert!(rows_text(&many).ends_with("and 80 more ranges"));
+    }
+}

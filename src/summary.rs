@@ -1,0 +1,220 @@
+//! What a run did: the [`Summary`] (for the person, for `--json`, for the exit code), built in
+//! one place ([`Summary::of`]), and the exit codes of SPEC §6 ([`exit`]).
+
+use std::fmt::{self, Display};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Event;
+use crate::limits::{Estimate, Mode, Plan, RateLimits};
+use crate::outcome::Counts;
+use crate::rows::CsvInput;
+
+/// A row that needs the user's attention, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowProblem {
+    pub row: u64,
+    pub line: u64,
+    pub message: String,
+}
+
+/// How many problem rows the summary lists; the results file has them all.
+pub const PROBLEMS_SHOWN: usize = 10;
+
+/// What a run did, for the person, for `--json`, and for the exit code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub input: String,
+    /// What the input was read as: `UTF-8` or `Windows-1252`.
+    pub encoding: &'static str,
+    pub event: Event,
+    pub dry_run: bool,
+    pub mode: Mode,
+    pub plan: Plan,
+    pub counts: Counts,
+    /// Records whose cells were all empty: skipped, with no results row.
+    pub empty_records: u64,
+    /// The first [`PROBLEMS_SHOWN`] invalid rows.
+    pub first_problems: Vec<RowProblem>,
+    /// Dry-run only: what the real run would cost.
+    pub estimate: Option<Estimate>,
+    /// The options that shape what Zoom does, shown so nobody has to wonder.
+    pub options: RunOptions,
+    pub limits: RateLimits,
+    /// Real runs only: what was sent and how it ended.
+    pub run: Option<RunStats>,
+    pub results: PathBuf,
+    pub elapsed_seconds: f64,
+}
+
+/// What a real run sent, and why it stopped early if it did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunStats {
+    /// Registration requests sent (retries included).
+    pub requests: u64,
+    pub retries: u64,
+    /// 429 answers of any kind.
+    pub rate_limited: u64,
+    pub rows_per_second: f64,
+    /// A run-level error (event or credentials) that stopped the run.
+    pub stopped: Option<String>,
+    /// True if any row was confirmed by Zoom in this run.
+    pub any_confirmed: bool,
+    /// Stopped by Ctrl-C or SIGTERM.
+    pub interrupted: Option<crate::zoom::control::Interrupt>,
+    /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.
+    pub daily_limit: bool,
+    pub resume_at: Option<String>,
+    /// A part of the run failed (a bug): the rows it had not finished are pending.
+    pub internal_error: Option<String>,
+}
+
+/// The options of a run that change what Zoom does or how hard it is asked.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RunOptions {
+    pub auto_approve: bool,
+    /// `None`: the event's own setting decides.
+    pub confirmation_email: Option<bool>,
+    pub concurrency: usize,
+}
+
+impl Display for RunOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let email = match self.confirmation_email {
+            None => "as the event is set up",
+            Some(true) => "yes (--confirmation-email)",
+            Some(false) => "no (--no-confirmation-email)",
+        };
+        write!(
+            f,
+            "auto-approve {}; confirmation emails from batch registration: {email}; up to {} requests in flight",
+            if self.auto_approve { "on" } else { "off" },
+            self.concurrency
+        )
+    }
+}
+
+/// The process exit codes of SPEC §6.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ROW_PROBLEMS: u8 = 1;
+    pub const USAGE_OR_INPUT: u8 = 2;
+    pub const AUTH_OR_EVENT: u8 = 3;
+    pub const INCOMPLETE: u8 = 4;
+    /// Another run holds this results file (or this event): nothing was sent.
+    pub const BUSY: u8 = 5;
+    /// Ctrl-C (SIGINT): 128 + 2, as shells report it.
+    pub const INTERRUPTED: u8 = 130;
+    /// SIGTERM: 128 + 15, as systemd and shells expect.
+    pub const TERMINATED: u8 = 143;
+
+    /// The exit code of a run stopped from outside.
+    pub fn interrupted(how: crate::zoom::control::Interrupt) -> u8 {
+        match how {
+            crate::zoom::control::Interrupt::CtrlC => INTERRUPTED,
+            crate::zoom::control::Interrupt::Terminate => TERMINATED,
+        }
+    }
+}
+
+impl Summary {
+    /// The summary of a run, dry or real: the one place it is built. `run`: what a real run
+    /// sent; `estimate`: what a dry run's real run would cost.
+    pub fn of(
+        config: &crate::config::Config,
+        input: &CsvInput,
+        tally: &crate::settle::Tally,
+        (counts, first_problems, results): (Counts, Vec<RowProblem>, PathBuf),
+        (run, estimate): (Option<RunStats>, Option<Estimate>),
+        elapsed: std::time::Duration,
+    ) -> Summary {
+        Summary {
+            input: input.name.clone(),
+            encoding: tally.encoding.name(),
+            event: config.event,
+            dry_run: run.is_none(),
+            mode: config.mode,
+            plan: config.plan,
+            counts,
+            empty_records: tally.empty_records,
+            first_problems,
+            estimate,
+            options: RunOptions {
+                auto_approve: config.auto_approve,
+                confirmation_email: config.confirmation_email,
+                concurrency: config.concurrency.get(),
+            },
+            limits: config.limits,
+            run,
+            results,
+            elapsed_seconds: elapsed.as_secs_f64(),
+        }
+    }
+
+    /// 3 if the event or the credentials stopped the run before Zoom confirmed any row; else 4
+    /// if anything is left to do on a later run; else 1 if any row is invalid or failed; else
+    /// 0. Duplicates do not count against a run.
+    pub fn exit_code(&self) -> u8 {
+        if let Some(run) = &self.run {
+            if let Some(how) = run.interrupted {
+                return exit::interrupted(how);
+            }
+            if run.internal_error.is_some() {
+                return exit::INCOMPLETE;
+            }
+            if run.stopped.is_some() && !run.any_confirmed {
+                return exit::AUTH_OR_EVENT;
+            }
+        }
+        if self.counts.pending > 0 {
+            exit::INCOMPLETE
+        } else if self.counts.invalid > 0 || self.counts.failed > 0 {
+            exit::ROW_PROBLEMS
+        } else {
+            exit::OK
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Status;
+
+    #[test]
+    fn exit_code_follows_the_spec_table() {
+        let mut counts = Counts::default();
+        counts.add(Status::Valid);
+        counts.add(Status::Duplicate);
+        let summary = |counts: Counts| Summary {
+            input: "in.csv".into(),
+            encoding: "UTF-8",
+            event: Event {
+                kind: crate::config::EventKind::Meeting,
+                id: crate::config::EventId(123_456_789),
+            },
+            dry_run: true,
+            mode: Mode::Auto,
+            plan: Plan::Pro,
+            counts,
+            empty_records: 0,
+            first_problems: Vec::new(),
+            estimate: None,
+            run: None,
+            options: RunOptions {
+                auto_approve: false,
+                confirmation_email: None,
+                concurrency: 16,
+            },
+            limits: RateLimits::for_plan(Plan::Pro, None),
+            results: "out.csv".into(),
+            elapsed_seconds: 0.0,
+        };
+        assert_eq!(summary(counts).exit_code(), exit::OK);
+        counts.add(Status::Invalid);
+        assert_eq!(summary(counts).exit_code(), exit::ROW_PROBLEMS);
+        counts.add(Status::Pending);
+        assert_eq!(summary(counts).exit_code(), exit::INCOMPLETE);
+    }
+}
