@@ -8,12 +8,12 @@ use std::time::Instant;
 use crate::config::Config;
 use crate::console::{Console, Progress};
 use crate::limits::{Estimate, Mode};
+use crate::outcome::Line;
 use crate::results::memory::Memory;
 use crate::results::{Recorder, ResultsFile};
 use crate::rows::CsvInput;
-use crate::run::check_capacity;
-use crate::settle::{settle, DryRun};
-use crate::summary::Summary;
+use crate::settle::{settle, Sink, Unknown};
+use crate::summary::{Summary, Work};
 use crate::zoom::preflight::Findings;
 use crate::Error;
 
@@ -40,7 +40,7 @@ pub fn dry_run(
     let recorded = sink.recorder.finish()?;
     console.encoding(&input);
     if let Some(findings) = findings {
-        check_capacity(config, findings, tally.to_send())?;
+        findings.check_capacity(config.event, tally.to_send())?;
     }
     // When Zoom says batch does not fit, the real run sends everyone singly.
     let mode = match findings {
@@ -53,7 +53,24 @@ pub fn dry_run(
         &input,
         &tally,
         recorded,
-        (None, Some(estimate)),
+        Work::Estimated(estimate),
         started.elapsed(),
     ))
+}
+
+/// A dry run's sink: every row's outcome straight to the results file.
+pub struct DryRun {
+    pub recorder: Recorder,
+}
+
+impl Sink for DryRun {
+    #[inline]
+    fn settled(&mut self, line: Line<'_>) -> Result<(), Error> {
+        Ok(self.recorder.record(line)?)
+    }
+
+    #[inline]
+    fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error> {
+        Ok(self.recorder.record(row.valid)?)
+    }
 }

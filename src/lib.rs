@@ -130,12 +130,7 @@ pub fn run(
     } = prepared;
     let summary = match (connection, &findings) {
         (Some(connection), Some(findings)) if !config.dry_run => run::import(
-            config,
-            (console, stopper),
-            connection,
-            input,
-            memory,
-            findings,
+            config, console, stopper, connection, input, memory, findings,
         ),
         _ => dry_run::dry_run(config, console, input, memory, findings.as_ref()),
     };

@@ -29,16 +29,16 @@ use crate::config::Config;
 use crate::console::{Console, Progress};
 use crate::credentials::Credentials;
 use crate::limits::{Mode, BATCH_SIZE};
-use crate::outcome::{Counts, OwnedLine, Status};
+use crate::outcome::{OwnedLine, Status};
 use crate::results::memory::Memory;
-use crate::results::{Journal, Recorder, ResultsError, ResultsFile};
+use crate::results::{Journal, Recorded, Recorder, ResultsError, ResultsFile};
 use crate::rows::CsvInput;
 use crate::settle::{settle, Tally};
 use crate::spool::{Entries, Entry, Spool, SpoolError, ToSend};
-use crate::summary::{RowProblem, RunStats, Summary};
+use crate::summary::{RunStats, Summary, Work};
 use crate::zoom::auth::TokenSource;
 use crate::zoom::control::{resume_text, Control, Stopper};
-use crate::zoom::preflight::{Findings, PreflightError};
+use crate::zoom::preflight::Findings;
 use crate::zoom::register::{Job, Registers, Registrar};
 use crate::zoom::{Category, RequestOptions, ZoomClient};
 use crate::Error;
@@ -53,22 +53,6 @@ pub fn check(
     let mut spool = Spool::create(folder)?;
     let tally = settle(input, memory, &mut spool, true)?;
     Ok((spool, tally))
-}
-
-/// Refuses a run that would take the event past its capacity, before anything is sent.
-pub fn check_capacity(config: &Config, findings: &Findings, to_send: u64) -> Result<(), Error> {
-    let Some(capacity) = findings.capacity else {
-        return Ok(());
-    };
-    let active = findings.registered;
-    if active.saturating_add(to_send) > capacity {
-        return Err(PreflightError(format!(
-            "{} has {active} registrants and this file would add {to_send}, more than the {capacity} it takes; nothing was sent (split the file, or raise the event's limit)",
-            config.event
-        ))
-        .into());
-    }
-    Ok(())
 }
 
 /// Rows the reader hands the dispatcher at a time, and chunks it may read ahead (1,024 rows in
@@ -149,7 +133,8 @@ impl Connection {
 /// results file.
 pub fn import(
     config: &Config,
-    (console, stopper): (&Console, &Stopper),
+    console: &Console,
+    stopper: &Stopper,
     connection: Connection,
     mut input: CsvInput,
     mut memory: Memory,
@@ -161,7 +146,7 @@ pub fn import(
     let (spool, tally) = check(config, &mut input, &mut memory)?;
     drop(memory);
     console.encoding(&input);
-    check_capacity(config, findings, tally.to_send())?;
+    findings.check_capacity(config.event, tally.to_send())?;
 
     let rows = tally.rows;
     let entries = spool.into_reader()?;
@@ -182,16 +167,16 @@ pub fn import(
     };
     // A stop asked for (Ctrl-C, SIGTERM) from now on lets the requests in flight finish.
     let listening = stopper.listen(registrar.control.clone());
-    let recorded = runtime.block_on(async {
+    let dispatched = runtime.block_on(async {
         // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of
         // that future writes to the runtime's eventfd, and the dispatcher is woken for every row.
         match tokio::spawn(dispatch(sending, entries, recorder)).await {
-            Ok(recorded) => recorded,
+            Ok(dispatched) => dispatched,
             Err(failed) => Err(Error::Internal(format!("the dispatcher failed: {failed}"))),
         }
     });
     drop(listening);
-    let recorded = recorded?;
+    let dispatched = dispatched?;
 
     let elapsed = started.elapsed().as_secs_f64();
     let control = &registrar.control;
@@ -204,7 +189,7 @@ pub fn import(
             .counters
             .rate_limited
             .load(Ordering::Relaxed),
-        rows_per_second: recorded.counts.registered as f64 / elapsed.max(0.001),
+        rows_per_second: dispatched.recorded.counts.registered as f64 / elapsed.max(0.001),
         stopped: stopped.run.clone(),
         any_confirmed: control.confirmed.load(Ordering::Relaxed) > 0,
         interrupted: control.interruption(),
@@ -212,7 +197,7 @@ pub fn import(
         resume_at: stopped
             .resume_at
             .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
-        internal_error: recorded.failed_worker,
+        internal_error: dispatched.failed_worker,
     };
     if let Some(reason) = &stopped.run {
         console.error(format_args!("stopped early: {reason}"));
@@ -227,8 +212,8 @@ pub fn import(
         config,
         &input,
         &tally,
-        (recorded.counts, recorded.first_problems, recorded.results),
-        (Some(run), None),
+        dispatched.recorded,
+        Work::Sent(run),
         started.elapsed(),
     ))
 }
@@ -242,10 +227,8 @@ struct Sending<R> {
 }
 
 /// What a dispatched run recorded.
-struct Recorded {
-    counts: Counts,
-    first_problems: Vec<RowProblem>,
-    results: std::path::PathBuf,
+struct Dispatched {
+    recorded: Recorded,
     /// Why a worker failed, if one did.
     failed_worker: Option<String>,
 }
@@ -265,7 +248,7 @@ async fn dispatch<R: Registers>(
     sending: Sending<R>,
     entries: Entries,
     recorder: Recorder,
-) -> Result<Recorded, Error> {
+) -> Result<Dispatched, Error> {
     let Sending {
         registrar,
         control,
@@ -389,7 +372,7 @@ async fn dispatch<R: Registers>(
         Ok(recorded) => recorded,
         Err(failed) => return Err(Error::Internal(format!("the recorder failed: {failed}"))),
     };
-    let (counts, first_problems, results) = match (recorded, spool_error) {
+    let recorded = match (recorded, spool_error) {
         (Ok(recorded), _) => recorded,
         // The rows after the spool's damage never reached the recorder: say why.
         (
@@ -411,10 +394,8 @@ async fn dispatch<R: Registers>(
         }
         (Err(error), _) => return Err(error.into()),
     };
-    Ok(Recorded {
-        counts,
-        first_problems,
-        results,
+    Ok(Dispatched {
+        recorded,
         failed_worker: workers.failed,
     })
 }

@@ -8,8 +8,8 @@
 use crate::fingerprint::SeenSet;
 use crate::outcome::{answer, Line, Status, Verdict};
 use crate::registrant::Registrant;
+use crate::results::encode_outcome;
 use crate::results::memory::Memory;
-use crate::results::{encode_outcome, Recorder};
 use crate::rows::source::{self, CheckedBlock, Keep, RowKind};
 use crate::rows::{CsvInput, TextEncoding};
 use crate::Error;
@@ -218,23 +218,6 @@ fn rows_after_first(size: u64, first: &CheckedBlock) -> usize {
     // A tenth more, as rows further down may be shorter.
     let expected = rest * first.rows.len() as f64 / bytes * 1.1;
     (expected as usize).min(1 << 26)
-}
-
-/// A dry run's sink: every row's outcome straight to the results file.
-pub struct DryRun {
-    pub recorder: Recorder,
-}
-
-impl Sink for DryRun {
-    #[inline]
-    fn settled(&mut self, line: Line<'_>) -> Result<(), Error> {
-        Ok(self.recorder.record(line)?)
-    }
-
-    #[inline]
-    fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error> {
-        Ok(self.recorder.record(row.valid)?)
-    }
 }
 
 /// What reading a file gives, as the results file shows it: for tests.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::config::Event;
 use crate::limits::{Estimate, Mode, Plan, RateLimits};
 use crate::outcome::Counts;
+use crate::results::Recorded;
 use crate::rows::CsvInput;
 
 /// A row that needs the user's attention, for the summary.
@@ -21,6 +22,15 @@ pub struct RowProblem {
 
 /// How many problem rows the summary lists; the results file has them all.
 pub const PROBLEMS_SHOWN: usize = 10;
+
+/// What a run did besides its rows' outcomes.
+#[derive(Debug)]
+pub enum Work {
+    /// A dry run: what its real run would cost.
+    Estimated(Estimate),
+    /// A real run: what it sent.
+    Sent(RunStats),
+}
 
 /// What a run did, for the person, for `--json`, and for the exit code.
 #[derive(Debug, Clone, Serialize)]
@@ -119,16 +129,24 @@ pub mod exit {
 }
 
 impl Summary {
-    /// The summary of a run, dry or real: the one place it is built. `run`: what a real run
-    /// sent; `estimate`: what a dry run's real run would cost.
+    /// The summary of a run, dry or real: the one place it is built.
     pub fn of(
         config: &crate::config::Config,
         input: &CsvInput,
         tally: &crate::settle::Tally,
-        (counts, first_problems, results): (Counts, Vec<RowProblem>, PathBuf),
-        (run, estimate): (Option<RunStats>, Option<Estimate>),
+        recorded: Recorded,
+        work: Work,
         elapsed: std::time::Duration,
     ) -> Summary {
+        let Recorded {
+            counts,
+            first_problems,
+            results,
+        } = recorded;
+        let (run, estimate) = match work {
+            Work::Sent(run) => (Some(run), None),
+            Work::Estimated(estimate) => (None, Some(estimate)),
+        };
         Summary {
             input: input.name.clone(),
             encoding: tally.encoding.name(),

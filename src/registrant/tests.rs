@@ -1,4 +1,5 @@
 use super::email::{email_syntax_problem, plainly_valid};
+use super::fields::{plainly_fine_name, upper_case_pair};
 use super::*;
 
 fn raw<'a>(email: &'a str, first: &'a str, last: &'a str) -> RawRegistrant<'a> {

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use encode::{cell_text, encode_event, encode_outcome, encode_person, encode_row, ResultRow};
 pub use journal::Journal;
-pub use recorder::Recorder;
+pub use recorder::{Recorded, Recorder};
 
 use crate::files;
 

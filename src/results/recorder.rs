@@ -36,6 +36,16 @@ pub struct Recorder {
     in_doubt: Vec<u64>,
 }
 
+/// What went into a results file that is in place.
+#[derive(Debug)]
+pub struct Recorded {
+    pub counts: Counts,
+    /// The first rows that need attention, for the summary.
+    pub first_problems: Vec<RowProblem>,
+    /// Where the results file is.
+    pub results: PathBuf,
+}
+
 impl Recorder {
     /// A recorder into `results`, with a journal for a real run, which also says how many rows
     /// it has (`expected`).
@@ -147,7 +157,7 @@ impl Recorder {
     /// Puts the results file in place if it is complete (then removes the journal), and
     /// returns what went into it; otherwise leaves the earlier file, and the journal, as they
     /// were.
-    pub fn finish(mut self) -> Result<(Counts, Vec<RowProblem>, PathBuf), ResultsError> {
+    pub fn finish(mut self) -> Result<Recorded, ResultsError> {
         self.progress.finish();
         let path = self.results.path.display().to_string();
         let journal = self.journaling;
@@ -186,6 +196,10 @@ impl Recorder {
         if let Some(journal) = self.journal.take() {
             journal.remove();
         }
-        Ok((self.counts, self.first_problems, placed))
+        Ok(Recorded {
+            counts: self.counts,
+            first_problems: self.first_problems,
+            results: placed,
+        })
     }
 }

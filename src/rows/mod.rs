@@ -237,11 +237,6 @@ impl CsvInput {
         self.encoding
     }
 
-    /// Whether the header settled the encoding.
-    fn decided(&self) -> bool {
-        self.decided
-    }
-
     /// The encoding the whole file was read in, once it has been.
     fn settle_encoding(&mut self, encoding: TextEncoding) {
         self.encoding = encoding;
@@ -282,22 +277,39 @@ impl CsvInput {
             .map(|metadata| metadata.len())
     }
 
-    /// The header's number of fields: every record has as many.
-    pub fn fields(&self) -> usize {
-        self.columns.columns.len()
+    /// The bytes after the header, to be read in blocks ([`Body`]).
+    fn body(&mut self) -> Body<'_> {
+        let (_, first_line) = self.records.position();
+        Body {
+            splitter: blocks::Splitter::new(self.records.rest(), self.delimiter),
+            first_line,
+            rules: Rules {
+                columns: &self.columns,
+                form: self.form.as_ref(),
+            },
+            encoding: self.encoding,
+            decided: self.decided,
+            delimiter: self.delimiter,
+            fields: self.columns.columns.len(),
+        }
     }
+}
 
-    /// The bytes after the header, through the input's own handle, to be cut into blocks; the
-    /// line they start on; and the rules to check their rows by.
-    fn blocks(&mut self) -> (blocks::Splitter<records::Rest<'_, File>>, u64, Rules<'_>) {
-        let (_, line) = self.records.position();
-        let rules = Rules {
-            columns: &self.columns,
-            form: self.form.as_ref(),
-        };
-        let splitter = blocks::Splitter::new(self.records.rest(), self.delimiter);
-        (splitter, line, rules)
-    }
+/// The bytes after the header, through the input's own handle, and what reading them needs.
+pub(crate) struct Body<'a> {
+    /// Cuts the bytes into blocks of whole records.
+    pub splitter: blocks::Splitter<records::Rest<'a, File>>,
+    /// The line the first record after the header starts on.
+    pub first_line: u64,
+    /// The rules each row is checked by.
+    pub rules: Rules<'a>,
+    /// The encoding so far, and whether it is decided (by the header); if not, the records
+    /// read so far are ASCII, which reads the same either way.
+    pub encoding: TextEncoding,
+    pub decided: bool,
+    pub delimiter: u8,
+    /// The header's number of fields: every record has as many.
+    pub fields: usize,
 }
 
 /// Puts `record`'s text into `text` and each cell's range of it into `ranges`: the bytes as

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use super::blocks::{BlockRecords, Splitter, BLOCK_BYTES};
 use super::records::{holds_multibyte_utf8, RecordReader, Rest, ScanError, READ_BUFFER};
-use super::{decode_record, CsvInput, InputError, TextEncoding};
+use super::{decode_record, Body, CsvInput, InputError, TextEncoding};
 use crate::fingerprint::Fingerprinter;
 use crate::outcome::{Answer, Status};
 use crate::registrant::Rules;
@@ -123,9 +123,15 @@ pub(crate) fn read_in_blocks<E: From<InputError>>(
         name: name.clone(),
         source,
     };
-    let (mut encoding, decided) = (input.encoding(), input.decided());
-    let (delimiter, fields) = (input.delimiter, input.fields());
-    let (splitter, first_line, rules) = input.blocks();
+    let Body {
+        splitter,
+        first_line,
+        rules,
+        mut encoding,
+        decided,
+        delimiter,
+        fields,
+    } = input.body();
     let mut valid = Vec::new();
     encode_outcome(&Answer::unanswered(Status::Valid, ""), &mut valid);
     let checker = Checker {
@@ -148,7 +154,7 @@ pub(crate) fn read_in_blocks<E: From<InputError>>(
         }
         let (block_tx, block_rx) = mpsc::sync_channel(in_flight);
         let splitter = splitter.with_block_bytes(block_bytes);
-        scope.spawn(move || cut_blocks(splitter, (encoding, decided), &free_rx, &block_tx));
+        scope.spawn(move || cut_blocks(splitter, encoding, decided, &free_rx, &block_tx));
         let block_rx = Arc::new(Mutex::new(block_rx));
         let spare: Arc<Mutex<Vec<CheckedBlock>>> = Arc::default();
         let (checked_tx, checked_rx) = mpsc::sync_channel(in_flight);
@@ -168,7 +174,7 @@ pub(crate) fn read_in_blocks<E: From<InputError>>(
             while let Some(mut block) = order.pop() {
                 block.first_line = line;
                 if let Some(error) = block.error.take() {
-                    return Err(structure(error.after(line - 1)).into());
+                    return Err(structure(error.after(line.saturating_sub(1))).into());
                 }
                 if let (TextEncoding::Utf8, Some(TextEncoding::Windows1252 { .. })) =
                     (encoding, block.encoding)
@@ -217,7 +223,8 @@ struct Block {
 /// Windows-1252. Blocks before that one are ASCII, which reads the same either way.
 fn cut_blocks(
     mut splitter: Splitter<Rest<'_, File>>,
-    (mut encoding, mut decided): (TextEncoding, bool),
+    mut encoding: TextEncoding,
+    mut decided: bool,
     free: &Receiver<Vec<u8>>,
     blocks: &SyncSender<Result<Block, std::io::Error>>,
 ) {

@@ -184,7 +184,7 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
             };
             return Decision::StopRun(format!(
                 "{read}Likely causes: the app lacks the scope {kind}:write:registrant:admin (or {kind}:write:admin); it is not a Server-to-Server OAuth app; the credentials belong to another Zoom account than the {event}'s; the app was deactivated or its secret rotated; or another process uses the same app and, on an account that still revokes a token when a new one is issued, keeps replacing this run's token. Check the app in the Zoom App Marketplace, and run one import per app at a time",
-                kind = kind_name(event),
+                kind = event.kind.noun(),
             ))
         }
         ApiError::Rejected(refusal) => refusal,
@@ -211,20 +211,13 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
         )),
         (_, Some(4700 | 4711)) | (Some(403), _) => Decision::StopRun(format!(
             "the app's token lacks a scope this needs: add {kind}:write:registrant:admin (or {kind}:write:admin) to the app in the Zoom App Marketplace, under Scopes ({zoom})",
-            kind = kind_name(event)
+            kind = event.kind.noun()
         )),
         (_, Some(200 | 1001 | 1010 | 3000 | 3003 | 3161)) => {
             Decision::StopRun(format!("Zoom refuses registrations for {event} from this account ({zoom})"))
         }
         (_, Some(3027)) => Decision::Failed(format!("this is the host's own email; the host cannot register ({zoom})")),
         _ => Decision::Failed(zoom),
-    }
-}
-
-fn kind_name(event: Event) -> &'static str {
-    match event.kind {
-        crate::config::EventKind::Meeting => "meeting",
-        crate::config::EventKind::Webinar => "webinar",
     }
 }
 

@@ -1,19 +1,26 @@
 //! The read-only checks before anything is sent (and in a dry run when credentials are set):
 //! the token's scopes, the event (exists, takes registrations, not over, its occurrences,
 //! whether batch fits), its registration form, and the people already registered. Each
-//! problem found here stops the run before its first registration, with what to fix.
+//! problem found here stops the run before its first registration, with what to fix, and so
+//! does a file that would take the event past the people it takes
+//! ([`Findings::check_capacity`]).
+
+mod event;
+mod registrants;
 
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::config::{Config, EventKind};
+use crate::config::{Config, Event, EventKind};
 use crate::limits::Mode;
 use crate::registrant::{shorten, Field};
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
+use event::{check_event, EventAnswer};
+use registrants::list_registrants;
 
 /// A person Zoom already lists for the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,22 +50,32 @@ pub struct Findings {
     pub event_read: bool,
 }
 
+impl Findings {
+    /// Refuses a run that would take the event past the people it takes, before anything is
+    /// sent: `to_send` people on top of those it holds.
+    pub fn check_capacity(&self, event: Event, to_send: u64) -> Result<(), PreflightError> {
+        let Some(capacity) = self.capacity else {
+            return Ok(());
+        };
+        let active = self.registered;
+        if active.saturating_add(to_send) > capacity {
+            return Err(PreflightError(format!(
+                "{event} has {active} registrants and this file would add {to_send}, more than the {capacity} it takes; nothing was sent (split the file, or raise the event's limit)"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Why the run cannot start (exit 3).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct PreflightError(pub String);
 
-fn noun(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::Meeting => "meeting",
-        EventKind::Webinar => "webinar",
-    }
-}
-
 /// Whether `scopes` allow an action, by its classic (`meeting:write`) or granular
 /// (`meeting:write:registrant`) name, user- or admin-level.
 fn allows(scopes: &HashSet<&str>, kind: EventKind, classic: &str, granular: &str) -> bool {
-    let k = noun(kind);
+    let k = kind.noun();
     [
         format!("{k}:{classic}"),
         format!("{k}:{classic}:admin"),
@@ -70,33 +87,6 @@ fn allows(scopes: &HashSet<&str>, kind: EventKind, classic: &str, granular: &str
 }
 
 const SCOPES_HELP: &str = "add it to the app in the Zoom App Marketplace (Manage → your Server-to-Server OAuth app → Scopes), then run again";
-
-#[derive(Deserialize)]
-struct EventAnswer {
-    #[serde(rename = "type")]
-    event_type: Option<u8>,
-    topic: Option<String>,
-    start_time: Option<String>,
-    duration: Option<u64>,
-    #[serde(default)]
-    settings: Settings,
-    #[serde(default)]
-    occurrences: Vec<Occurrence>,
-}
-
-#[derive(Deserialize, Default)]
-struct Settings {
-    approval_type: Option<u8>,
-    registration_type: Option<u8>,
-    registrants_restrict_number: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct Occurrence {
-    occurrence_id: String,
-    start_time: Option<String>,
-    duration: Option<u64>,
-}
 
 /// The registration form (Zoom's schema makes both lists optional).
 #[derive(Deserialize)]
@@ -123,52 +113,6 @@ struct CustomAnswer {
     required: bool,
     #[serde(default)]
     answers: Vec<String>,
-}
-
-/// One page of the registrant list. An answer that is not one must not pass for an empty last
-/// page: each registrant needs its email (Zoom's schema requires it), and a page may leave
-/// out its list only when the list is empty.
-#[derive(Deserialize)]
-#[serde(try_from = "ListPage")]
-struct ListAnswer {
-    next_page_token: Option<String>,
-    registrants: Vec<Listed>,
-}
-
-/// [`ListAnswer`] as it arrives.
-#[derive(Deserialize)]
-struct ListPage {
-    #[serde(default)]
-    next_page_token: Option<String>,
-    #[serde(default)]
-    total_records: Option<u64>,
-    registrants: Option<Vec<Listed>>,
-}
-
-impl TryFrom<ListPage> for ListAnswer {
-    type Error = String;
-
-    fn try_from(page: ListPage) -> Result<ListAnswer, String> {
-        let next_page_token = page.next_page_token.filter(|t| !t.is_empty());
-        let registrants = match page.registrants {
-            Some(registrants) => registrants,
-            None if page.total_records.unwrap_or(0) == 0 && next_page_token.is_none() => Vec::new(),
-            None => return Err("a page of registrants without its list".to_string()),
-        };
-        Ok(ListAnswer {
-            next_page_token,
-            registrants,
-        })
-    }
-}
-
-#[derive(Deserialize)]
-struct Listed {
-    #[serde(default)]
-    id: String,
-    email: String,
-    #[serde(default)]
-    join_url: Option<String>,
 }
 
 /// A GET whose answer is read as `T`, tried up to four times when the answer is transient (a
@@ -212,22 +156,11 @@ fn fatal(context: &str, error: &ApiError) -> PreflightError {
     PreflightError(format!("{context} (Zoom: {detail})"))
 }
 
-fn ended(start: Option<&str>, duration_minutes: Option<u64>) -> bool {
-    let Some(start) = start.and_then(|s| humantime::parse_rfc3339_weak(s).ok()) else {
-        return false;
-    };
-    // Zoom's numbers are bounded before use: an absurd duration is no end at all.
-    let minutes = duration_minutes.unwrap_or(0).min(366 * 24 * 60);
-    start
-        .checked_add(Duration::from_secs(minutes * 60))
-        .is_some_and(|end| end < SystemTime::now())
-}
-
 /// Runs the checks. `config.mode`, `config.occurrences` and `config.skip_existing` shape them.
 pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, PreflightError> {
     let event = config.event;
     let kind = event.kind;
-    let k = noun(kind);
+    let k = kind.noun();
     let mut findings = Findings {
         batch_fits: config.mode != Mode::Single,
         ..Findings::default()
@@ -381,143 +314,4 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         }
     }
     Ok(findings)
-}
-
-fn check_event(
-    answer: &EventAnswer,
-    config: &Config,
-    findings: &mut Findings,
-) -> Result<(), PreflightError> {
-    let event = config.event;
-    let event_type = answer.event_type.unwrap_or(0);
-    let recurring = matches!(event_type, 8 | 9);
-    let unsupported = match (event.kind, event_type) {
-        (EventKind::Meeting, 1) => {
-            Some("it is an instant meeting, and instant meetings cannot take registration")
-        }
-        (EventKind::Meeting, 3) => {
-            Some("it is a recurring meeting with no fixed time, which cannot take registration")
-        }
-        (EventKind::Meeting, 4) => {
-            Some("it is a personal meeting ID (PMI) meeting, which cannot take registration")
-        }
-        _ => None,
-    };
-    if let Some(why) = unsupported {
-        return Err(PreflightError(format!(
-            "{event} does not take registrations: {why}"
-        )));
-    }
-    if answer.settings.approval_type == Some(2) {
-        return Err(PreflightError(format!(
-            "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required)"
-        )));
-    }
-    let all_over = if recurring {
-        !answer.occurrences.is_empty()
-            && answer
-                .occurrences
-                .iter()
-                .all(|o| ended(o.start_time.as_deref(), o.duration))
-    } else {
-        ended(answer.start_time.as_deref(), answer.duration)
-    };
-    if all_over {
-        return Err(PreflightError(format!(
-            "{event} is over (it started {}), so Zoom takes no more registrations",
-            answer.start_time.as_deref().unwrap_or("in the past")
-        )));
-    }
-
-    let known: Vec<&str> = answer
-        .occurrences
-        .iter()
-        .map(|o| o.occurrence_id.as_str())
-        .collect();
-    if !config.occurrences.is_empty() {
-        if !recurring {
-            return Err(PreflightError(format!(
-                "--occurrence is for recurring meetings and webinars with a fixed time, and {event} is not one"
-            )));
-        }
-        if let Some(unknown) = config
-            .occurrences
-            .iter()
-            .find(|o| !known.contains(&o.as_str()))
-        {
-            return Err(PreflightError(format!(
-                "--occurrence {unknown} is not an occurrence of {event}; its occurrences are: {}",
-                known.join(", ")
-            )));
-        }
-    } else if recurring && matches!(answer.settings.registration_type, Some(2 | 3)) {
-        return Err(PreflightError(format!(
-            "{event} registers people for each occurrence: choose them with --occurrence ID (repeatable); its occurrences are: {}",
-            known.join(", ")
-        )));
-    }
-
-    let scheduled = matches!(
-        (event.kind, event_type),
-        (EventKind::Meeting, 2) | (EventKind::Webinar, 5)
-    );
-    if findings.batch_fits && !scheduled {
-        if config.mode == Mode::Batch {
-            return Err(PreflightError(format!(
-                "--mode batch, but Zoom's batch registration takes only scheduled meetings and webinars, and {event} is type {event_type}; use --mode auto or --mode single"
-            )));
-        }
-        findings.batch_fits = false;
-    }
-    findings.capacity = match event.kind {
-        EventKind::Meeting => Some(4_999),
-        EventKind::Webinar => answer
-            .settings
-            .registrants_restrict_number
-            .filter(|&n| n > 0),
-    };
-    let approval = match answer.settings.approval_type {
-        Some(0) => "automatic approval",
-        Some(1) => "manual approval (rows are registered without a join URL unless --auto-approve)",
-        _ => "approval unknown",
-    };
-    findings.notes.push(format!(
-        "{event}: '{}', type {event_type}, {approval}; {}",
-        answer.topic.as_deref().unwrap_or(""),
-        if findings.batch_fits {
-            "batch registration fits"
-        } else {
-            "rows go as single adds"
-        }
-    ));
-    Ok(())
-}
-
-/// Every registrant of the event, approved, pending and denied, 300 a page.
-async fn list_registrants(client: &ZoomClient) -> Result<Vec<Existing>, ApiError> {
-    let mut all = Vec::new();
-    for status in ["approved", "pending", "denied"] {
-        let mut token = String::new();
-        loop {
-            let mut query = vec![
-                ("status", status.to_string()),
-                ("page_size", "300".to_string()),
-            ];
-            if !token.is_empty() {
-                query.push(("next_page_token", token.clone()));
-            }
-            let page: ListAnswer = read(client, Category::Medium, "registrants", &query).await?;
-            all.extend(page.registrants.into_iter().map(|r| Existing {
-                email: r.email,
-                status: status.to_string(),
-                registrant_id: r.id,
-                join_url: r.join_url.unwrap_or_default(),
-            }));
-            match page.next_page_token {
-                Some(next) => token = next,
-                None => break,
-            }
-        }
-    }
-    Ok(all)
 }

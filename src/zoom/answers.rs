@@ -1,0 +1,251 @@
+//! Zoom's answers read: what it said when it refused a request ([`Refusal`]), and which kind of
+//! refusal that is ([`ApiError`]): a rate limit (per second, per day, per person), a token it
+//! no longer accepts, a passing fault worth retrying, or a plain rejection. Every number in an
+//! answer (`Retry-After`, a body's length) is bounded before it is used.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::Deserialize;
+
+use crate::registrant::shorten;
+
+/// What Zoom said when it refused a request, for the results file and the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refusal {
+    pub http_status: Option<u16>,
+    pub zoom_code: Option<i64>,
+    pub message: String,
+    /// `x-zm-trackingid`, which Zoom support asks for.
+    pub tracking_id: Option<String>,
+    /// Field errors of a `300 Validation Failed` answer: (field, message).
+    pub field_errors: Vec<(String, String)>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.http_status, self.zoom_code) {
+            (Some(status), Some(code)) => write!(f, "HTTP {status}, Zoom code {code}: ")?,
+            (Some(status), None) => write!(f, "HTTP {status}: ")?,
+            _ => {}
+        }
+        f.write_str(&self.message)?;
+        for (field, message) in &self.field_errors {
+            write!(f, " [{field}: {message}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a request did not succeed.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// 429 per second: back off and retry.
+    PerSecondLimit {
+        retry_after: Option<Duration>,
+        refusal: Refusal,
+    },
+    /// 429 daily quota of the category: stop sending in it until `resume_at`.
+    DailyLimit {
+        resume_at: Option<SystemTime>,
+        refusal: Refusal,
+    },
+    /// 429 for one registrant (3 adds a day): that person waits for 00:00 UTC.
+    RegistrantLimit {
+        email: Option<String>,
+        refusal: Refusal,
+    },
+    /// 5xx, timeout, connection reset or dropped: may be retried.
+    Transient(Refusal),
+    /// Any other refusal, for Zoom's code to decide.
+    Rejected(Refusal),
+    /// A freshly fetched token was refused too.
+    TokenRefused(Refusal),
+    /// No token could be had.
+    Auth(String),
+    /// Not sent: the run stopped requests of this category while this one waited for its
+    /// turn (a daily quota, a run-level error, Ctrl-C, a results file that cannot be written).
+    NotSent(String),
+    /// A 3xx, which Zoom's API never answers: the address is wrong, or not Zoom's.
+    Redirected(Refusal),
+}
+
+impl ApiError {
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            ApiError::PerSecondLimit { refusal, .. }
+            | ApiError::DailyLimit { refusal, .. }
+            | ApiError::RegistrantLimit { refusal, .. }
+            | ApiError::Transient(refusal)
+            | ApiError::Rejected(refusal)
+            | ApiError::Redirected(refusal)
+            | ApiError::TokenRefused(refusal) => Some(refusal),
+            ApiError::Auth(_) | ApiError::NotSent(_) => None,
+        }
+    }
+}
+
+pub(super) fn transport(err: &reqwest::Error) -> Refusal {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "connection failed"
+    };
+    let mut message = format!("{kind}: {}", error_chain(err));
+    message.truncate(300);
+    Refusal {
+        message,
+        ..Refusal::default()
+    }
+}
+
+/// reqwest's error with its causes, without the URL.
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut text = String::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if text.is_empty() {
+        text = "no details".to_string();
+    }
+    text
+}
+
+pub(super) fn tracking_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-zm-trackingid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    code: Option<i64>,
+    message: Option<String>,
+    #[serde(default)]
+    errors: Vec<FieldError>,
+}
+
+#[derive(Deserialize)]
+struct FieldError {
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Longest message of Zoom's kept (they are a sentence or two).
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
+pub(super) fn refusal(status: u16, headers: &HeaderMap, body: &[u8]) -> Refusal {
+    if (300..400).contains(&status) {
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map_or("nowhere".to_string(), shorten);
+        return Refusal {
+            http_status: Some(status),
+            message: format!(
+                "a redirect to {location}, which Zoom's API never sends; not followed"
+            ),
+            tracking_id: tracking_id(headers),
+            ..Refusal::default()
+        };
+    }
+    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    Refusal {
+        http_status: Some(status),
+        zoom_code: parsed.code,
+        // Zoom's whole message: the kind of a 429 is read from it ("… for the registrant …").
+        message: parsed
+            .message
+            .map(|m| m.chars().take(MAX_MESSAGE_CHARS).collect())
+            .unwrap_or_else(|| format!("HTTP {status} with no message")),
+        tracking_id: tracking_id(headers),
+        field_errors: parsed
+            .errors
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect(),
+    }
+}
+
+/// Tells the three kinds of 429 apart: the headers when Zoom sends them, else the message
+/// (zoom-api.md §5 reports per-registrant 429s that come without a type header).
+pub(super) fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiError {
+    let message = refusal.message.to_lowercase();
+    if message.contains("for the registrant") {
+        let email = refusal
+            .message
+            .rsplit_once("registrant (")
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .map(|(email, _)| email.to_string());
+        return ApiError::RegistrantLimit { email, refusal };
+    }
+    let kind = headers
+        .get("x-ratelimit-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let now = SystemTime::now();
+    let wait = headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|text| retry_after(text.trim(), now));
+    let daily = match kind.as_deref() {
+        Some("daily-limit") => true,
+        Some("qps") => false,
+        _ => message.contains("daily"),
+    };
+    // A per-second answer that asks to wait past the next UTC midnight is a daily stop.
+    let past_midnight =
+        |wait: Duration| wait > MAX_PER_SECOND_WAIT && now + wait > next_utc_midnight(now);
+    if daily || wait.is_some_and(past_midnight) {
+        // Past a day or two is no time Zoom would give: then it is "tomorrow, 00:00 UTC".
+        let resume_at = wait.filter(|&w| w <= MAX_DAILY_WAIT).map(|w| now + w);
+        return ApiError::DailyLimit { resume_at, refusal };
+    }
+    ApiError::PerSecondLimit {
+        retry_after: wait,
+        refusal,
+    }
+}
+
+/// The longest a per-second `Retry-After` counts for (the retry waits no longer in any case).
+const MAX_PER_SECOND_WAIT: Duration = Duration::from_secs(300);
+/// The furthest a daily quota's resume time can be: the next day's midnight, with room.
+const MAX_DAILY_WAIT: Duration = Duration::from_secs(2 * 86_400);
+
+/// A `Retry-After` (seconds, or a date) as a wait from `now`, at most a little over
+/// [`MAX_DAILY_WAIT`]: no value from outside can overflow the clock.
+fn retry_after(text: &str, now: SystemTime) -> Option<Duration> {
+    let ceiling = MAX_DAILY_WAIT + Duration::from_secs(1);
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds).min(ceiling));
+    }
+    let at = humantime::parse_rfc3339_weak(text)
+        .ok()
+        .or_else(|| httpdate::parse_http_date(text).ok())?;
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(ceiling),
+    )
+}
+
+/// The first 00:00 UTC after `now`.
+pub fn next_utc_midnight(now: SystemTime) -> SystemTime {
+    let days = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() / 86_400);
+    SystemTime::UNIX_EPOCH + Duration::from_secs(days.saturating_add(1).saturating_mul(86_400))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! The event itself, as Zoom describes it: whether it takes registrations at all, whether it is
+//! over, which occurrences it has, whether batch registration fits it, and how many people it
+//! takes.
+
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+
+use super::{Findings, PreflightError};
+use crate::config::{Config, EventKind};
+use crate::limits::Mode;
+
+#[derive(Deserialize)]
+pub(super) struct EventAnswer {
+    #[serde(rename = "type")]
+    event_type: Option<u8>,
+    topic: Option<String>,
+    start_time: Option<String>,
+    duration: Option<u64>,
+    #[serde(default)]
+    settings: Settings,
+    #[serde(default)]
+    occurrences: Vec<Occurrence>,
+}
+
+#[derive(Deserialize, Default)]
+struct Settings {
+    approval_type: Option<u8>,
+    registration_type: Option<u8>,
+    registrants_restrict_number: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Occurrence {
+    occurrence_id: String,
+    start_time: Option<String>,
+    duration: Option<u64>,
+}
+
+pub(super) fn check_event(
+    answer: &EventAnswer,
+    config: &Config,
+    findings: &mut Findings,
+) -> Result<(), PreflightError> {
+    let event = config.event;
+    let event_type = answer.event_type.unwrap_or(0);
+    let recurring = matches!(event_type, 8 | 9);
+    let unsupported = match (event.kind, event_type) {
+        (EventKind::Meeting, 1) => {
+            Some("it is an instant meeting, and instant meetings cannot take registration")
+        }
+        (EventKind::Meeting, 3) => {
+            Some("it is a recurring meeting with no fixed time, which cannot take registration")
+        }
+        (EventKind::Meeting, 4) => {
+            Some("it is a personal meeting ID (PMI) meeting, which cannot take registration")
+        }
+        _ => None,
+    };
+    if let Some(why) = unsupported {
+        return Err(PreflightError(format!(
+            "{event} does not take registrations: {why}"
+        )));
+    }
+    if answer.settings.approval_type == Some(2) {
+        return Err(PreflightError(format!(
+            "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required)"
+        )));
+    }
+    let all_over = if recurring {
+        !answer.occurrences.is_empty()
+            && answer
+                .occurrences
+                .iter()
+                .all(|o| ended(o.start_time.as_deref(), o.duration))
+    } else {
+        ended(answer.start_time.as_deref(), answer.duration)
+    };
+    if all_over {
+        return Err(PreflightError(format!(
+            "{event} is over (it started {}), so Zoom takes no more registrations",
+            answer.start_time.as_deref().unwrap_or("in the past")
+        )));
+    }
+
+    let known: Vec<&str> = answer
+        .occurrences
+        .iter()
+        .map(|o| o.occurrence_id.as_str())
+        .collect();
+    if !config.occurrences.is_empty() {
+        if !recurring {
+            return Err(PreflightError(format!(
+                "--occurrence is for recurring meetings and webinars with a fixed time, and {event} is not one"
+            )));
+        }
+        if let Some(unknown) = config
+            .occurrences
+            .iter()
+            .find(|o| !known.contains(&o.as_str()))
+        {
+            return Err(PreflightError(format!(
+                "--occurrence {unknown} is not an occurrence of {event}; its occurrences are: {}",
+                known.join(", ")
+            )));
+        }
+    } else if recurring && matches!(answer.settings.registration_type, Some(2 | 3)) {
+        return Err(PreflightError(format!(
+            "{event} registers people for each occurrence: choose them with --occurrence ID (repeatable); its occurrences are: {}",
+            known.join(", ")
+        )));
+    }
+
+    let scheduled = matches!(
+        (event.kind, event_type),
+        (EventKind::Meeting, 2) | (EventKind::Webinar, 5)
+    );
+    if findings.batch_fits && !scheduled {
+        if config.mode == Mode::Batch {
+            return Err(PreflightError(format!(
+                "--mode batch, but Zoom's batch registration takes only scheduled meetings and webinars, and {event} is type {event_type}; use --mode auto or --mode single"
+            )));
+        }
+        findings.batch_fits = false;
+    }
+    findings.capacity = match event.kind {
+        EventKind::Meeting => Some(4_999),
+        EventKind::Webinar => answer
+            .settings
+            .registrants_restrict_number
+            .filter(|&n| n > 0),
+    };
+    let approval = match answer.settings.approval_type {
+        Some(0) => "automatic approval",
+        Some(1) => "manual approval (rows are registered without a join URL unless --auto-approve)",
+        _ => "approval unknown",
+    };
+    findings.notes.push(format!(
+        "{event}: '{}', type {event_type}, {approval}; {}",
+        answer.topic.as_deref().unwrap_or(""),
+        if findings.batch_fits {
+            "batch registration fits"
+        } else {
+            "rows go as single adds"
+        }
+    ));
+    Ok(())
+}
+
+fn ended(start: Option<&str>, duration_minutes: Option<u64>) -> bool {
+    let Some(start) = start.and_then(|s| humantime::parse_rfc3339_weak(s).ok()) else {
+        return false;
+    };
+    // Zoom's numbers are bounded before use: an absurd duration is no end at all.
+    let minutes = duration_minutes.unwrap_or(0).min(366 * 24 * 60);
+    start
+        .checked_add(Duration::from_secs(minutes * 60))
+        .is_some_and(|end| end < SystemTime::now())
+}

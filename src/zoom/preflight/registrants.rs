@@ -1,0 +1,82 @@
+//! The people Zoom already lists for the event, approved, pending and denied, read page by
+//! page; a page that is not one never passes for the last.
+
+use serde::Deserialize;
+
+use super::{read, Existing};
+use crate::zoom::{ApiError, Category, ZoomClient};
+
+/// One page of the registrant list. An answer that is not one must not pass for an empty last
+/// page: each registrant needs its email (Zoom's schema requires it), and a page may leave
+/// out its list only when the list is empty.
+#[derive(Deserialize)]
+#[serde(try_from = "ListPage")]
+struct ListAnswer {
+    next_page_token: Option<String>,
+    registrants: Vec<Listed>,
+}
+
+/// [`ListAnswer`] as it arrives.
+#[derive(Deserialize)]
+struct ListPage {
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    total_records: Option<u64>,
+    registrants: Option<Vec<Listed>>,
+}
+
+impl TryFrom<ListPage> for ListAnswer {
+    type Error = String;
+
+    fn try_from(page: ListPage) -> Result<ListAnswer, String> {
+        let next_page_token = page.next_page_token.filter(|t| !t.is_empty());
+        let registrants = match page.registrants {
+            Some(registrants) => registrants,
+            None if page.total_records.unwrap_or(0) == 0 && next_page_token.is_none() => Vec::new(),
+            None => return Err("a page of registrants without its list".to_string()),
+        };
+        Ok(ListAnswer {
+            next_page_token,
+            registrants,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    #[serde(default)]
+    id: String,
+    email: String,
+    #[serde(default)]
+    join_url: Option<String>,
+}
+
+/// Every registrant of the event, approved, pending and denied, 300 a page.
+pub(super) async fn list_registrants(client: &ZoomClient) -> Result<Vec<Existing>, ApiError> {
+    let mut all = Vec::new();
+    for status in ["approved", "pending", "denied"] {
+        let mut token = String::new();
+        loop {
+            let mut query = vec![
+                ("status", status.to_string()),
+                ("page_size", "300".to_string()),
+            ];
+            if !token.is_empty() {
+                query.push(("next_page_token", token.clone()));
+            }
+            let page: ListAnswer = read(client, Category::Medium, "registrants", &query).await?;
+            all.extend(page.registrants.into_iter().map(|r| Existing {
+                email: r.email,
+                status: status.to_string(),
+                registrant_id: r.id,
+                join_url: r.join_url.unwrap_or_default(),
+            }));
+            match page.next_page_token {
+                Some(next) => token = next,
+                None => break,
+            }
+        }
+    }
+    Ok(all)
+}
