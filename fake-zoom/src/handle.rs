@@ -1,0 +1,190 @@
+//! The handle a test holds: starts the server on its own thread (127.0.0.1, port 0), sets it
+//! up, reads its state, and stops it when dropped.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use crate::handlers::router;
+use crate::setup::{EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant, Setup, Stats};
+use crate::state::{lock, Event, Inner, Shared};
+
+/// A running fake Zoom. Dropping it stops the server.
+pub struct FakeZoom {
+    url: String,
+    shared: Shared,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeZoom {
+    /// Starts the fake on 127.0.0.1 at a free port, on a thread of its own.
+    pub fn start(setup: Setup) -> FakeZoom {
+        Self::start_on(setup, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("the fake Zoom can bind a loopback port")
+    }
+
+    /// Starts the fake on `address`.
+    pub fn start_on(setup: Setup, address: SocketAddr) -> std::io::Result<FakeZoom> {
+        let listener = std::net::TcpListener::bind(address)?;
+        listener.set_nonblocking(true)?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Mutex::new(Inner {
+            setup,
+            url: url.clone(),
+            events: HashMap::new(),
+            tokens: HashMap::new(),
+            requests_per_email: HashMap::new(),
+            daily_adds: HashMap::new(),
+            seen: HashMap::new(),
+            windows: HashMap::new(),
+            rejected_emails: HashSet::new(),
+            refuse_writes: false,
+            stats: Stats::default(),
+            next_id: 1,
+            log: Vec::new(),
+        }));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = router(shared.clone());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
+                };
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        Ok(FakeZoom {
+            url,
+            shared,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:41234` (API paths are `/v2/...`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The token endpoint.
+    pub fn oauth_url(&self) -> String {
+        format!("{}/oauth/token", self.url)
+    }
+
+    pub fn add_event(&self, kind: Kind, id: u64, setup: EventSetup) {
+        lock(&self.shared).events.insert(
+            (kind, id),
+            Event {
+                setup,
+                registrants: Vec::new(),
+                by_email: HashMap::new(),
+            },
+        );
+    }
+
+    /// Registers someone directly, as if done earlier through Zoom's web page.
+    pub fn preregister(&self, kind: Kind, id: u64, email: &str, status: &str) {
+        let mut inner = lock(&self.shared);
+        let registrant = inner.new_registrant(id, email, "Earlier", "", status);
+        inner.insert_registrant(kind, id, registrant);
+    }
+
+    /// Revokes every live token, as an admin rotating the app's secret would.
+    pub fn revoke_tokens(&self) {
+        for token in lock(&self.shared).tokens.values_mut() {
+            token.revoked = true;
+        }
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        lock(&self.shared).setup.faults = faults;
+    }
+
+    pub fn set_limits(&self, limits: Limits) {
+        lock(&self.shared).setup.limits = limits;
+    }
+
+    /// Makes registration requests fail with 401 / code 124 while reads keep working.
+    pub fn refuse_writes(&self, refuse: bool) {
+        lock(&self.shared).refuse_writes = refuse;
+    }
+
+    /// Makes Zoom's validation reject this email as an invalid field.
+    pub fn reject_email(&self, email: &str) {
+        lock(&self.shared)
+            .rejected_emails
+            .insert(email.to_lowercase());
+    }
+
+    /// Uses up today's three adds for `email` on the event, as earlier runs or scripts would.
+    pub fn use_up_adds(&self, kind: Kind, id: u64, email: &str) {
+        lock(&self.shared)
+            .daily_adds
+            .insert((kind, id, email.to_lowercase()), 3);
+    }
+
+    /// Ends the day: daily quotas and per-registrant counters reset, as at 00:00 UTC.
+    pub fn new_day(&self) {
+        let mut inner = lock(&self.shared);
+        inner.daily_adds.clear();
+        for window in inner.windows.values_mut() {
+            window.today = 0;
+        }
+    }
+
+    pub fn registrants(&self, kind: Kind, id: u64) -> Vec<Registrant> {
+        lock(&self.shared)
+            .events
+            .get(&(kind, id))
+            .map(|e| e.registrants.clone())
+            .unwrap_or_default()
+    }
+
+    /// Registration requests (single or batch) that carried `email`, on any event.
+    pub fn requests_for(&self, email: &str) -> u32 {
+        lock(&self.shared)
+            .requests_per_email
+            .get(&email.to_lowercase())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The most registration requests any one email received.
+    pub fn max_requests_per_email(&self) -> u32 {
+        lock(&self.shared)
+            .requests_per_email
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn stats(&self) -> Stats {
+        lock(&self.shared).stats
+    }
+
+    /// Every request so far, in the order their answers were handed back.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared).log.clone()
+    }
+}
+
+impl Drop for FakeZoom {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

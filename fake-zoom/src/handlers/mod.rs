@@ -1,0 +1,76 @@
+//! The routes: Zoom's OAuth token endpoint and the registrant API of meetings and webinars,
+//! each request noted in the log.
+
+mod events;
+mod oauth;
+mod registrants;
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::setup::LoggedRequest;
+use crate::state::{lock, Shared};
+use events::{get_event, questions};
+use oauth::token;
+use registrants::{add_registrant, batch_registrants, list_registrants};
+
+pub(crate) fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/oauth/token", post(token))
+        .route("/v2/{kind}/{id}", get(get_event))
+        .route(
+            "/v2/{kind}/{id}/registrants",
+            post(add_registrant).get(list_registrants),
+        )
+        .route("/v2/{kind}/{id}/batch_registrants", post(batch_registrants))
+        .route("/v2/{kind}/{id}/registrants/questions", get(questions))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            log_request,
+        ))
+        .with_state(shared)
+}
+
+/// Notes each request's start, end, answer and token in the log.
+pub(crate) async fn log_request(
+    State(shared): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or("").to_string();
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let response = next.run(request).await;
+    let ended = Instant::now();
+    let rate_limit_type = response
+        .headers()
+        .get("x-ratelimit-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut inner = lock(&shared);
+    let token = bearer.and_then(|t| inner.tokens.get(&t).map(|t| t.number));
+    inner.log.push(LoggedRequest {
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        rate_limit_type,
+        token,
+        started,
+        ended,
+    });
+    drop(inner);
+    response
+}

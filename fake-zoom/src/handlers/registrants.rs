@@ -1,0 +1,354 @@
+//! Adding registrants (one, or a batch of up to 30) and listing them, with Zoom's validation,
+//! its per-person daily limit and its capacity.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::events::parse_event;
+use crate::responses::{dropped_connection, validation_failed, with_tracking_id, zoom_error};
+use crate::setup::{Kind, Registrant};
+use crate::state::{lock, Category, Inner, Shared};
+
+/// Zoom's own field rules for an add (a subset of what zimport checks locally, plus the emails
+/// a test marks as rejected).
+pub(crate) fn validate_person(
+    inner: &Inner,
+    person: &serde_json::Map<String, Value>,
+    prefix: &str,
+) -> Vec<(String, &'static str)> {
+    let mut errors = Vec::new();
+    let text = |key: &str| person.get(key).and_then(Value::as_str).unwrap_or("");
+    let email = text("email");
+    let plausible = email.len() <= 128
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
+        && !email.contains(char::is_whitespace);
+    if !plausible || inner.rejected_emails.contains(&email.to_lowercase()) {
+        errors.push((format!("{prefix}email"), "Invalid field."));
+    }
+    let first = text("first_name");
+    if first.trim().is_empty() || first.chars().count() > 64 {
+        errors.push((format!("{prefix}first_name"), "Invalid field."));
+    }
+    if text("last_name").chars().count() > 64 {
+        errors.push((format!("{prefix}last_name"), "Invalid field."));
+    }
+    errors
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AddQuery {
+    occurrence_ids: Option<String>,
+}
+
+pub(crate) async fn add_registrant(
+    State(shared): State<Shared>,
+    Path((kind, id)): Path<(String, String)>,
+    Query(query): Query<AddQuery>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let occurrence_ids = query.occurrence_ids;
+    let (response, tracking, delay, drop_after) = {
+        let mut inner = lock(&shared);
+        inner.stats.api_requests += 1;
+        inner.stats.single_adds += 1;
+        let tracking = inner.stats.api_requests;
+        let delay = inner.latency();
+        let person: Option<serde_json::Map<String, Value>> = serde_json::from_slice(&body).ok();
+        let email = person
+            .as_ref()
+            .and_then(|p| p.get("email"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        inner.count_request(&email);
+        let mut drop_after = false;
+        let response = (|| {
+            let (kind, id) = parse_event(&kind, &id)?;
+            inner.authorize(&headers)?;
+            inner.refuse_write()?;
+            inner.require_scope(kind, "add")?;
+            inner.rate_limit(Category::Light)?;
+            drop_after = inner.apply_fault(
+                &format!("single {kind:?} {id} {}", email.to_lowercase()),
+                (StatusCode::SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable."),
+            )?;
+            let Some(person) = person else {
+                return Err(zoom_error(StatusCode::BAD_REQUEST, 300, "Request Body should be a valid JSON object."));
+            };
+            let event = inner.event(kind, id)?;
+            if let Some(wanted) = &occurrence_ids {
+                if wanted.split(',').any(|o| !event.setup.occurrences.iter().any(|known| known == o.trim())) {
+                    return Err(zoom_error(StatusCode::BAD_REQUEST, 300, "Invalid parameter: occurrence_ids."));
+                }
+            }
+            let host = event.setup.host_email.to_lowercase();
+            let approval_type = event.setup.approval_type;
+            let full = event.registrants.len() >= event.setup.capacity;
+            let existing = event.by_email.get(&email.to_lowercase()).copied();
+            let errors = validate_person(&inner, &person, "");
+            if !errors.is_empty() {
+                return Err(validation_failed(errors));
+            }
+            if email.to_lowercase() == host {
+                return Err(zoom_error(StatusCode::BAD_REQUEST, 3027, "Host cannot register."));
+            }
+            let key = (kind, id, email.to_lowercase());
+            let count = inner.daily_adds.entry(key).or_insert(0);
+            *count += 1;
+            if *count > 3 {
+                inner.stats.registrant_limited += 1;
+                let noun = match kind {
+                    Kind::Meeting => "Add meeting registrant",
+                    Kind::Webinar => "Add a webinar registrant",
+                };
+                let mut response = zoom_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    429,
+                    &format!("You have exceeded the daily rate limit of (3) for {noun} API requests for the registrant ({email}). You can resume these API requests at GMT 00:00:00."),
+                );
+                response.headers_mut().insert("x-ratelimit-category", HeaderValue::from_static("Light"));
+                return Err(response);
+            }
+            let registrant = match existing {
+                Some(index) => inner.events.get(&(kind, id)).map(|e| e.registrants[index].clone()),
+                None => {
+                    if full {
+                        return Err(zoom_error(StatusCode::BAD_REQUEST, 3043, &format!("{} has reached maximum attendee capacity.", kind.noun())));
+                    }
+                    let auto_approve = person.get("auto_approve").and_then(Value::as_bool).unwrap_or(false)
+                        && kind == Kind::Meeting;
+                    let status = if approval_type == 0 || auto_approve { "approved" } else { "pending" };
+                    let text = |key: &str| person.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+                    let mut registrant = inner.new_registrant(id, &email, &text("first_name"), &text("last_name"), status);
+                    registrant.fields = person.clone();
+                    if let Some(wanted) = &occurrence_ids {
+                        registrant.fields.insert("occurrence_ids".to_string(), json!(wanted));
+                    }
+                    inner.insert_registrant(kind, id, registrant.clone());
+                    Some(registrant)
+                }
+            };
+            let registrant = registrant.ok_or_else(|| zoom_error(StatusCode::INTERNAL_SERVER_ERROR, 500, "internal"))?;
+            let mut body = json!({
+                "id": id,
+                "registrant_id": registrant.id,
+                "topic": "Quarterly all-hands",
+                "start_time": "2026-12-01T16:00:00Z",
+            });
+            if let Some(join_url) = &registrant.join_url {
+                body["join_url"] = json!(join_url);
+            }
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        })()
+        .unwrap_or_else(|e| e);
+        (response, tracking, delay, drop_after)
+    };
+    tokio::time::sleep(delay).await;
+    if drop_after {
+        lock(&shared).stats.dropped += 1;
+        return dropped_connection();
+    }
+    with_tracking_id(response, tracking)
+}
+
+pub(crate) async fn batch_registrants(
+    State(shared): State<Shared>,
+    Path((kind, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let (response, tracking, delay, drop_after) = {
+        let mut inner = lock(&shared);
+        inner.stats.api_requests += 1;
+        inner.stats.batch_calls += 1;
+        let tracking = inner.stats.api_requests;
+        let delay = inner.latency();
+        let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+        let people: Vec<serde_json::Map<String, Value>> = parsed
+            .as_ref()
+            .and_then(|b| b.get("registrants"))
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(|p| p.as_object().cloned()).collect())
+            .unwrap_or_default();
+        let emails: Vec<String> = people
+            .iter()
+            .map(|p| {
+                p.get("email")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        for email in &emails {
+            inner.count_request(email);
+        }
+        let mut drop_after = false;
+        let response = (|| {
+            let (kind, id) = parse_event(&kind, &id)?;
+            inner.authorize(&headers)?;
+            inner.refuse_write()?;
+            inner.require_scope(kind, "batch")?;
+            inner.rate_limit(Category::Heavy)?;
+            let mut identity: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+            identity.sort();
+            drop_after = inner.apply_fault(
+                &format!("batch {kind:?} {id} {}", identity.join(",")),
+                (StatusCode::BAD_GATEWAY, 502, "Bad gateway."),
+            )?;
+            let event = inner.event(kind, id)?;
+            let scheduled = match kind {
+                Kind::Meeting => event.setup.event_type == 2,
+                Kind::Webinar => event.setup.event_type == 5,
+            };
+            if !scheduled {
+                return Err(match kind {
+                    Kind::Meeting => zoom_error(StatusCode::BAD_REQUEST, 303, "This API can only be used for scheduled meeting."),
+                    Kind::Webinar => zoom_error(StatusCode::BAD_REQUEST, 300, "This API can only be used for scheduled webinar."),
+                });
+            }
+            let approval_type = event.setup.approval_type;
+            let capacity = event.setup.capacity;
+            if people.is_empty() || people.len() > 30 {
+                return Err(validation_failed(vec![("registrants".to_string(), "Invalid field.")]));
+            }
+            let mut errors = Vec::new();
+            for (index, person) in people.iter().enumerate() {
+                errors.extend(validate_person(&inner, person, &format!("registrants[{index}].")));
+            }
+            if !errors.is_empty() {
+                return Err(validation_failed(errors));
+            }
+            for email in &emails {
+                let count = inner.daily_adds.entry((kind, id, email.to_lowercase())).or_insert(0);
+                *count += 1;
+                if *count > 3 {
+                    inner.stats.registrant_limited += 1;
+                    return Err(zoom_error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        429,
+                        &format!("You have exceeded the daily rate limit of (3) for {} Perform batch registration API requests for the registrant ({email}). You can resume these API requests at GMT 00:00:00.", kind.noun().to_lowercase()),
+                    ));
+                }
+            }
+            let auto_approve = parsed
+                .as_ref()
+                .and_then(|b| b.get("auto_approve"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let status = if approval_type == 0 || auto_approve { "approved" } else { "pending" };
+            let mut out = Vec::new();
+            for person in &people {
+                let text = |key: &str| person.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+                let email = text("email");
+                let existing = inner
+                    .events
+                    .get(&(kind, id))
+                    .and_then(|e| e.by_email.get(&email.to_lowercase()).map(|&i| e.registrants[i].clone()));
+                let registrant = match existing {
+                    Some(registrant) => registrant,
+                    None => {
+                        let full = inner.events.get(&(kind, id)).is_some_and(|e| e.registrants.len() >= capacity);
+                        if full {
+                            return Err(zoom_error(StatusCode::NOT_FOUND, 3043, &format!("{} has reached maximum attendee capacity.", kind.noun())));
+                        }
+                        let mut registrant = inner.new_registrant(id, &email, &text("first_name"), &text("last_name"), status);
+                        registrant.fields = person.clone();
+                        inner.insert_registrant(kind, id, registrant.clone());
+                        registrant
+                    }
+                };
+                let mut item = json!({ "email": registrant.email, "registrant_id": registrant.id });
+                if let Some(join_url) = &registrant.join_url {
+                    item["join_url"] = json!(join_url);
+                }
+                out.push(item);
+            }
+            if inner.setup.faults.batch_omits_last {
+                out.pop();
+            }
+            let status = StatusCode::from_u16(inner.setup.batch_status).unwrap_or(StatusCode::CREATED);
+            Ok((status, Json(json!({ "registrants": out }))).into_response())
+        })()
+        .unwrap_or_else(|e| e);
+        (response, tracking, delay, drop_after)
+    };
+    tokio::time::sleep(delay).await;
+    if drop_after {
+        lock(&shared).stats.dropped += 1;
+        return dropped_connection();
+    }
+    with_tracking_id(response, tracking)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    status: Option<String>,
+    page_size: Option<usize>,
+    next_page_token: Option<String>,
+}
+
+pub(crate) async fn list_registrants(
+    State(shared): State<Shared>,
+    Path((kind, id)): Path<(String, String)>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (response, tracking, delay) = {
+        let mut inner = lock(&shared);
+        inner.stats.api_requests += 1;
+        let tracking = inner.stats.api_requests;
+        let delay = inner.latency();
+        let response = (|| {
+        let (kind, id) = parse_event(&kind, &id)?;
+        inner.authorize(&headers)?;
+        inner.require_scope(kind, "list_registrants")?;
+        inner.rate_limit(Category::Medium)?;
+        let event = inner.events.get(&(kind, id)).ok_or_else(|| {
+            zoom_error(StatusCode::NOT_FOUND, 3001, &format!("{} \"{id}\" not found or has expired.", kind.noun()))
+        })?;
+        let status = query.status.unwrap_or_else(|| "approved".to_string());
+        let page_size = query.page_size.unwrap_or(30).clamp(1, 300);
+        let start: usize = query
+            .next_page_token
+            .as_deref()
+            .and_then(|t| t.strip_prefix("page-"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let matching: Vec<&Registrant> = event.registrants.iter().filter(|r| r.status == status).collect();
+        let broken = inner.setup.faults.broken_list_page == Some(start / page_size + 1);
+        let page: Vec<Value> = matching
+            .iter()
+            .skip(start)
+            .take(page_size)
+            .map(|r| {
+                let mut listed = json!({ "id": r.id, "email": r.email, "first_name": r.first_name, "last_name": r.last_name, "status": r.status, "join_url": r.join_url });
+                if broken {
+                    listed.as_object_mut().map(|o| o.remove("email"));
+                }
+                listed
+            })
+            .collect();
+        let next = if start + page_size < matching.len() { format!("page-{}", start + page_size) } else { String::new() };
+        Ok::<_, Response>(
+            Json(json!({
+                "page_size": page_size,
+                "total_records": matching.len(),
+                "next_page_token": next,
+                "registrants": page,
+            }))
+            .into_response(),
+        )
+    })()
+    .unwrap_or_else(|e| e);
+        (response, tracking, delay)
+    };
+    tokio::time::sleep(delay).await;
+    with_tracking_id(response, tracking)
+}

@@ -1,0 +1,267 @@
+//! What a test sets up (events, limits, faults, the token's life and scopes) and reads back
+//! (registrants, counts, the request log).
+
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Meeting or webinar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Meeting,
+    Webinar,
+}
+
+impl Kind {
+    pub(crate) fn from_path(segment: &str) -> Option<Kind> {
+        match segment {
+            "meetings" => Some(Kind::Meeting),
+            "webinars" => Some(Kind::Webinar),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Kind::Meeting => "Meeting",
+            Kind::Webinar => "Webinar",
+        }
+    }
+}
+
+/// One event's settings.
+#[derive(Debug, Clone)]
+pub struct EventSetup {
+    /// Meetings: 1 instant, 2 scheduled, 3 recurring (no fixed time), 4 PMI, 8 recurring (fixed
+    /// time). Webinars: 5 scheduled, 6 recurring (no fixed time), 9 recurring (fixed time).
+    pub event_type: u8,
+    /// 0 automatic approval, 1 manual approval, 2 no registration.
+    pub approval_type: u8,
+    /// The event has ended: registration is refused with code 3038.
+    pub over: bool,
+    /// Most registrants (Zoom's cap for meetings is 4,999).
+    pub capacity: usize,
+    pub host_email: String,
+    pub topic: String,
+    /// Recurring events with a fixed time: 1 register once for all occurrences, 2 for each
+    /// occurrence, 3 once and choose occurrences.
+    pub registration_type: u8,
+    /// Occurrence IDs of a recurring event.
+    pub occurrences: Vec<String>,
+    /// Standard fields the registration form requires: (field name, required).
+    pub questions: Vec<(String, bool)>,
+    pub custom_questions: Vec<CustomQuestion>,
+}
+
+/// A custom question on the registration form.
+#[derive(Debug, Clone)]
+pub struct CustomQuestion {
+    pub title: String,
+    /// `short` (free text) or `single` (one of `answers`).
+    pub kind: String,
+    pub required: bool,
+    pub answers: Vec<String>,
+}
+
+impl EventSetup {
+    /// A scheduled meeting with automatic approval: what most imports target.
+    pub fn scheduled_meeting() -> EventSetup {
+        EventSetup {
+            event_type: 2,
+            approval_type: 0,
+            over: false,
+            capacity: 4_999,
+            host_email: "host@example.com".to_string(),
+            topic: "Quarterly all-hands".to_string(),
+            registration_type: 1,
+            occurrences: Vec::new(),
+            questions: Vec::new(),
+            custom_questions: Vec::new(),
+        }
+    }
+
+    /// A recurring meeting with a fixed time (type 8) and three occurrences.
+    pub fn recurring_meeting(registration_type: u8) -> EventSetup {
+        EventSetup {
+            event_type: 8,
+            registration_type,
+            occurrences: vec![
+                "1764604800000".to_string(),
+                "1765209600000".to_string(),
+                "1765814400000".to_string(),
+            ],
+            ..EventSetup::scheduled_meeting()
+        }
+    }
+
+    /// A scheduled webinar with automatic approval.
+    pub fn scheduled_webinar() -> EventSetup {
+        EventSetup {
+            event_type: 5,
+            ..EventSetup::scheduled_meeting()
+        }
+    }
+}
+
+/// Per-second and per-day request ceilings per rate category, as Zoom's plans set them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub light_per_second: u32,
+    pub medium_per_second: u32,
+    pub heavy_per_second: u32,
+    pub light_per_day: Option<u32>,
+    pub heavy_per_day: Option<u32>,
+}
+
+impl Limits {
+    /// No practical limit: for tests about something else.
+    pub fn unlimited() -> Limits {
+        Limits {
+            light_per_second: 1_000_000,
+            medium_per_second: 1_000_000,
+            heavy_per_second: 1_000_000,
+            light_per_day: None,
+            heavy_per_day: None,
+        }
+    }
+
+    /// Zoom's published Pro-plan limits.
+    pub fn pro() -> Limits {
+        Limits {
+            light_per_second: 30,
+            medium_per_second: 20,
+            heavy_per_second: 10,
+            light_per_day: None,
+            heavy_per_day: Some(30_000),
+        }
+    }
+
+    /// Zoom's published Business-plan limits.
+    pub fn business() -> Limits {
+        Limits {
+            light_per_second: 80,
+            medium_per_second: 60,
+            heavy_per_second: 40,
+            light_per_day: None,
+            heavy_per_day: Some(60_000),
+        }
+    }
+}
+
+/// Faults on demand, applied to API requests (not the token endpoint). Rates are fractions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// Added to every API response.
+    pub latency: Duration,
+    /// Uniformly random extra latency, up to this much.
+    pub latency_jitter: Duration,
+    /// A 5xx before any work is done.
+    pub server_error_rate: f64,
+    /// The connection is dropped before any work is done.
+    pub drop_before_rate: f64,
+    /// The work is done, then the connection is dropped without a response.
+    pub drop_after_rate: f64,
+    /// Batch responses leave out the last registrant of each call (work still done).
+    pub batch_omits_last: bool,
+    /// This page (1-based) of every registrant list answers 200 with a body that is not a
+    /// list: its registrants have no email.
+    pub broken_list_page: Option<usize>,
+    /// The `Retry-After` of every 429, as given (a hostile or broken server's).
+    pub retry_after: Option<&'static str>,
+}
+
+/// How the fake starts.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Lifetime of each access token.
+    pub expires_in: Duration,
+    /// What the token answer says for `expires_in`, if not the lifetime in seconds (a broken
+    /// or hostile server's `0`, `-5` or `1e30`).
+    pub expires_in_answer: Option<Value>,
+    /// The scopes granted to tokens (space-separated in the token response).
+    pub scopes: Vec<String>,
+    /// Before 2023-06-20 a new token revoked the previous ones; `true` brings that back.
+    pub new_token_revokes_old: bool,
+    pub limits: Limits,
+    pub faults: Faults,
+    /// Status code of a successful batch call: Zoom's spec copies disagree (200 or 201).
+    pub batch_status: u16,
+    pub seed: u64,
+}
+
+impl Default for Setup {
+    fn default() -> Setup {
+        Setup {
+            account_id: "fake-account".to_string(),
+            client_id: "fake-client-id".to_string(),
+            client_secret: "fake-client-secret-do-not-print".to_string(),
+            expires_in: Duration::from_secs(3599),
+            expires_in_answer: None,
+            scopes: vec![
+                "meeting:write:admin".to_string(),
+                "meeting:read:admin".to_string(),
+                "webinar:write:admin".to_string(),
+                "webinar:read:admin".to_string(),
+            ],
+            new_token_revokes_old: false,
+            limits: Limits::unlimited(),
+            faults: Faults::default(),
+            batch_status: 201,
+            seed: 1,
+        }
+    }
+}
+
+/// A registrant as the fake stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registrant {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// Every field of the request body, as received (custom questions included).
+    pub fields: serde_json::Map<String, Value>,
+    /// `approved` or `pending`.
+    pub status: String,
+    pub join_url: Option<String>,
+}
+
+/// Counters a test can read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub tokens_issued: u64,
+    pub token_requests_rejected: u64,
+    pub single_adds: u64,
+    pub batch_calls: u64,
+    pub unauthorized: u64,
+    pub qps_limited: u64,
+    pub daily_limited: u64,
+    pub registrant_limited: u64,
+    pub server_errors: u64,
+    pub dropped: u64,
+    /// Requests of any kind to `/v2/...`.
+    pub api_requests: u64,
+}
+
+/// One request as the fake saw it: for tests about timing and order (when each request
+/// started and ended, which token carried it).
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    pub method: String,
+    /// E.g. `/v2/meetings/83927864687/batch_registrants` or `/oauth/token`.
+    pub path: String,
+    /// The query string, without the `?`; empty if none.
+    pub query: String,
+    pub status: u16,
+    /// `X-RateLimit-Type` of a 429: `QPS` or `Daily-limit`.
+    pub rate_limit_type: Option<String>,
+    /// Which access token carried it: 1 for the first one issued, and so on.
+    pub token: Option<u64>,
+    /// When the request arrived, and when its answer was handed back (after the latency).
+    pub started: Instant,
+    pub ended: Instant,
+}

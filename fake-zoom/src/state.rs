@@ -1,0 +1,360 @@
+//! The fake's state behind one lock: events and their registrants, tokens, rate windows, the
+//! per-person daily adds, the fault schedule; and the checks every request goes through
+//! (token, scopes, rate limit, faults), as Zoom makes them.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+
+use crate::responses::{dropped_connection, next_midnight_utc, zoom_error};
+use crate::setup::{EventSetup, Kind, LoggedRequest, Registrant, Setup, Stats};
+
+pub(crate) struct Event {
+    pub(crate) setup: EventSetup,
+    pub(crate) registrants: Vec<Registrant>,
+    pub(crate) by_email: HashMap<String, usize>,
+}
+
+pub(crate) struct Token {
+    pub(crate) expires_at: Instant,
+    pub(crate) revoked: bool,
+    /// 1 for the first token issued, and so on.
+    pub(crate) number: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Window {
+    pub(crate) sent: VecDeque<Instant>,
+    pub(crate) today: u64,
+}
+
+pub(crate) struct Inner {
+    pub(crate) setup: Setup,
+    pub(crate) url: String,
+    pub(crate) events: HashMap<(Kind, u64), Event>,
+    pub(crate) tokens: HashMap<String, Token>,
+    /// Registration requests that carried each email (any event), as the client sent them.
+    pub(crate) requests_per_email: HashMap<String, u32>,
+    /// Adds counted against Zoom's 3-per-day limit, per event and email.
+    pub(crate) daily_adds: HashMap<(Kind, u64, String), u32>,
+    /// How often each request identity was seen, for the deterministic fault schedule.
+    pub(crate) seen: HashMap<u64, u32>,
+    pub(crate) windows: HashMap<&'static str, Window>,
+    /// Emails Zoom's own validation rejects although they look fine locally.
+    pub(crate) rejected_emails: HashSet<String>,
+    /// Registration requests get 401 / code 124 although reads succeed (seen in the field).
+    pub(crate) refuse_writes: bool,
+    pub(crate) stats: Stats,
+    pub(crate) next_id: u64,
+    pub(crate) log: Vec<LoggedRequest>,
+}
+
+pub(crate) type Shared = Arc<Mutex<Inner>>;
+
+pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, Inner> {
+    // A panic in one handler must not take the whole fake down for the others.
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) fn random_u64(salt: u64) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::RandomState::new().hash_one(salt)
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Category {
+    Light,
+    Medium,
+    Heavy,
+}
+
+impl Category {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Category::Light => "Light",
+            Category::Medium => "Medium",
+            Category::Heavy => "Heavy",
+        }
+    }
+}
+
+/// What happens to one request after the shared checks.
+pub(crate) enum Fault {
+    None,
+    ServerError,
+    DropBefore,
+    DropAfter,
+}
+
+impl Inner {
+    pub(crate) fn authorize(&mut self, headers: &HeaderMap) -> Result<(), Response> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let valid = bearer
+            .and_then(|t| self.tokens.get(t))
+            .is_some_and(|t| !t.revoked && Instant::now() < t.expires_at);
+        if valid {
+            Ok(())
+        } else {
+            self.stats.unauthorized += 1;
+            Err(zoom_error(
+                StatusCode::UNAUTHORIZED,
+                124,
+                "Invalid access token.",
+            ))
+        }
+    }
+
+    pub(crate) fn refuse_write(&mut self) -> Result<(), Response> {
+        if self.refuse_writes {
+            self.stats.unauthorized += 1;
+            return Err(zoom_error(
+                StatusCode::UNAUTHORIZED,
+                124,
+                "Invalid access token.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Zoom answers 400 / code 4700 when the token lacks every scope that allows a call.
+    pub(crate) fn require_scope(&self, kind: Kind, action: &str) -> Result<(), Response> {
+        let noun = match kind {
+            Kind::Meeting => "meeting",
+            Kind::Webinar => "webinar",
+        };
+        let (classic, granular) = match action {
+            "read_event" => ("read", "read:meeting"),
+            "list_registrants" => ("read", "read:list_registrants"),
+            "questions" => ("read", "read:list_registration_questions"),
+            "add" => ("write", "write:registrant"),
+            _ => ("write", "write:batch_registrants"),
+        };
+        let granular = if kind == Kind::Webinar && action == "read_event" {
+            "read:webinar"
+        } else {
+            granular
+        };
+        let accepted = [
+            format!("{noun}:{classic}"),
+            format!("{noun}:{classic}:admin"),
+            format!("{noun}:{granular}"),
+            format!("{noun}:{granular}:admin"),
+        ];
+        if self.setup.scopes.iter().any(|s| accepted.contains(s)) {
+            Ok(())
+        } else {
+            Err(zoom_error(
+                StatusCode::BAD_REQUEST,
+                4700,
+                &format!("Invalid access token, does not contain scopes:[{noun}:{granular}:admin, {noun}:{granular}]."),
+            ))
+        }
+    }
+
+    pub(crate) fn rate_limit(&mut self, category: Category) -> Result<(), Response> {
+        let limits = self.setup.limits;
+        let limits_retry_after = self.setup.faults.retry_after;
+        let (per_second, per_day) = match category {
+            Category::Light => (limits.light_per_second, limits.light_per_day),
+            Category::Medium => (limits.medium_per_second, None),
+            Category::Heavy => (limits.heavy_per_second, limits.heavy_per_day),
+        };
+        let window = self.windows.entry(category.name()).or_default();
+        if let Some(per_day) = per_day {
+            if window.today >= u64::from(per_day) {
+                self.stats.daily_limited += 1;
+                let mut response = zoom_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    429,
+                    "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.",
+                );
+                let headers = response.headers_mut();
+                let retry_after = limits_retry_after.map_or_else(
+                    || humantime::format_rfc3339_seconds(next_midnight_utc()).to_string(),
+                    str::to_string,
+                );
+                for (name, value) in [
+                    ("x-ratelimit-category", category.name().to_string()),
+                    ("x-ratelimit-type", "Daily-limit".to_string()),
+                    ("x-ratelimit-limit", per_day.to_string()),
+                    ("x-ratelimit-remaining", "0".to_string()),
+                    ("retry-after", retry_after),
+                ] {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        headers.insert(name, value);
+                    }
+                }
+                return Err(response);
+            }
+        }
+        // A sliding one-second window: stricter than a fixed window, so a client that passes
+        // here passes Zoom.
+        let now = Instant::now();
+        while window
+            .sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            window.sent.pop_front();
+        }
+        if window.sent.len() >= per_second as usize {
+            self.stats.qps_limited += 1;
+            let mut response = zoom_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                429,
+                "You have reached the maximum per-second rate limit for this API. Try again later.",
+            );
+            let headers = response.headers_mut();
+            headers.insert(
+                "x-ratelimit-category",
+                HeaderValue::from_static(category.name()),
+            );
+            headers.insert("x-ratelimit-type", HeaderValue::from_static("QPS"));
+            if let Some(value) = limits_retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
+                headers.insert("retry-after", value);
+            }
+            return Err(response);
+        }
+        window.sent.push_back(now);
+        window.today += 1;
+        Ok(())
+    }
+
+    /// Applies the deterministic fault for a request with this identity: a 5xx (`server_error`:
+    /// status, Zoom code, message) or a connection dropped before the work is done are
+    /// errors; `Ok(true)` means drop the connection after doing the work.
+    pub(crate) fn apply_fault(
+        &mut self,
+        identity: &str,
+        server_error: (StatusCode, i64, &str),
+    ) -> Result<bool, Response> {
+        match self.fault(identity) {
+            Fault::ServerError => {
+                self.stats.server_errors += 1;
+                let (status, code, message) = server_error;
+                Err(zoom_error(status, code, message))
+            }
+            Fault::DropBefore => {
+                self.stats.dropped += 1;
+                Err(dropped_connection())
+            }
+            Fault::DropAfter => Ok(true),
+            Fault::None => Ok(false),
+        }
+    }
+
+    /// The deterministic fault for a request with this identity.
+    pub(crate) fn fault(&mut self, identity: &str) -> Fault {
+        let faults = self.setup.faults;
+        let mut hasher = DefaultHasher::new();
+        identity.hash(&mut hasher);
+        let key = hasher.finish();
+        let ordinal = self.seen.entry(key).or_insert(0);
+        *ordinal += 1;
+        let mut hasher = DefaultHasher::new();
+        (self.setup.seed, key, *ordinal).hash(&mut hasher);
+        let roll = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+        if roll < faults.server_error_rate {
+            Fault::ServerError
+        } else if roll < faults.server_error_rate + faults.drop_before_rate {
+            Fault::DropBefore
+        } else if roll < faults.server_error_rate + faults.drop_before_rate + faults.drop_after_rate
+        {
+            Fault::DropAfter
+        } else {
+            Fault::None
+        }
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        let faults = self.setup.faults;
+        let jitter = faults.latency_jitter.as_micros() as u64;
+        let extra = if jitter > 0 {
+            random_u64(self.next_id) % jitter
+        } else {
+            0
+        };
+        faults.latency + Duration::from_micros(extra)
+    }
+
+    pub(crate) fn event(&self, kind: Kind, id: u64) -> Result<&Event, Response> {
+        let event = self.events.get(&(kind, id)).ok_or_else(|| {
+            zoom_error(
+                StatusCode::NOT_FOUND,
+                3001,
+                &format!("{} \"{id}\" not found or has expired.", kind.noun()),
+            )
+        })?;
+        if event.setup.approval_type == 2 {
+            return Err(zoom_error(
+                StatusCode::NOT_FOUND,
+                404,
+                &format!(
+                    "Registration has not been enabled for this {}: {id}",
+                    kind.noun().to_lowercase()
+                ),
+            ));
+        }
+        if event.setup.over {
+            return Err(zoom_error(
+                StatusCode::BAD_REQUEST,
+                3038,
+                &format!("{} is over, you can not register now. If you have any questions, please contact the {} host.", kind.noun(), kind.noun()),
+            ));
+        }
+        Ok(event)
+    }
+
+    pub(crate) fn new_registrant(
+        &mut self,
+        id: u64,
+        email: &str,
+        first: &str,
+        last: &str,
+        status: &str,
+    ) -> Registrant {
+        self.next_id += 1;
+        let registrant_id = format!(
+            "reg{:012x}{:06x}",
+            random_u64(self.next_id) & 0xffff_ffff_ffff,
+            self.next_id
+        );
+        let join_url = (status == "approved")
+            .then(|| format!("https://fake.zoom.us/w/{id}?tk={registrant_id}"));
+        Registrant {
+            id: registrant_id,
+            email: email.to_string(),
+            first_name: first.to_string(),
+            last_name: last.to_string(),
+            fields: serde_json::Map::new(),
+            status: status.to_string(),
+            join_url,
+        }
+    }
+
+    /// Adds a registrant to the event and its by-email index.
+    pub(crate) fn insert_registrant(&mut self, kind: Kind, id: u64, registrant: Registrant) {
+        if let Some(event) = self.events.get_mut(&(kind, id)) {
+            event
+                .by_email
+                .insert(registrant.email.to_lowercase(), event.registrants.len());
+            event.registrants.push(registrant);
+        }
+    }
+
+    pub(crate) fn count_request(&mut self, email: &str) {
+        *self
+            .requests_per_email
+            .entry(email.to_lowercase())
+            .or_insert(0) += 1;
+    }
+}
