@@ -105,3 +105,139 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
     }
     assert!(!companion(&results, ".journal").exists());
 }
+
+/// Registers each row a second (of tokio's clock) after it starts, asking the run's control
+/// first, as the real registrar does right before each request; when the `ctrl_c_after`th
+/// row is done, Ctrl-C is pressed.
+#[derive(Clone)]
+struct TakesASecond {
+    control: Arc<Control>,
+    stopper: Stopper,
+    ctrl_c_after: u64,
+    started: Arc<std::sync::atomic::AtomicU64>,
+    finished: Arc<std::sync::atomic::AtomicU64>,
+    /// How many rows had started when Ctrl-C was pressed.
+    started_at_ctrl_c: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Registers for TakesASecond {
+    async fn register_one(&self, job: Job) {
+        if let Some(reason) = self.control.refusal_for(Category::Light) {
+            return job.refused(Status::Pending, reason, None);
+        }
+        self.started.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        job.refused(Status::Registered, String::new(), None);
+        if self.finished.fetch_add(1, Ordering::SeqCst) + 1 == self.ctrl_c_after {
+            let started = self.started.load(Ordering::SeqCst);
+            self.started_at_ctrl_c.store(started, Ordering::SeqCst);
+            assert!(
+                self.stopper.stop(crate::zoom::control::Interrupt::CtrlC),
+                "the run listens"
+            );
+        }
+    }
+
+    async fn register_batch(&self, jobs: Vec<Job>) {
+        for job in jobs {
+            self.register_one(job).await;
+        }
+    }
+}
+
+/// On tokio's paused clock, moved on by the test: a second of work a row takes no time. (The
+/// recorder's blocking thread keeps tokio from moving the clock by itself.)
+#[test]
+fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
+    use crate::zoom::control::Interrupt;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let results = dir.path().join("people.results.csv");
+    let mut spool = Spool::create(dir.path()).expect("spool");
+    for seq in 0..100u64 {
+        let registrant = Registrant {
+            email: Email::parse(&format!("p{seq}@example.com")).expect("valid"),
+            first_name: "P".to_string(),
+            last_name: String::new(),
+            extra: Vec::new(),
+            custom_questions: Vec::new(),
+        };
+        let entry = Entry::Send(ToSend {
+            seq,
+            row: seq + 1,
+            line: seq + 2,
+            registrant,
+        });
+        spool.push(&entry).expect("kept");
+    }
+    let recorder = Recorder::new(
+        ResultsFile::create(&results).expect("results"),
+        Some(Journal::open(&results, 0).expect("journal")),
+        "meeting 83927864687".to_string(),
+        Progress::hidden(),
+        Some(100),
+    );
+    let control = Arc::new(Control::default());
+    let stopper = Stopper::default();
+    let registrar = TakesASecond {
+        control: control.clone(),
+        stopper: stopper.clone(),
+        ctrl_c_after: 40,
+        started: Arc::default(),
+        finished: Arc::default(),
+        started_at_ctrl_c: Arc::default(),
+    };
+    let sending = Sending {
+        registrar: registrar.clone(),
+        control: control.clone(),
+        mode: Mode::Single,
+        concurrency: 4,
+    };
+    let listening = stopper.listen(control.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+
+    let dispatched = runtime.block_on(async {
+        let run = dispatch(sending, spool.into_reader().expect("spool"), recorder);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                biased;
+                dispatched = &mut run => break dispatched,
+                () = tokio::time::advance(Duration::from_millis(10)) => {}
+            }
+        }
+    });
+    drop(listening);
+
+    let dispatched = dispatched.expect("the results are complete");
+    assert_eq!(control.interruption(), Some(Interrupt::CtrlC));
+    let in_flight_or_done = registrar.started_at_ctrl_c.load(Ordering::SeqCst);
+    let registered = dispatched.recorded.counts.registered;
+    assert!(
+        (40..=44).contains(&in_flight_or_done),
+        "{in_flight_or_done} rows had started"
+    );
+    assert_eq!(
+        registered, in_flight_or_done,
+        "every row in flight finished, and none started after Ctrl-C"
+    );
+    assert_eq!(registrar.started.load(Ordering::SeqCst), registered);
+    assert_eq!(dispatched.recorded.counts.pending, 100 - registered);
+    let mut reader = csv::Reader::from_path(&results).expect("results in place");
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("csv");
+    assert_eq!(rows.len(), 100, "one row per input row");
+    for row in rows.iter().filter(|row| row.get(4) != Some("registered")) {
+        assert_eq!(row.get(4), Some("pending"));
+        assert!(row.get(9).expect("message").contains("interrupted"));
+    }
+    assert!(!companion(&results, ".journal").exists());
+    assert!(
+        !stopper.stop(Interrupt::CtrlC),
+        "nobody listens once the run is over"
+    );
+}
