@@ -15,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ZIMPORT = ROOT / "target/release/zimport"
+# The same zimport pacing with the governor crate (`--features pacer-governor`), for `pacers`.
+ZIMPORT_GOVERNOR = ROOT / "target/pacer-governor/release/zimport"
 FAKE = ROOT / "target/release/fake-zoom"
 FLOOR = ROOT / "target/release/examples/parse_floor"
 HTTP_FLOOR = ROOT / "target/release/examples/http_floor"
@@ -71,8 +73,8 @@ def people(path, rows, extra_fields):
             f.write(f"bench{i}@example.com,First{i},Last{i}" + (",Lyon" if extra_fields else "") + "\n")
 
 
-def zimport(fake, csv_path, *args, timed=False):
-    cmd = [str(ZIMPORT), str(csv_path), "--webinar", WEBINAR, "--json", "-q", "--fresh", *args]
+def zimport(fake, csv_path, *args, timed=False, binary=ZIMPORT):
+    cmd = [str(binary), str(csv_path), "--webinar", WEBINAR, "--json", "-q", "--fresh", *args]
     if timed:
         cmd = ["/usr/bin/time", "-f", "TIME %U %S %M", *cmd]
     started = time.monotonic()
@@ -82,7 +84,7 @@ def zimport(fake, csv_path, *args, timed=False):
     if "counts" not in summary:
         sys.exit(f"bench: zimport gave no summary (exit {done.returncode}):\n{done.stderr}")
     usage = re.search(r"TIME (\S+) (\S+) (\d+)", done.stderr)
-    return summary, wall, usage, " ".join(cmd[cmd.index(str(ZIMPORT)):])
+    return summary, wall, usage, " ".join(cmd[cmd.index(str(binary)):])
 
 
 def efficiency(work):
@@ -107,6 +109,42 @@ def efficiency(work):
                   f"429s {run['rate_limited']}/{run['requests']} requests ({share_429:.2%})")
             print(f"  `{cmd}`")
     return results
+
+
+def pacers(work, rounds=3):
+    """The hand-made pacer and governor's, side by side: each efficiency run once with each,
+    alternating, `rounds` times, so both see the same machine."""
+    print(f"## Pacers side by side: src/zoom/pacing.rs vs governor ({rounds} rounds, alternating)")
+    binaries = {"hand-made": ZIMPORT, "governor": ZIMPORT_GOVERNOR}
+    figures = {}
+    for round_ in range(1, rounds + 1):
+        for plan in ("pro", "business"):
+            for mode in ("single", "batch"):
+                ceiling = CEILING[(plan, mode)]
+                csv_path = work / f"pacer-{plan}-{mode}.csv"
+                if not csv_path.exists():
+                    people(csv_path, ceiling * SECONDS, extra_fields=False)
+                for name, binary in binaries.items():
+                    with Fake("--plan", plan, "--latency-ms", "50", "--jitter-ms", "100") as fake:
+                        summary, _, usage, _ = zimport(fake, csv_path, "--plan", plan, "--mode", mode,
+                                                      timed=True, binary=binary)
+                    run = summary["run"]
+                    eff = summary["counts"]["registered"] / summary["elapsed_seconds"] / ceiling
+                    cpu = float(usage.group(1)) + float(usage.group(2))
+                    figures.setdefault((plan, mode, name), []).append(
+                        (eff, run["rate_limited"], run["requests"], cpu))
+                    print(f"- round {round_} {plan:8} {mode:6} {name:9}: efficiency {eff:.3f}; "
+                          f"429s {run['rate_limited']}/{run['requests']}; CPU {cpu:.2f} s", flush=True)
+    print("\n| plan | mode | pacer | efficiency (min-max) | 429s (total) | CPU s (min-max) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for (plan, mode, name), runs in figures.items():
+        effs = [r[0] for r in runs]
+        cpus = [r[3] for r in runs]
+        print(f"| {plan} | {mode} | {name} | {min(effs):.3f}-{max(effs):.3f} | "
+              f"{sum(r[1] for r in runs)} of {sum(r[2] for r in runs)} | "
+              f"{min(cpus):.2f}-{max(cpus):.2f} |")
+    print("  each: `zimport eff.csv --webinar 98765432109 --json -q --fresh --plan PLAN --mode MODE`, "
+          "built both ways (bench/run.sh)")
 
 
 def overhead(work):
@@ -206,6 +244,8 @@ def main():
         rates = {}
         if "efficiency" in parts:
             rates = efficiency(work)
+        if "pacers" in parts:
+            pacers(work, int(os.environ.get("PACER_ROUNDS", "3")))
         if "overhead" in parts:
             overhead(work)
         if "naive" in parts:

@@ -5,9 +5,15 @@
 # sensitive). Needs python3 with `requests` (installed if missing) and GNU time.
 #   bench/run.sh            everything
 #   bench/run.sh efficiency (or: overhead, naive, dryrun)
+#   bench/run.sh pacers     the hand-made pacer against governor's, alternating (PACER_ROUNDS=3;
+#                           about 4 minutes a round); not part of "everything"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import requests' 2>/dev/null || pip install --quiet requests
 [ -x /usr/bin/time ] || { echo "bench: GNU time is needed (apt-get install time)"; exit 2; }
 cargo build --release --locked --quiet --workspace --bins --examples
+if [[ " $* " == *" pacers "* ]]; then
+  cargo build --release --locked --quiet --bin zimport --features pacer-governor \
+    --target-dir target/pacer-governor
+fi
 exec python3 bench/run.py "$@"

@@ -15,6 +15,9 @@
 //! wake-up within it is made up at the next slot. The spacing is widened by that tolerance and
 //! an arrival margin, which keeps the guarantee: any N+1 requests span at least one second.
 
+// With the benchmark's `pacer-governor`, the schedule below is left unused.
+#![cfg_attr(feature = "pacer-governor", allow(dead_code))]
+
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -30,12 +33,14 @@ const TOLERANCE: Duration = Duration::from_millis(4);
 const ARRIVAL_MARGIN: Duration = Duration::from_millis(5);
 
 /// The pace of one category: at most `per_second` requests in any one-second window.
+#[cfg(not(feature = "pacer-governor"))]
 pub struct Pacer {
     /// The schedule. Its lock is also the queue: one task sleeps for the next slot while the
     /// others wait their turn (tokio's mutex is fair), so each slot wakes one task, not all.
     schedule: Mutex<Schedule>,
 }
 
+#[cfg(not(feature = "pacer-governor"))]
 impl Pacer {
     /// A pacer for `per_second` requests a second (0 counts as 1).
     pub fn per_second(per_second: u32) -> Pacer {
@@ -51,6 +56,34 @@ impl Pacer {
             tokio::time::sleep_until(earliest).await;
         }
         schedule.take(Instant::now());
+    }
+}
+
+/// The pace of one category with the `governor` crate: its GCRA with a burst of 1, on its own
+/// timer, one waiter at a time (so each slot wakes one task). For the side-by-side benchmark.
+#[cfg(feature = "pacer-governor")]
+pub struct Pacer {
+    limiter: governor::DefaultDirectRateLimiter,
+    turn: Mutex<()>,
+}
+
+#[cfg(feature = "pacer-governor")]
+impl Pacer {
+    /// A pacer for `per_second` requests a second (0 counts as 1).
+    pub fn per_second(per_second: u32) -> Pacer {
+        let rate = std::num::NonZeroU32::new(per_second).unwrap_or(std::num::NonZeroU32::MIN);
+        Pacer {
+            limiter: governor::RateLimiter::direct(
+                governor::Quota::per_second(rate).allow_burst(std::num::NonZeroU32::MIN),
+            ),
+            turn: Mutex::new(()),
+        }
+    }
+
+    /// Waits until one more request may be sent, and takes its slot.
+    pub async fn wait(&self) {
+        let _turn = self.turn.lock().await;
+        self.limiter.until_ready().await;
     }
 }
 
