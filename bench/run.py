@@ -7,6 +7,8 @@ on 127.0.0.1 started here and stopped at the end of each measurement.
 import json
 import os
 import re
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,8 +63,13 @@ class Fake:
         return self
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait()
+        # Ctrl-C, so that it writes its --request-log.
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def people(path, rows, extra_fields):
@@ -235,8 +242,84 @@ def dry_run(work):
           f"`zimport million.csv --meeting {MEETING} --dry-run -q --fresh -o million.results.csv`")
 
 
+def round_trips(log_path):
+    """The longest chain of requests in the fake's log in which each started after the one
+    before it ended: the round trips a run waited for one after another."""
+    requests = sorted((json.loads(line) for line in open(log_path) if line.strip()),
+                      key=lambda r: r["started_ms"])
+    chain = []
+    for i, r in enumerate(requests):
+        chain.append(1 + max((chain[j] for j in range(i)
+                              if r["started_ms"] >= requests[j]["ended_ms"]), default=0))
+    return max(chain, default=0), requests
+
+
+def start(work):
+    """Issue 15: the time before the first registration, seen as a user sees it (the whole
+    process, from its start to its exit), against Zoom 100 +- 50 ms away on Pro."""
+    print("## 5. The start: whole-process time at 100 +- 50 ms (fake: Pro limits)")
+    fake_args = ("--plan", "pro", "--latency-ms", "50", "--jitter-ms", "100")
+    # A one-person import: round trips one after another, from the fake's request log.
+    csv_path = work / "one.csv"
+    people(csv_path, 1, extra_fields=False)
+    chains = []
+    for i in range(3):
+        log_path = work / f"requests-{i}.jsonl"
+        with Fake(*fake_args, "--request-log", str(log_path)) as fake:
+            _, wall, _, cmd = zimport(fake, csv_path, "--plan", "pro")
+        chain, requests = round_trips(log_path)
+        chains.append(chain)
+        steps = ", ".join(f"{r['method']} {r['path'].rsplit('/', 1)[-1]} "
+                          f"{r['started_ms']:.0f}-{r['ended_ms']:.0f} ms" for r in requests)
+    print(f"- one person: {statistics.median(chains)} sequential round trips (runs: {chains}); "
+          f"last run's log: {steps}")
+    print(f"  `{cmd}` (fake: `--request-log FILE`)")
+    # Whole-process efficiency: people / ceiling against the process's own wall time.
+    for rows, mode, ceiling in ((4_999, "batch", 300), (600, "single", 30)):
+        csv_path = work / f"start-{mode}.csv"
+        people(csv_path, rows, extra_fields=False)
+        effs = []
+        for _ in range(3):
+            with Fake(*fake_args) as fake:
+                summary, wall, _, cmd = zimport(fake, csv_path, "--plan", "pro", "--mode", mode)
+            if summary["counts"]["registered"] != rows:
+                sys.exit(f"bench: {summary['counts']['registered']} of {rows} registered")
+            effs.append(rows / ceiling / wall)
+        print(f"- {rows} people, {mode}, Pro: whole-process efficiency median "
+              f"{statistics.median(effs):.3f} (runs: {', '.join(f'{e:.3f}' for e in effs)})")
+        print(f"  `{cmd}`")
+    # 150 new people: zimport against the sequential client, median of 3 each.
+    rows = 150
+    csv_path = work / "small.csv"
+    people(csv_path, rows, extra_fields=False)
+    walls = {"naive": [], "single": [], "batch": []}
+    for _ in range(3):
+        with Fake(*fake_args) as fake:
+            started = time.monotonic()
+            out = subprocess.run([sys.executable, str(NAIVE), str(csv_path), MEETING],
+                                 env=fake.env, capture_output=True, text=True)
+            walls["naive"].append(time.monotonic() - started)
+            if f"success: {rows}" not in out.stdout:
+                sys.exit(f"bench: the naive client: {out.stdout} {out.stderr}")
+        for mode in ("single", "batch"):
+            with Fake(*fake_args) as fake:
+                summary, wall, _, cmd = zimport(fake, csv_path, "--plan", "pro", "--mode", mode)
+            if summary["counts"]["registered"] != rows:
+                sys.exit(f"bench: {summary['counts']['registered']} of {rows} registered")
+            walls[mode].append(wall)
+    naive_wall = statistics.median(walls["naive"])
+    print(f"- {rows} people, naive sequential client: median {naive_wall:.2f} s "
+          f"(runs: {', '.join(f'{w:.2f}' for w in walls['naive'])})")
+    for mode in ("single", "batch"):
+        wall = statistics.median(walls[mode])
+        print(f"- {rows} people, zimport {mode}: median {wall:.2f} s = {naive_wall / wall:.1f}x the "
+              f"naive client (runs: {', '.join(f'{w:.2f}' for w in walls[mode])})")
+    print(f"  `python3 bench/naive_client.py small.csv {MEETING}`; "
+          f"`zimport small.csv --webinar {WEBINAR} --json -q --fresh --plan pro --mode MODE`")
+
+
 def main():
-    parts = sys.argv[1:] or ["efficiency", "overhead", "naive", "dryrun"]
+    parts = sys.argv[1:] or ["efficiency", "overhead", "naive", "dryrun", "start"]
     print(f"zimport benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
           f"{os.cpu_count()} cores\n")
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,6 +335,8 @@ def main():
             naive(work, rates)
         if "dryrun" in parts:
             dry_run(work)
+        if "start" in parts:
+            start(work)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 # parse-only floor. Takes about 7 minutes; not part of `cargo test` (too slow, and timing-
 # sensitive). Needs python3 with `requests` (installed if missing) and GNU time.
 #   bench/run.sh            everything
-#   bench/run.sh efficiency (or: overhead, naive, dryrun)
+#   bench/run.sh efficiency (or: overhead, naive, dryrun, start)
 #   bench/run.sh pacers     the hand-made pacer against governor's, alternating (PACER_ROUNDS=3;
 #                           about 4 minutes a round); not part of "everything"
 set -euo pipefail

@@ -43,6 +43,10 @@ struct Args {
     /// Share of API requests answered with a 5xx (0.0 to 1.0).
     #[arg(long, default_value_t = 0.0)]
     error_rate: f64,
+    /// On Ctrl-C, write every request to this file, a JSON object a line: method, path,
+    /// status, and when it started and ended (milliseconds after the first one started).
+    #[arg(long, value_name = "FILE")]
+    request_log: Option<std::path::PathBuf>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -114,6 +118,34 @@ async fn main() {
         stats.batch_calls,
         stats.qps_limited + stats.daily_limited
     );
+    if let Some(path) = &args.request_log {
+        if let Err(err) = write_request_log(path, &fake.requests()) {
+            eprintln!("fake-zoom: cannot write {}: {err}", path.display());
+        }
+    }
     // FakeZoom's own runtime runs on its thread; dropping it here shuts it down.
     drop(fake);
+}
+
+fn write_request_log(
+    path: &std::path::Path,
+    requests: &[fake_zoom::LoggedRequest],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let Some(first) = requests.iter().map(|r| r.started).min() else {
+        return std::fs::write(path, "");
+    };
+    let millis = |at: std::time::Instant| at.duration_since(first).as_secs_f64() * 1000.0;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for request in requests {
+        let line = serde_json::json!({
+            "method": request.method,
+            "path": request.path,
+            "status": request.status,
+            "started_ms": millis(request.started),
+            "ended_ms": millis(request.ended),
+        });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()
 }

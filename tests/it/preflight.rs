@@ -584,3 +584,53 @@ fn a_registrant_list_page_that_cannot_be_read_stops_the_run_before_anything_is_s
     assert_eq!(page_two, 4, "the page was read again before giving up");
     assert!(!crate::support::results_path(&input).exists());
 }
+
+/// The longest chain of requests in which each started after the one before it had its
+/// answer: the round trips a run waited for one after another.
+fn sequential_round_trips(requests: &[fake_zoom::LoggedRequest]) -> usize {
+    let mut by_start = requests.to_vec();
+    by_start.sort_by_key(|r| r.started);
+    let mut chain = vec![1usize; by_start.len()];
+    for i in 0..by_start.len() {
+        for j in 0..i {
+            if by_start[i].started >= by_start[j].ended {
+                chain[i] = chain[i].max(chain[j] + 1);
+            }
+        }
+    }
+    chain.into_iter().max().unwrap_or(0)
+}
+
+#[test]
+fn a_one_person_import_waits_for_three_round_trips_token_checks_and_add() {
+    let zoom = ZoomEnv::start(Setup {
+        limits: fake_zoom::Limits::pro(),
+        faults: fake_zoom::Faults {
+            latency: std::time::Duration::from_millis(50),
+            latency_jitter: std::time::Duration::from_millis(100),
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("one.csv", people(1, false));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    run.assert_all_registered(1);
+    let requests = zoom.zoom.requests();
+    let paths: Vec<String> = requests
+        .iter()
+        .map(|r| format!("{} {}?{}", r.method, r.path, r.query))
+        .collect();
+    // The token; the event, its form and its three registrant lists; the add.
+    assert_eq!(requests.len(), 7, "{paths:#?}");
+    assert_eq!(sequential_round_trips(&requests), 3, "{paths:#?}");
+    // The checks all went out before the first of them was answered.
+    let checks = &requests[1..6];
+    let first_answer = checks.iter().map(|r| r.ended).min().expect("checks");
+    assert!(
+        checks.iter().all(|r| r.started < first_answer),
+        "{paths:#?}"
+    );
+}

@@ -203,115 +203,145 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         ));
     }
 
-    // 2. The event.
+    // 2. What Zoom knows of the event, all at once (the pacer lets an idle category send a few
+    // requests together): the event, its registration form and the people already registered.
     let read_scope = if kind == EventKind::Webinar {
         "read:webinar"
     } else {
         "read:meeting"
     };
-    if can("read", read_scope) {
-        let answer: EventAnswer =
-            read(client, Category::Light, "", &[])
-                .await
-                .map_err(|error| match &error {
-                    ApiError::Rejected(refusal)
-                        if refusal.http_status == Some(404) || refusal.zoom_code == Some(3001) =>
-                    {
-                        PreflightError(format!(
-                            "{event} was not found or has expired; check the ID (Zoom: {refusal})"
-                        ))
-                    }
-                    _ => fatal(&format!("cannot read {event}"), &error),
-                })?;
-        findings.event_read = true;
-        check_event(&answer, config, &mut findings)?;
-    } else {
-        findings.notes.push(format!(
+    let read_event = can("read", read_scope);
+    let read_form = can("read", "read:list_registration_questions");
+    let read_list = can("read", "read:list_registrants");
+    let (event_answer, form_answer, listed) = tokio::join!(
+        async {
+            if read_event {
+                Some(read::<EventAnswer>(client, Category::Light, "", &[]).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if read_form {
+                Some(
+                    read::<QuestionsAnswer>(client, Category::Light, "registrants/questions", &[])
+                        .await,
+                )
+            } else {
+                None
+            }
+        },
+        async {
+            if config.skip_existing && read_list {
+                Some(list_registrants(client).await)
+            } else {
+                None
+            }
+        },
+    );
+
+    // 3. The event: the first problem found is the one a user fixes first.
+    match event_answer {
+        Some(answer) => {
+            let answer = answer.map_err(|error| match &error {
+                ApiError::Rejected(refusal)
+                    if refusal.http_status == Some(404) || refusal.zoom_code == Some(3001) =>
+                {
+                    PreflightError(format!(
+                        "{event} was not found or has expired; check the ID (Zoom: {refusal})"
+                    ))
+                }
+                _ => fatal(&format!("cannot read {event}"), &error),
+            })?;
+            findings.event_read = true;
+            check_event(&answer, config, &mut findings)?;
+        }
+        None => findings.notes.push(format!(
             "the token lacks {k}:read:{}:admin, so the event itself was not checked",
             &read_scope[5..]
+        )),
+    }
+
+    // 4. The registration form.
+    if let Some(answer) = form_answer {
+        let answer = answer.map_err(|e| {
+            fatal(
+                &format!("cannot read the registration questions of {event}"),
+                &e,
+            )
+        })?;
+        apply_form(answer, &mut findings);
+    }
+
+    // 5. The people already registered.
+    if let Some(existing) = listed {
+        let existing =
+            existing.map_err(|e| fatal(&format!("cannot list the registrants of {event}"), &e))?;
+        let count = |status: &str| existing.iter().filter(|e| e.status == status).count();
+        findings.notes.push(format!(
+            "Zoom already lists {} registrants ({} approved, {} pending, {} denied); they are not sent again",
+            existing.len(),
+            count("approved"),
+            count("pending"),
+            count("denied")
+        ));
+        findings.registered = (count("approved") + count("pending")) as u64;
+        findings.existing = Some(existing);
+    } else if config.skip_existing {
+        findings.notes.push(format!(
+            "the token lacks {k}:read:list_registrants:admin, so people registered through other channels cannot be skipped"
         ));
     }
+    Ok(findings)
+}
 
-    // 3. The registration form.
-    if can("read", "read:list_registration_questions") {
-        let answer: QuestionsAnswer = read(client, Category::Light, "registrants/questions", &[])
-            .await
-            .map_err(|e| {
-                fatal(
-                    &format!("cannot read the registration questions of {event}"),
-                    &e,
-                )
-            })?;
-        for question in answer.questions.iter().filter(|q| q.required) {
-            if let Some(field) = Field::from_name(&question.field_name) {
-                findings.form.required.push(field);
-            }
+/// What the registration form asks: its required standard fields and its custom questions.
+fn apply_form(answer: QuestionsAnswer, findings: &mut Findings) {
+    for question in answer.questions.iter().filter(|q| q.required) {
+        if let Some(field) = Field::from_name(&question.field_name) {
+            findings.form.required.push(field);
         }
-        findings.form.custom = answer
-            .custom_questions
-            .into_iter()
-            .map(|q| CustomQuestion {
-                answers: if q.kind == "single" {
-                    q.answers
-                } else {
-                    Vec::new()
-                },
-                title: q.title,
-                required: q.required,
+    }
+    findings.form.custom = answer
+        .custom_questions
+        .into_iter()
+        .map(|q| CustomQuestion {
+            answers: if q.kind == "single" {
+                q.answers
+            } else {
+                Vec::new()
+            },
+            title: q.title,
+            required: q.required,
+        })
+        .collect();
+    if !findings.form.required.is_empty() {
+        let names: Vec<&str> = findings
+            .form
+            .required
+            .iter()
+            .map(|f| f.api_name())
+            .collect();
+        findings.notes.push(format!(
+            "the registration form requires: {}",
+            names.join(", ")
+        ));
+    }
+    if !findings.form.custom.is_empty() {
+        let titles: Vec<String> = findings
+            .form
+            .custom
+            .iter()
+            .map(|q| {
+                format!(
+                    "'{}'{}",
+                    q.title,
+                    if q.required { " (required)" } else { "" }
+                )
             })
             .collect();
-        if !findings.form.required.is_empty() {
-            let names: Vec<&str> = findings
-                .form
-                .required
-                .iter()
-                .map(|f| f.api_name())
-                .collect();
-            findings.notes.push(format!(
-                "the registration form requires: {}",
-                names.join(", ")
-            ));
-        }
-        if !findings.form.custom.is_empty() {
-            let titles: Vec<String> = findings
-                .form
-                .custom
-                .iter()
-                .map(|q| {
-                    format!(
-                        "'{}'{}",
-                        q.title,
-                        if q.required { " (required)" } else { "" }
-                    )
-                })
-                .collect();
-            findings
-                .notes
-                .push(format!("custom questions: {}", titles.join(", ")));
-        }
+        findings
+            .notes
+            .push(format!("custom questions: {}", titles.join(", ")));
     }
-
-    // 4. The people already registered.
-    if config.skip_existing {
-        if can("read", "read:list_registrants") {
-            let existing = list_registrants(client)
-                .await
-                .map_err(|e| fatal(&format!("cannot list the registrants of {event}"), &e))?;
-            let count = |status: &str| existing.iter().filter(|e| e.status == status).count();
-            findings.notes.push(format!(
-                "Zoom already lists {} registrants ({} approved, {} pending, {} denied); they are not sent again",
-                existing.len(),
-                count("approved"),
-                count("pending"),
-                count("denied")
-            ));
-            findings.registered = (count("approved") + count("pending")) as u64;
-            findings.existing = Some(existing);
-        } else {
-            findings.notes.push(format!(
-                "the token lacks {k}:read:list_registrants:admin, so people registered through other channels cannot be skipped"
-            ));
-        }
-    }
-    Ok(findings)
 }
