@@ -30,23 +30,26 @@ impl Fingerprinter {
     }
 }
 
-/// The fingerprints of the emails seen so far, for finding duplicates in a file.
+/// The fingerprints of the emails seen so far, each with the line it was first seen on, for
+/// finding duplicates in a file and naming the row they repeat.
 ///
-/// One array of slots (open addressing, linear probing), because with a million addresses the
-/// set is larger than the processor's caches and every insert misses them.
-/// [`SeenSet::insert_all`] therefore touches the slots of a run of fingerprints before it
-/// inserts any, so that their misses overlap instead of queueing: something a `HashSet` cannot
-/// be asked to do. Measured against a `HashSet` with [`PassThrough`] on a million-row dry
-/// run: about 10% faster and 2 MiB smaller (BENCHMARKS.md, 2026-12-01).
+/// One array of slots (open addressing, linear probing) and one of lines beside it, because
+/// with a million addresses the set is larger than the processor's caches and every insert
+/// misses them. [`SeenSet::insert_all`] therefore touches the slots of a run of fingerprints
+/// before it inserts any, so that their misses overlap instead of queueing: something a
+/// `HashSet` cannot be asked to do. Measured against a `HashSet` with [`PassThrough`] on a
+/// million-row dry run: about 10% faster and 2 MiB smaller (BENCHMARKS.md, 2026-12-01).
 ///
 /// `EMPTY` (`u64::MAX`) marks an empty slot, and a fingerprint equal to it is stored as
 /// `EMPTY - 1`: a collision like any other (1 in 2^64). It is not 0 so that a new table is
 /// written whole when it is made: zeroed memory from the system is mapped on first read, and
 /// the first write after that read costs a page fault that stops every other thread (a TLB
-/// shoot-down).
+/// shoot-down). Lines are kept in 4 bytes, 12 a slot in all; a line past 4,294,967,294 is
+/// kept as [`FAR_LINE`].
 #[derive(Debug, Clone, Default)]
 pub struct SeenSet {
     slots: Vec<u64>,
+    lines: Vec<u32>,
     len: usize,
 }
 
@@ -55,6 +58,16 @@ const LOOK_AHEAD: usize = 16;
 
 /// An empty slot of a [`SeenSet`].
 const EMPTY: u64 = u64::MAX;
+
+/// The line kept for a row beyond the lines 4 bytes hold: "an earlier row", without its line.
+pub const FAR_LINE: u32 = u32::MAX;
+
+/// A fingerprint and the line its row starts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sighting {
+    pub fingerprint: u64,
+    pub line: u64,
+}
 
 impl SeenSet {
     /// A set that holds `capacity` fingerprints before it grows.
@@ -82,40 +95,47 @@ impl SeenSet {
             .next_power_of_two()
             .max(16);
         if slots > self.slots.len() {
-            let old = std::mem::replace(&mut self.slots, vec![EMPTY; slots]);
+            let old_slots = std::mem::replace(&mut self.slots, vec![EMPTY; slots]);
+            let old_lines = std::mem::replace(&mut self.lines, vec![0; slots]);
             self.len = 0;
-            for fingerprint in old.into_iter().filter(|&f| f != EMPTY) {
-                self.put(fingerprint);
+            for (fingerprint, line) in old_slots.into_iter().zip(old_lines) {
+                if fingerprint != EMPTY {
+                    self.put(fingerprint, line);
+                }
             }
         }
     }
 
-    /// Adds `fingerprint`; false if it was there already.
-    pub fn insert(&mut self, fingerprint: u64) -> bool {
+    /// Adds `sighting`; if its fingerprint was there already, the line it was first seen on.
+    pub fn insert(&mut self, sighting: Sighting) -> Option<u32> {
         if self.len + 1 > self.slots.len() / 4 * 3 {
             self.reserve(self.len.max(16));
         }
-        self.put(fingerprint)
+        self.put(sighting.fingerprint, kept_line(sighting.line))
     }
 
-    /// [`SeenSet::insert`] for each of `fingerprints` in order, appending to `fresh` whether
-    /// each was new.
-    pub fn insert_all(&mut self, fingerprints: &[u64], fresh: &mut Vec<bool>) {
-        for run in fingerprints.chunks(LOOK_AHEAD) {
+    /// [`SeenSet::insert`] for each of `sightings` in order, appending to `earlier` what each
+    /// gave.
+    pub fn insert_all(&mut self, sightings: &[Sighting], earlier: &mut Vec<Option<u32>>) {
+        for run in sightings.chunks(LOOK_AHEAD) {
             if self.len + run.len() > self.slots.len() / 4 * 3 {
                 self.reserve(self.len.max(run.len()));
             }
             let mask = self.slots.len() - 1;
-            let touched = run
-                .iter()
-                .fold(0, |all, &f| all ^ self.slots[home(f, mask)]);
+            let touched = run.iter().fold(0, |all, s| {
+                let at = home(s.fingerprint, mask);
+                all ^ self.slots[at] ^ u64::from(self.lines[at])
+            });
             std::hint::black_box(touched);
-            fresh.extend(run.iter().map(|&fingerprint| self.put(fingerprint)));
+            earlier.extend(
+                run.iter()
+                    .map(|s| self.put(s.fingerprint, kept_line(s.line))),
+            );
         }
     }
 
     /// Inserts into a table with room to spare.
-    fn put(&mut self, fingerprint: u64) -> bool {
+    fn put(&mut self, fingerprint: u64, line: u32) -> Option<u32> {
         let fingerprint = fingerprint.min(EMPTY - 1);
         let mask = self.slots.len() - 1;
         let mut at = home(fingerprint, mask);
@@ -123,14 +143,20 @@ impl SeenSet {
             match self.slots[at] {
                 EMPTY => {
                     self.slots[at] = fingerprint;
+                    self.lines[at] = line;
                     self.len += 1;
-                    return true;
+                    return None;
                 }
-                stored if stored == fingerprint => return false,
+                stored if stored == fingerprint => return Some(self.lines[at]),
                 _ => at = (at + 1) & mask,
             }
         }
     }
+}
+
+/// A line as a [`SeenSet`] keeps it.
+fn kept_line(line: u64) -> u32 {
+    u32::try_from(line).unwrap_or(FAR_LINE)
 }
 
 /// A fingerprint's first slot: its low bits (they are as random as the rest).
@@ -179,25 +205,30 @@ mod tests {
     }
 
     #[test]
-    fn a_seen_set_knows_what_it_holds_as_it_grows() {
+    fn a_seen_set_knows_what_it_holds_and_where_it_saw_it_as_it_grows() {
+        let at = |fingerprint: u64, line: u64| Sighting { fingerprint, line };
         let mut set = SeenSet::with_capacity(4);
-        assert!(set.insert(42));
-        assert!(set.insert(u64::MAX));
-        assert!(!set.insert(42));
+        assert_eq!(set.insert(at(42, 2)), None);
+        assert_eq!(set.insert(at(u64::MAX, 3)), None);
+        assert_eq!(set.insert(at(42, 9)), Some(2), "the first line stays");
         // Colliding homes, the empty mark, and enough to grow several times.
-        let many: Vec<u64> = (0..5_000u64)
-            .map(|i| i << 20)
-            .chain([u64::MAX, u64::MAX - 1, 42])
+        let many: Vec<Sighting> = (0..5_000u64)
+            .map(|i| at(i << 20, i + 10))
+            .chain([at(u64::MAX, 7), at(u64::MAX - 1, 8), at(42, 9)])
             .collect();
-        let mut fresh = Vec::new();
-        set.insert_all(&many, &mut fresh);
-        assert_eq!(fresh.len(), many.len());
-        assert!(fresh[..5_000].iter().all(|&f| f), "all new");
-        // The empty mark was stored, as the one below it, at the start; so was 42.
-        assert_eq!(&fresh[4_999..], [true, false, false, false]);
+        let mut earlier = Vec::new();
+        set.insert_all(&many, &mut earlier);
+        assert_eq!(earlier.len(), many.len());
+        assert!(earlier[..5_000].iter().all(Option::is_none), "all new");
+        // The empty mark was stored, as the one below it, on line 3; 42 on line 2.
+        assert_eq!(&earlier[4_999..], [None, Some(3), Some(3), Some(2)]);
         assert_eq!(set.len(), 5_002);
         let mut again = Vec::new();
         set.insert_all(&many, &mut again);
-        assert!(again.iter().all(|&f| !f));
+        let lines: Vec<Option<u32>> = (0..5_000u32).map(|i| Some(i + 10)).collect();
+        assert_eq!(&again[..5_000], &lines[..], "lines survive growing");
+        // Lines beyond 4 bytes are kept as "far".
+        assert_eq!(set.insert(at(7, u64::MAX)), None);
+        assert_eq!(set.insert(at(7, 2)), Some(FAR_LINE));
     }
 }

@@ -264,8 +264,18 @@ impl Counts {
     }
 }
 
-/// The message of a `duplicate` row.
-pub const DUPLICATE: &str = "same email (ignoring case) as an earlier row; not sent";
+/// The message of a `duplicate` row, naming the line of the row it repeats (a line too far
+/// for [`crate::fingerprint::SeenSet`] to keep is "an earlier row").
+pub fn duplicate_message(earlier_line: u32, message: &mut String) {
+    use std::fmt::Write;
+    message.push_str("same email (ignoring case) as ");
+    if earlier_line == crate::fingerprint::FAR_LINE {
+        message.push_str("an earlier row");
+    } else {
+        let _ = write!(message, "line {earlier_line}");
+    }
+    message.push_str("; not sent");
+}
 
 /// The message of an `invalid` row: every problem it has.
 pub fn joined(problems: &[Problem]) -> String {
@@ -280,8 +290,8 @@ pub fn joined(problems: &[Problem]) -> String {
 pub enum Verdict<'a> {
     /// It failed local validation (its message).
     Invalid(&'a str),
-    /// The same email as an earlier valid row.
-    Duplicate,
+    /// The same email as an earlier valid row (its message names that row's line).
+    Duplicate(&'a str),
     /// An earlier run or Zoom has it.
     Known(Known),
     /// Nobody knows it yet: a real run sends it.
@@ -299,7 +309,7 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
     };
     match verdict {
         Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
-        Verdict::Duplicate => Answer::unanswered(Status::Duplicate, DUPLICATE),
+        Verdict::Duplicate(message) => Answer::unanswered(Status::Duplicate, message),
         Verdict::Unknown => Answer::unanswered(Status::Valid, ""),
         Verdict::Known(Known::EarlierRun {
             registrant_id,
@@ -347,7 +357,18 @@ mod tests {
         let earlier = answer(&known);
         assert_eq!(earlier.status, Status::AlreadyRegistered);
         assert_eq!(earlier.registrant_id, "r1");
-        assert_eq!(answer(&Verdict::Duplicate).message, DUPLICATE);
+        let mut message = String::new();
+        duplicate_message(7, &mut message);
+        let verdict = Verdict::Duplicate(&message);
+        let duplicate = answer(&verdict);
+        assert_eq!(duplicate.status, Status::Duplicate);
+        assert_eq!(
+            duplicate.message,
+            "same email (ignoring case) as line 7; not sent"
+        );
+        message.clear();
+        duplicate_message(crate::fingerprint::FAR_LINE, &mut message);
+        assert!(message.contains("an earlier row"), "{message}");
         assert_eq!(answer(&Verdict::Unknown).status, Status::Valid);
         assert_eq!(answer(&Verdict::Invalid("bad")).status, Status::Invalid);
     }

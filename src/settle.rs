@@ -5,8 +5,8 @@
 //! [`Sink`]: as an outcome ([`Sink::settled`]), or as a row nobody knows yet
 //! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
 
-use crate::fingerprint::SeenSet;
-use crate::outcome::{answer, Line, Status, Verdict};
+use crate::fingerprint::{SeenSet, Sighting, FAR_LINE};
+use crate::outcome::{answer, duplicate_message, Line, Status, Verdict};
 use crate::registrant::Registrant;
 use crate::results::encode_outcome;
 use crate::results::memory::Memory;
@@ -83,8 +83,9 @@ fn settle_as(
         empty_records: 0,
         fits_batch: 0,
         others: 0,
-        fingerprints: Vec::new(),
-        fresh: Vec::new(),
+        sightings: Vec::new(),
+        earlier: Vec::new(),
+        message: String::new(),
         line: Vec::new(),
     };
     let read = source::read_in_blocks(input, keep, block_bytes, &mut |block| {
@@ -112,9 +113,12 @@ struct Settling<'m> {
     empty_records: u64,
     fits_batch: u64,
     others: u64,
-    /// For each block: its valid rows' fingerprints, and whether each was new.
-    fingerprints: Vec<u64>,
-    fresh: Vec<bool>,
+    /// For each block: its valid rows' fingerprints and lines, and for each the line of the
+    /// row it repeats (`None`: it is new).
+    sightings: Vec<Sighting>,
+    earlier: Vec<Option<u32>>,
+    /// A duplicate's message.
+    message: String,
     /// A line being encoded anew.
     line: Vec<u8>,
 }
@@ -125,11 +129,11 @@ impl Settling<'_> {
             self.seen
                 .reserve(block.rows.len() + rows_after_first(size, block));
         }
-        self.fingerprints.clear();
-        self.fingerprints.extend(block.fingerprints());
-        self.fresh.clear();
-        self.seen.insert_all(&self.fingerprints, &mut self.fresh);
-        let mut fresh = self.fresh.iter();
+        self.sightings.clear();
+        self.sightings.extend(block.sightings());
+        self.earlier.clear();
+        self.seen.insert_all(&self.sightings, &mut self.earlier);
+        let mut earlier = self.earlier.iter();
         let CheckedBlock {
             rows,
             encoded,
@@ -166,7 +170,9 @@ impl Settling<'_> {
                     registrant,
                     ..
                 } => {
-                    let duplicate = fresh.next() != Some(&true);
+                    // The line of the row it repeats (the set gave one answer per valid row).
+                    let repeats = earlier.next().copied().unwrap_or(Some(FAR_LINE));
+                    let duplicate = repeats.is_some();
                     let known = if duplicate || self.memory.is_empty() {
                         None
                     } else {
@@ -186,7 +192,11 @@ impl Settling<'_> {
                     } else {
                         let verdict = match known {
                             Some(known) => Verdict::Known(known),
-                            None => Verdict::Duplicate,
+                            None => {
+                                self.message.clear();
+                                duplicate_message(repeats.unwrap_or(FAR_LINE), &mut self.message);
+                                Verdict::Duplicate(&self.message)
+                            }
                         };
                         // The same person, another outcome.
                         let answer = answer(&verdict);

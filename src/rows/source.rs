@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use super::blocks::{BlockRecords, Splitter, BLOCK_BYTES};
 use super::records::{holds_multibyte_utf8, RecordReader, Rest, ScanError, READ_BUFFER};
 use super::{decode_record, Body, CsvInput, InputError, TextEncoding};
-use crate::fingerprint::Fingerprinter;
+use crate::fingerprint::{Fingerprinter, Sighting};
 use crate::outcome::{Answer, Status};
 use crate::registrant::Rules;
 use crate::registrant::{email_key, Cells, Registrant};
@@ -441,10 +441,13 @@ impl CheckedBlock {
         self.error = None;
     }
 
-    /// The fingerprint of each valid row's email, in order.
-    pub fn fingerprints(&self) -> impl Iterator<Item = u64> + '_ {
+    /// The fingerprint of each valid row's email and the line the row starts on, in order.
+    pub fn sightings(&self) -> impl Iterator<Item = Sighting> + '_ {
         self.rows.iter().filter_map(|row| match row.kind {
-            RowKind::Valid { fingerprint, .. } => Some(fingerprint),
+            RowKind::Valid { fingerprint, .. } => Some(Sighting {
+                fingerprint,
+                line: self.first_line.saturating_add(row.line),
+            }),
             _ => None,
         })
     }

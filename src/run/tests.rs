@@ -41,7 +41,7 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
                     (seq, seq + 1, seq + 2),
                     registrant.into(),
                     Status::Duplicate,
-                    crate::outcome::DUPLICATE.to_string(),
+                    "same email (ignoring case) as line 2; not sent".to_string(),
                     0,
                 )
                 .line(),

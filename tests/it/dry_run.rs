@@ -106,11 +106,13 @@ fn clean_file_with_duplicates_exits_zero() {
         0,
         "duplicates do not count against a run"
     );
-    let statuses: Vec<String> = read_results(&results_path(&input))
-        .into_iter()
-        .map(|r| r.status)
-        .collect();
+    let rows = read_results(&results_path(&input));
+    let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
     assert_eq!(statuses, ["valid", "duplicate", "valid"]);
+    assert_eq!(
+        rows[1].message,
+        "same email (ignoring case) as line 2; not sent"
+    );
 }
 
 #[test]
@@ -317,6 +319,12 @@ fn a_file_of_many_blocks_keeps_input_order_and_finds_duplicates_across_them() {
     assert_eq!(rows[20_000].status, "invalid");
     assert_eq!(rows[39_998].status, "duplicate");
     assert_eq!(rows[39_998].first_name, "Again");
+    // It names the line the first one starts on, past the line breaks in quotes before it,
+    // though that row was read in another block.
+    assert_eq!(
+        rows[39_998].message,
+        "same email (ignoring case) as line 16; not sent"
+    );
     assert_eq!(rows[12_345].last_name, "Lee, 12345");
     assert_eq!(rows.iter().filter(|r| r.status == "valid").count(), 39_997);
     // The invalid row's line counts the line breaks inside quotes before it.
