@@ -48,9 +48,17 @@ impl Fingerprinter {
 /// kept as [`FAR_LINE`].
 #[derive(Debug, Clone, Default)]
 pub struct SeenSet {
-    slots: Vec<u64>,
-    lines: Vec<u32>,
+    /// Each slot: a fingerprint (two halves, low first) and its line, side by side so that an
+    /// insert misses the cache once.
+    slots: Vec<[u32; 3]>,
     len: usize,
+}
+
+/// An empty slot.
+const EMPTY_SLOT: [u32; 3] = [u32::MAX, u32::MAX, 0];
+
+fn fingerprint_of(slot: &[u32; 3]) -> u64 {
+    u64::from(slot[0]) | (u64::from(slot[1]) << 32)
 }
 
 /// Fingerprints whose slots [`SeenSet::insert_all`] touches before inserting them.
@@ -95,12 +103,12 @@ impl SeenSet {
             .next_power_of_two()
             .max(16);
         if slots > self.slots.len() {
-            let old_slots = std::mem::replace(&mut self.slots, vec![EMPTY; slots]);
-            let old_lines = std::mem::replace(&mut self.lines, vec![0; slots]);
+            let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; slots]);
             self.len = 0;
-            for (fingerprint, line) in old_slots.into_iter().zip(old_lines) {
+            for slot in old {
+                let fingerprint = fingerprint_of(&slot);
                 if fingerprint != EMPTY {
-                    self.put(fingerprint, line);
+                    self.put(fingerprint, slot[2]);
                 }
             }
         }
@@ -122,10 +130,9 @@ impl SeenSet {
                 self.reserve(self.len.max(run.len()));
             }
             let mask = self.slots.len() - 1;
-            let touched = run.iter().fold(0, |all, s| {
-                let at = home(s.fingerprint, mask);
-                all ^ self.slots[at] ^ u64::from(self.lines[at])
-            });
+            let touched = run
+                .iter()
+                .fold(0, |all, s| all ^ self.slots[home(s.fingerprint, mask)][0]);
             std::hint::black_box(touched);
             earlier.extend(
                 run.iter()
@@ -140,14 +147,14 @@ impl SeenSet {
         let mask = self.slots.len() - 1;
         let mut at = home(fingerprint, mask);
         loop {
-            match self.slots[at] {
+            let slot = &mut self.slots[at];
+            match fingerprint_of(slot) {
                 EMPTY => {
-                    self.slots[at] = fingerprint;
-                    self.lines[at] = line;
+                    *slot = [fingerprint as u32, (fingerprint >> 32) as u32, line];
                     self.len += 1;
                     return None;
                 }
-                stored if stored == fingerprint => return Some(self.lines[at]),
+                stored if stored == fingerprint => return Some(slot[2]),
                 _ => at = (at + 1) & mask,
             }
         }
