@@ -33,14 +33,14 @@ impl Fingerprinter {
 /// The fingerprints of the emails seen so far, each with the line it was first seen on, for
 /// finding duplicates in a file and naming the row they repeat.
 ///
-/// One array of slots (open addressing, linear probing) and one of lines beside it, because
+/// One array of slots (open addressing, linear probing), each a fingerprint and its line, because
 /// with a million addresses the set is larger than the processor's caches and every insert
 /// misses them. [`SeenSet::insert_all`] therefore touches the slots of a run of fingerprints
 /// before it inserts any, so that their misses overlap instead of queueing: something a
 /// `HashSet` cannot be asked to do. Measured against a `HashSet` with [`PassThrough`] on a
 /// million-row dry run: about 10% faster and 2 MiB smaller (BENCHMARKS.md, 2026-12-01).
 ///
-/// `EMPTY` (`u64::MAX`) marks an empty slot, and a fingerprint equal to it is stored as
+/// A fingerprint of `EMPTY` (`u64::MAX`) marks an empty slot, and a fingerprint equal to it is stored as
 /// `EMPTY - 1`: a collision like any other (1 in 2^64). It is not 0 so that a new table is
 /// written whole when it is made: zeroed memory from the system is mapped on first read, and
 /// the first write after that read costs a page fault that stops every other thread (a TLB
