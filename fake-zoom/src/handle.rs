@@ -36,6 +36,7 @@ impl FakeZoom {
             tokens: HashMap::new(),
             requests_per_email: HashMap::new(),
             daily_adds: HashMap::new(),
+            daily_status_changes: HashMap::new(),
             seen: HashMap::new(),
             windows: HashMap::new(),
             rejected_emails: HashSet::new(),
@@ -96,6 +97,37 @@ impl FakeZoom {
         let mut inner = lock(&self.shared);
         let registrant = inner.new_registrant(id, email, "Earlier", "", status);
         inner.insert_registrant(kind, id, registrant);
+    }
+
+    /// Registers someone directly with the fields of an add's body (names, address, …,
+    /// `custom_questions`), as if they had filled in Zoom's registration page; returns their
+    /// registrant ID.
+    pub fn preregister_person(
+        &self,
+        kind: Kind,
+        id: u64,
+        fields: serde_json::Map<String, serde_json::Value>,
+        status: &str,
+    ) -> String {
+        let mut inner = lock(&self.shared);
+        let text = |key: &str| {
+            fields
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut registrant = inner.new_registrant(
+            id,
+            &text("email"),
+            &text("first_name"),
+            &text("last_name"),
+            status,
+        );
+        registrant.fields = fields;
+        let registrant_id = registrant.id.clone();
+        inner.insert_registrant(kind, id, registrant);
+        registrant_id
     }
 
     /// Revokes every live token, as an admin rotating the app's secret would.

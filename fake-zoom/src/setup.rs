@@ -225,9 +225,11 @@ pub struct Registrant {
     pub last_name: String,
     /// Every field of the request body, as received (custom questions included).
     pub fields: serde_json::Map<String, Value>,
-    /// `approved` or `pending`.
+    /// `approved`, `pending` or `denied`.
     pub status: String,
     pub join_url: Option<String>,
+    /// When Zoom registered them (RFC 3339, UTC).
+    pub create_time: String,
 }
 
 /// Counters a test can read.
@@ -241,6 +243,8 @@ pub struct Stats {
     pub qps_limited: u64,
     pub daily_limited: u64,
     pub registrant_limited: u64,
+    /// `PUT …/registrants/status` calls answered 204.
+    pub status_calls: u64,
     pub server_errors: u64,
     pub dropped: u64,
     /// Requests of any kind to `/v2/...`.

@@ -41,6 +41,8 @@ pub(crate) struct Inner {
     pub(crate) requests_per_email: HashMap<String, u32>,
     /// Adds counted against Zoom's 3-per-day limit, per event and email.
     pub(crate) daily_adds: HashMap<(Kind, u64, String), u32>,
+    /// Status changes today per registrant (Zoom allows 10).
+    pub(crate) daily_status_changes: HashMap<(Kind, u64, String), u32>,
     /// How often each request identity was seen, for the deterministic fault schedule.
     pub(crate) seen: HashMap<u64, u32>,
     pub(crate) windows: HashMap<&'static str, Window>,
@@ -136,6 +138,7 @@ impl Inner {
             "list_registrants" => ("read", "read:list_registrants"),
             "questions" => ("read", "read:list_registration_questions"),
             "add" => ("write", "write:registrant"),
+            "status" => ("write", "update:registrant_status"),
             _ => ("write", "write:batch_registrants"),
         };
         let granular = if kind == Kind::Webinar && action == "read_event" {
@@ -330,6 +333,14 @@ impl Inner {
         );
         let join_url = (status == "approved")
             .then(|| format!("https://fake.zoom.us/w/{id}?tk={registrant_id}"));
+        // A registration time a second apart for each, in the day before the event.
+        let second = self.next_id % 86_400;
+        let create_time = format!(
+            "2026-11-30T{:02}:{:02}:{:02}Z",
+            second / 3600,
+            second / 60 % 60,
+            second % 60
+        );
         Registrant {
             id: registrant_id,
             email: email.to_string(),
@@ -338,6 +349,45 @@ impl Inner {
             fields: serde_json::Map::new(),
             status: status.to_string(),
             join_url,
+            create_time,
+        }
+    }
+
+    /// Gives the registrants with these (lowercased) emails a new status, or removes them
+    /// (`None`: cancelled), keeping the by-email index right.
+    pub(crate) fn set_status(
+        &mut self,
+        kind: Kind,
+        id: u64,
+        emails: &[String],
+        status: Option<&str>,
+    ) {
+        let Some(event) = self.events.get_mut(&(kind, id)) else {
+            return;
+        };
+        match status {
+            Some(status) => {
+                for registrant in event.registrants.iter_mut() {
+                    if emails.contains(&registrant.email.to_lowercase()) {
+                        registrant.status = status.to_string();
+                        if status == "approved" && registrant.join_url.is_none() {
+                            registrant.join_url =
+                                Some(format!("https://fake.zoom.us/w/{id}?tk={}", registrant.id));
+                        }
+                    }
+                }
+            }
+            None => {
+                event
+                    .registrants
+                    .retain(|r| !emails.contains(&r.email.to_lowercase()));
+                event.by_email = event
+                    .registrants
+                    .iter()
+                    .enumerate()
+                    .map(|(index, r)| (r.email.to_lowercase(), index))
+                    .collect();
+            }
         }
     }
 

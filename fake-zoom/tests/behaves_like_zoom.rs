@@ -67,6 +67,208 @@ impl Client {
     }
 }
 
+impl Client {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}/v2/{path}", self.zoom.url()))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    /// Every registrant of `status`, all pages.
+    async fn list(&self, token: &str, status: &str) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut next = String::new();
+        loop {
+            let path = format!(
+                "meetings/{MEETING}/registrants?status={status}&page_size=2&next_page_token={next}"
+            );
+            let (code, _, body) = self.send(reqwest::Method::GET, token, &path, None).await;
+            assert_eq!(code, 200, "{body}");
+            all.extend(
+                body["registrants"]
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .cloned(),
+            );
+            next = body["next_page_token"].as_str().unwrap_or("").to_string();
+            if next.is_empty() {
+                return all;
+            }
+        }
+    }
+
+    async fn set_status(
+        &self,
+        token: &str,
+        action: &str,
+        ids: &[&str],
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let registrants: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
+        self.send(
+            reqwest::Method::PUT,
+            token,
+            &format!("meetings/{MEETING}/registrants/status"),
+            Some(json!({ "action": action, "registrants": registrants })),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn the_list_gives_every_field_the_custom_answers_and_the_registration_time() {
+    let client = Client::start(Setup::default());
+    let token = client.token().await;
+    let path = format!("meetings/{MEETING}/registrants");
+    let person = json!({
+        "email": "ana@example.com", "first_name": "Ana", "last_name": "Lee",
+        "city": "Lyon", "org": "ACME", "comments": "line one\nline two",
+        "custom_questions": [{"title": "Diet", "value": "Vegan"}],
+    });
+    assert_eq!(client.post(&token, &path, person).await.0, 201);
+    // The scheduled meeting approves everyone at once.
+    let approved = client.list(&token, "approved").await;
+    assert_eq!(approved.len(), 1);
+    let ana = &approved[0];
+    assert_eq!(ana["email"], "ana@example.com");
+    assert_eq!(ana["city"], "Lyon");
+    assert_eq!(ana["org"], "ACME");
+    assert_eq!(ana["comments"], "line one\nline two");
+    assert_eq!(
+        ana["custom_questions"],
+        json!([{"title": "Diet", "value": "Vegan"}])
+    );
+    assert_eq!(ana["status"], "approved");
+    assert!(ana["join_url"].as_str().is_some(), "{ana}");
+    assert!(
+        ana["create_time"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{ana}"
+    );
+    assert!(
+        ana.get("address").is_none(),
+        "a field never given is not listed"
+    );
+}
+
+#[tokio::test]
+async fn status_changes_approve_deny_and_cancel_with_zooms_rules() {
+    let client = Client::start(Setup {
+        limits: Limits {
+            medium_per_second: 3,
+            ..Limits::unlimited()
+        },
+        ..Setup::default()
+    });
+    let token = client.token().await;
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            let fields = json!({"email": format!("p{i}@example.com"), "first_name": "P"});
+            client.zoom.preregister_person(
+                Kind::Meeting,
+                MEETING,
+                fields.as_object().expect("object").clone(),
+                "pending",
+            )
+        })
+        .collect();
+    let id = |i: usize| ids[i].as_str();
+    let (code, _, _) = client.set_status(&token, "approve", &[id(0), id(1)]).await;
+    assert_eq!(code, 204);
+    let approved = client.list(&token, "approved").await;
+    assert_eq!(approved.len(), 2);
+    assert!(
+        approved.iter().all(|r| r["join_url"].as_str().is_some()),
+        "{approved:?}"
+    );
+    let (code, _, _) = client.set_status(&token, "deny", &[id(2)]).await;
+    assert_eq!(code, 204);
+    tokio::time::sleep(Duration::from_millis(1_050)).await;
+    assert_eq!(client.list(&token, "denied").await.len(), 1);
+    // Cancelled people leave every list.
+    assert_eq!(client.set_status(&token, "cancel", &[id(0)]).await.0, 204);
+    tokio::time::sleep(Duration::from_millis(1_050)).await;
+    let left: usize = [
+        client.list(&token, "approved").await.len(),
+        client.list(&token, "pending").await.len(),
+        client.list(&token, "denied").await.len(),
+    ]
+    .iter()
+    .sum();
+    assert_eq!(left, 2);
+    tokio::time::sleep(Duration::from_millis(1_050)).await;
+    // Validation: the action, at most 30 registrants, and registrants that exist.
+    let (code, _, body) = client.set_status(&token, "promote", &[id(1)]).await;
+    assert_eq!((code, body["code"].as_i64()), (400, Some(300)), "{body}");
+    let many: Vec<&str> = std::iter::repeat_n(id(1), 31).collect();
+    assert_eq!(client.set_status(&token, "approve", &many).await.0, 400);
+    tokio::time::sleep(Duration::from_millis(1_050)).await;
+    let (code, _, _) = client
+        .set_status(&token, "approve", &[id(1), "nobody"])
+        .await;
+    assert_eq!(code, 404);
+    // Medium: the fourth call in a second is refused.
+    for _ in 0..2 {
+        client.set_status(&token, "approve", &[id(1)]).await;
+    }
+    let (code, headers, _) = client.set_status(&token, "approve", &[id(1)]).await;
+    assert_eq!(code, 429);
+    assert_eq!(headers["x-ratelimit-category"], "Medium");
+}
+
+#[tokio::test]
+async fn a_registrant_takes_ten_status_changes_a_day() {
+    let client = Client::start(Setup::default());
+    let token = client.token().await;
+    let fields = json!({"email": "ana@example.com", "first_name": "Ana"});
+    let ana = client.zoom.preregister_person(
+        Kind::Meeting,
+        MEETING,
+        fields.as_object().expect("object").clone(),
+        "pending",
+    );
+    for i in 0..10 {
+        let action = if i % 2 == 0 { "approve" } else { "deny" };
+        assert_eq!(
+            client.set_status(&token, action, &[&ana]).await.0,
+            204,
+            "change {i}"
+        );
+    }
+    let (code, _, body) = client.set_status(&token, "approve", &[&ana]).await;
+    assert_eq!(code, 429, "{body}");
+    let message = body["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("\"10\"") && message.contains("ana@example.com"),
+        "{message}"
+    );
+    assert_eq!(
+        client.list(&token, "denied").await.len(),
+        1,
+        "the refused change changed nothing"
+    );
+    assert_eq!(client.zoom.stats().status_calls, 10);
+}
+
 #[tokio::test]
 async fn token_needs_a_form_body_basic_auth_and_the_right_account() {
     let client = Client::start(Setup::default());

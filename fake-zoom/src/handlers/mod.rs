@@ -10,14 +10,14 @@ use std::time::Instant;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::setup::LoggedRequest;
 use crate::state::{lock, Shared};
 use events::{get_event, questions};
 use oauth::token;
-use registrants::{add_registrant, batch_registrants, list_registrants};
+use registrants::{add_registrant, batch_registrants, list_registrants, update_status};
 
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
@@ -29,6 +29,7 @@ pub(crate) fn router(shared: Shared) -> Router {
         )
         .route("/v2/{kind}/{id}/batch_registrants", post(batch_registrants))
         .route("/v2/{kind}/{id}/registrants/questions", get(questions))
+        .route("/v2/{kind}/{id}/registrants/status", put(update_status))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             log_request,

@@ -1,5 +1,6 @@
-//! Adding registrants (one, or a batch of up to 30) and listing them, with Zoom's validation,
-//! its per-person daily limit and its capacity.
+//! Adding registrants (one, or a batch of up to 30), listing them with every field Zoom keeps,
+//! and changing their status (approve, deny, cancel; up to 30 a call), with Zoom's validation,
+//! its per-person daily limits and its capacity.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -306,47 +307,192 @@ pub(crate) async fn list_registrants(
         let tracking = inner.stats.api_requests;
         let delay = inner.latency();
         let response = (|| {
-        let (kind, id) = parse_event(&kind, &id)?;
-        inner.authorize(&headers)?;
-        inner.require_scope(kind, "list_registrants")?;
-        inner.rate_limit(Category::Medium)?;
-        let event = inner.events.get(&(kind, id)).ok_or_else(|| {
-            zoom_error(StatusCode::NOT_FOUND, 3001, &format!("{} \"{id}\" not found or has expired.", kind.noun()))
-        })?;
-        let status = query.status.unwrap_or_else(|| "approved".to_string());
-        let page_size = query.page_size.unwrap_or(30).clamp(1, 300);
-        let start: usize = query
-            .next_page_token
-            .as_deref()
-            .and_then(|t| t.strip_prefix("page-"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        let matching: Vec<&Registrant> = event.registrants.iter().filter(|r| r.status == status).collect();
-        let broken = inner.setup.faults.broken_list_page == Some(start / page_size + 1);
-        let page: Vec<Value> = matching
-            .iter()
-            .skip(start)
-            .take(page_size)
-            .map(|r| {
-                let mut listed = json!({ "id": r.id, "email": r.email, "first_name": r.first_name, "last_name": r.last_name, "status": r.status, "join_url": r.join_url });
-                if broken {
-                    listed.as_object_mut().map(|o| o.remove("email"));
+            let (kind, id) = parse_event(&kind, &id)?;
+            inner.authorize(&headers)?;
+            inner.require_scope(kind, "list_registrants")?;
+            inner.rate_limit(Category::Medium)?;
+            let event = inner.events.get(&(kind, id)).ok_or_else(|| {
+                zoom_error(
+                    StatusCode::NOT_FOUND,
+                    3001,
+                    &format!("{} \"{id}\" not found or has expired.", kind.noun()),
+                )
+            })?;
+            let status = query.status.unwrap_or_else(|| "approved".to_string());
+            let page_size = query.page_size.unwrap_or(30).clamp(1, 300);
+            let start: usize = query
+                .next_page_token
+                .as_deref()
+                .and_then(|t| t.strip_prefix("page-"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let matching: Vec<&Registrant> = event
+                .registrants
+                .iter()
+                .filter(|r| r.status == status)
+                .collect();
+            let broken = inner.setup.faults.broken_list_page == Some(start / page_size + 1);
+            let page: Vec<Value> = matching
+                .iter()
+                .skip(start)
+                .take(page_size)
+                .map(|r| {
+                    let mut listed = listed(r);
+                    if broken {
+                        listed.as_object_mut().map(|o| o.remove("email"));
+                    }
+                    listed
+                })
+                .collect();
+            let next = if start + page_size < matching.len() {
+                format!("page-{}", start + page_size)
+            } else {
+                String::new()
+            };
+            Ok::<_, Response>(
+                Json(json!({
+                    "page_size": page_size,
+                    "total_records": matching.len(),
+                    "next_page_token": next,
+                    "registrants": page,
+                }))
+                .into_response(),
+            )
+        })()
+        .unwrap_or_else(|e| e);
+        (response, tracking, delay)
+    };
+    tokio::time::sleep(delay).await;
+    with_tracking_id(response, tracking)
+}
+
+/// The registrant fields of Zoom's list answer besides the names, email and custom questions.
+pub(crate) const LISTED_FIELDS: [&str; 13] = [
+    "address",
+    "city",
+    "state",
+    "zip",
+    "country",
+    "phone",
+    "industry",
+    "org",
+    "job_title",
+    "purchasing_time_frame",
+    "role_in_purchase_process",
+    "no_of_employees",
+    "comments",
+];
+
+/// One registrant as Zoom's list gives them: every field they registered with, their custom
+/// answers, status, registration time and join URL.
+fn listed(r: &Registrant) -> Value {
+    let mut listed = json!({
+        "id": r.id,
+        "email": r.email,
+        "first_name": r.first_name,
+        "last_name": r.last_name,
+        "status": r.status,
+        "create_time": r.create_time,
+        "join_url": r.join_url,
+    });
+    if let Some(object) = listed.as_object_mut() {
+        for field in LISTED_FIELDS {
+            if let Some(value) = r.fields.get(field) {
+                object.insert(field.to_string(), value.clone());
+            }
+        }
+        let custom = r
+            .fields
+            .get("custom_questions")
+            .cloned()
+            .unwrap_or_else(|| json!([]));
+        object.insert("custom_questions".to_string(), custom);
+    }
+    listed
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    action: Option<String>,
+    #[serde(default)]
+    registrants: Vec<StatusRegistrant>,
+}
+
+#[derive(Deserialize)]
+struct StatusRegistrant {
+    id: Option<String>,
+    email: Option<String>,
+}
+
+/// `PUT …/registrants/status`: approve, deny or cancel up to 30 registrants, each found by ID
+/// (or email), each at most 10 times a day. A cancelled registrant leaves the lists. One that
+/// is not found fails the whole call with 404, before anything changes (Zoom's documentation
+/// says only "Meeting or registrant not found").
+pub(crate) async fn update_status(
+    State(shared): State<Shared>,
+    Path((kind, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let (response, tracking, delay) = {
+        let mut inner = lock(&shared);
+        inner.stats.api_requests += 1;
+        let tracking = inner.stats.api_requests;
+        let delay = inner.latency();
+        let response = (|| {
+            let (kind, id) = parse_event(&kind, &id)?;
+            inner.authorize(&headers)?;
+            inner.refuse_write()?;
+            inner.require_scope(kind, "status")?;
+            inner.rate_limit(Category::Medium)?;
+            let body: StatusBody = serde_json::from_slice(&body).map_err(|_| {
+                zoom_error(StatusCode::BAD_REQUEST, 300, "Request Body should be a valid JSON object.")
+            })?;
+            let action = body.action.unwrap_or_default();
+            let new_status = match action.as_str() {
+                "approve" => Some("approved"),
+                "deny" => Some("denied"),
+                "cancel" => None,
+                _ => return Err(validation_failed(vec![("action".to_string(), "Invalid field.")])),
+            };
+            if body.registrants.len() > 30 {
+                return Err(validation_failed(vec![("registrants".to_string(), "Invalid field.")]));
+            }
+            let event = inner.event(kind, id)?;
+            let mut found = Vec::new();
+            for wanted in &body.registrants {
+                let index = event.registrants.iter().position(|r| {
+                    wanted.id.as_deref().is_some_and(|w| w == r.id)
+                        || (wanted.id.is_none()
+                            && wanted.email.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(&r.email)))
+                });
+                match index {
+                    Some(index) => found.push(event.registrants[index].email.to_lowercase()),
+                    None => return Err(zoom_error(StatusCode::NOT_FOUND, 3001, "Meeting or registrant not found.")),
                 }
-                listed
-            })
-            .collect();
-        let next = if start + page_size < matching.len() { format!("page-{}", start + page_size) } else { String::new() };
-        Ok::<_, Response>(
-            Json(json!({
-                "page_size": page_size,
-                "total_records": matching.len(),
-                "next_page_token": next,
-                "registrants": page,
-            }))
-            .into_response(),
-        )
-    })()
-    .unwrap_or_else(|e| e);
+            }
+            for email in &found {
+                let count = inner.daily_status_changes.entry((kind, id, email.clone())).or_insert(0);
+                if *count >= 10 {
+                    inner.stats.registrant_limited += 1;
+                    let noun = kind.noun().to_lowercase();
+                    let mut response = zoom_error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        429,
+                        &format!("You have exceeded the daily rate limit of \"10\" for {noun} Update registrant's status API requests for the registrant \"{email}\". You can resume these API requests at GMT 00:00:00."),
+                    );
+                    response.headers_mut().insert("x-ratelimit-category", HeaderValue::from_static("Medium"));
+                    return Err(response);
+                }
+            }
+            for email in &found {
+                *inner.daily_status_changes.entry((kind, id, email.clone())).or_insert(0) += 1;
+            }
+            inner.set_status(kind, id, &found, new_status);
+            inner.stats.status_calls += 1;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        })()
+        .unwrap_or_else(|e| e);
         (response, tracking, delay)
     };
     tokio::time::sleep(delay).await;
