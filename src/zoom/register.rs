@@ -222,7 +222,7 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
 }
 
 /// Exponential backoff with jitter: about `base`·2^step, at least what Zoom asked for.
-fn backoff(base: Duration, step: u32, retry_after: Option<Duration>) -> Duration {
+pub(crate) fn backoff(base: Duration, step: u32, retry_after: Option<Duration>) -> Duration {
     let exponential = base.saturating_mul(1u32 << step.min(8)).min(MAX_BACKOFF);
     let jitter = RandomState::new().hash_one(step) % 1000;
     let jittered = exponential / 2 + exponential.mul_f64(jitter as f64 / 2000.0);

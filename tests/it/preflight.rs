@@ -634,3 +634,50 @@ fn a_one_person_import_waits_for_three_round_trips_token_checks_and_add() {
         "{paths:#?}"
     );
 }
+
+#[test]
+fn a_429_storm_during_the_checks_honours_retry_after_then_exits_4_with_a_hint() {
+    // Another import on the account keeps the Medium category full: every list is refused.
+    let zoom = ZoomEnv::start(Setup {
+        limits: fake_zoom::Limits {
+            medium_per_second: 0,
+            ..fake_zoom::Limits::unlimited()
+        },
+        faults: fake_zoom::Faults {
+            retry_after: Some("2"),
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(5, false));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    let text = run.stderr();
+    assert!(
+        text.contains("429") && text.contains("Run again later") && text.contains("--max-rps"),
+        "{text}"
+    );
+    assert_eq!(sent(&zoom), 0, "nothing is sent");
+    // Each try came at least the 2 s Zoom asked for after the one before; the list that gave
+    // up first was tried four times (and its failure ended the others).
+    let mut most = 0;
+    for status in ["approved", "pending", "denied"] {
+        let tries: Vec<_> = zoom
+            .zoom
+            .requests()
+            .into_iter()
+            .filter(|r| r.query.contains(&format!("status={status}")))
+            .collect();
+        most = most.max(tries.len());
+        for pair in tries.windows(2) {
+            let gap = pair[1].started.duration_since(pair[0].started);
+            assert!(
+                gap >= std::time::Duration::from_secs(2),
+                "{status}: {gap:?}"
+            );
+        }
+    }
+    assert_eq!(most, 4);
+}

@@ -58,12 +58,12 @@ pub(super) fn check_event(
         _ => None,
     };
     if let Some(why) = unsupported {
-        return Err(PreflightError(format!(
+        return Err(PreflightError::refused(format!(
             "{event} does not take registrations: {why}"
         )));
     }
     if answer.settings.approval_type == Some(2) {
-        return Err(PreflightError(format!(
+        return Err(PreflightError::refused(format!(
             "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required)"
         )));
     }
@@ -77,7 +77,7 @@ pub(super) fn check_event(
         ended(answer.start_time.as_deref(), answer.duration)
     };
     if all_over {
-        return Err(PreflightError(format!(
+        return Err(PreflightError::refused(format!(
             "{event} is over (it started {}), so Zoom takes no more registrations",
             answer.start_time.as_deref().unwrap_or("in the past")
         )));
@@ -90,7 +90,7 @@ pub(super) fn check_event(
         .collect();
     if !config.occurrences.is_empty() {
         if !recurring {
-            return Err(PreflightError(format!(
+            return Err(PreflightError::refused(format!(
                 "--occurrence is for recurring meetings and webinars with a fixed time, and {event} is not one"
             )));
         }
@@ -99,13 +99,13 @@ pub(super) fn check_event(
             .iter()
             .find(|o| !known.contains(&o.as_str()))
         {
-            return Err(PreflightError(format!(
+            return Err(PreflightError::refused(format!(
                 "--occurrence {unknown} is not an occurrence of {event}; its occurrences are: {}",
                 known.join(", ")
             )));
         }
     } else if recurring && matches!(answer.settings.registration_type, Some(2 | 3)) {
-        return Err(PreflightError(format!(
+        return Err(PreflightError::refused(format!(
             "{event} registers people for each occurrence: choose them with --occurrence ID (repeatable); its occurrences are: {}",
             known.join(", ")
         )));
@@ -117,7 +117,7 @@ pub(super) fn check_event(
     );
     if findings.batch_fits && !scheduled {
         if config.mode == Mode::Batch {
-            return Err(PreflightError(format!(
+            return Err(PreflightError::refused(format!(
                 "--mode batch, but Zoom's batch registration takes only scheduled meetings and webinars, and {event} is type {event_type}; use --mode auto or --mode single"
             )));
         }

@@ -18,6 +18,7 @@ use crate::config::{Config, Event, EventKind};
 use crate::limits::Mode;
 use crate::registrant::{shorten, Field};
 use crate::registrant::{CustomQuestion, Form};
+use crate::zoom::register::backoff;
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
 use registrants::list_registrants;
@@ -59,7 +60,7 @@ impl Findings {
         };
         let active = self.registered;
         if active.saturating_add(to_send) > capacity {
-            return Err(PreflightError(format!(
+            return Err(PreflightError::refused(format!(
                 "{event} has {active} registrants and this file would add {to_send}, more than the {capacity} it takes; nothing was sent (split the file, or raise the event's limit)"
             )));
         }
@@ -67,10 +68,24 @@ impl Findings {
     }
 }
 
-/// Why the run cannot start (exit 3).
+/// Why the run cannot start: something to fix (exit 3), or Zoom refusing requests for now
+/// (`rate_limited`, exit 4: run again later).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct PreflightError(pub String);
+#[error("{message}")]
+pub struct PreflightError {
+    pub message: String,
+    pub rate_limited: bool,
+}
+
+impl PreflightError {
+    /// Something to fix before a run can start.
+    pub fn refused(message: String) -> PreflightError {
+        PreflightError {
+            message,
+            rate_limited: false,
+        }
+    }
+}
 
 /// Whether `scopes` allow an action, by its classic (`meeting:write`) or granular
 /// (`meeting:write:registrant`) name, user- or admin-level.
@@ -117,17 +132,24 @@ struct CustomAnswer {
 
 /// A GET whose answer is read as `T`, tried up to four times when the answer is transient (a
 /// 5xx, a dropped connection, a per-second 429) or is not what Zoom sends: a page that cannot
-/// be read must never end a scan as if it were the last one. Other refusals return at once.
+/// be read must never end a scan as if it were the last one. The waits between tries are the
+/// registrations' ([`backoff`]): growing from `backoff_base`, and never shorter than Zoom's
+/// `Retry-After`. Other refusals return at once.
 async fn read<T: DeserializeOwned>(
     client: &ZoomClient,
+    backoff_base: Duration,
     category: Category,
     tail: &str,
     query: &[(&str, String)],
 ) -> Result<T, ApiError> {
-    let mut last = None;
+    let mut last: Option<ApiError> = None;
     for attempt in 0..4u32 {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_millis(300 << attempt)).await;
+        if let Some(error) = &last {
+            let asked = match error {
+                ApiError::PerSecondLimit { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            tokio::time::sleep(backoff(backoff_base, attempt - 1, asked)).await;
         }
         let error = match client.get(category, tail, query).await.result {
             Ok(value) => match serde_json::from_value(value) {
@@ -153,7 +175,15 @@ fn fatal(context: &str, error: &ApiError) -> PreflightError {
         ApiError::Auth(message) | ApiError::NotSent(message) => message.clone(),
         other => other.refusal().map(ToString::to_string).unwrap_or_default(),
     };
-    PreflightError(format!("{context} (Zoom: {detail})"))
+    match error {
+        ApiError::PerSecondLimit { .. } | ApiError::DailyLimit { .. } => PreflightError {
+            message: format!(
+                "{context}: Zoom kept answering 429 (too many requests; Zoom: {detail}); nothing was sent. Run again later; if other imports or apps use this Zoom account at the same time, give this one a lower pace with --max-rps"
+            ),
+            rate_limited: true,
+        },
+        _ => PreflightError::refused(format!("{context} (Zoom: {detail})")),
+    }
 }
 
 /// Runs the checks. `config.mode`, `config.occurrences` and `config.skip_existing` shape them.
@@ -171,7 +201,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         .tokens()
         .bearer()
         .await
-        .map_err(|e| PreflightError(e.to_string()))?;
+        .map_err(|e| PreflightError::refused(e.to_string()))?;
     let scopes: HashSet<&str> = token.scope.split_whitespace().collect();
     let known_scopes = !scopes.is_empty();
     if !known_scopes {
@@ -180,20 +210,20 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
     let can =
         |classic: &str, granular: &str| !known_scopes || allows(&scopes, kind, classic, granular);
     if !config.dry_run && !can("write", "write:registrant") {
-        return Err(PreflightError(format!(
+        return Err(PreflightError::refused(format!(
             "the app's token lacks the scope {k}:write:registrant:admin (or the classic {k}:write:admin) that registering needs; {SCOPES_HELP}. The token has: {}",
             token.scope
         )));
     }
     if config.dry_run && !can("write", "write:registrant") {
-        return Err(PreflightError(format!(
+        return Err(PreflightError::refused(format!(
             "a real run would fail: the app's token lacks the scope {k}:write:registrant:admin (or the classic {k}:write:admin); {SCOPES_HELP}. The token has: {}",
             token.scope
         )));
     }
     if findings.batch_fits && !can("write", "write:batch_registrants") {
         if config.mode == Mode::Batch {
-            return Err(PreflightError(format!(
+            return Err(PreflightError::refused(format!(
                 "--mode batch needs the scope {k}:write:batch_registrants:admin (or {k}:write:admin); {SCOPES_HELP}"
             )));
         }
@@ -213,10 +243,11 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
     let read_event = can("read", read_scope);
     let read_form = can("read", "read:list_registration_questions");
     let read_list = can("read", "read:list_registrants");
+    let backoff_base = config.zoom.backoff_base;
     let (event_answer, form_answer, listed) = tokio::join!(
         async {
             if read_event {
-                Some(read::<EventAnswer>(client, Category::Light, "", &[]).await)
+                Some(read::<EventAnswer>(client, backoff_base, Category::Light, "", &[]).await)
             } else {
                 None
             }
@@ -224,8 +255,14 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         async {
             if read_form {
                 Some(
-                    read::<QuestionsAnswer>(client, Category::Light, "registrants/questions", &[])
-                        .await,
+                    read::<QuestionsAnswer>(
+                        client,
+                        backoff_base,
+                        Category::Light,
+                        "registrants/questions",
+                        &[],
+                    )
+                    .await,
                 )
             } else {
                 None
@@ -233,7 +270,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         },
         async {
             if config.skip_existing && read_list {
-                Some(list_registrants(client).await)
+                Some(list_registrants(client, backoff_base).await)
             } else {
                 None
             }
@@ -247,7 +284,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
                 ApiError::Rejected(refusal)
                     if refusal.http_status == Some(404) || refusal.zoom_code == Some(3001) =>
                 {
-                    PreflightError(format!(
+                    PreflightError::refused(format!(
                         "{event} was not found or has expired; check the ID (Zoom: {refusal})"
                     ))
                 }

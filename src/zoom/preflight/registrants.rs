@@ -1,6 +1,8 @@
 //! The people Zoom already lists for the event, approved, pending and denied, read page by
 //! page; a page that is not one never passes for the last.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use super::{read, Existing};
@@ -54,17 +56,24 @@ struct Listed {
 
 /// Every registrant of the event, approved, pending and denied, 300 a page: the three lists
 /// at once, each page as soon as the one before names it.
-pub(super) async fn list_registrants(client: &ZoomClient) -> Result<Vec<Existing>, ApiError> {
+pub(super) async fn list_registrants(
+    client: &ZoomClient,
+    backoff_base: Duration,
+) -> Result<Vec<Existing>, ApiError> {
     let (approved, pending, denied) = tokio::try_join!(
-        list(client, "approved"),
-        list(client, "pending"),
-        list(client, "denied"),
+        list(client, backoff_base, "approved"),
+        list(client, backoff_base, "pending"),
+        list(client, backoff_base, "denied"),
     )?;
     Ok([approved, pending, denied].concat())
 }
 
 /// The registrants of one status, page by page.
-async fn list(client: &ZoomClient, status: &str) -> Result<Vec<Existing>, ApiError> {
+async fn list(
+    client: &ZoomClient,
+    backoff_base: Duration,
+    status: &str,
+) -> Result<Vec<Existing>, ApiError> {
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
@@ -75,7 +84,14 @@ async fn list(client: &ZoomClient, status: &str) -> Result<Vec<Existing>, ApiErr
         if !token.is_empty() {
             query.push(("next_page_token", token.clone()));
         }
-        let page: ListAnswer = read(client, Category::Medium, "registrants", &query).await?;
+        let page: ListAnswer = read(
+            client,
+            backoff_base,
+            Category::Medium,
+            "registrants",
+            &query,
+        )
+        .await?;
         all.extend(page.registrants.into_iter().map(|r| Existing {
             email: r.email,
             status: status.to_string(),
