@@ -185,15 +185,45 @@ impl Console {
     }
 
     /// The closing summary: counts, first problems, the estimate (dry run), the results path.
+    /// `--json`: the one object on standard output.
+    fn json_line(&self, value: &impl serde::Serialize) {
+        match serde_json::to_string(value) {
+            Ok(json) => {
+                let _ = writeln!(io::stdout().lock(), "{json}");
+            }
+            Err(err) => self.error(format_args!("cannot encode the summary as JSON: {err}")),
+        }
+    }
+
+    /// What an export did: one JSON object with `--json`, else a line unless `--quiet`.
+    pub fn exported(&self, exported: &crate::export::Exported) {
+        if self.json {
+            return self.json_line(exported);
+        }
+        let counts: Vec<String> = exported
+            .by_status
+            .iter()
+            .map(|(status, n)| format!("{n} {status}"))
+            .collect();
+        let what = format!(
+            "{} registrant{} of {} ({})",
+            exported.registrants,
+            if exported.registrants == 1 { "" } else { "s" },
+            exported.event,
+            counts.join(", ")
+        );
+        match (&exported.output, exported.dry_run) {
+            (_, true) => self.note(format_args!(
+                "dry run: {what} would be exported; nothing written"
+            )),
+            (Some(path), false) => self.note(format_args!("exported {what} to {path}")),
+            (None, false) => self.note(format_args!("exported {what}")),
+        }
+    }
+
     pub fn summary(&self, summary: &Summary) {
         if self.json {
-            match serde_json::to_string(summary) {
-                Ok(json) => {
-                    let _ = writeln!(io::stdout().lock(), "{json}");
-                }
-                Err(err) => self.error(format_args!("cannot encode the summary as JSON: {err}")),
-            }
-            return;
+            return self.json_line(summary);
         }
         let mut text = String::new();
         let rows = summary.counts.total();

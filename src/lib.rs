@@ -33,6 +33,7 @@ pub mod config;
 pub mod console;
 pub mod credentials;
 pub mod dry_run;
+pub mod export;
 pub mod files;
 pub mod fingerprint;
 pub mod limits;

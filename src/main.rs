@@ -5,13 +5,27 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use zimport::cli::export::ExportCli;
 use zimport::cli::Cli;
 use zimport::console::Console;
 use zimport::summary::exit;
 use zimport::zoom::control::{Interrupt, Stopper};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A first argument that names a command chooses it; anything else is an import's CSV (a
+    // file named like a command is reached as ./export).
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match args.get(1).and_then(|arg| arg.to_str()) {
+        Some("export") => {
+            args.remove(1);
+            return export(ExportCli::parse_from(args));
+        }
+        Some("import") => {
+            args.remove(1);
+        }
+        _ => {}
+    }
+    let cli = Cli::parse_from(args);
     let console = cli.console();
     let config = match cli.into_config() {
         Ok(config) => config,
@@ -27,6 +41,25 @@ fn main() -> ExitCode {
             console.summary(&summary);
             ExitCode::from(summary.exit_code())
         }
+        Err(err) => {
+            console.error(&err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// `zimport export`: read-only, so Ctrl-C simply ends it (no file is put in place half written).
+fn export(cli: ExportCli) -> ExitCode {
+    let console = cli.console();
+    let config = match cli.into_config() {
+        Ok(config) => config,
+        Err(message) => {
+            console.error(message);
+            return ExitCode::from(exit::USAGE_OR_INPUT);
+        }
+    };
+    match zimport::export::export(&config, &console) {
+        Ok(_) => ExitCode::from(exit::OK),
         Err(err) => {
             console.error(&err);
             ExitCode::from(err.exit_code())

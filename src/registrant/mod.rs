@@ -315,20 +315,35 @@ impl Checked<'_> {
         self.extra.is_empty() && self.custom_questions.is_empty()
     }
 
+    /// The person as sent. A cell that zimport's own files neutralised (a `'` before `=`, `+`,
+    /// `-` or `@`: results and exports) is sent as it was before, so that an export imports
+    /// into another event unchanged ([`cell_text`]).
     pub fn into_registrant(self) -> Registrant {
         Registrant {
             email: Email(self.email.to_string()),
-            first_name: self.first_name.to_string(),
-            last_name: self.last_name.to_string(),
+            first_name: cell_text(self.first_name).to_string(),
+            last_name: cell_text(self.last_name).to_string(),
             extra: self
                 .extra
                 .iter()
-                .map(|(field, value)| (field, value.to_string()))
+                .map(|(field, value)| (field, cell_text(value).to_string()))
                 .collect(),
-            custom_questions: self.custom_questions,
+            custom_questions: self
+                .custom_questions
+                .into_iter()
+                .map(|(title, answer)| {
+                    let answer = match cell_text(&answer) {
+                        text if text.len() == answer.len() => answer,
+                        text => text.to_string(),
+                    };
+                    (title, answer)
+                })
+                .collect(),
         }
     }
 }
+
+use crate::results::encode::cell_text;
 
 #[cfg(test)]
 mod tests;

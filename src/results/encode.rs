@@ -116,10 +116,27 @@ pub fn cell_text(cell: &str) -> &str {
 /// Appends one field, quoted (with inner quotes doubled) only if it needs to be, and with a
 /// leading `'` if a spreadsheet would otherwise run it as a formula ([`cell_text`] undoes it).
 fn push_field(line: &mut Vec<u8>, text: &str) {
+    push_cell(line, text, true);
+}
+
+/// A CSV line of `cells` (with its line break), each neutralised as [`push_field`] does unless
+/// `raw` (for systems that are not spreadsheets: a phone number may start with `+`).
+pub fn encode_cells<'a>(cells: impl IntoIterator<Item = &'a str>, raw: bool, line: &mut Vec<u8>) {
+    for (i, cell) in cells.into_iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        push_cell(line, cell, !raw);
+    }
+    line.push(b'\n');
+}
+
+#[inline(always)]
+fn push_cell(line: &mut Vec<u8>, text: &str, neutralise: bool) {
     let bytes = text.as_bytes();
     // A table look-up a byte, without stopping at the first: fields are short.
     let special = bytes.iter().fold(0, |found, &b| found | QUOTED[b as usize]) != 0;
-    let formula = runs_as_formula(bytes);
+    let formula = neutralise && runs_as_formula(bytes);
     if !special {
         if formula {
             line.push(b'\'');

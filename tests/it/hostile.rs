@@ -535,7 +535,8 @@ fn formula_cells_are_neutralised_in_the_results_and_read_back_as_they_were() {
             "'@SUM(A1)",
             "'-2+3",
             "'t Hooft",
-            "''=quoted"
+            // What was sent ('=quoted is sent as =quoted, below), neutralised.
+            "'=quoted"
         ]
     );
     let sent: Vec<String> = zoom
@@ -544,7 +545,11 @@ fn formula_cells_are_neutralised_in_the_results_and_read_back_as_they_were() {
         .into_iter()
         .map(|r| r.first_name)
         .collect();
-    assert_eq!(sent, names, "Zoom gets the values as they are");
+    // Zoom gets the values as they are, but for a cell that zimport's own files would have
+    // neutralised ('=…): that is sent as it was before (an export imports unchanged, issue 16).
+    let mut expected: Vec<&str> = names.to_vec();
+    expected[5] = "=quoted";
+    assert_eq!(sent, expected);
 
     // Read back as memory (with Zoom's list left out), every row is known by its email.
     let again = zoom.import(&input, &["--meeting", "83927864687", "--no-skip-existing"]);

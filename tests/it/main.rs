@@ -3,6 +3,7 @@
 
 mod cli;
 mod dry_run;
+mod export;
 mod failures;
 mod hostile;
 mod import;

@@ -6,7 +6,7 @@
 //! ([`Findings::check_capacity`]).
 
 mod event;
-mod registrants;
+pub mod registrants;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -170,7 +170,8 @@ async fn read<T: DeserializeOwned>(
     Err(last.unwrap_or_else(|| ApiError::Auth("no answer".to_string())))
 }
 
-fn fatal(context: &str, error: &ApiError) -> PreflightError {
+/// Why a read failed, as the run's error: exit 4 for a 429 that persisted, else exit 3.
+pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
     let detail = match error {
         ApiError::Auth(message) | ApiError::NotSent(message) => message.clone(),
         other => other.refusal().map(ToString::to_string).unwrap_or_default(),

@@ -1,5 +1,6 @@
-//! The people Zoom already lists for the event, approved, pending and denied, read page by
-//! page; a page that is not one never passes for the last.
+//! The people Zoom lists for the event, approved, pending and denied, read page by page (the
+//! one pager: the checks before an import and `zimport export` both use it); a page that is
+//! not one never passes for the last.
 
 use std::time::Duration;
 
@@ -45,13 +46,17 @@ impl TryFrom<ListPage> for ListAnswer {
     }
 }
 
-#[derive(Deserialize)]
-struct Listed {
+/// One registrant as Zoom lists them.
+#[derive(Debug, Deserialize)]
+pub struct Listed {
     #[serde(default)]
-    id: String,
-    email: String,
+    pub id: String,
+    pub email: String,
     #[serde(default)]
-    join_url: Option<String>,
+    pub join_url: Option<String>,
+    /// Every other field of the answer: names, address …, `custom_questions`, `create_time`.
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Every registrant of the event, approved, pending and denied, 300 a page: the three lists
@@ -74,6 +79,26 @@ async fn list(
     backoff_base: Duration,
     status: &str,
 ) -> Result<Vec<Existing>, ApiError> {
+    let listed = registrants_of(client, backoff_base, status, None).await?;
+    Ok(listed
+        .into_iter()
+        .map(|r| Existing {
+            email: r.email,
+            status: status.to_string(),
+            registrant_id: r.id,
+            join_url: r.join_url.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Every registrant of one status (of one occurrence, if given), 300 a page, each page asked
+/// for as soon as the one before names it (Zoom's page tokens expire after 15 minutes).
+pub async fn registrants_of(
+    client: &ZoomClient,
+    backoff_base: Duration,
+    status: &str,
+    occurrence: Option<&str>,
+) -> Result<Vec<Listed>, ApiError> {
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
@@ -81,6 +106,9 @@ async fn list(
             ("status", status.to_string()),
             ("page_size", "300".to_string()),
         ];
+        if let Some(occurrence) = occurrence {
+            query.push(("occurrence_id", occurrence.to_string()));
+        }
         if !token.is_empty() {
             query.push(("next_page_token", token.clone()));
         }
@@ -92,12 +120,7 @@ async fn list(
             &query,
         )
         .await?;
-        all.extend(page.registrants.into_iter().map(|r| Existing {
-            email: r.email,
-            status: status.to_string(),
-            registrant_id: r.id,
-            join_url: r.join_url.unwrap_or_default(),
-        }));
+        all.extend(page.registrants);
         match page.next_page_token {
             Some(next) => token = next,
             None => return Ok(all),

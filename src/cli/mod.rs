@@ -4,6 +4,9 @@
 //! Credentials never come from flags (they would show in `ps` and shell history): they come
 //! from the environment or from `--env-file`.
 
+pub mod export;
+mod parse;
+
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,7 @@ use crate::console::Console;
 use crate::credentials::{checked_url, Credentials, DEFAULT_OAUTH_URL};
 use crate::limits::{Mode, Plan, RateLimits};
 use crate::rows::{InputOptions, Source, Target};
+use parse::{parse_concurrency, parse_delimiter, parse_event_id, parse_map, parse_occurrence};
 
 /// Default for `--concurrency`: enough requests in flight to reach Business-plan rates at
 /// about 200 ms of latency, few enough to be gentle on a shared account.
@@ -106,6 +110,13 @@ pub struct Cli {
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
 
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// The flags every command takes: where the credentials are, and how much to say.
+#[derive(Debug, clap::Args)]
+pub struct Common {
     /// Read ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET from this file of KEY=VALUE
     /// lines (it must not be readable by group or others).
     #[arg(long, value_name = "PATH")]
@@ -124,63 +135,7 @@ pub struct Cli {
     pub json: bool,
 }
 
-fn parse_event_id(text: &str) -> Result<EventId, String> {
-    text.parse()
-}
-
-fn parse_occurrence(text: &str) -> Result<String, String> {
-    let id = text.trim();
-    if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
-        Ok(id.to_string())
-    } else {
-        Err(format!(
-            "'{text}' is not an occurrence ID (digits, as Zoom lists them)"
-        ))
-    }
-}
-
-fn parse_concurrency(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(n) if (1..=256).contains(&n) => Ok(n),
-        _ => Err(format!("'{text}' is not a number from 1 to 256")),
-    }
-}
-
-fn parse_map(text: &str) -> Result<(Target, String), String> {
-    let Some((field, column)) = text.split_once('=') else {
-        return Err(format!("'{text}' is not FIELD=COLUMN"));
-    };
-    let column = column.trim();
-    if column.is_empty() {
-        return Err(format!("'{text}' names no column after '='"));
-    }
-    let target = Target::from_name(field).ok_or_else(|| {
-        let fields: Vec<&str> = crate::registrant::Field::ALL
-            .iter()
-            .map(|f| f.api_name())
-            .collect();
-        format!(
-            "'{}' is not a Zoom registrant field; use one of: {}, full_name",
-            field.trim(),
-            fields.join(", ")
-        )
-    })?;
-    Ok((target, column.to_string()))
-}
-
-fn parse_delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && !matches!(text, "\"" | "\n" | "\r") => {
-            Ok(text.as_bytes()[0])
-        }
-        _ => Err(format!(
-            "'{text}' is not a delimiter: give one ASCII character (other than a quote) or 'tab'"
-        )),
-    }
-}
-
-impl Cli {
+impl Common {
     /// The console for this run's output, usable even before the config is valid.
     pub fn console(&self) -> Console {
         Console::new(self.verbosity(), self.json)
@@ -192,6 +147,56 @@ impl Cli {
             (false, 0) => Verbosity::Normal,
             (false, n) => Verbosity::Verbose(n),
         }
+    }
+}
+
+const NO_CREDENTIALS: &str = "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (of a Server-to-Server OAuth app) in the environment, or give --env-file; --dry-run needs none";
+
+/// The event of `--meeting` or `--webinar` (exactly one).
+fn event_of(meeting: Option<EventId>, webinar: Option<EventId>) -> Result<Event, String> {
+    match (meeting, webinar) {
+        (Some(id), None) => Ok(Event {
+            kind: EventKind::Meeting,
+            id,
+        }),
+        (None, Some(id)) => Ok(Event {
+            kind: EventKind::Webinar,
+            id,
+        }),
+        _ => Err("give exactly one of --meeting and --webinar".to_string()),
+    }
+}
+
+/// Zoom's endpoints and the credentials, from the environment (or `--env-file`).
+fn zoom_settings(
+    env_file: Option<&std::path::Path>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ZoomSettings, String> {
+    let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+    let oauth_url = checked_url(
+        &env("ZOOM_OAUTH_URL").unwrap_or_else(|| DEFAULT_OAUTH_URL.to_string()),
+        "ZOOM_OAUTH_URL",
+    )?;
+    let api_url = env("ZOOM_API_URL")
+        .map(|url| checked_url(&url, "ZOOM_API_URL"))
+        .transpose()?;
+    let credentials = match env_file {
+        Some(path) => Credentials::from_env_file(path)?,
+        None => Credentials::from_lookup(env)?,
+    };
+    Ok(ZoomSettings {
+        oauth_url,
+        api_url,
+        credentials,
+        request_timeout: std::time::Duration::from_secs(30),
+        backoff_base: std::time::Duration::from_millis(500),
+    })
+}
+
+impl Cli {
+    /// The console for this run's output, usable even before the config is valid.
+    pub fn console(&self) -> Console {
+        self.common.console()
     }
 
     /// Checks what clap cannot (flag combinations, paths) and resolves defaults, reading
@@ -205,18 +210,8 @@ impl Cli {
         self,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, String> {
-        let verbosity = self.verbosity();
-        let event = match (self.meeting, self.webinar) {
-            (Some(id), None) => Event {
-                kind: EventKind::Meeting,
-                id,
-            },
-            (None, Some(id)) => Event {
-                kind: EventKind::Webinar,
-                id,
-            },
-            _ => return Err("give exactly one of --meeting and --webinar".to_string()),
-        };
+        let verbosity = self.common.verbosity();
+        let event = event_of(self.meeting, self.webinar)?;
         if event.kind == EventKind::Webinar {
             if self.auto_approve {
                 return Err("--auto-approve is for meetings only: Zoom's webinar registration has no such option".to_string());
@@ -253,20 +248,9 @@ impl Cli {
             (_, true) => Some(false),
             _ => None,
         };
-        let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
-        let oauth_url = checked_url(
-            &env("ZOOM_OAUTH_URL").unwrap_or_else(|| DEFAULT_OAUTH_URL.to_string()),
-            "ZOOM_OAUTH_URL",
-        )?;
-        let api_url = env("ZOOM_API_URL")
-            .map(|url| checked_url(&url, "ZOOM_API_URL"))
-            .transpose()?;
-        let credentials = match &self.env_file {
-            Some(path) => Credentials::from_env_file(path)?,
-            None => Credentials::from_lookup(env)?,
-        };
-        if credentials.is_none() && !self.dry_run {
-            return Err("no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (of a Server-to-Server OAuth app) in the environment, or give --env-file; --dry-run needs none".to_string());
+        let zoom = zoom_settings(self.common.env_file.as_deref(), &env)?;
+        if zoom.credentials.is_none() && !self.dry_run {
+            return Err(NO_CREDENTIALS.to_string());
         }
         Ok(Config {
             source,
@@ -286,16 +270,10 @@ impl Cli {
             occurrences: self.occurrences,
             skip_existing: !self.no_skip_existing,
             confirmation_email,
-            zoom: ZoomSettings {
-                oauth_url,
-                api_url,
-                credentials,
-                request_timeout: std::time::Duration::from_secs(30),
-                backoff_base: std::time::Duration::from_millis(500),
-            },
+            zoom,
             verbosity,
             cache_folder: crate::lock::cache_folder(env),
-            json: self.json,
+            json: self.common.json,
         })
     }
 }

@@ -1,0 +1,111 @@
+//! `zimport export`: its command line, validated into an [`ExportConfig`].
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser, ValueEnum};
+
+use super::parse::{parse_event_id, parse_occurrence};
+use super::{event_of, zoom_settings, Common, NO_CREDENTIALS};
+use crate::config::EventId;
+use crate::console::Console;
+use crate::export::ExportConfig;
+use crate::limits::{Plan, RateLimits};
+
+/// Which registrants to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusChoice {
+    Approved,
+    Pending,
+    Denied,
+    /// Approved, pending and denied.
+    All,
+}
+
+/// Write an event's registrants to a CSV file: every field Zoom holds, each person's join link
+/// and custom answers. The file is valid input for an import into another event (its status,
+/// registrant_id, join_url and create_time columns are ignored there).
+#[derive(Debug, Parser)]
+#[command(name = "zimport export", version, max_term_width = 100)]
+#[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
+pub struct ExportCli {
+    /// The meeting's ID.
+    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
+    pub meeting: Option<EventId>,
+    /// The webinar's ID.
+    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
+    pub webinar: Option<EventId>,
+    /// The CSV to write, or - for standard output [default: meeting-ID.registrants.csv].
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Which registrants.
+    #[arg(long, value_enum, default_value_t = StatusChoice::All)]
+    pub status: StatusChoice,
+    /// Only the registrants of this occurrence of a recurring event.
+    #[arg(long = "occurrence", value_name = "ID", value_parser = parse_occurrence)]
+    pub occurrence: Option<String>,
+    /// Write cells as Zoom holds them. By default a cell a spreadsheet would run as a formula
+    /// (starting with =, +, -, @) gets a leading ' so that opening the file runs nothing; use
+    /// --raw for systems that are not spreadsheets (phone numbers start with +).
+    #[arg(long)]
+    pub raw: bool,
+    /// Count the registrants and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Your Zoom plan, for its rate limits.
+    #[arg(long, value_enum, default_value_t = Plan::Pro)]
+    pub plan: Plan,
+    /// Stay below this many requests a second in each Zoom rate category.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rps: Option<u32>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+impl ExportCli {
+    pub fn console(&self) -> Console {
+        self.common.console()
+    }
+
+    pub fn into_config(self) -> Result<ExportConfig, String> {
+        let event = event_of(self.meeting, self.webinar)?;
+        let zoom = zoom_settings(self.common.env_file.as_deref(), |name| {
+            std::env::var(name).ok()
+        })?;
+        if zoom.credentials.is_none() {
+            // Even a dry run of an export reads Zoom.
+            return Err(NO_CREDENTIALS.replace("; --dry-run needs none", ""));
+        }
+        let output = match self.output {
+            Some(path) if path.as_os_str() == "-" => None,
+            Some(path) => Some(path),
+            None => Some(PathBuf::from(format!(
+                "{}-{}.registrants.csv",
+                event.kind.noun(),
+                event.id.0
+            ))),
+        };
+        if self.common.json && output.is_none() {
+            return Err(
+                "--json and -o - would both write to standard output; give a file with -o"
+                    .to_string(),
+            );
+        }
+        let statuses = match self.status {
+            StatusChoice::Approved => vec!["approved"],
+            StatusChoice::Pending => vec!["pending"],
+            StatusChoice::Denied => vec!["denied"],
+            StatusChoice::All => vec!["approved", "pending", "denied"],
+        };
+        Ok(ExportConfig {
+            event,
+            output,
+            statuses,
+            occurrence: self.occurrence,
+            raw: self.raw,
+            dry_run: self.dry_run,
+            limits: RateLimits::for_plan(self.plan, self.max_rps.and_then(NonZeroU32::new)),
+            zoom,
+        })
+    }
+}

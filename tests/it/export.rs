@@ -1,0 +1,296 @@
+//! `zimport export` (issue 16), through the binary against the fake Zoom.
+
+use std::collections::HashMap;
+
+use fake_zoom::{CustomQuestion, EventSetup, Kind, Setup};
+use serde_json::{json, Map, Value};
+
+use crate::support::{exit_code, stderr, ZoomEnv, MEETING, WEBINAR};
+
+/// A meeting with 1,000 approved, 200 pending and 50 denied people; every tenth has an
+/// address and answers to the two custom questions, and one's city would run as a formula.
+fn crowded() -> ZoomEnv {
+    let zoom = ZoomEnv::start(Setup::default());
+    for i in 0..1_250 {
+        let status = match i {
+            0..1_000 => "approved",
+            1_000..1_200 => "pending",
+            _ => "denied",
+        };
+        let mut fields = json!({
+            "email": format!("person{i}@example.com"),
+            "first_name": format!("First{i}"),
+            "last_name": format!("Last, {i}"),
+        });
+        if i % 10 == 0 {
+            fields["address"] = json!(format!("{i} Rue \"Haute\"\nBâtiment B"));
+            fields["city"] = json!(if i == 0 { "=HYPERLINK(\"x\")" } else { "Lyon" });
+            fields["org"] = json!("ACME");
+            fields["custom_questions"] = json!([
+                {"title": "Diet", "value": if i % 20 == 0 { "Vegan" } else { "None" }},
+                {"title": "T-shirt size", "value": "M"},
+            ]);
+        }
+        let fields: Map<String, Value> = fields.as_object().cloned().unwrap_or_default();
+        zoom.zoom
+            .preregister_person(Kind::Meeting, MEETING, fields, status);
+    }
+    zoom
+}
+
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("the export opens");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|record| {
+            let record = record.expect("a record");
+            header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_string))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn export_writes_every_person_once_with_status_join_url_fields_and_answers() {
+    let zoom = crowded();
+    let out = zoom.env.path("out.csv");
+
+    let output = zoom
+        .zimport()
+        .args(["export", "--meeting", "83927864687", "-o"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "1250 registrants of meeting 83927864687 (1000 approved, 200 pending, 50 denied)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let (header, rows) = read_csv(&out);
+    assert_eq!(
+        header,
+        [
+            "email",
+            "first_name",
+            "last_name",
+            "status",
+            "registrant_id",
+            "join_url",
+            "create_time",
+            "address",
+            "city",
+            "org",
+            "Diet",
+            "T-shirt size"
+        ]
+    );
+    assert_eq!(rows.len(), 1_250);
+    let fake: HashMap<String, fake_zoom::Registrant> = zoom
+        .zoom
+        .registrants(Kind::Meeting, MEETING)
+        .into_iter()
+        .map(|r| (r.email.clone(), r))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for row in &rows {
+        assert!(seen.insert(row["email"].clone()), "{} twice", row["email"]);
+        let person = &fake[&row["email"]];
+        assert_eq!(row["status"], person.status);
+        assert_eq!(row["registrant_id"], person.id);
+        assert_eq!(row["join_url"], person.join_url.clone().unwrap_or_default());
+        assert_eq!(row["create_time"], person.create_time);
+        assert_eq!(row["last_name"], person.last_name);
+    }
+    let ten = rows
+        .iter()
+        .find(|r| r["email"] == "person10@example.com")
+        .expect("row");
+    assert_eq!(ten["address"], "10 Rue \"Haute\"\nBâtiment B");
+    assert_eq!(
+        (ten["Diet"].as_str(), ten["T-shirt size"].as_str()),
+        ("None", "M")
+    );
+    let eleven = rows
+        .iter()
+        .find(|r| r["email"] == "person11@example.com")
+        .expect("row");
+    assert_eq!((eleven["city"].as_str(), eleven["Diet"].as_str()), ("", ""));
+    // A formula is neutralised; --raw keeps it as Zoom holds it.
+    let zero = rows
+        .iter()
+        .find(|r| r["email"] == "person0@example.com")
+        .expect("row");
+    assert_eq!(zero["city"], "'=HYPERLINK(\"x\")");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let raw = zoom.env.path("raw.csv");
+    let output = zoom
+        .zimport()
+        .args([
+            "export",
+            "--meeting",
+            "83927864687",
+            "--raw",
+            "--status",
+            "approved",
+            "-o",
+        ])
+        .arg(&raw)
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let (_, rows) = read_csv(&raw);
+    assert_eq!(rows.len(), 1_000);
+    assert!(rows.iter().all(|r| r["status"] == "approved"));
+    let zero = rows
+        .iter()
+        .find(|r| r["email"] == "person0@example.com")
+        .expect("row");
+    assert_eq!(zero["city"], "=HYPERLINK(\"x\")");
+}
+
+#[test]
+fn an_export_imports_into_another_event_with_the_same_fields_and_answers() {
+    let zoom = crowded();
+    let questions = ["Diet", "T-shirt size"].map(|title| CustomQuestion {
+        title: title.to_string(),
+        kind: "short".to_string(),
+        required: false,
+        answers: Vec::new(),
+    });
+    zoom.zoom.add_event(
+        Kind::Webinar,
+        WEBINAR,
+        EventSetup {
+            custom_questions: questions.to_vec(),
+            ..EventSetup::scheduled_webinar()
+        },
+    );
+    let out = zoom.env.path("a.csv");
+    let output = zoom
+        .zimport()
+        .args(["export", "--meeting", "83927864687", "-o"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+
+    let run = zoom.import(&out, &["--webinar", "98765432109"]);
+
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    run.assert_all_registered(1_250);
+    let comparable = |kind: Kind, id: u64| -> HashMap<String, Value> {
+        zoom.zoom
+            .registrants(kind, id)
+            .into_iter()
+            .map(|r| {
+                let mut fields: Map<String, Value> = r
+                    .fields
+                    .iter()
+                    .filter(|(key, value)| {
+                        !matches!(key.as_str(), "auto_approve" | "occurrence_ids")
+                            && value.as_str() != Some("")
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if fields.get("custom_questions") == Some(&json!([])) {
+                    fields.remove("custom_questions");
+                }
+                (r.email.to_lowercase(), Value::Object(fields))
+            })
+            .collect()
+    };
+    let a = comparable(Kind::Meeting, MEETING);
+    let b = comparable(Kind::Webinar, WEBINAR);
+    assert_eq!(a.len(), b.len());
+    for (email, fields) in &a {
+        assert_eq!(Some(fields), b.get(email), "{email}");
+    }
+}
+
+#[test]
+fn a_dry_run_export_counts_and_changes_nothing() {
+    let zoom = crowded();
+    let out = zoom.env.path("never.csv");
+
+    let output = zoom
+        .zimport()
+        .args([
+            "export",
+            "--webinar",
+            "98765432109",
+            "--dry-run",
+            "--json",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert!(!out.exists(), "nothing is written");
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("one JSON object on stdout");
+    assert_eq!(summary["schema"], 1);
+    assert_eq!(summary["registrants"], 0);
+    let output = zoom
+        .zimport()
+        .args(["export", "--meeting", "83927864687", "--dry-run", "-o"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1250 registrants"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.exists());
+    assert!(
+        zoom.zoom
+            .requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.path == "/oauth/token"),
+        "only reads"
+    );
+}
+
+#[test]
+fn import_spelled_out_is_the_default_command_and_a_file_named_export_is_reached_as_dot_slash() {
+    let env = crate::support::TestEnv::new();
+    let input = env.write_input("export", "email,first_name\nana@example.com,Ana\n");
+    for first in ["import", "./export"] {
+        let mut command = env.zimport();
+        if first == "import" {
+            command.arg("import").arg(&input);
+        } else {
+            command
+                .current_dir(input.parent().expect("folder"))
+                .arg(first);
+        }
+        let output = command
+            .args(["--meeting", "83927864687", "--dry-run"])
+            .output()
+            .expect("runs");
+        assert_eq!(exit_code(&output), 0, "{first}: {}", stderr(&output));
+        let results = crate::support::read_results(&env.path("export.results.csv"));
+        assert_eq!(results.len(), 1, "{first}");
+    }
+}
