@@ -119,7 +119,7 @@ fn push_field(line: &mut Vec<u8>, text: &str) {
     push_cell(line, text, true);
 }
 
-/// A CSV line of `cells` (with its line break), each neutralised as [`push_field`] does unless
+/// A CSV line of `cells` (with its line break), each neutralised as a results cell is unless
 /// `raw` (for systems that are not spreadsheets: a phone number may start with `+`).
 pub fn encode_cells<'a>(cells: impl IntoIterator<Item = &'a str>, raw: bool, line: &mut Vec<u8>) {
     for (i, cell) in cells.into_iter().enumerate() {

@@ -16,7 +16,7 @@
 //! an arrival margin, which keeps the guarantee: any N+1 requests span at least one second.
 //!
 //! A category that has been idle for a whole window may send its first few requests
-//! ([`IDLE_BURST`]) at once, each still taking its slot, so the ones after them wait as if
+//! (`IDLE_BURST`) at once, each still taking its slot, so the ones after them wait as if
 //! they had been spaced: the checks before sending go out together, and the guarantee holds
 //! (a request is never later than its own slot is early, and only a burst is early by more
 //! than the tolerance).
