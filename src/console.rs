@@ -323,17 +323,21 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
 }
 
 fn run_text(run: &RunStats) -> String {
-    let mut text = format!(
-        "Sent {} ({} retries, {} rate-limited), {:.1} rows/s.\n",
-        count(
-            run.requests,
-            "registration request",
-            "registration requests"
-        ),
-        run.retries,
-        run.rate_limited,
-        run.rows_per_second
-    );
+    let mut text = if run.requests == 0 {
+        "Sent nothing: no row needed a registration request.\n".to_string()
+    } else {
+        format!(
+            "Sent {} ({} retries, {} rate-limited), {:.1} rows/s.\n",
+            count(
+                run.requests,
+                "registration request",
+                "registration requests"
+            ),
+            run.retries,
+            run.rate_limited,
+            run.rows_per_second
+        )
+    };
     if run.interrupted.is_some() {
         text.push_str(
             "Interrupted: rows not sent are pending; run the same command again to finish.\n",

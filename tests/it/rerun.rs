@@ -150,6 +150,19 @@ fn a_second_run_sends_nothing_and_later_only_the_new_rows() {
         "no registration request"
     );
     assert_eq!(second.with_status("already_registered").len(), 200);
+    // Said as a person reads it: no "0.0 rows/s" for a run that sent nothing.
+    let plain = zoom
+        .zimport()
+        .arg(&input)
+        .args(args)
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&plain.stderr);
+    assert!(
+        said.contains("Sent nothing: no row needed a registration request.")
+            && !said.contains("rows/s"),
+        "{said}"
+    );
     let by_email: HashMap<&str, &str> = first
         .rows
         .iter()

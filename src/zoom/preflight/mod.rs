@@ -317,8 +317,11 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
             existing.map_err(|e| fatal(&format!("cannot list the registrants of {event}"), &e))?;
         let count = |status: &str| existing.iter().filter(|e| e.status == status).count();
         findings.notes.push(format!(
-            "Zoom already lists {} registrants ({} approved, {} pending, {} denied); they are not sent again",
-            existing.len(),
+            "Zoom already lists {} ({} approved, {} pending, {} denied); they are not sent again",
+            match existing.len() {
+                1 => "1 registrant".to_string(),
+                n => format!("{n} registrants"),
+            },
             count("approved"),
             count("pending"),
             count("denied")
