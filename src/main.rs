@@ -23,6 +23,17 @@ fn main() -> ExitCode {
         Some("import") => {
             args.remove(1);
         }
+        Some("--generate") => {
+            let kind = args.get(2).and_then(|k| k.to_str()).unwrap_or("");
+            let console = Console::new(zimport::config::Verbosity::Normal, false);
+            return match zimport::cli::generate::generate(kind, &mut std::io::stdout().lock()) {
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(message) => {
+                    console.error(message);
+                    ExitCode::from(exit::USAGE_OR_INPUT)
+                }
+            };
+        }
         _ => {}
     }
     let cli = Cli::parse_from(args);

@@ -5,6 +5,7 @@
 //! from the environment or from `--env-file`.
 
 pub mod export;
+pub mod generate;
 mod parse;
 
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -23,6 +24,29 @@ use parse::{parse_concurrency, parse_delimiter, parse_event_id, parse_map, parse
 /// about 200 ms of latency, few enough to be gentle on a shared account.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
+/// The end of `--help`: what a script and a person at a terminal need beyond the flags.
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    every row registered or already registered (dry run: every row valid)
+  1    the run finished; some rows invalid or failed
+  2    usage or input error (bad flags, unreadable CSV, results file not writable)
+  3    auth or event error before any row was sent
+  4    incomplete: some rows pending (a daily quota, Zoom busy); run again later
+  5    busy: another run holds this results file or event
+  130  interrupted (Ctrl-C);  143  terminated (SIGTERM)
+
+Environment:
+  ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET   a Server-to-Server OAuth app (or --env-file)
+  ZOOM_OAUTH_URL, ZOOM_API_URL                           other endpoints (tests, the bundled fake)
+  XDG_CACHE_HOME                                         where the per-event locks are kept
+
+Examples:
+  zimport people.csv --meeting 83927864687 --dry-run    validate; nothing changes in Zoom
+  zimport people.csv --meeting 83927864687              register everyone (safe to re-run)
+  zimport export --webinar 98765432109 -o people.csv    the registrants back out
+
+Also: zimport --generate complete-bash|complete-zsh|complete-fish|complete-powershell|man";
+
 /// Register people from a CSV file into a Zoom meeting or webinar.
 ///
 /// Every row ends in the results file with exactly one status; re-running is safe. Validate
@@ -31,7 +55,7 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// Credentials come from ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (a
 /// Server-to-Server OAuth app), in the environment or in --env-file.
 #[derive(Debug, Parser)]
-#[command(name = "zimport", version, max_term_width = 100)]
+#[command(name = "zimport", version, max_term_width = 100, after_help = AFTER_HELP)]
 #[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
 pub struct Cli {
     /// The CSV file of people to register, or '-' to read standard input.

@@ -91,3 +91,86 @@ fn output_into_a_missing_folder_is_refused_naming_it() {
         "{text}"
     );
 }
+
+#[test]
+fn generate_writes_completions_that_bash_loads_and_a_man_page_that_renders() {
+    let env = TestEnv::new();
+    let run = |kind: &str| {
+        let output = env
+            .zimport()
+            .args(["--generate", kind])
+            .output()
+            .expect("runs");
+        assert_eq!(exit_code(&output), 0, "{kind}: {}", stderr(&output));
+        output.stdout
+    };
+    let bash = env.path("zimport.bash");
+    std::fs::write(&bash, run("complete-bash")).expect("written");
+    let checked = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&bash)
+        .status()
+        .expect("bash runs");
+    assert!(checked.success(), "bash -n refused the completion script");
+    for kind in ["complete-zsh", "complete-fish", "complete-powershell"] {
+        assert!(
+            String::from_utf8_lossy(&run(kind)).contains("meeting"),
+            "{kind}"
+        );
+    }
+    let page = run("man");
+    let text = String::from_utf8_lossy(&page);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH zimport 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("dry\\-run") || text.contains("dry-run"),
+        "{text}"
+    );
+    let man_page = env.path("zimport.1");
+    std::fs::write(&man_page, &page).expect("written");
+    // `man -l` where the machine has man (the project's machines do).
+    if let Ok(rendered) = std::process::Command::new("man")
+        .arg("-l")
+        .arg(&man_page)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+    {
+        assert!(rendered.status.success(), "{}", stderr(&rendered));
+        let shown = String::from_utf8_lossy(&rendered.stdout);
+        assert!(
+            shown.contains("NAME") && shown.contains("zimport"),
+            "{shown}"
+        );
+    }
+    let unknown = env
+        .zimport()
+        .args(["--generate", "complete-tcsh"])
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&unknown), 2);
+    assert!(
+        stderr(&unknown).contains("complete-bash"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn help_ends_with_exit_codes_environment_and_examples() {
+    let env = TestEnv::new();
+    let output = env.zimport().arg("--help").output().expect("runs");
+    assert_eq!(exit_code(&output), 0);
+    let help = String::from_utf8_lossy(&output.stdout);
+    for part in [
+        "Exit codes:",
+        "143",
+        "ZOOM_CLIENT_SECRET",
+        "Examples:",
+        "zimport export",
+    ] {
+        assert!(help.contains(part), "{part}: {help}");
+    }
+}
