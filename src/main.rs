@@ -18,7 +18,10 @@ fn main() -> ExitCode {
     match args.get(1).and_then(|arg| arg.to_str()) {
         Some("export") => {
             args.remove(1);
-            return export(ExportCli::parse_from(args));
+            return match parse::<ExportCli>(args) {
+                Ok(cli) => export(cli),
+                Err(code) => code,
+            };
         }
         Some("import") => {
             args.remove(1);
@@ -36,7 +39,10 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    let cli = Cli::parse_from(args);
+    let cli = match parse::<Cli>(args) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let console = cli.console();
     let config = match cli.into_config() {
         Ok(config) => config,
@@ -57,6 +63,22 @@ fn main() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// Parses the command line. clap's own usage errors get zimport's one error prefix
+/// (`zimport: error:`); `--help` and `--version` print as clap prints them.
+fn parse<T: Parser>(args: Vec<std::ffi::OsString>) -> Result<T, ExitCode> {
+    T::try_parse_from(args).map_err(|err| {
+        let code = u8::try_from(err.exit_code()).unwrap_or(exit::USAGE_OR_INPUT);
+        if err.use_stderr() {
+            let text = err.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            eprint!("zimport: error: {text}");
+        } else {
+            let _ = err.print();
+        }
+        ExitCode::from(code)
+    })
 }
 
 /// `zimport export`: read-only, so Ctrl-C simply ends it (no file is put in place half written).

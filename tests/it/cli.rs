@@ -65,6 +65,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         let text = stderr(&output);
         assert_eq!(exit_code(&output), 2, "{args:?}: {text}");
         assert!(text.contains(expected), "{args:?}: {text}");
+        // One prefix for every error, clap's own included.
+        assert!(text.starts_with("zimport: error: "), "{args:?}: {text}");
     }
 }
 
