@@ -64,6 +64,10 @@ impl fmt::Display for EventId {
     }
 }
 
+/// The one rule for an event ID's length: Zoom's are 9 to 11 digits today, and its API holds
+/// them as 64-bit integers, so up to 19 are taken in case they grow.
+pub const ID_DIGITS: std::ops::RangeInclusive<usize> = 9..=19;
+
 impl FromStr for EventId {
     type Err = String;
 
@@ -92,10 +96,12 @@ impl FromStr for EventId {
                 "'{text}' is not a Zoom ID: expected digits, optionally grouped with spaces or dashes"
             ));
         }
-        if !(9..=19).contains(&digits.len()) {
+        if !ID_DIGITS.contains(&digits.len()) {
             return Err(format!(
-                "'{text}' has {} digits; Zoom meeting and webinar IDs have 9 to 11",
-                digits.len()
+                "'{text}' has {} digits; a Zoom meeting or webinar ID has {} to {} (today's have 9 to 11)",
+                digits.len(),
+                ID_DIGITS.start(),
+                ID_DIGITS.end()
             ));
         }
         digits
@@ -195,7 +201,10 @@ mod tests {
         for (text, why) in [
             ("", "is not a Zoom ID"),
             ("8392786468x", "is not a Zoom ID"),
-            ("12345", "has 5 digits"),
+            (
+                "12345",
+                "has 5 digits; a Zoom meeting or webinar ID has 9 to 19",
+            ),
             ("99999999999999999999", "has 20 digits"),
         ] {
             let err = text.parse::<EventId>().expect_err(text);
