@@ -15,7 +15,6 @@ use crate::files::{self, Open};
 use crate::limits::RateLimits;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
-use crate::zoom::auth::TokenSource;
 use crate::zoom::control::Control;
 use crate::zoom::preflight::registrants::{registrants_of, Listed};
 use crate::zoom::preflight::{fatal, PreflightError};
@@ -108,24 +107,16 @@ fn read_all(config: &ExportConfig) -> Result<Vec<(&'static str, Vec<Listed>)>, E
         .credentials
         .clone()
         .ok_or_else(|| Error::Setup("no Zoom credentials".to_string()))?;
-    let http = crate::zoom::http::client(config.zoom.request_timeout).map_err(Error::Setup)?;
-    let client = ZoomClient::new(
-        http.clone(),
-        TokenSource::new(http, config.zoom.oauth_url.clone(), credentials),
+    let client = ZoomClient::open(
+        &config.zoom,
+        credentials,
         Arc::new(Control::default()),
-        config.zoom.api_url.clone(),
         event,
-        RequestOptions {
-            auto_approve: false,
-            confirmation_email: None,
-            occurrence_ids: None,
-        },
+        RequestOptions::default(),
         config.limits,
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+    )
+    .map_err(Error::Setup)?;
+    let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
     runtime
         .block_on(async {
             client

@@ -36,7 +36,6 @@ use crate::rows::CsvInput;
 use crate::settle::{settle, Tally};
 use crate::spool::{Entries, Entry, Spool, SpoolError, ToSend};
 use crate::summary::{RunStats, Summary, Work};
-use crate::zoom::auth::TokenSource;
 use crate::zoom::control::{resume_text, Control, Stopper};
 use crate::zoom::preflight::Findings;
 use crate::zoom::register::{Job, Registers, Registrar};
@@ -68,14 +67,12 @@ pub struct Connection {
 
 impl Connection {
     pub fn open(config: &Config, credentials: Credentials) -> Result<Connection, Error> {
-        let http = crate::zoom::http::client(config.zoom.request_timeout).map_err(Error::Setup)?;
         let occurrence_ids = (!config.occurrences.is_empty()).then(|| config.occurrences.join(","));
         let control = Arc::new(Control::default());
-        let client = ZoomClient::new(
-            http.clone(),
-            TokenSource::new(http, config.zoom.oauth_url.clone(), credentials),
+        let client = ZoomClient::open(
+            &config.zoom,
+            credentials,
             control.clone(),
-            config.zoom.api_url.clone(),
             config.event,
             RequestOptions {
                 auto_approve: config.auto_approve,
@@ -83,12 +80,9 @@ impl Connection {
                 occurrence_ids,
             },
             config.limits,
-        );
-        // One thread is plenty for Zoom's rates and saves a cross-thread wake-up per request.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+        )
+        .map_err(Error::Setup)?;
+        let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
         Ok(Connection {
             runtime,
             registrar: Registrar {

@@ -74,7 +74,7 @@ impl ExportCli {
         })?;
         if zoom.credentials.is_none() {
             // Even a dry run of an export reads Zoom.
-            return Err(NO_CREDENTIALS.replace("; --dry-run needs none", ""));
+            return Err(NO_CREDENTIALS.to_string());
         }
         let output = match self.output {
             Some(path) if path.as_os_str() == "-" => None,

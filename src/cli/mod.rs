@@ -174,7 +174,7 @@ impl Common {
     }
 }
 
-const NO_CREDENTIALS: &str = "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (of a Server-to-Server OAuth app) in the environment, or give --env-file; --dry-run needs none";
+const NO_CREDENTIALS: &str = "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (of a Server-to-Server OAuth app) in the environment, or give --env-file";
 
 /// The event of `--meeting` or `--webinar` (exactly one).
 fn event_of(meeting: Option<EventId>, webinar: Option<EventId>) -> Result<Event, String> {
@@ -274,7 +274,7 @@ impl Cli {
         };
         let zoom = zoom_settings(self.common.env_file.as_deref(), &env)?;
         if zoom.credentials.is_none() && !self.dry_run {
-            return Err(NO_CREDENTIALS.to_string());
+            return Err(format!("{NO_CREDENTIALS}; --dry-run needs none"));
         }
         Ok(Config {
             source,

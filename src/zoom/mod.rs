@@ -22,7 +22,8 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::config::{Event, EventKind};
+use crate::config::{Event, EventKind, ZoomSettings};
+use crate::credentials::Credentials;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
 use crate::registrant::Registrant;
@@ -128,6 +129,28 @@ impl ZoomClient {
             heavy: Pacer::per_second(limits.heavy_per_second),
             counters: Arc::new(Counters::default()),
         }
+    }
+
+    /// A client for `event` with the endpoints and timeout of `settings`: what every command
+    /// that talks to Zoom opens.
+    pub fn open(
+        settings: &ZoomSettings,
+        credentials: Credentials,
+        control: Arc<Control>,
+        event: Event,
+        options: RequestOptions,
+        limits: RateLimits,
+    ) -> Result<ZoomClient, String> {
+        let http = http::client(settings.request_timeout)?;
+        Ok(ZoomClient::new(
+            http.clone(),
+            TokenSource::new(http, settings.oauth_url.clone(), credentials),
+            control,
+            settings.api_url.clone(),
+            event,
+            options,
+            limits,
+        ))
     }
 
     /// The shared token source (for the scope check before a run).
@@ -406,4 +429,13 @@ fn person(registrant: &Registrant) -> Map<String, Value> {
 
 fn auth_error(err: AuthError) -> ApiError {
     ApiError::Auth(err.to_string())
+}
+
+/// The async runtime a command talks to Zoom on. One thread is plenty for Zoom's rates and
+/// saves a cross-thread wake-up per request.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
