@@ -111,6 +111,61 @@ impl FromStr for EventId {
     }
 }
 
+/// What a run does to each row's person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Register them (`zimport people.csv`, `zimport import people.csv`).
+    Import,
+    /// Change the status of people Zoom already lists (`zimport approve|deny|cancel`).
+    Change(Action),
+}
+
+impl Command {
+    /// `import`, `approve`, `deny` or `cancel`: as typed, and in `--json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Import => "import",
+            Command::Change(action) => action.name(),
+        }
+    }
+}
+
+impl Serialize for Command {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// A status change Zoom's `PUT …/registrants/status` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Approve,
+    Deny,
+    Cancel,
+}
+
+impl Action {
+    /// The command's and Zoom's name: `approve`, `deny`, `cancel`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Approve => "approve",
+            Action::Deny => "deny",
+            Action::Cancel => "cancel",
+        }
+    }
+
+    /// The list status a registrant has once this is done; `None` for cancel (cancelled
+    /// people leave Zoom's lists).
+    pub fn listed_status(self) -> Option<&'static str> {
+        match self {
+            Action::Approve => Some("approved"),
+            Action::Deny => Some("denied"),
+            Action::Cancel => None,
+        }
+    }
+}
+
 /// How much to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
@@ -139,6 +194,8 @@ pub struct ZoomSettings {
 /// Everything one run needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Register the people, or change their status.
+    pub command: Command,
     pub source: Source,
     pub input: InputOptions,
     pub event: Event,

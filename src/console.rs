@@ -5,7 +5,7 @@
 use std::fmt::Display;
 use std::io::{self, Write};
 
-use crate::config::Verbosity;
+use crate::config::{Command, Verbosity};
 use crate::limits::{Estimate, Mode};
 use crate::outcome::{Counts, Status};
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
@@ -19,6 +19,8 @@ pub struct Progress {
     total: u64,
     started: std::time::Instant,
     last_log: std::time::Instant,
+    /// What the rows done by the run are: `registered`, or `changed`.
+    done: &'static str,
 }
 
 impl Progress {
@@ -31,10 +33,12 @@ impl Progress {
             total: 0,
             started: now,
             last_log: now,
+            done: "",
         }
     }
 
-    pub fn new(console: &Console, total: u64) -> Progress {
+    /// Progress of `total` rows of `command`: a bar on a terminal, else a line every 5 s.
+    pub fn new(console: &Console, total: u64, command: Command) -> Progress {
         let now = std::time::Instant::now();
         let mut progress = Progress {
             bar: None,
@@ -42,6 +46,10 @@ impl Progress {
             total,
             started: now,
             last_log: now,
+            done: match command {
+                Command::Import => "registered",
+                Command::Change(_) => "changed",
+            },
         };
         if console.verbosity == Verbosity::Quiet {
             return progress;
@@ -76,8 +84,12 @@ impl Progress {
                 let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
                 let _ = writeln!(
                     io::stderr().lock(),
-                    "progress: {done}/{} rows, {rate:.1} rows/s, {} registered, {} failed, {} pending",
-                    self.total, counts.registered, counts.failed, counts.pending
+                    "progress: {done}/{} rows, {rate:.1} rows/s, {} {}, {} failed, {} pending",
+                    self.total,
+                    counts.done(),
+                    self.done,
+                    counts.failed,
+                    counts.pending
                 );
             }
         }
@@ -120,6 +132,16 @@ impl Console {
         if self.verbosity > Verbosity::Quiet {
             self.say(format_args!("note: {text}"));
         }
+    }
+
+    /// Asks `question` on the terminal; true only for an answer of y or yes.
+    pub fn confirm(&self, question: impl Display) -> bool {
+        let _ = write!(io::stderr().lock(), "{question} [y/N] ");
+        let mut answer = String::new();
+        if io::stdin().read_line(&mut answer).is_err() {
+            return false;
+        }
+        matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
     }
 
     /// A fatal error: always shown.
@@ -266,7 +288,7 @@ impl Console {
             }
         }
         if let Some(run) = &summary.run {
-            text.push_str(&run_text(run));
+            text.push_str(&run_text(run, summary.command));
         }
         if let Some(estimate) = &summary.estimate {
             text.push_str(&estimate_text(summary, estimate));
@@ -298,6 +320,13 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
             limits.light_per_second
         ));
     }
+    if estimate.status_calls > 0 {
+        calls.push(format!(
+            "{} of up to 30 people (Medium, {}/s)",
+            count(estimate.status_calls, "status call", "status calls"),
+            limits.medium_per_second
+        ));
+    }
     if calls.is_empty() {
         return "A real run would send nothing.\n".to_string();
     }
@@ -322,17 +351,17 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
     text
 }
 
-fn run_text(run: &RunStats) -> String {
+fn run_text(run: &RunStats, command: Command) -> String {
+    let (one, many) = match command {
+        Command::Import => ("registration request", "registration requests"),
+        Command::Change(_) => ("status call", "status calls"),
+    };
     let mut text = if run.requests == 0 {
-        "Sent nothing: no row needed a registration request.\n".to_string()
+        format!("Sent nothing: no row needed a {one}.\n")
     } else {
         format!(
             "Sent {} ({} retries, {} rate-limited), {:.1} rows/s.\n",
-            count(
-                run.requests,
-                "registration request",
-                "registration requests"
-            ),
+            count(run.requests, one, many),
             run.retries,
             run.rate_limited,
             run.rows_per_second

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::config::Config;
+use crate::config::{Command, Config};
 use crate::console::{Console, Progress};
 use crate::limits::{Estimate, Mode};
 use crate::outcome::Line;
@@ -36,18 +36,23 @@ pub fn dry_run(
         None,
     );
     let mut sink = DryRun { recorder };
-    let tally = settle(&mut input, &mut memory, &mut sink, false)?;
+    let tally = settle(&mut input, config.command, &mut memory, &mut sink, false)?;
     let recorded = sink.recorder.finish()?;
     console.encoding(&input);
-    if let Some(findings) = findings {
-        findings.check_capacity(config.event, tally.to_send())?;
-    }
-    // When Zoom says batch does not fit, the real run sends everyone singly.
-    let mode = match findings {
-        Some(findings) if !findings.batch_fits => Mode::Single,
-        _ => config.mode,
+    let estimate = match config.command {
+        Command::Import => {
+            if let Some(findings) = findings {
+                findings.check_capacity(config.event, tally.to_send())?;
+            }
+            // When Zoom says batch does not fit, the real run sends everyone singly.
+            let mode = match findings {
+                Some(findings) if !findings.batch_fits => Mode::Single,
+                _ => config.mode,
+            };
+            Estimate::new(mode, config.limits, tally.fits_batch, tally.others)
+        }
+        Command::Change(_) => Estimate::status_changes(config.limits, tally.to_send()),
     };
-    let estimate = Estimate::new(mode, config.limits, tally.fits_batch, tally.others);
     Ok(Summary::of(
         config,
         &input,

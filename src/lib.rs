@@ -171,7 +171,8 @@ fn prepare(
         }
         held
     };
-    let mut memory = if config.fresh {
+    // A status change's memory is Zoom's list alone.
+    let mut memory = if config.fresh || config.command != config::Command::Import {
         results::memory::Memory::empty()
     } else {
         let journal = results::companion(&config.output, ".journal");

@@ -91,6 +91,8 @@ impl RateLimits {
 pub struct Estimate {
     pub batch_calls: u64,
     pub single_calls: u64,
+    /// Status changes (`zimport approve|deny|cancel`): 30 people a call, Medium.
+    pub status_calls: u64,
     /// Seconds at the per-second ceilings, ignoring latency and retries.
     pub seconds: f64,
     /// Runs (days) needed when a daily quota is smaller than the calls; 1 otherwise.
@@ -119,8 +121,21 @@ impl Estimate {
         Estimate {
             batch_calls,
             single_calls,
+            status_calls: 0,
             seconds,
             days,
+        }
+    }
+
+    /// What changing the status of `rows` people costs.
+    pub fn status_changes(limits: RateLimits, rows: u64) -> Estimate {
+        let status_calls = rows.div_ceil(BATCH_SIZE);
+        Estimate {
+            batch_calls: 0,
+            single_calls: 0,
+            status_calls,
+            seconds: status_calls as f64 / f64::from(limits.medium_per_second.max(1)),
+            days: 1,
         }
     }
 }

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use zimport::cli::export::ExportCli;
+use zimport::cli::status::StatusCli;
 use zimport::cli::Cli;
+use zimport::config::Action;
 use zimport::console::Console;
 use zimport::summary::exit;
 use zimport::zoom::control::{Interrupt, Stopper};
@@ -18,6 +20,7 @@ fn main() -> ExitCode {
     match args.get(1).and_then(|arg| arg.to_str()) {
         Some("export") => {
             args.remove(1);
+            args[0] = "zimport export".into();
             return match parse::<ExportCli>(args) {
                 Ok(cli) => export(cli),
                 Err(code) => code,
@@ -25,6 +28,19 @@ fn main() -> ExitCode {
         }
         Some("import") => {
             args.remove(1);
+        }
+        Some(name @ ("approve" | "deny" | "cancel")) => {
+            let action = match name {
+                "approve" => Action::Approve,
+                "deny" => Action::Deny,
+                _ => Action::Cancel,
+            };
+            args.remove(1);
+            args[0] = format!("zimport {}", action.name()).into();
+            return match parse::<StatusCli>(args) {
+                Ok(cli) => change_status(cli, action),
+                Err(code) => code,
+            };
         }
         Some("--generate") => {
             let kind = args.get(2).and_then(|k| k.to_str()).unwrap_or("");
@@ -44,16 +60,43 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     let console = cli.console();
-    let config = match cli.into_config() {
-        Ok(config) => config,
+    match cli.into_config() {
+        Ok(config) => run(&config, console),
         Err(message) => {
             console.error(message);
-            return ExitCode::from(exit::USAGE_OR_INPUT);
+            ExitCode::from(exit::USAGE_OR_INPUT)
         }
-    };
+    }
+}
+
+/// `zimport approve|deny|cancel`: a cancel is confirmed first (it cannot be undone), then the
+/// run is an import's, with another sender.
+fn change_status(cli: StatusCli, action: Action) -> ExitCode {
+    let console = cli.console();
+    let asked = cli.must_ask(action).and_then(|ask| {
+        let what = format!("{}", cli.csv.display());
+        match cli.into_config(action) {
+            Ok(config) if ask && !console.confirm(format_args!(
+                "Cancel the registration of every person in {what} that Zoom lists for {}? zimport cannot undo this.",
+                config.event
+            )) => Err("not confirmed; nothing was sent".to_string()),
+            other => other,
+        }
+    });
+    match asked {
+        Ok(config) => run(&config, console),
+        Err(message) => {
+            console.error(message);
+            ExitCode::from(exit::USAGE_OR_INPUT)
+        }
+    }
+}
+
+/// Runs an import or a status change, watching for Ctrl-C and SIGTERM.
+fn run(config: &zimport::config::Config, console: Console) -> ExitCode {
     let stopper = Stopper::default();
     watch_signals(stopper.clone(), console);
-    match zimport::run(&config, &console, &stopper) {
+    match zimport::run(config, &console, &stopper) {
         Ok(summary) => {
             console.summary(&summary);
             ExitCode::from(summary.exit_code())

@@ -7,10 +7,12 @@ use std::fmt::{self, Display};
 
 use serde::Serialize;
 
+use crate::config::{Action, Command};
 use crate::registrant::Problem;
 use crate::results::memory::Known;
 use crate::results::{encode_outcome, encode_person};
 use crate::rows::Person;
+use crate::zoom::preflight::Existing;
 
 /// The one outcome every input row ends with (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -18,20 +20,33 @@ use crate::rows::Person;
 pub enum Status {
     Registered,
     AlreadyRegistered,
+    /// A status change done (`zimport approve|deny|cancel`).
+    Approved,
+    Denied,
+    Cancelled,
+    /// A status change not needed: Zoom has the person so already.
+    Unchanged,
     Valid,
     Invalid,
     Duplicate,
+    /// A status change for someone Zoom does not list.
+    NotRegistered,
     Failed,
     Pending,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 12] = [
         Status::Registered,
         Status::AlreadyRegistered,
+        Status::Approved,
+        Status::Denied,
+        Status::Cancelled,
+        Status::Unchanged,
         Status::Valid,
         Status::Invalid,
         Status::Duplicate,
+        Status::NotRegistered,
         Status::Failed,
         Status::Pending,
     ];
@@ -40,9 +55,14 @@ impl Status {
         match self {
             Status::Registered => "registered",
             Status::AlreadyRegistered => "already_registered",
+            Status::Approved => "approved",
+            Status::Denied => "denied",
+            Status::Cancelled => "cancelled",
+            Status::Unchanged => "unchanged",
             Status::Valid => "valid",
             Status::Invalid => "invalid",
             Status::Duplicate => "duplicate",
+            Status::NotRegistered => "not_registered",
             Status::Failed => "failed",
             Status::Pending => "pending",
         }
@@ -221,9 +241,14 @@ impl Outcome {
 pub struct Counts {
     pub registered: u64,
     pub already_registered: u64,
+    pub approved: u64,
+    pub denied: u64,
+    pub cancelled: u64,
+    pub unchanged: u64,
     pub valid: u64,
     pub invalid: u64,
     pub duplicate: u64,
+    pub not_registered: u64,
     pub failed: u64,
     pub pending: u64,
 }
@@ -233,9 +258,14 @@ impl Counts {
         match status {
             Status::Registered => &mut self.registered,
             Status::AlreadyRegistered => &mut self.already_registered,
+            Status::Approved => &mut self.approved,
+            Status::Denied => &mut self.denied,
+            Status::Cancelled => &mut self.cancelled,
+            Status::Unchanged => &mut self.unchanged,
             Status::Valid => &mut self.valid,
             Status::Invalid => &mut self.invalid,
             Status::Duplicate => &mut self.duplicate,
+            Status::NotRegistered => &mut self.not_registered,
             Status::Failed => &mut self.failed,
             Status::Pending => &mut self.pending,
         }
@@ -251,16 +281,12 @@ impl Counts {
     }
 
     pub fn total(&self) -> u64 {
-        let Counts {
-            registered,
-            already_registered,
-            valid,
-            invalid,
-            duplicate,
-            failed,
-            pending,
-        } = *self;
-        registered + already_registered + valid + invalid + duplicate + failed + pending
+        Status::ALL.iter().map(|&status| self.get(status)).sum()
+    }
+
+    /// Rows done by this run: registered, or their status changed.
+    pub fn done(&self) -> u64 {
+        self.registered + self.approved + self.denied + self.cancelled
     }
 }
 
@@ -296,11 +322,57 @@ pub enum Verdict<'a> {
     Known(Known),
     /// Nobody knows it yet: a real run sends it.
     Unknown,
+    /// A status change for someone Zoom lists (with their status and ID).
+    Listed(Action, Existing),
+    /// A status change for someone Zoom does not list.
+    NotListed(Action),
+}
+
+impl Verdict<'_> {
+    /// What is known of a valid, new row, for `command`.
+    pub fn of(command: Command, known: Option<Known>) -> Verdict<'static> {
+        match (command, known) {
+            (Command::Import, None) => Verdict::Unknown,
+            (Command::Import, Some(known)) => Verdict::Known(known),
+            (Command::Change(action), Some(Known::InZoom(existing))) => {
+                Verdict::Listed(action, existing)
+            }
+            // A status change's memory is Zoom's list alone, never earlier results.
+            (Command::Change(action), _) => Verdict::NotListed(action),
+        }
+    }
+
+    /// Whether a real run sends the row: it is new, or its status is to change.
+    pub fn sends(&self) -> bool {
+        match self {
+            Verdict::Unknown => true,
+            Verdict::Listed(action, existing) => change_of(*action, &existing.status).is_ok(),
+            _ => false,
+        }
+    }
+}
+
+/// What `action` would do to someone Zoom lists as `status`: `Ok` with what a dry run says
+/// (the real run sends it), or `Err` with why nothing is sent.
+fn change_of(action: Action, status: &str) -> Result<&'static str, &'static str> {
+    match (action, status) {
+        (Action::Approve, "approved") => Err("already approved in Zoom; not sent"),
+        (Action::Approve, "denied") => Ok("denied in Zoom now; a real run approves them"),
+        (Action::Approve, _) => Ok("pending in Zoom now; a real run approves them"),
+        (Action::Deny, "denied") => Err("already denied in Zoom; not sent"),
+        (Action::Deny, "approved") => Ok("approved in Zoom now; a real run denies them"),
+        (Action::Deny, _) => Ok("pending in Zoom now; a real run denies them"),
+        (Action::Cancel, "denied") => {
+            Err("denied in Zoom, so they cannot join; not sent (cancel is for approved and pending people)")
+        }
+        (Action::Cancel, "approved") => Ok("approved in Zoom now; a real run cancels them"),
+        (Action::Cancel, _) => Ok("pending in Zoom now; a real run cancels them"),
+    }
 }
 
 /// The one place a verdict becomes a row's outcome: its status, message, and the registrant ID
-/// and join URL Zoom gave it before. `Unknown` comes to `valid`, what a dry run says of a row a
-/// real run would send.
+/// and join URL Zoom gave it before. A verdict that [`Verdict::sends`] comes to `valid`, what a
+/// dry run says of a row a real run would send.
 pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
     let known = |status, registrant_id: &'a str, join_url: &'a str, message| Answer {
         registrant_id,
@@ -311,6 +383,23 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
         Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
         Verdict::Duplicate(message) => Answer::unanswered(Status::Duplicate, message),
         Verdict::Unknown => Answer::unanswered(Status::Valid, ""),
+        Verdict::Listed(action, existing) => match change_of(*action, &existing.status) {
+            Ok(message) => known(Status::Valid, &existing.registrant_id, "", message),
+            Err(message) => known(
+                Status::Unchanged,
+                &existing.registrant_id,
+                &existing.join_url,
+                message,
+            ),
+        },
+        Verdict::NotListed(Action::Cancel) => Answer::unanswered(
+            Status::Unchanged,
+            "Zoom does not list this person: not registered, or already cancelled; not sent",
+        ),
+        Verdict::NotListed(_) => Answer::unanswered(
+            Status::NotRegistered,
+            "Zoom does not list this person for this event; not sent",
+        ),
         Verdict::Known(Known::EarlierRun {
             registrant_id,
             join_url,
@@ -371,5 +460,58 @@ mod tests {
         assert!(message.contains("an earlier row"), "{message}");
         assert_eq!(answer(&Verdict::Unknown).status, Status::Valid);
         assert_eq!(answer(&Verdict::Invalid("bad")).status, Status::Invalid);
+    }
+
+    #[test]
+    fn a_status_change_sends_only_what_would_change() {
+        let listed = |status: &str| {
+            Some(Known::InZoom(Existing {
+                email: "a@x.com".to_string(),
+                status: status.to_string(),
+                registrant_id: "r1".to_string(),
+                join_url: String::new(),
+            }))
+        };
+        let change = |action| Command::Change(action);
+        for (action, status, sends, outcome) in [
+            (Action::Approve, "pending", true, Status::Valid),
+            (Action::Approve, "denied", true, Status::Valid),
+            (Action::Approve, "approved", false, Status::Unchanged),
+            (Action::Deny, "approved", true, Status::Valid),
+            (Action::Deny, "denied", false, Status::Unchanged),
+            (Action::Cancel, "approved", true, Status::Valid),
+            (Action::Cancel, "pending", true, Status::Valid),
+            (Action::Cancel, "denied", false, Status::Unchanged),
+        ] {
+            let verdict = Verdict::of(change(action), listed(status));
+            assert_eq!(verdict.sends(), sends, "{action:?} {status}");
+            let answer = answer(&verdict);
+            assert_eq!(answer.status, outcome, "{action:?} {status}");
+            assert_eq!(answer.registrant_id, "r1", "Zoom's ID goes with the row");
+        }
+        // Not in Zoom's list: cancelled already, or never registered.
+        let gone = Verdict::of(change(Action::Cancel), None);
+        assert!(!gone.sends());
+        assert_eq!(answer(&gone).status, Status::Unchanged);
+        let missing = Verdict::of(change(Action::Approve), None);
+        assert_eq!(answer(&missing).status, Status::NotRegistered);
+        // Earlier results are an import's memory, never a status change's.
+        let earlier = Some(Known::EarlierRun {
+            registrant_id: "r1".to_string(),
+            join_url: String::new(),
+        });
+        let verdict = Verdict::of(change(Action::Deny), earlier);
+        assert_eq!(answer(&verdict).status, Status::NotRegistered);
+        assert!(Verdict::of(Command::Import, None).sends());
+    }
+
+    #[test]
+    fn counts_total_every_status_once() {
+        let mut counts = Counts::default();
+        for status in Status::ALL {
+            counts.add(status);
+        }
+        assert_eq!(counts.total(), Status::ALL.len() as u64);
+        assert_eq!(counts.done(), 4, "registered, approved, denied, cancelled");
     }
 }

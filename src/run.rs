@@ -25,21 +25,22 @@ use std::time::Instant;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::config::Config;
+use crate::config::{Command, Config};
 use crate::console::{Console, Progress};
 use crate::credentials::Credentials;
-use crate::limits::{Mode, BATCH_SIZE};
+use crate::limits::BATCH_SIZE;
 use crate::outcome::{OwnedLine, Status};
 use crate::results::memory::Memory;
 use crate::results::{Journal, Recorded, Recorder, ResultsError, ResultsFile};
 use crate::rows::CsvInput;
 use crate::settle::{settle, Tally};
-use crate::spool::{Entries, Entry, Spool, SpoolError, ToSend};
+use crate::spool::{Entries, Entry, Spool, SpoolError};
 use crate::summary::{RunStats, Summary, Work};
 use crate::zoom::control::{resume_text, Control, Stopper};
 use crate::zoom::preflight::Findings;
-use crate::zoom::register::{Job, Registers, Registrar};
-use crate::zoom::{Category, RequestOptions, ZoomClient};
+use crate::zoom::register::{Job, Registrar, Sends};
+use crate::zoom::status::StatusChanger;
+use crate::zoom::{RequestOptions, ZoomClient};
 use crate::Error;
 
 /// Reads the whole input once, settling each row into a spool beside the results.
@@ -50,7 +51,7 @@ pub fn check(
 ) -> Result<(Spool, Tally), Error> {
     let folder = config.output.parent().unwrap_or(std::path::Path::new(""));
     let mut spool = Spool::create(folder)?;
-    let tally = settle(input, memory, &mut spool, true)?;
+    let tally = settle(input, config.command, memory, &mut spool, true)?;
     Ok((spool, tally))
 }
 
@@ -59,10 +60,11 @@ pub fn check(
 const READ_CHUNK: usize = 64;
 const READ_AHEAD_CHUNKS: usize = 16;
 
-/// What a run needs to talk to Zoom: the async runtime and the shared client.
+/// What a run needs to talk to Zoom: the async runtime, the shared client and its control.
 pub struct Connection {
     runtime: tokio::runtime::Runtime,
-    registrar: Registrar,
+    client: Arc<ZoomClient>,
+    control: Arc<Control>,
 }
 
 impl Connection {
@@ -85,13 +87,8 @@ impl Connection {
         let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
         Ok(Connection {
             runtime,
-            registrar: Registrar {
-                client: Arc::new(client),
-                control,
-                event: config.event,
-                mode: config.mode,
-                backoff_base: config.zoom.backoff_base,
-            },
+            client: Arc::new(client),
+            control,
         })
     }
 
@@ -104,18 +101,17 @@ impl Connection {
         input: &mut CsvInput,
         memory: &mut Memory,
     ) -> Result<Findings, Error> {
-        let mut findings = self.runtime.block_on(crate::zoom::preflight::check(
-            &self.registrar.client,
-            config,
-        ))?;
+        let mut findings = self
+            .runtime
+            .block_on(crate::zoom::preflight::check(&self.client, config))?;
         for note in &findings.notes {
             console.note(note);
         }
         if !findings.batch_fits {
-            self.registrar.control.refuse_batch();
+            self.control.refuse_batch();
         }
         if findings.event_read {
-            self.registrar.control.event_was_read();
+            self.control.event_was_read();
         }
         input.apply_form(findings.form.clone());
         memory.add_existing(findings.existing.take().unwrap_or_default());
@@ -123,8 +119,8 @@ impl Connection {
     }
 }
 
-/// Reads the whole input, then registers every row that needs it in Zoom and writes the
-/// results file.
+/// Reads the whole input, then sends every row that needs it to Zoom (to register it, or to
+/// change its status) and writes the results file.
 pub fn import(
     config: &Config,
     console: &Console,
@@ -135,55 +131,77 @@ pub fn import(
     findings: &Findings,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let Connection { runtime, registrar } = connection;
+    let Connection {
+        runtime,
+        client,
+        control,
+    } = connection;
     let journal_end = memory.journal_end();
     let (spool, tally) = check(config, &mut input, &mut memory)?;
     drop(memory);
     console.encoding(&input);
-    findings.check_capacity(config.event, tally.to_send())?;
+    if config.command == Command::Import {
+        findings.check_capacity(config.event, tally.to_send())?;
+    }
 
     let rows = tally.rows;
     let entries = spool.into_reader()?;
     let results = ResultsFile::create(&config.output)?;
-    let journal = Journal::open(&config.output, journal_end)?;
+    // An import's journal is its memory if it is killed; a status change's is Zoom's list.
+    let journal = match config.command {
+        Command::Import => Some(Journal::open(&config.output, journal_end)?),
+        Command::Change(_) => None,
+    };
     let recorder = Recorder::new(
         results,
-        Some(journal),
+        journal,
         config.event.to_string(),
-        Progress::new(console, rows),
+        Progress::new(console, rows, config.command),
         Some(rows),
     );
-    let sending = Sending {
-        registrar: registrar.clone(),
-        control: registrar.control.clone(),
-        mode: config.mode,
-        concurrency: config.concurrency.get(),
-    };
     // A stop asked for (Ctrl-C, SIGTERM) from now on lets the requests in flight finish.
-    let listening = stopper.listen(registrar.control.clone());
-    let dispatched = runtime.block_on(async {
-        // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of
-        // that future writes to the runtime's eventfd, and the dispatcher is woken for every row.
-        match tokio::spawn(dispatch(sending, entries, recorder)).await {
-            Ok(dispatched) => dispatched,
-            Err(failed) => Err(Error::Internal(format!("the dispatcher failed: {failed}"))),
+    let listening = stopper.listen(control.clone());
+    let concurrency = config.concurrency.get();
+    let dispatched = match config.command {
+        Command::Import => {
+            let registrar = Registrar {
+                client: client.clone(),
+                control: control.clone(),
+                event: config.event,
+                mode: config.mode,
+                backoff_base: config.zoom.backoff_base,
+            };
+            send_all(
+                &runtime,
+                registrar,
+                &control,
+                concurrency,
+                entries,
+                recorder,
+            )
         }
-    });
+        Command::Change(action) => {
+            let changer = StatusChanger {
+                client: client.clone(),
+                control: control.clone(),
+                event: config.event,
+                action,
+                occurrence: config.occurrences.first().cloned(),
+                backoff_base: config.zoom.backoff_base,
+            };
+            send_all(&runtime, changer, &control, concurrency, entries, recorder)
+        }
+    };
     drop(listening);
     let dispatched = dispatched?;
 
     let elapsed = started.elapsed().as_secs_f64();
-    let control = &registrar.control;
     let stopped = control.stopped();
     let run = RunStats {
-        requests: registrar.client.counters.requests.load(Ordering::Relaxed),
+        requests: client.counters.requests.load(Ordering::Relaxed),
         retries: control.retries.load(Ordering::Relaxed),
-        rate_limited: registrar
-            .client
-            .counters
-            .rate_limited
-            .load(Ordering::Relaxed),
-        rows_per_second: dispatched.recorded.counts.registered as f64 / elapsed.max(0.001),
+        rate_limited: client.counters.rate_limited.load(Ordering::Relaxed),
+        rows_per_second: dispatched.recorded.counts.done() as f64 / elapsed.max(0.001),
         stopped: stopped.run.clone(),
         any_confirmed: control.confirmed.load(Ordering::Relaxed) > 0,
         interrupted: control.interruption(),
@@ -212,11 +230,34 @@ pub fn import(
     ))
 }
 
-/// What the dispatcher needs besides the rows: whom to hand them to, and how.
-struct Sending<R> {
-    registrar: R,
+/// Runs the dispatcher with `sender` until every entry has its outcome.
+fn send_all<S: Sends>(
+    runtime: &tokio::runtime::Runtime,
+    sender: S,
+    control: &Arc<Control>,
+    concurrency: usize,
+    entries: Entries,
+    recorder: Recorder,
+) -> Result<Dispatched, Error> {
+    let sending = Sending {
+        sender,
+        control: control.clone(),
+        concurrency,
+    };
+    runtime.block_on(async {
+        // The dispatcher runs as a task, not as the future `block_on` polls: each wake-up of
+        // that future writes to the runtime's eventfd, and the dispatcher is woken for every row.
+        match tokio::spawn(dispatch(sending, entries, recorder)).await {
+            Ok(dispatched) => dispatched,
+            Err(failed) => Err(Error::Internal(format!("the dispatcher failed: {failed}"))),
+        }
+    })
+}
+
+/// What the dispatcher needs besides the rows: whom to hand them to, and how many at once.
+struct Sending<S> {
+    sender: S,
     control: Arc<Control>,
-    mode: Mode,
     concurrency: usize,
 }
 
@@ -238,15 +279,14 @@ fn queue_capacity(concurrency: usize) -> usize {
 
 /// Replays the spool: settled rows to the recorder, the others to workers; then waits for
 /// every worker and the recorder.
-async fn dispatch<R: Registers>(
-    sending: Sending<R>,
+async fn dispatch<S: Sends>(
+    sending: Sending<S>,
     entries: Entries,
     recorder: Recorder,
 ) -> Result<Dispatched, Error> {
     let Sending {
-        registrar,
+        sender,
         control,
-        mode,
         concurrency,
     } = sending;
     // The edges are blocking: reading the spool, and recording. Rows cross in chunks: one at
@@ -310,52 +350,34 @@ async fn dispatch<R: Registers>(
                 }
                 Entry::Send(to_send) => to_send,
             };
-            let ToSend {
-                seq,
-                row,
-                line,
-                registrant,
-            } = to_send;
-            let job = Job::new(seq, row, line, registrant, reply);
-            let batched =
-                mode != Mode::Single && job.registrant.fits_batch() && !control.batch_refused();
-            let category = if batched {
-                Category::Heavy
-            } else {
-                Category::Light
-            };
-            if let Some(reason) = control.refusal_for(category) {
+            let job = Job::new(to_send, reply);
+            let route = sender.route(&job);
+            if let Some(reason) = control.refusal_for(route.category) {
                 job.refused(Status::Pending, reason, None);
                 continue;
             }
-            if batched {
+            if route.batched {
                 batch.push(job);
                 if batch.len() == BATCH_SIZE as usize {
                     let jobs = std::mem::take(&mut batch);
-                    let registrar = registrar.clone();
+                    let sender = sender.clone();
                     workers
-                        .spawn(
-                            &permits,
-                            async move { registrar.register_batch(jobs).await },
-                        )
+                        .spawn(&permits, async move { sender.send_batch(jobs).await })
                         .await;
                 }
             } else {
-                let registrar = registrar.clone();
+                let sender = sender.clone();
                 workers
-                    .spawn(&permits, async move { registrar.register_one(job).await })
+                    .spawn(&permits, async move { sender.send_one(job).await })
                     .await;
             }
             workers.reap();
         }
     }
     if !batch.is_empty() {
-        let registrar = registrar.clone();
+        let sender = sender.clone();
         workers
-            .spawn(
-                &permits,
-                async move { registrar.register_batch(batch).await },
-            )
+            .spawn(&permits, async move { sender.send_batch(batch).await })
             .await;
     }
     workers.wait().await;

@@ -5,6 +5,7 @@
 //! [`Sink`]: as an outcome ([`Sink::settled`]), or as a row nobody knows yet
 //! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
 
+use crate::config::Command;
 use crate::fingerprint::{SeenSet, Sighting, FAR_LINE};
 use crate::outcome::{answer, duplicate_message, Line, Status, Verdict};
 use crate::registrant::Registrant;
@@ -22,12 +23,14 @@ pub trait Sink {
     fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error>;
 }
 
-/// A valid row nobody knows yet.
+/// A valid row a real run sends.
 pub struct Unknown<'a> {
     /// Its outcome as a dry run gives it: `valid`.
     pub valid: Line<'a>,
     /// The person to send (kept only for a run that sends).
     pub registrant: Option<Registrant>,
+    /// Zoom's ID for the person, for a status change ("" for an import).
+    pub registrant_id: &'a str,
 }
 
 /// What settling the whole input came to.
@@ -50,10 +53,11 @@ impl Tally {
     }
 }
 
-/// Reads the whole input and settles every row into `sink`. `registrants`: whether the sink
-/// needs the person of each unknown row (a real run, which sends them).
+/// Reads the whole input and settles every row into `sink`, for `command`. `registrants`:
+/// whether the sink needs the person of each row to send (a real run, which sends them).
 pub fn settle(
     input: &mut CsvInput,
+    command: Command,
     memory: &mut Memory,
     sink: &mut impl Sink,
     registrants: bool,
@@ -63,18 +67,27 @@ pub fn settle(
         registrants,
         exactly: false,
     };
-    settle_as(input, memory, sink, keep, crate::rows::blocks::BLOCK_BYTES)
+    settle_as(
+        input,
+        command,
+        memory,
+        sink,
+        keep,
+        crate::rows::blocks::BLOCK_BYTES,
+    )
 }
 
 /// [`settle`], keeping what `keep` says, in blocks of about `block_bytes`.
 fn settle_as(
     input: &mut CsvInput,
+    command: Command,
     memory: &mut Memory,
     sink: &mut impl Sink,
     keep: Keep,
     block_bytes: usize,
 ) -> Result<Tally, Error> {
     let mut settling = Settling {
+        command,
         memory,
         seen: SeenSet::default(),
         size: input.size(),
@@ -102,6 +115,7 @@ fn settle_as(
 
 /// The state of settling, block after block.
 struct Settling<'m> {
+    command: Command,
     memory: &'m mut Memory,
     /// The fingerprints of the valid emails so far: the one duplicate set.
     seen: SeenSet,
@@ -172,44 +186,54 @@ impl Settling<'_> {
                 } => {
                     // The line of the row it repeats (the set gave one answer per valid row).
                     let repeats = earlier.next().copied().unwrap_or(Some(FAR_LINE));
-                    let duplicate = repeats.is_some();
-                    let known = if duplicate || self.memory.is_empty() {
-                        None
-                    } else {
-                        self.memory.known(&emails[email.clone()])
+                    let verdict = match repeats {
+                        Some(repeats) => {
+                            self.message.clear();
+                            duplicate_message(repeats, &mut self.message);
+                            Verdict::Duplicate(&self.message)
+                        }
+                        None if self.memory.is_empty() => Verdict::of(self.command, None),
+                        None => {
+                            let known = self.memory.known(&emails[email.clone()]);
+                            Verdict::of(self.command, known)
+                        }
                     };
-                    if !duplicate && known.is_none() {
-                        if *fits_batch {
+                    let sends = verdict.sends();
+                    if sends {
+                        if *fits_batch || matches!(self.command, Command::Change(_)) {
                             self.fits_batch += 1;
                         } else {
                             self.others += 1;
                         }
-                        let registrant = registrant.and_then(|r| registrants[r].take());
-                        sink.unknown(Unknown {
-                            valid: line,
-                            registrant,
-                        })?;
+                    }
+                    let registrant = registrant
+                        .filter(|_| sends)
+                        .and_then(|r| registrants[r].take());
+                    // A new row's line is `valid` as encoded; any other is the same person
+                    // with another outcome.
+                    let answer = answer(&verdict);
+                    let line = if matches!(verdict, Verdict::Unknown) {
+                        line
                     } else {
-                        let verdict = match known {
-                            Some(known) => Verdict::Known(known),
-                            None => {
-                                self.message.clear();
-                                duplicate_message(repeats.unwrap_or(FAR_LINE), &mut self.message);
-                                Verdict::Duplicate(&self.message)
-                            }
-                        };
-                        // The same person, another outcome.
-                        let answer = answer(&verdict);
                         self.line.clear();
                         self.line
                             .extend_from_slice(&encoded[row.encoded.start..row.person_end]);
                         encode_outcome(&answer, &mut self.line);
-                        sink.settled(Line {
+                        Line {
                             status: answer.status,
                             message: answer.message,
                             rest: &self.line,
                             ..line
+                        }
+                    };
+                    if sends {
+                        sink.unknown(Unknown {
+                            valid: line,
+                            registrant,
+                            registrant_id: answer.registrant_id,
                         })?;
+                    } else {
+                        sink.settled(line)?;
                     }
                 }
             }
@@ -276,7 +300,7 @@ pub(crate) mod seen {
             registrants: false,
             exactly,
         };
-        let tally = settle_as(input, memory, &mut sink, keep, block_bytes)?;
+        let tally = settle_as(input, Command::Import, memory, &mut sink, keep, block_bytes)?;
         let rows = sink
             .0
             .iter()

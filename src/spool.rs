@@ -27,7 +27,7 @@ pub enum Entry {
     Send(ToSend),
 }
 
-/// A valid row that Zoom is to be asked to register.
+/// A valid row that Zoom is to be asked to register (or to change the status of).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToSend {
     /// Position among the rows that get an outcome.
@@ -35,6 +35,9 @@ pub struct ToSend {
     pub row: u64,
     pub line: u64,
     pub registrant: Registrant,
+    /// Zoom's ID for the person, for a status change ("" for an import).
+    #[serde(default)]
+    pub registrant_id: String,
 }
 
 /// Why the spool cannot be written or read back.
@@ -125,6 +128,7 @@ impl Sink for Spool {
             row: valid.row,
             line: valid.line,
             registrant,
+            registrant_id: row.registrant_id.to_string(),
         }))?)
     }
 }
@@ -181,6 +185,7 @@ mod tests {
                 row: 2,
                 line: 3,
                 registrant: registrant("b@x.com", vec![(Field::City, "Zürich".to_string())]),
+                registrant_id: "zoom-id-b".to_string(),
             }),
         ];
         let mut spool = Spool::create(dir.path()).expect("created");

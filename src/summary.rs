@@ -35,6 +35,8 @@ pub enum Work {
 /// What a run did, for the person, for `--json`, and for the exit code.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// `import`, `approve`, `deny` or `cancel`.
+    pub command: crate::config::Command,
     pub input: String,
     /// What the input was read as: `UTF-8` or `Windows-1252`.
     pub encoding: &'static str,
@@ -148,6 +150,7 @@ impl Summary {
             Work::Estimated(estimate) => (None, Some(estimate)),
         };
         Summary {
+            command: config.command,
             input: input.name.clone(),
             encoding: tally.encoding.name(),
             event: config.event,
@@ -171,8 +174,8 @@ impl Summary {
     }
 
     /// 3 if the event or the credentials stopped the run before Zoom confirmed any row; else 4
-    /// if anything is left to do on a later run; else 1 if any row is invalid or failed; else
-    /// 0. Duplicates do not count against a run.
+    /// if anything is left to do on a later run; else 1 if any row is invalid, failed or (a
+    /// status change) not registered; else 0. Duplicates do not count against a run.
     pub fn exit_code(&self) -> u8 {
         if let Some(run) = &self.run {
             if let Some(how) = run.interrupted {
@@ -187,7 +190,10 @@ impl Summary {
         }
         if self.counts.pending > 0 {
             exit::INCOMPLETE
-        } else if self.counts.invalid > 0 || self.counts.failed > 0 {
+        } else if self.counts.invalid > 0
+            || self.counts.failed > 0
+            || self.counts.not_registered > 0
+        {
             exit::ROW_PROBLEMS
         } else {
             exit::OK
@@ -206,6 +212,7 @@ mod tests {
         counts.add(Status::Valid);
         counts.add(Status::Duplicate);
         let summary = |counts: Counts| Summary {
+            command: crate::config::Command::Import,
             input: "in.csv".into(),
             encoding: "UTF-8",
             event: Event {

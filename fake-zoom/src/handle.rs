@@ -168,6 +168,7 @@ impl FakeZoom {
     pub fn new_day(&self) {
         let mut inner = lock(&self.shared);
         inner.daily_adds.clear();
+        inner.daily_status_changes.clear();
         for window in inner.windows.values_mut() {
             window.today = 0;
         }

@@ -111,6 +111,8 @@ pub struct Limits {
     pub medium_per_second: u32,
     pub heavy_per_second: u32,
     pub light_per_day: Option<u32>,
+    /// Zoom publishes no daily quota for Medium; tests set one to see a daily stop there.
+    pub medium_per_day: Option<u32>,
     pub heavy_per_day: Option<u32>,
 }
 
@@ -122,6 +124,7 @@ impl Limits {
             medium_per_second: 1_000_000,
             heavy_per_second: 1_000_000,
             light_per_day: None,
+            medium_per_day: None,
             heavy_per_day: None,
         }
     }
@@ -133,6 +136,7 @@ impl Limits {
             medium_per_second: 20,
             heavy_per_second: 10,
             light_per_day: None,
+            medium_per_day: None,
             heavy_per_day: Some(30_000),
         }
     }
@@ -144,6 +148,7 @@ impl Limits {
             medium_per_second: 60,
             heavy_per_second: 40,
             light_per_day: None,
+            medium_per_day: None,
             heavy_per_day: Some(60_000),
         }
     }

@@ -168,7 +168,7 @@ impl Inner {
         let limits_retry_after = self.setup.faults.retry_after;
         let (per_second, per_day) = match category {
             Category::Light => (limits.light_per_second, limits.light_per_day),
-            Category::Medium => (limits.medium_per_second, None),
+            Category::Medium => (limits.medium_per_second, limits.medium_per_day),
             Category::Heavy => (limits.heavy_per_second, limits.heavy_per_day),
         };
         let window = self.windows.entry(category.name()).or_default();

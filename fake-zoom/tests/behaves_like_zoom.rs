@@ -267,6 +267,36 @@ async fn a_registrant_takes_ten_status_changes_a_day() {
         "the refused change changed nothing"
     );
     assert_eq!(client.zoom.stats().status_calls, 10);
+    // At 00:00 UTC the count starts again.
+    client.zoom.new_day();
+    assert_eq!(client.set_status(&token, "approve", &[&ana]).await.0, 204);
+}
+
+#[tokio::test]
+async fn a_daily_quota_on_medium_covers_lists_and_status_changes() {
+    let client = Client::start(Setup {
+        limits: Limits {
+            medium_per_day: Some(2),
+            ..Limits::unlimited()
+        },
+        ..Setup::default()
+    });
+    let token = client.token().await;
+    let fields = json!({"email": "ana@example.com", "first_name": "Ana"});
+    let ana = client.zoom.preregister_person(
+        Kind::Meeting,
+        MEETING,
+        fields.as_object().expect("object").clone(),
+        "pending",
+    );
+    assert_eq!(client.list(&token, "pending").await.len(), 1);
+    assert_eq!(client.set_status(&token, "approve", &[&ana]).await.0, 204);
+    let (code, headers, _) = client.set_status(&token, "deny", &[&ana]).await;
+    assert_eq!(code, 429);
+    assert_eq!(headers["x-ratelimit-type"], "Daily-limit");
+    assert_eq!(headers["x-ratelimit-category"], "Medium");
+    client.zoom.new_day();
+    assert_eq!(client.set_status(&token, "deny", &[&ana]).await.0, 204);
 }
 
 #[tokio::test]

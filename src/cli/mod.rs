@@ -7,6 +7,7 @@
 pub mod export;
 pub mod generate;
 mod parse;
+pub mod status;
 
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
@@ -44,6 +45,7 @@ Examples:
   zimport people.csv --meeting 83927864687 --dry-run    validate; nothing changes in Zoom
   zimport people.csv --meeting 83927864687              register everyone (safe to re-run)
   zimport export --webinar 98765432109 -o people.csv    the registrants back out
+  zimport approve people.csv --meeting 83927864687      approve them (also: deny, cancel)
 
 Also: zimport --generate complete-bash|complete-zsh|complete-fish|complete-powershell|man";
 
@@ -277,6 +279,7 @@ impl Cli {
             return Err(format!("{NO_CREDENTIALS}; --dry-run needs none"));
         }
         Ok(Config {
+            command: crate::config::Command::Import,
             source,
             input: InputOptions {
                 delimiter: self.delimiter,

@@ -141,8 +141,10 @@ impl Recorder {
     fn write(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
         self.results.write(line.row, line.rest, &self.event)?;
         self.counts.add(line.status);
-        if matches!(line.status, Status::Invalid | Status::Failed)
-            && self.first_problems.len() < PROBLEMS_SHOWN
+        if matches!(
+            line.status,
+            Status::Invalid | Status::Failed | Status::NotRegistered
+        ) && self.first_problems.len() < PROBLEMS_SHOWN
         {
             self.first_problems.push(RowProblem {
                 row: line.row,

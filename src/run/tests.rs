@@ -2,22 +2,35 @@ use super::*;
 use crate::outcome::Outcome;
 use crate::registrant::{Email, Registrant};
 use crate::results::companion;
+use crate::spool::ToSend;
+use crate::zoom::register::Route;
+use crate::zoom::Category;
+
+/// Every row alone, as `--mode single` sends them.
+const SINGLY: Route = Route {
+    batched: false,
+    category: Category::Light,
+};
 
 /// Registers every row at once, but its worker panics on row 1.
 #[derive(Clone)]
 struct PanicsOnRowOne;
 
-impl Registers for PanicsOnRowOne {
-    async fn register_one(&self, job: Job) {
+impl Sends for PanicsOnRowOne {
+    fn route(&self, _job: &Job) -> Route {
+        SINGLY
+    }
+
+    async fn send_one(&self, job: Job) {
         if job.row == 1 {
             panic!("a bug met row 1");
         }
         job.refused(Status::Registered, String::new(), None);
     }
 
-    async fn register_batch(&self, jobs: Vec<Job>) {
+    async fn send_batch(&self, jobs: Vec<Job>) {
         for job in jobs {
-            self.register_one(job).await;
+            self.send_one(job).await;
         }
     }
 }
@@ -52,6 +65,7 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
                 row: seq + 1,
                 line: seq + 2,
                 registrant,
+                registrant_id: String::new(),
             })
         };
         spool.push(&entry).expect("kept");
@@ -65,9 +79,8 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
     );
     let control = Arc::new(Control::default());
     let sending = Sending {
-        registrar: PanicsOnRowOne,
+        sender: PanicsOnRowOne,
         control: control.clone(),
-        mode: Mode::Single,
         concurrency: 1,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -120,8 +133,12 @@ struct TakesASecond {
     started_at_ctrl_c: Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl Registers for TakesASecond {
-    async fn register_one(&self, job: Job) {
+impl Sends for TakesASecond {
+    fn route(&self, _job: &Job) -> Route {
+        SINGLY
+    }
+
+    async fn send_one(&self, job: Job) {
         if let Some(reason) = self.control.refusal_for(Category::Light) {
             return job.refused(Status::Pending, reason, None);
         }
@@ -138,9 +155,9 @@ impl Registers for TakesASecond {
         }
     }
 
-    async fn register_batch(&self, jobs: Vec<Job>) {
+    async fn send_batch(&self, jobs: Vec<Job>) {
         for job in jobs {
-            self.register_one(job).await;
+            self.send_one(job).await;
         }
     }
 }
@@ -168,6 +185,7 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
             row: seq + 1,
             line: seq + 2,
             registrant,
+            registrant_id: String::new(),
         });
         spool.push(&entry).expect("kept");
     }
@@ -189,9 +207,8 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
         started_at_ctrl_c: Arc::default(),
     };
     let sending = Sending {
-        registrar: registrar.clone(),
+        sender: registrar.clone(),
         control: control.clone(),
-        mode: Mode::Single,
         concurrency: 4,
     };
     let listening = stopper.listen(control.clone());

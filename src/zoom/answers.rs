@@ -182,11 +182,15 @@ pub(super) fn refusal(status: u16, headers: &HeaderMap, body: &[u8]) -> Refusal 
 pub(super) fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiError {
     let message = refusal.message.to_lowercase();
     if message.contains("for the registrant") {
-        let email = refusal
-            .message
-            .rsplit_once("registrant (")
-            .and_then(|(_, rest)| rest.split_once(')'))
-            .map(|(email, _)| email.to_string());
+        // Adds name the person `registrant (a@b.c)`; status changes `registrant "a@b.c"`.
+        let between = |open: &str, close: char| {
+            refusal
+                .message
+                .rsplit_once(open)
+                .and_then(|(_, rest)| rest.split_once(close))
+                .map(|(email, _)| email.to_string())
+        };
+        let email = between("registrant (", ')').or_else(|| between("registrant \"", '"'));
         return ApiError::RegistrantLimit { email, refusal };
     }
     let kind = headers

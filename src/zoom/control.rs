@@ -192,9 +192,8 @@ impl Control {
         };
         daily.map(|resume_at| {
             let (name, when) = match category {
-                Category::Light | Category::Medium => {
-                    ("single adds (Light)", resume_text(resume_at))
-                }
+                Category::Light => ("single adds (Light)", resume_text(resume_at)),
+                Category::Medium => ("status changes (Medium)", resume_text(resume_at)),
                 Category::Heavy => ("batch registration (Heavy)", resume_text(resume_at)),
             };
             format!(

@@ -1,6 +1,7 @@
 //! The Zoom client: typed registrant requests, each paced by the rate limiter of its Zoom
-//! category (single adds are *Light*, batch is *Heavy*) right before it is sent, retries
-//! included, and Zoom's answers parsed into [`ApiError`] for [`register`] to act on.
+//! category (single adds are *Light*, batch is *Heavy*, lists and status changes *Medium*)
+//! right before it is sent, retries included, and Zoom's answers parsed into [`ApiError`] for
+//! [`register`] and [`status`] to act on.
 //!
 //! One call sends one request, or two when Zoom refuses the token (401 / code 124): then the
 //! token is refreshed once and the request retried once. Every call reports how many requests
@@ -13,6 +14,7 @@ pub mod http;
 pub mod pacing;
 pub mod preflight;
 pub mod register;
+pub mod status;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::config::{Event, EventKind, ZoomSettings};
+use crate::config::{Action, Event, EventKind, ZoomSettings};
 use crate::credentials::Credentials;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
@@ -40,7 +42,7 @@ use answers::{rate_limit_error, refusal, tracking_id, transport};
 pub enum Category {
     /// Single adds; reading the event and its questions.
     Light,
-    /// Listing registrants.
+    /// Listing registrants; changing their status.
     Medium,
     /// Batch registration.
     Heavy,
@@ -246,6 +248,38 @@ impl ZoomClient {
         }
     }
 
+    /// Approves, denies or cancels up to 30 registrants, each given as (Zoom's ID, email), for
+    /// one occurrence if given. Zoom answers 204 with no body.
+    pub async fn change_status(
+        &self,
+        action: Action,
+        registrants: &[(&str, &str)],
+        occurrence: Option<&str>,
+    ) -> Sent<()> {
+        let people: Vec<Value> = registrants
+            .iter()
+            .map(|(id, email)| json!({ "id": id, "email": email }))
+            .collect();
+        let body = json!({ "action": action.name(), "registrants": people });
+        let query: Vec<(&str, String)> = occurrence
+            .map(|id| ("occurrence_id", id.to_string()))
+            .into_iter()
+            .collect();
+        let sent = self
+            .send(
+                Category::Medium,
+                Method::PUT,
+                "registrants/status",
+                Some(&body),
+                &query,
+            )
+            .await;
+        Sent {
+            requests: sent.requests,
+            result: sent.result.map(|_| ()),
+        }
+    }
+
     /// Reads `tail` of the event (`""` for the event itself) with a GET.
     pub async fn get(
         &self,
@@ -296,7 +330,7 @@ impl ZoomClient {
                 };
             }
             requests += 1;
-            if method == Method::POST {
+            if method != Method::GET {
                 self.counters.requests.fetch_add(1, Ordering::Relaxed);
             }
             let mut request = self
@@ -338,6 +372,13 @@ impl ZoomClient {
                 }
             };
             if status.is_success() {
+                // A 204 (a status change) has no body.
+                if bytes.is_empty() && status.as_u16() == 204 {
+                    return Sent {
+                        requests,
+                        result: Ok(Value::Null),
+                    };
+                }
                 return Sent {
                     requests,
                     result: serde_json::from_slice(&bytes).map_err(|_| {

@@ -45,7 +45,9 @@ pub struct Job {
     pub row: u64,
     pub line: u64,
     pub registrant: Registrant,
-    /// Registration requests that carried this row so far.
+    /// Zoom's ID for the person, for a status change ("" for an import).
+    pub registrant_id: String,
+    /// Requests that carried this row so far.
     pub attempts: u32,
     /// Where its outcome goes; `None` once reported.
     reply: Option<OwnedPermit<OwnedLine>>,
@@ -55,26 +57,28 @@ pub struct Job {
 const LOST: &str = "not finished: the task sending it failed; a re-run sends it";
 
 impl Job {
-    pub fn new(
-        seq: u64,
-        row: u64,
-        line: u64,
-        registrant: Registrant,
-        reply: OwnedPermit<OwnedLine>,
-    ) -> Job {
+    pub fn new(to_send: crate::spool::ToSend, reply: OwnedPermit<OwnedLine>) -> Job {
+        let crate::spool::ToSend {
+            seq,
+            row,
+            line,
+            registrant,
+            registrant_id,
+        } = to_send;
         Job {
             seq,
             row,
             line,
             registrant,
+            registrant_id,
             attempts: 0,
             reply: Some(reply),
         }
     }
 
     /// This row's outcome with `status`, without any answer from Zoom.
-    fn outcome(&self, status: Status, message: String) -> Outcome {
-        Outcome::unanswered(
+    pub(crate) fn outcome(&self, status: Status, message: String) -> Outcome {
+        let mut outcome = Outcome::unanswered(
             (self.seq, self.row, self.line),
             Person {
                 email: self.registrant.email.as_str().to_string(),
@@ -84,11 +88,13 @@ impl Job {
             status,
             message,
             self.attempts,
-        )
+        );
+        outcome.registrant_id.clone_from(&self.registrant_id);
+        outcome
     }
 
     /// Hands the outcome to the recorder; the job is done.
-    fn report(mut self, outcome: Outcome) {
+    pub(crate) fn report(mut self, outcome: Outcome) {
         if let Some(reply) = self.reply.take() {
             reply.send(outcome.line());
         }
@@ -140,11 +146,21 @@ impl Drop for Job {
     }
 }
 
-/// What the dispatcher hands rows to: [`Registrar`] in a real run. Each call ends every job
-/// it is given with exactly one outcome, through the job itself.
-pub trait Registers: Clone + Send + Sync + 'static {
-    fn register_one(&self, job: Job) -> impl Future<Output = ()> + Send;
-    fn register_batch(&self, jobs: Vec<Job>) -> impl Future<Output = ()> + Send;
+/// How a row goes to Zoom: alone, or in a batch of up to 30; and in which rate category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub batched: bool,
+    pub category: Category,
+}
+
+/// What the dispatcher hands rows to: [`Registrar`] for an import,
+/// [`StatusChanger`](crate::zoom::status::StatusChanger) for a status change. Each call ends
+/// every job it is given with exactly one outcome, through the job itself.
+pub trait Sends: Clone + Send + Sync + 'static {
+    /// How `job` is to go, as things stand now.
+    fn route(&self, job: &Job) -> Route;
+    fn send_one(&self, job: Job) -> impl Future<Output = ()> + Send;
+    fn send_batch(&self, jobs: Vec<Job>) -> impl Future<Output = ()> + Send;
 }
 
 /// What to do about one error.
@@ -424,12 +440,27 @@ impl Registrar {
     }
 }
 
-impl Registers for Registrar {
-    async fn register_one(&self, job: Job) {
+impl Sends for Registrar {
+    /// Batch where `--mode` and Zoom allow and the row carries only email and names.
+    fn route(&self, job: &Job) -> Route {
+        let batched = self.mode != Mode::Single
+            && job.registrant.fits_batch()
+            && !self.control.batch_refused();
+        Route {
+            batched,
+            category: if batched {
+                Category::Heavy
+            } else {
+                Category::Light
+            },
+        }
+    }
+
+    async fn send_one(&self, job: Job) {
         self.one(job).await
     }
 
-    async fn register_batch(&self, jobs: Vec<Job>) {
+    async fn send_batch(&self, jobs: Vec<Job>) {
         self.batch(jobs).await
     }
 }

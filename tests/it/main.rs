@@ -11,4 +11,5 @@ mod malformed;
 mod preflight;
 mod properties;
 mod rerun;
+mod status;
 mod support;

@@ -46,7 +46,8 @@ impl Sink for People {
 /// Every row's email and names, as a dry run reads and settles `input`.
 fn read(input: &mut CsvInput) -> Result<Vec<[String; 3]>, zimport::Error> {
     let mut people = People(Vec::new());
-    settle(input, &mut Memory::empty(), &mut people, false)?;
+    let import = zimport::config::Command::Import;
+    settle(input, import, &mut Memory::empty(), &mut people, false)?;
     Ok(people.0)
 }
 

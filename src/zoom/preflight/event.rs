@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde::Deserialize;
 
 use super::{Findings, PreflightError};
-use crate::config::{Config, EventKind};
+use crate::config::{Command, Config, EventKind};
 use crate::limits::Mode;
 
 #[derive(Deserialize)]
@@ -104,7 +104,10 @@ pub(super) fn check_event(
                 known.join(", ")
             )));
         }
-    } else if recurring && matches!(answer.settings.registration_type, Some(2 | 3)) {
+    } else if recurring
+        && config.command == Command::Import
+        && matches!(answer.settings.registration_type, Some(2 | 3))
+    {
         return Err(PreflightError::refused(format!(
             "{event} registers people for each occurrence: choose them with --occurrence ID (repeatable); its occurrences are: {}",
             known.join(", ")
@@ -130,19 +133,22 @@ pub(super) fn check_event(
             .registrants_restrict_number
             .filter(|&n| n > 0),
     };
-    let approval = match answer.settings.approval_type {
-        Some(0) => "automatic approval",
-        Some(1) => "manual approval (rows are registered without a join URL unless --auto-approve)",
+    let approval = match (answer.settings.approval_type, config.command) {
+        (Some(0), _) => "automatic approval",
+        (Some(1), Command::Import) => {
+            "manual approval (rows are registered without a join URL unless --auto-approve)"
+        }
+        (Some(1), Command::Change(_)) => "manual approval",
         _ => "approval unknown",
     };
+    let sending = match config.command {
+        Command::Import if findings.batch_fits => "; batch registration fits",
+        Command::Import => "; rows go as single adds",
+        Command::Change(_) => "",
+    };
     findings.notes.push(format!(
-        "{event}: '{}', type {event_type}, {approval}; {}",
+        "{event}: '{}', type {event_type}, {approval}{sending}",
         answer.topic.as_deref().unwrap_or(""),
-        if findings.batch_fits {
-            "batch registration fits"
-        } else {
-            "rows go as single adds"
-        }
     ));
     Ok(())
 }

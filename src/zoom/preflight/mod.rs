@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::config::{Config, Event, EventKind};
+use crate::config::{Command, Config, Event, EventKind};
 use crate::limits::Mode;
 use crate::registrant::{shorten, Field};
 use crate::registrant::{CustomQuestion, Form};
@@ -210,17 +210,27 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
     }
     let can =
         |classic: &str, granular: &str| !known_scopes || allows(&scopes, kind, classic, granular);
-    if !config.dry_run && !can("write", "write:registrant") {
+    let (classic, granular, doing) = match config.command {
+        Command::Import => ("write", "write:registrant", "registering"),
+        Command::Change(_) => (
+            "write",
+            "update:registrant_status",
+            "changing a registrant's status",
+        ),
+    };
+    if !can(classic, granular) {
+        let would = if config.dry_run {
+            "a real run would fail: "
+        } else {
+            ""
+        };
         return Err(PreflightError::refused(format!(
-            "the app's token lacks the scope {k}:write:registrant:admin (or the classic {k}:write:admin) that registering needs; {SCOPES_HELP}. The token has: {}",
+            "{would}the app's token lacks the scope {k}:{granular}:admin (or the classic {k}:{classic}:admin) that {doing} needs; {SCOPES_HELP}. The token has: {}",
             token.scope
         )));
     }
-    if config.dry_run && !can("write", "write:registrant") {
-        return Err(PreflightError::refused(format!(
-            "a real run would fail: the app's token lacks the scope {k}:write:registrant:admin (or the classic {k}:write:admin); {SCOPES_HELP}. The token has: {}",
-            token.scope
-        )));
+    if config.command != Command::Import {
+        findings.batch_fits = false;
     }
     if findings.batch_fits && !can("write", "write:batch_registrants") {
         if config.mode == Mode::Batch {
@@ -242,8 +252,15 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         "read:meeting"
     };
     let read_event = can("read", read_scope);
-    let read_form = can("read", "read:list_registration_questions");
+    // A status change needs only the email of each row, and Zoom's list to find them in.
+    let importing = config.command == Command::Import;
+    let read_form = importing && can("read", "read:list_registration_questions");
     let read_list = can("read", "read:list_registrants");
+    if !importing && !read_list {
+        return Err(PreflightError::refused(format!(
+            "the app's token lacks the scope {k}:read:list_registrants:admin (or {k}:read:admin) that status changes need to find each person in Zoom's list; {SCOPES_HELP}"
+        )));
+    }
     let backoff_base = config.zoom.backoff_base;
     let (event_answer, form_answer, listed) = tokio::join!(
         async {
@@ -270,7 +287,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
             }
         },
         async {
-            if config.skip_existing && read_list {
+            if (config.skip_existing || !importing) && read_list {
                 Some(list_registrants(client, backoff_base).await)
             } else {
                 None
@@ -317,14 +334,20 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
             existing.map_err(|e| fatal(&format!("cannot list the registrants of {event}"), &e))?;
         let count = |status: &str| existing.iter().filter(|e| e.status == status).count();
         findings.notes.push(format!(
-            "Zoom already lists {} ({} approved, {} pending, {} denied); they are not sent again",
+            "Zoom {}lists {} ({} approved, {} pending, {} denied){}",
+            if importing { "already " } else { "" },
             match existing.len() {
                 1 => "1 registrant".to_string(),
                 n => format!("{n} registrants"),
             },
             count("approved"),
             count("pending"),
-            count("denied")
+            count("denied"),
+            if importing {
+                "; they are not sent again"
+            } else {
+                ""
+            }
         ));
         findings.registered = (count("approved") + count("pending")) as u64;
         findings.existing = Some(existing);

@@ -1,0 +1,203 @@
+//! `zimport approve|deny|cancel`: their command line, validated into a [`Config`] whose
+//! command is the status change.
+
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser};
+
+use super::parse::{parse_delimiter, parse_event_id, parse_map, parse_occurrence};
+use super::{event_of, same_file, zoom_settings, Common, NO_CREDENTIALS};
+use crate::config::{Action, Command, Config, Event, EventId};
+use crate::console::Console;
+use crate::limits::{Mode, Plan, RateLimits};
+use crate::rows::{InputOptions, Source, Target};
+
+/// Approve, deny or cancel the registrants listed in a CSV file (matched to Zoom's list by
+/// email, ignoring case), 30 a call. Any CSV an import takes will do, an export included.
+///
+/// Every row ends in the results file with one status: approved, denied or cancelled (done),
+/// unchanged (already so, not sent), not_registered, invalid, duplicate, failed or pending
+/// (not sent yet: a re-run sends it). Re-running is safe: Zoom's list is read afresh each
+/// time. Cancelling cannot be undone by zimport: it asks first, or needs --yes under cron.
+#[derive(Debug, Parser)]
+#[command(name = "zimport approve|deny|cancel", version, max_term_width = 100)]
+#[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
+pub struct StatusCli {
+    /// The CSV file of people, or '-' to read standard input.
+    #[arg(value_name = "CSV")]
+    pub csv: PathBuf,
+
+    /// The meeting's ID.
+    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
+    pub meeting: Option<EventId>,
+
+    /// The webinar's ID.
+    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
+    pub webinar: Option<EventId>,
+
+    /// Where to write the results CSV [default: <CSV's folder>/<CSV's
+    /// name>.<meeting|webinar>-<ID>.<command>.results.csv].
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Report what would change; send nothing that changes anything in Zoom.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Cancel without asking (needed for cancel when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Change the status for this occurrence of a recurring event only.
+    #[arg(long = "occurrence", value_name = "ID", value_parser = parse_occurrence)]
+    pub occurrence: Option<String>,
+
+    /// The account's Zoom plan: sets the request ceilings from Zoom's published limits.
+    #[arg(long, value_enum, default_value_t = Plan::Pro)]
+    pub plan: Plan,
+
+    /// Lower the requests-per-second ceiling further.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rps: Option<u32>,
+
+    /// Use CSV column COLUMN for registrant field FIELD, e.g. --map email=E-Mail (repeatable).
+    #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
+    pub map: Vec<(Target, String)>,
+
+    /// The CSV delimiter: a single character, or 'tab' [default: detected from the header].
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Calls in flight at once: Medium's ceiling is 20 to 60 calls a second, each of 30 people.
+const CONCURRENCY: usize = 8;
+
+impl StatusCli {
+    pub fn console(&self) -> Console {
+        self.common.console()
+    }
+
+    /// Whether to ask before sending: a cancel, not a dry run, without `--yes`. Standard input
+    /// must then be a terminal to answer on; under cron the run needs `--yes`.
+    pub fn must_ask(&self, action: Action) -> Result<bool, String> {
+        if action != Action::Cancel || self.dry_run || self.yes {
+            return Ok(false);
+        }
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+        if !terminal || self.csv.as_os_str() == "-" {
+            return Err("cancel cannot be undone by zimport, and there is no terminal to ask on: give --yes to confirm (nothing was sent)".to_string());
+        }
+        Ok(true)
+    }
+
+    /// Checks what clap cannot and resolves defaults, for `action`.
+    pub fn into_config(self, action: Action) -> Result<Config, String> {
+        let verbosity = self.common.verbosity();
+        let event = event_of(self.meeting, self.webinar)?;
+        let source = Source::from_arg(self.csv);
+        let output = match self.output {
+            Some(path) => path,
+            None => default_output(&source, event, action),
+        };
+        if let Source::Path(input) = &source {
+            if same_file(input, &output) {
+                return Err(format!(
+                    "--output {} is the input file; results must go to another file",
+                    output.display()
+                ));
+            }
+        }
+        if std::fs::metadata(&output).is_ok_and(|m| !m.is_file()) {
+            return Err(format!(
+                "--output {} exists and is not a regular file; results go to a regular file",
+                output.display()
+            ));
+        }
+        let env = |name: &str| std::env::var(name).ok();
+        let zoom = zoom_settings(self.common.env_file.as_deref(), env)?;
+        if zoom.credentials.is_none() {
+            // Even a dry run needs Zoom's list, to know whose status would change.
+            return Err(format!(
+                "{NO_CREDENTIALS}; a status change, even a dry run, reads Zoom's list of registrants"
+            ));
+        }
+        Ok(Config {
+            command: Command::Change(action),
+            source,
+            input: InputOptions {
+                delimiter: self.delimiter,
+                map: self.map,
+            },
+            event,
+            output,
+            dry_run: self.dry_run,
+            fresh: false,
+            mode: Mode::Auto,
+            plan: self.plan,
+            limits: RateLimits::for_plan(self.plan, self.max_rps.and_then(NonZeroU32::new)),
+            concurrency: NonZeroUsize::new(CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
+            auto_approve: false,
+            occurrences: self.occurrence.into_iter().collect(),
+            skip_existing: true,
+            confirmation_email: None,
+            zoom,
+            verbosity,
+            cache_folder: crate::lock::cache_folder(env),
+            json: self.common.json,
+        })
+    }
+}
+
+/// `<dir of CSV>/<stem of CSV>.<meeting|webinar>-<ID>.<command>.results.csv`, so a status
+/// change never replaces an import's results (they are the import's memory).
+fn default_output(source: &Source, event: Event, action: Action) -> PathBuf {
+    let name = format!(
+        "{}-{}.{}.results.csv",
+        event.kind.noun(),
+        event.id,
+        action.name()
+    );
+    match source {
+        Source::Path(path) if std::fs::metadata(path).map_or(true, |m| m.is_file()) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "zimport".to_string());
+            path.with_file_name(format!("{stem}.{name}"))
+        }
+        // Standard input, or a pipe (`<(cmd)`), has no folder of its own.
+        _ => PathBuf::from(format!("zimport.{name}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        StatusCli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_default_results_name_says_the_event_and_the_command() {
+        let event = Event {
+            kind: crate::config::EventKind::Meeting,
+            id: EventId(83_927_864_687),
+        };
+        let source = Source::Path(PathBuf::from("in/people.csv"));
+        assert_eq!(
+            default_output(&source, event, Action::Approve),
+            PathBuf::from("in/people.meeting-83927864687.approve.results.csv")
+        );
+        assert_eq!(
+            default_output(&Source::Stdin, event, Action::Cancel),
+            PathBuf::from("zimport.meeting-83927864687.cancel.results.csv")
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! Status changes in a real run (`zimport approve|deny|cancel`): up to 30 people a call to
+//! Zoom's `PUT …/registrants/status`, paced in the Medium category, and the decision that
+//! gives each row its one outcome.
+//!
+//! - Per-second 429s, 5xx and dropped connections are retried with backoff, but no row is
+//!   carried by more than [`MAX_REQUESTS_PER_ROW`] calls in a run (Zoom allows 10 status
+//!   changes per registrant a day); past that the row is `pending`.
+//! - A per-registrant 429 makes that row `pending`, and the call goes again without it; a
+//!   daily-quota 429 stops the run's status changes (the rest are `pending`); errors about the
+//!   event, the token or its scopes stop the whole run.
+//! - A call Zoom refuses because of one of its people (a 404: someone cancelled or removed
+//!   since the list was read, or a validation error) is split into calls of one, so only that
+//!   row ends `not_registered` or `failed`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{Action, Event};
+use crate::outcome::Status;
+use crate::registrant::email_key;
+use crate::zoom::control::Control;
+use crate::zoom::register::{backoff, Job, Route, Sends};
+use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
+
+/// The most calls that may carry one row in a run.
+pub const MAX_REQUESTS_PER_ROW: u32 = 3;
+
+/// Changes the status of rows, 30 a call, with the run's shared client and control. Cheap to
+/// clone: each worker task takes its own.
+#[derive(Clone)]
+pub struct StatusChanger {
+    pub client: Arc<ZoomClient>,
+    pub control: Arc<Control>,
+    pub event: Event,
+    pub action: Action,
+    /// `--occurrence`, passed through as Zoom's `occurrence_id`.
+    pub occurrence: Option<String>,
+    pub backoff_base: Duration,
+}
+
+/// What a refusal of a whole call means.
+enum Refused {
+    /// Something about one of its people: find out whom by sending each alone.
+    ARow,
+    /// Something about the event, the app or the account: stop the run.
+    TheRun(String),
+}
+
+impl StatusChanger {
+    /// The status a done row gets.
+    fn done(&self) -> Status {
+        match self.action {
+            Action::Approve => Status::Approved,
+            Action::Deny => Status::Denied,
+            Action::Cancel => Status::Cancelled,
+        }
+    }
+
+    /// Sends `jobs` (up to 30) until each has its outcome.
+    async fn change(&self, jobs: Vec<Job>) {
+        let mut groups = vec![jobs];
+        let mut step = 0;
+        while let Some(mut jobs) = groups.pop() {
+            if jobs.is_empty() {
+                continue;
+            }
+            if let Some(reason) = self.control.refusal_for(Category::Medium) {
+                for job in jobs {
+                    job.refused(Status::Pending, reason.clone(), None);
+                }
+                continue;
+            }
+            let (spent, ready): (Vec<Job>, Vec<Job>) = jobs
+                .into_iter()
+                .partition(|job| job.attempts >= MAX_REQUESTS_PER_ROW);
+            for job in spent {
+                let message = format!(
+                    "no answer from Zoom after {MAX_REQUESTS_PER_ROW} requests; a re-run sends it"
+                );
+                job.refused(Status::Pending, message, None);
+            }
+            jobs = ready;
+            if jobs.is_empty() {
+                continue;
+            }
+            let people: Vec<(&str, &str)> = jobs
+                .iter()
+                .map(|job| (job.registrant_id.as_str(), job.registrant.email.as_str()))
+                .collect();
+            let sent = self
+                .client
+                .change_status(self.action, &people, self.occurrence.as_deref())
+                .await;
+            for job in &mut jobs {
+                job.attempts += sent.requests;
+            }
+            let error = match sent.result {
+                Ok(()) => {
+                    let done = self.done();
+                    self.control
+                        .confirmed
+                        .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+                    for job in jobs {
+                        let outcome = job.outcome(done, String::new());
+                        job.report(outcome);
+                    }
+                    continue;
+                }
+                Err(error) => error,
+            };
+            match &error {
+                ApiError::PerSecondLimit { retry_after, .. } => {
+                    self.back_off(&mut step, *retry_after).await;
+                    groups.push(jobs);
+                }
+                ApiError::Transient(_) => {
+                    self.back_off(&mut step, None).await;
+                    groups.push(jobs);
+                }
+                ApiError::DailyLimit { resume_at, .. } => {
+                    self.control.stop_daily(Category::Medium, *resume_at);
+                    groups.push(jobs);
+                }
+                ApiError::RegistrantLimit { email, refusal } => {
+                    let limited = email.as_deref().map(|e| email_key(e.trim()).into_owned());
+                    let (hit, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
+                        limited
+                            .as_deref()
+                            .is_none_or(|email| job.registrant.email.key() == email)
+                    });
+                    let message = format!(
+                        "Zoom allows 10 status changes per registrant a day, and this person has had them; a re-run after 00:00 UTC sends it ({})",
+                        refusal.message
+                    );
+                    for job in hit {
+                        job.refused(Status::Pending, message.clone(), Some(refusal));
+                    }
+                    groups.push(rest);
+                }
+                ApiError::NotSent(reason) => {
+                    for job in jobs {
+                        job.refused(Status::Pending, reason.clone(), None);
+                    }
+                }
+                ApiError::Auth(message) => {
+                    self.control.stop_run(message.clone());
+                    groups.push(jobs);
+                }
+                ApiError::Redirected(refusal) => {
+                    self.control.stop_run(format!(
+                        "the API address answered {refusal}; check ZOOM_API_URL (or the api_url the token answer named)"
+                    ));
+                    groups.push(jobs);
+                }
+                ApiError::TokenRefused(refusal) => {
+                    self.control.stop_run(format!(
+                        "Zoom refused this app's token for changing registrants' status ({refusal}); the app needs the scope {k}:update:registrant_status:admin (or {k}:write:admin)",
+                        k = self.event.kind.noun()
+                    ));
+                    groups.push(jobs);
+                }
+                ApiError::Rejected(refusal) => match self.refused(refusal) {
+                    Refused::TheRun(reason) => {
+                        self.control.stop_run(reason);
+                        groups.push(jobs);
+                    }
+                    Refused::ARow if jobs.len() > 1 => {
+                        groups.extend(jobs.into_iter().map(|job| vec![job]));
+                    }
+                    Refused::ARow => {
+                        for job in jobs {
+                            self.refused_alone(job, refusal);
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// What Zoom's refusal of a call means.
+    fn refused(&self, refusal: &Refusal) -> Refused {
+        let event = self.event;
+        let zoom = format!("Zoom: {refusal}");
+        let message = refusal.message.to_lowercase();
+        if message.contains("registration") && refusal.zoom_code == Some(300) {
+            return Refused::TheRun(format!(
+                "{event} does not take registrations, so its registrants' status cannot change ({zoom})"
+            ));
+        }
+        match (refusal.http_status, refusal.zoom_code) {
+            (_, Some(4700 | 4711)) | (Some(403), _) => Refused::TheRun(format!(
+                "the app's token lacks the scope {k}:update:registrant_status:admin (or {k}:write:admin) that status changes need: add it to the app in the Zoom App Marketplace, under Scopes ({zoom})",
+                k = event.kind.noun()
+            )),
+            (_, Some(200 | 1010 | 3000 | 3003 | 3161)) => Refused::TheRun(format!(
+                "Zoom refuses status changes for {event} from this account ({zoom})"
+            )),
+            _ => Refused::ARow,
+        }
+    }
+
+    /// The outcome of a row Zoom refused when it was sent alone.
+    fn refused_alone(&self, job: Job, refusal: &Refusal) {
+        if refusal.http_status == Some(404) {
+            let message = format!(
+                "Zoom no longer lists this registrant (cancelled or removed since the list was read); not changed (Zoom: {refusal})"
+            );
+            let status = match self.action {
+                Action::Cancel => Status::Unchanged,
+                Action::Approve | Action::Deny => Status::NotRegistered,
+            };
+            return job.refused(status, message, Some(refusal));
+        }
+        job.refused(Status::Failed, format!("Zoom: {refusal}"), Some(refusal));
+    }
+
+    /// Waits before retry number `step` (counting it), or less if the run stops meanwhile.
+    async fn back_off(&self, step: &mut u32, asked: Option<Duration>) {
+        self.control.retries.fetch_add(1, Ordering::Relaxed);
+        let wait = backoff(self.backoff_base, *step, asked);
+        *step += 1;
+        self.control.pause(wait).await;
+    }
+}
+
+impl Sends for StatusChanger {
+    /// Every row in a batch of up to 30, in the Medium category.
+    fn route(&self, _job: &Job) -> Route {
+        Route {
+            batched: true,
+            category: Category::Medium,
+        }
+    }
+
+    async fn send_one(&self, job: Job) {
+        self.change(vec![job]).await
+    }
+
+    async fn send_batch(&self, jobs: Vec<Job>) {
+        self.change(jobs).await
+    }
+}

@@ -1,0 +1,333 @@
+//! `zimport approve|deny|cancel` (issue 16), through the binary against the fake Zoom.
+
+use std::path::{Path, PathBuf};
+
+use fake_zoom::{Kind, Limits, Setup};
+use serde_json::json;
+
+use crate::support::{read_results, ResultRow, ZoomEnv, MEETING};
+
+/// The meeting holds `approved`, `pending` and `denied` people, numbered in that order
+/// (`person{i}@example.com`).
+fn event_with(setup: Setup, approved: usize, pending: usize, denied: usize) -> ZoomEnv {
+    let zoom = ZoomEnv::start(setup);
+    for i in 0..approved + pending + denied {
+        let status = if i < approved {
+            "approved"
+        } else if i < approved + pending {
+            "pending"
+        } else {
+            "denied"
+        };
+        let fields = json!({
+            "email": format!("person{i}@example.com"),
+            "first_name": format!("First{i}"),
+            "last_name": format!("Last{i}"),
+        });
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        zoom.zoom
+            .preregister_person(Kind::Meeting, MEETING, fields, status);
+    }
+    zoom
+}
+
+/// A CSV of the people numbered `range`, plus `extra` addresses.
+fn csv_of(range: std::ops::Range<usize>, extra: &[&str]) -> String {
+    let mut text = String::from("Email,First Name,Last Name\n");
+    for i in range {
+        // Case differs from Zoom's: matching ignores it.
+        text.push_str(&format!("Person{i}@Example.com,First{i},Last{i}\n"));
+    }
+    for email in extra {
+        text.push_str(&format!("{email},Some,One\n"));
+    }
+    text
+}
+
+/// What one status command left: its exit code, summary, results and standard error.
+struct Changed {
+    code: i32,
+    summary: serde_json::Value,
+    rows: Vec<ResultRow>,
+    stderr: String,
+}
+
+fn change(zoom: &ZoomEnv, command: &str, input: &Path, args: &[&str]) -> Changed {
+    let output = zoom
+        .zimport()
+        .arg(command)
+        .arg(input)
+        .args(["--meeting", "83927864687", "--json"])
+        .args(args)
+        .output()
+        .expect("zimport runs");
+    let results = default_results(input, command);
+    Changed {
+        code: crate::support::exit_code(&output),
+        summary: serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null),
+        rows: if results.exists() {
+            read_results(&results)
+        } else {
+            Vec::new()
+        },
+        stderr: crate::support::stderr(&output),
+    }
+}
+
+fn default_results(input: &Path, command: &str) -> PathBuf {
+    input.with_file_name(format!("people.meeting-{MEETING}.{command}.results.csv"))
+}
+
+fn statuses_in_zoom(zoom: &ZoomEnv) -> std::collections::HashMap<String, String> {
+    zoom.zoom
+        .registrants(Kind::Meeting, MEETING)
+        .into_iter()
+        .map(|r| (r.email, r.status))
+        .collect()
+}
+
+fn count(rows: &[ResultRow], status: &str) -> usize {
+    rows.iter().filter(|r| r.status == status).count()
+}
+
+fn puts(zoom: &ZoomEnv) -> usize {
+    zoom.zoom
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count()
+}
+
+#[test]
+fn approve_300_pending_in_ten_calls_and_a_rerun_sends_nothing() {
+    let zoom = event_with(Setup::default(), 100, 300, 20);
+    let input = zoom.env.write_input(
+        "people.csv",
+        csv_of(100..400, &["nobody@example.com", "person150@example.com"]),
+    );
+
+    let first = change(&zoom, "approve", &input, &[]);
+
+    assert_eq!(
+        first.code, 1,
+        "not_registered is a row problem: {}",
+        first.stderr
+    );
+    assert_eq!(first.rows.len(), 302, "{}", first.stderr);
+    assert_eq!(count(&first.rows, "approved"), 300, "{}", first.stderr);
+    let nobody = &first.rows[300];
+    assert_eq!(
+        (nobody.email.as_str(), nobody.status.as_str()),
+        ("nobody@example.com", "not_registered")
+    );
+    assert_eq!(first.rows[301].status, "duplicate");
+    assert!(
+        first.rows[0].registrant_id.len() > 5,
+        "each row names the registrant: {:?}",
+        first.rows[0]
+    );
+    assert_eq!(zoom.zoom.stats().status_calls, 10, "30 people a call");
+    let zoom_now = statuses_in_zoom(&zoom);
+    assert!((100..400).all(|i| zoom_now[&format!("person{i}@example.com")] == "approved"));
+    assert_eq!(zoom_now["person0@example.com"], "approved");
+    assert_eq!(
+        zoom_now["person400@example.com"], "denied",
+        "others untouched"
+    );
+    assert_eq!(first.summary["command"], "approve");
+    assert_eq!(first.summary["counts"]["approved"], 300);
+    assert_eq!(first.summary["counts"]["not_registered"], 1);
+
+    let puts_before = puts(&zoom);
+    let second = change(&zoom, "approve", &input, &[]);
+
+    assert_eq!(second.code, 1, "exits as the first did: {}", second.stderr);
+    assert_eq!(puts(&zoom), puts_before, "a re-run sends nothing");
+    assert_eq!(count(&second.rows, "unchanged"), 300);
+    assert_eq!(count(&second.rows, "not_registered"), 1);
+    assert!(second.rows[0].message.contains("already approved"));
+}
+
+#[test]
+fn deny_and_cancel_change_only_what_needs_it_and_cancel_asks_for_yes_under_cron() {
+    let zoom = event_with(Setup::default(), 40, 40, 0);
+    let input = zoom.env.write_input("people.csv", csv_of(30..50, &[]));
+
+    let denied = change(&zoom, "deny", &input, &[]);
+    assert_eq!(denied.code, 0, "{}", denied.stderr);
+    assert_eq!(count(&denied.rows, "denied"), 20);
+    assert_eq!(statuses_in_zoom(&zoom)["person45@example.com"], "denied");
+
+    // Cancel without --yes, with no terminal: refused before anything is read or sent.
+    let puts_before = puts(&zoom);
+    let refused = change(&zoom, "cancel", &input, &[]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    assert_eq!(puts(&zoom), puts_before);
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 80);
+
+    let input = zoom.env.write_input("people.csv", csv_of(0..30, &[]));
+    let cancelled = change(&zoom, "cancel", &input, &["--yes"]);
+    assert_eq!(cancelled.code, 0, "{}", cancelled.stderr);
+    assert_eq!(
+        count(&cancelled.rows, "cancelled"),
+        30,
+        "{}",
+        cancelled.stderr
+    );
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 50);
+
+    // Cancelled people leave Zoom's lists: on a re-run they are unchanged, and nothing is sent.
+    let puts_before = puts(&zoom);
+    let again = change(&zoom, "cancel", &input, &["--yes"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(count(&again.rows, "unchanged"), 30);
+    assert!(again.rows[0].message.contains("already cancelled"));
+    assert_eq!(puts(&zoom), puts_before);
+}
+
+#[test]
+fn a_daily_limit_on_status_calls_leaves_rows_pending_and_the_next_run_finishes_them() {
+    // Three list pages, then two status calls, fit in today's quota.
+    let setup = Setup {
+        limits: Limits {
+            medium_per_day: Some(5),
+            ..Limits::unlimited()
+        },
+        ..Setup::default()
+    };
+    let zoom = event_with(setup, 0, 90, 0);
+    let input = zoom.env.write_input("people.csv", csv_of(0..90, &[]));
+
+    let first = change(&zoom, "approve", &input, &[]);
+
+    assert_eq!(first.code, 4, "{}", first.stderr);
+    assert_eq!(count(&first.rows, "approved"), 60, "{}", first.stderr);
+    assert_eq!(count(&first.rows, "pending"), 30);
+    assert!(first.stderr.contains("daily"), "{}", first.stderr);
+
+    zoom.zoom.new_day();
+    let second = change(&zoom, "approve", &input, &[]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(count(&second.rows, "unchanged"), 60);
+    assert_eq!(count(&second.rows, "approved"), 30);
+    let zoom_now = statuses_in_zoom(&zoom);
+    assert!(zoom_now.values().all(|status| status == "approved"));
+}
+
+#[test]
+fn ten_status_changes_a_day_for_one_registrant_leave_only_that_row_pending() {
+    let zoom = event_with(Setup::default(), 0, 10, 0);
+    let input = zoom.env.write_input("people.csv", csv_of(0..10, &[]));
+    // Person 3 is approved and denied five times each by someone else today.
+    for round in 0..10 {
+        let command = if round % 2 == 0 { "approve" } else { "deny" };
+        let one = zoom
+            .env
+            .write_input("one.csv", "email,first_name\nperson3@example.com,P\n");
+        let output = zoom
+            .zimport()
+            .args([command, "--meeting", "83927864687", "-q"])
+            .arg(&one)
+            .output()
+            .expect("runs");
+        assert_eq!(crate::support::exit_code(&output), 0, "round {round}");
+    }
+    assert_eq!(statuses_in_zoom(&zoom)["person3@example.com"], "denied");
+
+    let run = change(&zoom, "approve", &input, &[]);
+
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(
+        count(&run.rows, "approved"),
+        9,
+        "{}{:?}",
+        run.stderr,
+        run.rows
+    );
+    let limited = &run.rows[3];
+    assert_eq!(limited.status, "pending", "{limited:?}");
+    assert_eq!(limited.http_status, Some(429));
+    assert!(limited.message.contains("10 status changes"), "{limited:?}");
+}
+
+#[test]
+fn a_dry_run_reports_what_would_change_and_sends_nothing_that_changes_zoom() {
+    let zoom = event_with(Setup::default(), 5, 5, 5);
+    let input = zoom
+        .env
+        .write_input("people.csv", csv_of(0..15, &["nobody@example.com"]));
+
+    let dry = change(&zoom, "approve", &input, &["--dry-run"]);
+
+    assert_eq!(dry.code, 1, "{}", dry.stderr);
+    assert_eq!(puts(&zoom), 0);
+    assert_eq!(count(&dry.rows, "unchanged"), 5);
+    assert_eq!(count(&dry.rows, "valid"), 10);
+    assert_eq!(count(&dry.rows, "not_registered"), 1);
+    assert!(
+        dry.rows[7].message.contains("pending in Zoom now"),
+        "{:?}",
+        dry.rows[7]
+    );
+    assert!(
+        dry.rows[12].message.contains("denied in Zoom now"),
+        "{:?}",
+        dry.rows[12]
+    );
+    assert_eq!(dry.summary["estimate"]["status_calls"], 1);
+    assert!(zoom
+        .zoom
+        .registrants(Kind::Meeting, MEETING)
+        .iter()
+        .any(|r| r.status == "pending"));
+
+    // A dry run of cancel needs no --yes: it changes nothing.
+    let dry_cancel = change(&zoom, "cancel", &input, &["--dry-run"]);
+    assert_eq!(dry_cancel.code, 0, "{}", dry_cancel.stderr);
+    assert_eq!(puts(&zoom), 0);
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 15);
+}
+
+#[test]
+fn an_export_is_valid_input_and_an_approve_leaves_the_import_results_alone() {
+    let zoom = event_with(Setup::default(), 0, 45, 0);
+    let export = zoom.env.path("pending.csv");
+    let output = zoom
+        .zimport()
+        .args([
+            "export",
+            "--meeting",
+            "83927864687",
+            "--status",
+            "pending",
+            "-o",
+        ])
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert_eq!(crate::support::exit_code(&output), 0);
+    let imported = zoom
+        .env
+        .write_input("people.results.csv", "kept as it was\n");
+
+    let output = zoom
+        .zimport()
+        .args(["approve", "--meeting", "83927864687", "--json"])
+        .arg(&export)
+        .output()
+        .expect("runs");
+
+    assert_eq!(
+        crate::support::exit_code(&output),
+        0,
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let results = export.with_file_name(format!("pending.meeting-{MEETING}.approve.results.csv"));
+    assert_eq!(count(&read_results(&results), "approved"), 45);
+    assert_eq!(
+        std::fs::read_to_string(imported).expect("still there"),
+        "kept as it was\n"
+    );
+}
