@@ -102,6 +102,25 @@ impl Progress {
     }
 }
 
+/// A spinner with a line of text ([`Console::spinner`]); cleared when finished.
+pub struct Spinner {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Spinner {
+    pub fn say(&self, text: impl Display) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_string());
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Every line a person sees goes through here: progress and notes on stderr, and the JSON
 /// summary (with `--json`) alone on stdout. Write errors (a closed pipe) are ignored rather
 /// than allowed to panic.
@@ -131,6 +150,20 @@ impl Console {
     pub fn note(&self, text: impl Display) {
         if self.verbosity > Verbosity::Quiet {
             self.say(format_args!("note: {text}"));
+        }
+    }
+
+    /// A one-line spinner for work of unknown length (an export's pages): shown only on a
+    /// terminal, and not with `--quiet`.
+    pub fn spinner(&self) -> Spinner {
+        let shown =
+            self.verbosity > Verbosity::Quiet && std::io::IsTerminal::is_terminal(&io::stderr());
+        Spinner {
+            bar: shown.then(|| {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar
+            }),
         }
     }
 

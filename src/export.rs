@@ -65,7 +65,7 @@ pub struct Exported {
 /// Reads the registrants and writes (or counts) them.
 pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Error> {
     let event = config.event;
-    let listed = read_all(config)?;
+    let listed = read_all(config, console)?;
     let by_status: Vec<(String, usize)> = listed
         .iter()
         .map(|(status, people)| (status.to_string(), people.len()))
@@ -100,7 +100,10 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
 }
 
 /// Every registrant of each status asked for, a status's pages one after another.
-fn read_all(config: &ExportConfig) -> Result<Vec<(&'static str, Vec<Listed>)>, Error> {
+fn read_all(
+    config: &ExportConfig,
+    console: &Console,
+) -> Result<Vec<(&'static str, Vec<Listed>)>, Error> {
     let event = config.event;
     let credentials = config
         .zoom
@@ -117,7 +120,8 @@ fn read_all(config: &ExportConfig) -> Result<Vec<(&'static str, Vec<Listed>)>, E
     )
     .map_err(Error::Setup)?;
     let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
-    runtime
+    let spinner = console.spinner();
+    let listed = runtime
         .block_on(async {
             client
                 .tokens()
@@ -126,11 +130,13 @@ fn read_all(config: &ExportConfig) -> Result<Vec<(&'static str, Vec<Listed>)>, E
                 .map_err(|e| PreflightError::refused(e.to_string()))?;
             let mut all = Vec::new();
             for &status in &config.statuses {
+                let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));
                 let people = registrants_of(
                     &client,
                     config.zoom.backoff_base,
                     status,
                     config.occurrence.as_deref(),
+                    &read,
                 )
                 .await
                 .map_err(|e| {
@@ -143,7 +149,9 @@ fn read_all(config: &ExportConfig) -> Result<Vec<(&'static str, Vec<Listed>)>, E
             }
             Ok::<_, PreflightError>(all)
         })
-        .map_err(Error::from)
+        .map_err(Error::from);
+    spinner.finish();
+    listed
 }
 
 /// A field's value as text: Zoom sends strings, and a number or `true` is written as it reads.

@@ -79,7 +79,7 @@ async fn list(
     backoff_base: Duration,
     status: &str,
 ) -> Result<Vec<Existing>, ApiError> {
-    let listed = registrants_of(client, backoff_base, status, None).await?;
+    let listed = registrants_of(client, backoff_base, status, None, &|_| {}).await?;
     Ok(listed
         .into_iter()
         .map(|r| Existing {
@@ -93,11 +93,13 @@ async fn list(
 
 /// Every registrant of one status (of one occurrence, if given), 300 a page, each page asked
 /// for as soon as the one before names it (Zoom's page tokens expire after 15 minutes).
+/// `progress` hears how many have been read, after each page.
 pub async fn registrants_of(
     client: &ZoomClient,
     backoff_base: Duration,
     status: &str,
     occurrence: Option<&str>,
+    progress: &dyn Fn(usize),
 ) -> Result<Vec<Listed>, ApiError> {
     let mut all = Vec::new();
     let mut token = String::new();
@@ -121,6 +123,7 @@ pub async fn registrants_of(
         )
         .await?;
         all.extend(page.registrants);
+        progress(all.len());
         match page.next_page_token {
             Some(next) => token = next,
             None => return Ok(all),

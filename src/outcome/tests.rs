@@ -1,0 +1,80 @@
+use super::*;
+use crate::results::memory::Known;
+
+#[test]
+fn a_verdict_has_one_outcome() {
+    let known = Verdict::Known(Known::EarlierRun {
+        registrant_id: "r1".to_string(),
+        join_url: "https://zoom.us/w/1".to_string(),
+    });
+    let earlier = answer(&known);
+    assert_eq!(earlier.status, Status::AlreadyRegistered);
+    assert_eq!(earlier.registrant_id, "r1");
+    let mut message = String::new();
+    duplicate_message(7, &mut message);
+    let verdict = Verdict::Duplicate(&message);
+    let duplicate = answer(&verdict);
+    assert_eq!(duplicate.status, Status::Duplicate);
+    assert_eq!(
+        duplicate.message,
+        "same email (ignoring case) as line 7; not sent"
+    );
+    message.clear();
+    duplicate_message(crate::fingerprint::FAR_LINE, &mut message);
+    assert!(message.contains("an earlier row"), "{message}");
+    assert_eq!(answer(&Verdict::Unknown).status, Status::Valid);
+    assert_eq!(answer(&Verdict::Invalid("bad")).status, Status::Invalid);
+}
+
+#[test]
+fn a_status_change_sends_only_what_would_change() {
+    let listed = |status: &str| {
+        Some(Known::InZoom(Existing {
+            email: "a@x.com".to_string(),
+            status: status.to_string(),
+            registrant_id: "r1".to_string(),
+            join_url: String::new(),
+        }))
+    };
+    let change = |action| Command::Change(action);
+    for (action, status, sends, outcome) in [
+        (Action::Approve, "pending", true, Status::Valid),
+        (Action::Approve, "denied", true, Status::Valid),
+        (Action::Approve, "approved", false, Status::Unchanged),
+        (Action::Deny, "approved", true, Status::Valid),
+        (Action::Deny, "denied", false, Status::Unchanged),
+        (Action::Cancel, "approved", true, Status::Valid),
+        (Action::Cancel, "pending", true, Status::Valid),
+        (Action::Cancel, "denied", false, Status::Unchanged),
+    ] {
+        let verdict = Verdict::of(change(action), listed(status));
+        assert_eq!(verdict.sends(), sends, "{action:?} {status}");
+        let answer = answer(&verdict);
+        assert_eq!(answer.status, outcome, "{action:?} {status}");
+        assert_eq!(answer.registrant_id, "r1", "Zoom's ID goes with the row");
+    }
+    // Not in Zoom's list: cancelled already, or never registered.
+    let gone = Verdict::of(change(Action::Cancel), None);
+    assert!(!gone.sends());
+    assert_eq!(answer(&gone).status, Status::Unchanged);
+    let missing = Verdict::of(change(Action::Approve), None);
+    assert_eq!(answer(&missing).status, Status::NotRegistered);
+    // Earlier results are an import's memory, never a status change's.
+    let earlier = Some(Known::EarlierRun {
+        registrant_id: "r1".to_string(),
+        join_url: String::new(),
+    });
+    let verdict = Verdict::of(change(Action::Deny), earlier);
+    assert_eq!(answer(&verdict).status, Status::NotRegistered);
+    assert!(Verdict::of(Command::Import, None).sends());
+}
+
+#[test]
+fn counts_total_every_status_once() {
+    let mut counts = Counts::default();
+    for status in Status::ALL {
+        counts.add(status);
+    }
+    assert_eq!(counts.total(), Status::ALL.len() as u64);
+    assert_eq!(counts.done(), 4, "registered, approved, denied, cancelled");
+}
