@@ -201,6 +201,10 @@ pub struct Config {
     pub event: Event,
     /// The results CSV.
     pub output: PathBuf,
+    /// The default results name before it named the event (`people.results.csv`), when
+    /// `--output` is not given: a run whose results do not exist yet takes it over if it holds
+    /// this event's rows, so an upgrade loses no memory.
+    pub earlier_default: Option<PathBuf>,
     pub dry_run: bool,
     /// Ignore what earlier runs recorded in the results file.
     pub fresh: bool,

@@ -325,7 +325,9 @@ impl Console {
         }
         if let Some(estimate) = &summary.estimate {
             text.push_str(&estimate_text(summary, estimate));
-            text.push_str(&format!("  Options: {}.\n", summary.options));
+            if summary.command == Command::Import {
+                text.push_str(&format!("  Options: {}.\n", summary.options));
+            }
         }
         text.push_str(&format!(
             "Results: {} ({:.1} s)",
@@ -364,9 +366,12 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
         return "A real run would send nothing.\n".to_string();
     }
     let plan = format!("{:?}", summary.plan).to_lowercase();
-    let mode = format!("{:?}", summary.mode).to_lowercase();
+    let mode = match summary.command {
+        Command::Import => format!(", mode {:?}", summary.mode).to_lowercase(),
+        Command::Change(_) => String::new(),
+    };
     let mut text = format!(
-        "A real run (plan {plan}, mode {mode}) would send {}: about {} at the plan's ceiling",
+        "A real run (plan {plan}{mode}) would send {}: about {} at the plan's ceiling",
         calls.join(" and "),
         human_duration(estimate.seconds)
     );

@@ -157,6 +157,16 @@ fn prepare(
     input: &mut rows::CsvInput,
 ) -> Result<Prepared, Error> {
     let lock = lock::Lock::acquire(&config.output)?;
+    if let Some(earlier) = config.earlier_default.as_deref().filter(|_| !config.fresh) {
+        let event = config.event.to_string();
+        if results::adopt_earlier(earlier, &config.output, &event)? {
+            console.note(format_args!(
+                "moved the earlier results {} to {}: results files now name their event, so two events' results never replace each other",
+                earlier.display(),
+                config.output.display()
+            ));
+        }
+    }
     // A dry run sends nothing, so it does not keep other runs off the event.
     let event_lock = if config.dry_run {
         None

@@ -83,7 +83,7 @@ impl Lock {
             })?;
         let doing = |theirs: Option<&str>| {
             format!(
-                "is registering people for {event}, writing {}; wait for it to finish: two runs on one event fight over its rate limits and capacity",
+                "is sending to {event} (registering people or changing their status), writing {}; wait for it to finish: two runs on one event fight over its rate limits and capacity",
                 theirs.unwrap_or("its results")
             )
         };

@@ -157,6 +157,7 @@ fn watch_signals(stopper: Stopper, console: Console) {
         runtime.block_on(async {
             let Some(first) = signal().await else { return };
             if !stopper.stop(first) {
+                console.error("interrupted before anything was sent: nothing changed in Zoom, and no results were written");
                 std::process::exit(i32::from(exit::interrupted(first)));
             }
             console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");

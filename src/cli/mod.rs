@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Parser};
 
-use crate::config::{Config, Event, EventId, EventKind, Verbosity, ZoomSettings};
+use crate::config::{Command, Config, Event, EventId, EventKind, Verbosity, ZoomSettings};
 use crate::console::Console;
 use crate::credentials::{checked_url, Credentials, DEFAULT_OAUTH_URL};
 use crate::limits::{Mode, Plan, RateLimits};
@@ -72,8 +72,8 @@ pub struct Cli {
     #[arg(long, value_name = "ID", value_parser = parse_event_id)]
     pub webinar: Option<EventId>,
 
-    /// Where to write the results CSV [default: <CSV's folder>/<CSV's name>.results.csv, or
-    /// zimport.results.csv for standard input].
+    /// Where to write the results CSV [default: <CSV's folder>/<CSV's
+    /// name>.<meeting|webinar>-<ID>.results.csv, or zimport.<…>.results.csv for standard input].
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
@@ -247,9 +247,12 @@ impl Cli {
             }
         }
         let source = Source::from_arg(self.csv);
-        let output = match self.output {
-            Some(path) => path,
-            None => default_output(&source),
+        let (output, earlier_default) = match self.output {
+            Some(path) => (path, None),
+            None => (
+                default_output(&source, event, Command::Import),
+                Some(earlier_default_output(&source)),
+            ),
         };
         if let Source::Path(input) = &source {
             if same_file(input, &output) {
@@ -279,11 +282,13 @@ impl Cli {
             return Err(format!("{NO_CREDENTIALS}; --dry-run needs none"));
         }
         Ok(Config {
-            command: crate::config::Command::Import,
+            command: Command::Import,
+            earlier_default,
             source,
             input: InputOptions {
                 delimiter: self.delimiter,
                 map: self.map,
+                names_optional: false,
             },
             event,
             output,
@@ -305,23 +310,45 @@ impl Cli {
     }
 }
 
-/// `<dir of CSV>/<stem of CSV>.results.csv`, or `zimport.results.csv` for standard input.
-pub fn default_output(source: &Source) -> PathBuf {
+/// The default results file: `<dir of CSV>/<stem of CSV>.<meeting|webinar>-<ID>.results.csv`
+/// (SPEC §1), with the command before `.results.csv` for a status change
+/// (`people.meeting-839….approve.results.csv`), so that neither another event's run nor a
+/// status change ever replaces an import's results (they are its memory). Standard input, or
+/// a pipe (`<(cmd)`, which has no folder of its own), gives `zimport.<…>.results.csv` in the
+/// current folder.
+pub fn default_output(source: &Source, event: Event, command: Command) -> PathBuf {
+    let mut name = format!("{}-{}", event.kind.noun(), event.id);
+    if let Command::Change(action) = command {
+        name = format!("{name}.{}", action.name());
+    }
+    match results_beside(source) {
+        Some((path, stem)) => path.with_file_name(format!("{stem}.{name}.results.csv")),
+        None => PathBuf::from(format!("zimport.{name}.results.csv")),
+    }
+}
+
+/// The default results file before it named the event (`<stem>.results.csv`): an import
+/// whose results file does not exist yet takes it over if it holds this event's rows.
+pub fn earlier_default_output(source: &Source) -> PathBuf {
+    match results_beside(source) {
+        Some((path, stem)) => path.with_file_name(format!("{stem}.results.csv")),
+        None => PathBuf::from("zimport.results.csv"),
+    }
+}
+
+/// The input file and its stem, if results go beside it.
+fn results_beside(source: &Source) -> Option<(&Path, String)> {
     match source {
-        Source::Stdin => PathBuf::from("zimport.results.csv"),
-        // A pipe (`<(cmd)` is `/dev/fd/63`) has no folder of its own: as for standard input.
         Source::Path(path)
-            if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) =>
+            if std::fs::metadata(path).map_or(true, |m| m.is_file() || m.is_dir()) =>
         {
-            PathBuf::from("zimport.results.csv")
-        }
-        Source::Path(path) => {
             let stem = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "zimport".to_string());
-            path.with_file_name(format!("{stem}.results.csv"))
+            Some((path, stem))
         }
+        _ => None,
     }
 }
 
@@ -361,7 +388,14 @@ mod tests {
         let config = parse(&["people.csv", "--meeting", "839 2786 4687"]).expect("valid");
         assert_eq!(config.event.id, EventId(83_927_864_687));
         assert_eq!(config.event.kind, EventKind::Meeting);
-        assert_eq!(config.output, PathBuf::from("people.results.csv"));
+        assert_eq!(
+            config.output,
+            PathBuf::from("people.meeting-83927864687.results.csv")
+        );
+        assert_eq!(
+            config.earlier_default,
+            Some(PathBuf::from("people.results.csv"))
+        );
         assert_eq!(config.mode, Mode::Auto);
         assert_eq!(config.plan, Plan::Pro);
         assert_eq!(config.concurrency.get(), DEFAULT_CONCURRENCY);
@@ -373,10 +407,18 @@ mod tests {
     #[test]
     fn default_output_sits_beside_the_csv() {
         let config = parse(&["data/in/people.csv", "--webinar", "123456789"]).expect("valid");
-        assert_eq!(config.output, PathBuf::from("data/in/people.results.csv"));
+        assert_eq!(
+            config.output,
+            PathBuf::from("data/in/people.webinar-123456789.results.csv")
+        );
         let config = parse(&["-", "--webinar", "123456789"]).expect("valid");
         assert_eq!(config.source, Source::Stdin);
-        assert_eq!(config.output, PathBuf::from("zimport.results.csv"));
+        assert_eq!(
+            config.output,
+            PathBuf::from("zimport.webinar-123456789.results.csv")
+        );
+        let config = parse(&["p.csv", "--webinar", "123456789", "-o", "r.csv"]).expect("valid");
+        assert_eq!(config.earlier_default, None, "-o is the user's choice");
     }
 
     #[test]

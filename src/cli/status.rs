@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Parser};
 
 use super::parse::{parse_delimiter, parse_event_id, parse_map, parse_occurrence};
-use super::{event_of, same_file, zoom_settings, Common, NO_CREDENTIALS};
-use crate::config::{Action, Command, Config, Event, EventId};
+use super::{default_output, event_of, same_file, zoom_settings, Common, NO_CREDENTIALS};
+use crate::config::{Action, Command, Config, EventId};
 use crate::console::Console;
 use crate::limits::{Mode, Plan, RateLimits};
 use crate::rows::{InputOptions, Source, Target};
@@ -21,7 +21,7 @@ use crate::rows::{InputOptions, Source, Target};
 /// (not sent yet: a re-run sends it). Re-running is safe: Zoom's list is read afresh each
 /// time. Cancelling cannot be undone by zimport: it asks first, or needs --yes under cron.
 #[derive(Debug, Parser)]
-#[command(name = "zimport approve|deny|cancel", version, max_term_width = 100)]
+#[command(name = "zimport approve|deny|cancel", version, max_term_width = 100, after_help = AFTER_HELP)]
 #[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
 pub struct StatusCli {
     /// The CSV file of people, or '-' to read standard input.
@@ -73,6 +73,22 @@ pub struct StatusCli {
     pub common: Common,
 }
 
+/// The end of `--help`.
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    every row done (approved, denied, cancelled) or unchanged
+  1    the run finished; some rows invalid, failed or not registered
+  2    usage or input error (cancel without --yes and no terminal: nothing was sent)
+  3    auth or event error before any row was sent
+  4    incomplete: some rows pending (a daily quota, Zoom's 10 changes per person a day)
+  5    busy: another run holds this results file or event
+  130  interrupted (Ctrl-C);  143  terminated (SIGTERM)
+
+Examples:
+  zimport approve people.csv --meeting 83927864687 --dry-run   what would change
+  zimport approve people.csv --meeting 83927864687             approve them
+  zimport cancel no-shows.csv --webinar 98765432109 --yes      under cron";
+
 /// Calls in flight at once: Medium's ceiling is 20 to 60 calls a second, each of 30 people.
 const CONCURRENCY: usize = 8;
 
@@ -101,7 +117,7 @@ impl StatusCli {
         let source = Source::from_arg(self.csv);
         let output = match self.output {
             Some(path) => path,
-            None => default_output(&source, event, action),
+            None => default_output(&source, event, Command::Change(action)),
         };
         if let Source::Path(input) = &source {
             if same_file(input, &output) {
@@ -127,10 +143,12 @@ impl StatusCli {
         }
         Ok(Config {
             command: Command::Change(action),
+            earlier_default: None,
             source,
             input: InputOptions {
                 delimiter: self.delimiter,
                 map: self.map,
+                names_optional: true,
             },
             event,
             output,
@@ -152,28 +170,6 @@ impl StatusCli {
     }
 }
 
-/// `<dir of CSV>/<stem of CSV>.<meeting|webinar>-<ID>.<command>.results.csv`, so a status
-/// change never replaces an import's results (they are the import's memory).
-fn default_output(source: &Source, event: Event, action: Action) -> PathBuf {
-    let name = format!(
-        "{}-{}.{}.results.csv",
-        event.kind.noun(),
-        event.id,
-        action.name()
-    );
-    match source {
-        Source::Path(path) if std::fs::metadata(path).map_or(true, |m| m.is_file()) => {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "zimport".to_string());
-            path.with_file_name(format!("{stem}.{name}"))
-        }
-        // Standard input, or a pipe (`<(cmd)`), has no folder of its own.
-        _ => PathBuf::from(format!("zimport.{name}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +180,8 @@ mod tests {
         StatusCli::command().debug_assert();
     }
 
+    use crate::config::Event;
+
     #[test]
     fn the_default_results_name_says_the_event_and_the_command() {
         let event = Event {
@@ -192,11 +190,11 @@ mod tests {
         };
         let source = Source::Path(PathBuf::from("in/people.csv"));
         assert_eq!(
-            default_output(&source, event, Action::Approve),
+            default_output(&source, event, Command::Change(Action::Approve)),
             PathBuf::from("in/people.meeting-83927864687.approve.results.csv")
         );
         assert_eq!(
-            default_output(&Source::Stdin, event, Action::Cancel),
+            default_output(&Source::Stdin, event, Command::Change(Action::Cancel)),
             PathBuf::from("zimport.meeting-83927864687.cancel.results.csv")
         );
     }

@@ -218,6 +218,8 @@ pub struct RawRegistrant<'a> {
     pub last_name: &'a str,
     /// The optional fields the file has a column for.
     pub extra: RawExtras<'a>,
+    /// A missing first name is no problem (a status change needs only the email).
+    pub names_optional: bool,
 }
 
 impl<'a> RawRegistrant<'a> {
@@ -257,7 +259,7 @@ impl<'a> RawRegistrant<'a> {
         let email = Email::check(self.email).map_err(|message| problem(Field::Email, message));
         let first_name = trim(self.first_name);
         let last_name = trim(self.last_name);
-        if first_name.is_empty() {
+        if first_name.is_empty() && !self.names_optional {
             problem(Field::FirstName, "first_name is missing".to_string());
         }
         for (field, value) in [(Field::FirstName, first_name), (Field::LastName, last_name)] {

@@ -8,6 +8,7 @@ fn raw<'a>(email: &'a str, first: &'a str, last: &'a str) -> RawRegistrant<'a> {
         first_name: first,
         last_name: last,
         extra: RawExtras::default(),
+        names_optional: false,
     }
 }
 
@@ -306,4 +307,13 @@ fn field_names_are_matched_loosely() {
     assert_eq!(Field::from_name("FIRST_NAME"), Some(Field::FirstName));
     assert_eq!(Field::from_name("shoe size"), None);
     assert_eq!(normalize_name("\u{feff}E-Mail Address"), "emailaddress");
+}
+
+#[test]
+fn a_status_change_takes_a_row_without_names() {
+    let mut row = raw("ana@example.com", "", "");
+    assert_eq!(messages(row.validate()), ["first_name is missing"]);
+    row.names_optional = true;
+    let person = row.validate().expect("an email is enough");
+    assert_eq!(person.email.as_str(), "ana@example.com");
 }

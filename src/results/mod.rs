@@ -133,6 +133,38 @@ pub fn companion(results: &Path, suffix: &str) -> PathBuf {
     results.with_file_name(name)
 }
 
+/// Takes over `earlier` (the results file under its old default name) and its journal as
+/// `results`, if `results` does not exist yet and `earlier`'s rows are for `event`: an upgrade
+/// keeps what earlier runs confirmed. Returns whether it moved them.
+pub fn adopt_earlier(earlier: &Path, results: &Path, event: &str) -> Result<bool, ResultsError> {
+    let journal = companion(earlier, ".journal");
+    let ours = |path: &Path| first_event(path).is_some_and(|theirs| theirs == event);
+    if results.exists() || !(ours(earlier) || ours(&journal)) {
+        return Ok(false);
+    }
+    for (from, to) in [
+        (earlier.to_path_buf(), results.to_path_buf()),
+        (journal, companion(results, ".journal")),
+    ] {
+        // The journal's link check is made where it is opened (`files::open`).
+        if from.exists() {
+            std::fs::rename(&from, &to).map_err(ResultsError::on(&to))?;
+        }
+    }
+    Ok(true)
+}
+
+/// The `event` cell of the first row of a results file or journal, if it has one.
+fn first_event(path: &Path) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .ok()?;
+    let column = reader.headers().ok()?.iter().position(|h| h == "event")?;
+    let record = reader.records().next()?.ok()?;
+    record.get(column).map(|cell| cell_text(cell).to_string())
+}
+
 /// The results CSV being written (as `<results>.partial`). Dropped without
 /// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
 /// untouched. Every 16 MB it asks a thread of its own to sync what it wrote so far, so the

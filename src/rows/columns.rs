@@ -63,6 +63,8 @@ pub struct ColumnMap {
     /// Header text (trimmed, without a byte-order mark) and its use, in file order.
     pub columns: Vec<(String, ColumnUse)>,
     email: usize,
+    /// Rows may lack a first name (a status change).
+    names_optional: bool,
     first_name: Option<usize>,
     last_name: Option<usize>,
     full_name: Option<usize>,
@@ -94,9 +96,12 @@ impl ColumnMap {
     /// Resolves the header. Explicit `--map` entries win; then aliases, first match by column
     /// order. Two columns that both look like the same field are an error unless `--map`
     /// settles it: guessing could register people under the wrong address.
+    /// `names_optional`: a file without a name column is taken (a status change needs only
+    /// each row's email).
     pub fn resolve(
         headers: &[String],
         overrides: &[(Target, String)],
+        names_optional: bool,
     ) -> Result<Self, HeaderError> {
         let headers: Vec<String> = headers
             .iter()
@@ -169,7 +174,7 @@ impl ColumnMap {
                 columns[index].1 =
                     ColumnUse::Unused("first_name comes from its own column".to_string());
             }
-        } else if full_name.is_none() {
+        } else if full_name.is_none() && !names_optional {
             return Err(HeaderError::NoFirstName { columns: list() });
         }
         let last_name = find(Target::Field(Field::LastName));
@@ -180,6 +185,7 @@ impl ColumnMap {
             .collect();
 
         Ok(ColumnMap {
+            names_optional,
             columns,
             email,
             first_name,
@@ -197,6 +203,7 @@ impl ColumnMap {
             email: cells.get(self.email),
             first_name: cell(self.first_name),
             last_name: cell(self.last_name),
+            names_optional: self.names_optional,
             extra: RawExtras::Cells {
                 columns: &self.extra,
                 cells,
@@ -331,6 +338,7 @@ mod tests {
                 "Notes",
             ]),
             &[],
+            false,
         )
         .expect("usable header");
         assert_eq!(
@@ -358,7 +366,7 @@ mod tests {
 
     #[test]
     fn full_name_is_split_when_there_is_no_first_name_column() {
-        let map = ColumnMap::resolve(&headers(&["Name", "Email"]), &[]).expect("usable");
+        let map = ColumnMap::resolve(&headers(&["Name", "Email"]), &[], false).expect("usable");
         let record = Record::of(&["Ana María López", "ana@x.com"]);
         let raw = map.raw_registrant(record.cells());
         assert_eq!((raw.first_name, raw.last_name), ("Ana María", "López"));
@@ -366,8 +374,8 @@ mod tests {
 
     #[test]
     fn full_name_column_is_unused_when_first_name_exists() {
-        let map =
-            ColumnMap::resolve(&headers(&["Name", "First Name", "Email"]), &[]).expect("usable");
+        let map = ColumnMap::resolve(&headers(&["Name", "First Name", "Email"]), &[], false)
+            .expect("usable");
         assert!(matches!(target_of(&map, "Name"), ColumnUse::Unused(_)));
         let record = Record::of(&["Ana L", "Ana", "a@x.com"]);
         assert_eq!(map.raw_registrant(record.cells()).first_name, "Ana");
@@ -383,6 +391,7 @@ mod tests {
         let map = ColumnMap::resolve(
             &headers(&["Email", "Work Email", "Vorname", "Company"]),
             &overrides,
+            false,
         )
         .expect("usable");
         let record = Record::of(&["home@x.com", "work@x.com", "Jörg", "ACME"]);
@@ -398,6 +407,7 @@ mod tests {
         let err = ColumnMap::resolve(
             &headers(&["Email", "First"]),
             &[(Target::Field(Field::FirstName), "Vorname".to_string())],
+            false,
         )
         .expect_err("missing column");
         assert_eq!(
@@ -408,22 +418,25 @@ mod tests {
 
     #[test]
     fn missing_email_or_first_name_column_is_an_error() {
-        let err = ColumnMap::resolve(&headers(&["Name", "Phone"]), &[]).expect_err("no email");
+        let err =
+            ColumnMap::resolve(&headers(&["Name", "Phone"]), &[], false).expect_err("no email");
         assert!(err
             .to_string()
             .starts_with("no email column (columns: Name, Phone)"));
-        let err = ColumnMap::resolve(&headers(&["Email", "Phone"]), &[]).expect_err("no name");
+        let err =
+            ColumnMap::resolve(&headers(&["Email", "Phone"]), &[], false).expect_err("no name");
         assert!(err.to_string().starts_with("no first-name column"));
     }
 
     #[test]
     fn two_email_columns_are_ambiguous_until_mapped() {
-        let err =
-            ColumnMap::resolve(&headers(&["Email", "E-mail", "Name"]), &[]).expect_err("ambiguous");
+        let err = ColumnMap::resolve(&headers(&["Email", "E-mail", "Name"]), &[], false)
+            .expect_err("ambiguous");
         assert!(err.to_string().contains("--map email=COLUMN"), "{err}");
         let map = ColumnMap::resolve(
             &headers(&["Email", "E-mail", "Name"]),
             &[(Target::Field(Field::Email), "E-mail".to_string())],
+            false,
         )
         .expect("settled by --map");
         let record = Record::of(&["a@x", "b@x.com", "B"]);

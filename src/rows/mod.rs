@@ -62,6 +62,9 @@ pub struct InputOptions {
     pub delimiter: Option<u8>,
     /// `--map FIELD=COLUMN` entries, in the order given.
     pub map: Vec<(Target, String)>,
+    /// A status change needs only each row's email: the names may be missing (an import
+    /// needs a first name, as Zoom does).
+    pub names_optional: bool,
 }
 
 /// The text encoding the file is read in.
@@ -215,11 +218,12 @@ impl CsvInput {
         let headers: Vec<String> = (0..ranges.len())
             .map(|index| cells.get(index).to_string())
             .collect();
-        let columns =
-            ColumnMap::resolve(&headers, &options.map).map_err(|source| InputError::Header {
+        let columns = ColumnMap::resolve(&headers, &options.map, options.names_optional).map_err(
+            |source| InputError::Header {
                 name: name.clone(),
                 source,
-            })?;
+            },
+        )?;
         Ok(CsvInput {
             name,
             delimiter,

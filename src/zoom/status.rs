@@ -189,6 +189,11 @@ impl StatusChanger {
             ));
         }
         match (refusal.http_status, refusal.zoom_code) {
+            // Zoom's own 404s carry its code (3001 for a registrant not found): one without
+            // is the address answering, not Zoom about a person.
+            (Some(404), None) => Refused::TheRun(format!(
+                "the API address has no status endpoint for {event} ({zoom}); check ZOOM_API_URL (or the api_url the token answer named)"
+            )),
             (_, Some(4700 | 4711)) | (Some(403), _) => Refused::TheRun(format!(
                 "the app's token lacks the scope {k}:update:registrant_status:admin (or {k}:write:admin) that status changes need: add it to the app in the Zoom App Marketplace, under Scopes ({zoom})",
                 k = event.kind.noun()

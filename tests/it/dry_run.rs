@@ -140,7 +140,7 @@ fn standard_input_is_read_and_results_go_to_the_current_folder() {
         .expect("runs");
 
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let rows = read_results(&env.path("zimport.results.csv"));
+    let rows = read_results(&env.path("zimport.webinar-98765432109.results.csv"));
     assert_eq!(rows[0].last_name, "López");
     assert!(stderr(&output).contains("for webinar 98765432109"));
 }

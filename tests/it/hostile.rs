@@ -379,7 +379,9 @@ fn a_link_planted_beside_the_results_is_refused_and_its_target_untouched() {
         let zoom = ZoomEnv::start(Setup::default());
         let input = zoom.env.write_input("people.csv", people(5, false));
         let victim = zoom.env.write_input("victim.txt", "precious");
-        let link = zoom.env.path(&format!("people.results.csv.{companion}"));
+        let link = zoom.env.path(&format!(
+            "people.meeting-83927864687.results.csv.{companion}"
+        ));
         std::os::unix::fs::symlink(&victim, &link).expect("plant a link");
 
         let run = zoom.import(&input, &["--meeting", "83927864687"]);
@@ -448,7 +450,7 @@ fn input_from_a_pipe_is_read_as_a_file_would_be() {
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 50);
     assert_eq!(
-        read_results(&zoom.env.path("zimport.results.csv")).len(),
+        read_results(&zoom.env.path("zimport.meeting-83927864687.results.csv")).len(),
         50
     );
 }
@@ -590,7 +592,7 @@ fn a_second_run_on_the_same_event_waits_its_turn_whatever_its_output() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("first.results.csv"),
+        stderr.contains("first.meeting-83927864687.results.csv"),
         "names the first run's output: {stderr}"
     );
     assert!(

@@ -539,7 +539,7 @@ fn json_summary_of_a_real_run_matches_the_results_file() {
     assert!(run.summary["elapsed_seconds"].as_f64().is_some());
     assert!(run.summary["results"]
         .as_str()
-        .is_some_and(|p| p.ends_with("people.results.csv")));
+        .is_some_and(|p| p.ends_with("people.meeting-83927864687.results.csv")));
 }
 
 #[test]

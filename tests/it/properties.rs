@@ -95,12 +95,12 @@ proptest! {
     ) {
         let _ = Email::parse(&email);
         let listed: Vec<_> = zimport::registrant::Field::ALL.iter().map(|&field| (field, other.as_str())).collect();
-        let mut raw = RawRegistrant { email: &email, first_name: &first, last_name: &last, extra: RawExtras::Listed(&listed) };
+        let mut raw = RawRegistrant { email: &email, first_name: &first, last_name: &last, extra: RawExtras::Listed(&listed), names_optional: false };
         let _ = raw.validate();
         raw.set_full_name(&other);
         let _ = raw.validate();
         let _ = other.parse::<EventId>();
-        let _ = ColumnMap::resolve(&[email.clone(), first.clone(), other.clone()], &[]);
+        let _ = ColumnMap::resolve(&[email.clone(), first.clone(), other.clone()], &[], false);
     }
 
     #[test]

@@ -203,7 +203,7 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_works() {
         ..Setup::default()
     });
     let input = zoom.env.write_input("people.csv", people(40, true));
-    let lock = results_path(&input).with_file_name("people.results.csv.lock");
+    let lock = results_path(&input).with_file_name("people.meeting-83927864687.results.csv.lock");
 
     let mut first = zoom.spawn(&input, &["--meeting", "83927864687", "--concurrency", "2"]);
     let started = Instant::now();
@@ -237,7 +237,7 @@ fn a_lock_file_left_by_a_killed_run_or_naming_a_live_unrelated_process_blocks_no
         ..Setup::default()
     });
     let input = zoom.env.write_input("people.csv", people(60, true));
-    let lock = results_path(&input).with_file_name("people.results.csv.lock");
+    let lock = results_path(&input).with_file_name("people.meeting-83927864687.results.csv.lock");
     let args = ["--meeting", "83927864687", "--concurrency", "2"];
 
     let mut killed = zoom.spawn(&input, &args);
@@ -643,4 +643,67 @@ fn sigterm_finishes_in_flight_work_and_exits_143() {
     let rows = read_results(&results_path(&input));
     assert_eq!(rows.len(), 200);
     assert!(rows.iter().any(|r| r.status == "pending"));
+}
+
+#[test]
+fn one_csv_for_two_events_keeps_both_results_files_by_default() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(40, false));
+
+    let meeting = zoom.import(&input, &["--meeting", "83927864687"]);
+    let webinar = zoom.import(&input, &["--webinar", "98765432109"]);
+
+    assert_eq!(meeting.code(), 0, "{}", meeting.stderr());
+    assert_eq!(webinar.code(), 0, "{}", webinar.stderr());
+    let meeting_results = zoom.env.path("people.meeting-83927864687.results.csv");
+    let webinar_results = zoom.env.path("people.webinar-98765432109.results.csv");
+    assert_eq!(read_results(&meeting_results).len(), 40);
+    assert_eq!(read_results(&webinar_results).len(), 40);
+    assert!(read_results(&webinar_results)
+        .iter()
+        .all(|r| r.event == "webinar 98765432109" && r.status == "registered"));
+    // Each is its event's memory: a re-run for the meeting sends nothing.
+    let sent = |stats: fake_zoom::Stats| stats.single_adds + stats.batch_calls;
+    let before = sent(zoom.zoom.stats());
+    let again = zoom.import(&input, &["--meeting", "83927864687", "--no-skip-existing"]);
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    assert_eq!(sent(zoom.zoom.stats()), before);
+    assert_eq!(again.with_status("already_registered").len(), 40);
+}
+
+#[test]
+fn an_upgrade_takes_over_the_old_default_results_name_for_its_own_event_only() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(30, false));
+    // What a run before per-event names left: people.results.csv, for the meeting.
+    let old = zoom.env.path("people.results.csv");
+    let first = zoom.import(
+        &input,
+        &["--meeting", "83927864687", "-o", "people.results.csv"],
+    );
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let before = zoom.zoom.stats();
+
+    // Another event does not take it.
+    let webinar = zoom.import(&input, &["--webinar", "98765432109"]);
+    assert_eq!(webinar.code(), 0, "{}", webinar.stderr());
+    assert!(old.exists(), "the meeting's results stay where they are");
+    assert!(!webinar.stderr().contains("moved the earlier results"));
+
+    let upgraded = zoom.import(&input, &["--meeting", "83927864687", "--no-skip-existing"]);
+
+    assert_eq!(upgraded.code(), 0, "{}", upgraded.stderr());
+    assert!(
+        upgraded.stderr().contains("moved the earlier results"),
+        "{}",
+        upgraded.stderr()
+    );
+    assert!(!old.exists());
+    assert_eq!(upgraded.with_status("already_registered").len(), 30);
+    assert_eq!(
+        zoom.zoom.stats().single_adds + zoom.zoom.stats().batch_calls,
+        before.single_adds + before.batch_calls + 1,
+        "only the webinar's one batch was sent: the meeting's people are remembered"
+    );
+    assert!(results_path(&input).exists());
 }

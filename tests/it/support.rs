@@ -89,13 +89,14 @@ impl TestEnv {
     }
 }
 
+/// The default results file of an import of `input` into [`MEETING`].
 pub fn results_path(input: &Path) -> PathBuf {
     let stem = input
         .file_stem()
         .expect("stem")
         .to_string_lossy()
         .into_owned();
-    input.with_file_name(format!("{stem}.results.csv"))
+    input.with_file_name(format!("{stem}.meeting-{MEETING}.results.csv"))
 }
 
 /// Parses a results file back into rows, checking its header is exactly the spec's.
@@ -192,7 +193,14 @@ impl ZoomEnv {
             .arg("--json")
             .output()
             .expect("zimport runs");
-        Run::new(output, results_path(input))
+        // The summary names the results file (a webinar's differs); without one, the default.
+        let summary: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+        let results = summary["results"]
+            .as_str()
+            .map(|path| self.env.dir.path().join(path))
+            .unwrap_or_else(|| results_path(input));
+        Run::new(output, results)
     }
 }
 
