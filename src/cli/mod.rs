@@ -72,8 +72,9 @@ pub struct Cli {
     #[arg(long, value_name = "ID", value_parser = parse_event_id)]
     pub webinar: Option<EventId>,
 
-    /// Where to write the results CSV [default: <CSV's folder>/<CSV's
-    /// name>.<meeting|webinar>-<ID>.results.csv, or zimport.<…>.results.csv for standard input].
+    /// Where to write the results CSV [default: beside the CSV, named after it and the event:
+    /// people.meeting-ID.results.csv (webinar-ID for a webinar); for standard input,
+    /// zimport.meeting-ID.results.csv in the current folder].
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 

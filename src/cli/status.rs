@@ -36,8 +36,8 @@ pub struct StatusCli {
     #[arg(long, value_name = "ID", value_parser = parse_event_id)]
     pub webinar: Option<EventId>,
 
-    /// Where to write the results CSV [default: <CSV's folder>/<CSV's
-    /// name>.<meeting|webinar>-<ID>.<command>.results.csv].
+    /// Where to write the results CSV [default: beside the CSV, named after it, the event and
+    /// the command: people.meeting-ID.approve.results.csv].
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
