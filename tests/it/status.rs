@@ -359,3 +359,38 @@ fn a_list_of_emails_alone_is_enough_to_approve() {
     assert_eq!(count(&run.rows, "approved"), 3, "{:?}", run.rows);
     assert!(statuses_in_zoom(&zoom).values().all(|s| s == "approved"));
 }
+
+#[test]
+fn webinars_take_status_changes_the_same_way() {
+    let zoom = ZoomEnv::start(Setup::default());
+    for i in 0..2 {
+        let fields = json!({"email": format!("w{i}@example.com"), "first_name": "W"});
+        let fields = fields.as_object().cloned().unwrap_or_default();
+        zoom.zoom
+            .preregister_person(Kind::Webinar, crate::support::WEBINAR, fields, "pending");
+    }
+    let input = zoom
+        .env
+        .write_input("people.csv", "email\nw0@example.com\nw1@example.com\n");
+
+    let output = zoom
+        .zimport()
+        .args(["deny", "--webinar", "98765432109"])
+        .arg(&input)
+        .output()
+        .expect("runs");
+
+    assert_eq!(
+        crate::support::exit_code(&output),
+        0,
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let results = zoom.env.path("people.webinar-98765432109.deny.results.csv");
+    assert_eq!(count(&read_results(&results), "denied"), 2);
+    assert!(zoom
+        .zoom
+        .registrants(Kind::Webinar, crate::support::WEBINAR)
+        .iter()
+        .all(|r| r.status == "denied"));
+}
