@@ -54,9 +54,16 @@ impl fmt::Display for Event {
 /// assert_eq!(pasted, linked);
 /// assert!("12ab".parse::<EventId>().is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+///
+/// In JSON it is a string: JavaScript and older jq read integers above 2^53 wrongly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventId(pub u64);
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
 
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

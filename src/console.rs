@@ -102,6 +102,24 @@ impl Progress {
     }
 }
 
+/// The version of `--json`'s shape (README, "--json for scripts").
+pub const JSON_SCHEMA: u32 = 1;
+
+/// The one JSON object of `--json`.
+#[derive(serde::Serialize)]
+struct JsonReport<'a, T: serde::Serialize> {
+    schema: u32,
+    exit_code: u8,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// The body of a command that ended early.
+#[derive(serde::Serialize)]
+struct JsonError<'a> {
+    error: &'a str,
+}
+
 /// A spinner with a line of text ([`Console::spinner`]); cleared when finished.
 pub struct Spinner {
     bar: Option<indicatif::ProgressBar>,
@@ -239,10 +257,15 @@ impl Console {
         }
     }
 
-    /// The closing summary: counts, first problems, the estimate (dry run), the results path.
-    /// `--json`: the one object on standard output.
-    fn json_line(&self, value: &impl serde::Serialize) {
-        match serde_json::to_string(value) {
+    /// `--json`: the one object on standard output, whatever the run came to: `schema` (1),
+    /// `exit_code`, and the body (a summary, an export, or an `error`).
+    fn json_line(&self, exit_code: u8, body: &impl serde::Serialize) {
+        let report = JsonReport {
+            schema: JSON_SCHEMA,
+            exit_code,
+            body,
+        };
+        match serde_json::to_string(&report) {
             Ok(json) => {
                 let _ = writeln!(io::stdout().lock(), "{json}");
             }
@@ -250,10 +273,25 @@ impl Console {
         }
     }
 
+    /// Why a command ended early, as its exit code says: on standard error, and with `--json`
+    /// as the one object on standard output.
+    pub fn failed(&self, message: impl Display, exit_code: u8) {
+        let message = message.to_string();
+        self.error(&message);
+        self.json_only(&message, exit_code);
+    }
+
+    /// [`Console::failed`]'s JSON object alone, with `--json` (the message is shown already).
+    pub fn json_only(&self, message: &str, exit_code: u8) {
+        if self.json {
+            self.json_line(exit_code, &JsonError { error: message });
+        }
+    }
+
     /// What an export did: one JSON object with `--json`, else a line unless `--quiet`.
     pub fn exported(&self, exported: &crate::export::Exported) {
         if self.json {
-            return self.json_line(exported);
+            return self.json_line(crate::summary::exit::OK, exported);
         }
         let counts: Vec<String> = exported
             .by_status
@@ -278,7 +316,7 @@ impl Console {
 
     pub fn summary(&self, summary: &Summary) {
         if self.json {
-            return self.json_line(summary);
+            return self.json_line(summary.exit_code(), summary);
         }
         let mut text = String::new();
         let rows = summary.counts.total();

@@ -51,7 +51,6 @@ pub const FIRST_COLUMNS: [&str; 7] = [
 /// What an export did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Exported {
-    pub schema: u32,
     pub command: &'static str,
     pub event: String,
     pub dry_run: bool,
@@ -87,7 +86,6 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
         }
     }
     let exported = Exported {
-        schema: 1,
         command: "export",
         event: format!("{} {}", event.kind.noun(), event.id),
         dry_run: config.dry_run,

@@ -47,10 +47,7 @@ fn main() -> ExitCode {
             let console = Console::new(zimport::config::Verbosity::Normal, false);
             return match zimport::cli::generate::generate(kind, &mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::from(exit::OK),
-                Err(message) => {
-                    console.error(message);
-                    ExitCode::from(exit::USAGE_OR_INPUT)
-                }
+                Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),
             };
         }
         _ => {}
@@ -62,11 +59,15 @@ fn main() -> ExitCode {
     let console = cli.console();
     match cli.into_config() {
         Ok(config) => run(&config, console),
-        Err(message) => {
-            console.error(message);
-            ExitCode::from(exit::USAGE_OR_INPUT)
-        }
+        Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),
     }
+}
+
+/// Ends a command that could not do its work: the error on standard error (and with `--json`
+/// as the one object on standard output), and its exit code.
+fn fail(console: &Console, message: impl std::fmt::Display, code: u8) -> ExitCode {
+    console.failed(message, code);
+    ExitCode::from(code)
 }
 
 /// `zimport approve|deny|cancel`: a cancel is confirmed first (it cannot be undone), then the
@@ -85,10 +86,7 @@ fn change_status(cli: StatusCli, action: Action) -> ExitCode {
     });
     match asked {
         Ok(config) => run(&config, console),
-        Err(message) => {
-            console.error(message);
-            ExitCode::from(exit::USAGE_OR_INPUT)
-        }
+        Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),
     }
 }
 
@@ -101,22 +99,25 @@ fn run(config: &zimport::config::Config, console: Console) -> ExitCode {
             console.summary(&summary);
             ExitCode::from(summary.exit_code())
         }
-        Err(err) => {
-            console.error(&err);
-            ExitCode::from(err.exit_code())
-        }
+        Err(err) => fail(&console, &err, err.exit_code()),
     }
 }
 
 /// Parses the command line. clap's own usage errors get zimport's one error prefix
 /// (`zimport: error:`); `--help` and `--version` print as clap prints them.
 fn parse<T: Parser>(args: Vec<std::ffi::OsString>) -> Result<T, ExitCode> {
+    let json = args.iter().any(|arg| arg == "--json");
     T::try_parse_from(args).map_err(|err| {
         let code = u8::try_from(err.exit_code()).unwrap_or(exit::USAGE_OR_INPUT);
         if err.use_stderr() {
             let text = err.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
             eprint!("zimport: error: {text}");
+            if json {
+                // The message alone, for a script: the usage and tips are for people.
+                let first = text.lines().next().unwrap_or_default();
+                Console::new(zimport::config::Verbosity::Quiet, true).json_only(first, code);
+            }
         } else {
             let _ = err.print();
         }
@@ -129,17 +130,11 @@ fn export(cli: ExportCli) -> ExitCode {
     let console = cli.console();
     let config = match cli.into_config() {
         Ok(config) => config,
-        Err(message) => {
-            console.error(message);
-            return ExitCode::from(exit::USAGE_OR_INPUT);
-        }
+        Err(message) => return fail(&console, message, exit::USAGE_OR_INPUT),
     };
     match zimport::export::export(&config, &console) {
         Ok(_) => ExitCode::from(exit::OK),
-        Err(err) => {
-            console.error(&err);
-            ExitCode::from(err.exit_code())
-        }
+        Err(err) => fail(&console, &err, err.exit_code()),
     }
 }
 
@@ -157,8 +152,9 @@ fn watch_signals(stopper: Stopper, console: Console) {
         runtime.block_on(async {
             let Some(first) = signal().await else { return };
             if !stopper.stop(first) {
-                console.error("interrupted before anything was sent: nothing changed in Zoom, and no results were written");
-                std::process::exit(i32::from(exit::interrupted(first)));
+                let code = exit::interrupted(first);
+                console.failed("interrupted before anything was sent: nothing changed in Zoom, and no results were written", code);
+                std::process::exit(i32::from(code));
             }
             console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
             let Some(second) = signal().await else { return };

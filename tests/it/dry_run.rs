@@ -237,7 +237,9 @@ fn json_summary_parses_and_matches_the_results_file() {
     }
     assert_eq!(summary["dry_run"], true);
     assert_eq!(summary["event"]["kind"], "meeting");
-    assert_eq!(summary["event"]["id"], 83_927_864_687u64);
+    assert_eq!(summary["event"]["id"], "83927864687", "IDs are strings");
+    assert_eq!(summary["schema"], 1);
+    assert_eq!(summary["exit_code"], 1);
     assert_eq!(summary["estimate"]["single_calls"], 48);
     assert_eq!(summary["estimate"]["batch_calls"], 0);
     assert_eq!(summary["first_problems"][0]["line"], 11);

@@ -7,6 +7,7 @@ mod export;
 mod failures;
 mod hostile;
 mod import;
+mod json;
 mod malformed;
 mod preflight;
 mod properties;
