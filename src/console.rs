@@ -1,106 +1,20 @@
-//! Every line a person sees: progress on stderr (a bar on a terminal, a line every few seconds
-//! otherwise), warnings and notes, the input's column mapping and encoding, the closing
-//! summary, and `--json` alone on stdout. Nothing else in the crate prints.
+//! Every line a person sees: progress on stderr ([`progress`]: a bar on a terminal, a line
+//! every few seconds otherwise), warnings and notes, the input's column mapping and encoding,
+//! the closing summary, and `--json` alone on stdout. Nothing else in the crate prints. Off a
+//! terminal (cron, CI) every line starts with its time, RFC 3339 in UTC.
+
+mod progress;
+
+pub use progress::{Progress, Spinner};
 
 use std::fmt::Display;
 use std::io::{self, Write};
 
 use crate::config::{Command, Verbosity};
 use crate::limits::{Estimate, Mode};
-use crate::outcome::{Counts, Status};
+use crate::outcome::Status;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
 use crate::summary::{RunStats, Summary};
-
-/// Progress on stderr: a bar on a terminal; on anything else (cron, CI) a line every few
-/// seconds; nothing with `--quiet`.
-pub struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    log_every: Option<std::time::Duration>,
-    total: u64,
-    started: std::time::Instant,
-    last_log: std::time::Instant,
-    /// What the rows done by the run are: `registered`, or `changed`.
-    done: &'static str,
-}
-
-impl Progress {
-    /// No progress display (dry runs are over in seconds).
-    pub fn hidden() -> Progress {
-        let now = std::time::Instant::now();
-        Progress {
-            bar: None,
-            log_every: None,
-            total: 0,
-            started: now,
-            last_log: now,
-            done: "",
-        }
-    }
-
-    /// Progress of `total` rows of `command`: a bar on a terminal, else a line every 5 s.
-    pub fn new(console: &Console, total: u64, command: Command) -> Progress {
-        let now = std::time::Instant::now();
-        let mut progress = Progress {
-            bar: None,
-            log_every: None,
-            total,
-            started: now,
-            last_log: now,
-            done: match command {
-                Command::Import => "registered",
-                Command::Change(_) => "changed",
-            },
-        };
-        if console.verbosity == Verbosity::Quiet {
-            return progress;
-        }
-        if std::io::IsTerminal::is_terminal(&io::stderr()) {
-            let bar = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}",
-            ) {
-                bar.set_style(style);
-            }
-            progress.bar = Some(bar);
-        } else {
-            progress.log_every = Some(std::time::Duration::from_secs(5));
-        }
-        progress
-    }
-
-    pub(crate) fn advance(&mut self, counts: &Counts) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(counts.total());
-            if counts.failed + counts.pending > 0 {
-                bar.set_message(format!(
-                    "{} failed, {} pending",
-                    counts.failed, counts.pending
-                ));
-            }
-        } else if let Some(every) = self.log_every {
-            if self.last_log.elapsed() >= every {
-                self.last_log = std::time::Instant::now();
-                let done = counts.total();
-                let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-                let _ = writeln!(
-                    io::stderr().lock(),
-                    "progress: {done}/{} rows, {rate:.1} rows/s, {} {}, {} failed, {} pending",
-                    self.total,
-                    counts.done(),
-                    self.done,
-                    counts.failed,
-                    counts.pending
-                );
-            }
-        }
-    }
-
-    pub(crate) fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
 
 /// The version of `--json`'s shape (README, "--json for scripts").
 pub const JSON_SCHEMA: u32 = 1;
@@ -120,25 +34,6 @@ struct JsonError<'a> {
     error: &'a str,
 }
 
-/// A spinner with a line of text ([`Console::spinner`]); cleared when finished.
-pub struct Spinner {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Spinner {
-    pub fn say(&self, text: impl Display) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(text.to_string());
-        }
-    }
-
-    pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 /// Every line a person sees goes through here: progress and notes on stderr, and the JSON
 /// summary (with `--json`) alone on stdout. Write errors (a closed pipe) are ignored rather
 /// than allowed to panic.
@@ -146,15 +41,59 @@ impl Spinner {
 pub struct Console {
     pub verbosity: Verbosity,
     json: bool,
+    /// Standard error is not a terminal: each line starts with its time.
+    stamped: bool,
 }
 
 impl Console {
     pub fn new(verbosity: Verbosity, json: bool) -> Console {
-        Console { verbosity, json }
+        Console {
+            verbosity,
+            json,
+            stamped: !std::io::IsTerminal::is_terminal(&io::stderr()),
+        }
     }
 
+    /// Writes `text` to standard error, each line stamped with the time off a terminal, and
+    /// above the progress bar on one (which is cleared for it and drawn again).
     fn say(&self, text: impl Display) {
-        let _ = writeln!(io::stderr().lock(), "{text}");
+        let text = text.to_string();
+        progress::above_the_bar(|| {
+            let mut err = io::stderr().lock();
+            if self.stamped {
+                let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+                for line in text.lines() {
+                    let _ = writeln!(err, "{now} {line}");
+                }
+            } else {
+                let _ = writeln!(err, "{text}");
+            }
+        });
+    }
+
+    /// The line that opens a run: the version, the input, the event, what is done, and how.
+    pub fn headline(&self, config: &crate::config::Config) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        let input = match &config.source {
+            crate::rows::Source::Stdin => "standard input".to_string(),
+            crate::rows::Source::Path(path) => path.display().to_string(),
+        };
+        let plan = format!("{:?}", config.plan).to_lowercase();
+        let how = match config.command {
+            Command::Import => format!(
+                "import, plan {plan}, mode {}",
+                format!("{:?}", config.mode).to_lowercase()
+            ),
+            Command::Change(action) => format!("{}, plan {plan}", action.name()),
+        };
+        let dry = if config.dry_run { ", dry run" } else { "" };
+        self.say(format_args!(
+            "zimport {}: {input} → {}, {how}{dry}",
+            env!("CARGO_PKG_VERSION"),
+            config.event
+        ));
     }
 
     /// A warning: shown unless `--quiet`.
@@ -174,15 +113,7 @@ impl Console {
     /// A one-line spinner for work of unknown length (an export's pages): shown only on a
     /// terminal, and not with `--quiet`.
     pub fn spinner(&self) -> Spinner {
-        let shown =
-            self.verbosity > Verbosity::Quiet && std::io::IsTerminal::is_terminal(&io::stderr());
-        Spinner {
-            bar: shown.then(|| {
-                let bar = indicatif::ProgressBar::new_spinner();
-                bar.enable_steady_tick(std::time::Duration::from_millis(120));
-                bar
-            }),
-        }
+        Spinner::new(self.verbosity > Verbosity::Quiet && !self.stamped)
     }
 
     /// Asks `question` on the terminal; true only for an answer of y or yes.
@@ -320,9 +251,18 @@ impl Console {
         }
         let mut text = String::new();
         let rows = summary.counts.total();
+        let command = match summary.command {
+            Command::Import => String::new(),
+            other => format!(" ({})", other.name()),
+        };
         if summary.dry_run {
             text.push_str(&format!(
-                "Dry run of {} for {}: nothing was sent to Zoom.\n",
+                "Dry run of {} for {}{command}: nothing was sent to Zoom.\n",
+                summary.input, summary.event
+            ));
+        } else {
+            text.push_str(&format!(
+                "Run of {} for {}{command}:\n",
                 summary.input, summary.event
             ));
         }

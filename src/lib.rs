@@ -116,6 +116,7 @@ pub fn run(
     console: &Console,
     stopper: &zoom::control::Stopper,
 ) -> Result<Summary, Error> {
+    console.headline(config);
     let mut input = rows::CsvInput::open(&config.source, &config.input)?;
     let prepared = match prepare(config, console, &mut input) {
         Ok(prepared) => prepared,

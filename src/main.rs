@@ -112,12 +112,10 @@ fn parse<T: Parser>(args: Vec<std::ffi::OsString>) -> Result<T, ExitCode> {
         if err.use_stderr() {
             let text = err.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
-            eprint!("zimport: error: {text}");
-            if json {
-                // The message alone, for a script: the usage and tips are for people.
-                let first = text.lines().next().unwrap_or_default();
-                Console::new(zimport::config::Verbosity::Quiet, true).json_only(first, code);
-            }
+            let console = Console::new(zimport::config::Verbosity::Normal, json);
+            console.error(text.trim_end());
+            // The message alone, for a script: the usage and tips are for people.
+            console.json_only(text.lines().next().unwrap_or_default(), code);
         } else {
             let _ = err.print();
         }

@@ -156,7 +156,7 @@ pub fn import(
         results,
         journal,
         config.event.to_string(),
-        Progress::new(console, rows, config.command),
+        Progress::new(console, rows, tally.to_send(), config.command),
         Some(rows),
     );
     // A stop asked for (Ctrl-C, SIGTERM) from now on lets the requests in flight finish.

@@ -152,7 +152,7 @@ impl Recorder {
                 message: line.message.to_string(),
             });
         }
-        self.progress.advance(&self.counts);
+        self.progress.advance(&self.counts, line.attempts > 0);
         Ok(())
     }
 

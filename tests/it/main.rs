@@ -2,6 +2,7 @@
 //! properties of its input handling.
 
 mod cli;
+mod console;
 mod dry_run;
 mod export;
 mod failures;
