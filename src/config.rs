@@ -29,6 +29,14 @@ pub struct Event {
 }
 
 impl EventKind {
+    /// The other kind.
+    pub fn other(self) -> EventKind {
+        match self {
+            EventKind::Meeting => EventKind::Webinar,
+            EventKind::Webinar => EventKind::Meeting,
+        }
+    }
+
     /// "meeting" or "webinar".
     pub fn noun(self) -> &'static str {
         match self {

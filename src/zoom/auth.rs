@@ -171,7 +171,8 @@ impl TokenSource {
             let response = match response {
                 Ok(response) => response,
                 Err(err) => {
-                    last_error = err.without_url().to_string();
+                    // The cause: refused, DNS, TLS, a timeout (never the URL's query).
+                    last_error = super::answers::transport(&err).message;
                     continue;
                 }
             };

@@ -160,7 +160,8 @@ impl ZoomClient {
         &self.tokens
     }
 
-    fn url(&self, token: &Token, tail: &str) -> String {
+    /// The URL of `tail` of the event (`""`: the event itself), as an event of `kind`.
+    fn url(&self, token: &Token, kind: EventKind, tail: &str) -> String {
         let base = match (&self.api_url, &token.api_url) {
             (Some(url), _) => url.as_str().to_string(),
             (None, Some(url)) => url.clone(),
@@ -170,7 +171,7 @@ impl ZoomClient {
         let event = format!(
             "{}/v2/{}s/{}",
             base.trim_end_matches('/'),
-            self.event.kind.noun(),
+            kind.noun(),
             self.event.id
         );
         if tail.is_empty() {
@@ -290,9 +291,33 @@ impl ZoomClient {
         self.send(category, Method::GET, tail, None, query).await
     }
 
-    /// Sends one request (two if the token is refused once) and returns the 2xx body.
+    /// Whether Zoom has an event of `kind` with this event's ID (a `--webinar` given a
+    /// meeting's ID, or the reverse). Any answer but a 2xx is a no.
+    pub async fn exists_as(&self, kind: EventKind) -> bool {
+        let sent = self
+            .send_as(kind, Category::Light, Method::GET, "", None, &[])
+            .await;
+        sent.result.is_ok()
+    }
+
+    /// Sends one request about the event (two if the token is refused once) and returns the
+    /// 2xx body.
     async fn send(
         &self,
+        category: Category,
+        method: Method,
+        tail: &str,
+        body: Option<&Value>,
+        query: &[(&str, String)],
+    ) -> Sent<Value> {
+        self.send_as(self.event.kind, category, method, tail, body, query)
+            .await
+    }
+
+    /// [`ZoomClient::send`], for the event's ID as an event of `kind`.
+    async fn send_as(
+        &self,
+        kind: EventKind,
         category: Category,
         method: Method,
         tail: &str,
@@ -335,7 +360,7 @@ impl ZoomClient {
             }
             let mut request = self
                 .http
-                .request(method.clone(), self.url(&token, tail))
+                .request(method.clone(), self.url(&token, kind, tail))
                 .header(AUTHORIZATION, token.authorization())
                 .query(query);
             if let Some(body) = body {

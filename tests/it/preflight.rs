@@ -2,7 +2,7 @@
 
 use fake_zoom::{CustomQuestion, EventSetup, Kind, Setup};
 
-use crate::support::{people, ZoomEnv, MEETING};
+use crate::support::{people, ZoomEnv, MEETING, WEBINAR};
 
 fn sent(zoom: &ZoomEnv) -> u64 {
     let stats = zoom.zoom.stats();
@@ -680,4 +680,51 @@ fn a_429_storm_during_the_checks_honours_retry_after_then_exits_4_with_a_hint() 
         }
     }
     assert_eq!(most, 4);
+}
+
+#[test]
+fn an_unreachable_token_endpoint_names_the_cause() {
+    let env = crate::support::TestEnv::new();
+    let input = env.write_input("people.csv", crate::support::people(2, false));
+    // A port nobody listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let output = env
+        .zimport()
+        .arg(&input)
+        .args(["--meeting", "83927864687"])
+        .env(
+            "ZOOM_OAUTH_URL",
+            format!("http://127.0.0.1:{port}/oauth/token"),
+        )
+        .env("ZOOM_ACCOUNT_ID", "a")
+        .env("ZOOM_CLIENT_ID", "b")
+        .env("ZOOM_CLIENT_SECRET", "c")
+        .output()
+        .expect("runs");
+    let text = crate::support::stderr(&output);
+    assert_eq!(crate::support::exit_code(&output), 3, "{text}");
+    assert!(text.contains("Connection refused"), "{text}");
+    assert!(!text.contains("error sending request"), "{text}");
+}
+
+#[test]
+fn a_webinar_id_given_as_a_meeting_is_named_for_what_it_is() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom
+        .env
+        .write_input("people.csv", crate::support::people(2, false));
+
+    let run = zoom.import(&input, &["--meeting", "98765432109"]);
+
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("98765432109 is a webinar's ID: use --webinar 98765432109"),
+        "{}",
+        run.stderr()
+    );
+    assert!(zoom.zoom.registrants(Kind::Webinar, WEBINAR).is_empty());
 }

@@ -298,16 +298,30 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
     // 3. The event: the first problem found is the one a user fixes first.
     match event_answer {
         Some(answer) => {
-            let answer = answer.map_err(|error| match &error {
-                ApiError::Rejected(refusal)
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(ApiError::Rejected(refusal))
                     if refusal.http_status == Some(404) || refusal.zoom_code == Some(3001) =>
                 {
-                    PreflightError::refused(format!(
-                        "{event} was not found or has expired; check the ID (Zoom: {refusal})"
-                    ))
+                    // The other flag's ID, perhaps: Zoom's answer to the other kind says.
+                    let other = kind.other();
+                    let hint = if client.exists_as(other).await {
+                        format!(
+                            "; {} is a {}'s ID: use --{} {}",
+                            event.id,
+                            other.noun(),
+                            other.noun(),
+                            event.id
+                        )
+                    } else {
+                        "; check the ID".to_string()
+                    };
+                    return Err(PreflightError::refused(format!(
+                        "{event} was not found or has expired{hint} (Zoom: {refusal})"
+                    )));
                 }
-                _ => fatal(&format!("cannot read {event}"), &error),
-            })?;
+                Err(error) => return Err(fatal(&format!("cannot read {event}"), &error)),
+            };
             findings.event_read = true;
             check_event(&answer, config, &mut findings)?;
         }
