@@ -359,7 +359,8 @@ fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
             estimate.days
         ));
     }
-    if summary.mode != Mode::Single && estimate.batch_calls > 0 {
+    // Once Zoom has said whether batch fits the event, the estimate already follows it.
+    if summary.mode != Mode::Single && estimate.batch_calls > 0 && !estimate.batch_checked {
         text.push_str(".\n  (Batch is used only for scheduled meetings and webinars; otherwise every row is a single add.)\n");
     } else {
         text.push_str(".\n");

@@ -49,7 +49,10 @@ pub fn dry_run(
                 Some(findings) if !findings.batch_fits => Mode::Single,
                 _ => config.mode,
             };
-            Estimate::new(mode, config.limits, tally.fits_batch, tally.others)
+            Estimate {
+                batch_checked: findings.is_some_and(|f| f.event_read),
+                ..Estimate::new(mode, config.limits, tally.fits_batch, tally.others)
+            }
         }
         Command::Change(_) => Estimate::status_changes(config.limits, tally.to_send()),
     };

@@ -97,6 +97,8 @@ pub struct Estimate {
     pub seconds: f64,
     /// Runs (days) needed when a daily quota is smaller than the calls; 1 otherwise.
     pub days: u64,
+    /// Zoom was asked whether batch registration fits the event (so the estimate knows).
+    pub batch_checked: bool,
 }
 
 impl Estimate {
@@ -124,6 +126,7 @@ impl Estimate {
             status_calls: 0,
             seconds,
             days,
+            batch_checked: false,
         }
     }
 
@@ -136,6 +139,7 @@ impl Estimate {
             status_calls,
             seconds: status_calls as f64 / f64::from(limits.medium_per_second.max(1)),
             days: 1,
+            batch_checked: false,
         }
     }
 }

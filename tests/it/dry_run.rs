@@ -336,3 +336,28 @@ fn a_file_of_many_blocks_keeps_input_order_and_finds_duplicates_across_them() {
         stderr(&output)
     );
 }
+
+#[test]
+fn the_batch_note_shows_only_while_zoom_has_not_said_whether_batch_fits() {
+    let zoom = crate::support::ZoomEnv::start(fake_zoom::Setup::default());
+    let input = zoom
+        .env
+        .write_input("people.csv", crate::support::people(40, false));
+    const NOTE: &str = "Batch is used only for scheduled meetings and webinars";
+
+    let unchecked = zoom.env.dry_run(&input, &[]);
+    assert!(stderr(&unchecked).contains(NOTE), "{}", stderr(&unchecked));
+
+    // With credentials (and no --json, so the summary is text on stderr).
+    let checked = zoom
+        .zimport()
+        .arg(&input)
+        .args(["--meeting", "83927864687", "--dry-run"])
+        .output()
+        .expect("runs");
+    let text = stderr(&checked);
+    assert_eq!(exit_code(&checked), 0, "{text}");
+    assert!(text.contains("batch registration fits"), "{text}");
+    assert!(text.contains("would send 2 batch calls"), "{text}");
+    assert!(!text.contains(NOTE), "{text}");
+}
