@@ -126,6 +126,13 @@ impl Console {
         matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
     }
 
+    /// A request to Zoom (`-vv`): shown at that verbosity only.
+    pub fn request(&self, text: impl Display) {
+        if self.verbosity >= Verbosity::Verbose(2) {
+            self.say(format_args!("request: {text}"));
+        }
+    }
+
     /// A fatal error: always shown.
     pub fn error(&self, text: impl Display) {
         self.say(format_args!("zimport: error: {text}"));

@@ -116,7 +116,8 @@ fn read_all(
         RequestOptions::default(),
         config.limits,
     )
-    .map_err(Error::Setup)?;
+    .map_err(Error::Setup)?
+    .log_requests(console);
     let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
     let spinner = console.spinner();
     let listed = runtime

@@ -201,7 +201,7 @@ fn prepare(
     }
     // With credentials, check Zoom's side first (read-only); a real run needs them.
     let connection = match &config.zoom.credentials {
-        Some(credentials) => Some(run::Connection::open(config, credentials.clone())?),
+        Some(credentials) => Some(run::Connection::open(config, console, credentials.clone())?),
         None => {
             console.note("no Zoom credentials set, so the token, the event, its registration form and its registrants were not checked (set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET to include them)");
             None

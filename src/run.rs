@@ -68,7 +68,11 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn open(config: &Config, credentials: Credentials) -> Result<Connection, Error> {
+    pub fn open(
+        config: &Config,
+        console: &Console,
+        credentials: Credentials,
+    ) -> Result<Connection, Error> {
         let occurrence_ids = (!config.occurrences.is_empty()).then(|| config.occurrences.join(","));
         let control = Arc::new(Control::default());
         let client = ZoomClient::open(
@@ -83,7 +87,8 @@ impl Connection {
             },
             config.limits,
         )
-        .map_err(Error::Setup)?;
+        .map_err(Error::Setup)?
+        .log_requests(console);
         let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
         Ok(Connection {
             runtime,

@@ -14,17 +14,18 @@ pub mod http;
 pub mod pacing;
 pub mod preflight;
 pub mod register;
+mod request;
 pub mod status;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use reqwest::header::AUTHORIZATION;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::{Action, Event, EventKind, ZoomSettings};
+use crate::console::Console;
 use crate::credentials::Credentials;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
@@ -32,10 +33,8 @@ use crate::registrant::Registrant;
 use crate::zoom::auth::{AuthError, Token, TokenSource};
 use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
-use http::BodyError;
 
 pub use answers::{next_utc_midnight, ApiError, Refusal};
-use answers::{rate_limit_error, refusal, tracking_id, transport};
 
 /// Zoom's rate-limit categories that registration uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +106,8 @@ pub struct ZoomClient {
     medium: Pacer,
     heavy: Pacer,
     pub counters: Arc<Counters>,
+    /// `-vv`: a line per request, through the console.
+    log: Option<Console>,
 }
 
 impl ZoomClient {
@@ -130,7 +131,16 @@ impl ZoomClient {
             medium: Pacer::per_second(limits.medium_per_second),
             heavy: Pacer::per_second(limits.heavy_per_second),
             counters: Arc::new(Counters::default()),
+            log: None,
         }
+    }
+
+    /// With `-vv` (or more), a line on the console for every request.
+    pub fn log_requests(mut self, console: &Console) -> ZoomClient {
+        if console.verbosity >= crate::config::Verbosity::Verbose(2) {
+            self.log = Some(*console);
+        }
+        self
     }
 
     /// A client for `event` with the endpoints and timeout of `settings`: what every command
@@ -312,146 +322,6 @@ impl ZoomClient {
     ) -> Sent<Value> {
         self.send_as(self.event.kind, category, method, tail, body, query)
             .await
-    }
-
-    /// [`ZoomClient::send`], for the event's ID as an event of `kind`.
-    async fn send_as(
-        &self,
-        kind: EventKind,
-        category: Category,
-        method: Method,
-        tail: &str,
-        body: Option<&Value>,
-        query: &[(&str, String)],
-    ) -> Sent<Value> {
-        let mut requests = 0;
-        let mut refreshed = false;
-        let pacer = match category {
-            Category::Light => &self.light,
-            Category::Medium => &self.medium,
-            Category::Heavy => &self.heavy,
-        };
-        loop {
-            // Pace first, then take the token, so the token is as fresh as it can be when sent.
-            // A stop while waiting for the slot ends the wait.
-            tokio::select! {
-                () = pacer.wait() => {}
-                () = self.control.until_stopped(category) => {}
-            }
-            let token = match self.tokens.bearer().await {
-                Ok(token) => token,
-                Err(err) => {
-                    return Sent {
-                        requests,
-                        result: Err(auth_error(err)),
-                    }
-                }
-            };
-            // Right before it goes: the category may have been stopped during the waits.
-            if let Some(reason) = self.control.refusal_for(category) {
-                return Sent {
-                    requests,
-                    result: Err(ApiError::NotSent(reason)),
-                };
-            }
-            requests += 1;
-            if method != Method::GET {
-                self.counters.requests.fetch_add(1, Ordering::Relaxed);
-            }
-            let mut request = self
-                .http
-                .request(method.clone(), self.url(&token, kind, tail))
-                .header(AUTHORIZATION, token.authorization())
-                .query(query);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let result = request.send().await;
-            let response = match result {
-                Ok(response) => response,
-                Err(err) => {
-                    return Sent {
-                        requests,
-                        result: Err(ApiError::Transient(transport(&err))),
-                    }
-                }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = match http::read_body(response, http::MAX_BODY_BYTES).await {
-                Ok(bytes) => bytes,
-                Err(unread) => {
-                    let refusal = match unread {
-                        BodyError::Broken(err) => transport(&err),
-                        too_large => Refusal {
-                            http_status: Some(status.as_u16()),
-                            message: too_large.to_string(),
-                            tracking_id: tracking_id(&headers),
-                            ..Refusal::default()
-                        },
-                    };
-                    return Sent {
-                        requests,
-                        result: Err(ApiError::Transient(refusal)),
-                    };
-                }
-            };
-            if status.is_success() {
-                // A 204 (a status change) has no body.
-                if bytes.is_empty() && status.as_u16() == 204 {
-                    return Sent {
-                        requests,
-                        result: Ok(Value::Null),
-                    };
-                }
-                return Sent {
-                    requests,
-                    result: serde_json::from_slice(&bytes).map_err(|_| {
-                        ApiError::Transient(Refusal {
-                            http_status: Some(status.as_u16()),
-                            message: "Zoom's answer was not JSON".to_string(),
-                            tracking_id: tracking_id(&headers),
-                            ..Refusal::default()
-                        })
-                    }),
-                };
-            }
-            let refusal = refusal(status.as_u16(), &headers, &bytes);
-            if status.is_redirection() {
-                // Zoom's API never redirects, and none is followed: the token stays here.
-                return Sent {
-                    requests,
-                    result: Err(ApiError::Redirected(refusal)),
-                };
-            }
-            if status.as_u16() == 401 || refusal.zoom_code == Some(124) {
-                if !refreshed {
-                    refreshed = true;
-                    self.tokens.invalidate(&token).await;
-                    continue;
-                }
-                return Sent {
-                    requests,
-                    result: Err(ApiError::TokenRefused(refusal)),
-                };
-            }
-            if status.as_u16() == 429 {
-                self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
-                return Sent {
-                    requests,
-                    result: Err(rate_limit_error(&headers, refusal)),
-                };
-            }
-            let error = if status.is_server_error() {
-                ApiError::Transient(refusal)
-            } else {
-                ApiError::Rejected(refusal)
-            };
-            return Sent {
-                requests,
-                result: Err(error),
-            };
-        }
     }
 }
 

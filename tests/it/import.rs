@@ -440,6 +440,17 @@ fn bad_credentials_exit_3_and_no_secret_is_ever_printed() {
         String::from_utf8_lossy(&ok.stdout),
         String::from_utf8_lossy(&ok.stderr)
     );
+    // -vv logs each request, by its path alone.
+    assert!(
+        text.contains("request: POST /v2/meetings/83927864687/batch_registrants → 201 in "),
+        "{text}"
+    );
+    assert!(
+        text.contains("request: GET /v2/meetings/83927864687/registrants → 200 in "),
+        "{text}"
+    );
+    assert!(text.contains(" ms (attempt 1)"), "{text}");
+    assert!(!text.contains("page_size"), "no query: {text}");
     let results = std::fs::read_to_string(crate::support::results_path(&input)).expect("results");
     for place in [&text, &results] {
         assert!(!place.contains(&zoom.setup.client_secret), "{place}");
