@@ -239,6 +239,8 @@ pub struct Config {
     pub verbosity: Verbosity,
     /// Print the final summary as one JSON object on stdout.
     pub json: bool,
+    /// `--excel`: the results file starts with a UTF-8 byte-order mark.
+    pub excel: bool,
     /// Where the event locks are kept (`$XDG_CACHE_HOME/zimport`); `None` without a home.
     pub cache_folder: Option<PathBuf>,
 }

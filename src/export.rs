@@ -31,6 +31,8 @@ pub struct ExportConfig {
     pub statuses: Vec<&'static str>,
     pub occurrence: Option<String>,
     pub raw: bool,
+    /// `--excel`: the file starts with a UTF-8 byte-order mark.
+    pub excel: bool,
     pub dry_run: bool,
     pub limits: RateLimits,
     pub zoom: ZoomSettings,
@@ -72,7 +74,10 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
     let registrants = by_status.iter().map(|(_, n)| n).sum();
     let mut output = None;
     if !config.dry_run {
-        let text = csv_of(&listed, config.raw);
+        let mut text = csv_of(&listed, config.raw);
+        if config.excel {
+            text.splice(0..0, crate::results::BYTE_ORDER_MARK.iter().copied());
+        }
         match &config.output {
             Some(path) => {
                 write_whole(path, &text)

@@ -103,6 +103,7 @@ impl ExportCli {
             statuses,
             occurrence: self.occurrence,
             raw: self.raw,
+            excel: self.common.excel,
             dry_run: self.dry_run,
             limits: RateLimits::for_plan(self.plan, self.max_rps.and_then(NonZeroU32::new)),
             zoom,

@@ -160,6 +160,11 @@ pub struct Common {
     /// Print the final summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+
+    /// Start the CSV written with a UTF-8 byte-order mark, so that Excel on Windows shows
+    /// accents right (other programs do not need it; zimport reads it either way).
+    #[arg(long)]
+    pub excel: bool,
 }
 
 impl Common {
@@ -307,6 +312,7 @@ impl Cli {
             verbosity,
             cache_folder: crate::lock::cache_folder(env),
             json: self.common.json,
+            excel: self.common.excel,
         })
     }
 }

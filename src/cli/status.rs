@@ -166,6 +166,7 @@ impl StatusCli {
             verbosity,
             cache_folder: crate::lock::cache_folder(env),
             json: self.common.json,
+            excel: self.common.excel,
         })
     }
 }

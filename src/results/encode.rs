@@ -12,6 +12,8 @@ use crate::outcome::Answer;
 #[derive(Debug, Clone, Copy)]
 pub struct ResultRow<'a> {
     pub row: u64,
+    /// The input line the record starts on.
+    pub line: u64,
     pub email: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
@@ -33,7 +35,7 @@ pub fn encode_row(row: &ResultRow<'_>, line: &mut Vec<u8>) {
     let mut rest = Vec::new();
     encode_person(row.email, row.first_name, row.last_name, &mut rest);
     encode_outcome(&row.answer, &mut rest);
-    compose(row.row, &rest, &encode_event(row.event), line);
+    compose(row.row, row.line, &rest, &encode_event(row.event), line);
 }
 
 /// The end of every line of a run: `,meeting 83927864687` and the line end, encoded once.
@@ -44,11 +46,14 @@ pub fn encode_event(event: &str) -> Vec<u8> {
     field
 }
 
-/// A whole line from its parts.
-pub(crate) fn compose(row: u64, rest: &[u8], event: &[u8], line: &mut Vec<u8>) {
+/// A whole line from its parts: the row's number, the rest, its input line, the event.
+pub(crate) fn compose(row: u64, input_line: u64, rest: &[u8], event: &[u8], line: &mut Vec<u8>) {
+    let mut number = itoa::Buffer::new();
     line.clear();
-    line.extend_from_slice(itoa::Buffer::new().format(row).as_bytes());
+    line.extend_from_slice(number.format(row).as_bytes());
     line.extend_from_slice(rest);
+    line.push(b',');
+    line.extend_from_slice(number.format(input_line).as_bytes());
     line.extend_from_slice(event);
 }
 

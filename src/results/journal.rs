@@ -46,10 +46,16 @@ impl Journal {
     }
 
     /// Appends one line (as [`ResultsFile::write`](super::ResultsFile::write) writes it).
-    pub fn write(&mut self, row: u64, rest: &[u8], event: &[u8]) -> Result<(), ResultsError> {
+    pub fn write(
+        &mut self,
+        row: u64,
+        line: u64,
+        rest: &[u8],
+        event: &[u8],
+    ) -> Result<(), ResultsError> {
         let error = ResultsError::on(&self.path);
         // One write per line, straight to the operating system: `kill -9` loses nothing.
-        compose(row, rest, event, &mut self.line);
+        compose(row, line, rest, event, &mut self.line);
         self.file.write_all(&self.line).map_err(error)?;
         if self.last_sync.elapsed() >= std::time::Duration::from_secs(1) {
             self.file.sync_data().map_err(error)?;

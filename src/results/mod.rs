@@ -24,9 +24,11 @@ pub use recorder::{Recorded, Recorder};
 
 use crate::files;
 
-/// The results file's columns: SPEC §3's, in its order, then `event` (which meeting or webinar
-/// the row is for, so a re-run never mistakes another event's results for its own).
-pub const RESULT_COLUMNS: [&str; 12] = [
+/// The results file's columns: SPEC §3's, in its order, then `line` (the input line the record
+/// starts on, as messages name it: it differs from `row` where quoted cells hold line breaks)
+/// and `event` (which meeting or webinar the row is for, so a re-run never mistakes another
+/// event's results for its own). Files written before `line` existed are still read.
+pub const RESULT_COLUMNS: [&str; 13] = [
     "row",
     "email",
     "first_name",
@@ -38,6 +40,7 @@ pub const RESULT_COLUMNS: [&str; 12] = [
     "zoom_code",
     "message",
     "attempts",
+    "line",
     "event",
 ];
 
@@ -182,11 +185,16 @@ pub struct ResultsFile {
 const SYNC_EVERY: usize = 16 << 20;
 
 impl ResultsFile {
-    pub fn create(path: &Path) -> Result<ResultsFile, ResultsError> {
+    /// A new results file at `path`; `excel` (`--excel`): it starts with a UTF-8 byte-order
+    /// mark, without which Excel on Windows reads UTF-8 as the local code page (`JosÃ©`).
+    pub fn create(path: &Path, excel: bool) -> Result<ResultsFile, ResultsError> {
         let error = ResultsError::on(path);
         let partial = companion(path, ".partial");
         let file = files::open(&partial, files::Open::New).map_err(error)?;
         let mut writer = BufWriter::with_capacity(64 * 1024, file);
+        if excel {
+            writer.write_all(BYTE_ORDER_MARK).map_err(error)?;
+        }
         writer.write_all(&header_line()).map_err(error)?;
         Ok(ResultsFile {
             path: path.to_path_buf(),
@@ -197,18 +205,28 @@ impl ResultsFile {
         })
     }
 
-    /// Writes one line: the row's number, `rest` (from `,email` to the attempts), and `event`
-    /// (the event's field, encoded, with its comma and the line end: [`encode_event`]).
+    /// Writes one line: the row's number, `rest` (from `,email` to the attempts), its input
+    /// `line`, and `event` (the event's field, encoded, with its comma and the line end:
+    /// [`encode_event`]).
     #[inline]
-    pub fn write(&mut self, row: u64, rest: &[u8], event: &[u8]) -> Result<(), ResultsError> {
+    pub fn write(
+        &mut self,
+        row: u64,
+        line: u64,
+        rest: &[u8],
+        event: &[u8],
+    ) -> Result<(), ResultsError> {
         let Some(writer) = self.writer.as_mut() else {
             return Err(ResultsError::on(&self.path)(io::Error::other(
                 "already finished",
             )));
         };
+        let mut number = itoa::Buffer::new();
         let written = writer
-            .write_all(itoa::Buffer::new().format(row).as_bytes())
+            .write_all(number.format(row).as_bytes())
             .and_then(|()| writer.write_all(rest))
+            .and_then(|()| writer.write_all(b","))
+            .and_then(|()| writer.write_all(number.format(line).as_bytes()))
             .and_then(|()| writer.write_all(event));
         written.map_err(ResultsError::on(&self.path))?;
         self.unsynced += rest.len();
@@ -275,6 +293,9 @@ impl Drop for ResultsFile {
 }
 
 /// The header line of the results file and the journal.
+/// UTF-8's byte-order mark, which Excel needs to read a CSV as UTF-8.
+pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 pub(crate) fn header_line() -> Vec<u8> {
     let mut line = RESULT_COLUMNS.join(",").into_bytes();
     line.push(b'\n');

@@ -91,7 +91,9 @@ impl Recorder {
     #[cold]
     fn record_journaled(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
         let journal_error = match self.journal.as_mut() {
-            Some(journal) => journal.write(line.row, line.rest, &self.event).err(),
+            Some(journal) => journal
+                .write(line.row, line.line, line.rest, &self.event)
+                .err(),
             None => None,
         };
         let journaled = self.journal.is_some() && journal_error.is_none();
@@ -139,7 +141,8 @@ impl Recorder {
 
     #[inline]
     fn write(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
-        self.results.write(line.row, line.rest, &self.event)?;
+        self.results
+            .write(line.row, line.line, line.rest, &self.event)?;
         self.counts.add(line.status);
         if matches!(
             line.status,

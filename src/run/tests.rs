@@ -71,7 +71,7 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
         spool.push(&entry).expect("kept");
     }
     let recorder = Recorder::new(
-        ResultsFile::create(&results).expect("results"),
+        ResultsFile::create(&results, false).expect("results"),
         Some(Journal::open(&results, 0).expect("journal")),
         "meeting 83927864687".to_string(),
         Progress::hidden(),
@@ -190,7 +190,7 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
         spool.push(&entry).expect("kept");
     }
     let recorder = Recorder::new(
-        ResultsFile::create(&results).expect("results"),
+        ResultsFile::create(&results, false).expect("results"),
         Some(Journal::open(&results, 0).expect("journal")),
         "meeting 83927864687".to_string(),
         Progress::hidden(),

@@ -361,3 +361,24 @@ fn the_batch_note_shows_only_while_zoom_has_not_said_whether_batch_fits() {
     assert!(text.contains("would send 2 batch calls"), "{text}");
     assert!(!text.contains(NOTE), "{text}");
 }
+
+#[test]
+fn the_results_name_each_rows_input_line_where_quoted_cells_hold_line_breaks() {
+    let env = TestEnv::new();
+    let input = env.write_input(
+        "in.csv",
+        "email,first_name,comments\r\nana@example.com,Ana,\"two\r\nlines\"\r\nbo@example.com,Bo,\"three\nmore\nlines\"\r\nnot-an-email,Cy,x\r\n",
+    );
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    let rows = read_results(&results_path(&input));
+    let lines: Vec<(u64, u64)> = rows.iter().map(|r| (r.row, r.line)).collect();
+    assert_eq!(lines, [(1, 2), (2, 4), (3, 7)]);
+    assert!(
+        stderr(&output).contains("row 3 (line 7)"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -137,6 +137,7 @@ proptest! {
     fn results_lines_are_what_the_csv_crate_writes_and_reads(
         texts in proptest::collection::vec("[a-c,\"\n\r\t ;é'=+@-]{0,12}", 7),
         row in any::<u64>(),
+        line in any::<u64>(),
         http_status in proptest::option::of(any::<u16>()),
         zoom_code in proptest::option::of(any::<i64>()),
         attempts in any::<u32>(),
@@ -144,6 +145,7 @@ proptest! {
     ) {
         let result = ResultRow {
             row,
+            line,
             email: &texts[0],
             first_name: &texts[1],
             last_name: &texts[2],
@@ -171,7 +173,7 @@ proptest! {
             row.to_string(), cell(&texts[0]), cell(&texts[1]), cell(&texts[2]),
             status.as_str().to_string(), cell(&texts[3]), cell(&texts[4]),
             number(http_status.map(i64::from)), number(zoom_code), cell(&texts[5]),
-            attempts.to_string(), cell(&texts[6]),
+            attempts.to_string(), line.to_string(), cell(&texts[6]),
         ];
         let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
         writer.write_record(&fields).expect("csv writes");
@@ -182,7 +184,7 @@ proptest! {
         let record = reader.records().next().expect("one record").expect("csv reads");
         prop_assert_eq!(record.iter().collect::<Vec<_>>(), fields.iter().map(String::as_str).collect::<Vec<_>>());
         // Read back, each text is what it was.
-        for (index, text) in [(1, 0), (2, 1), (3, 2), (5, 3), (6, 4), (9, 5), (11, 6)] {
+        for (index, text) in [(1, 0), (2, 1), (3, 2), (5, 3), (6, 4), (9, 5), (12, 6)] {
             prop_assert_eq!(cell_text(&record[index]), texts[text].as_str());
         }
     }

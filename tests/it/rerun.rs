@@ -707,3 +707,33 @@ fn an_upgrade_takes_over_the_old_default_results_name_for_its_own_event_only() {
     );
     assert!(results_path(&input).exists());
 }
+
+#[test]
+fn excel_results_start_with_a_byte_order_mark_and_still_serve_as_memory() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input(
+        "people.csv",
+        "email,first_name,last_name\nana@example.com,José,Núñez\n",
+    );
+
+    let first = zoom.import(&input, &["--meeting", "83927864687", "--excel"]);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let bytes = std::fs::read(results_path(&input)).expect("results");
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBFrow,email,"),
+        "{:?}",
+        &bytes[..10]
+    );
+    assert_eq!(first.rows[0].first_name, "José");
+
+    let again = zoom.import(&input, &["--meeting", "83927864687", "--no-skip-existing"]);
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    assert_eq!(
+        again.with_status("already_registered").len(),
+        1,
+        "read as memory"
+    );
+    assert!(!std::fs::read(results_path(&input))
+        .expect("results")
+        .starts_with(b"\xEF\xBB\xBF"));
+}

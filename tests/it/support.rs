@@ -33,6 +33,8 @@ pub struct ResultRow {
     pub zoom_code: Option<i64>,
     pub message: String,
     pub attempts: u32,
+    /// The input line the record starts on.
+    pub line: u64,
     pub event: String,
 }
 
@@ -106,7 +108,7 @@ pub fn read_results(path: &Path) -> Vec<ResultRow> {
         .headers()
         .expect("header")
         .iter()
-        .map(str::to_string)
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
     assert_eq!(
         header,
@@ -122,6 +124,7 @@ pub fn read_results(path: &Path) -> Vec<ResultRow> {
             "zoom_code",
             "message",
             "attempts",
+            "line",
             "event"
         ]
     );
