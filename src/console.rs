@@ -1,4 +1,4 @@
-//! Every line a person sees: progress on stderr ([`progress`]: a bar on a terminal, a line
+//! Every line a person sees: progress on stderr ([`Progress`]: a bar on a terminal, a line
 //! every few seconds otherwise), warnings and notes, the input's column mapping and encoding,
 //! the closing summary, and `--json` alone on stdout. Nothing else in the crate prints. Off a
 //! terminal (cron, CI) every line starts with its time, RFC 3339 in UTC.
