@@ -10,6 +10,8 @@ use crate::rows::ColumnMap;
 pub struct Form {
     /// Standard fields the form requires, beyond email and first name.
     pub required: Vec<Field>,
+    /// Standard fields the form asks for, required or not.
+    pub asked: Vec<Field>,
     pub custom: Vec<CustomQuestion>,
 }
 

@@ -236,6 +236,27 @@ impl ColumnMap {
         }
     }
 
+    /// Where the event's form asks for the organization and no column gives `org`: a
+    /// `Company` or `Organization` column does. (Not otherwise: a row with `org` cannot go in
+    /// a batch, which carries only email and names.)
+    pub fn claim_organization(&mut self) {
+        if self.extra.iter().any(|(field, _)| *field == Field::Org) {
+            return;
+        }
+        let Some(index) = self.columns.iter().position(|(header, use_)| {
+            *use_ == ColumnUse::Unknown
+                && matches!(
+                    normalize_name(header).as_str(),
+                    "company" | "companyname" | "organization" | "organisation"
+                )
+        }) else {
+            return;
+        };
+        self.columns[index].1 = ColumnUse::Mapped(Target::Field(Field::Org));
+        self.extra.push((Field::Org, index));
+        self.extra.sort_by_key(|(field, _)| *field as usize);
+    }
+
     pub fn claim_custom_question(&mut self, title: &str) -> Option<usize> {
         let wanted = title.trim().to_lowercase();
         let loose = normalize_name(title);

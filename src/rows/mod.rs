@@ -26,7 +26,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 pub use crate::registrant::Cells;
-use crate::registrant::{AppliedForm, Form, Registrant, Rules};
+use crate::registrant::{AppliedForm, Field, Form, Registrant, Rules};
 pub use columns::{ColumnMap, ColumnUse, Target};
 
 /// Where the CSV comes from.
@@ -256,6 +256,9 @@ impl CsvInput {
     /// Applies the event's registration form to every row from now on: required fields are
     /// checked, and each custom question is answered from the column whose header is its title.
     pub fn apply_form(&mut self, form: Form) {
+        if form.asked.contains(&Field::Org) {
+            self.columns.claim_organization();
+        }
         let columns = form
             .custom
             .iter()

@@ -728,3 +728,49 @@ fn a_webinar_id_given_as_a_meeting_is_named_for_what_it_is() {
     );
     assert!(zoom.zoom.registrants(Kind::Webinar, WEBINAR).is_empty());
 }
+
+#[test]
+fn a_company_column_gives_org_where_the_form_asks_for_it_and_is_left_alone_elsewhere() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let asks_org = 83_927_864_688;
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        asks_org,
+        EventSetup {
+            questions: vec![("org".to_string(), false)],
+            ..EventSetup::scheduled_meeting()
+        },
+    );
+    let input = zoom.env.write_input(
+        "people.csv",
+        "Email,First Name,Company\nana@example.com,Ana,ACME\nbo@example.com,Bo,Initech\n",
+    );
+
+    let asked = zoom.import(&input, &["--meeting", "83927864688"]);
+    let not_asked = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(asked.code(), 0, "{}", asked.stderr());
+    assert_eq!(not_asked.code(), 0, "{}", not_asked.stderr());
+    let org = |id: u64| -> Vec<Option<String>> {
+        zoom.zoom
+            .registrants(Kind::Meeting, id)
+            .iter()
+            .map(|r| {
+                r.fields
+                    .get("org")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    assert_eq!(
+        org(asks_org),
+        [Some("ACME".to_string()), Some("Initech".to_string())]
+    );
+    assert_eq!(
+        org(MEETING),
+        [None, None],
+        "not asked: not sent, so batch carries them"
+    );
+    assert_eq!(not_asked.summary["run"]["requests"], 1, "one batch");
+}

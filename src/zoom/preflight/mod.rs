@@ -375,9 +375,12 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
 
 /// What the registration form asks: its required standard fields and its custom questions.
 fn apply_form(answer: QuestionsAnswer, findings: &mut Findings) {
-    for question in answer.questions.iter().filter(|q| q.required) {
+    for question in &answer.questions {
         if let Some(field) = Field::from_name(&question.field_name) {
-            findings.form.required.push(field);
+            findings.form.asked.push(field);
+            if question.required {
+                findings.form.required.push(field);
+            }
         }
     }
     findings.form.custom = answer
