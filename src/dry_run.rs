@@ -29,7 +29,7 @@ pub fn dry_run(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let recorder = Recorder::new(
-        ResultsFile::create(&config.output, config.excel)?,
+        ResultsFile::create(&config.output, config.excel, &input.carried_titles())?,
         None,
         config.event.to_string(),
         Progress::hidden(),

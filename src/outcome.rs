@@ -119,6 +119,9 @@ pub struct Line<'a> {
     pub message: &'a str,
     /// From `,email` to the attempts ([`encode_person`], [`encode_outcome`]).
     pub rest: &'a [u8],
+    /// The input's cells that zimport does not send, for the end of the line
+    /// ([`encode_carried`](crate::results::encode_carried)); empty if there are none.
+    pub carried: &'a [u8],
 }
 
 impl Line<'_> {
@@ -131,6 +134,7 @@ impl Line<'_> {
             attempts: self.attempts,
             message: self.message.to_string(),
             rest: String::from_utf8_lossy(self.rest).into_owned(),
+            carried: String::from_utf8_lossy(self.carried).into_owned(),
         }
     }
 }
@@ -146,6 +150,8 @@ pub struct OwnedLine {
     pub message: String,
     /// Text, for the encoders only ever write what they were given as text.
     pub rest: String,
+    #[serde(default)]
+    pub carried: String,
 }
 
 impl OwnedLine {
@@ -158,6 +164,7 @@ impl OwnedLine {
             attempts: self.attempts,
             message: &self.message,
             rest: self.rest.as_bytes(),
+            carried: self.carried.as_bytes(),
         }
     }
 }
@@ -179,6 +186,8 @@ pub struct Outcome {
     pub zoom_code: Option<i64>,
     pub message: String,
     pub attempts: u32,
+    /// The row's carried input cells, encoded ([`Line::carried`]).
+    pub carried: String,
 }
 
 impl Outcome {
@@ -204,6 +213,7 @@ impl Outcome {
             zoom_code: None,
             message,
             attempts,
+            carried: String::new(),
         }
     }
 
@@ -231,6 +241,7 @@ impl Outcome {
             attempts: self.attempts,
             message: &self.message,
             rest: &rest,
+            carried: self.carried.as_bytes(),
         }
         .to_owned()
     }

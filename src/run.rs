@@ -151,7 +151,7 @@ pub fn import(
 
     let rows = tally.rows;
     let entries = spool.into_reader()?;
-    let results = ResultsFile::create(&config.output, config.excel)?;
+    let results = ResultsFile::create(&config.output, config.excel, &input.carried_titles())?;
     // An import's journal is its memory if it is killed; a status change's is Zoom's list.
     let journal = match config.command {
         Command::Import => Some(Journal::open(&config.output, journal_end)?),

@@ -167,6 +167,7 @@ impl Settling<'_> {
                 attempts: 0,
                 message: "",
                 rest: &encoded[row.encoded.clone()],
+                carried: &encoded[row.carried.clone()],
             };
             match &row.kind {
                 RowKind::Blank => {

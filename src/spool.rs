@@ -38,6 +38,9 @@ pub struct ToSend {
     /// Zoom's ID for the person, for a status change ("" for an import).
     #[serde(default)]
     pub registrant_id: String,
+    /// The row's carried input cells, encoded ([`Line::carried`]).
+    #[serde(default)]
+    pub carried: String,
 }
 
 /// Why the spool cannot be written or read back.
@@ -129,6 +132,7 @@ impl Sink for Spool {
             line: valid.line,
             registrant,
             registrant_id: row.registrant_id.to_string(),
+            carried: String::from_utf8_lossy(valid.carried).into_owned(),
         }))?)
     }
 }
@@ -186,6 +190,7 @@ mod tests {
                 line: 3,
                 registrant: registrant("b@x.com", vec![(Field::City, "Zürich".to_string())]),
                 registrant_id: "zoom-id-b".to_string(),
+                carried: ",kept".to_string(),
             }),
         ];
         let mut spool = Spool::create(dir.path()).expect("created");

@@ -3,7 +3,8 @@
 //! (SPEC §3), which [`cell_text`] takes off again when a results file is read back.
 //!
 //! A line is its row number, then its *rest*: the person ([`encode_person`]) and the outcome
-//! ([`encode_outcome`]), then the run's event ([`encode_event`]). A dry run encodes the rest
+//! ([`encode_outcome`]), then its input line, the run's event ([`encode_event`]) and the input's
+//! cells that zimport does not send, carried ([`encode_carried`]). A dry run encodes the rest
 //! before a row's number is known, and the outcome of a `valid` row only once.
 
 use crate::outcome::Answer;
@@ -35,19 +36,41 @@ pub fn encode_row(row: &ResultRow<'_>, line: &mut Vec<u8>) {
     let mut rest = Vec::new();
     encode_person(row.email, row.first_name, row.last_name, &mut rest);
     encode_outcome(&row.answer, &mut rest);
-    compose(row.row, row.line, &rest, &encode_event(row.event), line);
+    compose(
+        row.row,
+        row.line,
+        &rest,
+        &encode_event(row.event),
+        b"",
+        line,
+    );
 }
 
-/// The end of every line of a run: `,meeting 83927864687` and the line end, encoded once.
+/// The event field of every line of a run: `,meeting 83927864687`, encoded once.
 pub fn encode_event(event: &str) -> Vec<u8> {
     let mut field = vec![b','];
     push_field(&mut field, event);
-    field.push(b'\n');
     field
 }
 
-/// A whole line from its parts: the row's number, the rest, its input line, the event.
-pub(crate) fn compose(row: u64, input_line: u64, rest: &[u8], event: &[u8], line: &mut Vec<u8>) {
+/// Appends the cells a row carries to the end of its line, each as `,cell`.
+pub fn encode_carried<'a>(cells: impl IntoIterator<Item = &'a str>, line: &mut Vec<u8>) {
+    for cell in cells {
+        line.push(b',');
+        push_field(line, cell);
+    }
+}
+
+/// A whole line from its parts: the row's number, the rest, its input line, the event, the
+/// carried cells, the line end.
+pub(crate) fn compose(
+    row: u64,
+    input_line: u64,
+    rest: &[u8],
+    event: &[u8],
+    carried: &[u8],
+    line: &mut Vec<u8>,
+) {
     let mut number = itoa::Buffer::new();
     line.clear();
     line.extend_from_slice(number.format(row).as_bytes());
@@ -55,6 +78,8 @@ pub(crate) fn compose(row: u64, input_line: u64, rest: &[u8], event: &[u8], line
     line.push(b',');
     line.extend_from_slice(number.format(input_line).as_bytes());
     line.extend_from_slice(event);
+    line.extend_from_slice(carried);
+    line.push(b'\n');
 }
 
 /// Appends `,email,first_name,last_name` of [`encode_row`]'s line.

@@ -35,7 +35,7 @@ impl Journal {
             file.set_len(keep).map_err(error)?;
         }
         if keep == 0 {
-            file.write_all(&header_line()).map_err(error)?;
+            file.write_all(&header_line(&[])).map_err(error)?;
         }
         Ok(Journal {
             path,
@@ -55,7 +55,9 @@ impl Journal {
     ) -> Result<(), ResultsError> {
         let error = ResultsError::on(&self.path);
         // One write per line, straight to the operating system: `kill -9` loses nothing.
-        compose(row, line, rest, event, &mut self.line);
+        // The journal is memory alone: it carries no input cells, so its lines keep one width
+        // whatever columns later inputs have.
+        compose(row, line, rest, event, b"", &mut self.line);
         self.file.write_all(&self.line).map_err(error)?;
         if self.last_sync.elapsed() >= std::time::Duration::from_secs(1) {
             self.file.sync_data().map_err(error)?;

@@ -18,7 +18,9 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-pub use encode::{cell_text, encode_event, encode_outcome, encode_person, encode_row, ResultRow};
+pub use encode::{
+    cell_text, encode_carried, encode_event, encode_outcome, encode_person, encode_row, ResultRow,
+};
 pub use journal::Journal;
 pub use recorder::{Recorded, Recorder};
 
@@ -187,7 +189,12 @@ const SYNC_EVERY: usize = 16 << 20;
 impl ResultsFile {
     /// A new results file at `path`; `excel` (`--excel`): it starts with a UTF-8 byte-order
     /// mark, without which Excel on Windows reads UTF-8 as the local code page (`JosÃ©`).
-    pub fn create(path: &Path, excel: bool) -> Result<ResultsFile, ResultsError> {
+    /// `carried`: the titles of the input's columns carried to the end of each line.
+    pub fn create(
+        path: &Path,
+        excel: bool,
+        carried: &[String],
+    ) -> Result<ResultsFile, ResultsError> {
         let error = ResultsError::on(path);
         let partial = companion(path, ".partial");
         let file = files::open(&partial, files::Open::New).map_err(error)?;
@@ -195,7 +202,7 @@ impl ResultsFile {
         if excel {
             writer.write_all(BYTE_ORDER_MARK).map_err(error)?;
         }
-        writer.write_all(&header_line()).map_err(error)?;
+        writer.write_all(&header_line(carried)).map_err(error)?;
         Ok(ResultsFile {
             path: path.to_path_buf(),
             partial,
@@ -206,8 +213,8 @@ impl ResultsFile {
     }
 
     /// Writes one line: the row's number, `rest` (from `,email` to the attempts), its input
-    /// `line`, and `event` (the event's field, encoded, with its comma and the line end:
-    /// [`encode_event`]).
+    /// `line`, `event` (the event's field, encoded with its comma: [`encode_event`]) and the
+    /// `carried` cells ([`encode_carried`]).
     #[inline]
     pub fn write(
         &mut self,
@@ -215,6 +222,7 @@ impl ResultsFile {
         line: u64,
         rest: &[u8],
         event: &[u8],
+        carried: &[u8],
     ) -> Result<(), ResultsError> {
         let Some(writer) = self.writer.as_mut() else {
             return Err(ResultsError::on(&self.path)(io::Error::other(
@@ -227,7 +235,9 @@ impl ResultsFile {
             .and_then(|()| writer.write_all(rest))
             .and_then(|()| writer.write_all(b","))
             .and_then(|()| writer.write_all(number.format(line).as_bytes()))
-            .and_then(|()| writer.write_all(event));
+            .and_then(|()| writer.write_all(event))
+            .and_then(|()| writer.write_all(carried))
+            .and_then(|()| writer.write_all(b"\n"));
         written.map_err(ResultsError::on(&self.path))?;
         self.unsynced += rest.len();
         if self.unsynced >= SYNC_EVERY {
@@ -292,12 +302,28 @@ impl Drop for ResultsFile {
     }
 }
 
-/// The header line of the results file and the journal.
 /// UTF-8's byte-order mark, which Excel needs to read a CSV as UTF-8.
 pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
-pub(crate) fn header_line() -> Vec<u8> {
+/// The header line: [`RESULT_COLUMNS`], then the titles of the carried input columns (one
+/// that is also a results column's name, such as an export's `status`, is `input status`, so
+/// each name appears once and memory reads the results' own).
+pub(crate) fn header_line(carried: &[String]) -> Vec<u8> {
     let mut line = RESULT_COLUMNS.join(",").into_bytes();
+    let titles: Vec<String> = carried
+        .iter()
+        .map(|title| {
+            let clashes = RESULT_COLUMNS
+                .iter()
+                .any(|ours| ours.eq_ignore_ascii_case(title.trim()));
+            if clashes {
+                format!("input {title}")
+            } else {
+                title.clone()
+            }
+        })
+        .collect();
+    encode_carried(titles.iter().map(String::as_str), &mut line);
     line.push(b'\n');
     line
 }

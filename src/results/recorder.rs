@@ -142,7 +142,7 @@ impl Recorder {
     #[inline]
     fn write(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
         self.results
-            .write(line.row, line.line, line.rest, &self.event)?;
+            .write(line.row, line.line, line.rest, &self.event, line.carried)?;
         self.counts.add(line.status);
         if matches!(
             line.status,

@@ -257,6 +257,17 @@ impl ColumnMap {
         self.extra.sort_by_key(|(field, _)| *field as usize);
     }
 
+    /// The columns whose cells zimport does not send (their index and title), carried to the
+    /// end of each results line: unknown ones, and recognised ones another column supplies.
+    pub fn carried(&self) -> Vec<(usize, String)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, use_))| matches!(use_, ColumnUse::Unknown | ColumnUse::Unused(_)))
+            .map(|(index, (title, _))| (index, title.clone()))
+            .collect()
+    }
+
     pub fn claim_custom_question(&mut self, title: &str) -> Option<usize> {
         let wanted = title.trim().to_lowercase();
         let loose = normalize_name(title);

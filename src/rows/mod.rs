@@ -267,6 +267,16 @@ impl CsvInput {
         self.form = Some(AppliedForm { form, columns });
     }
 
+    /// The titles of the columns carried to the end of each results line (once the form is
+    /// applied, which claims some).
+    pub fn carried_titles(&self) -> Vec<String> {
+        self.columns
+            .carried()
+            .into_iter()
+            .map(|(_, title)| title)
+            .collect()
+    }
+
     /// What each row is checked against.
     pub fn rules(&self) -> Rules<'_> {
         Rules {

@@ -23,7 +23,7 @@ use crate::outcome::{Answer, Status};
 use crate::registrant::Rules;
 use crate::registrant::{email_key, Cells, Registrant};
 use crate::reorder::Reorder;
-use crate::results::{encode_outcome, encode_person};
+use crate::results::{encode_carried, encode_outcome, encode_person};
 
 /// What the workers keep of each valid row, besides its fingerprint.
 #[derive(Debug, Clone, Copy, Default)]
@@ -71,6 +71,8 @@ pub struct CheckedRow {
     /// Its results line's rest, in `encoded`, and where the person part of it ends.
     pub encoded: Range<usize>,
     pub person_end: usize,
+    /// Its carried cells, encoded, in `encoded` after the rest.
+    pub carried: Range<usize>,
 }
 
 pub enum RowKind {
@@ -135,6 +137,12 @@ pub(crate) fn read_in_blocks<E: From<InputError>>(
     let mut valid = Vec::new();
     encode_outcome(&Answer::unanswered(Status::Valid, ""), &mut valid);
     let checker = Checker {
+        carried: rules
+            .columns
+            .carried()
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect(),
         rules,
         delimiter,
         fields,
@@ -306,6 +314,8 @@ struct Checker<'i> {
     keep: Keep,
     /// The outcome part of every `valid` row's line: always the same, so encoded once.
     valid: Vec<u8>,
+    /// The columns carried to the end of each results line.
+    carried: Vec<usize>,
 }
 
 impl Checker<'_> {
@@ -378,6 +388,7 @@ impl Checker<'_> {
                 kind: RowKind::Blank,
                 encoded: 0..0,
                 person_end: 0,
+                carried: 0..0,
             });
             return;
         }
@@ -420,11 +431,17 @@ impl Checker<'_> {
                 RowKind::Invalid(block.problems.len() - 1)
             }
         };
+        let end = block.encoded.len();
+        encode_carried(
+            self.carried.iter().map(|&index| cells.get(index)),
+            &mut block.encoded,
+        );
         block.rows.push(CheckedRow {
             line,
             kind,
-            encoded: start..block.encoded.len(),
+            encoded: start..end,
             person_end,
+            carried: end..block.encoded.len(),
         });
     }
 }

@@ -66,12 +66,13 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
                 line: seq + 2,
                 registrant,
                 registrant_id: String::new(),
+                carried: String::new(),
             })
         };
         spool.push(&entry).expect("kept");
     }
     let recorder = Recorder::new(
-        ResultsFile::create(&results, false).expect("results"),
+        ResultsFile::create(&results, false, &[]).expect("results"),
         Some(Journal::open(&results, 0).expect("journal")),
         "meeting 83927864687".to_string(),
         Progress::hidden(),
@@ -186,11 +187,12 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
             line: seq + 2,
             registrant,
             registrant_id: String::new(),
+            carried: String::new(),
         });
         spool.push(&entry).expect("kept");
     }
     let recorder = Recorder::new(
-        ResultsFile::create(&results, false).expect("results"),
+        ResultsFile::create(&results, false, &[]).expect("results"),
         Some(Journal::open(&results, 0).expect("journal")),
         "meeting 83927864687".to_string(),
         Progress::hidden(),

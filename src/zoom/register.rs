@@ -47,6 +47,8 @@ pub struct Job {
     pub registrant: Registrant,
     /// Zoom's ID for the person, for a status change ("" for an import).
     pub registrant_id: String,
+    /// Its carried input cells, for its results line.
+    carried: String,
     /// Requests that carried this row so far.
     pub attempts: u32,
     /// Where its outcome goes; `None` once reported.
@@ -64,6 +66,7 @@ impl Job {
             line,
             registrant,
             registrant_id,
+            carried,
         } = to_send;
         Job {
             seq,
@@ -71,6 +74,7 @@ impl Job {
             line,
             registrant,
             registrant_id,
+            carried,
             attempts: 0,
             reply: Some(reply),
         }
@@ -90,6 +94,7 @@ impl Job {
             self.attempts,
         );
         outcome.registrant_id.clone_from(&self.registrant_id);
+        outcome.carried.clone_from(&self.carried);
         outcome
     }
 

@@ -737,3 +737,69 @@ fn excel_results_start_with_a_byte_order_mark_and_still_serve_as_memory() {
         .expect("results")
         .starts_with(b"\xEF\xBB\xBF"));
 }
+
+#[test]
+fn columns_zimport_does_not_send_are_carried_to_the_end_of_every_results_row() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom
+        .preregister(Kind::Meeting, MEETING, "known@example.com", "approved");
+    let input = zoom.env.write_input(
+        "people.csv",
+        "Email,First Name,Ticket,status,Notes\r\n\
+         ana@example.com,Ana,T-1,VIP,\"two\r\nlines, and a comma\"\r\n\
+         bo@example.com,Bo,T-2,,=SUM(A1)\r\n\
+         known@example.com,Kim,T-3,,\r\n\
+         bad-address,Cy,T-4,x,y\r\n",
+    );
+
+    let check = |run: &crate::support::Run| {
+        let path = results_path(&input);
+        let mut reader = csv::Reader::from_path(&path).expect("results");
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            &header[crate::support::RESULTS_COLUMNS.len()..],
+            ["Ticket", "input status", "Notes"],
+            "{header:?}"
+        );
+        let rows: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.expect("row").iter().map(String::from).collect())
+            .collect();
+        let carried: Vec<&[String]> = rows.iter().map(|r| &r[13..]).collect();
+        assert_eq!(carried[0], ["T-1", "VIP", "two\r\nlines, and a comma"]);
+        assert_eq!(
+            carried[1],
+            ["T-2", "", "'=SUM(A1)"],
+            "neutralised as every cell"
+        );
+        assert_eq!(carried[2], ["T-3", "", ""]);
+        assert_eq!(carried[3], ["T-4", "x", "y"]);
+        let statuses: Vec<String> = rows.iter().map(|r| r[4].clone()).collect();
+        (statuses, run.code())
+    };
+
+    let first = zoom.import(&input, &["--meeting", "83927864687"]);
+    let (statuses, code) = check(&first);
+    assert_eq!(code, 1, "{}", first.stderr());
+    assert_eq!(
+        statuses,
+        ["registered", "registered", "already_registered", "invalid"]
+    );
+    // The results file with carried columns is the next run's memory.
+    let again = zoom.import(&input, &["--meeting", "83927864687", "--no-skip-existing"]);
+    let (statuses, _) = check(&again);
+    assert_eq!(
+        statuses,
+        [
+            "already_registered",
+            "already_registered",
+            "already_registered",
+            "invalid"
+        ]
+    );
+}

@@ -101,7 +101,24 @@ pub fn results_path(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}.meeting-{MEETING}.results.csv"))
 }
 
-/// Parses a results file back into rows, checking its header is exactly the spec's.
+/// The results file's own columns: SPEC §3's, then `line` and `event`.
+pub const RESULTS_COLUMNS: [&str; 13] = [
+    "row",
+    "email",
+    "first_name",
+    "last_name",
+    "status",
+    "registrant_id",
+    "join_url",
+    "http_status",
+    "zoom_code",
+    "message",
+    "attempts",
+    "line",
+    "event",
+];
+
+/// Parses a results file back into rows, checking its header begins with the spec's.
 pub fn read_results(path: &Path) -> Vec<ResultRow> {
     let mut reader = csv::Reader::from_path(path).expect("results file exists");
     let header: Vec<String> = reader
@@ -110,23 +127,11 @@ pub fn read_results(path: &Path) -> Vec<ResultRow> {
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
+    // The spec's columns first, then the carried input columns, if any.
     assert_eq!(
-        header,
-        [
-            "row",
-            "email",
-            "first_name",
-            "last_name",
-            "status",
-            "registrant_id",
-            "join_url",
-            "http_status",
-            "zoom_code",
-            "message",
-            "attempts",
-            "line",
-            "event"
-        ]
+        header.get(..RESULTS_COLUMNS.len()),
+        Some(&RESULTS_COLUMNS.map(String::from)[..]),
+        "{header:?}"
     );
     reader
         .deserialize()
