@@ -210,31 +210,35 @@ impl Settling<'_> {
                     let registrant = registrant
                         .filter(|_| sends)
                         .and_then(|r| registrants[r].take());
-                    // A new row's line is `valid` as encoded; any other is the same person
-                    // with another outcome.
-                    let answer = answer(&verdict);
-                    let line = if matches!(verdict, Verdict::Unknown) {
-                        line
+                    // A new row's line is `valid` as encoded (most rows: no new encoding);
+                    // any other is the same person with another outcome.
+                    if let Verdict::Unknown = verdict {
+                        sink.unknown(Unknown {
+                            valid: line,
+                            registrant,
+                            registrant_id: "",
+                        })?;
                     } else {
+                        let answer = answer(&verdict);
                         self.line.clear();
                         self.line
                             .extend_from_slice(&encoded[row.encoded.start..row.person_end]);
                         encode_outcome(&answer, &mut self.line);
-                        Line {
+                        let line = Line {
                             status: answer.status,
                             message: answer.message,
                             rest: &self.line,
                             ..line
+                        };
+                        if sends {
+                            sink.unknown(Unknown {
+                                valid: line,
+                                registrant,
+                                registrant_id: answer.registrant_id,
+                            })?;
+                        } else {
+                            sink.settled(line)?;
                         }
-                    };
-                    if sends {
-                        sink.unknown(Unknown {
-                            valid: line,
-                            registrant,
-                            registrant_id: answer.registrant_id,
-                        })?;
-                    } else {
-                        sink.settled(line)?;
                     }
                 }
             }
