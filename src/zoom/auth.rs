@@ -98,6 +98,8 @@ pub struct TokenSource {
     current: Mutex<Option<Arc<Token>>>,
     /// [`MIN_LIFETIME`], but for tests of refreshing, which cannot wait a minute.
     shortest_life: Duration,
+    /// `-vv`: a line per token request (its path and answer: never the body or a header).
+    pub(super) log: Option<crate::console::Console>,
 }
 
 /// Refresh this long before expiry, but never more than a quarter of the token's life.
@@ -114,6 +116,19 @@ impl TokenSource {
             credentials,
             current: Mutex::new(None),
             shortest_life: MIN_LIFETIME,
+            log: None,
+        }
+    }
+
+    /// A line for one token request, with `-vv`.
+    fn logged(&self, answer: &dyn std::fmt::Display, started: Instant, attempt: u32) {
+        if let Some(console) = &self.log {
+            console.request(format_args!(
+                "POST {} → {answer} in {} ms (attempt {})",
+                self.oauth_url.path(),
+                started.elapsed().as_millis(),
+                attempt + 1
+            ));
         }
     }
 
@@ -173,10 +188,12 @@ impl TokenSource {
                 Err(err) => {
                     // The cause: refused, DNS, TLS, a timeout (never the URL's query).
                     last_error = super::answers::transport(&err).message;
+                    self.logged(&last_error, requested, attempt);
                     continue;
                 }
             };
             let status = response.status();
+            self.logged(&status.as_u16(), requested, attempt);
             if status.is_server_error() {
                 last_error = format!("HTTP {status}");
                 continue;

@@ -139,6 +139,7 @@ impl ZoomClient {
     pub fn log_requests(mut self, console: &Console) -> ZoomClient {
         if console.verbosity >= crate::config::Verbosity::Verbose(2) {
             self.log = Some(*console);
+            self.tokens.log = Some(*console);
         }
         self
     }

@@ -450,6 +450,10 @@ fn bad_credentials_exit_3_and_no_secret_is_ever_printed() {
         "{text}"
     );
     assert!(text.contains(" ms (attempt 1)"), "{text}");
+    assert!(
+        text.contains("request: POST /oauth/token → 200 in "),
+        "{text}"
+    );
     assert!(!text.contains("page_size"), "no query: {text}");
     let results = std::fs::read_to_string(crate::support::results_path(&input)).expect("results");
     for place in [&text, &results] {
