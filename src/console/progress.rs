@@ -96,9 +96,10 @@ impl Progress {
             return progress;
         }
         let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:12} {pos}/{len} {wide_msg}")
-        {
+        // Two lines, each within 80 columns: the bar with the time, rate and ETA; the counts.
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:20} {pos}/{len} rows  {prefix}\n  {wide_msg}",
+        ) {
             bar.set_style(style);
         }
         show(&bar);
@@ -115,37 +116,56 @@ impl Progress {
             bar.set_position(counts.total());
             if self.last_drawn.elapsed() >= REDRAW {
                 self.last_drawn = Instant::now();
-                bar.set_message(self.text(counts, Style::Bar));
+                bar.set_prefix(self.timing(Style::Bar));
+                bar.set_message(self.counts(counts));
             }
         } else if let Some(console) = &self.log {
             if self.last_drawn.elapsed() >= LOG_EVERY {
                 self.last_drawn = Instant::now();
                 console.say(format_args!(
-                    "progress: {}/{} rows, {}",
+                    "progress: {}/{} rows, {}, {}",
                     counts.total(),
                     self.total,
-                    self.text(counts, Style::Log)
+                    self.counts(counts),
+                    self.timing(Style::Log)
                 ));
             }
         }
     }
 
-    /// `12 registered, 0 failed, 3 pending, 0:42 elapsed, 28.3 rows/s, ETA 1:10` in a log;
-    /// on a bar, which must fit 80 columns, without `elapsed` and `rows`.
-    fn text(&self, counts: &Counts, style: Style) -> String {
-        let elapsed = self.started.elapsed();
-        let (elapsed_word, rate_word) = match style {
-            Style::Log => (" elapsed", " rows/s"),
-            Style::Bar => ("", "/s"),
+    /// `12 registered, 587 already registered, 0 failed, 3 pending` (and the rows settled
+    /// otherwise, when there are any), so the counts add up to the rows done.
+    fn counts(&self, counts: &Counts) -> String {
+        let (already, label) = match self.done {
+            "changed" => (counts.unchanged, "unchanged"),
+            _ => (counts.already_registered, "already registered"),
         };
-        let mut text = format!(
-            "{} {}, {} failed, {} pending, {}{elapsed_word}",
-            counts.done(),
-            self.done,
-            counts.failed,
-            counts.pending,
-            clock(elapsed)
-        );
+        let mut text = format!("{} {}", counts.done(), self.done);
+        if already > 0 {
+            text.push_str(&format!(", {already} {label}"));
+        }
+        text.push_str(&format!(
+            ", {} failed, {} pending",
+            counts.failed, counts.pending
+        ));
+        let other = counts
+            .total()
+            .saturating_sub(counts.done() + already + counts.failed + counts.pending);
+        if other > 0 {
+            text.push_str(&format!(", {other} not sent (invalid, duplicate, …)"));
+        }
+        text
+    }
+
+    /// `0:42 elapsed, 28.3 rows/s, ETA 1:10` (`28.3/s` on a bar): the rate over the rows
+    /// sent, and an ETA once it means something.
+    fn timing(&self, style: Style) -> String {
+        let elapsed = self.started.elapsed();
+        let rate_word = match style {
+            Style::Log => " rows/s",
+            Style::Bar => "/s",
+        };
+        let mut text = format!("{} elapsed", clock(elapsed));
         let seconds = elapsed.as_secs_f64();
         if self.sent > 0 && seconds >= 1.0 {
             let rate = self.sent as f64 / seconds;
@@ -243,21 +263,25 @@ mod tests {
         }
         progress.started = Instant::now() - Duration::from_secs(10);
         assert_eq!(
-            progress.text(&counts, Style::Log),
-            "0 registered, 0 failed, 0 pending, 0:10 elapsed"
+            progress.counts(&counts),
+            "0 registered, 900 already registered, 0 failed, 0 pending"
         );
+        assert_eq!(progress.timing(Style::Log), "0:10 elapsed");
         for _ in 0..50 {
             counts.add(crate::outcome::Status::Registered);
             progress.advance(&counts, true);
         }
         // 50 sent in 10 s: 5 a second, 50 to go.
+        counts.add(crate::outcome::Status::Duplicate);
+        progress.advance(&counts, false);
         assert_eq!(
-            progress.text(&counts, Style::Log),
-            "50 registered, 0 failed, 0 pending, 0:10 elapsed, 5.0 rows/s, ETA 0:10"
+            progress.counts(&counts),
+            "50 registered, 900 already registered, 0 failed, 0 pending, 1 not sent (invalid, duplicate, …)"
         );
         assert_eq!(
-            progress.text(&counts, Style::Bar),
-            "50 registered, 0 failed, 0 pending, 0:10, 5.0/s, ETA 0:10"
+            progress.timing(Style::Log),
+            "0:10 elapsed, 5.0 rows/s, ETA 0:10"
         );
+        assert_eq!(progress.timing(Style::Bar), "0:10 elapsed, 5.0/s, ETA 0:10");
     }
 }
