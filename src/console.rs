@@ -62,7 +62,7 @@ impl Console {
             let mut err = io::stderr().lock();
             if self.stamped {
                 let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
-                for line in text.lines() {
+                for line in text.lines().filter(|line| !line.trim().is_empty()) {
                     let _ = writeln!(err, "{now} {line}");
                 }
             } else {
@@ -307,6 +307,17 @@ impl Console {
         }
         if let Some(run) = &summary.run {
             text.push_str(&run_text(run, summary.command));
+            let pending = summary.counts.pending;
+            let explained = run.interrupted.is_some() || run.stopped.is_some() || run.daily_limit;
+            if pending > 0 && !explained {
+                text.push_str(&format!(
+                    "{} pending: Zoom did not confirm {} ({} retries: 5xx answers, dropped connections or 429s); the results file says why for each. Run the same command again later to finish {}.\n",
+                    count(pending, "row is", "rows are"),
+                    if pending == 1 { "it" } else { "them" },
+                    run.retries,
+                    if pending == 1 { "it" } else { "them" },
+                ));
+            }
         }
         if let Some(estimate) = &summary.estimate {
             text.push_str(&estimate_text(summary, estimate));

@@ -114,8 +114,14 @@ fn parse<T: Parser>(args: Vec<std::ffi::OsString>) -> Result<T, ExitCode> {
             let text = text.strip_prefix("error: ").unwrap_or(&text);
             let console = Console::new(zimport::config::Verbosity::Normal, json);
             console.error(text.trim_end());
-            // The message alone, for a script: the usage and tips are for people.
-            console.json_only(text.lines().next().unwrap_or_default(), code);
+            // The message, for a script: what comes before the usage and tips, on one line.
+            let message: Vec<&str> = text
+                .lines()
+                .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("  tip:"))
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect();
+            console.json_only(&message.join(" "), code);
         } else {
             let _ = err.print();
         }

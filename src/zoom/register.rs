@@ -122,7 +122,7 @@ impl Job {
             .map(|r| format!("; last answer: {r}"))
             .unwrap_or_default();
         let message = format!(
-            "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run retries it"
+            "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run after 00:00 UTC retries it"
         );
         self.refused(Status::Pending, message, last);
     }

@@ -64,9 +64,13 @@ impl ZoomClient {
             let started = Instant::now();
             let logged = |answer: &dyn std::fmt::Display| {
                 if let Some(console) = &self.log {
-                    // The path alone: no query, header or body (the token is in a header).
-                    let path =
+                    // The path and which list (`status`), never a page token, header or body
+                    // (the token is in a header).
+                    let mut path =
                         reqwest::Url::parse(&url).map_or(String::new(), |u| u.path().to_string());
+                    if let Some((_, status)) = query.iter().find(|(key, _)| *key == "status") {
+                        path.push_str(&format!("?status={status}"));
+                    }
                     console.request(format_args!(
                         "{method} {path} → {answer} in {} ms (attempt {requests})",
                         started.elapsed().as_millis()

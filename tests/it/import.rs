@@ -236,8 +236,23 @@ fn a_row_zoom_never_answers_is_pending_after_three_requests() {
         assert_eq!(row.status, "pending");
         assert_eq!(row.attempts, 3);
         assert!(row.message.contains("after 3 requests"), "{}", row.message);
+        assert!(row.message.contains("after 00:00 UTC"), "{}", row.message);
     }
     assert_eq!(zoom.zoom.max_requests_per_email(), 3);
+
+    // The summary says why rows are pending, and what to do.
+    let text = zoom
+        .zimport()
+        .arg(&input)
+        .args(meeting(&["--mode", "single", "--fresh"]))
+        .output()
+        .expect("runs");
+    let said = crate::support::stderr(&text);
+    assert!(
+        said.contains("2 rows are pending: Zoom did not confirm them"),
+        "{said}"
+    );
+    assert!(said.contains("Run the same command again later"), "{said}");
 }
 
 #[test]
@@ -446,7 +461,7 @@ fn bad_credentials_exit_3_and_no_secret_is_ever_printed() {
         "{text}"
     );
     assert!(
-        text.contains("request: GET /v2/meetings/83927864687/registrants → 200 in "),
+        text.contains("request: GET /v2/meetings/83927864687/registrants?status=pending → 200 in "),
         "{text}"
     );
     assert!(text.contains(" ms (attempt 1)"), "{text}");
@@ -454,7 +469,7 @@ fn bad_credentials_exit_3_and_no_secret_is_ever_printed() {
         text.contains("request: POST /oauth/token → 200 in "),
         "{text}"
     );
-    assert!(!text.contains("page_size"), "no query: {text}");
+    assert!(!text.contains("page_size"), "no other query: {text}");
     let results = std::fs::read_to_string(crate::support::results_path(&input)).expect("results");
     for place in [&text, &results] {
         assert!(!place.contains(&zoom.setup.client_secret), "{place}");

@@ -64,6 +64,14 @@ fn every_exit_prints_one_object_with_schema_exit_code_and_string_ids() {
             .is_some_and(|e| e.contains("--colour")),
         "{usage}"
     );
+    let (code, missing_event) = json_of(zoom.zimport().arg(&good));
+    assert_eq!(code, 2);
+    assert!(
+        missing_event["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not provided: <--meeting <ID>|--webinar <ID>>")),
+        "the whole message, not its first line: {missing_event}"
+    );
 
     // 3: an event Zoom does not have.
     let (code, unknown) = json_of(zoom.zimport().arg(&good).args(["--meeting", "11111111111"]));
