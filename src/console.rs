@@ -89,11 +89,17 @@ impl Console {
             Command::Change(action) => format!("{}, plan {plan}", action.name()),
         };
         let dry = if config.dry_run { ", dry run" } else { "" };
-        self.say(format_args!(
-            "zimport {}: {input} → {}, {how}{dry}",
-            env!("CARGO_PKG_VERSION"),
-            config.event
-        ));
+        self.opening(format_args!("{input} → {}, {how}{dry}", config.event));
+    }
+
+    /// The line that opens a command: `zimport 0.1.0: ` and what it does.
+    pub fn opening(&self, what: impl Display) {
+        if self.verbosity > Verbosity::Quiet {
+            self.say(format_args!(
+                "zimport {}: {what}",
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
     }
 
     /// A warning: shown unless `--quiet`.

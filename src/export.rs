@@ -54,9 +54,11 @@ pub const FIRST_COLUMNS: [&str; 7] = [
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Exported {
     pub command: &'static str,
-    pub event: String,
+    /// `{"kind": "meeting", "id": "839…"}`, as in every other command's `--json`.
+    pub event: Event,
     pub dry_run: bool,
-    /// People per status, in the order asked.
+    /// People per status, in the order asked (in JSON an object: `{"approved": 1000, …}`).
+    #[serde(serialize_with = "in_order")]
     pub by_status: Vec<(String, usize)>,
     pub registrants: usize,
     /// The file written; `None` for standard output or a dry run.
@@ -66,6 +68,15 @@ pub struct Exported {
 /// Reads the registrants and writes (or counts) them.
 pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Error> {
     let event = config.event;
+    let to = match (&config.output, config.dry_run) {
+        (_, true) => ", dry run".to_string(),
+        (Some(path), false) => format!(" → {}", path.display()),
+        (None, false) => " → standard output".to_string(),
+    };
+    console.opening(format_args!(
+        "{event} → export of the {} registrants{to}",
+        config.statuses.join(", ")
+    ));
     let listed = read_all(config, console)?;
     let by_status: Vec<(String, usize)> = listed
         .iter()
@@ -92,7 +103,7 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
     }
     let exported = Exported {
         command: "export",
-        event: format!("{} {}", event.kind.noun(), event.id),
+        event,
         dry_run: config.dry_run,
         by_status,
         registrants,
@@ -100,6 +111,14 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
     };
     console.exported(&exported);
     Ok(exported)
+}
+
+/// People per status as a JSON object, in the order asked.
+fn in_order<S: serde::Serializer>(
+    by_status: &[(String, usize)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(by_status.iter().map(|(status, n)| (status, n)))
 }
 
 /// Every registrant of each status asked for, a status's pages one after another.

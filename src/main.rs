@@ -42,6 +42,23 @@ fn main() -> ExitCode {
                 Err(code) => code,
             };
         }
+        Some("help") => {
+            args[1] = "--help".into();
+        }
+        Some(word) if looks_like_a_command(word) => {
+            let console = Console::new(zimport::config::Verbosity::Normal, false);
+            let near = COMMANDS
+                .iter()
+                .find(|command| edit_distance(word, command) <= 2)
+                .map_or(String::new(), |command| {
+                    format!("; did you mean '{command}'?")
+                });
+            console.error(format_args!(
+                "'{word}' is neither a file nor a command{near} (commands: {}; a file named like a command is ./{word})",
+                COMMANDS.join(", ")
+            ));
+            return ExitCode::from(exit::USAGE_OR_INPUT);
+        }
         Some("--generate") => {
             let kind = args.get(2).and_then(|k| k.to_str()).unwrap_or("");
             let console = Console::new(zimport::config::Verbosity::Normal, false);
@@ -101,6 +118,36 @@ fn run(config: &zimport::config::Config, console: Console) -> ExitCode {
         }
         Err(err) => fail(&console, &err, err.exit_code()),
     }
+}
+
+/// zimport's commands, besides an import of a CSV.
+const COMMANDS: [&str; 6] = ["import", "export", "approve", "deny", "cancel", "help"];
+
+/// A first argument that is no file and is spelled like a mistyped command (`exprot`): a word
+/// without a dot or a slash, close to a command's name.
+fn looks_like_a_command(word: &str) -> bool {
+    !word.contains(['.', '/'])
+        && !word.starts_with('-')
+        && !std::path::Path::new(word).exists()
+        && COMMANDS
+            .iter()
+            .any(|command| edit_distance(word, command) <= 2)
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Parses the command line. clap's own usage errors get zimport's one error prefix

@@ -12,6 +12,19 @@ use crate::console::Console;
 use crate::export::ExportConfig;
 use crate::limits::{Plan, RateLimits};
 
+/// The end of `--help`.
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    exported (or counted, with --dry-run)
+  2    usage error, or the file cannot be written
+  3    auth or event error (credentials, scopes, the event's ID)
+  4    Zoom kept answering 429 (other apps on the account): run again later, or lower --max-rps
+
+Examples:
+  zimport export --meeting 83927864687                      → meeting-83927864687.registrants.csv
+  zimport export --webinar 98765432109 -o - --status approved > approved.csv
+  zimport export --meeting 83927864687 --dry-run            count them; write nothing";
+
 /// Which registrants to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusChoice {
@@ -26,7 +39,7 @@ pub enum StatusChoice {
 /// and custom answers. The file is valid input for an import into another event (its status,
 /// registrant_id, join_url and create_time columns are ignored there).
 #[derive(Debug, Parser)]
-#[command(name = "zimport export", version, max_term_width = 100)]
+#[command(name = "zimport export", version, max_term_width = 100, after_help = AFTER_HELP)]
 #[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
 pub struct ExportCli {
     /// The meeting's ID.

@@ -27,6 +27,13 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// The end of `--help`: what a script and a person at a terminal need beyond the flags.
 const AFTER_HELP: &str = "\
+Commands:
+  zimport CSV --meeting ID                  register the people in CSV (also: zimport import CSV …)
+  zimport export --meeting ID               the registrants back out (zimport export --help)
+  zimport approve|deny|cancel CSV --meeting ID
+                                            change their status, 30 a call (zimport approve --help)
+  zimport help                              this help
+
 Exit codes:
   0    every row registered or already registered (dry run: every row valid)
   1    the run finished; some rows invalid or failed

@@ -180,3 +180,36 @@ fn help_ends_with_exit_codes_environment_and_examples() {
         assert!(help.contains(part), "{part}: {help}");
     }
 }
+
+#[test]
+fn help_is_a_command_and_a_mistyped_command_is_named_not_read_as_a_file() {
+    let env = TestEnv::new();
+    let help = env.zimport().arg("help").output().expect("runs");
+    assert_eq!(exit_code(&help), 0);
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("Commands:") && text.contains("zimport approve|deny|cancel"),
+        "{text}"
+    );
+
+    let typo = env
+        .zimport()
+        .args(["exprot", "--meeting", "83927864687"])
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&typo), 2);
+    assert!(
+        stderr(&typo).contains("did you mean 'export'?"),
+        "{}",
+        stderr(&typo)
+    );
+
+    // A file of that name is a file.
+    env.write_input("exprot", "email,first_name\nana@example.com,Ana\n");
+    let file = env
+        .zimport()
+        .args(["exprot", "--meeting", "83927864687", "--dry-run"])
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&file), 0, "{}", stderr(&file));
+}
