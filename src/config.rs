@@ -216,6 +216,9 @@ pub struct Config {
     pub event: Event,
     /// The results CSV.
     pub output: PathBuf,
+    /// The results whose confirmed rows are this run's memory: `output`, except for a dry run
+    /// with the default name, which writes beside the real run's results and reads them.
+    pub memory: PathBuf,
     /// The default results name before it named the event (`people.results.csv`), when
     /// `--output` is not given: a run whose results do not exist yet takes it over if it holds
     /// this event's rows, so an upgrade loses no memory.

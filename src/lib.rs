@@ -160,11 +160,11 @@ fn prepare(
     let lock = lock::Lock::acquire(&config.output)?;
     if let Some(earlier) = config.earlier_default.as_deref().filter(|_| !config.fresh) {
         let event = config.event.to_string();
-        if results::adopt_earlier(earlier, &config.output, &event)? {
+        if results::adopt_earlier(earlier, &config.memory, &event)? {
             console.note(format_args!(
                 "moved the earlier results {} to {}: results files now name their event, so two events' results never replace each other",
                 earlier.display(),
-                config.output.display()
+                config.memory.display()
             ));
         }
     }
@@ -182,12 +182,23 @@ fn prepare(
         }
         held
     };
+    // A dry run writes beside the real run's results: what it replaces must be its own.
+    if config.output != config.memory
+        && config.output.exists()
+        && !results::written_by_zimport(&config.output)
+    {
+        return Err(results::memory::MemoryError::Foreign {
+            path: config.output.display().to_string(),
+            why: "its header is not a results file's".to_string(),
+        }
+        .into());
+    }
     // A status change's memory is Zoom's list alone.
     let mut memory = if config.fresh || config.command != config::Command::Import {
         results::memory::Memory::empty()
     } else {
-        let journal = results::companion(&config.output, ".journal");
-        results::memory::Memory::load(&config.output, &journal, config.event)?
+        let journal = results::companion(&config.memory, ".journal");
+        results::memory::Memory::load(&config.memory, &journal, config.event)?
     };
     for warning in &memory.warnings {
         console.warn(warning);
@@ -196,7 +207,7 @@ fn prepare(
         console.note(format_args!(
             "{} people confirmed by earlier runs are in {}; they will not be sent again (--fresh ignores them)",
             memory.len(),
-            config.output.display()
+            config.memory.display()
         ));
     }
     // With credentials, check Zoom's side first (read-only); a real run needs them.

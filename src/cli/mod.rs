@@ -260,10 +260,12 @@ impl Cli {
             }
         }
         let source = Source::from_arg(self.csv);
-        let (output, earlier_default) = match self.output {
-            Some(path) => (path, None),
+        // A dry run with the default name writes beside the real run's results, and reads them.
+        let (output, memory, earlier_default) = match self.output {
+            Some(path) => (path.clone(), path, None),
             None => (
-                default_output(&source, event, Command::Import),
+                default_output(&source, event, Command::Import, self.dry_run),
+                default_output(&source, event, Command::Import, false),
                 Some(earlier_default_output(&source)),
             ),
         };
@@ -296,6 +298,7 @@ impl Cli {
         }
         Ok(Config {
             command: Command::Import,
+            memory,
             earlier_default,
             source,
             input: InputOptions {
@@ -327,13 +330,16 @@ impl Cli {
 /// The default results file: `<dir of CSV>/<stem of CSV>.<meeting|webinar>-<ID>.results.csv`
 /// (SPEC §1), with the command before `.results.csv` for a status change
 /// (`people.meeting-839….approve.results.csv`), so that neither another event's run nor a
-/// status change ever replaces an import's results (they are its memory). Standard input, or
-/// a pipe (`<(cmd)`, which has no folder of its own), gives `zimport.<…>.results.csv` in the
-/// current folder.
-pub fn default_output(source: &Source, event: Event, command: Command) -> PathBuf {
+/// status change ever replaces an import's results (they are its memory); and `.dry-run`
+/// for a dry run, which never replaces a real run's. Standard input, or a pipe (`<(cmd)`,
+/// which has no folder of its own), gives `zimport.<…>.results.csv` in the current folder.
+pub fn default_output(source: &Source, event: Event, command: Command, dry_run: bool) -> PathBuf {
     let mut name = format!("{}-{}", event.kind.noun(), event.id);
     if let Command::Change(action) = command {
         name = format!("{name}.{}", action.name());
+    }
+    if dry_run {
+        name.push_str(".dry-run");
     }
     match results_beside(source) {
         Some((path, stem)) => path.with_file_name(format!("{stem}.{name}.results.csv")),
@@ -406,6 +412,14 @@ mod tests {
             config.output,
             PathBuf::from("people.meeting-83927864687.results.csv")
         );
+        assert_eq!(config.memory, config.output);
+        let dry = parse(&["people.csv", "--meeting", "83927864687", "--dry-run"]).expect("valid");
+        assert_eq!(
+            dry.output,
+            PathBuf::from("people.meeting-83927864687.dry-run.results.csv"),
+            "a dry run never replaces a real run's results"
+        );
+        assert_eq!(dry.memory, config.output, "but reads them");
         assert_eq!(
             config.earlier_default,
             Some(PathBuf::from("people.results.csv"))

@@ -117,7 +117,7 @@ impl StatusCli {
         let source = Source::from_arg(self.csv);
         let output = match self.output {
             Some(path) => path,
-            None => default_output(&source, event, Command::Change(action)),
+            None => default_output(&source, event, Command::Change(action), self.dry_run),
         };
         if let Source::Path(input) = &source {
             if same_file(input, &output) {
@@ -143,6 +143,7 @@ impl StatusCli {
         }
         Ok(Config {
             command: Command::Change(action),
+            memory: output.clone(),
             earlier_default: None,
             source,
             input: InputOptions {
@@ -191,12 +192,12 @@ mod tests {
         };
         let source = Source::Path(PathBuf::from("in/people.csv"));
         assert_eq!(
-            default_output(&source, event, Command::Change(Action::Approve)),
+            default_output(&source, event, Command::Change(Action::Approve), false),
             PathBuf::from("in/people.meeting-83927864687.approve.results.csv")
         );
         assert_eq!(
-            default_output(&Source::Stdin, event, Command::Change(Action::Cancel)),
-            PathBuf::from("zimport.meeting-83927864687.cancel.results.csv")
+            default_output(&Source::Stdin, event, Command::Change(Action::Cancel), true),
+            PathBuf::from("zimport.meeting-83927864687.cancel.dry-run.results.csv")
         );
     }
 }

@@ -159,6 +159,25 @@ pub fn adopt_earlier(earlier: &Path, results: &Path, event: &str) -> Result<bool
     Ok(true)
 }
 
+/// Whether `path` holds a results file zimport wrote (its header begins with the results
+/// columns), so that replacing it loses nothing of anyone else's.
+pub fn written_by_zimport(path: &Path) -> bool {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .ok()
+        .and_then(|mut reader| reader.headers().ok().cloned())
+        .is_some_and(|header| {
+            header
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}'))
+                .zip(RESULT_COLUMNS.iter().take(5))
+                .filter(|(theirs, ours)| theirs == *ours)
+                .count()
+                == 5
+        })
+}
+
 /// The `event` cell of the first row of a results file or journal, if it has one.
 fn first_event(path: &Path) -> Option<String> {
     let mut reader = csv::ReaderBuilder::new()

@@ -1,6 +1,6 @@
 //! Dry runs through the real binary: what lands in the results file, and the exit code.
 
-use crate::support::{exit_code, read_results, results_path, stderr, TestEnv};
+use crate::support::{dry_results_path, exit_code, read_results, results_path, stderr, TestEnv};
 
 #[test]
 fn dry_run_of_the_bundled_fixture_reports_every_row_in_input_order() {
@@ -15,7 +15,7 @@ fn dry_run_of_the_bundled_fixture_reports_every_row_in_input_order() {
         "invalid rows make exit 1: {}",
         stderr(&output)
     );
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     // 55 data records, one of them all-empty (skipped, but it keeps its number).
     assert_eq!(rows.len(), 54);
     let numbers: Vec<u64> = rows.iter().map(|r| r.row).collect();
@@ -84,7 +84,7 @@ fn results_file_is_private_to_its_owner() {
     let output = env.dry_run(&input, &[]);
 
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let mode = std::fs::metadata(results_path(&input))
+    let mode = std::fs::metadata(dry_results_path(&input))
         .expect("results")
         .permissions()
         .mode();
@@ -106,7 +106,7 @@ fn clean_file_with_duplicates_exits_zero() {
         0,
         "duplicates do not count against a run"
     );
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
     assert_eq!(statuses, ["valid", "duplicate", "valid"]);
     assert_eq!(
@@ -125,7 +125,7 @@ fn output_flag_chooses_the_results_path() {
 
     assert_eq!(exit_code(&output), 0);
     assert_eq!(read_results(&out).len(), 1);
-    assert!(!results_path(&input).exists());
+    assert!(!dry_results_path(&input).exists());
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn standard_input_is_read_and_results_go_to_the_current_folder() {
         .expect("runs");
 
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let rows = read_results(&env.path("zimport.webinar-98765432109.results.csv"));
+    let rows = read_results(&env.path("zimport.webinar-98765432109.dry-run.results.csv"));
     assert_eq!(rows[0].last_name, "López");
     assert!(stderr(&output).contains("for webinar 98765432109"));
 }
@@ -155,7 +155,7 @@ fn windows_1252_file_is_read_with_a_warning() {
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
     assert!(stderr(&output)
         .contains("is not valid UTF-8 (first at line 2); reading it as Windows-1252"));
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     let names: Vec<(&str, &str)> = rows
         .iter()
         .map(|r| (r.first_name.as_str(), r.last_name.as_str()))
@@ -174,7 +174,7 @@ fn semicolon_file_with_bom_and_a_mapped_column() {
     );
 
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     assert_eq!(
         (
             rows[0].email.as_str(),
@@ -194,7 +194,7 @@ fn tab_separated_full_names_are_split() {
     let output = env.dry_run(&input, &[]);
 
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     assert_eq!(
         (rows[0].first_name.as_str(), rows[0].last_name.as_str()),
         ("Ana María", "López")
@@ -213,7 +213,7 @@ fn delimiter_flag_overrides_detection() {
 
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
     assert_eq!(
-        read_results(&results_path(&input))[0].first_name,
+        read_results(&dry_results_path(&input))[0].first_name,
         "Ana, Jr."
     );
 }
@@ -230,7 +230,7 @@ fn json_summary_parses_and_matches_the_results_file() {
 
     let summary: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     for status in ["valid", "invalid", "duplicate"] {
         let in_file = rows.iter().filter(|r| r.status == status).count() as u64;
         assert_eq!(summary["counts"][status], in_file, "{status}");
@@ -273,24 +273,31 @@ fn a_file_at_the_results_path_that_zimport_did_not_write_is_kept_unless_fresh() 
     let env = TestEnv::new();
     let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
     let precious = "old,stuff\n".repeat(1000);
+    // At the real run's results (the dry run's memory), and at the dry run's own.
+    for path in [results_path(&input), dry_results_path(&input)] {
+        std::fs::write(&path, &precious).expect("write");
+
+        let output = env.dry_run(&input, &[]);
+
+        assert_eq!(exit_code(&output), 2);
+        assert!(
+            stderr(&output).contains("not a zimport results file"),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(std::fs::read_to_string(&path).expect("kept"), precious);
+        std::fs::remove_file(&path).expect("removed");
+    }
+
     std::fs::write(results_path(&input), &precious).expect("write");
-
-    let output = env.dry_run(&input, &[]);
-
-    assert_eq!(exit_code(&output), 2);
-    assert!(
-        stderr(&output).contains("not a zimport results file"),
-        "{}",
-        stderr(&output)
-    );
-    assert_eq!(
-        std::fs::read_to_string(results_path(&input)).expect("kept"),
-        precious
-    );
-
     let output = env.dry_run(&input, &["--fresh"]);
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    assert_eq!(read_results(&results_path(&input)).len(), 1);
+    assert_eq!(read_results(&dry_results_path(&input)).len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(results_path(&input)).expect("kept"),
+        precious,
+        "a dry run never replaces the real run's results"
+    );
 }
 
 #[test]
@@ -313,7 +320,7 @@ fn a_file_of_many_blocks_keeps_input_order_and_finds_duplicates_across_them() {
     let output = env.dry_run(&input, &["-q"]);
 
     assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     assert_eq!(rows.len(), 39_999, "the blank record has no results row");
     let numbers: Vec<u64> = rows.iter().map(|r| r.row).collect();
     let expected: Vec<u64> = (1..=40_000).filter(|&n| n != 25_001).collect();
@@ -373,7 +380,7 @@ fn the_results_name_each_rows_input_line_where_quoted_cells_hold_line_breaks() {
     let output = env.dry_run(&input, &[]);
 
     assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
-    let rows = read_results(&results_path(&input));
+    let rows = read_results(&dry_results_path(&input));
     let lines: Vec<(u64, u64)> = rows.iter().map(|r| (r.row, r.line)).collect();
     assert_eq!(lines, [(1, 2), (2, 4), (3, 7)]);
     assert!(

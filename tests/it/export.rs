@@ -290,8 +290,9 @@ fn import_spelled_out_is_the_default_command_and_a_file_named_export_is_reached_
             .output()
             .expect("runs");
         assert_eq!(exit_code(&output), 0, "{first}: {}", stderr(&output));
-        let results =
-            crate::support::read_results(&env.path("export.meeting-83927864687.results.csv"));
+        let results = crate::support::read_results(
+            &env.path("export.meeting-83927864687.dry-run.results.csv"),
+        );
         assert_eq!(results.len(), 1, "{first}");
     }
 }

@@ -61,10 +61,16 @@ fn change(zoom: &ZoomEnv, command: &str, input: &Path, args: &[&str]) -> Changed
         .args(args)
         .output()
         .expect("zimport runs");
-    let results = default_results(input, command);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    // The summary names the results file (a dry run's differs); without one, the default.
+    let results = summary["results"]
+        .as_str()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| default_results(input, command));
     Changed {
         code: crate::support::exit_code(&output),
-        summary: serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null),
+        summary,
         rows: if results.exists() {
             read_results(&results)
         } else {

@@ -91,6 +91,16 @@ impl TestEnv {
     }
 }
 
+/// The default results file of a dry run of `input` for [`MEETING`] (beside the real run's).
+pub fn dry_results_path(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    input.with_file_name(format!("{stem}.meeting-{MEETING}.dry-run.results.csv"))
+}
+
 /// The default results file of an import of `input` into [`MEETING`].
 pub fn results_path(input: &Path) -> PathBuf {
     let stem = input
