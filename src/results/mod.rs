@@ -200,6 +200,8 @@ pub struct ResultsFile {
     /// Bytes written since the last early sync, and the thread that does it.
     unsynced: usize,
     syncer: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
+    /// The line being written, put together as the journal's are ([`encode::compose`]).
+    line: Vec<u8>,
 }
 
 /// Bytes of results after which the file is synced, in the background.
@@ -228,6 +230,7 @@ impl ResultsFile {
             writer: Some(writer),
             unsynced: 0,
             syncer: None,
+            line: Vec::with_capacity(256),
         })
     }
 
@@ -248,17 +251,11 @@ impl ResultsFile {
                 "already finished",
             )));
         };
-        let mut number = itoa::Buffer::new();
-        let written = writer
-            .write_all(number.format(row).as_bytes())
-            .and_then(|()| writer.write_all(rest))
-            .and_then(|()| writer.write_all(b","))
-            .and_then(|()| writer.write_all(number.format(line).as_bytes()))
-            .and_then(|()| writer.write_all(event))
-            .and_then(|()| writer.write_all(carried))
-            .and_then(|()| writer.write_all(b"\n"));
-        written.map_err(ResultsError::on(&self.path))?;
-        self.unsynced += rest.len();
+        encode::compose(row, line, rest, event, carried, &mut self.line);
+        writer
+            .write_all(&self.line)
+            .map_err(ResultsError::on(&self.path))?;
+        self.unsynced += self.line.len();
         if self.unsynced >= SYNC_EVERY {
             self.unsynced = 0;
             self.sync_early();
