@@ -119,23 +119,7 @@ fn on_a_terminal_a_bar_shows_counts_elapsed_rate_and_eta() {
         ..Setup::default()
     });
     zoom.env.write_input("people.csv", people(120, true));
-    // `script` gives the run a terminal; what it shows comes back on standard output.
-    let run = std::process::Command::new("script")
-        .args([
-            "-qec",
-            "\"$ZIMPORT\" people.csv --meeting 83927864687 --max-rps 30",
-            "/dev/null",
-        ])
-        .current_dir(zoom.env.dir.path())
-        .env("ZIMPORT", env!("CARGO_BIN_EXE_zimport"))
-        .env("XDG_CACHE_HOME", zoom.env.cache())
-        .env("ZOOM_OAUTH_URL", zoom.zoom.oauth_url())
-        .env("ZOOM_ACCOUNT_ID", &zoom.setup.account_id)
-        .env("ZOOM_CLIENT_ID", &zoom.setup.client_id)
-        .env("ZOOM_CLIENT_SECRET", &zoom.setup.client_secret)
-        .env_remove("ZOOM_API_URL")
-        .output()
-        .expect("script runs");
+    let run = zoom.on_a_terminal("\"$ZIMPORT\" people.csv --meeting 83927864687 --max-rps 30");
     let shown = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{shown}");
     // The bar's last drawing before it was cleared: rows, time, rate and ETA on its line, the

@@ -300,23 +300,7 @@ fn import_spelled_out_is_the_default_command_and_a_file_named_export_is_reached_
 #[test]
 fn an_export_shows_its_progress_on_a_terminal_and_not_in_a_log() {
     let zoom = crowded();
-    // `script` gives the export a terminal; what it shows comes back on standard output.
-    let on_terminal = std::process::Command::new("script")
-        .args([
-            "-qec",
-            "\"$ZIMPORT\" export --meeting 83927864687 -o shown.csv",
-            "/dev/null",
-        ])
-        .current_dir(zoom.env.dir.path())
-        .env("ZIMPORT", env!("CARGO_BIN_EXE_zimport"))
-        .env("XDG_CACHE_HOME", zoom.env.cache())
-        .env("ZOOM_OAUTH_URL", zoom.zoom.oauth_url())
-        .env("ZOOM_ACCOUNT_ID", &zoom.setup.account_id)
-        .env("ZOOM_CLIENT_ID", &zoom.setup.client_id)
-        .env("ZOOM_CLIENT_SECRET", &zoom.setup.client_secret)
-        .env_remove("ZOOM_API_URL")
-        .output()
-        .expect("script runs");
+    let on_terminal = zoom.on_a_terminal("\"$ZIMPORT\" export --meeting 83927864687 -o shown.csv");
     let shown = String::from_utf8_lossy(&on_terminal.stdout);
     assert!(on_terminal.status.success(), "{shown}");
     assert!(shown.contains("approved registrants read"), "{shown}");

@@ -244,16 +244,9 @@ fn with_small_disk(zoom: &ZoomEnv, mount: &Path, size: &str, script: &str) -> st
         "mount -t tmpfs -o size={size} tmpfs '{}' || exit 99\n{script}",
         mount.display()
     );
-    let output = std::process::Command::new("unshare")
+    let output = zoom
+        .program("unshare")
         .args(["--user", "--map-root-user", "--mount", "sh", "-c", &full])
-        .current_dir(zoom.env.dir.path())
-        .env("ZIMPORT", env!("CARGO_BIN_EXE_zimport"))
-        .env("XDG_CACHE_HOME", zoom.env.cache())
-        .env("ZOOM_OAUTH_URL", zoom.zoom.oauth_url())
-        .env("ZOOM_ACCOUNT_ID", &zoom.setup.account_id)
-        .env("ZOOM_CLIENT_ID", &zoom.setup.client_id)
-        .env("ZOOM_CLIENT_SECRET", &zoom.setup.client_secret)
-        .env_remove("ZOOM_API_URL")
         .output()
         .expect("unshare runs");
     assert_ne!(

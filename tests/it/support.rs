@@ -296,16 +296,34 @@ pub fn people(count: usize, extra_fields: bool) -> String {
 }
 
 impl ZoomEnv {
-    /// Starts the binary without waiting (for signals and concurrent runs).
-    pub fn spawn(&self, input: &Path, args: &[&str]) -> std::process::Child {
-        std::process::Command::new(env!("CARGO_BIN_EXE_zimport"))
+    /// `program` (the binary, `script`, `sh` …), run in the test folder with the fake's
+    /// endpoint and credentials, and the binary's path in `ZIMPORT` for shell lines.
+    pub fn program(&self, program: &str) -> std::process::Command {
+        let mut command = std::process::Command::new(program);
+        command
             .current_dir(self.env.dir.path())
+            .env("ZIMPORT", env!("CARGO_BIN_EXE_zimport"))
             .env("XDG_CACHE_HOME", self.env.cache())
             .env("ZOOM_OAUTH_URL", self.zoom.oauth_url())
             .env("ZOOM_ACCOUNT_ID", &self.setup.account_id)
             .env("ZOOM_CLIENT_ID", &self.setup.client_id)
             .env("ZOOM_CLIENT_SECRET", &self.setup.client_secret)
-            .env_remove("ZOOM_API_URL")
+            .env_remove("ZOOM_API_URL");
+        command
+    }
+
+    /// `zimport` run on a terminal (`script` gives it one): what it shows comes back on
+    /// standard output.
+    pub fn on_a_terminal(&self, command_line: &str) -> std::process::Output {
+        self.program("script")
+            .args(["-qec", command_line, "/dev/null"])
+            .output()
+            .expect("script runs")
+    }
+
+    /// Starts the binary without waiting (for signals and concurrent runs).
+    pub fn spawn(&self, input: &Path, args: &[&str]) -> std::process::Child {
+        self.program(env!("CARGO_BIN_EXE_zimport"))
             .arg(input)
             .args(args)
             .stdin(std::process::Stdio::null())
