@@ -1,16 +1,13 @@
 //! `zimport export`: its command line, validated into an [`ExportConfig`].
 
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use clap::{Parser, ValueEnum};
 
-use super::parse::{parse_event_id, parse_occurrence};
-use super::{event_of, zoom_settings, Common, NO_CREDENTIALS};
-use crate::config::EventId;
+use super::parse::parse_occurrence;
+use super::{zoom_settings, Common, EventArgs, RateArgs, NO_CREDENTIALS};
 use crate::console::Console;
 use crate::export::ExportConfig;
-use crate::limits::{Plan, RateLimits};
 
 /// The end of `--help`.
 const AFTER_HELP: &str = "\
@@ -40,14 +37,9 @@ pub enum StatusChoice {
 /// registrant_id, join_url and create_time columns are ignored there).
 #[derive(Debug, Parser)]
 #[command(name = "zimport export", version, max_term_width = 100, after_help = AFTER_HELP)]
-#[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
 pub struct ExportCli {
-    /// The meeting's ID.
-    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
-    pub meeting: Option<EventId>,
-    /// The webinar's ID.
-    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
-    pub webinar: Option<EventId>,
+    #[command(flatten)]
+    pub event: EventArgs,
     /// The CSV to write, or - for standard output [default: meeting-ID.registrants.csv].
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -65,12 +57,8 @@ pub struct ExportCli {
     /// Count the registrants and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Your Zoom plan, for its rate limits.
-    #[arg(long, value_enum, default_value_t = Plan::Pro)]
-    pub plan: Plan,
-    /// Stay below this many requests a second in each Zoom rate category.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_rps: Option<u32>,
+    #[command(flatten)]
+    pub rates: RateArgs,
     #[command(flatten)]
     pub common: Common,
 }
@@ -81,7 +69,7 @@ impl ExportCli {
     }
 
     pub fn into_config(self) -> Result<ExportConfig, String> {
-        let event = event_of(self.meeting, self.webinar)?;
+        let event = self.event.event()?;
         let zoom = zoom_settings(self.common.env_file.as_deref(), |name| {
             std::env::var(name).ok()
         })?;
@@ -118,7 +106,7 @@ impl ExportCli {
             raw: self.raw,
             excel: self.common.excel,
             dry_run: self.dry_run,
-            limits: RateLimits::for_plan(self.plan, self.max_rps.and_then(NonZeroU32::new)),
+            limits: self.rates.limits(),
             zoom,
         })
     }

@@ -4,22 +4,24 @@
 //! Credentials never come from flags (they would show in `ps` and shell history): they come
 //! from the environment or from `--env-file`.
 
+mod args;
 pub mod export;
 pub mod generate;
 mod parse;
 pub mod status;
 
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
-use clap::{ArgGroup, Parser};
+use clap::Parser;
 
-use crate::config::{Command, Config, Event, EventId, EventKind, Verbosity, ZoomSettings};
+use crate::config::{Command, Config, Event, EventKind, ZoomSettings};
 use crate::console::Console;
 use crate::credentials::{checked_url, Credentials, DEFAULT_OAUTH_URL};
-use crate::limits::{Mode, Plan, RateLimits};
-use crate::rows::{InputOptions, Source, Target};
-use parse::{parse_concurrency, parse_delimiter, parse_event_id, parse_map, parse_occurrence};
+use crate::limits::Mode;
+use crate::rows::Source;
+pub use args::{Common, EventArgs, InputArgs, RateArgs};
+use parse::{parse_concurrency, parse_occurrence};
 
 /// Default for `--concurrency`: enough requests in flight to reach Business-plan rates at
 /// about 200 ms of latency, few enough to be gentle on a shared account.
@@ -65,19 +67,13 @@ Also: zimport --generate complete-bash|complete-zsh|complete-fish|complete-power
 /// Server-to-Server OAuth app), in the environment or in --env-file.
 #[derive(Debug, Parser)]
 #[command(name = "zimport", version, max_term_width = 100, after_help = AFTER_HELP)]
-#[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
 pub struct Cli {
     /// The CSV file of people to register, or '-' to read standard input.
     #[arg(value_name = "CSV")]
     pub csv: PathBuf,
 
-    /// The meeting ID to register people for (83927864687, 839 2786 4687, or a join link).
-    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
-    pub meeting: Option<EventId>,
-
-    /// The webinar ID to register people for.
-    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
-    pub webinar: Option<EventId>,
+    #[command(flatten)]
+    pub event: EventArgs,
 
     /// Where to write the results CSV [default: beside the CSV, named after it and the event:
     /// people.meeting-ID.results.csv (webinar-ID for a webinar); for standard input,
@@ -98,14 +94,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     pub mode: Mode,
 
-    /// The account's Zoom plan: sets the request ceilings from Zoom's published limits.
-    #[arg(long, value_enum, default_value_t = Plan::Pro)]
-    pub plan: Plan,
-
-    /// Lower the requests-per-second ceiling further (the account's limit is shared with its
-    /// other integrations).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_rps: Option<u32>,
+    #[command(flatten)]
+    pub rates: RateArgs,
 
     /// Most requests in flight at once (1 to 256).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
@@ -134,77 +124,14 @@ pub struct Cli {
     #[arg(long, overrides_with = "confirmation_email")]
     pub no_confirmation_email: bool,
 
-    /// Use CSV column COLUMN for registrant field FIELD, e.g. --map first_name=Vorname
-    /// (repeatable; FIELD is a Zoom field name, or full_name to split a name column).
-    #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
-    pub map: Vec<(Target, String)>,
-
-    /// The CSV delimiter: a single character, or 'tab' [default: detected from the header:
-    /// ',' ';' or tab].
-    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
-    pub delimiter: Option<u8>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     #[command(flatten)]
     pub common: Common,
 }
 
-/// The flags every command takes: where the credentials are, and how much to say.
-#[derive(Debug, clap::Args)]
-pub struct Common {
-    /// Read ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET from this file of KEY=VALUE
-    /// lines (it must not be readable by group or others).
-    #[arg(long, value_name = "PATH")]
-    pub env_file: Option<PathBuf>,
-
-    /// Print only errors and the final summary (for cron).
-    #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Say more (repeat for more detail). Secrets are never printed at any level.
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-
-    /// Print the final summary as one JSON object on standard output.
-    #[arg(long)]
-    pub json: bool,
-
-    /// Start the CSV written with a UTF-8 byte-order mark, so that Excel on Windows shows
-    /// accents right (other programs do not need it; zimport reads it either way).
-    #[arg(long)]
-    pub excel: bool,
-}
-
-impl Common {
-    /// The console for this run's output, usable even before the config is valid.
-    pub fn console(&self) -> Console {
-        Console::new(self.verbosity(), self.json)
-    }
-
-    fn verbosity(&self) -> Verbosity {
-        match (self.quiet, self.verbose) {
-            (true, _) => Verbosity::Quiet,
-            (false, 0) => Verbosity::Normal,
-            (false, n) => Verbosity::Verbose(n),
-        }
-    }
-}
-
 const NO_CREDENTIALS: &str = "no Zoom credentials: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (of a Server-to-Server OAuth app) in the environment, or give --env-file";
-
-/// The event of `--meeting` or `--webinar` (exactly one).
-fn event_of(meeting: Option<EventId>, webinar: Option<EventId>) -> Result<Event, String> {
-    match (meeting, webinar) {
-        (Some(id), None) => Ok(Event {
-            kind: EventKind::Meeting,
-            id,
-        }),
-        (None, Some(id)) => Ok(Event {
-            kind: EventKind::Webinar,
-            id,
-        }),
-        _ => Err("give exactly one of --meeting and --webinar".to_string()),
-    }
-}
 
 /// Zoom's endpoints and the credentials, from the environment (or `--env-file`).
 fn zoom_settings(
@@ -250,7 +177,7 @@ impl Cli {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, String> {
         let verbosity = self.common.verbosity();
-        let event = event_of(self.meeting, self.webinar)?;
+        let event = self.event.event()?;
         if event.kind == EventKind::Webinar {
             if self.auto_approve {
                 return Err("--auto-approve is for meetings only: Zoom's webinar registration has no such option".to_string());
@@ -284,7 +211,6 @@ impl Cli {
                 output.display()
             ));
         }
-        let max_rps = self.max_rps.and_then(NonZeroU32::new);
         let concurrency = NonZeroUsize::new(self.concurrency)
             .ok_or_else(|| "--concurrency must be at least 1".to_string())?;
         let confirmation_email = match (self.confirmation_email, self.no_confirmation_email) {
@@ -301,18 +227,14 @@ impl Cli {
             memory,
             earlier_default,
             source,
-            input: InputOptions {
-                delimiter: self.delimiter,
-                map: self.map,
-                names_optional: false,
-            },
+            input: self.input.options(false),
             event,
             output,
             dry_run: self.dry_run,
             fresh: self.fresh,
             mode: self.mode,
-            plan: self.plan,
-            limits: RateLimits::for_plan(self.plan, max_rps),
+            plan: self.rates.plan,
+            limits: self.rates.limits(),
             concurrency,
             auto_approve: self.auto_approve,
             occurrences: self.occurrences,
@@ -382,6 +304,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{EventId, EventKind, Verbosity};
+    use crate::limits::{Mode, Plan};
+    use crate::rows::Target;
     use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Result<Config, String> {

@@ -1,17 +1,20 @@
 //! `zimport approve|deny|cancel`: their command line, validated into a [`Config`] whose
 //! command is the status change.
 
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Parser};
+use clap::Parser;
 
-use super::parse::{parse_delimiter, parse_event_id, parse_map, parse_occurrence};
-use super::{default_output, event_of, same_file, zoom_settings, Common, NO_CREDENTIALS};
-use crate::config::{Action, Command, Config, EventId};
+use super::parse::parse_occurrence;
+use super::{
+    default_output, same_file, zoom_settings, Common, EventArgs, InputArgs, RateArgs,
+    NO_CREDENTIALS,
+};
+use crate::config::{Action, Command, Config};
 use crate::console::Console;
-use crate::limits::{Mode, Plan, RateLimits};
-use crate::rows::{InputOptions, Source, Target};
+use crate::limits::Mode;
+use crate::rows::Source;
 
 /// Approve, deny or cancel the registrants listed in a CSV file (matched to Zoom's list by
 /// email, ignoring case), 30 a call. Any CSV an import takes will do, an export included.
@@ -22,19 +25,13 @@ use crate::rows::{InputOptions, Source, Target};
 /// time. Cancelling cannot be undone by zimport: it asks first, or needs --yes under cron.
 #[derive(Debug, Parser)]
 #[command(name = "zimport approve|deny|cancel", version, max_term_width = 100, after_help = AFTER_HELP)]
-#[command(group(ArgGroup::new("event").required(true).args(["meeting", "webinar"])))]
 pub struct StatusCli {
     /// The CSV file of people, or '-' to read standard input.
     #[arg(value_name = "CSV")]
     pub csv: PathBuf,
 
-    /// The meeting's ID.
-    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
-    pub meeting: Option<EventId>,
-
-    /// The webinar's ID.
-    #[arg(long, value_name = "ID", value_parser = parse_event_id)]
-    pub webinar: Option<EventId>,
+    #[command(flatten)]
+    pub event: EventArgs,
 
     /// Where to write the results CSV [default: beside the CSV, named after it, the event and
     /// the command: people.meeting-ID.approve.results.csv].
@@ -53,21 +50,11 @@ pub struct StatusCli {
     #[arg(long = "occurrence", value_name = "ID", value_parser = parse_occurrence)]
     pub occurrence: Option<String>,
 
-    /// The account's Zoom plan: sets the request ceilings from Zoom's published limits.
-    #[arg(long, value_enum, default_value_t = Plan::Pro)]
-    pub plan: Plan,
+    #[command(flatten)]
+    pub rates: RateArgs,
 
-    /// Lower the requests-per-second ceiling further.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_rps: Option<u32>,
-
-    /// Use CSV column COLUMN for registrant field FIELD, e.g. --map email=E-Mail (repeatable).
-    #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
-    pub map: Vec<(Target, String)>,
-
-    /// The CSV delimiter: a single character, or 'tab' [default: detected from the header].
-    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
-    pub delimiter: Option<u8>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     #[command(flatten)]
     pub common: Common,
@@ -113,7 +100,7 @@ impl StatusCli {
     /// Checks what clap cannot and resolves defaults, for `action`.
     pub fn into_config(self, action: Action) -> Result<Config, String> {
         let verbosity = self.common.verbosity();
-        let event = event_of(self.meeting, self.webinar)?;
+        let event = self.event.event()?;
         let source = Source::from_arg(self.csv);
         let output = match self.output {
             Some(path) => path,
@@ -146,18 +133,14 @@ impl StatusCli {
             memory: output.clone(),
             earlier_default: None,
             source,
-            input: InputOptions {
-                delimiter: self.delimiter,
-                map: self.map,
-                names_optional: true,
-            },
+            input: self.input.options(true),
             event,
             output,
             dry_run: self.dry_run,
             fresh: false,
             mode: Mode::Auto,
-            plan: self.plan,
-            limits: RateLimits::for_plan(self.plan, self.max_rps.and_then(NonZeroU32::new)),
+            plan: self.rates.plan,
+            limits: self.rates.limits(),
             concurrency: NonZeroUsize::new(CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
             auto_approve: false,
             occurrences: self.occurrence.into_iter().collect(),
@@ -182,7 +165,7 @@ mod tests {
         StatusCli::command().debug_assert();
     }
 
-    use crate::config::Event;
+    use crate::config::{Event, EventId};
 
     #[test]
     fn the_default_results_name_says_the_event_and_the_command() {
