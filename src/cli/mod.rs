@@ -196,21 +196,7 @@ impl Cli {
                 Some(earlier_default_output(&source)),
             ),
         };
-        if let Source::Path(input) = &source {
-            if same_file(input, &output) {
-                return Err(format!(
-                    "--output {} is the input file; results must go to another file",
-                    output.display()
-                ));
-            }
-        }
-        // Renaming the results into place would replace a device or FIFO there with a file.
-        if std::fs::metadata(&output).is_ok_and(|m| !m.is_file()) {
-            return Err(format!(
-                "--output {} exists and is not a regular file (a device, FIFO, socket or folder); results go to a regular file",
-                output.display()
-            ));
-        }
+        check_output(&source, &output)?;
         let concurrency = NonZeroUsize::new(self.concurrency)
             .ok_or_else(|| "--concurrency must be at least 1".to_string())?;
         let confirmation_email = match (self.confirmation_email, self.no_confirmation_email) {
@@ -292,6 +278,26 @@ fn results_beside(source: &Source) -> Option<(&Path, String)> {
         }
         _ => None,
     }
+}
+
+/// Refuses a results path that is the input, or that is not a regular file (renaming the
+/// results into place would replace a device or FIFO there with a file).
+fn check_output(source: &Source, output: &Path) -> Result<(), String> {
+    if let Source::Path(input) = source {
+        if same_file(input, output) {
+            return Err(format!(
+                "--output {} is the input file; results must go to another file",
+                output.display()
+            ));
+        }
+    }
+    if std::fs::metadata(output).is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "--output {} exists and is not a regular file (a device, FIFO, socket or folder); results go to a regular file",
+            output.display()
+        ));
+    }
+    Ok(())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -8,7 +8,7 @@ use clap::Parser;
 
 use super::parse::parse_occurrence;
 use super::{
-    default_output, same_file, zoom_settings, Common, EventArgs, InputArgs, RateArgs,
+    check_output, default_output, zoom_settings, Common, EventArgs, InputArgs, RateArgs,
     NO_CREDENTIALS,
 };
 use crate::config::{Action, Command, Config};
@@ -106,20 +106,7 @@ impl StatusCli {
             Some(path) => path,
             None => default_output(&source, event, Command::Change(action), self.dry_run),
         };
-        if let Source::Path(input) = &source {
-            if same_file(input, &output) {
-                return Err(format!(
-                    "--output {} is the input file; results must go to another file",
-                    output.display()
-                ));
-            }
-        }
-        if std::fs::metadata(&output).is_ok_and(|m| !m.is_file()) {
-            return Err(format!(
-                "--output {} exists and is not a regular file; results go to a regular file",
-                output.display()
-            ));
-        }
+        check_output(&source, &output)?;
         let env = |name: &str| std::env::var(name).ok();
         let zoom = zoom_settings(self.common.env_file.as_deref(), env)?;
         if zoom.credentials.is_none() {
