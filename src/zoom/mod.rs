@@ -171,17 +171,23 @@ impl ZoomClient {
         &self.tokens
     }
 
-    /// The URL of `tail` of the event (`""`: the event itself), as an event of `kind`.
-    fn url(&self, token: &Token, kind: EventKind, tail: &str) -> String {
+    /// Where the API is for `token`: `ZOOM_API_URL`, else the token answer's `api_url`, else
+    /// Zoom's own (for messages that name it, and for every request's URL).
+    pub fn api_base(&self, token: &Token) -> String {
         let base = match (&self.api_url, &token.api_url) {
             (Some(url), _) => url.as_str().to_string(),
             (None, Some(url)) => url.clone(),
             (None, None) => DEFAULT_API_URL.to_string(),
         };
+        base.trim_end_matches('/').to_string()
+    }
+
+    /// The URL of `tail` of the event (`""`: the event itself), as an event of `kind`.
+    fn url(&self, token: &Token, kind: EventKind, tail: &str) -> String {
         // Zoom's paths name the kind in the plural: /v2/meetings/{id}, /v2/webinars/{id}.
         let event = format!(
             "{}/v2/{}s/{}",
-            base.trim_end_matches('/'),
+            self.api_base(token),
             kind.noun(),
             self.event.id
         );

@@ -767,3 +767,31 @@ fn a_company_column_gives_org_where_the_form_asks_for_it_and_is_left_alone_elsew
     );
     assert_eq!(not_asked.summary["run"]["requests"], 1, "one batch");
 }
+
+#[test]
+fn an_unreachable_api_names_its_address() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom
+        .env
+        .write_input("people.csv", crate::support::people(2, false));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let output = zoom
+        .zimport()
+        .arg(&input)
+        .args(["--meeting", "83927864687"])
+        .env("ZOOM_API_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .expect("runs");
+    let text = crate::support::stderr(&output);
+    assert_ne!(crate::support::exit_code(&output), 0, "{text}");
+    assert!(
+        text.contains(&format!(
+            "cannot read meeting 83927864687 at http://127.0.0.1:{port}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Connection refused"), "{text}");
+}

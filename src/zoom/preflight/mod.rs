@@ -320,7 +320,10 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
                         "{event} was not found or has expired{hint} (Zoom: {refusal})"
                     )));
                 }
-                Err(error) => return Err(fatal(&format!("cannot read {event}"), &error)),
+                Err(error) => {
+                    let at = client.api_base(&token);
+                    return Err(fatal(&format!("cannot read {event} at {at}"), &error));
+                }
             };
             findings.event_read = true;
             check_event(&answer, config, &mut findings)?;
