@@ -6,6 +6,8 @@ use std::io::Write;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+use super::export::ExportCli;
+use super::status::StatusCli;
 use super::Cli;
 
 /// What `--generate` makes.
@@ -17,9 +19,37 @@ pub const KINDS: [&str; 5] = [
     "man",
 ];
 
+/// The whole command line as the man page and completions show it: the import, with the other
+/// commands as subcommands (`main` chooses them by the first word, as clap would).
+fn documented() -> clap::Command {
+    let status = |name: &'static str, about: &'static str| {
+        StatusCli::command()
+            .name(name)
+            .bin_name(format!("zimport {name}"))
+            .about(about)
+    };
+    Cli::command()
+        .args_conflicts_with_subcommands(true)
+        .subcommand_negates_reqs(true)
+        .subcommand(
+            ExportCli::command()
+                .name("export")
+                .bin_name("zimport export"),
+        )
+        .subcommand(status(
+            "approve",
+            "Approve the registrants listed in a CSV file",
+        ))
+        .subcommand(status("deny", "Deny the registrants listed in a CSV file"))
+        .subcommand(status(
+            "cancel",
+            "Cancel the registrations listed in a CSV file (asks first; --yes under cron)",
+        ))
+}
+
 /// Writes what `kind` names to `out`.
 pub fn generate(kind: &str, out: &mut dyn Write) -> Result<(), String> {
-    let mut command = Cli::command();
+    let mut command = documented();
     let shell = match kind {
         "complete-bash" => Shell::Bash,
         "complete-zsh" => Shell::Zsh,
