@@ -158,7 +158,13 @@ fn prepare(
     input: &mut rows::CsvInput,
 ) -> Result<Prepared, Error> {
     let lock = lock::Lock::acquire(&config.output)?;
-    if let Some(earlier) = config.earlier_default.as_deref().filter(|_| !config.fresh) {
+    // Only a run that writes the results it reads (not a dry run beside them) moves them.
+    let writes_memory = config.output == config.memory;
+    if let Some(earlier) = config
+        .earlier_default
+        .as_deref()
+        .filter(|_| !config.fresh && writes_memory)
+    {
         let event = config.event.to_string();
         if results::adopt_earlier(earlier, &config.memory, &event)? {
             console.note(format_args!(

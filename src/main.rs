@@ -46,18 +46,19 @@ fn main() -> ExitCode {
             args[1] = "--help".into();
         }
         Some(word) if looks_like_a_command(word) => {
-            let console = Console::new(zimport::config::Verbosity::Normal, false);
+            let json = args.iter().any(|arg| arg == "--json");
+            let console = Console::new(zimport::config::Verbosity::Normal, json);
             let near = COMMANDS
                 .iter()
-                .find(|command| edit_distance(word, command) <= 2)
+                .min_by_key(|command| edit_distance(word, command))
                 .map_or(String::new(), |command| {
                     format!("; did you mean '{command}'?")
                 });
-            console.error(format_args!(
+            let message = format!(
                 "'{word}' is neither a file nor a command{near} (commands: {}; a file named like a command is ./{word})",
                 COMMANDS.join(", ")
-            ));
-            return ExitCode::from(exit::USAGE_OR_INPUT);
+            );
+            return fail(&console, message, exit::USAGE_OR_INPUT);
         }
         Some("--generate") => {
             let kind = args.get(2).and_then(|k| k.to_str()).unwrap_or("");
@@ -203,9 +204,9 @@ fn watch_signals(stopper: Stopper, console: Console) {
         runtime.block_on(async {
             let Some(first) = signal().await else { return };
             if !stopper.stop(first) {
-                let code = exit::interrupted(first);
-                console.failed("interrupted before anything was sent: nothing changed in Zoom, and no results were written", code);
-                std::process::exit(i32::from(code));
+                // Nothing is being sent (the checks, the reading, or the end): nothing to finish.
+                console.error("interrupted while nothing was being sent: quitting now (a re-run picks up from what is written)");
+                std::process::exit(i32::from(exit::interrupted(first)));
             }
             console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
             let Some(second) = signal().await else { return };

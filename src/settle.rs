@@ -6,7 +6,7 @@
 //! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
 
 use crate::config::Command;
-use crate::fingerprint::{SeenSet, Sighting, FAR_LINE};
+use crate::fingerprint::{SeenSet, Sighting};
 use crate::outcome::{answer, duplicate_message, Line, Status, Verdict};
 use crate::registrant::Registrant;
 use crate::results::encode_outcome;
@@ -41,7 +41,8 @@ pub struct Tally {
     pub rows: u64,
     /// Records whose cells were all empty: skipped, with no results row.
     pub empty_records: u64,
-    /// Rows nobody knows yet that batch registration could carry, and the others.
+    /// Rows to send that go 30 a call (batch registration could carry them, or a status
+    /// change), and the others (single adds).
     pub fits_batch: u64,
     pub others: u64,
 }
@@ -185,8 +186,13 @@ impl Settling<'_> {
                     registrant,
                     ..
                 } => {
-                    // The line of the row it repeats (the set gave one answer per valid row).
-                    let repeats = earlier.next().copied().unwrap_or(Some(FAR_LINE));
+                    // The line of the row it repeats (the set gives one answer per valid row).
+                    let Some(&repeats) = earlier.next() else {
+                        return Err(Error::Internal(
+                            "the duplicate set gave fewer answers than the block has valid rows"
+                                .to_string(),
+                        ));
+                    };
                     let verdict = match repeats {
                         Some(repeats) => {
                             self.message.clear();

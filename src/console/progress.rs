@@ -57,8 +57,8 @@ pub struct Progress {
     sent: u64,
     started: Instant,
     last_drawn: Instant,
-    /// What the rows done by the run are: `registered`, or `changed`.
-    done: &'static str,
+    /// What the run does: an import's rows are `registered`, a status change's `changed`.
+    command: Command,
 }
 
 impl Progress {
@@ -73,7 +73,7 @@ impl Progress {
             sent: 0,
             started: now,
             last_drawn: now,
-            done: "",
+            command: Command::Import,
         }
     }
 
@@ -82,10 +82,7 @@ impl Progress {
         let mut progress = Progress {
             total,
             to_send,
-            done: match command {
-                Command::Import => "registered",
-                Command::Change(_) => "changed",
-            },
+            command,
             ..Progress::hidden()
         };
         if console.verbosity == Verbosity::Quiet {
@@ -136,11 +133,15 @@ impl Progress {
     /// `12 registered, 587 already registered, 0 failed, 3 pending` (and the rows settled
     /// otherwise, when there are any), so the counts add up to the rows done.
     fn counts(&self, counts: &Counts) -> String {
-        let (already, label) = match self.done {
-            "changed" => (counts.unchanged, "unchanged"),
-            _ => (counts.already_registered, "already registered"),
+        let (done, already, label) = match self.command {
+            Command::Import => (
+                "registered",
+                counts.already_registered,
+                "already registered",
+            ),
+            Command::Change(_) => ("changed", counts.unchanged, "unchanged"),
         };
-        let mut text = format!("{} {}", counts.done(), self.done);
+        let mut text = format!("{} {done}", counts.done());
         if already > 0 {
             text.push_str(&format!(", {already} {label}"));
         }
@@ -252,7 +253,6 @@ mod tests {
         let mut progress = Progress {
             total: 1_000,
             to_send: 100,
-            done: "registered",
             ..Progress::hidden()
         };
         let mut counts = Counts::default();

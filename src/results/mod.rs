@@ -142,21 +142,24 @@ pub fn companion(results: &Path, suffix: &str) -> PathBuf {
 /// `results`, if `results` does not exist yet and `earlier`'s rows are for `event`: an upgrade
 /// keeps what earlier runs confirmed. Returns whether it moved them.
 pub fn adopt_earlier(earlier: &Path, results: &Path, event: &str) -> Result<bool, ResultsError> {
-    let journal = companion(earlier, ".journal");
-    let ours = |path: &Path| first_event(path).is_some_and(|theirs| theirs == event);
-    if results.exists() || !(ours(earlier) || ours(&journal)) {
+    let new_journal = companion(results, ".journal");
+    if results.exists() || new_journal.exists() {
         return Ok(false);
     }
+    let ours = |path: &Path| first_event(path).is_some_and(|theirs| theirs == event);
+    let mut moved = false;
+    // Each file only if its own rows are this event's: another event's stay where they are.
     for (from, to) in [
         (earlier.to_path_buf(), results.to_path_buf()),
-        (journal, companion(results, ".journal")),
+        (companion(earlier, ".journal"), new_journal),
     ] {
         // The journal's link check is made where it is opened (`files::open`).
-        if from.exists() {
+        if ours(&from) {
             std::fs::rename(&from, &to).map_err(ResultsError::on(&to))?;
+            moved = true;
         }
     }
-    Ok(true)
+    Ok(moved)
 }
 
 /// Whether `path` holds a results file zimport wrote (its header begins with the results
@@ -326,19 +329,18 @@ pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 /// each name appears once and memory reads the results' own).
 pub(crate) fn header_line(carried: &[String]) -> Vec<u8> {
     let mut line = RESULT_COLUMNS.join(",").into_bytes();
-    let titles: Vec<String> = carried
-        .iter()
-        .map(|title| {
-            let clashes = RESULT_COLUMNS
-                .iter()
-                .any(|ours| ours.eq_ignore_ascii_case(title.trim()));
-            if clashes {
-                format!("input {title}")
-            } else {
-                title.clone()
-            }
-        })
-        .collect();
+    let mut titles: Vec<String> = RESULT_COLUMNS.iter().map(|c| c.to_string()).collect();
+    for title in carried {
+        let mut title = title.clone();
+        while titles
+            .iter()
+            .any(|taken| taken.trim().eq_ignore_ascii_case(title.trim()))
+        {
+            title = format!("input {title}");
+        }
+        titles.push(title);
+    }
+    let titles = &titles[RESULT_COLUMNS.len()..];
     encode_carried(titles.iter().map(String::as_str), &mut line);
     line.push(b'\n');
     line
@@ -354,6 +356,25 @@ pub(crate) fn sync_folder(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_header_title_appears_once() {
+        let carried = ["Ticket", "status", "Status", "input status"].map(String::from);
+        let header = String::from_utf8(header_line(&carried)).expect("text");
+        assert!(
+            header.ends_with(
+                ",event,Ticket,input status,input input Status,input input input status\n"
+            ),
+            "{header}"
+        );
+        let titles: Vec<String> = header
+            .trim_end()
+            .split(',')
+            .map(|t| t.to_lowercase())
+            .collect();
+        let unique: std::collections::HashSet<&String> = titles.iter().collect();
+        assert_eq!(unique.len(), titles.len(), "{header}");
+    }
 
     #[test]
     fn rows_in_doubt_are_listed_as_ranges() {

@@ -242,6 +242,20 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
     }
 }
 
+/// Waits before retry number `step` (counting it, in the run's retries), or less if the run
+/// stops meanwhile: every sender's retries wait this way.
+pub(crate) async fn back_off(
+    control: &Control,
+    base: Duration,
+    step: &mut u32,
+    asked: Option<Duration>,
+) {
+    control.retries.fetch_add(1, Ordering::Relaxed);
+    let wait = backoff(base, *step, asked);
+    *step += 1;
+    control.pause(wait).await;
+}
+
 /// Exponential backoff with jitter: about `base`·2^step, at least what Zoom asked for.
 pub(crate) fn backoff(base: Duration, step: u32, retry_after: Option<Duration>) -> Duration {
     let exponential = base.saturating_mul(1u32 << step.min(8)).min(MAX_BACKOFF);
@@ -272,12 +286,8 @@ impl Registrar {
         )
     }
 
-    /// Waits before retry number `step` (counting it), or less if the run stops meanwhile.
     async fn back_off(&self, step: &mut u32, asked: Option<Duration>) {
-        self.control.retries.fetch_add(1, Ordering::Relaxed);
-        let wait = backoff(self.backoff_base, *step, asked);
-        *step += 1;
-        self.control.pause(wait).await;
+        back_off(&self.control, self.backoff_base, step, asked).await
     }
 
     /// Sends one row with a single add until it has an outcome.

@@ -120,8 +120,8 @@ impl ZoomClient {
             };
             if status.is_success() {
                 logged(&status.as_u16());
-                // A 204 (a status change) has no body.
-                if bytes.is_empty() && status.as_u16() == 204 {
+                // A 204 (a status change) has no body; nor may another 2xx.
+                if bytes.is_empty() {
                     return Sent {
                         requests,
                         result: Ok(Value::Null),

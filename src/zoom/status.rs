@@ -20,7 +20,7 @@ use crate::config::{Action, Event};
 use crate::outcome::Status;
 use crate::registrant::email_key;
 use crate::zoom::control::Control;
-use crate::zoom::register::{backoff, Job, Route, Sends};
+use crate::zoom::register::{back_off, Job, Route, Sends};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 
 /// The most calls that may carry one row in a run.
@@ -160,6 +160,17 @@ impl StatusChanger {
                     ));
                     groups.push(jobs);
                 }
+                ApiError::Rejected(refusal)
+                    if refusal.http_status == Some(404)
+                        && !self.client.exists_as(self.event.kind).await =>
+                {
+                    // Zoom's 404 names no culprit: gone is the event, not its people.
+                    self.control.stop_run(format!(
+                        "{} was not found or has expired (Zoom: {refusal})",
+                        self.event
+                    ));
+                    groups.push(jobs);
+                }
                 ApiError::Rejected(refusal) => match self.refused(refusal) {
                     Refused::TheRun(reason) => {
                         self.control.stop_run(reason);
@@ -198,7 +209,7 @@ impl StatusChanger {
                 "the app's token lacks the scope {k}:update:registrant_status:admin (or {k}:write:admin) that status changes need: add it to the app in the Zoom App Marketplace, under Scopes ({zoom})",
                 k = event.kind.noun()
             )),
-            (_, Some(200 | 1010 | 3000 | 3003 | 3161)) => Refused::TheRun(format!(
+            (_, Some(200 | 1001 | 1010 | 3000 | 3003 | 3161)) => Refused::TheRun(format!(
                 "Zoom refuses status changes for {event} from this account ({zoom})"
             )),
             _ => Refused::ARow,
@@ -220,12 +231,8 @@ impl StatusChanger {
         job.refused(Status::Failed, format!("Zoom: {refusal}"), Some(refusal));
     }
 
-    /// Waits before retry number `step` (counting it), or less if the run stops meanwhile.
     async fn back_off(&self, step: &mut u32, asked: Option<Duration>) {
-        self.control.retries.fetch_add(1, Ordering::Relaxed);
-        let wait = backoff(self.backoff_base, *step, asked);
-        *step += 1;
-        self.control.pause(wait).await;
+        back_off(&self.control, self.backoff_base, step, asked).await
     }
 }
 

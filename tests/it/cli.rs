@@ -136,7 +136,10 @@ fn generate_writes_completions_that_bash_loads_and_a_man_page_that_renders() {
     );
     // The other commands are in it, as subcommands.
     for command in ["export", "approve", "deny", "cancel"] {
-        assert!(text.contains(&format!("zimport\\-{command}")), "{command}: {text}");
+        assert!(
+            text.contains(&format!("zimport\\-{command}")),
+            "{command}: {text}"
+        );
     }
     let man_page = env.path("zimport.1");
     std::fs::write(&man_page, &page).expect("written");
