@@ -1,83 +1,39 @@
-//! The `zimport` binary: parse the command line, run, map the outcome to an exit code. The only
-//! place that deals with signals and leaves the process: a first Ctrl-C or SIGTERM asks the run
+//! The `zimport` binary: the command the line asks for ([`zimport::cli::dispatch`]), run, its
+//! outcome as the exit code. The only place that deals with signals and leaves the process: a first Ctrl-C or SIGTERM asks the run
 //! to stop (the requests in flight finish and the results are written), a second quits at once.
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use zimport::cli::dispatch::{invocation, Invocation};
 use zimport::cli::export::ExportCli;
 use zimport::cli::status::StatusCli;
-use zimport::cli::Cli;
 use zimport::config::Action;
 use zimport::console::Console;
 use zimport::summary::exit;
 use zimport::zoom::control::{Interrupt, Stopper};
 
 fn main() -> ExitCode {
-    // A first argument that names a command chooses it; anything else is an import's CSV (a
-    // file named like a command is reached as ./export).
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    match args.get(1).and_then(|arg| arg.to_str()) {
-        Some("export") => {
-            args.remove(1);
-            args[0] = "zimport export".into();
-            return match parse::<ExportCli>(args) {
-                Ok(cli) => export(cli),
-                Err(code) => code,
-            };
+    let invocation = match invocation(std::env::args_os().collect()) {
+        Ok(invocation) => invocation,
+        Err(code) => return ExitCode::from(code),
+    };
+    match invocation {
+        Invocation::Import(cli) => {
+            let console = cli.console();
+            match cli.into_config() {
+                Ok(config) => run(&config, console),
+                Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),
+            }
         }
-        Some("import") => {
-            args.remove(1);
-        }
-        Some(name @ ("approve" | "deny" | "cancel")) => {
-            let action = match name {
-                "approve" => Action::Approve,
-                "deny" => Action::Deny,
-                _ => Action::Cancel,
-            };
-            args.remove(1);
-            args[0] = format!("zimport {}", action.name()).into();
-            return match parse::<StatusCli>(args) {
-                Ok(cli) => change_status(cli, action),
-                Err(code) => code,
-            };
-        }
-        Some("help") => {
-            args[1] = "--help".into();
-        }
-        Some(word) if looks_like_a_command(word) => {
-            let json = args.iter().any(|arg| arg == "--json");
-            let console = Console::new(zimport::config::Verbosity::Normal, json);
-            let near = COMMANDS
-                .iter()
-                .min_by_key(|command| edit_distance(word, command))
-                .map_or(String::new(), |command| {
-                    format!("; did you mean '{command}'?")
-                });
-            let message = format!(
-                "'{word}' is neither a file nor a command{near} (commands: {}; a file named like a command is ./{word})",
-                COMMANDS.join(", ")
-            );
-            return fail(&console, message, exit::USAGE_OR_INPUT);
-        }
-        Some("--generate") => {
-            let kind = args.get(2).and_then(|k| k.to_str()).unwrap_or("");
+        Invocation::Export(cli) => export(cli),
+        Invocation::Change(cli, action) => change_status(cli, action),
+        Invocation::Generate(kind) => {
             let console = Console::new(zimport::config::Verbosity::Normal, false);
-            return match zimport::cli::generate::generate(kind, &mut std::io::stdout().lock()) {
+            match zimport::cli::generate::generate(&kind, &mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::from(exit::OK),
                 Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),
-            };
+            }
         }
-        _ => {}
-    }
-    let cli = match parse::<Cli>(args) {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    let console = cli.console();
-    match cli.into_config() {
-        Ok(config) => run(&config, console),
-        Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),
     }
 }
 
@@ -119,62 +75,6 @@ fn run(config: &zimport::config::Config, console: Console) -> ExitCode {
         }
         Err(err) => fail(&console, &err, err.exit_code()),
     }
-}
-
-/// zimport's commands, besides an import of a CSV.
-const COMMANDS: [&str; 6] = ["import", "export", "approve", "deny", "cancel", "help"];
-
-/// A first argument that is no file and is spelled like a mistyped command (`exprot`): a word
-/// without a dot or a slash, close to a command's name.
-fn looks_like_a_command(word: &str) -> bool {
-    !word.contains(['.', '/'])
-        && !word.starts_with('-')
-        && !std::path::Path::new(word).exists()
-        && COMMANDS
-            .iter()
-            .any(|command| edit_distance(word, command) <= 2)
-}
-
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
-}
-
-/// Parses the command line. clap's own usage errors get zimport's one error prefix
-/// (`zimport: error:`); `--help` and `--version` print as clap prints them.
-fn parse<T: Parser>(args: Vec<std::ffi::OsString>) -> Result<T, ExitCode> {
-    let json = args.iter().any(|arg| arg == "--json");
-    T::try_parse_from(args).map_err(|err| {
-        let code = u8::try_from(err.exit_code()).unwrap_or(exit::USAGE_OR_INPUT);
-        if err.use_stderr() {
-            let text = err.render().to_string();
-            let text = text.strip_prefix("error: ").unwrap_or(&text);
-            let console = Console::new(zimport::config::Verbosity::Normal, json);
-            console.error(text.trim_end());
-            // The message, for a script: what comes before the usage and tips, on one line.
-            let message: Vec<&str> = text
-                .lines()
-                .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("  tip:"))
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .collect();
-            console.json_only(&message.join(" "), code);
-        } else {
-            let _ = err.print();
-        }
-        ExitCode::from(code)
-    })
 }
 
 /// `zimport export`: read-only, so Ctrl-C simply ends it (no file is put in place half written).
