@@ -3,7 +3,7 @@ use crate::outcome::Outcome;
 use crate::registrant::{Email, Registrant};
 use crate::results::companion;
 use crate::spool::ToSend;
-use crate::zoom::register::Route;
+use crate::zoom::job::Route;
 use crate::zoom::Category;
 
 /// Every row alone, as `--mode single` sends them.

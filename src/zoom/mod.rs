@@ -11,6 +11,7 @@ mod answers;
 pub mod auth;
 pub mod control;
 pub mod http;
+pub mod job;
 pub mod pacing;
 pub mod preflight;
 pub mod register;

@@ -12,161 +12,20 @@
 //!   good rows go on in a batch and only the bad ones fail.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::mpsc::OwnedPermit;
-
 use crate::config::Event;
 use crate::limits::Mode;
-use crate::outcome::{Outcome, OwnedLine, Status};
+use crate::outcome::Status;
 use crate::registrant::{email_key, Registrant};
-use crate::rows::Person;
 use crate::zoom::control::Control;
+use crate::zoom::job::{back_off, Job, Route, Sends};
 use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
 
 /// Zoom allows three add requests per registrant, event and day.
 pub const MAX_REQUESTS_PER_EMAIL: u32 = 3;
-
-/// Longest wait before one retry, whatever Zoom's `Retry-After` says.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// A valid row on its way to Zoom. It carries room reserved for its outcome in the
-/// recorder's queue, so that reporting the outcome never waits and never fails; a job dropped
-/// before it reported one (a worker that panicked) reports itself `pending`, so no row is ever
-/// left without an outcome.
-#[derive(Debug)]
-pub struct Job {
-    /// Position among the rows that get an outcome, for writing results in input order.
-    pub seq: u64,
-    pub row: u64,
-    pub line: u64,
-    pub registrant: Registrant,
-    /// Zoom's ID for the person, for a status change ("" for an import).
-    pub registrant_id: String,
-    /// Its carried input cells, for its results line.
-    carried: String,
-    /// Requests that carried this row so far.
-    pub attempts: u32,
-    /// Where its outcome goes; `None` once reported.
-    reply: Option<OwnedPermit<OwnedLine>>,
-}
-
-/// The message of a row whose worker stopped before it had an outcome.
-const LOST: &str = "not finished: the task sending it failed; a re-run sends it";
-
-impl Job {
-    pub fn new(to_send: crate::spool::ToSend, reply: OwnedPermit<OwnedLine>) -> Job {
-        let crate::spool::ToSend {
-            seq,
-            row,
-            line,
-            registrant,
-            registrant_id,
-            carried,
-        } = to_send;
-        Job {
-            seq,
-            row,
-            line,
-            registrant,
-            registrant_id,
-            carried,
-            attempts: 0,
-            reply: Some(reply),
-        }
-    }
-
-    /// This row's outcome with `status`, without any answer from Zoom.
-    pub(crate) fn outcome(&self, status: Status, message: String) -> Outcome {
-        let mut outcome = Outcome::unanswered(
-            (self.seq, self.row, self.line),
-            Person {
-                email: self.registrant.email.as_str().to_string(),
-                first_name: self.registrant.first_name.clone(),
-                last_name: self.registrant.last_name.clone(),
-            },
-            status,
-            message,
-            self.attempts,
-        );
-        outcome.registrant_id.clone_from(&self.registrant_id);
-        outcome.carried.clone_from(&self.carried);
-        outcome
-    }
-
-    /// Hands the outcome to the recorder; the job is done.
-    pub(crate) fn report(mut self, outcome: Outcome) {
-        if let Some(reply) = self.reply.take() {
-            reply.send(outcome.line());
-        }
-    }
-
-    fn registered(self, registered: &Registered) {
-        let mut outcome = self.outcome(Status::Registered, String::new());
-        outcome.registrant_id = registered.registrant_id.clone();
-        outcome.join_url = registered.join_url.clone().unwrap_or_default();
-        if registered.join_url.is_none() {
-            outcome.message =
-                "awaiting the host's approval, so Zoom gave no join URL yet".to_string();
-        }
-        self.report(outcome);
-    }
-
-    /// `pending`: the row has had the three requests Zoom allows a person a day.
-    fn budget_spent(self, last: Option<&Refusal>) {
-        let why = last
-            .map(|r| format!("; last answer: {r}"))
-            .unwrap_or_default();
-        let message = format!(
-            "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run after 00:00 UTC retries it"
-        );
-        self.refused(Status::Pending, message, last);
-    }
-
-    /// Ends the row with `status` and what Zoom said, if anything.
-    pub fn refused(self, status: Status, message: String, refusal: Option<&Refusal>) {
-        let mut outcome = self.outcome(status, message);
-        if let Some(refusal) = refusal {
-            outcome.http_status = refusal.http_status;
-            outcome.zoom_code = refusal.zoom_code;
-            if let Some(tracking) = &refusal.tracking_id {
-                outcome
-                    .message
-                    .push_str(&format!(" (Zoom tracking ID {tracking})"));
-            }
-        }
-        self.report(outcome);
-    }
-}
-
-impl Drop for Job {
-    fn drop(&mut self) {
-        if let Some(reply) = self.reply.take() {
-            reply.send(self.outcome(Status::Pending, LOST.to_string()).line());
-        }
-    }
-}
-
-/// How a row goes to Zoom: alone, or in a batch of up to 30; and in which rate category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub batched: bool,
-    pub category: Category,
-}
-
-/// What the dispatcher hands rows to: [`Registrar`] for an import,
-/// [`StatusChanger`](crate::zoom::status::StatusChanger) for a status change. Each call ends
-/// every job it is given with exactly one outcome, through the job itself.
-pub trait Sends: Clone + Send + Sync + 'static {
-    /// How `job` is to go, as things stand now.
-    fn route(&self, job: &Job) -> Route;
-    fn send_one(&self, job: Job) -> impl Future<Output = ()> + Send;
-    fn send_batch(&self, jobs: Vec<Job>) -> impl Future<Output = ()> + Send;
-}
 
 /// What to do about one error.
 enum Decision {
@@ -242,30 +101,6 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
     }
 }
 
-/// Waits before retry number `step` (counting it, in the run's retries), or less if the run
-/// stops meanwhile: every sender's retries wait this way.
-pub(crate) async fn back_off(
-    control: &Control,
-    base: Duration,
-    step: &mut u32,
-    asked: Option<Duration>,
-) {
-    control.retries.fetch_add(1, Ordering::Relaxed);
-    let wait = backoff(base, *step, asked);
-    *step += 1;
-    control.pause(wait).await;
-}
-
-/// Exponential backoff with jitter: about `base`·2^step, at least what Zoom asked for.
-pub(crate) fn backoff(base: Duration, step: u32, retry_after: Option<Duration>) -> Duration {
-    let exponential = base.saturating_mul(1u32 << step.min(8)).min(MAX_BACKOFF);
-    let jitter = RandomState::new().hash_one(step) % 1000;
-    let jittered = exponential / 2 + exponential.mul_f64(jitter as f64 / 2000.0);
-    retry_after
-        .map_or(jittered, |asked| asked.max(jittered))
-        .min(MAX_BACKOFF)
-}
-
 /// Registers rows, one at a time or in batches, with the run's shared client and control.
 /// Cheap to clone: each worker task takes its own.
 #[derive(Clone)]
@@ -275,6 +110,31 @@ pub struct Registrar {
     pub event: Event,
     pub mode: Mode,
     pub backoff_base: Duration,
+}
+
+/// The outcomes only an import gives a job.
+impl Job {
+    fn registered(self, registered: &Registered) {
+        let mut outcome = self.outcome(Status::Registered, String::new());
+        outcome.registrant_id = registered.registrant_id.clone();
+        outcome.join_url = registered.join_url.clone().unwrap_or_default();
+        if registered.join_url.is_none() {
+            outcome.message =
+                "awaiting the host's approval, so Zoom gave no join URL yet".to_string();
+        }
+        self.report(outcome);
+    }
+
+    /// `pending`: the row has had the three requests Zoom allows a person a day.
+    fn budget_spent(self, last: Option<&Refusal>) {
+        let why = last
+            .map(|r| format!("; last answer: {r}"))
+            .unwrap_or_default();
+        let message = format!(
+            "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run after 00:00 UTC retries it"
+        );
+        self.refused(Status::Pending, message, last);
+    }
 }
 
 impl Registrar {

@@ -20,7 +20,7 @@ use crate::config::{Action, Event};
 use crate::outcome::Status;
 use crate::registrant::email_key;
 use crate::zoom::control::Control;
-use crate::zoom::register::{back_off, Job, Route, Sends};
+use crate::zoom::job::{back_off, Job, Route, Sends};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 
 /// The most calls that may carry one row in a run.

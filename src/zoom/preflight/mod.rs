@@ -18,7 +18,7 @@ use crate::config::{Command, Config, Event, EventKind};
 use crate::limits::Mode;
 use crate::registrant::{shorten, Field};
 use crate::registrant::{CustomQuestion, Form};
-use crate::zoom::register::backoff;
+use crate::zoom::job::backoff;
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
 use registrants::list_registrants;

@@ -74,29 +74,6 @@ fn batch_type_errors_mean_batch_does_not_fit() {
 }
 
 #[test]
-fn backoff_grows_is_jittered_and_honours_retry_after() {
-    let base = Duration::from_millis(100);
-    let first = backoff(base, 0, None);
-    assert!(
-        first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
-        "{first:?}"
-    );
-    let fourth = backoff(base, 3, None);
-    assert!(
-        fourth >= Duration::from_millis(400) && fourth <= Duration::from_millis(800),
-        "{fourth:?}"
-    );
-    assert_eq!(
-        backoff(base, 0, Some(Duration::from_secs(2))),
-        Duration::from_secs(2)
-    );
-    assert_eq!(
-        backoff(base, 30, Some(Duration::from_secs(999))),
-        MAX_BACKOFF
-    );
-}
-
-#[test]
 fn validation_errors_name_the_batch_rows() {
     let refusal = Refusal {
         field_errors: vec![
