@@ -61,16 +61,18 @@ pub fn invocation(mut args: Vec<OsString>) -> Result<Invocation, u8> {
             let kind = args.get(2).and_then(|k| k.to_str()).unwrap_or("");
             Ok(Invocation::Generate(kind.to_string()))
         }
-        Some(word) if mistyped(word).is_some() => {
-            let near = mistyped(word).unwrap_or("import");
-            let message = format!(
+        Some(word) => match mistyped(word) {
+            Some(near) => {
+                let message = format!(
                 "'{word}' is neither a file nor a command; did you mean '{near}'? (commands: {}; a file named like a command is ./{word})",
                 COMMANDS.join(", ")
             );
-            Console::new(Verbosity::Normal, json).failed(message, exit::USAGE_OR_INPUT);
-            Err(exit::USAGE_OR_INPUT)
-        }
-        _ => parse::<Cli>(args, json).map(Invocation::Import),
+                Console::new(Verbosity::Normal, json).failed(message, exit::USAGE_OR_INPUT);
+                Err(exit::USAGE_OR_INPUT)
+            }
+            None => parse::<Cli>(args, json).map(Invocation::Import),
+        },
+        None => parse::<Cli>(args, json).map(Invocation::Import),
     }
 }
 
