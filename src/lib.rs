@@ -189,10 +189,7 @@ fn prepare(
         held
     };
     // A dry run writes beside the real run's results: what it replaces must be its own.
-    if config.output != config.memory
-        && config.output.exists()
-        && !results::written_by_zimport(&config.output)
-    {
+    if !writes_memory && config.output.exists() && !results::written_by_zimport(&config.output) {
         return Err(results::memory::MemoryError::Foreign {
             path: config.output.display().to_string(),
             why: "its header is not a results file's".to_string(),
