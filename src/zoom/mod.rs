@@ -22,15 +22,15 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use reqwest::Method;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Action, Event, EventKind, ZoomSettings};
 use crate::console::Console;
 use crate::credentials::Credentials;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
-use crate::registrant::Registrant;
+use crate::registrant::{Field, Registrant};
 use crate::zoom::auth::{AuthError, Token, TokenSource};
 use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
@@ -64,12 +64,13 @@ pub struct Registered {
     pub join_url: Option<String>,
 }
 
-/// One entry of a batch answer.
+/// One entry of a batch answer: the person's email and [`Registered`]'s fields (named out,
+/// not `flatten`ed: serde buffers a flattened struct's every field first).
 #[derive(Debug, Clone, Deserialize)]
 pub struct BatchItem {
     pub email: String,
-    #[serde(flatten)]
-    pub registered: Registered,
+    pub registrant_id: String,
+    pub join_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -201,66 +202,44 @@ impl ZoomClient {
 
     /// Registers one person with every field the row has.
     pub async fn add_registrant(&self, registrant: &Registrant) -> Sent<Registered> {
-        let mut body = person(registrant);
-        body.extend(
-            registrant
-                .extra
+        let body = AddBody {
+            person: Person::of(registrant),
+            extra: Extra(&registrant.extra),
+            custom_questions: registrant
+                .custom_questions
                 .iter()
-                .map(|(field, value)| (field.api_name().to_string(), json!(value))),
-        );
-        body.extend(custom_questions(registrant));
-        if self.event.kind == EventKind::Meeting && self.options.auto_approve {
-            body.insert("auto_approve".to_string(), json!(true));
-        }
+                .map(|(title, value)| QuestionAnswer { title, value })
+                .collect(),
+            auto_approve: (self.event.kind == EventKind::Meeting && self.options.auto_approve)
+                .then_some(true),
+        };
         let query: Vec<(&str, String)> = self
             .options
             .occurrence_ids
             .iter()
             .map(|ids| ("occurrence_ids", ids.clone()))
             .collect();
-        let body = Value::Object(body);
-        let sent = self
-            .send(
-                Category::Light,
-                Method::POST,
-                "registrants",
-                Some(&body),
-                &query,
-            )
-            .await;
-        decode(sent, "Zoom's answer to an add had no registrant_id")
+        self.send(Category::Light, Method::POST, "registrants", &body, &query)
+            .await
     }
 
     /// Registers up to 30 people (email and names only) in one call.
     pub async fn add_batch(&self, registrants: &[&Registrant]) -> Sent<Vec<BatchItem>> {
-        let people: Vec<Value> = registrants
-            .iter()
-            .map(|r| Value::Object(person(r)))
-            .collect();
-        let mut body = Map::new();
-        body.insert("registrants".to_string(), Value::Array(people));
-        if self.event.kind == EventKind::Meeting {
-            if self.options.auto_approve {
-                body.insert("auto_approve".to_string(), json!(true));
-            }
-            if let Some(send) = self.options.confirmation_email {
-                body.insert("registrants_confirmation_email".to_string(), json!(send));
-            }
-        }
-        let body = Value::Object(body);
-        let sent = self
+        let meeting = self.event.kind == EventKind::Meeting;
+        let body = BatchBody {
+            registrants: registrants.iter().map(|r| Person::of(r)).collect(),
+            auto_approve: (meeting && self.options.auto_approve).then_some(true),
+            registrants_confirmation_email: self.options.confirmation_email.filter(|_| meeting),
+        };
+        let answer: Sent<BatchAnswer> = self
             .send(
                 Category::Heavy,
                 Method::POST,
                 "batch_registrants",
-                Some(&body),
+                &body,
                 &[],
             )
             .await;
-        let answer: Sent<BatchAnswer> = decode(
-            sent,
-            "Zoom's answer to a batch was not a list of registrants",
-        );
         Sent {
             requests: answer.requests,
             result: answer.result.map(|answer| answer.registrants),
@@ -275,100 +254,144 @@ impl ZoomClient {
         registrants: &[(&str, &str)],
         occurrence: Option<&str>,
     ) -> Sent<()> {
-        let people: Vec<Value> = registrants
-            .iter()
-            .map(|(id, email)| json!({ "id": id, "email": email }))
-            .collect();
-        let body = json!({ "action": action.name(), "registrants": people });
+        let body = StatusBody {
+            action: action.name(),
+            registrants: registrants
+                .iter()
+                .map(|&(id, email)| StatusOf { id, email })
+                .collect(),
+        };
         let query: Vec<(&str, String)> = occurrence
             .map(|id| ("occurrence_id", id.to_string()))
             .into_iter()
             .collect();
-        let sent = self
-            .send(
-                Category::Medium,
-                Method::PUT,
-                "registrants/status",
-                Some(&body),
-                &query,
-            )
-            .await;
-        Sent {
-            requests: sent.requests,
-            result: sent.result.map(|_| ()),
-        }
+        // Zoom answers 204 with no body, read as `()`.
+        self.send(
+            Category::Medium,
+            Method::PUT,
+            "registrants/status",
+            &body,
+            &query,
+        )
+        .await
     }
 
-    /// Reads `tail` of the event (`""` for the event itself) with a GET.
-    pub async fn get(
+    /// Reads `tail` of the event (`""` for the event itself) with a GET, as a `T`.
+    pub async fn get<T: DeserializeOwned>(
         &self,
         category: Category,
         tail: &str,
         query: &[(&str, String)],
-    ) -> Sent<Value> {
-        self.send(category, Method::GET, tail, None, query).await
+    ) -> Sent<T> {
+        self.send_as(self.event.kind, category, Method::GET, tail, None, query)
+            .await
     }
 
     /// Whether Zoom has an event of `kind` with this event's ID (a `--webinar` given a
     /// meeting's ID, or the reverse). Any answer but a 2xx is a no.
     pub async fn exists_as(&self, kind: EventKind) -> bool {
-        let sent = self
+        let sent: Sent<IgnoredAny> = self
             .send_as(kind, Category::Light, Method::GET, "", None, &[])
             .await;
         sent.result.is_ok()
     }
 
-    /// Sends one request about the event (two if the token is refused once) and returns the
-    /// 2xx body.
-    async fn send(
+    /// Sends `body` about the event (twice if the token is refused once) and reads the 2xx
+    /// answer as a `T`.
+    async fn send<T: DeserializeOwned>(
         &self,
         category: Category,
         method: Method,
         tail: &str,
-        body: Option<&Value>,
+        body: &impl Serialize,
         query: &[(&str, String)],
-    ) -> Sent<Value> {
-        self.send_as(self.event.kind, category, method, tail, body, query)
+    ) -> Sent<T> {
+        let body = match serde_json::to_vec(body) {
+            Ok(body) => body,
+            Err(error) => {
+                return Sent {
+                    requests: 0,
+                    result: Err(ApiError::NotSent(format!(
+                        "cannot write the request: {error}"
+                    ))),
+                }
+            }
+        };
+        self.send_as(self.event.kind, category, method, tail, Some(&body), query)
             .await
     }
 }
 
-/// Reads a 2xx answer as `T`; an answer that is not one is treated as transient (the work may
-/// be done: a retry gets the existing registrant back).
-fn decode<T: serde::de::DeserializeOwned>(sent: Sent<Value>, what: &str) -> Sent<T> {
-    Sent {
-        requests: sent.requests,
-        result: sent.result.and_then(|value| {
-            serde_json::from_value(value).map_err(|_| {
-                ApiError::Transient(Refusal {
-                    message: what.to_string(),
-                    ..Refusal::default()
-                })
-            })
-        }),
+/// The person of an add or a batch: `last_name` only if the row has one.
+#[derive(Serialize)]
+struct Person<'a> {
+    email: &'a str,
+    first_name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    last_name: &'a str,
+}
+
+impl<'a> Person<'a> {
+    fn of(registrant: &'a Registrant) -> Person<'a> {
+        Person {
+            email: registrant.email.as_str(),
+            first_name: &registrant.first_name,
+            last_name: &registrant.last_name,
+        }
     }
 }
 
-fn custom_questions(registrant: &Registrant) -> Option<(String, Value)> {
-    if registrant.custom_questions.is_empty() {
-        return None;
-    }
-    let answers: Vec<Value> = registrant
-        .custom_questions
-        .iter()
-        .map(|(title, value)| json!({ "title": title, "value": value }))
-        .collect();
-    Some(("custom_questions".to_string(), Value::Array(answers)))
+/// A single add: the person, every other field by its API name, the form's answers.
+#[derive(Serialize)]
+struct AddBody<'a> {
+    #[serde(flatten)]
+    person: Person<'a>,
+    #[serde(flatten)]
+    extra: Extra<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    custom_questions: Vec<QuestionAnswer<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto_approve: Option<bool>,
 }
 
-fn person(registrant: &Registrant) -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert("email".to_string(), json!(registrant.email.as_str()));
-    body.insert("first_name".to_string(), json!(registrant.first_name));
-    if !registrant.last_name.is_empty() {
-        body.insert("last_name".to_string(), json!(registrant.last_name));
+/// A row's other fields, each under its API name.
+struct Extra<'a>(&'a [(Field, String)]);
+
+impl Serialize for Extra<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0
+                .iter()
+                .map(|(field, value)| (field.api_name(), value)),
+        )
     }
-    body
+}
+
+#[derive(Serialize)]
+struct QuestionAnswer<'a> {
+    title: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct BatchBody<'a> {
+    registrants: Vec<Person<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto_approve: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registrants_confirmation_email: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct StatusBody<'a> {
+    action: &'a str,
+    registrants: Vec<StatusOf<'a>>,
+}
+
+#[derive(Serialize)]
+struct StatusOf<'a> {
+    id: &'a str,
+    email: &'a str,
 }
 
 fn auth_error(err: AuthError) -> ApiError {

@@ -293,7 +293,13 @@ impl Registrar {
     async fn settle_batch(&self, jobs: Vec<Job>, items: Vec<BatchItem>) {
         let answered: HashMap<String, Registered> = items
             .into_iter()
-            .map(|item| (email_key(item.email.trim()).into_owned(), item.registered))
+            .map(|item| {
+                let registered = Registered {
+                    registrant_id: item.registrant_id,
+                    join_url: item.join_url,
+                };
+                (email_key(item.email.trim()).into_owned(), registered)
+            })
             .collect();
         let mut missing = Vec::new();
         for job in jobs {

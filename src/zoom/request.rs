@@ -6,26 +6,28 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use super::answers::{rate_limit_error, refusal, tracking_id, transport};
 use super::http::{self, BodyError};
 use super::{auth_error, ApiError, Category, Refusal, Sent, ZoomClient};
 use crate::config::EventKind;
+use crate::registrant::shorten;
 
 impl ZoomClient {
-    /// [`ZoomClient::send`], for the event's ID as an event of `kind`.
-    pub(super) async fn send_as(
+    /// [`ZoomClient::send`], for the event's ID as an event of `kind`, with a JSON `body`:
+    /// the 2xx answer read straight into a `T` (no body reads as `null`: a 204's `()`).
+    pub(super) async fn send_as<T: DeserializeOwned>(
         &self,
         kind: EventKind,
         category: Category,
         method: Method,
         tail: &str,
-        body: Option<&Value>,
+        body: Option<&[u8]>,
         query: &[(&str, String)],
-    ) -> Sent<Value> {
+    ) -> Sent<T> {
         let mut requests = 0;
         let mut refreshed = false;
         let pacer = match category {
@@ -83,7 +85,9 @@ impl ZoomClient {
                 .header(AUTHORIZATION, token.authorization())
                 .query(query);
             if let Some(body) = body {
-                request = request.json(body);
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.to_vec());
             }
             let result = request.send().await;
             let response = match result {
@@ -121,18 +125,16 @@ impl ZoomClient {
             if status.is_success() {
                 logged(&status.as_u16());
                 // A 204 (a status change) has no body; nor may another 2xx.
-                if bytes.is_empty() {
-                    return Sent {
-                        requests,
-                        result: Ok(Value::Null),
-                    };
-                }
+                let answer: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
                 return Sent {
                     requests,
-                    result: serde_json::from_slice(&bytes).map_err(|_| {
+                    result: serde_json::from_slice(answer).map_err(|why| {
                         ApiError::Transient(Refusal {
                             http_status: Some(status.as_u16()),
-                            message: "Zoom's answer was not JSON".to_string(),
+                            message: format!(
+                                "Zoom's answer was not understood ({})",
+                                shorten(&why.to_string())
+                            ),
                             tracking_id: tracking_id(&headers),
                             ..Refusal::default()
                         })

@@ -16,10 +16,10 @@ use serde::Deserialize;
 
 use crate::config::{Command, Config, Event, EventKind};
 use crate::limits::Mode;
-use crate::registrant::{shorten, Field};
+use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::job::backoff;
-use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
+use crate::zoom::{ApiError, Category, ZoomClient};
 use event::{check_event, EventAnswer};
 use registrants::list_registrants;
 
@@ -152,16 +152,7 @@ async fn read<T: DeserializeOwned>(
             tokio::time::sleep(backoff(backoff_base, attempt - 1, asked)).await;
         }
         let error = match client.get(category, tail, query).await.result {
-            Ok(value) => match serde_json::from_value(value) {
-                Ok(answer) => return Ok(answer),
-                Err(why) => ApiError::Transient(Refusal {
-                    message: format!(
-                        "Zoom's answer was not understood ({})",
-                        shorten(&why.to_string())
-                    ),
-                    ..Refusal::default()
-                }),
-            },
+            Ok(answer) => return Ok(answer),
             Err(error @ (ApiError::Transient(_) | ApiError::PerSecondLimit { .. })) => error,
             Err(error) => return Err(error),
         };
