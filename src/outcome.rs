@@ -218,7 +218,7 @@ impl Outcome {
     }
 
     /// The outcome as the recorder takes it.
-    pub fn line(&self) -> OwnedLine {
+    pub fn line(self) -> OwnedLine {
         let mut rest = Vec::with_capacity(192);
         encode_person(&self.email, &self.first_name, &self.last_name, &mut rest);
         encode_outcome(
@@ -233,17 +233,18 @@ impl Outcome {
             },
             &mut rest,
         );
-        Line {
+        OwnedLine {
             seq: self.seq,
             row: self.row,
             line: self.line,
             status: self.status,
             attempts: self.attempts,
-            message: &self.message,
-            rest: &rest,
-            carried: self.carried.as_bytes(),
+            // The encoders write only the text they are given.
+            rest: String::from_utf8(rest)
+                .unwrap_or_else(|bytes| String::from_utf8_lossy(bytes.as_bytes()).into_owned()),
+            message: self.message,
+            carried: self.carried,
         }
-        .to_owned()
     }
 }
 
