@@ -154,7 +154,7 @@ fn read_all(
             let mut all = Vec::new();
             for &status in &config.statuses {
                 let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));
-                let people = registrants_of(
+                let people: Vec<Listed> = registrants_of(
                     &client,
                     config.zoom.backoff_base,
                     status,

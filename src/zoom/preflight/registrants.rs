@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::{read, Existing};
@@ -13,26 +14,27 @@ use crate::zoom::{ApiError, Category, ZoomClient};
 /// page: each registrant needs its email (Zoom's schema requires it), and a page may leave
 /// out its list only when the list is empty.
 #[derive(Deserialize)]
-#[serde(try_from = "ListPage")]
-struct ListAnswer {
+#[serde(try_from = "ListPage<T>", bound = "T: DeserializeOwned")]
+struct ListAnswer<T> {
     next_page_token: Option<String>,
-    registrants: Vec<Listed>,
+    registrants: Vec<T>,
 }
 
 /// [`ListAnswer`] as it arrives.
 #[derive(Deserialize)]
-struct ListPage {
+#[serde(bound = "T: DeserializeOwned")]
+struct ListPage<T> {
     #[serde(default)]
     next_page_token: Option<String>,
     #[serde(default)]
     total_records: Option<u64>,
-    registrants: Option<Vec<Listed>>,
+    registrants: Option<Vec<T>>,
 }
 
-impl TryFrom<ListPage> for ListAnswer {
+impl<T> TryFrom<ListPage<T>> for ListAnswer<T> {
     type Error = String;
 
-    fn try_from(page: ListPage) -> Result<ListAnswer, String> {
+    fn try_from(page: ListPage<T>) -> Result<ListAnswer<T>, String> {
         let next_page_token = page.next_page_token.filter(|t| !t.is_empty());
         let registrants = match page.registrants {
             Some(registrants) => registrants,
@@ -46,7 +48,18 @@ impl TryFrom<ListPage> for ListAnswer {
     }
 }
 
-/// One registrant as Zoom lists them.
+/// One registrant as the checks before a run need them: Zoom's other fields are skipped
+/// unread (keeping them cost 18,000 instructions a registrant: BENCHMARKS.md).
+#[derive(Debug, Deserialize)]
+struct Member {
+    #[serde(default)]
+    id: String,
+    email: String,
+    #[serde(default)]
+    join_url: Option<String>,
+}
+
+/// One registrant as Zoom lists them, every field kept (for `zimport export`).
 #[derive(Debug, Deserialize)]
 pub struct Listed {
     #[serde(default)]
@@ -79,7 +92,7 @@ async fn list(
     backoff_base: Duration,
     status: &str,
 ) -> Result<Vec<Existing>, ApiError> {
-    let listed = registrants_of(client, backoff_base, status, None, &|_| {}).await?;
+    let listed: Vec<Member> = registrants_of(client, backoff_base, status, None, &|_| {}).await?;
     Ok(listed
         .into_iter()
         .map(|r| Existing {
@@ -94,13 +107,13 @@ async fn list(
 /// Every registrant of one status (of one occurrence, if given), 300 a page, each page asked
 /// for as soon as the one before names it (Zoom's page tokens expire after 15 minutes).
 /// `progress` hears how many have been read, after each page.
-pub async fn registrants_of(
+pub async fn registrants_of<T: DeserializeOwned>(
     client: &ZoomClient,
     backoff_base: Duration,
     status: &str,
     occurrence: Option<&str>,
     progress: &dyn Fn(usize),
-) -> Result<Vec<Listed>, ApiError> {
+) -> Result<Vec<T>, ApiError> {
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
@@ -114,7 +127,7 @@ pub async fn registrants_of(
         if !token.is_empty() {
             query.push(("next_page_token", token.clone()));
         }
-        let page: ListAnswer = read(
+        let page: ListAnswer<T> = read(
             client,
             backoff_base,
             Category::Medium,
