@@ -174,6 +174,9 @@ pub struct Faults {
     pub broken_list_page: Option<usize>,
     /// The `Retry-After` of every 429, as given (a hostile or broken server's).
     pub retry_after: Option<&'static str>,
+    /// After this many status changes that Zoom made, the event is gone (its host deleted it
+    /// while a run was changing its registrants' status).
+    pub event_gone_after_status_calls: Option<u64>,
 }
 
 /// How the fake starts.

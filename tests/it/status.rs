@@ -222,6 +222,40 @@ fn a_daily_limit_on_status_calls_leaves_rows_pending_and_the_next_run_finishes_t
 }
 
 #[test]
+fn an_event_deleted_mid_run_stops_it_and_nobody_is_blamed_for_the_404() {
+    // The host deletes the meeting after Zoom has made the first status change.
+    let setup = Setup {
+        faults: fake_zoom::Faults {
+            event_gone_after_status_calls: Some(1),
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    };
+    let zoom = event_with(setup, 0, 90, 0);
+    let input = zoom.env.write_input("people.csv", csv_of(0..90, &[]));
+
+    let run = change(&zoom, "approve", &input, &[]);
+
+    assert_eq!(run.code, 4, "rows are left to do: {}", run.stderr);
+    assert_eq!(run.rows.len(), 90, "{}", run.stderr);
+    assert_eq!(count(&run.rows, "approved"), 30, "{}", run.stderr);
+    assert_eq!(count(&run.rows, "pending"), 60, "{}", run.stderr);
+    assert_eq!(
+        count(&run.rows, "not_registered"),
+        0,
+        "Zoom's 404 was about the meeting, not its people"
+    );
+    assert!(
+        run.stderr
+            .contains("meeting 83927864687 was not found or has expired"),
+        "{}",
+        run.stderr
+    );
+    // No call of one per person: the refused calls were not split.
+    assert!(puts(&zoom) <= 4, "{} PUTs", puts(&zoom));
+}
+
+#[test]
 fn ten_status_changes_a_day_for_one_registrant_leave_only_that_row_pending() {
     let zoom = event_with(Setup::default(), 0, 10, 0);
     let input = zoom.env.write_input("people.csv", csv_of(0..10, &[]));

@@ -490,6 +490,9 @@ pub(crate) async fn update_status(
             }
             inner.set_status(kind, id, &found, new_status);
             inner.stats.status_calls += 1;
+            if inner.setup.faults.event_gone_after_status_calls == Some(inner.stats.status_calls) {
+                inner.events.remove(&(kind, id));
+            }
             Ok(StatusCode::NO_CONTENT.into_response())
         })()
         .unwrap_or_else(|e| e);
