@@ -12,7 +12,7 @@ use crate::registrant::Problem;
 use crate::results::memory::Known;
 use crate::results::{encode_outcome, encode_person};
 use crate::rows::Person;
-use crate::zoom::preflight::Existing;
+use crate::zoom::preflight::{Existing, Listing};
 
 /// The one outcome every input row ends with (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -358,7 +358,7 @@ impl Verdict<'_> {
     pub fn sends(&self) -> bool {
         match self {
             Verdict::Unknown => true,
-            Verdict::Listed(action, existing) => change_of(*action, &existing.status).is_ok(),
+            Verdict::Listed(action, existing) => change_of(*action, existing.status).is_ok(),
             _ => false,
         }
     }
@@ -366,19 +366,19 @@ impl Verdict<'_> {
 
 /// What `action` would do to someone Zoom lists as `status`: `Ok` with what a dry run says
 /// (the real run sends it), or `Err` with why nothing is sent.
-fn change_of(action: Action, status: &str) -> Result<&'static str, &'static str> {
+fn change_of(action: Action, status: Listing) -> Result<&'static str, &'static str> {
     match (action, status) {
-        (Action::Approve, "approved") => Err("already approved in Zoom; not sent"),
-        (Action::Approve, "denied") => Ok("denied in Zoom now; a real run approves them"),
-        (Action::Approve, _) => Ok("pending in Zoom now; a real run approves them"),
-        (Action::Deny, "denied") => Err("already denied in Zoom; not sent"),
-        (Action::Deny, "approved") => Ok("approved in Zoom now; a real run denies them"),
-        (Action::Deny, _) => Ok("pending in Zoom now; a real run denies them"),
-        (Action::Cancel, "denied") => {
+        (Action::Approve, Listing::Approved) => Err("already approved in Zoom; not sent"),
+        (Action::Approve, Listing::Denied) => Ok("denied in Zoom now; a real run approves them"),
+        (Action::Approve, Listing::Pending) => Ok("pending in Zoom now; a real run approves them"),
+        (Action::Deny, Listing::Denied) => Err("already denied in Zoom; not sent"),
+        (Action::Deny, Listing::Approved) => Ok("approved in Zoom now; a real run denies them"),
+        (Action::Deny, Listing::Pending) => Ok("pending in Zoom now; a real run denies them"),
+        (Action::Cancel, Listing::Denied) => {
             Err("denied in Zoom, so they cannot join; not sent (cancel is for approved and pending people)")
         }
-        (Action::Cancel, "approved") => Ok("approved in Zoom now; a real run cancels them"),
-        (Action::Cancel, _) => Ok("pending in Zoom now; a real run cancels them"),
+        (Action::Cancel, Listing::Approved) => Ok("approved in Zoom now; a real run cancels them"),
+        (Action::Cancel, Listing::Pending) => Ok("pending in Zoom now; a real run cancels them"),
     }
 }
 
@@ -395,7 +395,7 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
         Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
         Verdict::Duplicate(message) => Answer::unanswered(Status::Duplicate, message),
         Verdict::Unknown => Answer::unanswered(Status::Valid, ""),
-        Verdict::Listed(action, existing) => match change_of(*action, &existing.status) {
+        Verdict::Listed(action, existing) => match change_of(*action, existing.status) {
             Ok(message) => known(Status::Valid, &existing.registrant_id, "", message),
             Err(message) => known(
                 Status::Unchanged,
@@ -421,20 +421,20 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
             join_url,
             "registered by an earlier run; not sent again",
         ),
-        Verdict::Known(Known::InZoom(existing)) => match existing.status.as_str() {
-            "denied" => known(
+        Verdict::Known(Known::InZoom(existing)) => match existing.status {
+            Listing::Denied => known(
                 Status::Failed,
                 &existing.registrant_id,
                 "",
                 "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
             ),
-            "pending" => known(
+            Listing::Pending => known(
                 Status::AlreadyRegistered,
                 &existing.registrant_id,
                 &existing.join_url,
                 "already registered in Zoom, awaiting the host's approval; not sent",
             ),
-            _ => known(
+            Listing::Approved => known(
                 Status::AlreadyRegistered,
                 &existing.registrant_id,
                 &existing.join_url,

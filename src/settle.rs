@@ -357,23 +357,23 @@ mod tests {
     use super::seen::rows_with;
     use super::*;
     use crate::rows::{InputOptions, Source};
-    use crate::zoom::preflight::Existing;
+    use crate::zoom::preflight::{Existing, Listing};
     use proptest::prelude::*;
     use std::io::Write;
 
     /// Zoom lists some people already: the rows for them are settled, not valid.
     fn memory() -> Memory {
         let mut memory = Memory::empty();
-        let existing = |email: &str, status: &str| Existing {
+        let existing = |email: &str, status: Listing| Existing {
             email: email.to_string(),
-            status: status.to_string(),
+            status,
             registrant_id: format!("id-{email}"),
             join_url: format!("https://zoom.us/w/1?tk={email}"),
         };
         memory.add_existing(vec![
-            existing("Ana@Example.com", "approved"),
-            existing("bo@example.org", "pending"),
-            existing("zoe@example.com", "denied"),
+            existing("Ana@Example.com", Listing::Approved),
+            existing("bo@example.org", Listing::Pending),
+            existing("zoe@example.com", Listing::Denied),
         ]);
         memory
     }

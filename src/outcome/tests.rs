@@ -28,29 +28,29 @@ fn a_verdict_has_one_outcome() {
 
 #[test]
 fn a_status_change_sends_only_what_would_change() {
-    let listed = |status: &str| {
+    let listed = |status: Listing| {
         Some(Known::InZoom(Existing {
             email: "a@x.com".to_string(),
-            status: status.to_string(),
+            status,
             registrant_id: "r1".to_string(),
             join_url: String::new(),
         }))
     };
     let change = |action| Command::Change(action);
     for (action, status, sends, outcome) in [
-        (Action::Approve, "pending", true, Status::Valid),
-        (Action::Approve, "denied", true, Status::Valid),
-        (Action::Approve, "approved", false, Status::Unchanged),
-        (Action::Deny, "approved", true, Status::Valid),
-        (Action::Deny, "denied", false, Status::Unchanged),
-        (Action::Cancel, "approved", true, Status::Valid),
-        (Action::Cancel, "pending", true, Status::Valid),
-        (Action::Cancel, "denied", false, Status::Unchanged),
+        (Action::Approve, Listing::Pending, true, Status::Valid),
+        (Action::Approve, Listing::Denied, true, Status::Valid),
+        (Action::Approve, Listing::Approved, false, Status::Unchanged),
+        (Action::Deny, Listing::Approved, true, Status::Valid),
+        (Action::Deny, Listing::Denied, false, Status::Unchanged),
+        (Action::Cancel, Listing::Approved, true, Status::Valid),
+        (Action::Cancel, Listing::Pending, true, Status::Valid),
+        (Action::Cancel, Listing::Denied, false, Status::Unchanged),
     ] {
         let verdict = Verdict::of(change(action), listed(status));
-        assert_eq!(verdict.sends(), sends, "{action:?} {status}");
+        assert_eq!(verdict.sends(), sends, "{action:?} {status:?}");
         let answer = answer(&verdict);
-        assert_eq!(answer.status, outcome, "{action:?} {status}");
+        assert_eq!(answer.status, outcome, "{action:?} {status:?}");
         assert_eq!(answer.registrant_id, "r1", "Zoom's ID goes with the row");
     }
     // Not in Zoom's list: cancelled already, or never registered.

@@ -27,10 +27,28 @@ use registrants::list_registrants;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Existing {
     pub email: String,
-    /// `approved`, `pending` or `denied`.
-    pub status: String,
+    pub status: Listing,
     pub registrant_id: String,
     pub join_url: String,
+}
+
+/// Which of Zoom's three registrant lists a person is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Approved,
+    Pending,
+    Denied,
+}
+
+impl Listing {
+    /// Zoom's name of the list (its `status` query).
+    pub fn name(self) -> &'static str {
+        match self {
+            Listing::Approved => "approved",
+            Listing::Pending => "pending",
+            Listing::Denied => "denied",
+        }
+    }
 }
 
 /// What the checks learned.
@@ -340,7 +358,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
     if let Some(existing) = listed {
         let existing =
             existing.map_err(|e| fatal(&format!("cannot list the registrants of {event}"), &e))?;
-        let count = |status: &str| existing.iter().filter(|e| e.status == status).count();
+        let count = |status: Listing| existing.iter().filter(|e| e.status == status).count();
         findings.notes.push(format!(
             "Zoom {}lists {} ({} approved, {} pending, {} denied){}",
             if importing { "already " } else { "" },
@@ -348,16 +366,16 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
                 1 => "1 registrant".to_string(),
                 n => format!("{n} registrants"),
             },
-            count("approved"),
-            count("pending"),
-            count("denied"),
+            count(Listing::Approved),
+            count(Listing::Pending),
+            count(Listing::Denied),
             if importing {
                 "; they are not sent again"
             } else {
                 ""
             }
         ));
-        findings.registered = (count("approved") + count("pending")) as u64;
+        findings.registered = (count(Listing::Approved) + count(Listing::Pending)) as u64;
         findings.existing = Some(existing);
     } else if config.skip_existing {
         findings.notes.push(format!(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::{read, Existing};
+use super::{read, Existing, Listing};
 use crate::zoom::{ApiError, Category, ZoomClient};
 
 /// One page of the registrant list. An answer that is not one must not pass for an empty last
@@ -79,9 +79,9 @@ pub(super) async fn list_registrants(
     backoff_base: Duration,
 ) -> Result<Vec<Existing>, ApiError> {
     let (approved, pending, denied) = tokio::try_join!(
-        list(client, backoff_base, "approved"),
-        list(client, backoff_base, "pending"),
-        list(client, backoff_base, "denied"),
+        list(client, backoff_base, Listing::Approved),
+        list(client, backoff_base, Listing::Pending),
+        list(client, backoff_base, Listing::Denied),
     )?;
     Ok([approved, pending, denied].concat())
 }
@@ -90,14 +90,15 @@ pub(super) async fn list_registrants(
 async fn list(
     client: &ZoomClient,
     backoff_base: Duration,
-    status: &str,
+    status: Listing,
 ) -> Result<Vec<Existing>, ApiError> {
-    let listed: Vec<Member> = registrants_of(client, backoff_base, status, None, &|_| {}).await?;
+    let listed: Vec<Member> =
+        registrants_of(client, backoff_base, status.name(), None, &|_| {}).await?;
     Ok(listed
         .into_iter()
         .map(|r| Existing {
             email: r.email,
-            status: status.to_string(),
+            status,
             registrant_id: r.id,
             join_url: r.join_url.unwrap_or_default(),
         })
