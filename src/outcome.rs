@@ -415,11 +415,16 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
         Verdict::Known(Known::EarlierRun {
             registrant_id,
             join_url,
+            unlisted,
         }) => known(
             Status::AlreadyRegistered,
             registrant_id,
             join_url,
-            "registered by an earlier run; not sent again",
+            if *unlisted {
+                "registered by an earlier run, but Zoom no longer lists them (cancelled or deleted in Zoom since); not sent again: --fresh registers them anew"
+            } else {
+                "registered by an earlier run; not sent again"
+            },
         ),
         Verdict::Known(Known::InZoom(existing)) => match existing.status {
             Listing::Denied => known(

@@ -120,7 +120,9 @@ impl Connection {
             self.control.event_was_read();
         }
         input.apply_form(findings.form.clone());
-        memory.add_existing(findings.existing.take().unwrap_or_default());
+        if let Some(existing) = findings.existing.take() {
+            memory.add_existing(existing);
+        }
         Ok(findings)
     }
 }

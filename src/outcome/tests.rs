@@ -6,6 +6,7 @@ fn a_verdict_has_one_outcome() {
     let known = Verdict::Known(Known::EarlierRun {
         registrant_id: "r1".to_string(),
         join_url: "https://zoom.us/w/1".to_string(),
+        unlisted: false,
     });
     let earlier = answer(&known);
     assert_eq!(earlier.status, Status::AlreadyRegistered);
@@ -63,6 +64,7 @@ fn a_status_change_sends_only_what_would_change() {
     let earlier = Some(Known::EarlierRun {
         registrant_id: "r1".to_string(),
         join_url: String::new(),
+        unlisted: false,
     });
     let verdict = Verdict::of(change(Action::Deny), earlier);
     assert_eq!(answer(&verdict).status, Status::NotRegistered);

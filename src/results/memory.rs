@@ -24,6 +24,9 @@ pub enum Known {
     EarlierRun {
         registrant_id: String,
         join_url: String,
+        /// Zoom's lists, read for this run, no longer have them: cancelled or deleted in Zoom
+        /// since. Still not sent (a host's cancel stands against a daily cron), but said.
+        unlisted: bool,
     },
     /// Zoom already lists this person (`approved`, `pending` or `denied`).
     InZoom(Existing),
@@ -66,6 +69,9 @@ struct Source {
 pub struct Memory {
     /// People Zoom listed for the event before this run, by lower-case email.
     existing: HashMap<String, Existing>,
+    /// Whether Zoom's lists were read (then someone an earlier run registered and Zoom does
+    /// not list is gone from Zoom).
+    listed: bool,
     sources: Vec<Source>,
     /// Email fingerprint → (source, byte offset of the row). Later sources win.
     rows: FingerprintMap<(usize, u64)>,
@@ -111,6 +117,7 @@ impl Memory {
     pub fn empty() -> Memory {
         Memory {
             existing: HashMap::new(),
+            listed: false,
             sources: Vec::new(),
             rows: FingerprintMap::default(),
             fingerprints: Fingerprinter::default(),
@@ -292,6 +299,7 @@ impl Memory {
 
     /// Adds the people Zoom lists for the event; they take precedence over earlier runs.
     pub fn add_existing(&mut self, existing: Vec<Existing>) {
+        self.listed = true;
         for person in existing {
             self.existing
                 .insert(email_key(person.email.trim()).into_owned(), person);
@@ -321,6 +329,7 @@ impl Memory {
         Some(Known::EarlierRun {
             registrant_id: get(source.columns.registrant_id),
             join_url: get(source.columns.join_url),
+            unlisted: self.listed,
         })
     }
 }

@@ -434,3 +434,52 @@ fn webinars_take_status_changes_the_same_way() {
         .iter()
         .all(|r| r.status == "denied"));
 }
+
+#[test]
+fn people_cancelled_since_an_import_are_not_sent_again_and_the_rerun_says_why() {
+    let zoom = event_with(Setup::default(), 0, 0, 0);
+    let input = zoom.env.write_input("people.csv", csv_of(0..5, &[]));
+    let first = zoom.import(&input, &["--meeting", "83927864687"]);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let cancel = zoom.env.write_input("gone.csv", csv_of(1..3, &[]));
+    let cancelled = change(&zoom, "cancel", &cancel, &["--yes"]);
+    assert_eq!(
+        count(&cancelled.rows, "cancelled"),
+        2,
+        "{}",
+        cancelled.stderr
+    );
+    let posts = || {
+        zoom.zoom
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && !r.path.contains("oauth"))
+            .count()
+    };
+    let sent_before = posts();
+
+    // A daily cron re-imports the list: the host's cancel stands, and the row says so.
+    let rerun = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(rerun.code(), 0, "{}", rerun.stderr());
+    assert_eq!(posts(), sent_before, "nobody is sent again");
+    let unlisted: Vec<&str> = rerun
+        .rows
+        .iter()
+        .filter(|r| r.message.contains("Zoom no longer lists them"))
+        .map(|r| r.email.as_str())
+        .collect();
+    assert_eq!(
+        unlisted,
+        ["Person1@Example.com", "Person2@Example.com"],
+        "{:?}",
+        rerun.rows
+    );
+    assert!(rerun.rows.iter().all(|r| r.status == "already_registered"));
+
+    // --fresh, as the message says, registers them anew.
+    let fresh = zoom.import(&input, &["--meeting", "83927864687", "--fresh"]);
+    assert_eq!(fresh.code(), 0, "{}", fresh.stderr());
+    assert_eq!(count(&fresh.rows, "registered"), 2, "{:?}", fresh.rows);
+    assert_eq!(count(&fresh.rows, "already_registered"), 3);
+}
