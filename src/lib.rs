@@ -197,20 +197,25 @@ fn prepare(
         .into());
     }
     // A status change's memory is Zoom's list alone.
+    let journal = results::companion(&config.memory, ".journal");
     let mut memory = if config.fresh || config.command != config::Command::Import {
         results::memory::Memory::empty()
     } else {
-        let journal = results::companion(&config.memory, ".journal");
         results::memory::Memory::load(&config.memory, &journal, config.event)?
     };
     for warning in &memory.warnings {
         console.warn(warning);
     }
     if !memory.is_empty() {
+        // Only the journal exists after a run that was killed before its first results file.
+        let kept_in = match (config.memory.exists(), journal.exists()) {
+            (true, true) => format!("{} and its journal", config.memory.display()),
+            (false, true) => format!("{}, left by a run that did not finish", journal.display()),
+            _ => config.memory.display().to_string(),
+        };
         console.note(format_args!(
-            "{} people confirmed by earlier runs are in {}; they will not be sent again (--fresh ignores them)",
+            "{} people confirmed by earlier runs are in {kept_in}; they will not be sent again (--fresh ignores them)",
             memory.len(),
-            config.memory.display()
         ));
     }
     // With credentials, check Zoom's side first (read-only); a real run needs them.

@@ -468,6 +468,13 @@ fn a_second_ctrl_c_quits_at_once_and_the_next_run_finishes_from_the_journal() {
 
     let rerun = zoom.import(&input, &args);
     assert_eq!(rerun.code(), 0, "{}", rerun.stderr());
+    assert!(
+        rerun
+            .stderr()
+            .contains("meeting-83927864687.results.csv.journal, left by a run that did not finish"),
+        "the note names the file the memory is in: {}",
+        rerun.stderr()
+    );
     assert_eq!(rerun.rows.len(), 200);
     assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 200);
 }
