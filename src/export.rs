@@ -17,8 +17,8 @@ use crate::registrant::Field;
 use crate::results::encode::encode_cells;
 use crate::zoom::control::Control;
 use crate::zoom::preflight::registrants::{registrants_of, Listed};
-use crate::zoom::preflight::{fatal, PreflightError};
-use crate::zoom::{RequestOptions, ZoomClient};
+use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
+use crate::zoom::{ApiError, RequestOptions, ZoomClient};
 use crate::Error;
 
 /// What to export, validated ([`crate::cli::export::ExportCli`]).
@@ -154,20 +154,26 @@ fn read_all(
             let mut all = Vec::new();
             for &status in &config.statuses {
                 let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));
-                let people: Vec<Listed> = registrants_of(
+                let listed = registrants_of(
                     &client,
                     config.zoom.backoff_base,
                     status,
                     config.occurrence.as_deref(),
                     &read,
                 )
-                .await
-                .map_err(|e| {
-                    fatal(
-                        &format!("cannot list the {status} registrants of {event}"),
-                        &e,
-                    )
-                })?;
+                .await;
+                let people: Vec<Listed> = match listed {
+                    Ok(people) => people,
+                    Err(ApiError::Rejected(refusal)) if names_no_event(&refusal) => {
+                        return Err(event_not_found(&client, event, &refusal).await);
+                    }
+                    Err(error) => {
+                        return Err(fatal(
+                            &format!("cannot list the {status} registrants of {event}"),
+                            &error,
+                        ))
+                    }
+                };
                 all.push((status, people));
             }
             Ok::<_, PreflightError>(all)

@@ -317,3 +317,32 @@ fn an_export_shows_its_progress_on_a_terminal_and_not_in_a_log() {
         "no spinner in a log"
     );
 }
+
+#[test]
+fn an_export_of_an_event_zoom_does_not_have_says_so_as_an_import_does() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let export = |flag: &str, id: &str| {
+        let output = zoom
+            .zimport()
+            .args(["export", flag, id, "-o"])
+            .arg(zoom.env.path("never.csv"))
+            .output()
+            .expect("runs");
+        (exit_code(&output), stderr(&output))
+    };
+
+    let (code, error) = export("--meeting", "83927864688");
+    assert_eq!(code, 3, "{error}");
+    assert!(
+        error.contains("meeting 83927864688 was not found or has expired; check the ID"),
+        "{error}"
+    );
+    // The webinar's ID given as a meeting's: the hint names the right flag.
+    let (code, error) = export("--meeting", "98765432109");
+    assert_eq!(code, 3, "{error}");
+    assert!(
+        error.contains("98765432109 is a webinar's ID: use --webinar 98765432109"),
+        "{error}"
+    );
+    assert!(!zoom.env.path("never.csv").exists());
+}

@@ -19,7 +19,7 @@ use crate::limits::Mode;
 use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::job::backoff;
-use crate::zoom::{ApiError, Category, ZoomClient};
+use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
 use registrants::list_registrants;
 
@@ -179,6 +179,35 @@ async fn read<T: DeserializeOwned>(
     Err(last.unwrap_or_else(|| ApiError::Auth("no answer".to_string())))
 }
 
+/// Whether Zoom's refusal of a read says there is no such event.
+pub(crate) fn names_no_event(refusal: &Refusal) -> bool {
+    refusal.http_status == Some(404) || refusal.zoom_code == Some(3001)
+}
+
+/// The error for an event Zoom does not have: the other flag's ID, perhaps (Zoom's answer to
+/// the other kind says), else a wrong or expired one.
+pub(crate) async fn event_not_found(
+    client: &ZoomClient,
+    event: Event,
+    refusal: &Refusal,
+) -> PreflightError {
+    let other = event.kind.other();
+    let hint = if client.exists_as(other).await {
+        format!(
+            "; {} is a {}'s ID: use --{} {}",
+            event.id,
+            other.noun(),
+            other.noun(),
+            event.id
+        )
+    } else {
+        "; check the ID".to_string()
+    };
+    PreflightError::refused(format!(
+        "{event} was not found or has expired{hint} (Zoom: {refusal})"
+    ))
+}
+
 /// Why a read failed, as the run's error: exit 4 for a 429 that persisted, else exit 3.
 pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
     let detail = match error {
@@ -309,25 +338,8 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         Some(answer) => {
             let answer = match answer {
                 Ok(answer) => answer,
-                Err(ApiError::Rejected(refusal))
-                    if refusal.http_status == Some(404) || refusal.zoom_code == Some(3001) =>
-                {
-                    // The other flag's ID, perhaps: Zoom's answer to the other kind says.
-                    let other = kind.other();
-                    let hint = if client.exists_as(other).await {
-                        format!(
-                            "; {} is a {}'s ID: use --{} {}",
-                            event.id,
-                            other.noun(),
-                            other.noun(),
-                            event.id
-                        )
-                    } else {
-                        "; check the ID".to_string()
-                    };
-                    return Err(PreflightError::refused(format!(
-                        "{event} was not found or has expired{hint} (Zoom: {refusal})"
-                    )));
+                Err(ApiError::Rejected(refusal)) if names_no_event(&refusal) => {
+                    return Err(event_not_found(client, event, &refusal).await);
                 }
                 Err(error) => {
                     let at = client.api_base(&token);
