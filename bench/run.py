@@ -154,6 +154,34 @@ def pacers(work, rounds=3):
           "built both ways (bench/run.sh)")
 
 
+def batch_cpu_pair(work, base, rounds):
+    """The overhead part's batch run, this build against `base` (another build's binary),
+    alternating `rounds` times on one file, each against a fresh fake: for changes whose gain
+    is within the machine's day-to-day noise."""
+    rows = 100_000
+    print(f"## Batch CPU side by side: this build vs {base} ({rounds} rounds, alternating)")
+    csv_path = work / "pair-batch.csv"
+    people(csv_path, rows, extra_fields=False)
+    figures = {"base": [], "this": []}
+    for round_ in range(1, rounds + 1):
+        for name, binary in (("base", Path(base)), ("this", ZIMPORT)):
+            with Fake("--plan", "unlimited", "--latency-ms", "0", "--jitter-ms", "0") as fake:
+                summary, _, usage, _ = zimport(fake, csv_path, "--plan", "business", "--mode", "batch",
+                                               timed=True, binary=binary)
+            if summary["counts"]["registered"] != rows:
+                sys.exit(f"bench: {name}: {summary['counts']['registered']} of {rows} registered")
+            user, system = float(usage.group(1)), float(usage.group(2))
+            per_row = (user + system) / rows * 1e6
+            figures[name].append(per_row)
+            print(f"- round {round_} {name}: CPU {user:.2f} s user + {system:.2f} s sys = "
+                  f"{per_row:.1f} us/row", flush=True)
+    for name, runs in figures.items():
+        print(f"- {name}: median {statistics.median(runs):.1f} us/row "
+              f"(runs: {', '.join(f'{r:.1f}' for r in runs)})")
+    print(f"  each: `/usr/bin/time zimport pair-batch.csv --webinar {WEBINAR} --json -q --fresh "
+          f"--plan business --mode batch`")
+
+
 def overhead(work):
     print("## 2. Overhead (fake: no rate limits, no latency)")
     for rows, mode, plan in ((100_000, "batch", "business"), (4_000, "single", "business")):
@@ -331,6 +359,9 @@ def main():
             pacers(work, int(os.environ.get("PACER_ROUNDS", "3")))
         if "overhead" in parts:
             overhead(work)
+        if "batch-pair" in parts:
+            base = os.environ.get("BASE_ZIMPORT") or sys.exit("bench: set BASE_ZIMPORT to the other binary")
+            batch_cpu_pair(work, base, int(os.environ.get("PAIR_ROUNDS", "3")))
         if "naive" in parts:
             naive(work, rates)
         if "dryrun" in parts:

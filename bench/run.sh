@@ -7,6 +7,9 @@
 #   bench/run.sh efficiency (or: overhead, naive, dryrun, start)
 #   bench/run.sh pacers     the hand-made pacer against governor's, alternating (PACER_ROUNDS=3;
 #                           about 4 minutes a round); not part of "everything"
+#   BASE_ZIMPORT=path/to/other/zimport bench/run.sh batch-pair
+#                           the 100,000-row batch run's CPU, this build against another binary,
+#                           alternating (PAIR_ROUNDS=3; about 3 minutes a round)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import requests' 2>/dev/null || pip install --quiet requests
