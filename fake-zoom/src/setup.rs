@@ -177,6 +177,8 @@ pub struct Faults {
     /// After this many status changes that Zoom made, the event is gone (its host deleted it
     /// while a run was changing its registrants' status).
     pub event_gone_after_status_calls: Option<u64>,
+    /// A status change answers 200 with a JSON body, not Zoom's documented 204.
+    pub status_answers_with_body: bool,
 }
 
 /// How the fake starts.

@@ -265,15 +265,20 @@ impl ZoomClient {
             .map(|id| ("occurrence_id", id.to_string()))
             .into_iter()
             .collect();
-        // Zoom answers 204 with no body, read as `()`.
-        self.send(
-            Category::Medium,
-            Method::PUT,
-            "registrants/status",
-            &body,
-            &query,
-        )
-        .await
+        // Zoom answers 204 with no body; whatever a 2xx holds, the change is made.
+        let sent: Sent<IgnoredAny> = self
+            .send(
+                Category::Medium,
+                Method::PUT,
+                "registrants/status",
+                &body,
+                &query,
+            )
+            .await;
+        Sent {
+            requests: sent.requests,
+            result: sent.result.map(|_| ()),
+        }
     }
 
     /// Reads `tail` of the event (`""` for the event itself) with a GET, as a `T`.

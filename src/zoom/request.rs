@@ -17,7 +17,8 @@ use crate::config::EventKind;
 use crate::registrant::shorten;
 
 impl ZoomClient {
-    /// [`ZoomClient::send`], for the event's ID as an event of `kind`, with a JSON `body`:
+    /// [`ZoomClient::send`], for the event's ID as an event of `kind`, with `body` (JSON
+    /// already written; none for a GET):
     /// the 2xx answer read straight into a `T` (no body reads as `null`: a 204's `()`).
     pub(super) async fn send_as<T: DeserializeOwned>(
         &self,
@@ -124,7 +125,7 @@ impl ZoomClient {
             };
             if status.is_success() {
                 logged(&status.as_u16());
-                // A 204 (a status change) has no body; nor may another 2xx.
+                // A 204 (a status change) has no body: it reads as `null`.
                 let answer: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
                 return Sent {
                     requests,

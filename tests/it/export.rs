@@ -344,5 +344,20 @@ fn an_export_of_an_event_zoom_does_not_have_says_so_as_an_import_does() {
         error.contains("98765432109 is a webinar's ID: use --webinar 98765432109"),
         "{error}"
     );
+    // A wrong API address answers 404 without Zoom's code: the address is blamed, not the ID.
+    let output = zoom
+        .zimport()
+        .env("ZOOM_API_URL", format!("{}/not-the-api", zoom.zoom.url()))
+        .args(["export", "--meeting", "83927864687", "-o"])
+        .arg(zoom.env.path("never.csv"))
+        .output()
+        .expect("runs");
+    let error = stderr(&output);
+    assert_eq!(exit_code(&output), 3, "{error}");
+    assert!(
+        error.contains("cannot list the approved registrants of meeting 83927864687")
+            && !error.contains("not found or has expired"),
+        "{error}"
+    );
     assert!(!zoom.env.path("never.csv").exists());
 }

@@ -256,6 +256,25 @@ fn an_event_deleted_mid_run_stops_it_and_nobody_is_blamed_for_the_404() {
 }
 
 #[test]
+fn a_status_change_answered_200_with_a_body_is_done_and_not_sent_again() {
+    let setup = Setup {
+        faults: fake_zoom::Faults {
+            status_answers_with_body: true,
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    };
+    let zoom = event_with(setup, 0, 30, 0);
+    let input = zoom.env.write_input("people.csv", csv_of(0..30, &[]));
+
+    let run = change(&zoom, "approve", &input, &[]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&run.rows, "approved"), 30, "{}", run.stderr);
+    assert_eq!(puts(&zoom), 1, "one call, not retried");
+}
+
+#[test]
 fn ten_status_changes_a_day_for_one_registrant_leave_only_that_row_pending() {
     let zoom = event_with(Setup::default(), 0, 10, 0);
     let input = zoom.env.write_input("people.csv", csv_of(0..10, &[]));

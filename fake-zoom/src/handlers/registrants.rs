@@ -493,6 +493,9 @@ pub(crate) async fn update_status(
             if inner.setup.faults.event_gone_after_status_calls == Some(inner.stats.status_calls) {
                 inner.events.remove(&(kind, id));
             }
+            if inner.setup.faults.status_answers_with_body {
+                return Ok((StatusCode::OK, [("content-type", "application/json")], "{}").into_response());
+            }
             Ok(StatusCode::NO_CONTENT.into_response())
         })()
         .unwrap_or_else(|e| e);

@@ -179,9 +179,11 @@ async fn read<T: DeserializeOwned>(
     Err(last.unwrap_or_else(|| ApiError::Auth("no answer".to_string())))
 }
 
-/// Whether Zoom's refusal of a read says there is no such event.
+/// Whether Zoom's refusal of a read says there is no such event. Zoom's own 404s carry its
+/// code: one without is the address answering (a wrong `ZOOM_API_URL`), not Zoom.
 pub(crate) fn names_no_event(refusal: &Refusal) -> bool {
-    refusal.http_status == Some(404) || refusal.zoom_code == Some(3001)
+    refusal.zoom_code == Some(3001)
+        || (refusal.http_status == Some(404) && refusal.zoom_code.is_some())
 }
 
 /// The error for an event Zoom does not have: the other flag's ID, perhaps (Zoom's answer to
