@@ -36,7 +36,9 @@ pub fn encode_row(row: &ResultRow<'_>, line: &mut Vec<u8>) {
     let mut rest = Vec::new();
     encode_person(row.email, row.first_name, row.last_name, &mut rest);
     encode_outcome(&row.answer, &mut rest);
-    compose(
+    line.clear();
+    // A Vec takes every write.
+    let _ = compose(
         row.row,
         row.line,
         &rest,
@@ -61,25 +63,25 @@ pub fn encode_carried<'a>(cells: impl IntoIterator<Item = &'a str>, line: &mut V
     }
 }
 
-/// A whole line from its parts: the row's number, the rest, its input line, the event, the
-/// carried cells, the line end.
+/// A whole line from its parts, written to `out`: the row's number, the rest, its input line,
+/// the event, the carried cells, the line end. The results file's writer takes it straight;
+/// the journal puts it together first, to append it in one write.
 pub(crate) fn compose(
     row: u64,
     input_line: u64,
     rest: &[u8],
     event: &[u8],
     carried: &[u8],
-    line: &mut Vec<u8>,
-) {
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let mut number = itoa::Buffer::new();
-    line.clear();
-    line.extend_from_slice(number.format(row).as_bytes());
-    line.extend_from_slice(rest);
-    line.push(b',');
-    line.extend_from_slice(number.format(input_line).as_bytes());
-    line.extend_from_slice(event);
-    line.extend_from_slice(carried);
-    line.push(b'\n');
+    out.write_all(number.format(row).as_bytes())?;
+    out.write_all(rest)?;
+    out.write_all(b",")?;
+    out.write_all(number.format(input_line).as_bytes())?;
+    out.write_all(event)?;
+    out.write_all(carried)?;
+    out.write_all(b"\n")
 }
 
 /// Appends `,email,first_name,last_name` of [`encode_row`]'s line.

@@ -57,7 +57,8 @@ impl Journal {
         // One write per line, straight to the operating system: `kill -9` loses nothing.
         // The journal is memory alone: it carries no input cells, so its lines keep one width
         // whatever columns later inputs have.
-        compose(row, line, rest, event, b"", &mut self.line);
+        self.line.clear();
+        compose(row, line, rest, event, b"", &mut self.line).map_err(error)?;
         self.file.write_all(&self.line).map_err(error)?;
         if self.last_sync.elapsed() >= std::time::Duration::from_secs(1) {
             self.file.sync_data().map_err(error)?;

@@ -203,8 +203,6 @@ pub struct ResultsFile {
     /// Bytes written since the last early sync, and the thread that does it.
     unsynced: usize,
     syncer: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
-    /// The line being written, put together as the journal's are ([`encode::compose`]).
-    line: Vec<u8>,
 }
 
 /// Bytes of results after which the file is synced, in the background.
@@ -233,7 +231,6 @@ impl ResultsFile {
             writer: Some(writer),
             unsynced: 0,
             syncer: None,
-            line: Vec::with_capacity(256),
         })
     }
 
@@ -254,11 +251,10 @@ impl ResultsFile {
                 "already finished",
             )));
         };
-        encode::compose(row, line, rest, event, carried, &mut self.line);
-        writer
-            .write_all(&self.line)
+        encode::compose(row, line, rest, event, carried, writer)
             .map_err(ResultsError::on(&self.path))?;
-        self.unsynced += self.line.len();
+        // About the line's length: the numbers are left out.
+        self.unsynced += rest.len() + event.len() + carried.len();
         if self.unsynced >= SYNC_EVERY {
             self.unsynced = 0;
             self.sync_early();
