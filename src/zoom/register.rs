@@ -22,6 +22,7 @@ use crate::outcome::Status;
 use crate::registrant::{email_key, Registrant};
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
+use crate::zoom::preflight::event_gone;
 use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
 
 /// Zoom allows three add requests per registrant, event and day.
@@ -75,11 +76,9 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
         (_, Some(303)) => Decision::BatchUnsupported,
         (_, Some(300)) if message.contains("scheduled") => Decision::BatchUnsupported,
         (_, Some(3001)) | (_, Some(300)) if message.contains("not found") || message.contains("does not exist") => {
-            Decision::StopRun(format!("{event} was not found or has expired; check the ID ({zoom})"))
+            Decision::StopRun(event_gone(event, "; check the ID", refusal))
         }
-        (Some(404), Some(3001) | Some(1001)) => {
-            Decision::StopRun(format!("{event} was not found or has expired; check the ID ({zoom})"))
-        }
+        (Some(404), Some(3001) | Some(1001)) => Decision::StopRun(event_gone(event, "; check the ID", refusal)),
         _ if message.contains("registration has not been enabled") || message.contains("does not have registration") => {
             Decision::StopRun(format!(
                 "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required) ({zoom})"

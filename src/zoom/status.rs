@@ -21,6 +21,7 @@ use crate::outcome::Status;
 use crate::registrant::email_key;
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
+use crate::zoom::preflight::event_gone;
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 
 /// The most calls that may carry one row in a run.
@@ -165,10 +166,7 @@ impl StatusChanger {
                         && !self.client.exists_as(self.event.kind).await =>
                 {
                     // Zoom's 404 names no culprit: gone is the event, not its people.
-                    self.control.stop_run(format!(
-                        "{} was not found or has expired (Zoom: {refusal})",
-                        self.event
-                    ));
+                    self.control.stop_run(event_gone(self.event, "", refusal));
                     groups.push(jobs);
                 }
                 ApiError::Rejected(refusal) => match self.refused(refusal) {

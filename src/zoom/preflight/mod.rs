@@ -205,9 +205,13 @@ pub(crate) async fn event_not_found(
     } else {
         "; check the ID".to_string()
     };
-    PreflightError::refused(format!(
-        "{event} was not found or has expired{hint} (Zoom: {refusal})"
-    ))
+    PreflightError::refused(event_gone(event, &hint, refusal))
+}
+
+/// What a run says of an event Zoom does not have (or no longer has, mid-run), in one wording
+/// wherever it is found out: `hint` says what to do, starting with `; `.
+pub(crate) fn event_gone(event: Event, hint: &str, refusal: &Refusal) -> String {
+    format!("{event} was not found or has expired{hint} (Zoom: {refusal})")
 }
 
 /// Why a read failed, as the run's error: exit 4 for a 429 that persisted, else exit 3.
