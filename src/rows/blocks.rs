@@ -15,7 +15,7 @@
 use std::io::{self, Read};
 use std::ops::Range;
 
-use super::records::{MAX_FIELD_BYTES, MAX_RECORD_BYTES};
+use super::records::{line_ends, MAX_FIELD_BYTES, MAX_RECORD_BYTES};
 
 /// The size a block is cut at (the first record end after it).
 pub const BLOCK_BYTES: usize = 256 * 1024;
@@ -94,6 +94,9 @@ impl<R: Read> Splitter<R> {
             if self.ended {
                 return Ok(!block.is_empty());
             }
+            // Never between the `\r` and `\n` of a `\r\n`, which end one line: the next
+            // block would count a second. The next fill settles it.
+            let boundary = boundary.filter(|&end| end < block.len() || block[end - 1] != b'\r');
             if let Some(end) = boundary {
                 self.carry.extend_from_slice(&block[end..]);
                 block.truncate(end);
@@ -229,8 +232,9 @@ impl<'a> BlockRecords<'a> {
         // Empty lines between records are skipped.
         while let Some(&byte) = bytes.get(self.at) {
             match byte {
-                b'\n' => self.lines += 1,
-                b'\r' => {}
+                // The `\n` of a `\r\n` ends no second line.
+                b'\n' if self.at > 0 && bytes[self.at - 1] == b'\r' => {}
+                b'\n' | b'\r' => self.lines += 1,
                 _ => break,
             }
             self.at += 1;
@@ -302,11 +306,10 @@ impl<'a> BlockRecords<'a> {
         }
         self.cells.push(cell_start..end);
         match bytes.get(end) {
-            Some(b'\n') => {
+            Some(_) => {
                 self.lines += 1;
                 self.at = end + 1;
             }
-            Some(_) => self.at = end + 1,
             None => self.at = end,
         }
         true
@@ -326,11 +329,11 @@ impl<'a> BlockRecords<'a> {
             self.at = end + 1;
             match bytes.get(end) {
                 Some(&byte) if byte == self.delimiter => {}
-                Some(b'\n') => {
+                Some(_) => {
+                    // A line end.
                     self.lines += 1;
                     return Ok(());
                 }
-                Some(_) => return Ok(()), // '\r'
                 None => {
                     self.at = end;
                     return Ok(());
@@ -366,7 +369,7 @@ impl<'a> BlockRecords<'a> {
                 break quote;
             }
         };
-        self.lines += memchr::memchr_iter(b'\n', &bytes[start..close]).count() as u64;
+        self.lines += line_ends(&bytes[start..close], false);
         // Text after the closing quote belongs to the cell too (quotes there are ordinary).
         let end = plain_end(close + 1);
         if escapes == 0 && end == close + 1 {

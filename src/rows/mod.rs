@@ -21,7 +21,7 @@ pub mod source;
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -404,16 +404,21 @@ fn bom_length(file: &mut File) -> io::Result<u64> {
     })
 }
 
-/// Picks `,`, `;` or tab: whichever occurs most often, outside quotes, in the header line.
+/// Picks `,`, `;` or tab: whichever occurs most often, outside quotes, in the header line
+/// (which ends at the first line end outside quotes, `\r` alone included).
 /// `;` is what Excel writes where the decimal separator is a comma. Ties go to `,`.
 fn detect_delimiter(reader: impl Read) -> io::Result<u8> {
-    let mut first_line = Vec::new();
-    BufReader::new(reader.take(records::READ_BUFFER as u64)).read_until(b'\n', &mut first_line)?;
+    let mut start = Vec::new();
+    reader
+        .take(records::READ_BUFFER as u64)
+        .read_to_end(&mut start)?;
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
-    for &byte in &first_line {
+    for &byte in &start {
         if byte == b'"' {
             quoted = !quoted;
+        } else if !quoted && (byte == b'\n' || byte == b'\r') {
+            break;
         } else if !quoted {
             for (delimiter, count) in counts.iter_mut() {
                 if byte == *delimiter {

@@ -136,6 +136,8 @@ pub struct RecordReader<R> {
     bytes_read: u64,
     /// The line the last record read starts on.
     record_line: u64,
+    /// Whether the last byte read was a `\r`: a `\n` right after it ends no second line.
+    after_cr: bool,
 }
 
 /// The read buffer's size: records cross its boundary wherever they fall.
@@ -163,6 +165,7 @@ impl<R: Read> RecordReader<R> {
             block_has_nul: false,
             bytes_read: 0,
             record_line: 0,
+            after_cr: false,
         }
     }
 
@@ -256,20 +259,37 @@ impl<R: Read> RecordReader<R> {
         .unwrap_or(rest.len());
         let run = &rest[..end];
         if let Some(nul) = self.block_has_nul.then(|| memchr::memchr(0, run)).flatten() {
-            let before = memchr::memchr_iter(b'\n', &run[..nul]).count() as u64;
             return Err(ScanError::NulByte {
-                line: self.line + before,
+                line: self.line + line_ends(&run[..nul], self.after_cr),
             });
         }
-        let newlines = if quoted {
-            memchr::memchr_iter(b'\n', run).count() as u64
+        // Outside quotes a run stops before any line end.
+        let lines = if quoted {
+            line_ends(run, self.after_cr)
         } else {
             0
         };
         self.check_room(end, record_line)?;
+        if let Some(&last) = run.last() {
+            self.after_cr = last == b'\r';
+        }
         self.bytes.extend_from_slice(run);
-        self.line += newlines;
+        self.line += lines;
         self.position += end;
+        Ok(())
+    }
+
+    /// After a record that ends in `\r`, takes the `\n` of a `\r\n` if one follows, so that
+    /// the reader never stops between the two: whatever reads on from here (the next record,
+    /// or blocks through [`RecordReader::rest`]) starts at a line's start.
+    fn take_newline_after_cr(&mut self) -> io::Result<()> {
+        if self.position == self.filled && !self.fill()? {
+            return Ok(());
+        }
+        if self.buffer[self.position] == b'\n' {
+            self.position += 1;
+            self.after_cr = false;
+        }
         Ok(())
     }
 
@@ -319,12 +339,15 @@ impl<R: Read> RecordReader<R> {
                 return Err(ScanError::NulByte { line: self.line });
             }
             let is_terminator = byte == b'\n' || byte == b'\r';
+            if is_terminator && (byte == b'\r' || !self.after_cr) {
+                // The line number is the next line's from here on: a quoted field's line
+                // ends count as the file's, and a record ending here still has its own.
+                self.line += 1;
+            }
+            self.after_cr = byte == b'\r';
             if state == State::StartRecord {
                 if is_terminator {
                     // An empty line between records: skipped.
-                    if byte == b'\n' {
-                        self.line += 1;
-                    }
                     continue;
                 }
                 record_line = self.line;
@@ -355,10 +378,10 @@ impl<R: Read> RecordReader<R> {
                     state = State::Unquoted;
                 }
             }
-            if byte == b'\n' {
-                self.line += 1;
-            }
             if record_done {
+                if byte == b'\r' {
+                    self.take_newline_after_cr()?;
+                }
                 break;
             }
             match state {
@@ -387,6 +410,7 @@ impl<R: Read + Seek> RecordReader<R> {
         self.block_has_nul = false;
         self.bytes_read = 0;
         self.record_line = 0;
+        self.after_cr = false;
         Ok(())
     }
 
@@ -423,6 +447,20 @@ impl<R: Read + Seek> RecordReader<R> {
         self.reader.seek(SeekFrom::Start(here))?;
         Ok(found)
     }
+}
+
+/// The line ends in `bytes`, as an editor counts them: `\n`, `\r\n` and a lone `\r` (the line
+/// end of old Mac files) each end one line. `after_cr`: whether the byte before `bytes` was a
+/// `\r`, so that a `\n` first in them completes that line's `\r\n` rather than ending another.
+pub fn line_ends(bytes: &[u8], after_cr: bool) -> u64 {
+    let newlines = memchr::memchr_iter(b'\n', bytes).count();
+    let mut returns = 0;
+    let mut pairs = usize::from(after_cr && bytes.first() == Some(&b'\n'));
+    for at in memchr::memchr_iter(b'\r', bytes) {
+        returns += 1;
+        pairs += usize::from(bytes.get(at + 1) == Some(&b'\n'));
+    }
+    (newlines + returns - pairs) as u64
 }
 
 /// Whether `bytes` hold at least one valid multi-byte UTF-8 character (whatever else they hold).

@@ -16,7 +16,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use super::blocks::{BlockRecords, Splitter, BLOCK_BYTES};
-use super::records::{holds_multibyte_utf8, RecordReader, Rest, ScanError, READ_BUFFER};
+use super::records::{holds_multibyte_utf8, line_ends, RecordReader, Rest, ScanError, READ_BUFFER};
 use super::{decode_record, Body, CsvInput, InputError, TextEncoding};
 use crate::fingerprint::{Fingerprinter, Sighting};
 use crate::outcome::{Answer, Status};
@@ -376,7 +376,7 @@ impl Checker<'_> {
                 }
             }
         }
-        block.lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        block.lines = line_ends(&bytes, false);
         block.bytes = bytes;
     }
 

@@ -115,6 +115,10 @@ fn detects_comma_semicolon_and_tab() {
         ("email\tfirst_name\tlast_name\n", b'\t'),
         ("\"a;b\",c\n", b','),
         ("email\n", b','),
+        // The header ends at its line end, whichever it is: the rows' cells do not count.
+        ("email,first_name,notes\ra@x.com,A,x;y;z;w\r", b','),
+        ("email,first_name,notes\r\na@x.com,A,x;y;z;w\r\n", b','),
+        ("email;\"first\nname\";x\na,b,c,d,e\n", b';'),
     ] {
         assert_eq!(
             detect_delimiter(text.as_bytes()).expect("reads"),

@@ -389,3 +389,49 @@ fn the_results_name_each_rows_input_line_where_quoted_cells_hold_line_breaks() {
         stderr(&output)
     );
 }
+
+/// An old Mac file ends its lines with `\r` alone; spread over many blocks, with `\r\n` and
+/// `\r` inside quoted cells, each row still names its line as an editor shows it.
+#[test]
+fn the_results_name_each_rows_line_in_a_file_whose_lines_end_in_a_lone_cr() {
+    let env = TestEnv::new();
+    let mut text = String::from("Email,First Name,Last Name,Notes\r");
+    let mut expected = Vec::new();
+    let mut line = 2;
+    for i in 1..=20_000u64 {
+        let notes = match i % 1_000 {
+            7 => "\"two\r\nlines\"",
+            8 => "\"three\rold\rlines\"",
+            _ => "plain; with; semicolons",
+        };
+        let email = if i == 15_000 {
+            "not-an-email".to_string()
+        } else {
+            format!("p{i}@example.com")
+        };
+        text.push_str(&format!("{email},Ann,Lee {i},{notes}\r"));
+        if i == 9_000 {
+            text.push('\r'); // an empty line between rows
+        }
+        expected.push((i, line));
+        line += match i % 1_000 {
+            7 => 2,
+            8 => 3,
+            _ => 1,
+        } + u64::from(i == 9_000);
+    }
+    let input = env.write_input("mac.csv", &text);
+
+    let output = env.dry_run(&input, &[]);
+
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    let rows = read_results(&dry_results_path(&input));
+    let lines: Vec<(u64, u64)> = rows.iter().map(|r| (r.row, r.line)).collect();
+    assert_eq!(lines, expected);
+    let bad_line = expected[14_999].1;
+    assert!(
+        stderr(&output).contains(&format!("row 15000 (line {bad_line})")),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -212,6 +212,19 @@ fn written(rows: &[Vec<String>], terminator: u8) -> (Vec<u8>, Vec<std::ops::Rang
     (writer.into_inner().expect("csv flushes"), spans)
 }
 
+/// Line ends as an editor counts them, byte by byte: a `\r`, or a `\n` not right after one.
+fn editor_line_ends(bytes: &[u8]) -> u64 {
+    let mut previous = 0;
+    let mut ends = 0;
+    for &byte in bytes {
+        if byte == b'\r' || (byte == b'\n' && previous != b'\r') {
+            ends += 1;
+        }
+        previous = byte;
+    }
+    ends
+}
+
 fn cell() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => Just(String::new()),
@@ -271,7 +284,7 @@ proptest! {
             .iter()
             .zip(&spans)
             .map(|(row, span)| {
-                let line = 1 + bytes[..span.start].iter().filter(|&&b| b == b'\n').count() as u64;
+                let line = 1 + editor_line_ends(&bytes[..span.start]);
                 (line, row.clone())
             })
             .collect();

@@ -22,6 +22,9 @@ fn records_carry_their_true_start_line_with_any_line_ending() {
         "h,x\na,1\n\nb,\"2\n3\"\nc,4\n",
         "h,x\r\na,1\r\n\r\nb,\"2\n3\"\r\nc,4\r\n",
         "h,x\r\na,1\r\n\r\nb,\"2\n3\"\r\nc,4",
+        // An old Mac file: `\r` alone ends each line.
+        "h,x\ra,1\r\rb,\"2\r3\"\rc,4\r",
+        "h,x\ra,1\r\rb,\"2\r\n3\"\rc,4",
     ] {
         let lines: Vec<u64> = records(text.as_bytes())
             .expect("valid")
@@ -30,6 +33,16 @@ fn records_carry_their_true_start_line_with_any_line_ending() {
             .collect();
         assert_eq!(lines, [1, 2, 4, 6], "{text:?}");
     }
+}
+
+#[test]
+fn a_crlf_is_one_line_end_and_a_lone_cr_or_lf_is_one_too() {
+    assert_eq!(line_ends(b"", false), 0);
+    assert_eq!(line_ends(b"a\r\nb\nc\rd", false), 3);
+    assert_eq!(line_ends(b"\r\r\n\n", false), 3);
+    assert_eq!(line_ends(b"\nx", true), 0, "the \\n of a \\r\\n cut in two");
+    assert_eq!(line_ends(b"\nx", false), 1);
+    assert_eq!(line_ends(b"x\r", false), 1);
 }
 
 #[test]
