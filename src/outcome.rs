@@ -296,9 +296,13 @@ impl Counts {
         Status::ALL.iter().map(|&status| self.get(status)).sum()
     }
 
-    /// Rows done by this run: registered, or their status changed.
-    pub fn done(&self) -> u64 {
-        self.registered + self.approved + self.denied + self.cancelled
+    /// Rows done by this run: registered by an import (whose `cancelled` rows were found so),
+    /// or changed by a status change.
+    pub fn done(&self, command: Command) -> u64 {
+        match command {
+            Command::Import => self.registered,
+            Command::Change(_) => self.approved + self.denied + self.cancelled,
+        }
     }
 }
 
@@ -412,19 +416,26 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
             Status::NotRegistered,
             "Zoom does not list this person for this event; not sent",
         ),
+        // The join URL of someone cancelled no longer works: not kept.
+        Verdict::Known(Known::EarlierRun {
+            registrant_id,
+            gone: true,
+            ..
+        }) => known(
+            Status::Cancelled,
+            registrant_id,
+            "",
+            "registered by an earlier run, but Zoom no longer lists them (cancelled or deleted in Zoom since); not sent again: --fresh registers them anew",
+        ),
         Verdict::Known(Known::EarlierRun {
             registrant_id,
             join_url,
-            unlisted,
+            gone: false,
         }) => known(
             Status::AlreadyRegistered,
             registrant_id,
             join_url,
-            if *unlisted {
-                "registered by an earlier run, but Zoom no longer lists them (cancelled or deleted in Zoom since); not sent again: --fresh registers them anew"
-            } else {
-                "registered by an earlier run; not sent again"
-            },
+            "registered by an earlier run; not sent again",
         ),
         Verdict::Known(Known::InZoom(existing)) => match existing.status {
             Listing::Denied => known(

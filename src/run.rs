@@ -209,7 +209,8 @@ pub fn import(
         requests: client.counters.requests.load(Ordering::Relaxed),
         retries: control.retries.load(Ordering::Relaxed),
         rate_limited: client.counters.rate_limited.load(Ordering::Relaxed),
-        rows_per_second: dispatched.recorded.counts.done() as f64 / elapsed.max(0.001),
+        rows_per_second: dispatched.recorded.counts.done(config.command) as f64
+            / elapsed.max(0.001),
         stopped: stopped.run.clone(),
         any_confirmed: control.confirmed.load(Ordering::Relaxed) > 0,
         interrupted: control.interruption(),

@@ -141,7 +141,7 @@ impl Progress {
             ),
             Command::Change(_) => ("changed", counts.unchanged, "unchanged"),
         };
-        let mut text = format!("{} {done}", counts.done());
+        let mut text = format!("{} {done}", counts.done(self.command));
         if already > 0 {
             text.push_str(&format!(", {already} {label}"));
         }
@@ -151,7 +151,7 @@ impl Progress {
         ));
         let other = counts
             .total()
-            .saturating_sub(counts.done() + already + counts.failed + counts.pending);
+            .saturating_sub(counts.done(self.command) + already + counts.failed + counts.pending);
         if other > 0 {
             text.push_str(&format!(", {other} not sent (invalid, duplicate, …)"));
         }

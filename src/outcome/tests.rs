@@ -6,11 +6,24 @@ fn a_verdict_has_one_outcome() {
     let known = Verdict::Known(Known::EarlierRun {
         registrant_id: "r1".to_string(),
         join_url: "https://zoom.us/w/1".to_string(),
-        unlisted: false,
+        gone: false,
     });
     let earlier = answer(&known);
     assert_eq!(earlier.status, Status::AlreadyRegistered);
     assert_eq!(earlier.registrant_id, "r1");
+    assert_eq!(earlier.join_url, "https://zoom.us/w/1");
+    let gone = Verdict::Known(Known::EarlierRun {
+        registrant_id: "r1".to_string(),
+        join_url: "https://zoom.us/w/1".to_string(),
+        gone: true,
+    });
+    let cancelled = answer(&gone);
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert_eq!(
+        (cancelled.registrant_id, cancelled.join_url),
+        ("r1", ""),
+        "a cancelled person's join URL no longer works"
+    );
     let mut message = String::new();
     duplicate_message(7, &mut message);
     let verdict = Verdict::Duplicate(&message);
@@ -64,7 +77,7 @@ fn a_status_change_sends_only_what_would_change() {
     let earlier = Some(Known::EarlierRun {
         registrant_id: "r1".to_string(),
         join_url: String::new(),
-        unlisted: false,
+        gone: false,
     });
     let verdict = Verdict::of(change(Action::Deny), earlier);
     assert_eq!(answer(&verdict).status, Status::NotRegistered);
@@ -78,5 +91,10 @@ fn counts_total_every_status_once() {
         counts.add(status);
     }
     assert_eq!(counts.total(), Status::ALL.len() as u64);
-    assert_eq!(counts.done(), 4, "registered, approved, denied, cancelled");
+    assert_eq!(counts.done(Command::Import), 1, "registered");
+    assert_eq!(
+        counts.done(Command::Change(Action::Cancel)),
+        3,
+        "approved, denied, cancelled"
+    );
 }

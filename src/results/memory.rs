@@ -24,9 +24,10 @@ pub enum Known {
     EarlierRun {
         registrant_id: String,
         join_url: String,
-        /// Zoom's lists, read for this run, no longer have them: cancelled or deleted in Zoom
-        /// since. Still not sent (a host's cancel stands against a daily cron), but said.
-        unlisted: bool,
+        /// Cancelled or deleted in Zoom since: Zoom's lists, read for this run, no longer
+        /// have them, or an earlier run found so (its row says `cancelled`). Not sent again (a
+        /// host's cancel stands against a daily cron), and said.
+        gone: bool,
     },
     /// Zoom already lists this person (`approved`, `pending` or `denied`).
     InZoom(Existing),
@@ -87,6 +88,7 @@ struct Columns {
     email: usize,
     registrant_id: usize,
     join_url: usize,
+    status: usize,
 }
 
 /// Which file a source is: they differ in what damage they can show.
@@ -195,6 +197,7 @@ impl Memory {
             email: column("email")?,
             registrant_id: column("registrant_id")?,
             join_url: column("join_url")?,
+            status,
         };
         let ours = event.to_string();
         let judge = |record: &csv::ByteRecord| -> Result<Content, String> {
@@ -215,9 +218,13 @@ impl Memory {
             if theirs != ours {
                 return Ok(Content::OtherEvent(theirs.to_string()));
             }
-            // Only confirmed rows count; a later pending or failed line for the same person
-            // cannot undo what Zoom confirmed.
-            if !matches!(text(status)?, "registered" | "already_registered") {
+            // Only confirmed rows count (and those found cancelled since, which a re-run must
+            // not register again); a later pending or failed line for the same person cannot
+            // undo what Zoom confirmed.
+            if !matches!(
+                text(status)?,
+                "registered" | "already_registered" | "cancelled"
+            ) {
                 return Ok(Content::Row(None));
             }
             for column in [columns.registrant_id, columns.join_url] {
@@ -329,7 +336,7 @@ impl Memory {
         Some(Known::EarlierRun {
             registrant_id: get(source.columns.registrant_id),
             join_url: get(source.columns.join_url),
-            unlisted: self.listed,
+            gone: self.listed || get(source.columns.status) == "cancelled",
         })
     }
 }

@@ -455,7 +455,7 @@ fn webinars_take_status_changes_the_same_way() {
 }
 
 #[test]
-fn people_cancelled_since_an_import_are_not_sent_again_and_the_rerun_says_why() {
+fn people_cancelled_since_an_import_are_not_sent_again_and_their_rows_say_cancelled() {
     let zoom = event_with(Setup::default(), 0, 0, 0);
     let input = zoom.env.write_input("people.csv", csv_of(0..5, &[]));
     let first = zoom.import(&input, &["--meeting", "83927864687"]);
@@ -494,7 +494,30 @@ fn people_cancelled_since_an_import_are_not_sent_again_and_the_rerun_says_why() 
         "{:?}",
         rerun.rows
     );
-    assert!(rerun.rows.iter().all(|r| r.status == "already_registered"));
+    // They are not registered: the row says so, and keeps no join URL, which no longer works.
+    for row in &rerun.rows {
+        let gone = unlisted.contains(&row.email.as_str());
+        let expected = if gone {
+            "cancelled"
+        } else {
+            "already_registered"
+        };
+        assert_eq!(row.status, expected, "{row:?}");
+        assert_eq!(row.join_url.is_empty(), gone, "{row:?}");
+        assert!(!row.registrant_id.is_empty(), "{row:?}");
+    }
+    assert_eq!(rerun.summary["counts"]["cancelled"], 2, "{}", rerun.summary);
+    assert_eq!(
+        rerun.summary["counts"]["registered"], 0,
+        "{}",
+        rerun.summary
+    );
+
+    // The next night's run reads those rows as its memory: still not sent, still said.
+    let again = zoom.import(&input, &["--meeting", "83927864687"]);
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    assert_eq!(posts(), sent_before, "nobody is sent again");
+    assert_eq!(count(&again.rows, "cancelled"), 2, "{:?}", again.rows);
 
     // --fresh, as the message says, registers them anew.
     let fresh = zoom.import(&input, &["--meeting", "83927864687", "--fresh"]);

@@ -158,3 +158,38 @@ fn results_from_before_the_line_column_and_after_it_are_both_read() {
         crate::results::RESULT_COLUMNS.join(",")
     );
 }
+
+#[test]
+fn someone_found_cancelled_stays_gone_even_where_zoom_lists_are_not_read() {
+    let dir = tempfile::tempdir().expect("dir");
+    let results = dir.path().join("r.csv");
+    let text = format!(
+        "{HEADER}{}{}",
+        line(1, "a@x.com", "registered"),
+        line(2, "b@x.com", "cancelled")
+    );
+    std::fs::write(&results, text).expect("write");
+    let journal = dir.path().join("r.csv.journal");
+    let gone = |memory: &mut Memory, email| match memory.known(email) {
+        Some(Known::EarlierRun { gone, .. }) => Some(gone),
+        _ => None,
+    };
+
+    // No list read (a dry run without credentials): only the row says who is gone.
+    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    assert_eq!(gone(&mut memory, "a@x.com"), Some(false));
+    assert_eq!(gone(&mut memory, "b@x.com"), Some(true));
+    // Zoom's list read, and it has neither: both gone; it has them again: listed.
+    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    memory.add_existing(Vec::new());
+    assert_eq!(gone(&mut memory, "a@x.com"), Some(true));
+    assert_eq!(gone(&mut memory, "b@x.com"), Some(true));
+    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    memory.add_existing(vec![Existing {
+        email: "B@x.com".to_string(),
+        status: crate::zoom::preflight::Listing::Approved,
+        registrant_id: "new".to_string(),
+        join_url: "https://zoom.us/w/2".to_string(),
+    }]);
+    assert!(matches!(memory.known("b@x.com"), Some(Known::InZoom(_))));
+}
