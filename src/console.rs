@@ -314,7 +314,10 @@ impl Console {
         if let Some(run) = &summary.run {
             text.push_str(&run_text(run, summary.command));
             let pending = summary.counts.pending;
-            let explained = run.interrupted.is_some() || run.stopped.is_some() || run.daily_limit;
+            let explained = run.interrupted.is_some()
+                || run.stopped.is_some()
+                || run.unreachable.is_some()
+                || run.daily_limit;
             if pending > 0 && !explained {
                 text.push_str(&format!(
                     "{} pending: Zoom did not confirm {} ({} retries: 5xx answers, dropped connections or 429s); the results file says why for each. Run the same command again later to finish {}.\n",
@@ -415,6 +418,11 @@ fn run_text(run: &RunStats, command: Command) -> String {
     }
     if let Some(reason) = &run.stopped {
         text.push_str(&format!("Stopped early: {reason}\n"));
+    }
+    if let Some(reason) = &run.unreachable {
+        text.push_str(&format!(
+            "Zoom stopped answering: {reason}. The rows not confirmed are pending: run the same command again once Zoom answers.\n"
+        ));
     }
     if run.daily_limit {
         let when = match &run.resume_at {

@@ -212,6 +212,7 @@ pub fn import(
         rows_per_second: dispatched.recorded.counts.done(config.command) as f64
             / elapsed.max(0.001),
         stopped: stopped.run.clone(),
+        unreachable: stopped.unreachable.clone(),
         any_confirmed: control.confirmed.load(Ordering::Relaxed) > 0,
         interrupted: control.interruption(),
         daily_limit: stopped.daily,
@@ -222,6 +223,11 @@ pub fn import(
     };
     if let Some(reason) = &stopped.run {
         console.error(format_args!("stopped early: {reason}"));
+    }
+    if let Some(reason) = &stopped.unreachable {
+        console.error(format_args!(
+            "stopped sending, Zoom is not answering: {reason}; the rest is pending: run the same command again once it answers"
+        ));
     }
     if stopped.daily {
         console.warn(format_args!(

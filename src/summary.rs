@@ -71,6 +71,8 @@ pub struct RunStats {
     pub rows_per_second: f64,
     /// A run-level error (event or credentials) that stopped the run.
     pub stopped: Option<String>,
+    /// Zoom stopped answering, so sending stopped: why.
+    pub unreachable: Option<String>,
     /// True if any row was confirmed by Zoom in this run.
     pub any_confirmed: bool,
     /// Stopped by Ctrl-C or SIGTERM.

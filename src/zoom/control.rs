@@ -26,11 +26,21 @@ pub struct Control {
     pub retries: AtomicU64,
     /// Rows Zoom confirmed in this run (to tell exit code 3 from 4).
     pub confirmed: AtomicU64,
+    /// Requests in a row that got no answer at all ([`Control::unanswered`]).
+    unanswered: AtomicU64,
 }
+
+/// Requests in a row without any answer from Zoom (no connection, or it broke off or timed out)
+/// after which a run stops sending: Zoom is unreachable from here, and each further row would
+/// only spend its three daily requests on nothing. Three rounds of 16 rows in flight, each
+/// tried three times: far beyond what dropped connections here and there ever reach.
+pub const UNREACHABLE_AFTER: u64 = 48;
 
 #[derive(Debug, Default, Clone)]
 struct StopState {
     run: Option<String>,
+    /// Zoom stopped answering: what the last request met.
+    unreachable: Option<String>,
     light_daily: Option<Option<SystemTime>>,
     heavy_daily: Option<Option<SystemTime>>,
 }
@@ -99,6 +109,8 @@ impl Drop for Listening<'_> {
 pub struct Stopped {
     /// A run-level error: the event or the credentials.
     pub run: Option<String>,
+    /// Zoom stopped answering ([`Control::unanswered`]).
+    pub unreachable: Option<String>,
     /// A daily quota was used up; the time Zoom gave for resuming, if any.
     pub daily: bool,
     pub resume_at: Option<SystemTime>,
@@ -117,6 +129,32 @@ impl Control {
             let mut state = self.lock();
             if state.run.is_none() {
                 state.run = Some(reason);
+            }
+        }
+        self.wake.notify_waiters();
+    }
+
+    /// A request got an answer from Zoom (any HTTP status): it is reachable.
+    pub fn answered(&self) {
+        self.unanswered.store(0, Ordering::Relaxed);
+    }
+
+    /// A request got no answer at all (`why`: what it met). After [`UNREACHABLE_AFTER`] in a
+    /// row, sending stops: the rows not confirmed are pending, for a run once Zoom answers.
+    pub fn unanswered(&self, why: &str) {
+        let in_a_row = self
+            .unanswered
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1);
+        if in_a_row < UNREACHABLE_AFTER {
+            return;
+        }
+        {
+            let mut state = self.lock();
+            if state.unreachable.is_none() {
+                state.unreachable = Some(format!(
+                    "{in_a_row} requests in a row got no answer (the last: {why})"
+                ));
             }
         }
         self.wake.notify_waiters();
@@ -152,7 +190,7 @@ impl Control {
         let woken = self.wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        if self.interrupted() || self.lock().run.is_some() {
+        if self.interrupted() || self.lock().stops_everything() {
             return;
         }
         tokio::select! {
@@ -185,6 +223,11 @@ impl Control {
         let state = self.lock();
         if let Some(reason) = &state.run {
             return Some(format!("not sent: the run stopped ({reason})"));
+        }
+        if let Some(reason) = &state.unreachable {
+            return Some(format!(
+                "not sent: Zoom stopped answering ({reason}); run the same command again once it answers"
+            ));
         }
         let daily = match category {
             Category::Light | Category::Medium => state.light_daily,
@@ -237,9 +280,17 @@ impl Control {
             .collect();
         Stopped {
             run: state.run,
+            unreachable: state.unreachable,
             daily: !daily.is_empty(),
             resume_at: daily.into_iter().flatten().max(),
         }
+    }
+}
+
+impl StopState {
+    /// Whether no request of any category may start.
+    fn stops_everything(&self) -> bool {
+        self.run.is_some() || self.unreachable.is_some()
     }
 }
 
@@ -248,5 +299,36 @@ pub fn resume_text(resume_at: Option<SystemTime>) -> String {
     match resume_at {
         Some(at) => format!("after {}", humantime::format_rfc3339_seconds(at)),
         None => "tomorrow, after 00:00 UTC".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sending_stops_only_after_requests_in_a_row_go_unanswered() {
+        let control = Control::default();
+        for _ in 1..UNREACHABLE_AFTER {
+            control.unanswered("connection refused");
+        }
+        // Any answer starts the count again.
+        control.answered();
+        for _ in 1..UNREACHABLE_AFTER {
+            control.unanswered("connection refused");
+        }
+        assert_eq!(control.refusal_for(Category::Light), None);
+        control.unanswered("connection refused");
+        for category in [Category::Light, Category::Medium, Category::Heavy] {
+            let refusal = control.refusal_for(category).expect("stopped");
+            assert!(refusal.contains("Zoom stopped answering"), "{refusal}");
+            assert!(refusal.contains("connection refused"), "{refusal}");
+        }
+        let stopped = control.stopped();
+        assert!(
+            stopped.run.is_none(),
+            "not a run-level error: exit 4, not 3"
+        );
+        assert!(stopped.unreachable.is_some());
     }
 }

@@ -126,12 +126,18 @@ impl Job {
 
     /// `pending`: the row has had the three requests Zoom allows a person a day.
     fn budget_spent(self, last: Option<&Refusal>) {
-        let why = last
-            .map(|r| format!("; last answer: {r}"))
-            .unwrap_or_default();
-        let message = format!(
-            "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run after 00:00 UTC retries it"
-        );
+        let message = match last {
+            // The network's failure, not Zoom's: it may never have had the requests.
+            Some(refusal) if refusal.http_status.is_none() => format!(
+                "no answer from Zoom to {MAX_REQUESTS_PER_EMAIL} requests, the most a run sends for one person (the last: {refusal}); a re-run retries it"
+            ),
+            Some(refusal) => format!(
+                "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day; last answer: {refusal}; a re-run after 00:00 UTC retries it"
+            ),
+            None => format!(
+                "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day; a re-run after 00:00 UTC retries it"
+            ),
+        };
         self.refused(Status::Pending, message, last);
     }
 }

@@ -96,6 +96,7 @@ impl ZoomClient {
                 Err(err) => {
                     let refusal = transport(&err);
                     logged(&refusal.message);
+                    self.control.unanswered(&refusal.message);
                     return Sent {
                         requests,
                         result: Err(ApiError::Transient(refusal)),
@@ -109,7 +110,11 @@ impl ZoomClient {
                 Err(unread) => {
                     logged(&format_args!("{} ({unread})", status.as_u16()));
                     let refusal = match unread {
-                        BodyError::Broken(err) => transport(&err),
+                        BodyError::Broken(err) => {
+                            let refusal = transport(&err);
+                            self.control.unanswered(&refusal.message);
+                            refusal
+                        }
                         too_large => Refusal {
                             http_status: Some(status.as_u16()),
                             message: too_large.to_string(),
@@ -123,6 +128,7 @@ impl ZoomClient {
                     };
                 }
             };
+            self.control.answered();
             if status.is_success() {
                 logged(&status.as_u16());
                 // A 204 (a status change) has no body: it reads as `null`.

@@ -96,6 +96,64 @@ fn a_run_zoom_stops_mid_way_writes_a_complete_file_keeping_every_earlier_registr
     assert!(!journal_of(&results_path(&input)).exists());
 }
 
+#[test]
+fn when_zoom_stops_answering_sending_stops_soon_and_a_rerun_finishes_the_job() {
+    let zoom = slow_zoom(20);
+    let input = zoom.env.write_input("people.csv", people(600, true));
+    let args = ["--meeting", "83927864687", "--mode", "single"];
+    let run = std::thread::scope(|scope| {
+        // Part-way through, every connection breaks off before Zoom answers: the network's
+        // failure, as when Zoom is unreachable.
+        scope.spawn(|| {
+            wait_until(|| registered_in_zoom(&zoom) >= 100);
+            zoom.zoom.set_faults(Faults {
+                drop_before_rate: 1.0,
+                ..Faults::default()
+            });
+        });
+        zoom.import(&input, &args)
+    });
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert_eq!(run.rows.len(), 600, "one row per input row");
+    let unanswered = zoom.zoom.stats().dropped;
+    assert!(
+        unanswered <= 100,
+        "{unanswered} requests went unanswered: sending should stop after about 48 (16 in flight)"
+    );
+    assert!(
+        !run.summary["run"]["unreachable"].is_null(),
+        "{}",
+        run.summary
+    );
+    let registered = run.with_status("registered").len();
+    let pending = run.with_status("pending");
+    assert_eq!(registered + pending.len(), 600, "{}", run.stderr());
+    for row in &pending {
+        assert!(
+            row.message.contains("Zoom stopped answering")
+                || row.message.contains("no answer from Zoom"),
+            "{row:?}"
+        );
+        assert!(
+            !row.message.contains("00:00 UTC"),
+            "the network's failure costs no day: {row:?}"
+        );
+    }
+    assert!(
+        run.stderr()
+            .contains("stopped sending, Zoom is not answering"),
+        "{}",
+        run.stderr()
+    );
+
+    // Once Zoom answers again, the same command finishes the job.
+    zoom.zoom.set_faults(Faults::default());
+    let rerun = zoom.import(&input, &args);
+    assert_eq!(rerun.code(), 0, "{}", rerun.stderr());
+    assert_eq!(registered_in_zoom(&zoom), 600);
+}
+
 /// Registers the first 100 of `input`'s people, then starts on all of them and is killed
 /// part-way, leaving the results of the first run and a journal of the second.
 fn killed_part_way(zoom: &ZoomEnv, input: &Path, count: usize) {
