@@ -259,12 +259,16 @@ impl ColumnMap {
 
     /// The columns whose cells zimport does not send (their index and title), carried to the
     /// end of each results line: unknown ones, and recognised ones another column supplies.
+    /// One without a title (a header's trailing delimiter) is titled by its place, `column 4`.
     pub fn carried(&self) -> Vec<(usize, String)> {
         self.columns
             .iter()
             .enumerate()
             .filter(|(_, (_, use_))| matches!(use_, ColumnUse::Unknown | ColumnUse::Unused(_)))
-            .map(|(index, (title, _))| (index, title.clone()))
+            .map(|(index, (title, _))| match title.trim() {
+                "" => (index, format!("column {}", index + 1)),
+                _ => (index, title.clone()),
+            })
             .collect()
     }
 

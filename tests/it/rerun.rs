@@ -752,11 +752,12 @@ fn columns_zimport_does_not_send_are_carried_to_the_end_of_every_results_row() {
         .preregister(Kind::Meeting, MEETING, "known@example.com", "approved");
     let input = zoom.env.write_input(
         "people.csv",
-        "Email,First Name,Ticket,status,Notes\r\n\
-         ana@example.com,Ana,T-1,VIP,\"two\r\nlines, and a comma\"\r\n\
-         bo@example.com,Bo,T-2,,=SUM(A1)\r\n\
-         known@example.com,Kim,T-3,,\r\n\
-         bad-address,Cy,T-4,x,y\r\n",
+        // The header's trailing comma leaves a column without a title, as spreadsheets do.
+        "Email,First Name,Ticket,status,Notes,\r\n\
+         ana@example.com,Ana,T-1,VIP,\"two\r\nlines, and a comma\",\r\n\
+         bo@example.com,Bo,T-2,,=SUM(A1),\r\n\
+         known@example.com,Kim,T-3,,,\r\n\
+         bad-address,Cy,T-4,x,y,kept\r\n",
     );
 
     let check = |run: &crate::support::Run| {
@@ -770,7 +771,7 @@ fn columns_zimport_does_not_send_are_carried_to_the_end_of_every_results_row() {
             .collect();
         assert_eq!(
             &header[crate::support::RESULTS_COLUMNS.len()..],
-            ["Ticket", "input status", "Notes"],
+            ["Ticket", "input status", "Notes", "column 6"],
             "{header:?}"
         );
         let rows: Vec<Vec<String>> = reader
@@ -778,14 +779,14 @@ fn columns_zimport_does_not_send_are_carried_to_the_end_of_every_results_row() {
             .map(|r| r.expect("row").iter().map(String::from).collect())
             .collect();
         let carried: Vec<&[String]> = rows.iter().map(|r| &r[13..]).collect();
-        assert_eq!(carried[0], ["T-1", "VIP", "two\r\nlines, and a comma"]);
+        assert_eq!(carried[0], ["T-1", "VIP", "two\r\nlines, and a comma", ""]);
         assert_eq!(
             carried[1],
-            ["T-2", "", "'=SUM(A1)"],
+            ["T-2", "", "'=SUM(A1)", ""],
             "neutralised as every cell"
         );
-        assert_eq!(carried[2], ["T-3", "", ""]);
-        assert_eq!(carried[3], ["T-4", "x", "y"]);
+        assert_eq!(carried[2], ["T-3", "", "", ""]);
+        assert_eq!(carried[3], ["T-4", "x", "y", "kept"]);
         let statuses: Vec<String> = rows.iter().map(|r| r[4].clone()).collect();
         (statuses, run.code())
     };
