@@ -10,8 +10,8 @@ use crate::reorder::Reorder;
 use crate::summary::{RowProblem, PROBLEMS_SHOWN};
 
 /// The one owner of the results file during a run, and its one way in ([`Recorder::record`]):
-/// takes outcomes in the order they finish, writes them in input order, counts them, and
-/// moves the progress display.
+/// takes outcomes in the order they finish, counts them and moves the progress display as
+/// they come, and writes them in input order.
 ///
 /// It puts a results file in place only when it is complete, one row per input row; anything
 /// else leaves the earlier file as it was, and the journal with it. After a write fails it
@@ -76,6 +76,11 @@ impl Recorder {
     /// while the journal can be written), so that no row sent is lost from view.
     #[inline]
     pub fn record(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
+        // Counted as it finishes, so that progress moves with every row Zoom answers, not with
+        // the slowest row before them. The counts are the file's only once it is complete,
+        // which is the only time they are given ([`Recorder::finish`]).
+        self.counts.add(line.status);
+        self.progress.advance(&self.counts, line.attempts > 0);
         if self.journal.is_some() || self.failure.is_some() {
             return self.record_journaled(line);
         }
@@ -143,7 +148,6 @@ impl Recorder {
     fn write(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
         self.results
             .write(line.row, line.line, line.rest, &self.event, line.carried)?;
-        self.counts.add(line.status);
         if matches!(
             line.status,
             Status::Invalid | Status::Failed | Status::NotRegistered
@@ -155,7 +159,6 @@ impl Recorder {
                 message: line.message.to_string(),
             });
         }
-        self.progress.advance(&self.counts, line.attempts > 0);
         Ok(())
     }
 
