@@ -15,6 +15,7 @@ use crate::limits::{Estimate, Mode};
 use crate::outcome::Status;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
 use crate::summary::{RunStats, Summary};
+use crate::zoom::control::Interrupt;
 
 /// The version of `--json`'s shape (README, "--json for scripts").
 pub const JSON_SCHEMA: u32 = 1;
@@ -411,10 +412,14 @@ fn run_text(run: &RunStats, command: Command) -> String {
             run.rows_per_second
         )
     };
-    if run.interrupted.is_some() {
-        text.push_str(
-            "Interrupted: rows not sent are pending; run the same command again to finish.\n",
-        );
+    if let Some(how) = run.interrupted {
+        let what = match how {
+            Interrupt::CtrlC => "Interrupted (Ctrl-C)",
+            Interrupt::Terminate => "Terminated (SIGTERM)",
+        };
+        text.push_str(&format!(
+            "{what}: rows not sent are pending; run the same command again to finish.\n"
+        ));
     }
     if let Some(reason) = &run.stopped {
         text.push_str(&format!("Stopped early: {reason}\n"));

@@ -93,7 +93,8 @@ fn output_into_a_missing_folder_is_refused_naming_it() {
     assert_eq!(exit_code(&output), 2);
     let text = stderr(&output);
     assert!(
-        text.contains("no/such/folder/out.csv") && text.contains("No such file"),
+        text.contains("no/such/folder/out.csv")
+            && text.contains("the folder no/such/folder does not exist"),
         "{text}"
     );
 }

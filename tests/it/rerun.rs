@@ -647,6 +647,11 @@ fn sigterm_finishes_in_flight_work_and_exits_143() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("Terminated (SIGTERM): rows not sent are pending"),
+        "{said}"
+    );
     let rows = read_results(&results_path(&input));
     assert_eq!(rows.len(), 200);
     assert!(rows.iter().any(|r| r.status == "pending"));
