@@ -168,7 +168,8 @@ impl<R: Read> Splitter<R> {
 }
 
 /// Reads from `reader` until `block` holds `target` bytes; false if the input ended first.
-/// Through `read_to_end`, which a file fills without zeroing the buffer first.
+/// Through `read_to_end`, into the block's spare capacity (which std zeroes first: 1.5% of a dry
+/// run by `perf`, 2026-12-02, not worth a second way to read).
 fn fill(reader: &mut impl Read, block: &mut Vec<u8>, target: usize) -> io::Result<bool> {
     let wanted = target.saturating_sub(block.len());
     if wanted == 0 {
