@@ -131,12 +131,14 @@ impl Job {
             Some(refusal) if refusal.http_status.is_none() => format!(
                 "no answer from Zoom to {MAX_REQUESTS_PER_EMAIL} requests, the most a run sends for one person (the last: {refusal}); a re-run retries it"
             ),
-            Some(refusal) => format!(
-                "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day; last answer: {refusal}; a re-run after 00:00 UTC retries it"
-            ),
-            None => format!(
-                "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day; a re-run after 00:00 UTC retries it"
-            ),
+            _ => {
+                let why = last
+                    .map(|r| format!("; last answer: {r}"))
+                    .unwrap_or_default();
+                format!(
+                    "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run after 00:00 UTC retries it"
+                )
+            }
         };
         self.refused(Status::Pending, message, last);
     }
