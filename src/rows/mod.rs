@@ -175,6 +175,8 @@ impl CsvInput {
         };
         file.seek(SeekFrom::Start(0)).map_err(open_error)?;
         let start = bom_length(&mut file).map_err(open_error)?;
+        // The header, from its first byte: a quote there decides what is inside quotes.
+        file.seek(SeekFrom::Start(start)).map_err(open_error)?;
         let delimiter = match options.delimiter {
             Some(delimiter) => delimiter,
             None => detect_delimiter(&mut file).map_err(open_error)?,

@@ -129,6 +129,24 @@ fn detects_comma_semicolon_and_tab() {
 }
 
 #[test]
+fn a_quoted_header_without_a_bom_still_gives_its_delimiter() {
+    for (text, delimiter) in [
+        (
+            "\"email\";\"first_name\";\"last_name\"\na@x.com;A;B\n",
+            b';',
+        ),
+        (
+            "\"email\"\t\"first_name\"\t\"last_name\"\ra@x.com\tA\tB\r",
+            b'\t',
+        ),
+    ] {
+        let input = open(text.as_bytes());
+        assert_eq!(input.delimiter, delimiter, "{text:?}");
+        assert_eq!(rows(text.as_bytes()).len(), 1, "{text:?}");
+    }
+}
+
+#[test]
 fn reads_semicolon_and_tab_files() {
     for text in [
         "E-Mail;Vorname;Nachname\nana@x.com;Ana;López\n",
