@@ -37,8 +37,6 @@ pub enum LockError {
     },
     #[error("cannot lock {lock}: {source}")]
     Io { lock: String, source: io::Error },
-    #[error("cannot write the results {results}: the folder {folder} does not exist; create it, or give -o a file in a folder that does")]
-    NoFolder { results: String, folder: String },
 }
 
 /// The lock file's path for a results file.
@@ -60,19 +58,7 @@ impl Lock {
                 results.display()
             )
         };
-        Lock::take(lock_path(results), results, doing).map_err(|error| match error {
-            LockError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
-                let folder = match results.parent() {
-                    Some(folder) if !folder.as_os_str().is_empty() => folder,
-                    _ => Path::new("."),
-                };
-                LockError::NoFolder {
-                    results: results.display().to_string(),
-                    folder: folder.display().to_string(),
-                }
-            }
-            other => other,
-        })
+        Lock::take(lock_path(results), results, doing)
     }
 
     /// Takes the lock for `event`, writing `results`, in the cache `folder`
@@ -248,18 +234,6 @@ impl Owner {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn results_in_a_folder_that_does_not_exist_are_refused_naming_it() {
-        let dir = tempfile::tempdir().expect("dir");
-        let nowhere = dir.path().join("missing").join("people.results.csv");
-        let err = Lock::acquire(&nowhere).expect_err("no folder");
-        assert!(
-            matches!(&err, LockError::NoFolder { folder, .. } if folder.ends_with("missing")),
-            "{err}"
-        );
-        assert!(err.to_string().contains("does not exist"), "{err}");
-    }
 
     #[test]
     fn a_second_lock_on_the_same_results_is_refused_naming_the_owner() {

@@ -86,6 +86,9 @@ impl ExportCli {
                 event.id.0
             ))),
         };
+        if let Some(path) = &output {
+            super::check_output_path(path, true)?;
+        }
         if self.common.json && output.is_none() {
             return Err(
                 "--json and -o - would both write to standard output; give a file with -o"

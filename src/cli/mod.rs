@@ -189,6 +189,7 @@ impl Cli {
         }
         let source = Source::from_arg(self.csv);
         // A dry run with the default name writes beside the real run's results, and reads them.
+        let given = self.output.is_some();
         let (output, memory, earlier_default) = match self.output {
             Some(path) => (path.clone(), path, None),
             None => (
@@ -197,7 +198,7 @@ impl Cli {
                 Some(earlier_default_output(&source)),
             ),
         };
-        check_output(&source, &output)?;
+        check_output(&source, &output, given)?;
         let concurrency = NonZeroUsize::new(self.concurrency)
             .ok_or_else(|| "--concurrency must be at least 1".to_string())?;
         let confirmation_email = match (self.confirmation_email, self.no_confirmation_email) {
@@ -281,9 +282,9 @@ fn results_beside(source: &Source) -> Option<(&Path, String)> {
     }
 }
 
-/// Refuses a results path that is the input, or that is not a regular file (renaming the
-/// results into place would replace a device or FIFO there with a file).
-fn check_output(source: &Source, output: &Path) -> Result<(), String> {
+/// Refuses a results path that is the input, or that cannot be a file to write
+/// ([`check_output_path`]; `given`: with -o).
+fn check_output(source: &Source, output: &Path, given: bool) -> Result<(), String> {
     if let Source::Path(input) = source {
         if same_file(input, output) {
             return Err(format!(
@@ -292,13 +293,43 @@ fn check_output(source: &Source, output: &Path) -> Result<(), String> {
             ));
         }
     }
-    if std::fs::metadata(output).is_ok_and(|m| !m.is_file()) {
+    check_output_path(output, given)
+}
+
+/// Refuses an output path that cannot be a file to write, before anything is read or sent: a
+/// folder (or a name ending in `/`), something else that is not a regular file (renaming the
+/// output into place would replace a device or FIFO there with a file), or, for a path given
+/// with -o, a file in a folder that does not exist (a default one sits beside the input, whose
+/// own error says more).
+pub(crate) fn check_output_path(output: &Path, given: bool) -> Result<(), String> {
+    let shown = output.display();
+    let names_a_folder = output.as_os_str().as_encoded_bytes().ends_with(b"/");
+    if names_a_folder || output.is_dir() {
         return Err(format!(
-            "--output {} exists and is not a regular file (a device, FIFO, socket or folder); results go to a regular file",
-            output.display()
+            "--output {shown} is a folder; give a file name (e.g. {}/people.results.csv)",
+            shown.to_string().trim_end_matches('/')
         ));
     }
-    Ok(())
+    if std::fs::metadata(output).is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "--output {shown} exists and is not a regular file (a device, FIFO or socket); the output goes to a regular file"
+        ));
+    }
+    let folder = match output.parent() {
+        Some(folder) if given && !folder.as_os_str().is_empty() => folder,
+        _ => return Ok(()),
+    };
+    match std::fs::metadata(folder) {
+        Ok(metadata) if metadata.is_dir() => Ok(()),
+        Ok(_) => Err(format!(
+            "--output {shown}: {} is not a folder",
+            folder.display()
+        )),
+        Err(_) => Err(format!(
+            "--output {shown}: the folder {} does not exist; create it, or give -o a file in a folder that does",
+            folder.display()
+        )),
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -309,183 +340,4 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{EventId, EventKind, Verbosity};
-    use crate::limits::{Mode, Plan};
-    use crate::rows::Target;
-    use clap::CommandFactory;
-
-    fn parse(args: &[&str]) -> Result<Config, String> {
-        let cli = Cli::try_parse_from(std::iter::once("zimport").chain(args.iter().copied()))
-            .map_err(|e| e.to_string())?;
-        cli.into_config_with_env(|name| {
-            let value = match name {
-                "ZOOM_ACCOUNT_ID" => "acc",
-                "ZOOM_CLIENT_ID" => "cid",
-                "ZOOM_CLIENT_SECRET" => "secret",
-                _ => return None,
-            };
-            Some(value.to_string())
-        })
-    }
-
-    #[test]
-    fn verify_cli() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn defaults_are_documented_values() {
-        let config = parse(&["people.csv", "--meeting", "839 2786 4687"]).expect("valid");
-        assert_eq!(config.event.id, EventId(83_927_864_687));
-        assert_eq!(config.event.kind, EventKind::Meeting);
-        assert_eq!(
-            config.output,
-            PathBuf::from("people.meeting-83927864687.results.csv")
-        );
-        assert_eq!(config.memory, config.output);
-        let dry = parse(&["people.csv", "--meeting", "83927864687", "--dry-run"]).expect("valid");
-        assert_eq!(
-            dry.output,
-            PathBuf::from("people.meeting-83927864687.dry-run.results.csv"),
-            "a dry run never replaces a real run's results"
-        );
-        assert_eq!(dry.memory, config.output, "but reads them");
-        assert_eq!(
-            config.earlier_default,
-            Some(PathBuf::from("people.results.csv"))
-        );
-        assert_eq!(config.mode, Mode::Auto);
-        assert_eq!(config.plan, Plan::Pro);
-        assert_eq!(config.concurrency.get(), DEFAULT_CONCURRENCY);
-        assert_eq!(config.confirmation_email, None);
-        assert_eq!(config.verbosity, Verbosity::Normal);
-        assert!(!config.dry_run);
-    }
-
-    #[test]
-    fn default_output_sits_beside_the_csv() {
-        let config = parse(&["data/in/people.csv", "--webinar", "123456789"]).expect("valid");
-        assert_eq!(
-            config.output,
-            PathBuf::from("data/in/people.webinar-123456789.results.csv")
-        );
-        let config = parse(&["-", "--webinar", "123456789"]).expect("valid");
-        assert_eq!(config.source, Source::Stdin);
-        assert_eq!(
-            config.output,
-            PathBuf::from("zimport.webinar-123456789.results.csv")
-        );
-        let config = parse(&["p.csv", "--webinar", "123456789", "-o", "r.csv"]).expect("valid");
-        assert_eq!(config.earlier_default, None, "-o is the user's choice");
-    }
-
-    #[test]
-    fn exactly_one_event_is_required() {
-        let err = parse(&["people.csv"]).expect_err("no event");
-        assert!(err.contains("--meeting"), "{err}");
-        let err = parse(&[
-            "people.csv",
-            "--meeting",
-            "123456789",
-            "--webinar",
-            "123456789",
-        ])
-        .expect_err("two events");
-        assert!(err.contains("cannot be used with"), "{err}");
-    }
-
-    #[test]
-    fn bad_values_name_their_flag() {
-        for (args, flag) in [
-            (vec!["--meeting", "12ab"], "--meeting"),
-            (
-                vec!["--meeting", "123456789", "--max-rps", "0"],
-                "--max-rps",
-            ),
-            (
-                vec!["--meeting", "123456789", "--concurrency", "0"],
-                "--concurrency",
-            ),
-            (
-                vec!["--meeting", "123456789", "--concurrency", "1000"],
-                "--concurrency",
-            ),
-            (vec!["--meeting", "123456789", "--plan", "gold"], "--plan"),
-            (vec!["--meeting", "123456789", "--mode", "fast"], "--mode"),
-            (
-                vec!["--meeting", "123456789", "--map", "shoe=Size"],
-                "--map",
-            ),
-            (vec!["--meeting", "123456789", "--map", "email"], "--map"),
-            (
-                vec!["--meeting", "123456789", "--delimiter", "::"],
-                "--delimiter",
-            ),
-            (vec!["--meeting", "123456789", "-q", "-v"], "--quiet"),
-        ] {
-            let mut full = vec!["people.csv"];
-            full.extend(args.iter().copied());
-            let err = parse(&full).expect_err(&format!("{full:?}"));
-            assert!(err.contains(flag), "{full:?}: {err}");
-        }
-    }
-
-    #[test]
-    fn meeting_only_options_are_refused_for_webinars() {
-        let err =
-            parse(&["p.csv", "--webinar", "123456789", "--auto-approve"]).expect_err("webinar");
-        assert!(err.contains("--auto-approve is for meetings only"), "{err}");
-        let err = parse(&["p.csv", "--webinar", "123456789", "--no-confirmation-email"])
-            .expect_err("webinar");
-        assert!(err.contains("meetings only"), "{err}");
-    }
-
-    #[test]
-    fn map_delimiter_and_rates_are_resolved() {
-        let config = parse(&[
-            "p.csv",
-            "--meeting",
-            "123456789",
-            "--map",
-            "First Name=Vorname",
-            "--map",
-            "name=Kontakt",
-            "--delimiter",
-            "tab",
-            "--plan",
-            "business",
-            "--max-rps",
-            "50",
-            "--no-confirmation-email",
-            "-vv",
-        ])
-        .expect("valid");
-        assert_eq!(
-            config.input.map,
-            [
-                (
-                    Target::Field(crate::registrant::Field::FirstName),
-                    "Vorname".to_string()
-                ),
-                (Target::FullName, "Kontakt".to_string())
-            ]
-        );
-        assert_eq!(config.input.delimiter, Some(b'\t'));
-        assert_eq!(config.limits.light_per_second, 50);
-        assert_eq!(config.limits.heavy_per_second, 40);
-        assert_eq!(config.confirmation_email, Some(false));
-        assert_eq!(config.verbosity, Verbosity::Verbose(2));
-    }
-
-    #[test]
-    fn output_may_not_overwrite_the_input() {
-        let dir = tempfile::tempdir().expect("dir");
-        let input = dir.path().join("people.csv");
-        std::fs::write(&input, "email\n").expect("write");
-        let input = input.to_string_lossy().into_owned();
-        let err = parse(&[&input, "--meeting", "123456789", "-o", &input]).expect_err("same file");
-        assert!(err.contains("is the input file"), "{err}");
-    }
-}
+mod tests;

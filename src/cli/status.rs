@@ -102,11 +102,12 @@ impl StatusCli {
         let verbosity = self.common.verbosity();
         let event = self.event.event()?;
         let source = Source::from_arg(self.csv);
+        let given = self.output.is_some();
         let output = match self.output {
             Some(path) => path,
             None => default_output(&source, event, Command::Change(action), self.dry_run),
         };
-        check_output(&source, &output)?;
+        check_output(&source, &output, given)?;
         let env = |name: &str| std::env::var(name).ok();
         let zoom = zoom_settings(self.common.env_file.as_deref(), env)?;
         if zoom.credentials.is_none() {
