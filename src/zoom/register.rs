@@ -162,11 +162,12 @@ impl Registrar {
         let mut step = 0;
         let mut last: Option<ApiError> = None;
         loop {
-            if let Some(reason) = self.control.refusal_for(Category::Light) {
-                return job.refused(Status::Pending, reason, None);
-            }
+            // A row that has had its requests says why they failed, even if the run stopped.
             if job.attempts >= MAX_REQUESTS_PER_EMAIL {
                 return job.budget_spent(last.as_ref().and_then(ApiError::refusal));
+            }
+            if let Some(reason) = self.control.refusal_for(Category::Light) {
+                return job.refused(Status::Pending, reason, None);
             }
             let sent = self.client.add_registrant(&job.registrant).await;
             job.attempts += sent.requests;
@@ -208,7 +209,19 @@ impl Registrar {
     /// needs it, until every row has its outcome.
     async fn batch(&self, mut jobs: Vec<Job>) {
         let mut step = 0;
+        let mut last: Option<ApiError> = None;
         while !jobs.is_empty() {
+            // Rows whose budget is spent leave the batch, saying why, even if the run stopped.
+            let (spent, ready): (Vec<Job>, Vec<Job>) = jobs
+                .into_iter()
+                .partition(|job| job.attempts >= MAX_REQUESTS_PER_EMAIL);
+            for job in spent {
+                job.budget_spent(last.as_ref().and_then(ApiError::refusal));
+            }
+            jobs = ready;
+            if jobs.is_empty() {
+                return;
+            }
             if let Some(reason) = self.control.refusal_for(Category::Heavy) {
                 for job in jobs {
                     job.refused(Status::Pending, reason.clone(), None);
@@ -217,17 +230,6 @@ impl Registrar {
             }
             if self.control.batch_refused() {
                 return self.each(jobs).await;
-            }
-            // Rows whose budget is spent leave the batch.
-            let (spent, ready): (Vec<Job>, Vec<Job>) = jobs
-                .into_iter()
-                .partition(|job| job.attempts >= MAX_REQUESTS_PER_EMAIL);
-            for job in spent {
-                job.budget_spent(None);
-            }
-            jobs = ready;
-            if jobs.is_empty() {
-                return;
             }
 
             let people: Vec<&Registrant> = jobs.iter().map(|job| &job.registrant).collect();
@@ -293,6 +295,7 @@ impl Registrar {
                 }
                 Decision::StopRun(reason) => self.control.stop_run(reason),
             }
+            last = Some(error);
         }
     }
 
