@@ -150,7 +150,7 @@ fn read_all(
                 .tokens()
                 .bearer()
                 .await
-                .map_err(|e| PreflightError::refused(e.to_string()))?;
+                .map_err(PreflightError::no_token)?;
             let mut all = Vec::new();
             for &status in &config.statuses {
                 let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));

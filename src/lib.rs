@@ -102,7 +102,7 @@ impl Error {
             | Error::Lock(_)
             | Error::Memory(_) => exit::USAGE_OR_INPUT,
             Error::Internal(_) => exit::INCOMPLETE,
-            Error::Preflight(error) if error.rate_limited => exit::INCOMPLETE,
+            Error::Preflight(error) if error.later => exit::INCOMPLETE,
             Error::Preflight(_) => exit::AUTH_OR_EVENT,
         }
     }

@@ -18,6 +18,7 @@ use crate::config::{Command, Config, Event, EventKind};
 use crate::limits::Mode;
 use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
+use crate::zoom::auth::AuthError;
 use crate::zoom::job::backoff;
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
@@ -86,13 +87,13 @@ impl Findings {
     }
 }
 
-/// Why the run cannot start: something to fix (exit 3), or Zoom refusing requests for now
-/// (`rate_limited`, exit 4: run again later).
+/// Why the run cannot start: something to fix (exit 3), or Zoom refusing requests or out of
+/// reach for now (`later`, exit 4: run again later).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct PreflightError {
     pub message: String,
-    pub rate_limited: bool,
+    pub later: bool,
 }
 
 impl PreflightError {
@@ -100,7 +101,16 @@ impl PreflightError {
     pub fn refused(message: String) -> PreflightError {
         PreflightError {
             message,
-            rate_limited: false,
+            later: false,
+        }
+    }
+
+    /// No token: refused credentials are to fix; a token endpoint out of reach (the network,
+    /// or Zoom, down) is for a run later, as cron should read it.
+    pub fn no_token(error: AuthError) -> PreflightError {
+        PreflightError {
+            later: matches!(error, AuthError::Unreachable { .. }),
+            message: error.to_string(),
         }
     }
 }
@@ -225,7 +235,7 @@ pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
             message: format!(
                 "{context}: Zoom kept answering 429 (too many requests; Zoom: {detail}); nothing was sent. Run again later; if other imports or apps use this Zoom account at the same time, give this one a lower pace with --max-rps"
             ),
-            rate_limited: true,
+            later: true,
         },
         _ => PreflightError::refused(format!("{context} (Zoom: {detail})")),
     }
@@ -246,7 +256,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         .tokens()
         .bearer()
         .await
-        .map_err(|e| PreflightError::refused(e.to_string()))?;
+        .map_err(PreflightError::no_token)?;
     let scopes: HashSet<&str> = token.scope.split_whitespace().collect();
     let known_scopes = !scopes.is_empty();
     if !known_scopes {
