@@ -103,9 +103,15 @@ impl ColumnMap {
         overrides: &[(Target, String)],
         names_optional: bool,
     ) -> Result<Self, HeaderError> {
+        // A column without a title (a header's trailing delimiter) is titled by its place,
+        // `column 4`, everywhere: the mapping shown, `--map`, the results' carried columns.
         let headers: Vec<String> = headers
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .enumerate()
+            .map(|(index, h)| match h.trim_start_matches('\u{feff}').trim() {
+                "" => format!("column {}", index + 1),
+                title => title.to_string(),
+            })
             .collect();
         let list = || headers.join(", ");
         let mut uses: Vec<Option<Target>> = vec![None; headers.len()];
@@ -259,16 +265,12 @@ impl ColumnMap {
 
     /// The columns whose cells zimport does not send (their index and title), carried to the
     /// end of each results line: unknown ones, and recognised ones another column supplies.
-    /// One without a title (a header's trailing delimiter) is titled by its place, `column 4`.
     pub fn carried(&self) -> Vec<(usize, String)> {
         self.columns
             .iter()
             .enumerate()
             .filter(|(_, (_, use_))| matches!(use_, ColumnUse::Unknown | ColumnUse::Unused(_)))
-            .map(|(index, (title, _))| match title.trim() {
-                "" => (index, format!("column {}", index + 1)),
-                _ => (index, title.clone()),
-            })
+            .map(|(index, (title, _))| (index, title.clone()))
             .collect()
     }
 
@@ -450,6 +452,23 @@ mod tests {
             err.to_string(),
             "--map first_name=Vorname: the header has no column 'Vorname' (columns: Email, First)"
         );
+    }
+
+    #[test]
+    fn a_column_without_a_title_is_titled_by_its_place_everywhere() {
+        let map = ColumnMap::resolve(&headers(&["Email", "First Name", "Notes", " "]), &[], false)
+            .expect("usable");
+        assert_eq!(
+            map.carried(),
+            [(2, "Notes".to_string()), (3, "column 4".to_string())]
+        );
+        let mapped = ColumnMap::resolve(
+            &headers(&["Email", "First Name", ""]),
+            &[(Target::Field(Field::Comments), "column 3".to_string())],
+            false,
+        )
+        .expect("--map takes it by that title");
+        assert!(mapped.carried().is_empty());
     }
 
     #[test]
