@@ -103,15 +103,23 @@ fn watch_signals(stopper: Stopper, console: Console) {
         };
         runtime.block_on(async {
             let Some(first) = signal().await else { return };
+            let (what, again) = match first {
+                Interrupt::CtrlC => ("interrupted (Ctrl-C)", "press Ctrl-C again"),
+                Interrupt::Terminate => ("terminated (SIGTERM)", "signal again"),
+            };
+            // Quitting at once still ends with the error (with --json, its one object).
+            let quit = |message: String, how: Interrupt| -> ! {
+                let code = exit::interrupted(how);
+                console.failed(message, code);
+                std::process::exit(i32::from(code))
+            };
             if !stopper.stop(first) {
                 // Nothing is being sent (the checks, the reading, or the end): nothing to finish.
-                console.error("interrupted while nothing was being sent: quitting now (a re-run picks up from what is written)");
-                std::process::exit(i32::from(exit::interrupted(first)));
+                quit(format!("{what} while nothing was being sent: quitting now (a re-run picks up from what is written)"), first);
             }
-            console.warn("interrupted: finishing the requests in flight, then writing the results (press Ctrl-C again to quit at once)");
+            console.warn(format_args!("{what}: finishing the requests in flight, then writing the results ({again} to quit at once)"));
             let Some(second) = signal().await else { return };
-            console.error("interrupted twice: quitting now; the next run picks up from the journal");
-            std::process::exit(i32::from(exit::interrupted(second)));
+            quit(format!("{what} twice: quitting now; the next run picks up from the journal"), second);
         });
     });
 }

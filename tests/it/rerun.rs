@@ -658,6 +658,43 @@ fn sigterm_finishes_in_flight_work_and_exits_143() {
 }
 
 #[test]
+fn a_signal_before_sending_quits_at_once_and_still_gives_its_one_json_object() {
+    use std::io::Write;
+    let zoom = ZoomEnv::start(Setup::default());
+    // Standard input that stays open: the run is still reading its input when the signal comes.
+    let mut child = zoom
+        .program(env!("CARGO_BIN_EXE_zimport"))
+        .args(["-", "--meeting", "83927864687", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("zimport starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"email,first_name,last_name\nana@example.com,Ana,Lee\n")
+        .expect("writes");
+    std::thread::sleep(Duration::from_millis(1_000));
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("exits");
+    drop(stdin);
+
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{said}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let error = json["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("terminated (SIGTERM) while nothing was being sent"),
+        "{json}"
+    );
+    assert!(zoom.zoom.registrants(Kind::Meeting, MEETING).is_empty());
+}
+
+#[test]
 fn one_csv_for_two_events_keeps_both_results_files_by_default() {
     let zoom = ZoomEnv::start(Setup::default());
     let input = zoom.env.write_input("people.csv", people(40, false));
