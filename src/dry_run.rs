@@ -37,13 +37,15 @@ pub fn dry_run(
     );
     let mut sink = DryRun { recorder };
     let tally = settle(&mut input, config.command, &mut memory, &mut sink, false)?;
+    if let (Command::Import, Some(findings)) = (config.command, findings) {
+        // A real run would not start: like any check that stops it, no results file (the
+        // recorder, dropped unfinished, removes its partial one).
+        findings.check_capacity(config.event, tally.to_send())?;
+    }
     let recorded = sink.recorder.finish()?;
     console.encoding(&input);
     let estimate = match config.command {
         Command::Import => {
-            if let Some(findings) = findings {
-                findings.check_capacity(config.event, tally.to_send())?;
-            }
             // When Zoom says batch does not fit, the real run sends everyone singly.
             let mode = match findings {
                 Some(findings) if !findings.batch_fits => Mode::Single,

@@ -214,7 +214,7 @@ fn prepare(
             _ => config.memory.display().to_string(),
         };
         console.note(format_args!(
-            "{} people confirmed by earlier runs are in {kept_in}; they will not be sent again (--fresh ignores them)",
+            "{} people that earlier runs registered (or found cancelled since) are in {kept_in}; they will not be sent again (--fresh ignores them)",
             memory.len(),
         ));
     }

@@ -463,16 +463,35 @@ fn capacity_is_checked_before_anything_is_sent() {
     }
     let input = zoom.env.write_input("people.csv", people(20, false));
 
-    let run = zoom.import(&input, &["--meeting", "666666666"]);
+    // A dry run says the same, and like the real run leaves no results file.
+    for dry in [true, false] {
+        let mut args = vec!["--meeting", "666666666"];
+        if dry {
+            args.push("--dry-run");
+        }
+        let run = zoom.import(&input, &args);
 
-    assert_eq!(run.code(), 3, "{}", run.stderr());
-    assert!(
-        run.stderr()
-            .contains("has 4990 registrants and this file would add 20, more than the 4999"),
-        "{}",
-        run.stderr()
-    );
-    assert_eq!(sent(&zoom), 0);
+        assert_eq!(run.code(), 3, "{}", run.stderr());
+        assert!(
+            run.stderr()
+                .contains("has 4990 registrants and this file would add 20, more than the 4999"),
+            "{}",
+            run.stderr()
+        );
+        assert_eq!(sent(&zoom), 0);
+        let files: Vec<String> = std::fs::read_dir(zoom.env.path("."))
+            .expect("folder")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name.contains("results"))
+            .collect();
+        assert!(files.is_empty(), "dry run {dry}: {files:?}");
+    }
 }
 
 #[test]
