@@ -103,9 +103,10 @@ fn watch_signals(stopper: Stopper, console: Console) {
         };
         runtime.block_on(async {
             let Some(first) = signal().await else { return };
-            let (what, again) = match first {
-                Interrupt::CtrlC => ("interrupted (Ctrl-C)", "press Ctrl-C again"),
-                Interrupt::Terminate => ("terminated (SIGTERM)", "signal again"),
+            let what = signal_name(first);
+            let again = match first {
+                Interrupt::CtrlC => "press Ctrl-C again",
+                Interrupt::Terminate => "signal again",
             };
             // Quitting at once still ends with the error (with --json, its one object).
             let quit = |message: String, how: Interrupt| -> ! {
@@ -115,13 +116,27 @@ fn watch_signals(stopper: Stopper, console: Console) {
             };
             if !stopper.stop(first) {
                 // Nothing is being sent (the checks, the reading, or the end): nothing to finish.
-                quit(format!("{what} while nothing was being sent: quitting now (a re-run picks up from what is written)"), first);
+                quit(format!("{what} while nothing was being sent: quitting now"), first);
             }
             console.warn(format_args!("{what}: finishing the requests in flight, then writing the results ({again} to quit at once)"));
             let Some(second) = signal().await else { return };
-            quit(format!("{what} twice: quitting now; the next run picks up from the journal"), second);
+            quit(
+                format!(
+                    "{} while finishing: quitting now; the next run picks up from the journal",
+                    signal_name(second)
+                ),
+                second,
+            );
         });
     });
+}
+
+/// How a signal reads in a message.
+fn signal_name(how: Interrupt) -> &'static str {
+    match how {
+        Interrupt::CtrlC => "interrupted (Ctrl-C)",
+        Interrupt::Terminate => "terminated (SIGTERM)",
+    }
 }
 
 /// The next Ctrl-C or SIGTERM; `None` if signals cannot be watched.

@@ -285,6 +285,9 @@ fn results_beside(source: &Source) -> Option<(&Path, String)> {
 /// Refuses a results path that is the input, or that cannot be a file to write
 /// ([`check_output_path`]; `given`: with -o).
 fn check_output(source: &Source, output: &Path, given: bool) -> Result<(), String> {
+    if output.as_os_str() == "-" {
+        return Err("--output - (standard output) is for exports only: results are a file, the next run's memory; give a file name".to_string());
+    }
     if let Source::Path(input) = source {
         if same_file(input, output) {
             return Err(format!(
@@ -306,7 +309,7 @@ pub(crate) fn check_output_path(output: &Path, given: bool) -> Result<(), String
     let names_a_folder = output.as_os_str().as_encoded_bytes().ends_with(b"/");
     if names_a_folder || output.is_dir() {
         return Err(format!(
-            "--output {shown} is a folder; give a file name (e.g. {}/people.results.csv)",
+            "--output {shown} is a folder; give a file name (e.g. {}/results.csv)",
             shown.to_string().trim_end_matches('/')
         ));
     }

@@ -199,6 +199,8 @@ fn output_must_be_a_file_in_a_folder_that_exists() {
             assert!(err.contains(said), "{output}: {err}");
         }
     }
+    let err = parse(&[&input, "--meeting", "123456789", "-o", "-"]).expect_err("stdout");
+    assert!(err.contains("for exports only"), "{err}");
     let fine = format!("{folder}/out.csv");
     assert!(parse(&[&input, "--meeting", "123456789", "-o", &fine]).is_ok());
 }

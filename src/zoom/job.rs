@@ -91,6 +91,16 @@ impl Job {
     }
 
     /// Ends the row with `status` and what Zoom said, if anything.
+    /// `pending`, because the run stopped sending ([`crate::zoom::control::Control::refusal_for`]'s `reason`, "not
+    /// sent: …"): for a row that Zoom already had a request for, "not sent again: …".
+    pub fn stopped(self, reason: &str) {
+        let message = match (self.attempts, reason.strip_prefix("not sent")) {
+            (1.., Some(rest)) => format!("not sent again{rest}"),
+            _ => reason.to_string(),
+        };
+        self.refused(Status::Pending, message, None);
+    }
+
     pub fn refused(self, status: Status, message: String, refusal: Option<&Refusal>) {
         let mut outcome = self.outcome(status, message);
         if let Some(refusal) = refusal {

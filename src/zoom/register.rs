@@ -167,7 +167,7 @@ impl Registrar {
                 return job.budget_spent(last.as_ref().and_then(ApiError::refusal));
             }
             if let Some(reason) = self.control.refusal_for(Category::Light) {
-                return job.refused(Status::Pending, reason, None);
+                return job.stopped(&reason);
             }
             let sent = self.client.add_registrant(&job.registrant).await;
             job.attempts += sent.requests;
@@ -224,7 +224,7 @@ impl Registrar {
             }
             if let Some(reason) = self.control.refusal_for(Category::Heavy) {
                 for job in jobs {
-                    job.refused(Status::Pending, reason.clone(), None);
+                    job.stopped(&reason);
                 }
                 return;
             }

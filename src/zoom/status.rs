@@ -68,7 +68,7 @@ impl StatusChanger {
             }
             if let Some(reason) = self.control.refusal_for(Category::Medium) {
                 for job in jobs {
-                    job.refused(Status::Pending, reason.clone(), None);
+                    job.stopped(&reason);
                 }
                 continue;
             }

@@ -137,6 +137,16 @@ fn when_zoom_stops_answering_sending_stops_soon_and_a_rerun_finishes_the_job() {
             "Zoom stopped answering"
         };
         assert!(row.message.contains(why), "{row:?}");
+        // And whether Zoom had a request for it before.
+        let start = if row.attempts == 0 {
+            "not sent: "
+        } else {
+            "not sent again: "
+        };
+        assert!(
+            row.attempts >= 3 || row.message.starts_with(start),
+            "{row:?}"
+        );
         assert!(
             !row.message.contains("00:00 UTC"),
             "the network's failure costs no day: {row:?}"
