@@ -15,7 +15,6 @@ use crate::limits::{Estimate, Mode};
 use crate::outcome::Status;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
 use crate::summary::{RunStats, Summary};
-use crate::zoom::control::Interrupt;
 
 /// The version of `--json`'s shape (README, "--json for scripts").
 pub const JSON_SCHEMA: u32 = 1;
@@ -413,12 +412,12 @@ fn run_text(run: &RunStats, command: Command) -> String {
         )
     };
     if let Some(how) = run.interrupted {
-        let what = match how {
-            Interrupt::CtrlC => "Interrupted (Ctrl-C)",
-            Interrupt::Terminate => "Terminated (SIGTERM)",
-        };
+        let what = how.name();
+        // Names are ASCII: the first byte is the first letter.
+        let (first, rest) = what.split_at(1);
         text.push_str(&format!(
-            "{what}: rows not sent are pending; run the same command again to finish.\n"
+            "{}{rest}: rows not sent are pending; run the same command again to finish.\n",
+            first.to_ascii_uppercase()
         ));
     }
     if let Some(reason) = &run.stopped {

@@ -103,7 +103,7 @@ fn watch_signals(stopper: Stopper, console: Console) {
         };
         runtime.block_on(async {
             let Some(first) = signal().await else { return };
-            let what = signal_name(first);
+            let what = first.name();
             let again = match first {
                 Interrupt::CtrlC => "press Ctrl-C again",
                 Interrupt::Terminate => "signal again",
@@ -123,20 +123,12 @@ fn watch_signals(stopper: Stopper, console: Console) {
             quit(
                 format!(
                     "{} while finishing: quitting now; the next run picks up from the journal",
-                    signal_name(second)
+                    second.name()
                 ),
                 second,
             );
         });
     });
-}
-
-/// How a signal reads in a message.
-fn signal_name(how: Interrupt) -> &'static str {
-    match how {
-        Interrupt::CtrlC => "interrupted (Ctrl-C)",
-        Interrupt::Terminate => "terminated (SIGTERM)",
-    }
 }
 
 /// The next Ctrl-C or SIGTERM; `None` if signals cannot be watched.

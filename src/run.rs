@@ -29,7 +29,7 @@ use crate::config::{Command, Config};
 use crate::console::{Console, Progress};
 use crate::credentials::Credentials;
 use crate::limits::BATCH_SIZE;
-use crate::outcome::{OwnedLine, Status};
+use crate::outcome::OwnedLine;
 use crate::results::memory::Memory;
 use crate::results::{Journal, Recorded, Recorder, ResultsError, ResultsFile};
 use crate::rows::CsvInput;
@@ -368,7 +368,7 @@ async fn dispatch<S: Sends>(
             let job = Job::new(to_send, reply);
             let route = sender.route(&job);
             if let Some(reason) = control.refusal_for(route.category) {
-                job.refused(Status::Pending, reason, None);
+                job.stopped(&reason);
                 continue;
             }
             if route.batched {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Status};
 use crate::registrant::{Email, Registrant};
 use crate::results::companion;
 use crate::spool::ToSend;
@@ -141,7 +141,7 @@ impl Sends for TakesASecond {
 
     async fn send_one(&self, job: Job) {
         if let Some(reason) = self.control.refusal_for(Category::Light) {
-            return job.refused(Status::Pending, reason, None);
+            return job.stopped(&reason);
         }
         self.started.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -54,6 +54,16 @@ pub enum Interrupt {
     Terminate,
 }
 
+impl Interrupt {
+    /// How it reads in a message: `interrupted (Ctrl-C)`, `terminated (SIGTERM)`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interrupt::CtrlC => "interrupted (Ctrl-C)",
+            Interrupt::Terminate => "terminated (SIGTERM)",
+        }
+    }
+}
+
 /// Asks a run to stop, from outside it: `main` does on Ctrl-C or SIGTERM, a test directly.
 /// Only a run that is sending listens; then it stops taking rows, lets the requests in flight
 /// finish and writes the results.
@@ -212,21 +222,23 @@ impl Control {
         self.wake.notify_waiters();
     }
 
-    /// Why a row of `category` must not be sent now, if it must not.
+    /// Why a row of `category` must not be sent now, if it must not; [`Job::stopped`] words it
+    /// for the row.
+    ///
+    /// [`Job::stopped`]: crate::zoom::job::Job::stopped
     pub fn refusal_for(&self, category: Category) -> Option<String> {
         if self.interrupted() {
             return Some(
-                "not sent: the run was interrupted; run the same command again to send it"
-                    .to_string(),
+                "the run was interrupted; run the same command again to send it".to_string(),
             );
         }
         let state = self.lock();
         if let Some(reason) = &state.run {
-            return Some(format!("not sent: the run stopped ({reason})"));
+            return Some(format!("the run stopped ({reason})"));
         }
         if let Some(reason) = &state.unreachable {
             return Some(format!(
-                "not sent: Zoom stopped answering ({reason}); run the same command again once it answers"
+                "Zoom stopped answering ({reason}); run the same command again once it answers"
             ));
         }
         let daily = match category {
@@ -239,9 +251,7 @@ impl Control {
                 Category::Medium => ("status changes (Medium)", resume_text(resume_at)),
                 Category::Heavy => ("batch registration (Heavy)", resume_text(resume_at)),
             };
-            format!(
-                "not sent: the account's daily Zoom quota for {name} is used up; run again {when}"
-            )
+            format!("the account's daily Zoom quota for {name} is used up; run again {when}")
         })
     }
 

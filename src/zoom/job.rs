@@ -91,14 +91,12 @@ impl Job {
     }
 
     /// Ends the row with `status` and what Zoom said, if anything.
-    /// `pending`, because the run stopped sending ([`crate::zoom::control::Control::refusal_for`]'s `reason`, "not
-    /// sent: …"): for a row that Zoom already had a request for, "not sent again: …".
+    /// `pending`, because it was not sent (`reason`: why, as
+    /// [`crate::zoom::control::Control::refusal_for`] gives it): "not sent: …", or "not sent
+    /// again: …" for a row that Zoom already had a request for.
     pub fn stopped(self, reason: &str) {
-        let message = match (self.attempts, reason.strip_prefix("not sent")) {
-            (1.., Some(rest)) => format!("not sent again{rest}"),
-            _ => reason.to_string(),
-        };
-        self.refused(Status::Pending, message, None);
+        let again = if self.attempts > 0 { " again" } else { "" };
+        self.refused(Status::Pending, format!("not sent{again}: {reason}"), None);
     }
 
     pub fn refused(self, status: Status, message: String, refusal: Option<&Refusal>) {

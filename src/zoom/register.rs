@@ -33,6 +33,8 @@ enum Decision {
     Retry(Option<Duration>),
     Failed(String),
     Pending(String),
+    /// The request did not go: the run stopped sending (why), or it could not be written.
+    NotSent(String),
     DailyStop(Option<SystemTime>),
     StopRun(String),
     /// Batch only: Zoom says batch registration does not fit this event.
@@ -51,7 +53,7 @@ fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
             ))
         }
         ApiError::Auth(message) => return Decision::StopRun(message.clone()),
-        ApiError::NotSent(reason) => return Decision::Pending(reason.clone()),
+        ApiError::NotSent(reason) => return Decision::NotSent(reason.clone()),
         ApiError::Redirected(refusal) => {
             return Decision::StopRun(format!(
                 "the API address answered {refusal}; check ZOOM_API_URL (or the api_url the token answer named)"
@@ -186,6 +188,7 @@ impl Registrar {
                 Decision::Pending(message) => {
                     return job.refused(Status::Pending, message, error.refusal())
                 }
+                Decision::NotSent(reason) => return job.stopped(&reason),
                 Decision::DailyStop(resume_at) => {
                     self.control.stop_daily(Category::Light, resume_at);
                 }
@@ -272,6 +275,12 @@ impl Registrar {
                         }
                     }
                     jobs = good;
+                }
+                Decision::NotSent(reason) => {
+                    for job in jobs {
+                        job.stopped(&reason);
+                    }
+                    return;
                 }
                 Decision::Pending(message) => {
                     let limited = match &error {

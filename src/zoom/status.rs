@@ -141,7 +141,7 @@ impl StatusChanger {
                 }
                 ApiError::NotSent(reason) => {
                     for job in jobs {
-                        job.refused(Status::Pending, reason.clone(), None);
+                        job.stopped(reason);
                     }
                 }
                 ApiError::Auth(message) => {

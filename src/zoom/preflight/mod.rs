@@ -227,7 +227,8 @@ pub(crate) fn event_gone(event: Event, hint: &str, refusal: &Refusal) -> String 
 /// Why a read failed, as the run's error: exit 4 for a 429 that persisted, else exit 3.
 pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
     let detail = match error {
-        ApiError::Auth(message) | ApiError::NotSent(message) => message.clone(),
+        ApiError::Auth(message) => message.clone(),
+        ApiError::NotSent(reason) => format!("not sent: {reason}"),
         other => other.refusal().map(ToString::to_string).unwrap_or_default(),
     };
     match error {
