@@ -130,7 +130,7 @@ impl Sink for Spool {
             seq: valid.seq,
             row: valid.row,
             line: valid.line,
-            registrant,
+            registrant: *registrant,
             registrant_id: row.registrant_id.to_string(),
             carried: String::from_utf8_lossy(valid.carried).into_owned(),
         }))?)

@@ -52,7 +52,7 @@ pub struct CheckedBlock {
     /// The messages of invalid rows.
     pub problems: Vec<String>,
     /// The registrants of valid rows, if kept; each taken once.
-    pub registrants: Vec<Option<Registrant>>,
+    pub registrants: Vec<Option<Box<Registrant>>>,
     /// The line the block starts on (set as it is handed on), and the line ends in it.
     pub first_line: u64,
     lines: u64,
@@ -411,7 +411,9 @@ impl Checker<'_> {
                 let fingerprint = self.fingerprints.of_key(&email_key(checked.email));
                 let fits_batch = checked.fits_batch();
                 let registrant = self.keep.registrants.then(|| {
-                    block.registrants.push(Some(checked.into_registrant()));
+                    block
+                        .registrants
+                        .push(Some(Box::new(checked.into_registrant())));
                     block.registrants.len() - 1
                 });
                 RowKind::Valid {
