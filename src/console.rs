@@ -411,6 +411,17 @@ fn run_text(run: &RunStats, command: Command) -> String {
             run.rows_per_second
         )
     };
+    if let Some(slowest) = run.slowed.iter().map(|s| s.per_second).min() {
+        let paces: Vec<String> = run
+            .slowed
+            .iter()
+            .map(|s| format!("{} to {} a second", s.what, s.per_second))
+            .collect();
+        text.push_str(&format!(
+            "Zoom refused requests as too fast, so zimport slowed down ({}): this account allows less than its plan's ceiling (other apps may share it). --max-rps {slowest} avoids the refusals, each of which costs a person one of their three requests a day.\n",
+            paces.join(", ")
+        ));
+    }
     if let Some(how) = run.interrupted {
         let what = how.name();
         // Names are ASCII: the first byte is the first letter.

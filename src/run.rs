@@ -209,6 +209,7 @@ pub fn import(
         requests: client.counters.requests.load(Ordering::Relaxed),
         retries: control.retries.load(Ordering::Relaxed),
         rate_limited: client.counters.rate_limited.load(Ordering::Relaxed),
+        slowed: client.slowed(),
         rows_per_second: dispatched.recorded.counts.done(config.command) as f64
             / elapsed.max(0.001),
         stopped: stopped.run.clone(),

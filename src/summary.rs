@@ -68,6 +68,9 @@ pub struct RunStats {
     pub retries: u64,
     /// 429 answers of any kind.
     pub rate_limited: u64,
+    /// Categories Zoom's per-second refusals slowed, with the pace after the last slow-down
+    /// (requests a second): the account allows less than its plan's ceiling.
+    pub slowed: Vec<Slowed>,
     pub rows_per_second: f64,
     /// A run-level error (event or credentials) that stopped the run.
     pub stopped: Option<String>,
@@ -82,6 +85,14 @@ pub struct RunStats {
     pub resume_at: Option<String>,
     /// A part of the run failed (a bug): the rows it had not finished are pending.
     pub internal_error: Option<String>,
+}
+
+/// One rate category that ran slower than its ceiling because Zoom said it was too fast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Slowed {
+    /// `single adds`, `registrant lists`, `status changes` or `batch calls`: what it paced.
+    pub what: &'static str,
+    pub per_second: u32,
 }
 
 /// The options of a run that change what Zoom does or how hard it is asked.

@@ -137,6 +137,22 @@ impl ZoomClient {
         }
     }
 
+    /// The categories Zoom's per-second refusals slowed, and to what pace.
+    pub fn slowed(&self) -> Vec<crate::summary::Slowed> {
+        [
+            ("single adds", &self.light),
+            ("registrant lists and status changes", &self.medium),
+            ("batch calls", &self.heavy),
+        ]
+        .into_iter()
+        .filter_map(|(what, pacer)| {
+            pacer
+                .slowed_to()
+                .map(|per_second| crate::summary::Slowed { what, per_second })
+        })
+        .collect()
+    }
+
     /// With `-vv` (or more), a line on the console for every request.
     pub fn log_requests(mut self, console: &Console) -> ZoomClient {
         if console.verbosity >= crate::config::Verbosity::Verbose(2) {

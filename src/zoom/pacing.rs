@@ -20,10 +20,17 @@
 //! they had been spaced: the checks before sending go out together, and the guarantee holds
 //! (a request is never later than its own slot is early, and only a burst is early by more
 //! than the tolerance).
+//!
+//! A 429 for going too fast means the account allows less than its plan's ceiling (other apps
+//! share it): the category slows to seven tenths of its pace, at most once a window (the
+//! refusals of requests already sent answer to the same pace), and speeds up again by a
+//! twentieth after each 5 seconds without one, never past the ceiling. Slower only widens
+//! the spacing, so the guarantee above holds throughout.
 
 // With the benchmark's `pacer-governor`, the schedule below is left unused.
-#![cfg_attr(feature = "pacer-governor", allow(dead_code))]
+#![cfg_attr(feature = "pacer-governor", allow(dead_code, unused_imports))]
 
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -42,12 +49,23 @@ const ARRIVAL_MARGIN: Duration = Duration::from_millis(5);
 /// three registrant lists of the checks before sending, which are Medium.
 const IDLE_BURST: u32 = 3;
 
+/// A category slowed by refusals gets back a twentieth of its pace after this long without one.
+const RECOVER_AFTER: Duration = Duration::from_secs(5);
+
+/// The slowest a category goes however often Zoom refuses: a sixteenth of its ceiling.
+const SLOWEST: u32 = 16;
+
 /// The pace of one category: at most `per_second` requests in any one-second window.
 #[cfg(not(feature = "pacer-governor"))]
 pub struct Pacer {
     /// The schedule. Its lock is also the queue: one task sleeps for the next slot while the
     /// others wait their turn (tokio's mutex is fair), so each slot wakes one task, not all.
     schedule: Mutex<Schedule>,
+    /// Zoom refused a request as too fast since the schedule last looked (set without waiting
+    /// for the lock, which a sleeping request holds).
+    refused: AtomicBool,
+    /// Requests a second after the last slow-down; 0 if it never slowed.
+    slowed_to: AtomicU32,
 }
 
 #[cfg(not(feature = "pacer-governor"))]
@@ -56,16 +74,32 @@ impl Pacer {
     pub fn per_second(per_second: u32) -> Pacer {
         Pacer {
             schedule: Mutex::new(Schedule::per_second(per_second)),
+            refused: AtomicBool::new(false),
+            slowed_to: AtomicU32::new(0),
         }
     }
 
     /// Waits until one more request may be sent, and takes its slot.
     pub async fn wait(&self) {
         let mut schedule = self.schedule.lock().await;
+        let now = Instant::now();
+        if self.refused.swap(false, Ordering::Relaxed) && schedule.slow_down(now) {
+            self.slowed_to.store(schedule.pace(), Ordering::Relaxed);
+        }
         if let Some(earliest) = schedule.earliest() {
             tokio::time::sleep_until(earliest).await;
         }
         schedule.take(Instant::now());
+    }
+
+    /// Zoom refused a request of this category for going too fast: the next one slows down.
+    pub fn refused(&self) {
+        self.refused.store(true, Ordering::Relaxed);
+    }
+
+    /// The pace after the last slow-down, if Zoom's refusals slowed this category.
+    pub fn slowed_to(&self) -> Option<u32> {
+        Some(self.slowed_to.load(Ordering::Relaxed)).filter(|&pace| pace > 0)
     }
 }
 
@@ -95,13 +129,24 @@ impl Pacer {
         let _turn = self.turn.lock().await;
         self.limiter.until_ready().await;
     }
+
+    /// governor's pace is fixed.
+    pub fn refused(&self) {}
+
+    pub fn slowed_to(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// The GCRA schedule of one category, without the waiting.
 #[derive(Debug)]
 struct Schedule {
-    /// The time between slots: (1 s + tolerance + margin) / per_second.
+    /// The time between slots at the ceiling: (1 s + tolerance + margin) / per_second.
+    ceiling: Duration,
+    /// The time between slots now: the ceiling's, or longer after Zoom refused requests.
     interval: Duration,
+    /// When `interval` last changed, if it ever did.
+    changed_at: Option<Instant>,
     /// The window that no more than per_second requests may share: 1 s + tolerance + margin.
     window: Duration,
     /// The requests an idle category may send at once.
@@ -117,7 +162,9 @@ impl Schedule {
         let per_second = per_second.max(1);
         let window = Duration::from_secs(1) + TOLERANCE + ARRIVAL_MARGIN;
         Schedule {
+            ceiling: window / per_second,
             interval: window / per_second,
+            changed_at: None,
             window,
             burst: per_second.min(IDLE_BURST),
             next_slot: None,
@@ -139,6 +186,14 @@ impl Schedule {
     /// category was idle, or the wake-up very late) starts it again from `now`. Either way the
     /// request takes a slot, so a burst is paid back by the requests after it.
     fn take(&mut self, now: Instant) {
+        if self.interval > self.ceiling
+            && self
+                .changed_at
+                .is_some_and(|at| now.saturating_duration_since(at) >= RECOVER_AFTER)
+        {
+            self.interval = self.interval.mul_f64(0.95).max(self.ceiling);
+            self.changed_at = Some(now);
+        }
         self.burst_left = if self.idle_at(now) {
             self.burst - 1
         } else {
@@ -146,6 +201,33 @@ impl Schedule {
         };
         let slot = self.next_slot.map_or(now, |slot| slot.max(now));
         self.next_slot = Some(slot + self.interval);
+    }
+
+    /// Zoom refused a request as too fast: seven tenths of the pace, unless it slowed within
+    /// the last window already. Whether it slowed.
+    fn slow_down(&mut self, now: Instant) -> bool {
+        if self
+            .changed_at
+            .is_some_and(|at| now.saturating_duration_since(at) < self.window)
+            && self.interval > self.ceiling
+        {
+            return false;
+        }
+        let slower = self.interval.div_f64(0.7).min(self.ceiling * SLOWEST);
+        // The next slot moves with the pace, from the last request's.
+        self.next_slot = self.next_slot.map(|next| {
+            next.checked_sub(self.interval)
+                .map_or(next, |last| last + slower)
+        });
+        self.interval = slower;
+        self.changed_at = Some(now);
+        true
+    }
+
+    /// Requests a second at the current pace (at least 1).
+    fn pace(&self) -> u32 {
+        let per_second = Duration::from_secs(1).as_secs_f64() / self.interval.as_secs_f64();
+        (per_second as u32).max(1)
     }
 
     /// No request has gone within a window before `now` (each went no later than its slot,
@@ -277,6 +359,67 @@ mod tests {
                 most_in_a_second(&sent)
             );
         }
+    }
+
+    #[test]
+    fn refusals_slow_the_pace_once_a_window_and_quiet_brings_it_back_to_the_ceiling() {
+        let mut schedule = Schedule::per_second(80);
+        let start = Instant::now();
+        for _ in 0..IDLE_BURST {
+            schedule.take(start);
+        }
+        let old = schedule.interval;
+        assert!(schedule.slow_down(start));
+        assert_eq!(schedule.pace(), 55);
+        // The next slot moved with the pace, from the last request's.
+        let last = start + old * (IDLE_BURST - 1);
+        assert_eq!(
+            schedule.earliest(),
+            Some(last + schedule.interval - TOLERANCE)
+        );
+        // The refusals of requests already sent at the old pace change nothing more.
+        assert!(!schedule.slow_down(start + Duration::from_millis(500)));
+        assert!(schedule.slow_down(start + Duration::from_millis(1_100)));
+        assert_eq!(schedule.pace(), 38);
+        // Never slower than a sixteenth of the ceiling.
+        for second in 2..40 {
+            schedule.slow_down(start + Duration::from_secs(second));
+        }
+        assert_eq!(schedule.pace(), 4);
+        // Without refusals, a twentieth faster each 5 s, up to the ceiling and no further.
+        let mut now = start + Duration::from_secs(40);
+        let mut sent = Vec::new();
+        for _ in 0..20_000 {
+            if let Some(earliest) = schedule.earliest() {
+                now = now.max(earliest);
+            }
+            schedule.take(now);
+            sent.push(now);
+        }
+        assert_eq!(schedule.interval, schedule.ceiling);
+        assert!(most_in_a_second(&sent[sent.len() - 200..]) <= 80);
+        let took = now - (start + Duration::from_secs(40));
+        // From 4 to 80 a second: 59 steps of 5 s.
+        assert!(took > Duration::from_secs(290), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_reported_while_a_request_waits_slows_the_next_one() {
+        let pacer = Pacer::per_second(10);
+        assert_eq!(pacer.slowed_to(), None);
+        // Past the burst an idle category may send.
+        for _ in 0..IDLE_BURST {
+            pacer.wait().await;
+        }
+        pacer.refused();
+        let before = Instant::now();
+        pacer.wait().await;
+        pacer.wait().await;
+        assert_eq!(pacer.slowed_to(), Some(6));
+        // Two slots at under seven a second after the burst's last (0.49 s, less the
+        // tolerance); at the old pace the second would have gone at 0.40 s.
+        let took = Instant::now() - before;
+        assert!(took >= Duration::from_millis(450), "{took:?}");
     }
 
     #[tokio::test(start_paused = true)]

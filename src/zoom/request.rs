@@ -173,9 +173,13 @@ impl ZoomClient {
             }
             if status.as_u16() == 429 {
                 self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                let error = rate_limit_error(&headers, refusal);
+                if matches!(error, ApiError::PerSecondLimit { .. }) {
+                    pacer.refused();
+                }
                 return Sent {
                     requests,
-                    result: Err(rate_limit_error(&headers, refusal)),
+                    result: Err(error),
                 };
             }
             let error = if status.is_server_error() {

@@ -173,6 +173,48 @@ fn own_limiter_keeps_429s_rare_at_pro_limits_and_retries_them() {
 }
 
 #[test]
+fn an_account_that_allows_less_than_its_plan_slows_the_run_instead_of_being_refused_all_along() {
+    // Zoom allows Pro's 30 single adds a second; the run is told Business (80): as when other
+    // apps share the account's limit.
+    let zoom = ZoomEnv::start(Setup {
+        limits: Limits::pro(),
+        faults: Faults {
+            latency: Duration::from_millis(30),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(450, false));
+
+    let run = zoom.import(
+        &input,
+        &meeting(&["--mode", "single", "--plan", "business"]),
+    );
+
+    let stats = zoom.zoom.stats();
+    // At a fixed 80 a second, about 40% of the requests were refused and a tenth of the rows
+    // ended pending, each of its three requests refused; slowing, most refusals come in the
+    // first three seconds, before the pace has come down to what Zoom allows.
+    assert!(
+        stats.qps_limited * 100 < stats.single_adds * 15,
+        "429s under 15% of the requests: {stats:?}"
+    );
+    assert_eq!(run.rows.len(), 450);
+    let registered = run.rows.iter().filter(|r| r.status == "registered").count();
+    let pending = run.rows.iter().filter(|r| r.status == "pending").count();
+    assert_eq!(registered + pending, 450, "{}", run.stderr());
+    assert!(pending <= 15, "{pending} pending");
+    assert_eq!(
+        zoom.zoom.registrants(Kind::Meeting, MEETING).len(),
+        registered
+    );
+    let slowed = &run.summary["run"]["slowed"];
+    assert_eq!(slowed[0]["what"], "single adds", "{slowed}");
+    let pace = slowed[0]["per_second"].as_u64().expect("a pace");
+    assert!((5..=30).contains(&pace), "slowed to {pace}");
+}
+
+#[test]
 fn server_errors_and_dropped_connections_are_retried_without_duplicates() {
     let zoom = ZoomEnv::start(Setup {
         faults: Faults {
