@@ -36,7 +36,14 @@ pub fn dry_run(
         None,
     );
     let mut sink = DryRun { recorder };
-    let tally = settle(&mut input, config.command, &mut memory, &mut sink, false)?;
+    let tally = match settle(&mut input, config.command, &mut memory, &mut sink, false) {
+        Ok(tally) => tally,
+        // The recorder says what a failed write leaves behind.
+        Err(Error::Results(error)) => {
+            return Err(sink.recorder.finish().err().unwrap_or(error).into())
+        }
+        Err(error) => return Err(error),
+    };
     if let (Command::Import, Some(findings)) = (config.command, findings) {
         // A real run would not start: like any check that stops it, no results file (the
         // recorder, dropped unfinished, removes its partial one).

@@ -4,27 +4,28 @@
 //! URLs, which let anyone join as that person, so it and its companions are private (mode
 //! 0600, [`crate::files`]).
 //!
+//! - [`file`]: the results file being written, by a thread of its own, then renamed.
 //! - [`encode`]: a results line, as the `csv` crate would write it, formulas neutralised.
 //! - [`journal`]: every outcome appended at once during a real run, so `kill -9` loses nothing.
 //! - [`recorder`]: the one owner of the results file and journal during a run.
 //! - [`memory`]: what earlier runs recorded, read back, for safe re-runs.
 
 pub mod encode;
+mod file;
 pub mod journal;
 pub mod memory;
 pub mod recorder;
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub use encode::{
     cell_text, encode_carried, encode_event, encode_outcome, encode_person, encode_row, ResultRow,
 };
+pub use file::ResultsFile;
 pub use journal::Journal;
 pub use recorder::{Recorded, Recorder};
-
-use crate::files;
 
 /// The results file's columns: SPEC §3's, in its order, then `line` (the input line the record
 /// starts on, as messages name it: it differs from `row` where quoted cells hold line breaks)
@@ -190,131 +191,6 @@ fn first_event(path: &Path) -> Option<String> {
     let column = reader.headers().ok()?.iter().position(|h| h == "event")?;
     let record = reader.records().next()?.ok()?;
     record.get(column).map(|cell| cell_text(cell).to_string())
-}
-
-/// The results CSV being written (as `<results>.partial`). Dropped without
-/// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
-/// untouched. Every 16 MB it asks a thread of its own to sync what it wrote so far, so the
-/// sync before the rename has little left to do (38 ms → 4 ms for a million-row dry run).
-pub struct ResultsFile {
-    pub(crate) path: PathBuf,
-    partial: PathBuf,
-    writer: Option<BufWriter<File>>,
-    /// Bytes written since the last early sync, and the thread that does it.
-    unsynced: usize,
-    syncer: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
-}
-
-/// Bytes of results after which the file is synced, in the background.
-const SYNC_EVERY: usize = 16 << 20;
-
-impl ResultsFile {
-    /// A new results file at `path`; `excel` (`--excel`): it starts with a UTF-8 byte-order
-    /// mark, without which Excel on Windows reads UTF-8 as the local code page (`JosÃ©`).
-    /// `carried`: the titles of the input's columns carried to the end of each line.
-    pub fn create(
-        path: &Path,
-        excel: bool,
-        carried: &[String],
-    ) -> Result<ResultsFile, ResultsError> {
-        let error = ResultsError::on(path);
-        let partial = companion(path, ".partial");
-        let file = files::open(&partial, files::Open::New).map_err(error)?;
-        let mut writer = BufWriter::with_capacity(64 * 1024, file);
-        if excel {
-            writer.write_all(BYTE_ORDER_MARK).map_err(error)?;
-        }
-        writer.write_all(&header_line(carried)).map_err(error)?;
-        Ok(ResultsFile {
-            path: path.to_path_buf(),
-            partial,
-            writer: Some(writer),
-            unsynced: 0,
-            syncer: None,
-        })
-    }
-
-    /// Writes one line: the row's number, `rest` (from `,email` to the attempts), its input
-    /// `line`, `event` (the event's field, encoded with its comma: [`encode_event`]) and the
-    /// `carried` cells ([`encode_carried`]).
-    #[inline]
-    pub fn write(
-        &mut self,
-        row: u64,
-        line: u64,
-        rest: &[u8],
-        event: &[u8],
-        carried: &[u8],
-    ) -> Result<(), ResultsError> {
-        let Some(writer) = self.writer.as_mut() else {
-            return Err(ResultsError::on(&self.path)(io::Error::other(
-                "already finished",
-            )));
-        };
-        encode::compose(row, line, rest, event, carried, writer)
-            .map_err(ResultsError::on(&self.path))?;
-        // About the line's length: the numbers are left out.
-        self.unsynced += rest.len() + event.len() + carried.len();
-        if self.unsynced >= SYNC_EVERY {
-            self.unsynced = 0;
-            self.sync_early();
-        }
-        Ok(())
-    }
-
-    /// Asks the syncing thread (started the first time) to sync what reached the file; if it
-    /// is still busy, the next sync covers these bytes too.
-    fn sync_early(&mut self) {
-        if self.syncer.is_none() {
-            let Some(file) = self
-                .writer
-                .as_ref()
-                .and_then(|w| w.get_ref().try_clone().ok())
-            else {
-                return;
-            };
-            let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
-            let thread = std::thread::spawn(move || {
-                while asked.recv().is_ok() {
-                    let _ = file.sync_data();
-                }
-            });
-            self.syncer = Some((ask, thread));
-        }
-        if let Some((ask, _)) = &self.syncer {
-            let _ = ask.try_send(());
-        }
-    }
-
-    /// Flushes, syncs and renames the file into place.
-    pub fn finish(mut self) -> Result<PathBuf, ResultsError> {
-        let path = self.path.clone();
-        let error = ResultsError::on(&path);
-        if let Some((ask, thread)) = self.syncer.take() {
-            drop(ask);
-            let _ = thread.join();
-        }
-        let Some(writer) = self.writer.take() else {
-            return Err(error(io::Error::other("already finished")));
-        };
-        let file = writer.into_inner().map_err(|e| error(e.into_error()))?;
-        file.sync_all().map_err(error)?;
-        std::fs::rename(&self.partial, &path).map_err(error)?;
-        sync_folder(&path);
-        Ok(path)
-    }
-}
-
-impl Drop for ResultsFile {
-    fn drop(&mut self) {
-        if let Some((ask, thread)) = self.syncer.take() {
-            drop(ask);
-            let _ = thread.join();
-        }
-        if self.writer.take().is_some() {
-            let _ = std::fs::remove_file(&self.partial);
-        }
-    }
 }
 
 /// UTF-8's byte-order mark, which Excel needs to read a CSV as UTF-8.

@@ -174,7 +174,8 @@ impl Recorder {
             .expected
             .map_or(0, |expected| expected.saturating_sub(written));
         let cause = match self.failure.take() {
-            Some(failure) => Some(format!("{failure}; sending stopped at once")),
+            Some(failure) if journal => Some(format!("{failure}; sending stopped at once")),
+            Some(failure) => Some(failure),
             None if missing > 0 || self.order.held() > 0 => Some(format!(
                 "the run ended with {missing} of {} rows without an outcome (an internal error; please report it)",
                 self.expected.unwrap_or_default()

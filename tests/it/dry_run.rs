@@ -435,3 +435,52 @@ fn the_results_name_each_rows_line_in_a_file_whose_lines_end_in_a_lone_cr() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_disk_that_fills_up_while_the_results_are_written_leaves_the_earlier_results_as_they_were() {
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
+    let output = env.dry_run(&input, &[]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let results = dry_results_path(&input);
+    let earlier = std::fs::read(&results).expect("earlier results");
+    // The list grows; the disk fills up after 64 KiB of any file (the shell's file-size limit,
+    // with the signal that would kill the process ignored, so writes fail as on a full disk).
+    let mut grown = String::from("email,name\n");
+    for n in 0..20_000 {
+        grown.push_str(&format!("person{n}@example.com,Person {n}\n"));
+    }
+    std::fs::write(&input, grown).expect("write input");
+    let output = std::process::Command::new("bash")
+        .current_dir(env.dir.path())
+        .env("XDG_CACHE_HOME", env.cache())
+        .args(["-c", "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\""])
+        .arg(assert_cmd::cargo::cargo_bin("zimport"))
+        .arg(&input)
+        .args(["--meeting", "83927864687", "--dry-run"])
+        .output()
+        .expect("zimport runs");
+
+    assert_eq!(exit_code(&output), 2, "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(
+        said.contains(&format!("cannot write {}", results.display()))
+            && said.contains("left as it was"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(&results).expect("kept"), earlier);
+    let names: Vec<String> = std::fs::read_dir(env.dir.path())
+        .expect("folder")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert!(
+        !names.iter().any(|name| name.ends_with(".partial")),
+        "{names:?}"
+    );
+}
