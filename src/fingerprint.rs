@@ -97,11 +97,9 @@ impl SeenSet {
     pub fn reserve(&mut self, more: usize) {
         let wanted = self.len.saturating_add(more);
         // At most three slots in four are used, so probes stay short.
-        let slots = wanted
-            .saturating_add(wanted / 3)
-            .saturating_add(1)
-            .next_power_of_two()
-            .max(16);
+        // No rounding up to a power of two: for a million rows that is 24 MiB instead of 18,
+        // written whole before the first row is settled (BENCHMARKS.md, 2026-12-05).
+        let slots = wanted.saturating_add(wanted / 3).saturating_add(1).max(16);
         if slots > self.slots.len() {
             let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; slots]);
             self.len = 0;
@@ -129,10 +127,10 @@ impl SeenSet {
             if self.len + run.len() > self.slots.len() / 4 * 3 {
                 self.reserve(self.len.max(run.len()));
             }
-            let mask = self.slots.len() - 1;
+            let slots = self.slots.len();
             let touched = run
                 .iter()
-                .fold(0, |all, s| all ^ self.slots[home(s.fingerprint, mask)][0]);
+                .fold(0, |all, s| all ^ self.slots[home(s.fingerprint, slots)][0]);
             std::hint::black_box(touched);
             earlier.extend(
                 run.iter()
@@ -144,8 +142,8 @@ impl SeenSet {
     /// Inserts into a table with room to spare.
     fn put(&mut self, fingerprint: u64, line: u32) -> Option<u32> {
         let fingerprint = fingerprint.min(EMPTY - 1);
-        let mask = self.slots.len() - 1;
-        let mut at = home(fingerprint, mask);
+        let slots = self.slots.len();
+        let mut at = home(fingerprint, slots);
         loop {
             let slot = &mut self.slots[at];
             match fingerprint_of(slot) {
@@ -155,7 +153,12 @@ impl SeenSet {
                     return None;
                 }
                 stored if stored == fingerprint => return Some(slot[2]),
-                _ => at = (at + 1) & mask,
+                _ => {
+                    at += 1;
+                    if at == slots {
+                        at = 0;
+                    }
+                }
             }
         }
     }
@@ -166,9 +169,10 @@ fn kept_line(line: u64) -> u32 {
     u32::try_from(line).unwrap_or(FAR_LINE)
 }
 
-/// A fingerprint's first slot: its low bits (they are as random as the rest).
-fn home(fingerprint: u64, mask: usize) -> usize {
-    (fingerprint as usize) & mask
+/// A fingerprint's first slot of `slots`: the fingerprint scaled to their number (multiply and
+/// shift, as fingerprints are evenly spread), so a table can have any length.
+fn home(fingerprint: u64, slots: usize) -> usize {
+    ((u128::from(fingerprint) * slots as u128) >> 64) as usize
 }
 
 /// A map keyed by fingerprints.
