@@ -1,20 +1,21 @@
 //! Every line a person sees: progress on stderr ([`Progress`]: a bar on a terminal, a line
 //! every few seconds otherwise), warnings and notes, the input's column mapping and encoding,
 //! the closing summary, and `--json` alone on stdout. Nothing else in the crate prints. Off a
-//! terminal (cron, CI) every line starts with its time, RFC 3339 in UTC.
+//! terminal (cron, CI) every line starts with its time, RFC 3339 in UTC. The summary's words
+//! are put together in [`summary_text`].
 
 mod progress;
+mod summary_text;
 
 pub use progress::{Progress, Spinner};
+use summary_text::summary_text;
 
 use std::fmt::Display;
 use std::io::{self, Write};
 
 use crate::config::{Command, Verbosity};
-use crate::limits::{Estimate, Mode};
-use crate::outcome::Status;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
-use crate::summary::{RunStats, Summary};
+use crate::summary::Summary;
 
 /// The version of `--json`'s shape (README, "--json for scripts").
 pub const JSON_SCHEMA: u32 = 1;
@@ -262,217 +263,6 @@ impl Console {
         if self.json {
             return self.json_line(summary.exit_code(), summary);
         }
-        let mut text = String::new();
-        let rows = summary.counts.total();
-        let command = match summary.command {
-            Command::Import => String::new(),
-            other => format!(" ({})", other.name()),
-        };
-        if summary.dry_run {
-            text.push_str(&format!(
-                "Dry run of {} for {}{command}: nothing was sent to Zoom.\n",
-                summary.input, summary.event
-            ));
-        } else {
-            text.push_str(&format!(
-                "Run of {} for {}{command}:\n",
-                summary.input, summary.event
-            ));
-        }
-        text.push_str(&format!(
-            "Read {} as {}.\n",
-            summary.input, summary.encoding
-        ));
-        text.push_str(&format!("Rows: {rows}"));
-        if summary.empty_records > 0 {
-            text.push_str(&format!(
-                " ({} skipped)",
-                count(summary.empty_records, "empty record", "empty records")
-            ));
-        }
-        text.push('\n');
-        for status in Status::ALL {
-            let count = summary.counts.get(status);
-            if count > 0 {
-                text.push_str(&format!("  {:<19}{count:>9}\n", status.as_str()));
-            }
-        }
-        if !summary.first_problems.is_empty() {
-            let invalid = summary.counts.invalid;
-            let more = invalid.saturating_sub(summary.first_problems.len() as u64);
-            text.push_str("Problems:\n");
-            for problem in &summary.first_problems {
-                text.push_str(&format!(
-                    "  row {} (line {}): {}\n",
-                    problem.row, problem.line, problem.message
-                ));
-            }
-            if more > 0 {
-                text.push_str(&format!("  … and {more} more (see the results file)\n"));
-            }
-        }
-        if let Some(run) = &summary.run {
-            text.push_str(&run_text(run, summary.command));
-            let pending = summary.counts.pending;
-            let explained = run.interrupted.is_some()
-                || run.stopped.is_some()
-                || run.unreachable.is_some()
-                || run.daily_limit;
-            if pending > 0 && !explained {
-                text.push_str(&format!(
-                    "{} pending: Zoom did not confirm {} ({} retries: 5xx answers, dropped connections or 429s); the results file says why for each. Run the same command again later to finish {}.\n",
-                    count(pending, "row is", "rows are"),
-                    if pending == 1 { "it" } else { "them" },
-                    run.retries,
-                    if pending == 1 { "it" } else { "them" },
-                ));
-            }
-        }
-        if let Some(estimate) = &summary.estimate {
-            text.push_str(&estimate_text(summary, estimate));
-            if summary.command == Command::Import {
-                text.push_str(&format!("  Options: {}.\n", summary.options));
-            }
-        }
-        text.push_str(&format!(
-            "Results: {} ({:.1} s)",
-            summary.results.display(),
-            summary.elapsed_seconds
-        ));
-        self.say(text);
-    }
-}
-
-fn estimate_text(summary: &Summary, estimate: &Estimate) -> String {
-    let limits = summary.limits;
-    let mut calls = Vec::new();
-    if estimate.batch_calls > 0 {
-        calls.push(format!(
-            "{} (Heavy, {}/s)",
-            count(estimate.batch_calls, "batch call", "batch calls"),
-            limits.heavy_per_second
-        ));
-    }
-    if estimate.single_calls > 0 {
-        calls.push(format!(
-            "{} (Light, {}/s)",
-            count(estimate.single_calls, "single add", "single adds"),
-            limits.light_per_second
-        ));
-    }
-    if estimate.status_calls > 0 {
-        calls.push(format!(
-            "{} of up to 30 people (Medium, {}/s)",
-            count(estimate.status_calls, "status call", "status calls"),
-            limits.medium_per_second
-        ));
-    }
-    if calls.is_empty() {
-        return "A real run would send nothing.\n".to_string();
-    }
-    let plan = format!("{:?}", summary.plan).to_lowercase();
-    let mode = match summary.command {
-        Command::Import => format!(", mode {:?}", summary.mode).to_lowercase(),
-        Command::Change(_) => String::new(),
-    };
-    let mut text = format!(
-        "A real run (plan {plan}{mode}) would send {}: about {} at the plan's ceiling",
-        calls.join(" and "),
-        human_duration(estimate.seconds)
-    );
-    if estimate.days > 1 {
-        text.push_str(&format!(
-            ", but the plan's daily quota spreads it over {} days (re-run daily until done)",
-            estimate.days
-        ));
-    }
-    // Once Zoom has said whether batch fits the event, the estimate already follows it.
-    if summary.mode != Mode::Single && estimate.batch_calls > 0 && !estimate.batch_checked {
-        text.push_str(".\n  (Batch is used only for scheduled meetings and webinars; otherwise every row is a single add.)\n");
-    } else {
-        text.push_str(".\n");
-    }
-    text
-}
-
-fn run_text(run: &RunStats, command: Command) -> String {
-    let (one, many) = match command {
-        Command::Import => ("registration request", "registration requests"),
-        Command::Change(_) => ("status call", "status calls"),
-    };
-    let mut text = if run.requests == 0 {
-        format!("Sent nothing: no row needed a {one}.\n")
-    } else {
-        format!(
-            "Sent {} ({} retries, {} rate-limited), {:.1} rows/s.\n",
-            count(run.requests, one, many),
-            run.retries,
-            run.rate_limited,
-            run.rows_per_second
-        )
-    };
-    if let Some(slowest) = run.slowed.iter().map(|s| s.per_second).min() {
-        let paces: Vec<String> = run
-            .slowed
-            .iter()
-            .map(|s| format!("{} to {} a second", s.what, s.per_second))
-            .collect();
-        text.push_str(&format!(
-            "Zoom refused requests as too fast, so zimport slowed down ({}): this account allows less than its plan's ceiling (other apps may share it). --max-rps {slowest} avoids the refusals, each of which costs a person one of their three requests a day.\n",
-            paces.join(", ")
-        ));
-    }
-    if let Some(how) = run.interrupted {
-        let what = how.name();
-        // Names are ASCII: the first byte is the first letter.
-        let (first, rest) = what.split_at(1);
-        text.push_str(&format!(
-            "{}{rest}: rows not sent are pending; run the same command again to finish.\n",
-            first.to_ascii_uppercase()
-        ));
-    }
-    if let Some(reason) = &run.stopped {
-        text.push_str(&format!("Stopped early: {reason}\n"));
-    }
-    if let Some(reason) = &run.unreachable {
-        text.push_str(&format!(
-            "Zoom stopped answering: {reason}. The rows not confirmed are pending: run the same command again once Zoom answers.\n"
-        ));
-    }
-    if run.daily_limit {
-        let when = match &run.resume_at {
-            Some(at) => format!("after {at}"),
-            None => "tomorrow, after 00:00 UTC".to_string(),
-        };
-        text.push_str(&format!(
-            "Zoom's daily quota for this account is used up: run the same command again {when} to finish the pending rows.\n"
-        ));
-    }
-    text
-}
-
-/// "1 batch call", "2 batch calls".
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn human_duration(seconds: f64) -> String {
-    let seconds = seconds.ceil() as u64;
-    match seconds {
-        0..=59 => format!("{} s", seconds.max(1)),
-        60..=3599 => format!("{} min {} s", seconds / 60, seconds % 60),
-        _ => format!("{} h {} min", seconds / 3600, (seconds % 3600) / 60),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(human_duration(0.2), "1 s");
-        assert_eq!(human_duration(75.0), "1 min 15 s");
-        assert_eq!(human_duration(7300.0), "2 h 1 min");
+        self.say(summary_text(summary));
     }
 }

@@ -86,6 +86,39 @@ impl RateLimits {
     }
 }
 
+impl RateLimits {
+    /// The per-second ceiling of `category`.
+    pub fn per_second(&self, category: crate::zoom::Category) -> u32 {
+        match category {
+            crate::zoom::Category::Light => self.light_per_second,
+            crate::zoom::Category::Medium => self.medium_per_second,
+            crate::zoom::Category::Heavy => self.heavy_per_second,
+        }
+    }
+}
+
+impl Plan {
+    /// The plan below this one whose per-second ceilings are what `held` found Zoom to allow
+    /// (for each category, the fastest pace that went without refusals): each within the
+    /// fifth below its ceiling that the pacer's steps of a twentieth leave. The account is
+    /// likely on that plan, whatever `--plan` said.
+    pub fn below_matching(self, held: &[(crate::zoom::Category, u32)]) -> Option<Plan> {
+        let below: &[Plan] = match self {
+            Plan::Business => &[Plan::Pro, Plan::Free],
+            Plan::Pro => &[Plan::Free],
+            Plan::Free => &[],
+        };
+        below.iter().copied().find(|&plan| {
+            let limits = RateLimits::for_plan(plan, None);
+            !held.is_empty()
+                && held.iter().all(|&(category, pace)| {
+                    let ceiling = limits.per_second(category);
+                    pace <= ceiling && pace * 5 >= ceiling * 4
+                })
+        })
+    }
+}
+
 /// What a real run of the valid rows would cost, at the ceilings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Estimate {

@@ -66,10 +66,10 @@ pub struct RunStats {
     /// Registration requests sent (retries included).
     pub requests: u64,
     pub retries: u64,
-    /// 429 answers of any kind.
+    /// 429 answers of any kind to those requests.
     pub rate_limited: u64,
-    /// Categories Zoom's per-second refusals slowed, with the pace after the last slow-down
-    /// (requests a second): the account allows less than its plan's ceiling.
+    /// Categories Zoom's per-second refusals of sending slowed: the account allows less than
+    /// the run's ceiling.
     pub slowed: Vec<Slowed>,
     pub rows_per_second: f64,
     /// A run-level error (event or credentials) that stopped the run.
@@ -87,12 +87,21 @@ pub struct RunStats {
     pub internal_error: Option<String>,
 }
 
-/// One rate category that ran slower than its ceiling because Zoom said it was too fast.
+/// One rate category that ran slower than its ceiling because Zoom refused sending as too
+/// fast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Slowed {
-    /// `single adds`, `registrant lists`, `status changes` or `batch calls`: what it paced.
+    /// `single adds`, `status changes` or `batch calls`: what it paced.
     pub what: &'static str,
+    #[serde(skip)]
+    pub category: crate::zoom::Category,
+    /// The run's ceiling for it (the plan's, or `--max-rps`).
+    pub ceiling: u32,
+    /// Requests a second at the end of the run.
     pub per_second: u32,
+    /// The fastest pace that went 5 seconds without a refusal, if one did: what the account
+    /// allows, as far as the run found out.
+    pub held: Option<u32>,
 }
 
 /// The options of a run that change what Zoom does or how hard it is asked.

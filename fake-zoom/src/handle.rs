@@ -145,6 +145,13 @@ impl FakeZoom {
         lock(&self.shared).setup.limits = limits;
     }
 
+    /// Another app on the account has just sent `count` requests of the Light category (single
+    /// adds, reading an event): they share this second's window with the client's, as the
+    /// last second of a run that just ended would.
+    pub fn others_just_sent_light(&self, count: usize) {
+        lock(&self.shared).others_send(crate::state::Category::Light, count);
+    }
+
     /// Makes registration requests fail with 401 / code 124 while reads keep working.
     pub fn refuse_writes(&self, refuse: bool) {
         lock(&self.shared).refuse_writes = refuse;

@@ -179,6 +179,9 @@ pub struct Faults {
     pub event_gone_after_status_calls: Option<u64>,
     /// A status change answers 200 with a JSON body, not Zoom's documented 204.
     pub status_answers_with_body: bool,
+    /// Every status change is refused as too fast (a per-second 429), as when other apps
+    /// take all of the account's Medium requests.
+    pub status_calls_too_fast: bool,
 }
 
 /// How the fake starts.

@@ -210,26 +210,44 @@ impl Inner {
             window.sent.pop_front();
         }
         if window.sent.len() >= per_second as usize {
-            self.stats.qps_limited += 1;
-            let mut response = zoom_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                429,
-                "You have reached the maximum per-second rate limit for this API. Try again later.",
-            );
-            let headers = response.headers_mut();
-            headers.insert(
-                "x-ratelimit-category",
-                HeaderValue::from_static(category.name()),
-            );
-            headers.insert("x-ratelimit-type", HeaderValue::from_static("QPS"));
-            if let Some(value) = limits_retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
-                headers.insert("retry-after", value);
-            }
-            return Err(response);
+            return Err(self.too_fast(category));
         }
         window.sent.push_back(now);
         window.today += 1;
         Ok(())
+    }
+
+    /// Zoom's per-second 429 for `category`, counted.
+    pub(crate) fn too_fast(&mut self, category: Category) -> Response {
+        self.stats.qps_limited += 1;
+        let mut response = zoom_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            429,
+            "You have reached the maximum per-second rate limit for this API. Try again later.",
+        );
+        let headers = response.headers_mut();
+        headers.insert(
+            "x-ratelimit-category",
+            HeaderValue::from_static(category.name()),
+        );
+        headers.insert("x-ratelimit-type", HeaderValue::from_static("QPS"));
+        if let Some(value) = self
+            .setup
+            .faults
+            .retry_after
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            headers.insert("retry-after", value);
+        }
+        response
+    }
+
+    /// Another app on the account sends `count` requests of `category` now: they fill the
+    /// account's per-second window as this client's would.
+    pub(crate) fn others_send(&mut self, category: Category, count: usize) {
+        let window = self.windows.entry(category.name()).or_default();
+        let now = Instant::now();
+        window.sent.extend(std::iter::repeat_n(now, count));
     }
 
     /// Applies the deterministic fault for a request with this identity: a 5xx (`server_error`:

@@ -107,6 +107,8 @@ pub struct ZoomClient {
     light: Pacer,
     medium: Pacer,
     heavy: Pacer,
+    /// The ceilings the pacers keep to.
+    limits: RateLimits,
     pub counters: Arc<Counters>,
     /// `-vv`: a line per request, through the console.
     log: Option<Console>,
@@ -129,26 +131,31 @@ impl ZoomClient {
             api_url,
             event,
             options,
-            light: Pacer::per_second(limits.light_per_second),
-            medium: Pacer::per_second(limits.medium_per_second),
-            heavy: Pacer::per_second(limits.heavy_per_second),
+            light: Pacer::per_second(limits.per_second(Category::Light)),
+            medium: Pacer::per_second(limits.per_second(Category::Medium)),
+            heavy: Pacer::per_second(limits.per_second(Category::Heavy)),
+            limits,
             counters: Arc::new(Counters::default()),
             log: None,
         }
     }
 
-    /// The categories Zoom's per-second refusals slowed, and to what pace.
+    /// The categories Zoom's per-second refusals of sending slowed, and to what pace.
     pub fn slowed(&self) -> Vec<crate::summary::Slowed> {
         [
-            ("single adds", &self.light),
-            ("registrant lists and status changes", &self.medium),
-            ("batch calls", &self.heavy),
+            (Category::Light, "single adds", &self.light),
+            (Category::Medium, "status changes", &self.medium),
+            (Category::Heavy, "batch calls", &self.heavy),
         ]
         .into_iter()
-        .filter_map(|(what, pacer)| {
-            pacer
-                .slowed_to()
-                .map(|per_second| crate::summary::Slowed { what, per_second })
+        .filter_map(|(category, what, pacer)| {
+            pacer.slowed().map(|slowed| crate::summary::Slowed {
+                what,
+                category,
+                ceiling: self.limits.per_second(category),
+                per_second: slowed.per_second,
+                held: slowed.held,
+            })
         })
         .collect()
     }

@@ -25,7 +25,9 @@
 //! share it): the category slows to seven tenths of its pace, at most once a window (the
 //! refusals of requests already sent answer to the same pace), and speeds up again by a
 //! twentieth after each 5 seconds without one, never past the ceiling. Slower only widens
-//! the spacing, so the guarantee above holds throughout.
+//! the spacing, so the guarantee above holds throughout. The fastest pace that went 5 seconds
+//! without a refusal (until one comes at that pace or slower) is what the account allows, as
+//! far as the run found out: the summary advises it.
 
 // With the benchmark's `pacer-governor`, the schedule below is left unused.
 #![cfg_attr(feature = "pacer-governor", allow(dead_code, unused_imports))]
@@ -64,8 +66,19 @@ pub struct Pacer {
     /// Zoom refused a request as too fast since the schedule last looked (set without waiting
     /// for the lock, which a sleeping request holds).
     refused: AtomicBool,
-    /// Requests a second after the last slow-down; 0 if it never slowed.
-    slowed_to: AtomicU32,
+    /// Requests a second now, and the fastest pace that held without a refusal, as the
+    /// schedule last left them; both 0 until Zoom refused a request as too fast.
+    pace: AtomicU32,
+    held: AtomicU32,
+}
+
+/// The pace of a category that Zoom's refusals slowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slowed {
+    /// Requests a second at the end.
+    pub per_second: u32,
+    /// The fastest pace that went [`RECOVER_AFTER`] without a refusal, if one did.
+    pub held: Option<u32>,
 }
 
 #[cfg(not(feature = "pacer-governor"))]
@@ -75,7 +88,8 @@ impl Pacer {
         Pacer {
             schedule: Mutex::new(Schedule::per_second(per_second)),
             refused: AtomicBool::new(false),
-            slowed_to: AtomicU32::new(0),
+            pace: AtomicU32::new(0),
+            held: AtomicU32::new(0),
         }
     }
 
@@ -83,13 +97,16 @@ impl Pacer {
     pub async fn wait(&self) {
         let mut schedule = self.schedule.lock().await;
         let now = Instant::now();
-        if self.refused.swap(false, Ordering::Relaxed) && schedule.slow_down(now) {
-            self.slowed_to.store(schedule.pace(), Ordering::Relaxed);
-        }
+        let slowed = self.refused.swap(false, Ordering::Relaxed) && schedule.slow_down(now);
         if let Some(earliest) = schedule.earliest() {
             tokio::time::sleep_until(earliest).await;
         }
-        schedule.take(Instant::now());
+        let recovered = schedule.take(Instant::now());
+        if slowed || recovered {
+            self.pace.store(schedule.pace(), Ordering::Relaxed);
+            self.held
+                .store(schedule.held_pace().unwrap_or(0), Ordering::Relaxed);
+        }
     }
 
     /// Zoom refused a request of this category for going too fast: the next one slows down.
@@ -97,9 +114,14 @@ impl Pacer {
         self.refused.store(true, Ordering::Relaxed);
     }
 
-    /// The pace after the last slow-down, if Zoom's refusals slowed this category.
-    pub fn slowed_to(&self) -> Option<u32> {
-        Some(self.slowed_to.load(Ordering::Relaxed)).filter(|&pace| pace > 0)
+    /// Where Zoom's refusals left this category, if they slowed it.
+    pub fn slowed(&self) -> Option<Slowed> {
+        let per_second = self.pace.load(Ordering::Relaxed);
+        let held = self.held.load(Ordering::Relaxed);
+        (per_second > 0).then_some(Slowed {
+            per_second,
+            held: (held > 0).then_some(held),
+        })
     }
 }
 
@@ -133,7 +155,7 @@ impl Pacer {
     /// governor's pace is fixed.
     pub fn refused(&self) {}
 
-    pub fn slowed_to(&self) -> Option<u32> {
+    pub fn slowed(&self) -> Option<Slowed> {
         None
     }
 }
@@ -147,6 +169,9 @@ struct Schedule {
     interval: Duration,
     /// When `interval` last changed, if it ever did.
     changed_at: Option<Instant>,
+    /// The shortest interval that went [`RECOVER_AFTER`] without a refusal since Zoom first
+    /// refused one; forgotten when a refusal comes at that pace or slower.
+    held: Option<Duration>,
     /// The window that no more than per_second requests may share: 1 s + tolerance + margin.
     window: Duration,
     /// The requests an idle category may send at once.
@@ -165,6 +190,7 @@ impl Schedule {
             ceiling: window / per_second,
             interval: window / per_second,
             changed_at: None,
+            held: None,
             window,
             burst: per_second.min(IDLE_BURST),
             next_slot: None,
@@ -184,13 +210,18 @@ impl Schedule {
     /// Records a request sent at `now` (no earlier than [`Schedule::earliest`]). A request
     /// within the tolerance before or after its slot keeps the schedule; a later one (the
     /// category was idle, or the wake-up very late) starts it again from `now`. Either way the
-    /// request takes a slot, so a burst is paid back by the requests after it.
-    fn take(&mut self, now: Instant) {
-        if self.interval > self.ceiling
+    /// request takes a slot, so a burst is paid back by the requests after it. Whether a
+    /// slowed pace, quiet for [`RECOVER_AFTER`], held and sped up.
+    fn take(&mut self, now: Instant) -> bool {
+        let recovered = self.interval > self.ceiling
             && self
                 .changed_at
-                .is_some_and(|at| now.saturating_duration_since(at) >= RECOVER_AFTER)
-        {
+                .is_some_and(|at| now.saturating_duration_since(at) >= RECOVER_AFTER);
+        if recovered {
+            self.held = Some(
+                self.held
+                    .map_or(self.interval, |held| held.min(self.interval)),
+            );
             self.interval = self.interval.mul_f64(0.95).max(self.ceiling);
             self.changed_at = Some(now);
         }
@@ -201,6 +232,7 @@ impl Schedule {
         };
         let slot = self.next_slot.map_or(now, |slot| slot.max(now));
         self.next_slot = Some(slot + self.interval);
+        recovered
     }
 
     /// Zoom refused a request as too fast: seven tenths of the pace, unless it slowed within
@@ -212,6 +244,10 @@ impl Schedule {
             && self.interval > self.ceiling
         {
             return false;
+        }
+        if self.held.is_some_and(|held| self.interval >= held) {
+            // Refused at a pace that held before: the account allows less now.
+            self.held = None;
         }
         let slower = self.interval.div_f64(0.7).min(self.ceiling * SLOWEST);
         // The next slot moves with the pace, from the last request's.
@@ -226,8 +262,12 @@ impl Schedule {
 
     /// Requests a second at the current pace (at least 1).
     fn pace(&self) -> u32 {
-        let per_second = Duration::from_secs(1).as_secs_f64() / self.interval.as_secs_f64();
-        (per_second as u32).max(1)
+        per_second(self.interval)
+    }
+
+    /// Requests a second at the fastest pace that held without a refusal, if one did.
+    fn held_pace(&self) -> Option<u32> {
+        self.held.map(per_second)
     }
 
     /// No request has gone within a window before `now` (each went no later than its slot,
@@ -241,6 +281,12 @@ impl Schedule {
             .checked_add(self.window)
             .is_some_and(|quiet_until| now >= quiet_until)
     }
+}
+
+/// Requests a second, a request every `interval` (at least 1).
+fn per_second(interval: Duration) -> u32 {
+    let per_second = Duration::from_secs(1).as_secs_f64() / interval.as_secs_f64().max(1e-9);
+    (per_second as u32).max(1)
 }
 
 #[cfg(test)]
@@ -401,12 +447,47 @@ mod tests {
         let took = now - (start + Duration::from_secs(40));
         // From 4 to 80 a second: 59 steps of 5 s.
         assert!(took > Duration::from_secs(290), "{took:?}");
+        // Each step held: the fastest of them, the last below the ceiling.
+        assert_eq!(schedule.held_pace(), Some(79));
+    }
+
+    #[test]
+    fn the_fastest_pace_that_held_is_kept_until_a_refusal_at_it_or_slower() {
+        let mut schedule = Schedule::per_second(80);
+        let mut now = Instant::now();
+        schedule.take(now);
+        assert!(schedule.slow_down(now));
+        assert_eq!(schedule.held_pace(), None, "nothing held yet");
+        // Requests for as long as `seconds`, at the pace the schedule allows.
+        let mut run = |schedule: &mut Schedule, seconds: u64| {
+            let until = now + Duration::from_secs(seconds);
+            while now < until {
+                if let Some(earliest) = schedule.earliest() {
+                    now = now.max(earliest);
+                }
+                schedule.take(now);
+            }
+            now
+        };
+        run(&mut schedule, 11);
+        // 55 a second held 5 s, then its twentieth more (58) did.
+        assert_eq!(schedule.held_pace(), Some(58));
+        assert_eq!(schedule.pace(), 61);
+        // Refused at 61: slower, and 58 still held.
+        let at = run(&mut schedule, 1);
+        assert!(schedule.slow_down(at));
+        assert_eq!(schedule.held_pace(), Some(58));
+        assert_eq!(schedule.pace(), 43);
+        // Refused at 43, which is slower than what held: the account allows less now.
+        let at = run(&mut schedule, 2);
+        assert!(schedule.slow_down(at));
+        assert_eq!(schedule.held_pace(), None);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_refusal_reported_while_a_request_waits_slows_the_next_one() {
         let pacer = Pacer::per_second(10);
-        assert_eq!(pacer.slowed_to(), None);
+        assert_eq!(pacer.slowed(), None);
         // Past the burst an idle category may send.
         for _ in 0..IDLE_BURST {
             pacer.wait().await;
@@ -415,7 +496,13 @@ mod tests {
         let before = Instant::now();
         pacer.wait().await;
         pacer.wait().await;
-        assert_eq!(pacer.slowed_to(), Some(6));
+        assert_eq!(
+            pacer.slowed(),
+            Some(Slowed {
+                per_second: 6,
+                held: None
+            })
+        );
         // Two slots at under seven a second after the burst's last (0.49 s, less the
         // tolerance); at the old pace the second would have gone at 0.40 s.
         let took = Instant::now() - before;

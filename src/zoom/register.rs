@@ -138,7 +138,7 @@ impl Job {
                     .map(|r| format!("; last answer: {r}"))
                     .unwrap_or_default();
                 format!(
-                    "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most it allows per person a day{why}; a re-run after 00:00 UTC retries it"
+                    "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most a run sends for one person{why}; a re-run retries it (should Zoom have counted them toward the {MAX_REQUESTS_PER_EMAIL} adds a day it allows a person, after 00:00 UTC)"
                 )
             }
         };

@@ -172,10 +172,15 @@ impl ZoomClient {
                 };
             }
             if status.as_u16() == 429 {
-                self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
                 let error = rate_limit_error(&headers, refusal);
-                if matches!(error, ApiError::PerSecondLimit { .. }) {
-                    pacer.refused();
+                // Only sending counts, and slows its category: a read (the checks before
+                // sending, a page of a list) can meet a window that another run, just ended,
+                // filled; its refusal says nothing of what the account allows.
+                if method != Method::GET {
+                    self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    if matches!(error, ApiError::PerSecondLimit { .. }) {
+                        pacer.refused();
+                    }
                 }
                 return Sent {
                     requests,

@@ -60,9 +60,10 @@ impl StatusChanger {
 
     /// Sends `jobs` (up to 30) until each has its outcome.
     async fn change(&self, jobs: Vec<Job>) {
-        let mut groups = vec![jobs];
+        // Each group with the refusal its last call met, if it met one.
+        let mut groups: Vec<(Vec<Job>, Option<Refusal>)> = vec![(jobs, None)];
         let mut step = 0;
-        while let Some(mut jobs) = groups.pop() {
+        while let Some((mut jobs, last)) = groups.pop() {
             if jobs.is_empty() {
                 continue;
             }
@@ -76,10 +77,7 @@ impl StatusChanger {
                 .into_iter()
                 .partition(|job| job.attempts >= MAX_REQUESTS_PER_ROW);
             for job in spent {
-                let message = format!(
-                    "no answer from Zoom after {MAX_REQUESTS_PER_ROW} requests; a re-run sends it"
-                );
-                job.refused(Status::Pending, message, None);
+                job.refused(Status::Pending, spent_message(last.as_ref()), last.as_ref());
             }
             jobs = ready;
             if jobs.is_empty() {
@@ -111,17 +109,20 @@ impl StatusChanger {
                 Err(error) => error,
             };
             match &error {
-                ApiError::PerSecondLimit { retry_after, .. } => {
+                ApiError::PerSecondLimit {
+                    retry_after,
+                    refusal,
+                } => {
                     self.back_off(&mut step, *retry_after).await;
-                    groups.push(jobs);
+                    groups.push((jobs, Some(refusal.clone())));
                 }
-                ApiError::Transient(_) => {
+                ApiError::Transient(refusal) => {
                     self.back_off(&mut step, None).await;
-                    groups.push(jobs);
+                    groups.push((jobs, Some(refusal.clone())));
                 }
                 ApiError::DailyLimit { resume_at, .. } => {
                     self.control.stop_daily(Category::Medium, *resume_at);
-                    groups.push(jobs);
+                    groups.push((jobs, None));
                 }
                 ApiError::RegistrantLimit { email, refusal } => {
                     let limited = email.as_deref().map(|e| email_key(e.trim()).into_owned());
@@ -137,7 +138,7 @@ impl StatusChanger {
                     for job in hit {
                         job.refused(Status::Pending, message.clone(), Some(refusal));
                     }
-                    groups.push(rest);
+                    groups.push((rest, None));
                 }
                 ApiError::NotSent(reason) => {
                     for job in jobs {
@@ -146,20 +147,20 @@ impl StatusChanger {
                 }
                 ApiError::Auth(message) => {
                     self.control.stop_run(message.clone());
-                    groups.push(jobs);
+                    groups.push((jobs, None));
                 }
                 ApiError::Redirected(refusal) => {
                     self.control.stop_run(format!(
                         "the API address answered {refusal}; check ZOOM_API_URL (or the api_url the token answer named)"
                     ));
-                    groups.push(jobs);
+                    groups.push((jobs, None));
                 }
                 ApiError::TokenRefused(refusal) => {
                     self.control.stop_run(format!(
                         "Zoom refused this app's token for changing registrants' status ({refusal}); the app needs the scope {k}:update:registrant_status:admin (or {k}:write:admin)",
                         k = self.event.kind.noun()
                     ));
-                    groups.push(jobs);
+                    groups.push((jobs, None));
                 }
                 ApiError::Rejected(refusal)
                     if refusal.http_status == Some(404)
@@ -167,15 +168,15 @@ impl StatusChanger {
                 {
                     // Zoom's 404 names no culprit: gone is the event, not its people.
                     self.control.stop_run(event_gone(self.event, "", refusal));
-                    groups.push(jobs);
+                    groups.push((jobs, None));
                 }
                 ApiError::Rejected(refusal) => match self.refused(refusal) {
                     Refused::TheRun(reason) => {
                         self.control.stop_run(reason);
-                        groups.push(jobs);
+                        groups.push((jobs, None));
                     }
                     Refused::ARow if jobs.len() > 1 => {
-                        groups.extend(jobs.into_iter().map(|job| vec![job]));
+                        groups.extend(jobs.into_iter().map(|job| (vec![job], None)));
                     }
                     Refused::ARow => {
                         for job in jobs {
@@ -231,6 +232,22 @@ impl StatusChanger {
 
     async fn back_off(&self, step: &mut u32, asked: Option<Duration>) {
         back_off(&self.control, self.backoff_base, step, asked).await
+    }
+}
+
+/// The message of a row whose calls are used up, after `last` (what the last one met).
+fn spent_message(last: Option<&Refusal>) -> String {
+    match last {
+        // The network's failure, not Zoom's: it may never have had the calls.
+        Some(refusal) if refusal.http_status.is_none() => format!(
+            "no answer from Zoom to {MAX_REQUESTS_PER_ROW} calls, the most a run sends for one person (the last: {refusal}); a re-run sends it"
+        ),
+        Some(refusal) => format!(
+            "not changed after {MAX_REQUESTS_PER_ROW} calls, the most a run sends for one person (the last answer: {refusal}); a re-run sends it"
+        ),
+        None => format!(
+            "not changed after {MAX_REQUESTS_PER_ROW} calls, the most a run sends for one person; a re-run sends it"
+        ),
     }
 }
 

@@ -210,8 +210,37 @@ fn an_account_that_allows_less_than_its_plan_slows_the_run_instead_of_being_refu
     );
     let slowed = &run.summary["run"]["slowed"];
     assert_eq!(slowed[0]["what"], "single adds", "{slowed}");
+    assert_eq!(slowed[0]["ceiling"], 80, "{slowed}");
     let pace = slowed[0]["per_second"].as_u64().expect("a pace");
     assert!((5..=30).contains(&pace), "slowed to {pace}");
+    // What it advises is a pace that went without refusals: never above what Zoom allows.
+    let advised = slowed[0]["held"].as_u64().unwrap_or(pace);
+    assert!(advised <= 30, "{slowed}");
+}
+
+#[test]
+fn a_check_refused_because_another_run_just_filled_the_window_neither_slows_nor_counts() {
+    // A run (or another app) has just used this second's single adds: the checks before
+    // sending read the event (Light) and meet a 429. That says nothing of what the account
+    // allows, so the adds that follow go at the plan's pace, and nothing sent was refused.
+    let zoom = ZoomEnv::start(Setup {
+        limits: Limits::pro(),
+        faults: Faults {
+            latency: Duration::from_millis(20),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(60, true));
+    zoom.zoom.others_just_sent_light(30);
+
+    let run = zoom.import(&input, &meeting(&["--mode", "single", "--plan", "pro"]));
+
+    run.assert_all_registered(60);
+    assert!(zoom.zoom.stats().qps_limited > 0, "the check met a 429");
+    assert_eq!(run.summary["run"]["rate_limited"], 0, "{}", run.stderr());
+    assert_eq!(run.summary["run"]["slowed"], serde_json::json!([]));
+    assert!(!run.stderr().contains("slowed down"), "{}", run.stderr());
 }
 
 #[test]

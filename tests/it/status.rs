@@ -222,6 +222,42 @@ fn a_daily_limit_on_status_calls_leaves_rows_pending_and_the_next_run_finishes_t
 }
 
 #[test]
+fn status_calls_zoom_keeps_refusing_as_too_fast_end_pending_with_what_zoom_said() {
+    let setup = Setup {
+        limits: Limits::unlimited(),
+        faults: fake_zoom::Faults {
+            status_calls_too_fast: true,
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    };
+    let zoom = event_with(setup, 0, 5, 0);
+    let input = zoom.env.write_input("people.csv", csv_of(0..5, &[]));
+
+    let run = change(&zoom, "approve", &input, &[]);
+
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(count(&run.rows, "pending"), 5, "{}", run.stderr);
+    for row in &run.rows {
+        assert_eq!(row.attempts, 3);
+        assert_eq!(row.http_status, Some(429), "{row:?}");
+        assert!(
+            row.message.contains("not changed after 3 calls")
+                && row.message.contains("maximum per-second rate limit"),
+            "{}",
+            row.message
+        );
+    }
+    // The calls were refused, not unanswered; status changes were what slowed.
+    assert_eq!(run.summary["run"]["slowed"][0]["what"], "status changes");
+    assert!(
+        !run.stderr.contains("three requests a day"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn an_event_deleted_mid_run_stops_it_and_nobody_is_blamed_for_the_404() {
     // The host deletes the meeting after Zoom has made the first status change.
     let setup = Setup {

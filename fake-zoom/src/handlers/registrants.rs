@@ -444,6 +444,9 @@ pub(crate) async fn update_status(
             inner.authorize(&headers)?;
             inner.refuse_write()?;
             inner.require_scope(kind, "status")?;
+            if inner.setup.faults.status_calls_too_fast {
+                return Err(inner.too_fast(Category::Medium));
+            }
             inner.rate_limit(Category::Medium)?;
             let body: StatusBody = serde_json::from_slice(&body).map_err(|_| {
                 zoom_error(StatusCode::BAD_REQUEST, 300, "Request Body should be a valid JSON object.")
