@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# The 1M-row dry run of this build against another commit's, alternating, 7 runs each, on the
-# same file: for changes whose cost is within the machine's day-to-day noise.
-# Usage: bench/dry-run-side-by-side.sh BASE_COMMIT [ROWS]   (needs python3 and bc)
+# The 1M-row dry run of this build against other commits' (or binaries'), in turns
+# (bench/alternate.py), on the same file: for changes whose cost is within the machine's
+# day-to-day noise.
+# Usage: bench/dry-run-side-by-side.sh BASE [BASE ...]   (a commit, or a path to a zimport binary)
+#   ROUNDS=21 (runs of each), ROWS=1000000
 set -euo pipefail
-base=${1:?usage: bench/dry-run-side-by-side.sh BASE_COMMIT [ROWS]}
-rows=${2:-1000000}
+[ $# -ge 1 ] || { echo "usage: bench/dry-run-side-by-side.sh BASE [BASE ...]"; exit 2; }
+rows=${ROWS:-1000000}
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
-trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-git worktree add -q "$work/base" "$base"
-(cd "$work/base" && CARGO_TARGET_DIR="$work/base-target" cargo build --release --locked --quiet)
+trap 'for w in "$work"/tree-*; do git worktree remove --force "$w" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
+binaries=()
+for base in "$@"; do
+  if [ -x "$base" ] && [ -f "$base" ]; then
+    binaries+=("$base")
+  else
+    tree="$work/tree-${#binaries[@]}"
+    git worktree add -q "$tree" "$base"
+    (cd "$tree" && CARGO_TARGET_DIR="$tree-target" cargo build --release --locked --quiet)
+    cp "$tree-target/release/zimport" "$work/zimport-$base"
+    binaries+=("$work/zimport-$base")
+  fi
+done
 cargo build --release --locked --quiet
 python3 bench/gen_people.py "$rows" > "$work/people.csv"
 sync
-run() { "$1" "$work/people.csv" --meeting 83927864687 --dry-run -q --fresh -o "$work/out.csv" >/dev/null 2>&1 || true; }
-timed() { local s e; s=$(date +%s.%N); run "$1"; e=$(date +%s.%N); echo "$e - $s" | bc; }
-run "$work/base-target/release/zimport"; run target/release/zimport
-for _ in 1 2 3 4 5 6 7; do
-  echo "base $(timed "$work/base-target/release/zimport")"
-  echo "this $(timed target/release/zimport)"
-done | sort -k1,1 -k2n | awk '{t[$1]=t[$1]" "$2; n[$1]++; v[$1,n[$1]]=$2} END {for (k in t) print k ":" t[k] "  (median " v[k,4] " s)"}'
+python3 bench/alternate.py "${ROUNDS:-21}" "$work/people.csv" "${binaries[@]}" target/release/zimport
