@@ -2,7 +2,7 @@
 //! every few seconds otherwise), warnings and notes, the input's column mapping and encoding,
 //! the closing summary, and `--json` alone on stdout. Nothing else in the crate prints. Off a
 //! terminal (cron, CI) every line starts with its time, RFC 3339 in UTC. The summary's words
-//! are put together in [`summary_text`].
+//! are put together in `console/summary_text.rs`.
 
 mod progress;
 mod summary_text;

@@ -15,10 +15,10 @@ use crate::files;
 /// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
 /// untouched.
 ///
-/// Lines are put together here and handed, [`HAND_OVER`] bytes at a time, to a thread that
+/// Lines are put together here and handed, 256 KiB at a time, to a thread that
 /// writes them: the kernel's copy of a million rows' 94 MB into the file then runs beside the
 /// settling of the rows, not on the same thread (BENCHMARKS.md, 2026-12-05). That thread also
-/// asks another, every [`SYNC_EVERY`] bytes, to sync what it wrote so far, so the sync before
+/// asks another, every 16 MB, to sync what it wrote so far, so the sync before
 /// the rename has little left to do (38 ms → 4 ms for a million-row dry run).
 pub struct ResultsFile {
     pub(crate) path: PathBuf,
@@ -94,7 +94,7 @@ impl ResultsFile {
     /// `line`, `event` (the event's field, encoded with its comma:
     /// [`encode_event`](super::encode_event)) and the `carried` cells
     /// ([`encode_carried`](super::encode_carried)). A write the writing thread could not make
-    /// comes back as an error from the next hand-over (at most [`HAND_OVER`] bytes later) or
+    /// comes back as an error from the next hand-over (at most 256 KiB of lines later) or
     /// from [`ResultsFile::finish`]; a real run's journal, written a line at a time, is what
     /// makes each row safe as it is recorded.
     #[inline]

@@ -4,14 +4,14 @@
 //! URLs, which let anyone join as that person, so it and its companions are private (mode
 //! 0600, [`crate::files`]).
 //!
-//! - [`file`]: the results file being written, by a thread of its own, then renamed.
+//! - [`file`](mod@file): the results file being written, by a thread of its own, then renamed.
 //! - [`encode`]: a results line, as the `csv` crate would write it, formulas neutralised.
 //! - [`journal`]: every outcome appended at once during a real run, so `kill -9` loses nothing.
 //! - [`recorder`]: the one owner of the results file and journal during a run.
 //! - [`memory`]: what earlier runs recorded, read back, for safe re-runs.
 
 pub mod encode;
-mod file;
+pub mod file;
 pub mod journal;
 pub mod memory;
 pub mod recorder;

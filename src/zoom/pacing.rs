@@ -77,7 +77,7 @@ pub struct Pacer {
 pub struct Slowed {
     /// Requests a second at the end.
     pub per_second: u32,
-    /// The fastest pace that went [`RECOVER_AFTER`] without a refusal, if one did.
+    /// The fastest pace that went 5 seconds without a refusal, if one did.
     pub held: Option<u32>,
 }
 
