@@ -1,6 +1,8 @@
 //! Dry runs through the real binary: what lands in the results file, and the exit code.
 
-use crate::support::{dry_results_path, exit_code, read_results, results_path, stderr, TestEnv};
+use crate::support::{
+    dry_results_path, exit_code, file_names, read_results, results_path, stderr, TestEnv,
+};
 
 #[test]
 fn dry_run_of_the_bundled_fixture_reports_every_row_in_input_order() {
@@ -469,16 +471,7 @@ fn a_disk_that_fills_up_while_the_results_are_written_leaves_the_earlier_results
         "{said}"
     );
     assert_eq!(std::fs::read(&results).expect("kept"), earlier);
-    let names: Vec<String> = std::fs::read_dir(env.dir.path())
-        .expect("folder")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let names = file_names(env.dir.path());
     assert!(
         !names.iter().any(|name| name.ends_with(".partial")),
         "{names:?}"

@@ -479,15 +479,8 @@ fn capacity_is_checked_before_anything_is_sent() {
             run.stderr()
         );
         assert_eq!(sent(&zoom), 0);
-        let files: Vec<String> = std::fs::read_dir(zoom.env.path("."))
-            .expect("folder")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
+        let files: Vec<String> = crate::support::file_names(&zoom.env.path("."))
+            .into_iter()
             .filter(|name| name.contains("results"))
             .collect();
         assert!(files.is_empty(), "dry run {dry}: {files:?}");

@@ -91,6 +91,20 @@ impl TestEnv {
     }
 }
 
+/// The names of the files in `folder`.
+pub fn file_names(folder: &Path) -> Vec<String> {
+    std::fs::read_dir(folder)
+        .expect("folder")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
 /// The default results file of a dry run of `input` for [`MEETING`] (beside the real run's).
 pub fn dry_results_path(input: &Path) -> PathBuf {
     let stem = input
