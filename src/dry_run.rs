@@ -3,6 +3,7 @@
 //! written to the results file (`valid`, `invalid`, `duplicate`, or what Zoom and earlier runs
 //! already know); nothing is sent to Zoom.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::{Command, Config};
@@ -14,6 +15,7 @@ use crate::results::{Recorder, ResultsFile};
 use crate::rows::CsvInput;
 use crate::settle::{settle, Sink, Unknown};
 use crate::summary::{Summary, Work};
+use crate::zoom::control::{Control, Stopper};
 use crate::zoom::preflight::Findings;
 use crate::Error;
 
@@ -23,6 +25,7 @@ use crate::Error;
 pub fn dry_run(
     config: &Config,
     console: &Console,
+    stopper: &Stopper,
     mut input: CsvInput,
     mut memory: Memory,
     findings: Option<&Findings>,
@@ -35,8 +38,16 @@ pub fn dry_run(
         Progress::hidden(),
         None,
     );
-    let mut sink = DryRun { recorder };
-    let tally = match settle(&mut input, config.command, &mut memory, &mut sink, false) {
+    // Asked to stop (Ctrl-C, SIGTERM), it stops at the next row and leaves no results file.
+    let control = Arc::new(Control::default());
+    let listening = stopper.listen(
+        control.clone(),
+        "stopping the dry run, which then writes no results file",
+    );
+    let mut sink = DryRun { recorder, control };
+    let settled = settle(&mut input, config.command, &mut memory, &mut sink, false);
+    drop(listening);
+    let tally = match settled {
         Ok(tally) => tally,
         // The recorder says what a failed write leaves behind.
         Err(Error::Results(error)) => {
@@ -75,19 +86,31 @@ pub fn dry_run(
     ))
 }
 
-/// A dry run's sink: every row's outcome straight to the results file.
+/// A dry run's sink: every row's outcome straight to the results file, until it is asked to
+/// stop.
 pub struct DryRun {
     pub recorder: Recorder,
+    control: Arc<Control>,
+}
+
+impl DryRun {
+    #[inline]
+    fn record(&mut self, line: Line<'_>) -> Result<(), Error> {
+        if let Some(how) = self.control.interruption() {
+            return Err(Error::Interrupted(how));
+        }
+        Ok(self.recorder.record(line)?)
+    }
 }
 
 impl Sink for DryRun {
     #[inline]
     fn settled(&mut self, line: Line<'_>) -> Result<(), Error> {
-        Ok(self.recorder.record(line)?)
+        self.record(line)
     }
 
     #[inline]
     fn unknown(&mut self, row: Unknown<'_>) -> Result<(), Error> {
-        Ok(self.recorder.record(row.valid)?)
+        self.record(row.valid)
     }
 }

@@ -85,6 +85,9 @@ pub enum Error {
     /// Something the run needs could not be set up (credentials, HTTPS, the runtime).
     #[error("{0}")]
     Setup(String),
+    /// Ctrl-C or SIGTERM stopped a dry run before its end.
+    #[error("{}: the dry run stopped before the end; no results file was written (an earlier one is left as it was)", .0.name())]
+    Interrupted(zoom::control::Interrupt),
     /// A bug: part of the run failed. The results file is left as it was, with the journal.
     #[error("{0} (this is a bug in zimport: please report it); the results file is left as it was, and the next run picks up from its journal")]
     Internal(String),
@@ -102,6 +105,7 @@ impl Error {
             | Error::Lock(_)
             | Error::Memory(_) => exit::USAGE_OR_INPUT,
             Error::Internal(_) => exit::INCOMPLETE,
+            Error::Interrupted(how) => exit::interrupted(*how),
             Error::Preflight(error) if error.later => exit::INCOMPLETE,
             Error::Preflight(_) => exit::AUTH_OR_EVENT,
         }
@@ -110,7 +114,7 @@ impl Error {
 
 /// Runs one import (or dry run) as configured and returns what happened. Holds the results
 /// file's lock throughout, and starts from what earlier runs confirmed unless `--fresh`.
-/// `stopper` is how the caller asks a real run to stop (`main` does on Ctrl-C or SIGTERM).
+/// `stopper` is how the caller asks a run to stop (`main` does on Ctrl-C or SIGTERM).
 pub fn run(
     config: &Config,
     console: &Console,
@@ -135,7 +139,7 @@ pub fn run(
         (Some(connection), Some(findings)) if !config.dry_run => run::import(
             config, console, stopper, connection, input, memory, findings,
         ),
-        _ => dry_run::dry_run(config, console, input, memory, findings.as_ref()),
+        _ => dry_run::dry_run(config, console, stopper, input, memory, findings.as_ref()),
     };
     drop(locks);
     summary

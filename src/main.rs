@@ -91,7 +91,7 @@ fn export(cli: ExportCli) -> ExitCode {
 }
 
 /// Watches Ctrl-C and SIGTERM on a thread of its own. The first asks the run to stop, or, if it
-/// is not sending (nothing to finish), ends the process; the second ends it at once (the journal
+/// has nothing to finish or clean up, ends the process; the second ends it at once (the journal
 /// already holds every confirmed row).
 fn watch_signals(stopper: Stopper, console: Console) {
     std::thread::spawn(move || {
@@ -114,11 +114,14 @@ fn watch_signals(stopper: Stopper, console: Console) {
                 console.failed(message, code);
                 std::process::exit(i32::from(code))
             };
-            if !stopper.stop(first) {
-                // Nothing is being sent (the checks, the reading, or the end): nothing to finish.
-                quit(format!("{what} while nothing was being sent: quitting now"), first);
-            }
-            console.warn(format_args!("{what}: finishing the requests in flight, then writing the results ({again} to quit at once)"));
+            let Some(then) = stopper.stop(first) else {
+                // Nothing to finish or clean up (the checks, a real run's reading, or the end).
+                quit(
+                    format!("{what} while nothing was being sent: quitting now"),
+                    first,
+                );
+            };
+            console.warn(format_args!("{what}: {then} ({again} to quit at once)"));
             let Some(second) = signal().await else { return };
             quit(
                 format!(

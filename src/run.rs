@@ -168,7 +168,10 @@ pub fn import(
         Some(rows),
     );
     // A stop asked for (Ctrl-C, SIGTERM) from now on lets the requests in flight finish.
-    let listening = stopper.listen(control.clone());
+    let listening = stopper.listen(
+        control.clone(),
+        "finishing the requests in flight, then writing the results",
+    );
     let concurrency = config.concurrency.get();
     let dispatched = match config.command {
         Command::Import => {

@@ -150,7 +150,9 @@ impl Sends for TakesASecond {
             let started = self.started.load(Ordering::SeqCst);
             self.started_at_ctrl_c.store(started, Ordering::SeqCst);
             assert!(
-                self.stopper.stop(crate::zoom::control::Interrupt::CtrlC),
+                self.stopper
+                    .stop(crate::zoom::control::Interrupt::CtrlC)
+                    .is_some(),
                 "the run listens"
             );
         }
@@ -213,7 +215,7 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
         control: control.clone(),
         concurrency: 4,
     };
-    let listening = stopper.listen(control.clone());
+    let listening = stopper.listen(control.clone(), "finishing");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
@@ -256,7 +258,7 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
     }
     assert!(!companion(&results, ".journal").exists());
     assert!(
-        !stopper.stop(Interrupt::CtrlC),
+        stopper.stop(Interrupt::CtrlC).is_none(),
         "nobody listens once the run is over"
     );
 }

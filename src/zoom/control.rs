@@ -1,6 +1,7 @@
 //! Run-wide control, shared by every part of a real run: whether requests may still start
 //! (per rate category) and why the run stopped, whether batch registration fits, and the
-//! counters of retries and confirmations.
+//! counters of retries and confirmations. A dry run uses it only to be asked to stop
+//! ([`Stopper`]).
 //!
 //! The client asks [`Control::refusal_for`] right before each request goes out, after waiting
 //! for its rate slot and its token, so nothing starts after a daily quota, a run-level error,
@@ -65,36 +66,42 @@ impl Interrupt {
 }
 
 /// Asks a run to stop, from outside it: `main` does on Ctrl-C or SIGTERM, a test directly.
-/// Only a run that is sending listens; then it stops taking rows, lets the requests in flight
-/// finish and writes the results.
+/// Only a run with something to finish or to clean up listens: a real run that is sending stops
+/// taking rows, lets the requests in flight finish and writes the results; a dry run stops
+/// reading and leaves no results file.
 #[derive(Debug, Clone, Default)]
 pub struct Stopper {
-    sending: Arc<Mutex<Option<Arc<Control>>>>,
+    listening: Arc<Mutex<Option<Listener>>>,
+}
+
+#[derive(Debug)]
+struct Listener {
+    control: Arc<Control>,
+    /// What the run does once asked, as the console says it.
+    then: &'static str,
 }
 
 impl Stopper {
-    /// Asks the run to stop sending; false if no run is sending now (nothing needs finishing:
-    /// the caller may stop at once).
-    pub fn stop(&self, how: Interrupt) -> bool {
-        let sending = self
-            .sending
+    /// Asks the run to stop; what it does now, or `None` if no run listens (nothing needs
+    /// finishing or cleaning up: the caller may stop at once).
+    pub fn stop(&self, how: Interrupt) -> Option<&'static str> {
+        let listening = self
+            .listening
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match sending.as_ref() {
-            Some(control) => {
-                control.interrupt(how);
-                true
-            }
-            None => false,
-        }
+        listening.as_ref().map(|listener| {
+            listener.control.interrupt(how);
+            listener.then
+        })
     }
 
-    /// Listens for a stop on behalf of `control` until the guard is dropped.
-    pub(crate) fn listen(&self, control: Arc<Control>) -> Listening<'_> {
+    /// Listens for a stop on behalf of `control` until the guard is dropped; `then`: what the
+    /// run does once asked.
+    pub(crate) fn listen(&self, control: Arc<Control>, then: &'static str) -> Listening<'_> {
         *self
-            .sending
+            .listening
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(control);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Listener { control, then });
         Listening { stopper: self }
     }
 }
@@ -108,7 +115,7 @@ impl Drop for Listening<'_> {
     fn drop(&mut self) {
         *self
             .stopper
-            .sending
+            .listening
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }

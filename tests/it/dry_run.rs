@@ -477,3 +477,75 @@ fn a_disk_that_fills_up_while_the_results_are_written_leaves_the_earlier_results
         "{names:?}"
     );
 }
+
+#[test]
+fn a_dry_run_asked_to_stop_stops_at_once_and_leaves_no_results_file() {
+    use clap::Parser;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use zimport::zoom::control::{Interrupt, Stopper};
+
+    let env = TestEnv::new();
+    let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");
+    let output = env.dry_run(&input, &[]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let results = dry_results_path(&input);
+    let earlier = std::fs::read(&results).expect("earlier results");
+    let mut grown = String::from("email,name\n");
+    for n in 0..100_000 {
+        grown.push_str(&format!("person{n}@example.com,Person {n}\n"));
+    }
+    std::fs::write(&input, grown).expect("write input");
+    let cli = zimport::cli::Cli::try_parse_from([
+        "zimport".as_ref(),
+        input.as_os_str(),
+        "--meeting".as_ref(),
+        "83927864687".as_ref(),
+        "--dry-run".as_ref(),
+        "-q".as_ref(),
+    ])
+    .expect("arguments parse");
+    let console = cli.console();
+    let cache = env.cache();
+    let config = cli
+        .into_config_with_env(|name| {
+            (name == "XDG_CACHE_HOME").then(|| cache.display().to_string())
+        })
+        .expect("a valid configuration");
+    let stopper = Stopper::default();
+    let done = AtomicBool::new(false);
+
+    let (result, asked) = std::thread::scope(|scope| {
+        let stopping = scope.spawn(|| loop {
+            // As main does on Ctrl-C: ask, and hear what the run does.
+            if let Some(then) = stopper.stop(Interrupt::CtrlC) {
+                return Some(then);
+            }
+            if done.load(Ordering::SeqCst) {
+                return None;
+            }
+            std::thread::yield_now();
+        });
+        let result = zimport::run(&config, &console, &stopper);
+        done.store(true, Ordering::SeqCst);
+        (result, stopping.join().expect("stopper"))
+    });
+
+    assert!(
+        asked.is_some_and(|then| then.contains("no results file")),
+        "the dry run listens: {asked:?}"
+    );
+    let Err(error) = result else {
+        panic!("the dry run stopped before its end");
+    };
+    assert_eq!(error.exit_code(), 130);
+    assert!(
+        error.to_string().contains("interrupted (Ctrl-C)"),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(&results).expect("kept"), earlier);
+    let names = file_names(env.dir.path());
+    assert!(
+        !names.iter().any(|name| name.ends_with(".partial")),
+        "{names:?}"
+    );
+}

@@ -590,7 +590,7 @@ fn a_stop_asked_for_in_process_finishes_the_requests_in_flight_and_exits_130_or_
                     );
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                assert!(stopper.stop(how), "a run that sends listens");
+                assert!(stopper.stop(how).is_some(), "a run that sends listens");
             });
             let summary = zimport::run(&config, &console, &stopper).expect("the run ends");
             stopping.join().expect("stopper");
@@ -598,7 +598,10 @@ fn a_stop_asked_for_in_process_finishes_the_requests_in_flight_and_exits_130_or_
         });
 
         assert_eq!(i32::from(summary.exit_code()), code, "{how:?}");
-        assert!(!stopper.stop(how), "nobody listens once the run is over");
+        assert!(
+            stopper.stop(how).is_none(),
+            "nobody listens once the run is over"
+        );
         let rows = read_results(&results);
         assert_eq!(rows.len(), 300, "every row has exactly one outcome");
         let registered = rows.iter().filter(|r| r.status == "registered").count();
