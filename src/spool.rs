@@ -45,7 +45,7 @@ pub struct ToSend {
 
 /// Why the spool cannot be written or read back.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot keep the checked rows in a temporary file in {folder}: {source}")]
+#[error("cannot keep the checked rows in a temporary file in {folder}: {source}; nothing was sent, and earlier results are left as they were")]
 pub struct SpoolError {
     folder: String,
     source: io::Error,
@@ -67,7 +67,11 @@ impl Spool {
         } else {
             folder
         };
-        let shown = folder.display().to_string();
+        let shown = if folder == Path::new(".") {
+            "the current folder".to_string()
+        } else {
+            folder.display().to_string()
+        };
         let file = tempfile::tempfile_in(folder).map_err(|source| SpoolError {
             folder: shown.clone(),
             source,

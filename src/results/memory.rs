@@ -179,7 +179,7 @@ impl Memory {
         }
         if kind == Kind::Journal && !ends_whole && header_end >= length {
             self.warnings.push(format!(
-                "{shown} holds only a header cut off by a crash; starting it again"
+                "{shown} holds only a header cut off (by a crash, or a disk that filled up); starting it again"
             ));
             return Ok(0);
         }
@@ -250,7 +250,7 @@ impl Memory {
                 let torn = is_last && (!ends_whole || line.content.is_err());
                 if torn && kind == Kind::Journal && length - line.offset <= MAX_TORN_BYTES {
                     self.warnings.push(format!(
-                        "the last line of {shown} (line {}) was cut off by a crash; skipped, so its row is checked again",
+                        "the last line of {shown} (line {}) was cut off (by a crash, or a disk that filled up); skipped, so its row is checked again",
                         line.number
                     ));
                     break;

@@ -90,8 +90,11 @@ fn kept_message(cause: &str, path: &str, journal: bool, in_doubt: &[u64]) -> Str
         } else {
             ("were", "their", "them")
         };
+        // "Rows 3, 5-9 …", as it starts a sentence.
+        let (first, rest) = rows.split_at(1);
         text.push_str(&format!(
-            ". {rows} {verb} sent to Zoom, but {its} outcome could not be recorded: Zoom may have registered {them}, and the next run finds {them} in Zoom's list"
+            ". {}{rest} {verb} sent to Zoom, but {its} outcome could not be recorded: Zoom may have registered {them}, and the next run finds {them} in Zoom's list",
+            first.to_ascii_uppercase()
         ));
     }
     text

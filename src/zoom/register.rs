@@ -135,10 +135,10 @@ impl Job {
             ),
             _ => {
                 let why = last
-                    .map(|r| format!("; last answer: {r}"))
+                    .map(|r| format!(" (the last answer: {r})"))
                     .unwrap_or_default();
                 format!(
-                    "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most a run sends for one person{why}; a re-run retries it (should Zoom have counted them toward the {MAX_REQUESTS_PER_EMAIL} adds a day it allows a person, after 00:00 UTC)"
+                    "no confirmation from Zoom after {MAX_REQUESTS_PER_EMAIL} requests, the most a run sends for one person{why}; a re-run retries it, after 00:00 UTC if Zoom counted these toward the {MAX_REQUESTS_PER_EMAIL} adds a day it allows a person"
                 )
             }
         };

@@ -251,7 +251,7 @@ fn a_journal_torn_by_a_crash_costs_at_most_its_torn_row() {
 
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(
-        run.stderr().contains("was cut off by a crash"),
+        run.stderr().contains("was cut off (by a crash"),
         "{}",
         run.stderr()
     );
@@ -446,19 +446,19 @@ fn assert_stopped_at_the_first_failed_write(
     text
 }
 
-/// The rows a message names as in doubt ("rows 3, 5-9 and 12 were sent to Zoom, but ...").
+/// The rows a message names as in doubt ("Rows 3, 5-9 and 12 were sent to Zoom, but ...").
 fn rows_named(text: &str) -> Vec<u64> {
     let Some(end) = text.find(" sent to Zoom, but") else {
         return Vec::new();
     };
     let start = text[..end]
-        .rfind(". row")
-        .map_or(0, |at| at + ". row".len());
+        .rfind(". Row")
+        .map_or(0, |at| at + ". Row".len());
     let list = text[start..end]
         .trim_start_matches('s')
         .trim_end_matches(" were")
         .trim_end_matches(" was");
-    // "row 7 was", "rows 3, 5-9 and 12 were"
+    // "Row 7 was", "Rows 3, 5-9 and 12 were"
     let mut rows = Vec::new();
     for part in list.replace(" and ", ", ").split(", ") {
         let bounds: Vec<u64> = part
