@@ -22,17 +22,18 @@
 //! than the tolerance).
 //!
 //! A 429 for going too fast means the account allows less than its plan's ceiling (other apps
-//! share it): the category slows to seven tenths of its pace, at most once a window (the
-//! refusals of requests already sent answer to the same pace), and speeds up again by a
-//! twentieth after each 5 seconds without one, never past the ceiling. Slower only widens
-//! the spacing, so the guarantee above holds throughout. The fastest pace that went 5 seconds
-//! without a refusal (until one comes at that pace or slower) is what the account allows, as
-//! far as the run found out: the summary advises it.
+//! share it): the category slows down, at most once a window (the refusals of requests already
+//! sent answer to the same pace), to the share of its requests that Zoom let through since it
+//! last changed pace (at most seven tenths of its pace, at least three tenths), and speeds up
+//! again by a twentieth after each 5 seconds without one, never past the ceiling. Slower only widens
+//! the spacing, so the guarantee above holds throughout. The fastest pace that was used for 5
+//! seconds without a refusal (until one comes at that pace or slower) is what the account
+//! allows, as far as the run found out: the summary advises it.
 
 // With the benchmark's `pacer-governor`, the schedule below is left unused.
 #![cfg_attr(feature = "pacer-governor", allow(dead_code, unused_imports))]
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -63,9 +64,9 @@ pub struct Pacer {
     /// The schedule. Its lock is also the queue: one task sleeps for the next slot while the
     /// others wait their turn (tokio's mutex is fair), so each slot wakes one task, not all.
     schedule: Mutex<Schedule>,
-    /// Zoom refused a request as too fast since the schedule last looked (set without waiting
-    /// for the lock, which a sleeping request holds).
-    refused: AtomicBool,
+    /// Requests Zoom refused as too fast since the schedule last looked (counted without
+    /// waiting for the lock, which a sleeping request holds).
+    refused: AtomicU32,
     /// Requests a second now, and the fastest pace that held without a refusal, as the
     /// schedule last left them; both 0 until Zoom refused a request as too fast.
     pace: AtomicU32,
@@ -87,7 +88,7 @@ impl Pacer {
     pub fn per_second(per_second: u32) -> Pacer {
         Pacer {
             schedule: Mutex::new(Schedule::per_second(per_second)),
-            refused: AtomicBool::new(false),
+            refused: AtomicU32::new(0),
             pace: AtomicU32::new(0),
             held: AtomicU32::new(0),
         }
@@ -97,7 +98,8 @@ impl Pacer {
     pub async fn wait(&self) {
         let mut schedule = self.schedule.lock().await;
         let now = Instant::now();
-        let slowed = self.refused.swap(false, Ordering::Relaxed) && schedule.slow_down(now);
+        let refused = self.refused.swap(0, Ordering::Relaxed);
+        let slowed = refused > 0 && schedule.refused(refused, now);
         if let Some(earliest) = schedule.earliest() {
             tokio::time::sleep_until(earliest).await;
         }
@@ -111,7 +113,7 @@ impl Pacer {
 
     /// Zoom refused a request of this category for going too fast: the next one slows down.
     pub fn refused(&self) {
-        self.refused.store(true, Ordering::Relaxed);
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Where Zoom's refusals left this category, if they slowed it.
@@ -170,8 +172,12 @@ struct Schedule {
     /// When `interval` last changed, if it ever did.
     changed_at: Option<Instant>,
     /// The shortest interval that went [`RECOVER_AFTER`] without a refusal since Zoom first
-    /// refused one; forgotten when a refusal comes at that pace or slower.
+    /// refused one, with nine tenths of its slots taken; forgotten when a refusal comes at that
+    /// pace or slower.
     held: Option<Duration>,
+    /// Requests since `interval` last changed, and refusals Zoom gave since then.
+    taken_since_change: u32,
+    refused_since_change: u32,
     /// The window that no more than per_second requests may share: 1 s + tolerance + margin.
     window: Duration,
     /// The requests an idle category may send at once.
@@ -191,6 +197,8 @@ impl Schedule {
             interval: window / per_second,
             changed_at: None,
             held: None,
+            taken_since_change: 0,
+            refused_since_change: 0,
             window,
             burst: per_second.min(IDLE_BURST),
             next_slot: None,
@@ -218,13 +226,21 @@ impl Schedule {
                 .changed_at
                 .is_some_and(|at| now.saturating_duration_since(at) >= RECOVER_AFTER);
         if recovered {
-            self.held = Some(
-                self.held
-                    .map_or(self.interval, |held| held.min(self.interval)),
-            );
+            // Held only if it was used: nine tenths of its slots taken, not a pace that a
+            // few requests now and then never reached.
+            let slots = RECOVER_AFTER.as_secs_f64() / self.interval.as_secs_f64();
+            if f64::from(self.taken_since_change) >= slots * 0.9 {
+                self.held = Some(
+                    self.held
+                        .map_or(self.interval, |held| held.min(self.interval)),
+                );
+            }
             self.interval = self.interval.mul_f64(0.95).max(self.ceiling);
             self.changed_at = Some(now);
+            self.taken_since_change = 0;
+            self.refused_since_change = 0;
         }
+        self.taken_since_change = self.taken_since_change.saturating_add(1);
         self.burst_left = if self.idle_at(now) {
             self.burst - 1
         } else {
@@ -235,8 +251,16 @@ impl Schedule {
         recovered
     }
 
-    /// Zoom refused a request as too fast: seven tenths of the pace, unless it slowed within
-    /// the last window already. Whether it slowed.
+    /// Zoom refused `count` more requests as too fast: slows down, unless it did within the
+    /// last window already. Whether it slowed.
+    fn refused(&mut self, count: u32, now: Instant) -> bool {
+        self.refused_since_change = self.refused_since_change.saturating_add(count);
+        self.slow_down(now)
+    }
+
+    /// Slows down after refusals, unless it did within the last window already: to the share of
+    /// the requests since the last change that Zoom did not refuse (what it lets through), at
+    /// most seven tenths of the pace and at least three tenths. Whether it slowed.
     fn slow_down(&mut self, now: Instant) -> bool {
         if self
             .changed_at
@@ -249,7 +273,10 @@ impl Schedule {
             // Refused at a pace that held before: the account allows less now.
             self.held = None;
         }
-        let slower = self.interval.div_f64(0.7).min(self.ceiling * SLOWEST);
+        let taken = f64::from(self.taken_since_change.max(1));
+        let let_through = 1.0 - f64::from(self.refused_since_change) / taken;
+        let factor = let_through.clamp(0.3, 0.7);
+        let slower = self.interval.div_f64(factor).min(self.ceiling * SLOWEST);
         // The next slot moves with the pace, from the last request's.
         self.next_slot = self.next_slot.map(|next| {
             next.checked_sub(self.interval)
@@ -257,6 +284,8 @@ impl Schedule {
         });
         self.interval = slower;
         self.changed_at = Some(now);
+        self.taken_since_change = 0;
+        self.refused_since_change = 0;
         true
     }
 

@@ -250,3 +250,66 @@ async fn workers_sharing_a_pacer_keep_to_the_ceiling_and_close_to_it() {
         "{took:?}"
     );
 }
+
+#[test]
+fn a_pace_only_holds_if_it_was_used() {
+    let mut schedule = Schedule::per_second(80);
+    let mut now = Instant::now();
+    schedule.take(now);
+    assert!(schedule.slow_down(now));
+    // A request a second for 30 s: the pace comes back up, but none of it was tried.
+    for _ in 0..30 {
+        now += Duration::from_secs(1);
+        schedule.take(now);
+    }
+    assert!(schedule.pace() > 55, "it recovered: {}", schedule.pace());
+    assert_eq!(schedule.held_pace(), None);
+    // Used in full for 5 s: that pace held.
+    let pace = schedule.pace();
+    let until = now + Duration::from_secs(6);
+    while now < until {
+        if let Some(earliest) = schedule.earliest() {
+            now = now.max(earliest);
+        }
+        schedule.take(now);
+    }
+    assert_eq!(schedule.held_pace(), Some(pace));
+}
+
+#[test]
+fn many_refusals_cut_the_pace_to_what_zoom_let_through() {
+    // At 80 a second against an account that lets 30 through: after a window, the pace is
+    // what got through (less the ones already sent), not seven tenths of 80 and then of 56.
+    let mut schedule = Schedule::per_second(80);
+    let mut now = Instant::now();
+    for _ in 0..10 {
+        schedule.take(now);
+    }
+    assert!(schedule.refused(1, now), "the first refusal slows at once");
+    assert_eq!(schedule.pace(), 55, "to seven tenths: 1 of 10 refused");
+    let until = now + Duration::from_millis(1_100);
+    let mut sent = 0;
+    while now < until {
+        if let Some(earliest) = schedule.earliest() {
+            now = now.max(earliest);
+        }
+        schedule.take(now);
+        sent += 1;
+    }
+    // Zoom let 30 of them through.
+    assert!(schedule.refused(sent - 30, now));
+    assert!((27..=30).contains(&schedule.pace()), "{}", schedule.pace());
+    // A few refusals never cut more than to seven tenths, and all of them to three tenths.
+    let mut few = Schedule::per_second(80);
+    for _ in 0..10 {
+        few.take(now);
+    }
+    assert!(few.refused(1, now));
+    assert_eq!(few.pace(), 55);
+    let mut all = Schedule::per_second(80);
+    for _ in 0..10 {
+        all.take(now);
+    }
+    assert!(all.refused(10, now));
+    assert_eq!(all.pace(), 23);
+}
