@@ -42,6 +42,7 @@ impl std::fmt::Display for Refusal {
 pub enum ApiError {
     /// 429 per second: back off and retry.
     PerSecondLimit {
+        /// Zoom's `Retry-After`, or a second when it gives none.
         retry_after: Option<Duration>,
         refusal: Refusal,
     },
@@ -216,10 +217,15 @@ pub(super) fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiErro
         return ApiError::DailyLimit { resume_at, refusal };
     }
     ApiError::PerSecondLimit {
-        retry_after: wait,
+        // Without a word from Zoom, the second's window: a retry sooner meets the same full
+        // window, and a row has only three requests (BENCHMARKS.md, 2026-12-05).
+        retry_after: Some(wait.unwrap_or(PER_SECOND_WINDOW)),
         refusal,
     }
 }
+
+/// The window a per-second limit counts in.
+const PER_SECOND_WINDOW: Duration = Duration::from_secs(1);
 
 /// The longest a per-second `Retry-After` counts for (the retry waits no longer in any case).
 const MAX_PER_SECOND_WAIT: Duration = Duration::from_secs(300);

@@ -193,17 +193,19 @@ fn an_account_that_allows_less_than_its_plan_slows_the_run_instead_of_being_refu
 
     let stats = zoom.zoom.stats();
     // At a fixed 80 a second, about 40% of the requests were refused and a tenth of the rows
-    // ended pending, each of its three requests refused; slowing, most refusals come in the
-    // first three seconds, before the pace has come down to what Zoom allows.
+    // ended pending, each of its three requests refused. Slowing, the refusals come in the
+    // first two seconds, before the pace has come down to what Zoom lets through, and a
+    // refused row waits out the second's window before it goes again, so its three requests
+    // outlast them (no row pending in any run here; about 1 in 100 with waits of 0.5 s).
     assert!(
-        stats.qps_limited * 100 < stats.single_adds * 15,
-        "429s under 15% of the requests: {stats:?}"
+        stats.qps_limited * 100 < stats.single_adds * 8,
+        "429s under 8% of the requests: {stats:?}"
     );
     assert_eq!(run.rows.len(), 450);
     let registered = run.rows.iter().filter(|r| r.status == "registered").count();
     let pending = run.rows.iter().filter(|r| r.status == "pending").count();
     assert_eq!(registered + pending, 450, "{}", run.stderr());
-    assert!(pending <= 15, "{pending} pending");
+    assert!(pending <= 2, "{pending} pending");
     assert_eq!(
         zoom.zoom.registrants(Kind::Meeting, MEETING).len(),
         registered
