@@ -84,9 +84,7 @@ impl RateLimits {
             },
         }
     }
-}
 
-impl RateLimits {
     /// The per-second ceiling of `category`.
     pub fn per_second(&self, category: crate::zoom::Category) -> u32 {
         match category {

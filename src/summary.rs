@@ -97,11 +97,9 @@ pub struct Slowed {
     pub category: crate::zoom::Category,
     /// The run's ceiling for it (the plan's, or `--max-rps`).
     pub ceiling: u32,
-    /// Requests a second at the end of the run.
-    pub per_second: u32,
-    /// The fastest pace that went 5 seconds without a refusal, if one did: what the account
-    /// allows, as far as the run found out.
-    pub held: Option<u32>,
+    /// Where the pace ended, and the fastest that held.
+    #[serde(flatten)]
+    pub pace: crate::zoom::pacing::Slowed,
 }
 
 /// The options of a run that change what Zoom does or how hard it is asked.

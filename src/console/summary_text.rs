@@ -149,26 +149,26 @@ fn slowed_text(run: &RunStats, command: Command, plan: Plan) -> Option<String> {
         Command::Import => crate::zoom::register::MAX_REQUESTS_PER_EMAIL,
         Command::Change(_) => crate::zoom::status::MAX_REQUESTS_PER_ROW,
     };
-    let safe = |s: &Slowed| s.held.unwrap_or(s.per_second);
+    let safe = |s: &Slowed| s.pace.held.unwrap_or(s.pace.per_second);
     let slowest = run.slowed.iter().map(safe).min()?;
     let paces: Vec<String> = run
         .slowed
         .iter()
-        .map(|s| match s.held {
+        .map(|s| match s.pace.held {
             Some(held) => format!(
                 "{} held {held} a second without refusals, of the {} asked",
                 s.what, s.ceiling
             ),
             None => format!(
                 "{} came down to {} a second, from {}",
-                s.what, s.per_second, s.ceiling
+                s.what, s.pace.per_second, s.ceiling
             ),
         })
         .collect();
     let held: Option<Vec<(Category, u32)>> = run
         .slowed
         .iter()
-        .map(|s| s.held.map(|held| (s.category, held)))
+        .map(|s| s.pace.held.map(|held| (s.category, held)))
         .collect();
     let other_plan = held
         .and_then(|held| plan.below_matching(&held))
@@ -262,8 +262,7 @@ mod tests {
             what,
             category,
             ceiling,
-            per_second,
-            held,
+            pace: crate::zoom::pacing::Slowed { per_second, held },
         }
     }
 

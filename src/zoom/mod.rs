@@ -149,12 +149,11 @@ impl ZoomClient {
         ]
         .into_iter()
         .filter_map(|(category, what, pacer)| {
-            pacer.slowed().map(|slowed| crate::summary::Slowed {
+            pacer.slowed().map(|pace| crate::summary::Slowed {
                 what,
                 category,
                 ceiling: self.limits.per_second(category),
-                per_second: slowed.per_second,
-                held: slowed.held,
+                pace,
             })
         })
         .collect()

@@ -67,14 +67,10 @@ pub struct Pacer {
     /// Requests Zoom refused as too fast since the schedule last looked (counted without
     /// waiting for the lock, which a sleeping request holds).
     refused: AtomicU32,
-    /// Requests a second now, and the fastest pace that held without a refusal, as the
-    /// schedule last left them; both 0 until Zoom refused a request as too fast.
-    pace: AtomicU32,
-    held: AtomicU32,
 }
 
 /// The pace of a category that Zoom's refusals slowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Slowed {
     /// Requests a second at the end.
     pub per_second: u32,
@@ -89,8 +85,6 @@ impl Pacer {
         Pacer {
             schedule: Mutex::new(Schedule::per_second(per_second)),
             refused: AtomicU32::new(0),
-            pace: AtomicU32::new(0),
-            held: AtomicU32::new(0),
         }
     }
 
@@ -99,16 +93,13 @@ impl Pacer {
         let mut schedule = self.schedule.lock().await;
         let now = Instant::now();
         let refused = self.refused.swap(0, Ordering::Relaxed);
-        let slowed = refused > 0 && schedule.refused(refused, now);
+        if refused > 0 {
+            schedule.refused(refused, now);
+        }
         if let Some(earliest) = schedule.earliest() {
             tokio::time::sleep_until(earliest).await;
         }
-        let recovered = schedule.take(Instant::now());
-        if slowed || recovered {
-            self.pace.store(schedule.pace(), Ordering::Relaxed);
-            self.held
-                .store(schedule.held_pace().unwrap_or(0), Ordering::Relaxed);
-        }
+        schedule.take(Instant::now());
     }
 
     /// Zoom refused a request of this category for going too fast: the next one slows down.
@@ -116,13 +107,13 @@ impl Pacer {
         self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Where Zoom's refusals left this category, if they slowed it.
+    /// Where Zoom's refusals left this category, if they slowed it; read once the run is over
+    /// (while a request holds the schedule, `None`).
     pub fn slowed(&self) -> Option<Slowed> {
-        let per_second = self.pace.load(Ordering::Relaxed);
-        let held = self.held.load(Ordering::Relaxed);
-        (per_second > 0).then_some(Slowed {
-            per_second,
-            held: (held > 0).then_some(held),
+        let schedule = self.schedule.try_lock().ok()?;
+        schedule.changed_at.map(|_| Slowed {
+            per_second: schedule.pace(),
+            held: schedule.held_pace(),
         })
     }
 }
@@ -218,9 +209,9 @@ impl Schedule {
     /// Records a request sent at `now` (no earlier than [`Schedule::earliest`]). A request
     /// within the tolerance before or after its slot keeps the schedule; a later one (the
     /// category was idle, or the wake-up very late) starts it again from `now`. Either way the
-    /// request takes a slot, so a burst is paid back by the requests after it. Whether a
-    /// slowed pace, quiet for [`RECOVER_AFTER`], held and sped up.
-    fn take(&mut self, now: Instant) -> bool {
+    /// request takes a slot, so a burst is paid back by the requests after it. A slowed pace
+    /// quiet for [`RECOVER_AFTER`] speeds up (and held, if it was used).
+    fn take(&mut self, now: Instant) {
         let recovered = self.interval > self.ceiling
             && self
                 .changed_at
@@ -248,7 +239,6 @@ impl Schedule {
         };
         let slot = self.next_slot.map_or(now, |slot| slot.max(now));
         self.next_slot = Some(slot + self.interval);
-        recovered
     }
 
     /// Zoom refused `count` more requests as too fast: slows down, unless it did within the
