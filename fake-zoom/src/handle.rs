@@ -44,6 +44,8 @@ impl FakeZoom {
             stats: Stats::default(),
             next_id: 1,
             log: Vec::new(),
+            hold: tokio::sync::watch::Sender::new(false),
+            held: 0,
         }));
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
@@ -137,6 +139,21 @@ impl FakeZoom {
         }
     }
 
+    /// Holds every API request that arrives from now on (the token endpoint still answers)
+    /// before any work is done, until the returned guard is dropped: a test can then see
+    /// which requests a client sends without waiting for answers ([`FakeZoom::held`]), or
+    /// keep requests in flight for as long as it needs. Not a Zoom behaviour: a test's pause
+    /// button, so that a test waits on what it can observe, not on the clock.
+    pub fn hold_answers(&self) -> Hold<'_> {
+        lock(&self.shared).hold.send_replace(true);
+        Hold { zoom: self }
+    }
+
+    /// API requests waiting for a [`Hold`] to end.
+    pub fn held(&self) -> usize {
+        lock(&self.shared).held
+    }
+
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.shared).setup.faults = faults;
     }
@@ -218,8 +235,22 @@ impl FakeZoom {
     }
 }
 
+/// Requests are held while this lives ([`FakeZoom::hold_answers`]); dropping it lets them go on.
+#[must_use = "the requests are released when the hold is dropped"]
+pub struct Hold<'a> {
+    zoom: &'a FakeZoom,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        lock(&self.zoom.shared).hold.send_replace(false);
+    }
+}
+
 impl Drop for FakeZoom {
     fn drop(&mut self) {
+        // A request still held would keep the server from shutting down.
+        lock(&self.shared).hold.send_replace(false);
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

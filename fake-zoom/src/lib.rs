@@ -28,7 +28,7 @@ mod responses;
 mod setup;
 mod state;
 
-pub use handle::FakeZoom;
+pub use handle::{FakeZoom, Hold};
 pub use setup::{
     CustomQuestion, EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant, Setup, Stats,
 };

@@ -53,6 +53,10 @@ pub(crate) struct Inner {
     pub(crate) stats: Stats,
     pub(crate) next_id: u64,
     pub(crate) log: Vec<LoggedRequest>,
+    /// `true` while a test holds API requests before any work is done ([`crate::FakeZoom::hold_answers`]).
+    pub(crate) hold: tokio::sync::watch::Sender<bool>,
+    /// API requests waiting for the hold to end.
+    pub(crate) held: usize,
 }
 
 pub(crate) type Shared = Arc<Mutex<Inner>>;

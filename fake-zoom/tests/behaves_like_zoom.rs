@@ -662,3 +662,42 @@ async fn the_request_log_gives_each_requests_times_answer_and_token() {
     assert!(api[1].started >= api[0].ended, "one after the other");
     assert_eq!(log.iter().filter(|r| r.path == "/oauth/token").count(), 2);
 }
+
+/// Not Zoom's behaviour but the tests' pause button: while held, API requests wait before any
+/// work is done (the token endpoint still answers), and they go on when the hold is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_requests_wait_before_any_work_and_go_on_when_released() {
+    let client = std::sync::Arc::new(Client::start(Setup::default()));
+    let hold = client.zoom.hold_answers();
+    let token = client.token().await;
+    let adds: Vec<_> = (0..3)
+        .map(|i| {
+            let (client, token) = (client.clone(), token.clone());
+            tokio::spawn(async move {
+                let body = json!({ "email": format!("held{i}@example.com"), "first_name": "Held" });
+                client
+                    .post(&token, &format!("meetings/{MEETING}/registrants"), body)
+                    .await
+            })
+        })
+        .collect();
+    let all_held = async {
+        while client.zoom.held() < 3 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), all_held)
+        .await
+        .expect("the three adds are held");
+    assert!(
+        client.zoom.registrants(Kind::Meeting, MEETING).is_empty(),
+        "nothing is done while held"
+    );
+    drop(hold);
+    for add in adds {
+        let (status, _, body) = add.await.expect("the add");
+        assert_eq!(status, 201, "{body}");
+    }
+    assert_eq!(client.zoom.held(), 0);
+    assert_eq!(client.zoom.registrants(Kind::Meeting, MEETING).len(), 3);
+}

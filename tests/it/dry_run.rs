@@ -480,7 +480,6 @@ fn a_disk_that_fills_up_while_the_results_are_written_leaves_the_earlier_results
 
 #[test]
 fn a_dry_run_asked_to_stop_stops_at_once_and_leaves_no_results_file() {
-    use clap::Parser;
     use std::sync::atomic::{AtomicBool, Ordering};
     use zimport::zoom::control::{Interrupt, Stopper};
 
@@ -495,22 +494,16 @@ fn a_dry_run_asked_to_stop_stops_at_once_and_leaves_no_results_file() {
         grown.push_str(&format!("person{n}@example.com,Person {n}\n"));
     }
     std::fs::write(&input, grown).expect("write input");
-    let cli = zimport::cli::Cli::try_parse_from([
-        "zimport".as_ref(),
-        input.as_os_str(),
-        "--meeting".as_ref(),
-        "83927864687".as_ref(),
-        "--dry-run".as_ref(),
-        "-q".as_ref(),
-    ])
-    .expect("arguments parse");
-    let console = cli.console();
-    let cache = env.cache();
-    let config = cli
-        .into_config_with_env(|name| {
-            (name == "XDG_CACHE_HOME").then(|| cache.display().to_string())
-        })
-        .expect("a valid configuration");
+    let (console, config) = crate::support::in_process_config(
+        &[
+            input.as_os_str(),
+            "--meeting".as_ref(),
+            "83927864687".as_ref(),
+            "--dry-run".as_ref(),
+            "-q".as_ref(),
+        ],
+        &[("XDG_CACHE_HOME", env.cache().display().to_string())],
+    );
     let stopper = Stopper::default();
     let done = AtomicBool::new(false);
 

@@ -4,30 +4,14 @@
 //! every person is registered once.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fake_zoom::{Faults, Kind, Setup};
 
-use crate::support::{people, read_lenient, read_results, results_path, ZoomEnv, MEETING};
-
-fn journal_of(results: &Path) -> PathBuf {
-    let mut name = results.file_name().expect("name").to_os_string();
-    name.push(".journal");
-    results.with_file_name(name)
-}
-
-/// Waits until `done` holds (or gives up after 30 s).
-fn wait_until(mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "timed out waiting"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+use crate::support::{
+    journal_of, people, read_lenient, read_results, results_path, wait_until, ZoomEnv, MEETING,
+};
 
 fn slow_zoom(latency_ms: u64) -> ZoomEnv {
     ZoomEnv::start(Setup {
@@ -72,7 +56,7 @@ fn a_run_zoom_stops_mid_way_writes_a_complete_file_keeping_every_earlier_registr
     let run = std::thread::scope(|scope| {
         // Part-way through, Zoom starts refusing the app's token for writes.
         scope.spawn(|| {
-            wait_until(|| registered_in_zoom(&zoom) >= 160);
+            wait_until("Zoom has 160 people", || registered_in_zoom(&zoom) >= 160);
             zoom.zoom.refuse_writes(true);
         });
         zoom.import(&input, &ARGS)
@@ -105,7 +89,7 @@ fn when_zoom_stops_answering_sending_stops_soon_and_a_rerun_finishes_the_job() {
         // Part-way through, every connection breaks off before Zoom answers: the network's
         // failure, as when Zoom is unreachable.
         scope.spawn(|| {
-            wait_until(|| registered_in_zoom(&zoom) >= 100);
+            wait_until("Zoom has 100 people", || registered_in_zoom(&zoom) >= 100);
             zoom.zoom.set_faults(Faults {
                 drop_before_rate: 1.0,
                 ..Faults::default()
@@ -173,7 +157,7 @@ fn killed_part_way(zoom: &ZoomEnv, input: &Path, count: usize) {
     zoom.import(input, &ARGS).assert_all_registered(100);
     std::fs::write(input, people(count, true)).expect("the list grows");
     let mut child = zoom.spawn(input, &ARGS);
-    wait_until(|| registered_in_zoom(zoom) >= 150);
+    wait_until("Zoom has 150 people", || registered_in_zoom(zoom) >= 150);
     child.kill().expect("kill -9");
     child.wait().expect("reaped");
     assert!(journal_of(&results_path(input)).exists());

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use fake_zoom::{Faults, Kind, Limits, Setup};
 
-use crate::support::{people, read_results, results_path, TestEnv, ZoomEnv, MEETING};
+use crate::support::{
+    people, read_results, results_path, stderr, wait_until, TestEnv, ZoomEnv, MEETING,
+};
 
 /// How the misbehaving server answers one request.
 enum Answer {
@@ -574,32 +576,34 @@ fn a_second_run_on_the_same_event_waits_its_turn_whatever_its_output() {
         .env
         .write_input("second.csv", people(40, true).replace("person", "other"));
 
-    let mut first = zoom.spawn(
+    let first = zoom.start_run(
         &first_input,
         &["--meeting", "83927864687", "--concurrency", "2"],
     );
-    let started = Instant::now();
-    while zoom.zoom.stats().single_adds == 0 && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let second = zoom.import(&second_input, &["--meeting", "83927864687"]);
-    let first_status = first.wait().expect("first finishes");
+    wait_until("the first run is sending", || {
+        zoom.zoom.stats().single_adds > 0
+    });
+    // Zoom holds the first run's requests: it is still working when the second one starts.
+    let hold = zoom.zoom.hold_answers();
+    let second = zoom
+        .start_run(&second_input, &["--meeting", "83927864687"])
+        .finish();
+    drop(hold);
+    let first_id = first.id();
+    let first = first.finish();
 
-    assert_eq!(second.code(), 5, "busy: {}", second.stderr());
-    let stderr = second.stderr();
-    assert!(
-        stderr.contains(&format!("process {}", first.id())),
-        "{stderr}"
-    );
+    assert_eq!(second.status.code(), Some(5), "busy: {}", stderr(&second));
+    let stderr = stderr(&second);
+    assert!(stderr.contains(&format!("process {first_id}")), "{stderr}");
     assert!(
         stderr.contains("first.meeting-83927864687.results.csv"),
         "names the first run's output: {stderr}"
     );
     assert!(
-        second.rows.is_empty(),
+        !results_path(&second_input).exists(),
         "no results for a run that never started"
     );
-    assert_eq!(first_status.code(), Some(0));
+    assert_eq!(first.status.code(), Some(0));
     let others = zoom
         .zoom
         .registrants(Kind::Meeting, MEETING)

@@ -1,10 +1,10 @@
 //! Real imports through the binary against the fake Zoom (issue #3's list, in order).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_zoom::{EventSetup, Faults, Kind, Limits, Setup};
 
-use crate::support::{people, ZoomEnv, MEETING, WEBINAR};
+use crate::support::{people, wait_until, ZoomEnv, MEETING, WEBINAR};
 
 const MEETING_ARGS: [&str; 2] = ["--meeting", "83927864687"];
 
@@ -72,14 +72,19 @@ fn revoked_tokens_cost_one_new_token_each_not_one_per_worker() {
         ..Setup::default()
     });
     let input = zoom.env.write_input("people.csv", people(500, false));
-    let started = Instant::now();
+    let registered = || zoom.zoom.registrants(Kind::Meeting, MEETING).len();
 
     let run = std::thread::scope(|scope| {
+        // Once part-way, and again once the run works with its second token.
         let revoker = scope.spawn(|| {
-            for at in [1_500, 3_500] {
-                std::thread::sleep(Duration::from_millis(at).saturating_sub(started.elapsed()));
-                zoom.zoom.revoke_tokens();
-            }
+            wait_until("Zoom has 100 people", || registered() >= 100);
+            zoom.zoom.revoke_tokens();
+            let left = 500 - registered();
+            wait_until("a second token and 250 people", || {
+                zoom.zoom.stats().tokens_issued >= 2 && registered() >= 250
+            });
+            zoom.zoom.revoke_tokens();
+            (left, 500 - registered())
         });
         let run = zoom.import(
             &input,
@@ -94,14 +99,14 @@ fn revoked_tokens_cost_one_new_token_each_not_one_per_worker() {
                 "business",
             ]),
         );
-        let _ = revoker.join();
+        let left = revoker.join().expect("revoker");
+        assert!(
+            left.0 > 0 && left.1 > 0,
+            "the run outlasted both revocations: {left:?} people left to send"
+        );
         run
     });
 
-    assert!(
-        started.elapsed() > Duration::from_secs(4),
-        "the run must outlast both revocations"
-    );
     run.assert_all_registered(500);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let stats = zoom.zoom.stats();

@@ -3,11 +3,14 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_zoom::{Faults, Kind, Limits, Setup};
 
-use crate::support::{people, read_lenient, read_results, results_path, ZoomEnv, MEETING};
+use crate::support::{
+    handles_stop_signals, in_process_config, journal_of, people, read_lenient, read_results,
+    results_path, wait_until, ZoomEnv, MEETING,
+};
 
 /// `count` people; every fifth has an extra field, so both batch and single adds are used.
 fn mixed_people(count: usize) -> String {
@@ -19,15 +22,9 @@ fn mixed_people(count: usize) -> String {
     text
 }
 
-fn journal_of(results: &std::path::Path) -> std::path::PathBuf {
-    results.with_file_name(format!(
-        "{}.journal",
-        results.file_name().expect("name").to_string_lossy()
-    ))
-}
-
 /// Starts a 3,000-row run (batch and single adds) and kills it with SIGKILL five times, at
-/// moments drawn from `seed`, then runs it plainly: every person ends registered once, the
+/// moments drawn from `seed` (once Zoom has 1 to 300 more people than the round began
+/// with), then runs it plainly: every person ends registered once, the
 /// results are complete, and nobody Zoom confirmed before a kill is sent again.
 fn killed_five_times_then_rerun(seed: u64) {
     let zoom = ZoomEnv::start(Setup {
@@ -54,7 +51,8 @@ fn killed_five_times_then_rerun(seed: u64) {
     let moments = RandomState::new();
 
     for round in 0..5u64 {
-        let mut child = zoom.spawn(&input, &args);
+        let before = zoom.zoom.registrants(Kind::Meeting, MEETING).len();
+        let mut run = zoom.start_run(&input, &args);
         let jitter = if seed == 0 {
             moments.hash_one(round)
         } else {
@@ -62,10 +60,11 @@ fn killed_five_times_then_rerun(seed: u64) {
                 .wrapping_add(round * 1_442_695_040_888_963_407)
                 >> 20
         };
-        let wait = Duration::from_millis(400 + jitter % 1_200);
-        std::thread::sleep(wait);
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let more = 1 + usize::try_from(jitter % 300).expect("small");
+        wait_until("the run registered some people", || {
+            run.exited() || zoom.zoom.registrants(Kind::Meeting, MEETING).len() >= before + more
+        });
+        run.kill(); // SIGKILL
         for row in read_lenient(&journal_of(&results))
             .into_iter()
             .chain(read_lenient(&results))
@@ -205,24 +204,24 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_works() {
     let input = zoom.env.write_input("people.csv", people(40, true));
     let lock = results_path(&input).with_file_name("people.meeting-83927864687.results.csv.lock");
 
-    let mut first = zoom.spawn(&input, &["--meeting", "83927864687", "--concurrency", "2"]);
-    let started = Instant::now();
-    while !lock.exists() && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let second = zoom.import(&input, &["--meeting", "83927864687"]);
-    let first_status = first.wait().expect("first finishes");
+    let first = zoom.start_run(&input, &["--meeting", "83927864687", "--concurrency", "2"]);
+    wait_until("the first run holds its lock", || lock.exists());
+    // Zoom holds the first run's requests: it is still working when the second one starts.
+    let hold = zoom.zoom.hold_answers();
+    let second = zoom
+        .start_run(&input, &["--meeting", "83927864687"])
+        .finish();
+    drop(hold);
+    let first_id = first.id();
+    let first = first.finish();
 
-    assert_eq!(second.code(), 5, "busy: {}", second.stderr());
+    let said = crate::support::stderr(&second);
+    assert_eq!(second.status.code(), Some(5), "busy: {said}");
     assert!(
-        second.stderr().contains(&format!(
-            "another zimport (process {}, started ",
-            first.id()
-        )),
-        "{}",
-        second.stderr()
+        said.contains(&format!("another zimport (process {first_id}, started ")),
+        "{said}"
     );
-    assert_eq!(first_status.code(), Some(0));
+    assert_eq!(first.status.code(), Some(0));
     assert_eq!(read_results(&results_path(&input)).len(), 40);
     assert!(!lock.exists(), "the lock is released");
 }
@@ -240,14 +239,11 @@ fn a_lock_file_left_by_a_killed_run_or_naming_a_live_unrelated_process_blocks_no
     let lock = results_path(&input).with_file_name("people.meeting-83927864687.results.csv.lock");
     let args = ["--meeting", "83927864687", "--concurrency", "2"];
 
-    let mut killed = zoom.spawn(&input, &args);
-    let started = Instant::now();
-    while !lock.exists() && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    killed.kill().expect("kill -9");
-    killed.wait().expect("reaped");
+    let mut killed = zoom.start_run(&input, &args);
+    wait_until("the run holds its lock and is sending", || {
+        lock.exists() && !zoom.zoom.registrants(Kind::Meeting, MEETING).is_empty()
+    });
+    killed.kill();
     assert!(lock.exists(), "a killed run leaves its lock file behind");
 
     let after_kill = zoom.import(&input, &args);
@@ -274,14 +270,14 @@ fn ctrl_c_finishes_in_flight_work_writes_valid_results_and_exits_130() {
     let input = zoom.env.write_input("people.csv", people(300, true));
     let args = ["--meeting", "83927864687", "--concurrency", "4"];
 
-    let child = zoom.spawn(&input, &args);
-    std::thread::sleep(Duration::from_millis(1_500));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let output = child.wait_with_output().expect("exits");
+    let run = zoom.start_run(&input, &args);
+    // Sending, so Ctrl-C asks the run to finish (during the checks it would quit at once).
+    run.wait_for_signal_handlers();
+    wait_until("Zoom has 20 people", || {
+        zoom.zoom.registrants(Kind::Meeting, MEETING).len() >= 20
+    });
+    run.signal("INT");
+    let output = run.finish();
 
     assert_eq!(
         output.status.code(),
@@ -440,20 +436,25 @@ fn a_second_ctrl_c_quits_at_once_and_the_next_run_finishes_from_the_journal() {
     let args = ["--meeting", "83927864687", "--concurrency", "4"];
     let results = results_path(&input);
 
-    let child = zoom.spawn(&input, &args);
-    std::thread::sleep(Duration::from_millis(3_000));
-    for _ in 0..2 {
-        let pid = child.id().to_string();
-        let _ = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status();
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let started = Instant::now();
-    let output = child.wait_with_output().expect("exits");
+    let mut run = zoom.start_run(&input, &args);
+    wait_until("the journal holds someone Zoom confirmed", || {
+        read_lenient(&journal_of(&results))
+            .iter()
+            .any(|row| row.status == "registered")
+    });
+    // Zoom holds the requests from here on: the ones in flight cannot finish, so the run can
+    // only end if the second Ctrl-C does not wait for them.
+    let hold = zoom.zoom.hold_answers();
+    wait_until("a request is held in flight", || zoom.zoom.held() > 0);
+    run.signal("INT");
+    run.wait_for_stderr("press Ctrl-C again to quit at once");
+    run.signal("INT");
+    let output = run.finish();
+    drop(hold);
     assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the second Ctrl-C does not wait for requests"
+        crate::support::stderr(&output).contains("while finishing: quitting now"),
+        "{}",
+        crate::support::stderr(&output)
     );
     assert_eq!(
         output.status.code(),
@@ -541,7 +542,6 @@ fn a_growing_list_near_the_events_capacity_registers_only_the_new_people() {
 
 #[test]
 fn a_stop_asked_for_in_process_finishes_the_requests_in_flight_and_exits_130_or_143() {
-    use clap::Parser;
     use zimport::zoom::control::{Interrupt, Stopper};
 
     for (how, code) in [(Interrupt::CtrlC, 130), (Interrupt::Terminate, 143)] {
@@ -554,42 +554,24 @@ fn a_stop_asked_for_in_process_finishes_the_requests_in_flight_and_exits_130_or_
         });
         let input = zoom.env.write_input("people.csv", people(300, true));
         let results = results_path(&input);
-        let setup = zoom.setup.clone();
-        let oauth = zoom.zoom.oauth_url();
-        let cache = zoom.env.cache();
-        let cli = zimport::cli::Cli::try_parse_from([
-            "zimport".as_ref(),
-            input.as_os_str(),
-            "--meeting".as_ref(),
-            "83927864687".as_ref(),
-            "--concurrency".as_ref(),
-            "4".as_ref(),
-            "-q".as_ref(),
-        ])
-        .expect("arguments parse");
-        let console = cli.console();
-        let config = cli
-            .into_config_with_env(|name| match name {
-                "ZOOM_OAUTH_URL" => Some(oauth.clone()),
-                "ZOOM_ACCOUNT_ID" => Some(setup.account_id.clone()),
-                "ZOOM_CLIENT_ID" => Some(setup.client_id.clone()),
-                "ZOOM_CLIENT_SECRET" => Some(setup.client_secret.clone()),
-                "XDG_CACHE_HOME" => Some(cache.display().to_string()),
-                _ => None,
-            })
-            .expect("a valid configuration");
+        let (console, config) = in_process_config(
+            &[
+                input.as_os_str(),
+                "--meeting".as_ref(),
+                "83927864687".as_ref(),
+                "--concurrency".as_ref(),
+                "4".as_ref(),
+                "-q".as_ref(),
+            ],
+            &zoom.in_process_env(),
+        );
         let stopper = Stopper::default();
 
         let summary = std::thread::scope(|scope| {
             let stopping = scope.spawn(|| {
-                let started = Instant::now();
-                while zoom.zoom.registrants(Kind::Meeting, MEETING).len() < 20 {
-                    assert!(
-                        started.elapsed() < Duration::from_secs(20),
-                        "the run got going"
-                    );
-                    std::thread::sleep(Duration::from_millis(5));
-                }
+                wait_until("the run got going", || {
+                    zoom.zoom.registrants(Kind::Meeting, MEETING).len() >= 20
+                });
                 assert!(stopper.stop(how).is_some(), "a run that sends listens");
             });
             let summary = zimport::run(&config, &console, &stopper).expect("the run ends");
@@ -631,18 +613,13 @@ fn sigterm_finishes_in_flight_work_and_exits_143() {
         ..Setup::default()
     });
     let input = zoom.env.write_input("people.csv", people(200, true));
-    let child = zoom.spawn(&input, &["--meeting", "83927864687", "--concurrency", "4"]);
-    let started = Instant::now();
-    while zoom.zoom.registrants(Kind::Meeting, MEETING).is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(20));
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-    let output = child.wait_with_output().expect("exits");
+    let run = zoom.start_run(&input, &["--meeting", "83927864687", "--concurrency", "4"]);
+    run.wait_for_signal_handlers();
+    wait_until("Zoom has someone", || {
+        !zoom.zoom.registrants(Kind::Meeting, MEETING).is_empty()
+    });
+    run.signal("TERM");
+    let output = run.finish();
 
     assert_eq!(
         output.status.code(),
@@ -677,7 +654,9 @@ fn a_signal_before_sending_quits_at_once_and_still_gives_its_one_json_object() {
     stdin
         .write_all(b"email,first_name,last_name\nana@example.com,Ana,Lee\n")
         .expect("writes");
-    std::thread::sleep(Duration::from_millis(1_000));
+    wait_until("zimport handles SIGTERM", || {
+        handles_stop_signals(child.id())
+    });
     let sent = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

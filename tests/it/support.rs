@@ -355,3 +355,209 @@ pub fn read_lenient(path: &Path) -> Vec<ResultRow> {
     };
     reader.deserialize().filter_map(Result::ok).collect()
 }
+
+/// How long a test waits for something it expects before it fails: a guard against a hang on
+/// a loaded machine, far beyond any wait that passes, never a measure of speed.
+pub const GUARD: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Waits until `done` holds, looking every 10 ms; fails the test, naming `what`, after [`GUARD`].
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(started.elapsed() < GUARD, "timed out waiting until {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// The journal a run keeps beside `results` while it works.
+pub fn journal_of(results: &Path) -> PathBuf {
+    let mut name = results.file_name().expect("name").to_os_string();
+    name.push(".journal");
+    results.with_file_name(name)
+}
+
+/// Whether process `pid` has its own handlers for SIGINT and SIGTERM in place (Linux's
+/// `/proc/PID/status`, `SigCgt`): before that, either signal would kill it outright.
+pub fn handles_stop_signals(pid: u32) -> bool {
+    const SIGINT: u64 = 1 << (2 - 1);
+    const SIGTERM: u64 = 1 << (15 - 1);
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|caught| caught & SIGINT != 0 && caught & SIGTERM != 0)
+}
+
+/// The binary's configuration and console as `main` builds them from `args` (after the
+/// program's name), with `env` as its whole environment: for runs in the test's process.
+pub fn in_process_config(
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, String)],
+) -> (zimport::console::Console, zimport::config::Config) {
+    use clap::Parser;
+    let line = std::iter::once(std::ffi::OsStr::new("zimport")).chain(args.iter().copied());
+    let cli = zimport::cli::Cli::try_parse_from(line).expect("arguments parse");
+    let console = cli.console();
+    let config = cli
+        .into_config_with_env(|name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+        })
+        .expect("a valid configuration");
+    (console, config)
+}
+
+/// The binary started in the background, its standard error read line by line as it comes,
+/// so a test can wait for what it says.
+pub struct Running {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    said: String,
+    stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+/// A test that fails part-way leaves no process behind.
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+impl Running {
+    pub fn start(mut command: std::process::Command) -> Running {
+        use std::io::{BufRead, Read};
+        let mut child = command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("zimport starts");
+        let (send, lines) = std::sync::mpsc::channel();
+        let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        std::thread::spawn(move || {
+            for line in stderr.split(b'\n').map_while(Result::ok) {
+                if send
+                    .send(String::from_utf8_lossy(&line).into_owned())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let mut stdout = child.stdout.take().expect("stdout");
+        let stdout = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = stdout.read_to_end(&mut bytes);
+            bytes
+        });
+        Running {
+            child,
+            lines,
+            said: String::new(),
+            stdout: Some(stdout),
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until the process has its own handlers for Ctrl-C and SIGTERM.
+    pub fn wait_for_signal_handlers(&self) {
+        wait_until("zimport handles Ctrl-C and SIGTERM", || {
+            handles_stop_signals(self.id())
+        });
+    }
+
+    /// Sends `signal` (`INT`, `TERM`, …) with `kill`.
+    pub fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), self.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{signal}");
+    }
+
+    /// Waits until a line of standard error holds `text`; returns that line.
+    pub fn wait_for_stderr(&mut self, text: &str) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let left = GUARD.saturating_sub(started.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.said.push_str(&line);
+                    self.said.push('\n');
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no line with {text:?} on stderr: {}", self.said),
+            }
+        }
+    }
+
+    /// Kills the process (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Waits for the process to end (killing it and failing the test after [`GUARD`]) and
+    /// returns what it said.
+    pub fn finish(mut self) -> Output {
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("zimport waits") {
+                break status;
+            }
+            if started.elapsed() > GUARD {
+                self.kill();
+                panic!("zimport did not end: {}", self.said);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        // The reader ends with the pipe: what is left is the rest of what it said.
+        while let Ok(line) = self.lines.recv() {
+            self.said.push_str(&line);
+            self.said.push('\n');
+        }
+        Output {
+            status,
+            stdout: self
+                .stdout
+                .take()
+                .and_then(|reader| reader.join().ok())
+                .unwrap_or_default(),
+            stderr: std::mem::take(&mut self.said).into_bytes(),
+        }
+    }
+}
+
+impl ZoomEnv {
+    /// [`ZoomEnv::spawn`], with standard error watched: see [`Running`].
+    pub fn start_run(&self, input: &Path, args: &[&str]) -> Running {
+        let mut command = self.program(env!("CARGO_BIN_EXE_zimport"));
+        command.arg(input).args(args);
+        Running::start(command)
+    }
+
+    /// The environment of [`ZoomEnv::zimport`], for [`in_process_config`].
+    pub fn in_process_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ZOOM_OAUTH_URL", self.zoom.oauth_url()),
+            ("ZOOM_ACCOUNT_ID", self.setup.account_id.clone()),
+            ("ZOOM_CLIENT_ID", self.setup.client_id.clone()),
+            ("ZOOM_CLIENT_SECRET", self.setup.client_secret.clone()),
+            ("XDG_CACHE_HOME", self.env.cache().display().to_string()),
+        ]
+    }
+}

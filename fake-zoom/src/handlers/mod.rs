@@ -53,6 +53,9 @@ pub(crate) async fn log_request(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
+    if path.starts_with("/v2/") {
+        wait_while_held(&shared).await;
+    }
     let response = next.run(request).await;
     let ended = Instant::now();
     let rate_limit_type = response
@@ -74,4 +77,25 @@ pub(crate) async fn log_request(
     });
     drop(inner);
     response
+}
+
+/// Waits, before any work is done, while a test holds API requests.
+async fn wait_while_held(shared: &Shared) {
+    /// Counts a request as held for as long as it waits, also when its client goes away.
+    struct Waiting<'a>(&'a Shared);
+    impl Drop for Waiting<'_> {
+        fn drop(&mut self) {
+            lock(self.0).held -= 1;
+        }
+    }
+    let mut hold = {
+        let mut inner = lock(shared);
+        if !*inner.hold.borrow() {
+            return;
+        }
+        inner.held += 1;
+        inner.hold.subscribe()
+    };
+    let _waiting = Waiting(shared);
+    let _ = hold.wait_for(|held| !held).await;
 }
