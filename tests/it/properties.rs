@@ -51,6 +51,108 @@ fn read(input: &mut CsvInput) -> Result<Vec<[String; 3]>, zimport::Error> {
     Ok(people.0)
 }
 
+/// A refusal of `bytes`, read from the file `name`, names the file, then a line the file has or
+/// what is wrong with the whole file.
+fn refusal_is_named(message: &str, name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
+    prop_assert!(message.starts_with(name), "{message}");
+    let said = &message[name.len()..];
+    match said.split_once("line ") {
+        Some((_, rest)) => {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let line: u64 = digits
+                .parse()
+                .map_err(|_| TestCaseError::fail(format!("no line number: {message}")))?;
+            prop_assert!(
+                line >= 1 && line <= editor_line_ends(bytes) + 1,
+                "{message}"
+            );
+        }
+        None => prop_assert!(
+            [
+                "the file is empty",
+                "a header but no data rows",
+                "no email column",
+                "changed while"
+            ]
+            .iter()
+            .any(|whole| said.contains(whole)),
+            "{message}"
+        ),
+    }
+    Ok(())
+}
+
+/// The record reader's refusal fits what the `csv` crate (which reads on) makes of the record
+/// it refused, `next` (`None`: the crate read no more), one of `after` records it reads from there.
+fn the_right_refusal(
+    refused: &zimport::rows::records::ScanError,
+    bytes: &[u8],
+    next: Option<&Vec<Vec<u8>>>,
+    after: usize,
+) -> Result<(), TestCaseError> {
+    use zimport::rows::records::ScanError;
+    match refused {
+        // The crate reads a NUL as text: the record it reads there holds it.
+        ScanError::NulByte { .. } => {
+            prop_assert!(
+                next.is_some_and(|record| record.iter().any(|field| field.contains(&0))),
+                "{refused}: {next:?}"
+            );
+        }
+        // A quote never closed: the crate reads the rest of the file as that one record.
+        ScanError::UnbalancedQuote { .. } => {
+            prop_assert_eq!(after, 1, "{}", refused);
+            prop_assert!(bytes.contains(&b'"'));
+        }
+        // A field count unlike the first record's: the crate, when not flexible, refuses it too.
+        ScanError::Ragged {
+            found, expected, ..
+        } => {
+            let strict: Vec<_> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(bytes)
+                .byte_records()
+                .collect();
+            let refusal = strict.iter().find_map(|record| record.as_ref().err());
+            let lengths = refusal.map(|err| err.kind()).and_then(|kind| match kind {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => Some((*expected_len as usize, *len as usize)),
+                _ => None,
+            });
+            prop_assert_eq!(lengths, Some((*expected, *found)), "{}", refused);
+        }
+        other => prop_assert!(
+            false,
+            "no such refusal for {} bytes: {}",
+            bytes.len(),
+            other
+        ),
+    }
+    Ok(())
+}
+
+/// Whether a validation agrees with the email's own check: a row with an invalid address is
+/// refused for its email; a valid row carries that address.
+fn agrees_with_the_email(
+    validated: Result<zimport::registrant::Registrant, Vec<zimport::registrant::Problem>>,
+    email: &Result<Email, String>,
+) -> Result<(), TestCaseError> {
+    match (validated, email) {
+        (Ok(registrant), Ok(email)) => prop_assert_eq!(&registrant.email, email),
+        (Ok(registrant), Err(why)) => {
+            prop_assert!(false, "{:?} valid although {}", registrant.email, why)
+        }
+        (Err(problems), Err(_)) => prop_assert!(problems
+            .iter()
+            .any(|p| p.field == Some(zimport::registrant::Field::Email))),
+        (Err(problems), Ok(_)) => {
+            prop_assert!(!problems.is_empty() && problems.iter().all(|p| !p.message.is_empty()))
+        }
+    }
+    Ok(())
+}
+
 /// Bytes that stress a CSV reader: quotes, delimiters, line ends, NUL, non-UTF-8, a BOM.
 fn csv_like_bytes() -> impl Strategy<Value = Vec<u8>> {
     let byte = prop_oneof![
@@ -84,8 +186,17 @@ proptest! {
     ]) {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(&bytes).expect("write");
-        if let Ok(mut input) = CsvInput::open(&Source::Path(file.path().to_path_buf()), &InputOptions::default()) {
-            let _ = read(&mut input);
+        let name = file.path().display().to_string();
+        match CsvInput::open(&Source::Path(file.path().to_path_buf()), &InputOptions::default()) {
+            Err(refused) => refusal_is_named(&refused.to_string(), &name, &bytes)?,
+            Ok(mut input) => match read(&mut input) {
+                Err(refused) => refusal_is_named(&refused.to_string(), &name, &bytes)?,
+                // A row a record: never more rows than the file has lines after its header.
+                Ok(people) => prop_assert!(
+                    (people.len() as u64) <= editor_line_ends(&bytes),
+                    "{} rows from {} line ends", people.len(), editor_line_ends(&bytes)
+                ),
+            },
         }
     }
 
@@ -93,37 +204,63 @@ proptest! {
     fn arbitrary_strings_as_fields_never_panic(
         email in ".{0,200}", first in ".{0,100}", last in ".{0,100}", other in ".{0,80}",
     ) {
-        let _ = Email::parse(&email);
+        let parsed = Email::parse(&email);
+        match &parsed {
+            // An address: from the cell, trimmed, one '@', no spaces or control characters.
+            Ok(address) => {
+                let text = address.as_str();
+                prop_assert!(email.contains(text.trim_start_matches('\'')), "{text:?} from {email:?}");
+                prop_assert!(text.contains('@') && text.chars().count() <= 128, "{text:?}");
+                prop_assert!(!text.chars().any(|c| c.is_whitespace() || c.is_control()), "{text:?}");
+            }
+            Err(why) => prop_assert!(why.contains("email"), "{why}"),
+        }
         let listed: Vec<_> = zimport::registrant::Field::ALL.iter().map(|&field| (field, other.as_str())).collect();
         let mut raw = RawRegistrant { email: &email, first_name: &first, last_name: &last, extra: RawExtras::Listed(&listed), names_optional: false };
-        let _ = raw.validate();
+        agrees_with_the_email(raw.validate(), &parsed)?;
         raw.set_full_name(&other);
-        let _ = raw.validate();
-        let _ = other.parse::<EventId>();
-        let _ = ColumnMap::resolve(&[email.clone(), first.clone(), other.clone()], &[], false);
+        agrees_with_the_email(raw.validate(), &parsed)?;
+        match other.parse::<EventId>() {
+            // The ID is the digits the text holds (a link's, or grouped ones).
+            Ok(id) => {
+                let digits: String = other.chars().filter(char::is_ascii_digit).collect();
+                prop_assert!(digits.contains(&id.0.to_string()), "{id} from {other:?}");
+            }
+            Err(why) => prop_assert!(why.contains(other.trim()), "{why}"),
+        }
+        let headers = [email.clone(), first.clone(), other.clone()];
+        match ColumnMap::resolve(&headers, &[], false) {
+            Ok(map) => prop_assert_eq!(map.columns.len(), 3),
+            Err(why) => prop_assert!(!why.to_string().is_empty()),
+        }
     }
 
     #[test]
     fn record_reader_agrees_with_the_csv_crate(bytes in csv_like_bytes()) {
         let mut ours = Vec::new();
         let mut reader = RecordReader::new(bytes.as_slice(), b',');
-        let complete = loop {
+        let refused = loop {
             match reader.next_record() {
                 Ok(Some(record)) => ours.push((record.line, record.fields().map(<[u8]>::to_vec).collect::<Vec<_>>())),
-                Ok(None) => break true,
-                // Refused input (unbalanced quote, ragged, NUL): the csv crate would read on.
-                Err(_) => break false,
+                Ok(None) => break None,
+                Err(refused) => break Some(refused),
             }
         };
-        if complete {
-            let mut theirs = Vec::new();
-            let mut csv_reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
-            let mut record = csv::ByteRecord::new();
-            while csv_reader.read_byte_record(&mut record).expect("csv reads") {
-                let line = record.position().map_or(0, |p| p.line());
-                theirs.push((line, record.iter().map(<[u8]>::to_vec).collect::<Vec<_>>()));
-            }
-            let fields = |records: &[(u64, Vec<Vec<u8>>)]| records.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();
+        let mut theirs = Vec::new();
+        let mut csv_reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
+        let mut record = csv::ByteRecord::new();
+        while csv_reader.read_byte_record(&mut record).expect("csv reads") {
+            let line = record.position().map_or(0, |p| p.line());
+            theirs.push((line, record.iter().map(<[u8]>::to_vec).collect::<Vec<_>>()));
+        }
+        let fields = |records: &[(u64, Vec<Vec<u8>>)]| records.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();
+        if let Some(refused) = refused {
+            // What came before the refusal is what the csv crate reads there; the refusal is
+            // the right one for the record the csv crate reads next.
+            let (before, next) = (fields(&ours), fields(&theirs));
+            prop_assert_eq!(&next[..before.len().min(next.len())], &before[..]);
+            the_right_refusal(&refused, &bytes, next.get(before.len()), next.len() - before.len())?;
+        } else {
             prop_assert_eq!(fields(&ours), fields(&theirs));
             // The csv crate's lines are right only without '\r' and blank lines (it lags there).
             let blank_lines = bytes.starts_with(b"\n") || bytes.windows(2).any(|w| w == b"\n\n");
