@@ -30,5 +30,6 @@ mod state;
 
 pub use handle::{FakeZoom, Hold};
 pub use setup::{
-    CustomQuestion, EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant, Setup, Stats,
+    CustomQuestion, EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant, RegistrantWording,
+    Setup, Stats,
 };

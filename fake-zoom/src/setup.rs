@@ -182,6 +182,24 @@ pub struct Faults {
     /// Every status change is refused as too fast (a per-second 429), as when other apps
     /// take all of the account's Medium requests.
     pub status_calls_too_fast: bool,
+    /// How the 429 for a person whose three adds of the day are spent is worded.
+    pub registrant_limit_wording: RegistrantWording,
+}
+
+/// The words of the 429 for one person's spent daily adds: Zoom has been seen using more than
+/// one (zoom-api.md §1, §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RegistrantWording {
+    /// "… API requests for the registrant (a@b.c). You can resume these API requests at GMT
+    /// 00:00:00." (zoom-api.md §1 and §5, from Zoom's API reference and forum 141856).
+    #[default]
+    Named,
+    /// "You have exceeded the daily rate limit (3) of … API requests permitted for this
+    /// particular registrant. You may resume these requests at GMT 00:00:00.", no address in it
+    /// (developer forum thread 57798, as posted: the address left out).
+    Unnamed,
+    /// Each person one of the two, chosen from the seed and the address.
+    Mixed,
 }
 
 /// How the fake starts.

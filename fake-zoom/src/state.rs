@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use crate::responses::{dropped_connection, next_midnight_utc, zoom_error};
-use crate::setup::{EventSetup, Kind, LoggedRequest, Registrant, Setup, Stats};
+use crate::setup::{EventSetup, Kind, LoggedRequest, Registrant, RegistrantWording, Setup, Stats};
 
 pub(crate) struct Event {
     pub(crate) setup: EventSetup,
@@ -274,6 +274,25 @@ impl Inner {
             }
             Fault::DropAfter => Ok(true),
             Fault::None => Ok(false),
+        }
+    }
+
+    /// The 429 message for `email`, whose daily adds through `api` (Zoom's name for the
+    /// endpoint) are spent, in the wording the faults choose.
+    pub(crate) fn registrant_limit_message(&self, api: &str, email: &str) -> String {
+        let named = match self.setup.faults.registrant_limit_wording {
+            RegistrantWording::Named => true,
+            RegistrantWording::Unnamed => false,
+            RegistrantWording::Mixed => {
+                let mut hasher = DefaultHasher::new();
+                (self.setup.seed, email.to_lowercase()).hash(&mut hasher);
+                hasher.finish().is_multiple_of(2)
+            }
+        };
+        if named {
+            format!("You have exceeded the daily rate limit of (3) for {api} API requests for the registrant ({email}). You can resume these API requests at GMT 00:00:00.")
+        } else {
+            format!("You have exceeded the daily rate limit (3) of {api} API requests permitted for this particular registrant. You may resume these requests at GMT 00:00:00.")
         }
     }
 

@@ -701,3 +701,59 @@ async fn held_requests_wait_before_any_work_and_go_on_when_released() {
     assert_eq!(client.zoom.held(), 0);
     assert_eq!(client.zoom.registrants(Kind::Meeting, MEETING).len(), 3);
 }
+
+/// One person's fourth add of the day is refused with a 429 worded with the address (zoom-api.md
+/// §5, from Zoom's API reference and developer forum thread 141856) or without it ("… permitted
+/// for this particular registrant …", https://devforum.zoom.us/t/why-are-now-limited-to-only-3-add-webinar-registrant-api-calls-per-day/57798);
+/// `Mixed` gives some people one and some the other.
+#[tokio::test]
+async fn a_persons_fourth_add_is_refused_in_either_of_zooms_wordings() {
+    use fake_zoom::{Faults, RegistrantWording};
+    let fourth_add = |wording: RegistrantWording, emails: Vec<String>| async move {
+        let client = Client::start(Setup {
+            faults: Faults {
+                registrant_limit_wording: wording,
+                ..Faults::default()
+            },
+            ..Setup::default()
+        });
+        let token = client.token().await;
+        let mut messages = Vec::new();
+        for email in emails {
+            client.zoom.use_up_adds(Kind::Meeting, MEETING, &email);
+            let body = json!({ "email": email, "first_name": "Ana" });
+            let (status, _, answer) = client
+                .post(&token, &format!("meetings/{MEETING}/registrants"), body)
+                .await;
+            assert_eq!(
+                (status, answer["code"].as_i64()),
+                (429, Some(429)),
+                "{answer}"
+            );
+            messages.push(answer["message"].as_str().unwrap_or_default().to_string());
+        }
+        messages
+    };
+    let ana = || vec!["ana@example.com".to_string()];
+    let named = fourth_add(RegistrantWording::Named, ana()).await;
+    assert!(
+        named[0].contains("for the registrant (ana@example.com)"),
+        "{named:?}"
+    );
+    let unnamed = fourth_add(RegistrantWording::Unnamed, ana()).await;
+    assert!(
+        unnamed[0].contains("permitted for this particular registrant")
+            && !unnamed[0].contains('@'),
+        "{unnamed:?}"
+    );
+    let people = (0..16).map(|i| format!("p{i}@example.com")).collect();
+    let mixed = fourth_add(RegistrantWording::Mixed, people).await;
+    assert!(
+        mixed.iter().any(|m| m.contains("for the registrant (")),
+        "{mixed:?}"
+    );
+    assert!(
+        mixed.iter().any(|m| m.contains("particular registrant")),
+        "{mixed:?}"
+    );
+}

@@ -178,20 +178,26 @@ pub(super) fn refusal(status: u16, headers: &HeaderMap, body: &[u8]) -> Refusal 
     }
 }
 
-/// Tells the three kinds of 429 apart: the headers when Zoom sends them, else the message
-/// (zoom-api.md §5 reports per-registrant 429s that come without a type header).
-pub(super) fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiError {
+/// Tells the three kinds of 429 apart: one person's daily quota, the account's daily quota,
+/// and the per-second limit. `carries_people`: the request named registrants (an add, a batch,
+/// a status change), not a read.
+///
+/// A message that names a registrant is that person's, whatever the headers say: Zoom words it
+/// "… for the registrant (a@b.c) …" (zoom-api.md §5) and "… permitted for (a@b.c) this
+/// particular registrant …", sometimes with no address at all (developer forum thread 57798),
+/// and has been seen sending it with the account's headers (forum 18928). Then the structure:
+/// `X-RateLimit-Type` (`Daily-limit`, `QPS`), a `Retry-After` past the next UTC midnight. Then
+/// the wording: the account's own ("maximum daily rate limit for this API") is the account's;
+/// any other daily limit met by a request that carried people is about those people, since one
+/// person's spent quota must never stop a run.
+pub(super) fn rate_limit_error(
+    headers: &HeaderMap,
+    refusal: Refusal,
+    carries_people: bool,
+) -> ApiError {
     let message = refusal.message.to_lowercase();
-    if message.contains("for the registrant") {
-        // Adds name the person `registrant (a@b.c)`; status changes `registrant "a@b.c"`.
-        let between = |open: &str, close: char| {
-            refusal
-                .message
-                .rsplit_once(open)
-                .and_then(|(_, rest)| rest.split_once(close))
-                .map(|(email, _)| email.to_string())
-        };
-        let email = between("registrant (", ')').or_else(|| between("registrant \"", '"'));
+    if message.contains("for the registrant") || message.contains("particular registrant") {
+        let email = address_in(&refusal.message);
         return ApiError::RegistrantLimit { email, refusal };
     }
     let kind = headers
@@ -203,18 +209,33 @@ pub(super) fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiErro
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|text| retry_after(text.trim(), now));
-    let daily = match kind.as_deref() {
-        Some("daily-limit") => true,
-        Some("qps") => false,
-        _ => message.contains("daily"),
-    };
     // A per-second answer that asks to wait past the next UTC midnight is a daily stop.
     let past_midnight =
         |wait: Duration| wait > MAX_PER_SECOND_WAIT && now + wait > next_utc_midnight(now);
-    if daily || wait.is_some_and(past_midnight) {
-        // Past a day or two is no time Zoom would give: then it is "tomorrow, 00:00 UTC".
-        let resume_at = wait.filter(|&w| w <= MAX_DAILY_WAIT).map(|w| now + w);
-        return ApiError::DailyLimit { resume_at, refusal };
+    let accounts = match kind.as_deref() {
+        Some("daily-limit") => true,
+        Some("qps") => false,
+        _ => message.contains("maximum daily rate limit"),
+    } || wait.is_some_and(past_midnight);
+    // Past a day or two is no time Zoom would give: then it is "tomorrow, 00:00 UTC".
+    let resume_at = || wait.filter(|&w| w <= MAX_DAILY_WAIT).map(|w| now + w);
+    if accounts {
+        return ApiError::DailyLimit {
+            resume_at: resume_at(),
+            refusal,
+        };
+    }
+    if kind.is_none() && message.contains("daily") {
+        if carries_people {
+            return ApiError::RegistrantLimit {
+                email: None,
+                refusal,
+            };
+        }
+        return ApiError::DailyLimit {
+            resume_at: resume_at(),
+            refusal,
+        };
     }
     ApiError::PerSecondLimit {
         // Without a word from Zoom, the second's window: a retry sooner meets the same full
@@ -222,6 +243,15 @@ pub(super) fn rate_limit_error(headers: &HeaderMap, refusal: Refusal) -> ApiErro
         retry_after: Some(wait.unwrap_or(PER_SECOND_WINDOW)),
         refusal,
     }
+}
+
+/// The email address a message names, in parentheses or quotes (`(a@b.c)`, `"a@b.c"`): the
+/// last one, as Zoom names the registrant after the API's name.
+fn address_in(message: &str) -> Option<String> {
+    message
+        .split(['(', ')', '"'])
+        .rfind(|part| part.contains('@') && !part.contains(char::is_whitespace))
+        .map(str::to_string)
 }
 
 /// The window a per-second limit counts in.

@@ -5,7 +5,7 @@
 //!   jitter, but no email is ever carried by more than [`MAX_REQUESTS_PER_EMAIL`] requests in a
 //!   run (Zoom allows three adds per person and day); past that the row is `pending`.
 //! - A daily-quota 429 stops its category at once; a per-registrant 429 makes only that row
-//!   `pending`; errors about the event itself (not found, registration off, over, full,
+//!   `pending` (a batch's that names nobody sends its rows singly, to find whose it is); errors about the event itself (not found, registration off, over, full,
 //!   missing scope, token refused) stop the whole run quickly instead of failing every row.
 //! - A batch answer is mapped back to rows by email, ignoring case; a row missing from it is
 //!   retried singly; a batch refused for validation is split using Zoom's field errors, so the
@@ -286,16 +286,24 @@ impl Registrar {
                     let limited = match &error {
                         ApiError::RegistrantLimit {
                             email: Some(email), ..
-                        } => Some(email_key(email.trim()).into_owned()),
-                        _ => None,
+                        } => email_key(email.trim()).into_owned(),
+                        // Zoom did not say whose adds are spent: each row goes on alone (within
+                        // its three requests), so only that person's add is refused.
+                        _ => return self.each(jobs).await,
                     };
-                    let (hit, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
-                        limited
-                            .as_deref()
-                            .is_none_or(|email| job.registrant.email.key() == email)
-                    });
+                    let (hit, rest): (Vec<Job>, Vec<Job>) = jobs
+                        .into_iter()
+                        .partition(|job| job.registrant.email.key() == limited.as_str());
                     for job in hit {
                         job.refused(Status::Pending, message.clone(), error.refusal());
+                    }
+                    // Another batch would leave the rest one request: each goes on alone then,
+                    // so a second spent person in the batch cannot use up the others' requests.
+                    if rest
+                        .iter()
+                        .any(|job| job.attempts + 1 >= MAX_REQUESTS_PER_EMAIL)
+                    {
+                        return self.each(rest).await;
                     }
                     jobs = rest;
                 }

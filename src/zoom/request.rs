@@ -172,7 +172,7 @@ impl ZoomClient {
                 };
             }
             if status.as_u16() == 429 {
-                let error = rate_limit_error(&headers, refusal);
+                let error = rate_limit_error(&headers, refusal, method != Method::GET);
                 // Only sending counts, and slows its category: a read (the checks before
                 // sending, a page of a list) can meet a window that another run, just ended,
                 // filled; its refusal says nothing of what the account allows.

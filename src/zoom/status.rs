@@ -124,6 +124,10 @@ impl StatusChanger {
                     self.control.stop_daily(Category::Medium, *resume_at);
                     groups.push((jobs, None));
                 }
+                // Zoom did not say whose changes are spent: each goes on alone, to find out.
+                ApiError::RegistrantLimit { email: None, .. } if jobs.len() > 1 => {
+                    groups.extend(jobs.into_iter().map(|job| (vec![job], None)));
+                }
                 ApiError::RegistrantLimit { email, refusal } => {
                     let limited = email.as_deref().map(|e| email_key(e.trim()).into_owned());
                     let (hit, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {

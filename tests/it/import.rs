@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use fake_zoom::{EventSetup, Faults, Kind, Limits, Setup};
+use fake_zoom::{EventSetup, Faults, Kind, Limits, RegistrantWording, Setup};
 
 use crate::support::{people, wait_until, ZoomEnv, MEETING, WEBINAR};
 
@@ -458,6 +458,62 @@ fn per_registrant_limit_makes_only_that_row_pending() {
         pending[0].message
     );
     assert_eq!(run.with_status("registered").len(), 9);
+}
+
+#[test]
+fn one_persons_spent_adds_in_any_wording_leave_only_that_person_pending_single_or_batch() {
+    // Zoom words this 429 with the address or without it (developer forum thread 57798), and
+    // another app may have spent a person's three adds of the day.
+    let spent = [
+        "person17@example.com",
+        "person3@example.com",
+        "person41@example.com",
+    ];
+    for wording in [
+        RegistrantWording::Named,
+        RegistrantWording::Unnamed,
+        RegistrantWording::Mixed,
+    ] {
+        for mode in ["single", "batch"] {
+            let zoom = ZoomEnv::start(Setup {
+                faults: Faults {
+                    registrant_limit_wording: wording,
+                    ..Faults::default()
+                },
+                ..Setup::default()
+            });
+            for email in spent {
+                zoom.zoom.use_up_adds(Kind::Meeting, MEETING, email);
+            }
+            let input = zoom.env.write_input("people.csv", people(60, false));
+
+            let run = zoom.import(&input, &meeting(&["--mode", mode]));
+
+            let case = format!("{wording:?}, {mode}: {}", run.stderr());
+            assert_eq!(run.code(), 4, "{case}");
+            let mut pending: Vec<&str> = run
+                .with_status("pending")
+                .iter()
+                .map(|row| row.email.as_str())
+                .collect();
+            pending.sort_unstable();
+            assert_eq!(pending, spent, "{case}");
+            for row in run.with_status("pending") {
+                assert!(row.message.contains("after 00:00 UTC"), "{}", row.message);
+            }
+            assert_eq!(run.with_status("registered").len(), 57, "{case}");
+            assert_eq!(
+                zoom.zoom.registrants(Kind::Meeting, MEETING).len(),
+                57,
+                "{case}"
+            );
+            assert!(zoom.zoom.max_requests_per_email() <= 3, "{case}");
+            assert!(
+                !run.stderr().contains("daily quota"),
+                "one person's quota is not the account's: {case}"
+            );
+        }
+    }
 }
 
 #[test]

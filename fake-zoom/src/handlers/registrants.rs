@@ -78,15 +78,33 @@ pub(crate) async fn add_registrant(
             inner.rate_limit(Category::Light)?;
             drop_after = inner.apply_fault(
                 &format!("single {kind:?} {id} {}", email.to_lowercase()),
-                (StatusCode::SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable."),
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    503,
+                    "Service temporarily unavailable.",
+                ),
             )?;
             let Some(person) = person else {
-                return Err(zoom_error(StatusCode::BAD_REQUEST, 300, "Request Body should be a valid JSON object."));
+                return Err(zoom_error(
+                    StatusCode::BAD_REQUEST,
+                    300,
+                    "Request Body should be a valid JSON object.",
+                ));
             };
             let event = inner.event(kind, id)?;
             if let Some(wanted) = &occurrence_ids {
-                if wanted.split(',').any(|o| !event.setup.occurrences.iter().any(|known| known == o.trim())) {
-                    return Err(zoom_error(StatusCode::BAD_REQUEST, 300, "Invalid parameter: occurrence_ids."));
+                if wanted.split(',').any(|o| {
+                    !event
+                        .setup
+                        .occurrences
+                        .iter()
+                        .any(|known| known == o.trim())
+                }) {
+                    return Err(zoom_error(
+                        StatusCode::BAD_REQUEST,
+                        300,
+                        "Invalid parameter: occurrence_ids.",
+                    ));
                 }
             }
             let host = event.setup.host_email.to_lowercase();
@@ -98,7 +116,11 @@ pub(crate) async fn add_registrant(
                 return Err(validation_failed(errors));
             }
             if email.to_lowercase() == host {
-                return Err(zoom_error(StatusCode::BAD_REQUEST, 3027, "Host cannot register."));
+                return Err(zoom_error(
+                    StatusCode::BAD_REQUEST,
+                    3027,
+                    "Host cannot register.",
+                ));
             }
             let key = (kind, id, email.to_lowercase());
             let count = inner.daily_adds.entry(key).or_insert(0);
@@ -109,34 +131,62 @@ pub(crate) async fn add_registrant(
                     Kind::Meeting => "Add meeting registrant",
                     Kind::Webinar => "Add a webinar registrant",
                 };
-                let mut response = zoom_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    429,
-                    &format!("You have exceeded the daily rate limit of (3) for {noun} API requests for the registrant ({email}). You can resume these API requests at GMT 00:00:00."),
-                );
-                response.headers_mut().insert("x-ratelimit-category", HeaderValue::from_static("Light"));
+                let message = inner.registrant_limit_message(noun, &email);
+                let mut response = zoom_error(StatusCode::TOO_MANY_REQUESTS, 429, &message);
+                response
+                    .headers_mut()
+                    .insert("x-ratelimit-category", HeaderValue::from_static("Light"));
                 return Err(response);
             }
             let registrant = match existing {
-                Some(index) => inner.events.get(&(kind, id)).map(|e| e.registrants[index].clone()),
+                Some(index) => inner
+                    .events
+                    .get(&(kind, id))
+                    .map(|e| e.registrants[index].clone()),
                 None => {
                     if full {
-                        return Err(zoom_error(StatusCode::BAD_REQUEST, 3043, &format!("{} has reached maximum attendee capacity.", kind.noun())));
+                        return Err(zoom_error(
+                            StatusCode::BAD_REQUEST,
+                            3043,
+                            &format!("{} has reached maximum attendee capacity.", kind.noun()),
+                        ));
                     }
-                    let auto_approve = person.get("auto_approve").and_then(Value::as_bool).unwrap_or(false)
+                    let auto_approve = person
+                        .get("auto_approve")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
                         && kind == Kind::Meeting;
-                    let status = if approval_type == 0 || auto_approve { "approved" } else { "pending" };
-                    let text = |key: &str| person.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-                    let mut registrant = inner.new_registrant(id, &email, &text("first_name"), &text("last_name"), status);
+                    let status = if approval_type == 0 || auto_approve {
+                        "approved"
+                    } else {
+                        "pending"
+                    };
+                    let text = |key: &str| {
+                        person
+                            .get(key)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    let mut registrant = inner.new_registrant(
+                        id,
+                        &email,
+                        &text("first_name"),
+                        &text("last_name"),
+                        status,
+                    );
                     registrant.fields = person.clone();
                     if let Some(wanted) = &occurrence_ids {
-                        registrant.fields.insert("occurrence_ids".to_string(), json!(wanted));
+                        registrant
+                            .fields
+                            .insert("occurrence_ids".to_string(), json!(wanted));
                     }
                     inner.insert_registrant(kind, id, registrant.clone());
                     Some(registrant)
                 }
             };
-            let registrant = registrant.ok_or_else(|| zoom_error(StatusCode::INTERNAL_SERVER_ERROR, 500, "internal"))?;
+            let registrant = registrant
+                .ok_or_else(|| zoom_error(StatusCode::INTERNAL_SERVER_ERROR, 500, "internal"))?;
             let mut body = json!({
                 "id": id,
                 "registrant_id": registrant.id,
@@ -210,32 +260,48 @@ pub(crate) async fn batch_registrants(
             };
             if !scheduled {
                 return Err(match kind {
-                    Kind::Meeting => zoom_error(StatusCode::BAD_REQUEST, 303, "This API can only be used for scheduled meeting."),
-                    Kind::Webinar => zoom_error(StatusCode::BAD_REQUEST, 300, "This API can only be used for scheduled webinar."),
+                    Kind::Meeting => zoom_error(
+                        StatusCode::BAD_REQUEST,
+                        303,
+                        "This API can only be used for scheduled meeting.",
+                    ),
+                    Kind::Webinar => zoom_error(
+                        StatusCode::BAD_REQUEST,
+                        300,
+                        "This API can only be used for scheduled webinar.",
+                    ),
                 });
             }
             let approval_type = event.setup.approval_type;
             let capacity = event.setup.capacity;
             if people.is_empty() || people.len() > 30 {
-                return Err(validation_failed(vec![("registrants".to_string(), "Invalid field.")]));
+                return Err(validation_failed(vec![(
+                    "registrants".to_string(),
+                    "Invalid field.",
+                )]));
             }
             let mut errors = Vec::new();
             for (index, person) in people.iter().enumerate() {
-                errors.extend(validate_person(&inner, person, &format!("registrants[{index}].")));
+                errors.extend(validate_person(
+                    &inner,
+                    person,
+                    &format!("registrants[{index}]."),
+                ));
             }
             if !errors.is_empty() {
                 return Err(validation_failed(errors));
             }
             for email in &emails {
-                let count = inner.daily_adds.entry((kind, id, email.to_lowercase())).or_insert(0);
+                let count = inner
+                    .daily_adds
+                    .entry((kind, id, email.to_lowercase()))
+                    .or_insert(0);
                 *count += 1;
                 if *count > 3 {
                     inner.stats.registrant_limited += 1;
-                    return Err(zoom_error(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        429,
-                        &format!("You have exceeded the daily rate limit of (3) for {} Perform batch registration API requests for the registrant ({email}). You can resume these API requests at GMT 00:00:00.", kind.noun().to_lowercase()),
-                    ));
+                    let api = format!("{} Perform batch registration", kind.noun().to_lowercase());
+                    let message = inner.registrant_limit_message(&api, email);
+                    return Err(zoom_error(StatusCode::TOO_MANY_REQUESTS, 429, &message));
                 }
             }
             let auto_approve = parsed
@@ -243,23 +309,47 @@ pub(crate) async fn batch_registrants(
                 .and_then(|b| b.get("auto_approve"))
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            let status = if approval_type == 0 || auto_approve { "approved" } else { "pending" };
+            let status = if approval_type == 0 || auto_approve {
+                "approved"
+            } else {
+                "pending"
+            };
             let mut out = Vec::new();
             for person in &people {
-                let text = |key: &str| person.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+                let text = |key: &str| {
+                    person
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                };
                 let email = text("email");
-                let existing = inner
-                    .events
-                    .get(&(kind, id))
-                    .and_then(|e| e.by_email.get(&email.to_lowercase()).map(|&i| e.registrants[i].clone()));
+                let existing = inner.events.get(&(kind, id)).and_then(|e| {
+                    e.by_email
+                        .get(&email.to_lowercase())
+                        .map(|&i| e.registrants[i].clone())
+                });
                 let registrant = match existing {
                     Some(registrant) => registrant,
                     None => {
-                        let full = inner.events.get(&(kind, id)).is_some_and(|e| e.registrants.len() >= capacity);
+                        let full = inner
+                            .events
+                            .get(&(kind, id))
+                            .is_some_and(|e| e.registrants.len() >= capacity);
                         if full {
-                            return Err(zoom_error(StatusCode::NOT_FOUND, 3043, &format!("{} has reached maximum attendee capacity.", kind.noun())));
+                            return Err(zoom_error(
+                                StatusCode::NOT_FOUND,
+                                3043,
+                                &format!("{} has reached maximum attendee capacity.", kind.noun()),
+                            ));
                         }
-                        let mut registrant = inner.new_registrant(id, &email, &text("first_name"), &text("last_name"), status);
+                        let mut registrant = inner.new_registrant(
+                            id,
+                            &email,
+                            &text("first_name"),
+                            &text("last_name"),
+                            status,
+                        );
                         registrant.fields = person.clone();
                         inner.insert_registrant(kind, id, registrant.clone());
                         registrant
@@ -274,7 +364,8 @@ pub(crate) async fn batch_registrants(
             if inner.setup.faults.batch_omits_last {
                 out.pop();
             }
-            let status = StatusCode::from_u16(inner.setup.batch_status).unwrap_or(StatusCode::CREATED);
+            let status =
+                StatusCode::from_u16(inner.setup.batch_status).unwrap_or(StatusCode::CREATED);
             Ok((status, Json(json!({ "registrants": out }))).into_response())
         })()
         .unwrap_or_else(|e| e);

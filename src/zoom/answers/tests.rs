@@ -18,9 +18,14 @@ fn refusal_with(message: &str) -> Refusal {
     }
 }
 
+/// A 429 to an add, which carries a person.
+fn classify(headers: &HeaderMap, refusal: Refusal) -> ApiError {
+    rate_limit_error(headers, refusal, true)
+}
+
 #[test]
 fn per_second_429_with_seconds_or_no_retry_after() {
-    let error = rate_limit_error(
+    let error = classify(
         &headers(&[("x-ratelimit-type", "QPS"), ("retry-after", "2")]),
         refusal_with(
             "You have reached the maximum per-second rate limit for this API. Try again later.",
@@ -29,7 +34,7 @@ fn per_second_429_with_seconds_or_no_retry_after() {
     assert!(
         matches!(error, ApiError::PerSecondLimit { retry_after: Some(d), .. } if d == Duration::from_secs(2))
     );
-    let error = rate_limit_error(
+    let error = classify(
         &HeaderMap::new(),
         refusal_with("You have reached the maximum per-second rate limit"),
     );
@@ -44,7 +49,7 @@ fn daily_429_reads_an_iso_retry_after_within_two_days() {
     let midnight = next_utc_midnight(SystemTime::now());
     let text = humantime::format_rfc3339_seconds(midnight).to_string();
     let daily = |retry_after: &str| {
-        rate_limit_error(
+        classify(
             &headers(&[
                 ("X-RateLimit-Type", "Daily-limit"),
                 ("Retry-After", retry_after),
@@ -82,7 +87,7 @@ fn daily_429_reads_an_iso_retry_after_within_two_days() {
 #[test]
 fn a_per_second_429_asking_to_wait_past_midnight_is_a_daily_stop() {
     let qps = |retry_after: &str| {
-        rate_limit_error(
+        classify(
             &headers(&[("x-ratelimit-type", "QPS"), ("retry-after", retry_after)]),
             refusal_with("You have reached the maximum per-second rate limit for this API."),
         )
@@ -95,7 +100,7 @@ fn a_per_second_429_asking_to_wait_past_midnight_is_a_daily_stop() {
 
 #[test]
 fn daily_429_without_headers_is_recognised_by_its_message() {
-    let error = rate_limit_error(
+    let error = classify(
         &HeaderMap::new(),
         refusal_with("You have reached the maximum daily rate limit for this API."),
     );
@@ -110,7 +115,7 @@ fn daily_429_without_headers_is_recognised_by_its_message() {
 
 #[test]
 fn per_registrant_429_names_the_person_even_with_daily_headers() {
-    let error = rate_limit_error(
+    let error = classify(
         &headers(&[("x-ratelimit-category", "Light")]),
         refusal_with("You have exceeded the daily rate limit of (3) for Add meeting registrant API requests for the registrant (ana@example.com). You can resume these API requests at GMT 00:00:00."),
     );
@@ -123,7 +128,7 @@ fn per_registrant_429_names_the_person_even_with_daily_headers() {
 fn a_per_registrant_429_body_is_never_mistaken_for_the_account_quota() {
     let body = br#"{"code":429,"message":"You have exceeded the daily rate limit of (3) for Add meeting registrant API requests for the registrant (a.very.long.name@example.com). You can resume these API requests at GMT 00:00:00."}"#;
     let headers = headers(&[("x-ratelimit-category", "Light")]);
-    let error = rate_limit_error(&headers, refusal(429, &headers, body));
+    let error = classify(&headers, refusal(429, &headers, body));
     assert!(
         matches!(error, ApiError::RegistrantLimit { email: Some(ref e), .. } if e == "a.very.long.name@example.com"),
         "{error:?}"
@@ -151,4 +156,54 @@ fn validation_refusal_keeps_its_field_errors() {
         refusal.to_string(),
         "HTTP 400, Zoom code 300: Validation Failed. [registrants[3].email: Invalid field.]"
     );
+}
+
+#[test]
+fn a_per_registrant_429_in_the_forums_wording_is_that_persons_with_or_without_an_address() {
+    // Developer forum thread 57798, with the address and without it.
+    let named = classify(
+        &headers(&[("x-ratelimit-category", "Heavy")]),
+        refusal_with("You have exceeded the daily rate limit (3) of Webinar Batch Registration API requests permitted for (Ana@Example.com) this particular registrant. You may resume these requests at GMT 00:00:00."),
+    );
+    assert!(
+        matches!(named, ApiError::RegistrantLimit { email: Some(ref e), .. } if e == "Ana@Example.com"),
+        "{named:?}"
+    );
+    let unnamed = classify(
+        &HeaderMap::new(),
+        refusal_with("You have exceeded the daily rate limit (3) of Add meeting registrant API requests permitted for this particular registrant. You may resume these requests at GMT 00:00:00."),
+    );
+    assert!(
+        matches!(unnamed, ApiError::RegistrantLimit { email: None, .. }),
+        "{unnamed:?}"
+    );
+}
+
+#[test]
+fn a_daily_429_without_a_type_is_the_accounts_only_in_its_words_or_to_a_read() {
+    let someones = "You have exceeded the daily rate limit (3) of Add meeting registrant API requests. You may resume these requests at GMT 00:00:00.";
+    assert!(matches!(
+        rate_limit_error(&HeaderMap::new(), refusal_with(someones), true),
+        ApiError::RegistrantLimit { email: None, .. }
+    ));
+    // A read names nobody: a daily limit it meets is the account's.
+    assert!(matches!(
+        rate_limit_error(&HeaderMap::new(), refusal_with(someones), false),
+        ApiError::DailyLimit { .. }
+    ));
+    // The type header, or a wait past midnight, is the account's whatever the words.
+    assert!(matches!(
+        classify(
+            &headers(&[("x-ratelimit-type", "Daily-limit")]),
+            refusal_with(someones)
+        ),
+        ApiError::DailyLimit { .. }
+    ));
+    assert!(matches!(
+        classify(
+            &headers(&[("retry-after", "99999999999")]),
+            refusal_with(someones)
+        ),
+        ApiError::DailyLimit { .. }
+    ));
 }
