@@ -169,6 +169,10 @@ pub struct Faults {
     pub drop_after_rate: f64,
     /// Batch responses leave out the last registrant of each call (work still done).
     pub batch_omits_last: bool,
+    /// Batch responses give their last entry without `email` and `registrant_id`, and the one
+    /// before it with an empty `registrant_id` (work still done): Zoom's description of the
+    /// answer marks none of its fields required (`shared/zoom-openapi`, batch_registrants 200).
+    pub batch_bare_items: bool,
     /// This page (1-based) of every registrant list answers 200 with a body that is not a
     /// list: its registrants have no email.
     pub broken_list_page: Option<usize>,

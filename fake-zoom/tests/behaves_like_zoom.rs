@@ -757,3 +757,38 @@ async fn a_persons_fourth_add_is_refused_in_either_of_zooms_wordings() {
         "{mixed:?}"
     );
 }
+
+/// Zoom's description of the batch answer (`shared/zoom-openapi`, `batch_registrants` 200)
+/// marks none of an entry's fields required: with `batch_bare_items` the last entry has no
+/// `email` or `registrant_id` and the one before an empty ID, while everyone is registered.
+#[tokio::test]
+async fn batch_answers_can_leave_an_entrys_fields_out() {
+    use fake_zoom::Faults;
+    let client = Client::start(Setup {
+        faults: Faults {
+            batch_bare_items: true,
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let token = client.token().await;
+    let people: Vec<Value> = (0..3)
+        .map(|i| json!({ "email": format!("p{i}@example.com"), "first_name": "P" }))
+        .collect();
+    let (status, _, answer) = client
+        .post(
+            &token,
+            &format!("meetings/{MEETING}/batch_registrants"),
+            json!({ "registrants": people }),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let entries = answer["registrants"].as_array().expect("entries");
+    assert_eq!(entries.len(), 3);
+    assert!(entries[0]["registrant_id"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
+    assert_eq!(entries[1]["registrant_id"], "");
+    assert!(entries[2].get("email").is_none() && entries[2].get("registrant_id").is_none());
+    assert_eq!(client.zoom.registrants(Kind::Meeting, MEETING).len(), 3);
+}

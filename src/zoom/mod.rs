@@ -65,18 +65,47 @@ pub struct Registered {
 }
 
 /// One entry of a batch answer: the person's email and [`Registered`]'s fields (named out,
-/// not `flatten`ed: serde buffers a flattened struct's every field first).
-#[derive(Debug, Clone, Deserialize)]
+/// not `flatten`ed: serde buffers a flattened struct's every field first). Zoom's description
+/// marks none of them required, so each may be missing: an entry without an email or an ID
+/// settles no row.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct BatchItem {
-    pub email: String,
-    pub registrant_id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub registrant_id: Option<String>,
+    #[serde(default)]
     pub join_url: Option<String>,
 }
 
+impl BatchItem {
+    /// The email and what Zoom registered, if the entry says both.
+    pub fn registered(self) -> Option<(String, Registered)> {
+        let email = self.email.filter(|email| !email.trim().is_empty())?;
+        let registrant_id = self.registrant_id.filter(|id| !id.trim().is_empty())?;
+        Some((
+            email,
+            Registered {
+                registrant_id,
+                join_url: self.join_url,
+            },
+        ))
+    }
+}
+
+/// A batch answer: its entries, each read on its own, so one of another shape costs only its
+/// own row (sent again singly), never the batch.
 #[derive(Deserialize)]
 struct BatchAnswer {
     #[serde(default)]
-    registrants: Vec<BatchItem>,
+    registrants: Vec<BatchEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BatchEntry {
+    Item(BatchItem),
+    Unreadable(serde::de::IgnoredAny),
 }
 
 /// Options that go into registration requests.
@@ -264,7 +293,16 @@ impl ZoomClient {
             .await;
         Sent {
             requests: answer.requests,
-            result: answer.result.map(|answer| answer.registrants),
+            result: answer.result.map(|answer| {
+                answer
+                    .registrants
+                    .into_iter()
+                    .filter_map(|entry| match entry {
+                        BatchEntry::Item(item) => Some(item),
+                        BatchEntry::Unreadable(_) => None,
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -432,4 +470,36 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_answer_reads_each_entry_on_its_own() {
+        let answer: BatchAnswer = serde_json::from_str(
+            r#"{"registrants":[
+                {"email":"ana@example.com","registrant_id":"r1","join_url":"https://zoom.us/w/1"},
+                {"email":"bo@example.com","registrant_id":""},
+                {"join_url":"https://zoom.us/w/3"},
+                "not an entry",
+                {"email":null,"registrant_id":7}
+            ]}"#,
+        )
+        .expect("an answer of any entries reads");
+        let registered: Vec<_> = answer
+            .registrants
+            .into_iter()
+            .filter_map(|entry| match entry {
+                BatchEntry::Item(item) => item.registered(),
+                BatchEntry::Unreadable(_) => None,
+            })
+            .map(|(email, registered)| (email, registered.registrant_id))
+            .collect();
+        assert_eq!(
+            registered,
+            [("ana@example.com".to_string(), "r1".to_string())]
+        );
+    }
 }

@@ -316,17 +316,13 @@ impl Registrar {
         }
     }
 
-    /// Maps a batch answer back to its rows by email; rows it leaves out are sent singly.
+    /// Maps a batch answer back to its rows by email; rows it leaves out (or names without
+    /// an ID) are sent singly.
     async fn settle_batch(&self, jobs: Vec<Job>, items: Vec<BatchItem>) {
         let answered: HashMap<String, Registered> = items
             .into_iter()
-            .map(|item| {
-                let registered = Registered {
-                    registrant_id: item.registrant_id,
-                    join_url: item.join_url,
-                };
-                (email_key(item.email.trim()).into_owned(), registered)
-            })
+            .filter_map(BatchItem::registered)
+            .map(|(email, registered)| (email_key(email.trim()).into_owned(), registered))
             .collect();
         let mut missing = Vec::new();
         for job in jobs {

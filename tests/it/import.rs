@@ -689,6 +689,31 @@ fn rows_left_out_of_a_batch_answer_are_sent_singly() {
 }
 
 #[test]
+fn batch_entries_without_an_email_or_id_cost_only_their_rows_a_single_add() {
+    // Zoom's description of the batch answer marks none of its fields required.
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            batch_bare_items: true,
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(60, false));
+
+    let run = zoom.import(&input, &meeting(&["--mode", "batch"]));
+
+    run.assert_all_registered(60);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stats = zoom.zoom.stats();
+    assert_eq!(
+        (stats.batch_calls, stats.single_adds),
+        (2, 4),
+        "no batch sent again; the two rows of each without an ID, singly: {stats:?}"
+    );
+    assert_eq!(zoom.zoom.max_requests_per_email(), 2);
+}
+
+#[test]
 fn auto_mode_falls_back_to_single_adds_when_batch_does_not_fit() {
     let zoom = ZoomEnv::start(Setup::default());
     zoom.zoom.add_event(

@@ -364,6 +364,16 @@ pub(crate) async fn batch_registrants(
             if inner.setup.faults.batch_omits_last {
                 out.pop();
             }
+            if inner.setup.faults.batch_bare_items {
+                let mut last = out.iter_mut().rev();
+                if let Some(Value::Object(item)) = last.next() {
+                    item.remove("email");
+                    item.remove("registrant_id");
+                }
+                if let Some(Value::Object(item)) = last.next() {
+                    item.insert("registrant_id".to_string(), json!(""));
+                }
+            }
             let status =
                 StatusCode::from_u16(inner.setup.batch_status).unwrap_or(StatusCode::CREATED);
             Ok((status, Json(json!({ "registrants": out }))).into_response())
