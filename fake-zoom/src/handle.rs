@@ -41,6 +41,7 @@ impl FakeZoom {
             windows: HashMap::new(),
             rejected_emails: HashSet::new(),
             refuse_writes: false,
+            token_busy: false,
             stats: Stats::default(),
             next_id: 1,
             log: Vec::new(),
@@ -172,6 +173,13 @@ impl FakeZoom {
     /// Makes registration requests fail with 401 / code 124 while reads keep working.
     pub fn refuse_writes(&self, refuse: bool) {
         lock(&self.shared).refuse_writes = refuse;
+    }
+
+    /// Makes the token endpoint answer 429 with `Retry-After: 1` (or answer again): Zoom does
+    /// not document its token endpoint's limits; a 429 is how a limited endpoint refuses for
+    /// now (RFC 6585 §4), in Zoom's error body (zoom-api.md §7).
+    pub fn token_endpoint_busy(&self, busy: bool) {
+        lock(&self.shared).token_busy = busy;
     }
 
     /// Makes Zoom's validation reject this email as an invalid field.

@@ -186,6 +186,10 @@ pub struct Faults {
     /// Every status change is refused as too fast (a per-second 429), as when other apps
     /// take all of the account's Medium requests.
     pub status_calls_too_fast: bool,
+    /// Every API request (reads too) answers `503 Service Unavailable` from the gateway, with
+    /// no JSON and before any work: Zoom down, as during its outages, when its front answered
+    /// 5xx gateway errors (reports of the April 2025 outage: "502 Bad Gateway").
+    pub api_down: bool,
     /// How the 429 for a person whose three adds of the day are spent is worded.
     pub registrant_limit_wording: RegistrantWording,
 }

@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     pub(crate) rejected_emails: HashSet<String>,
     /// Registration requests get 401 / code 124 although reads succeed (seen in the field).
     pub(crate) refuse_writes: bool,
+    /// The token endpoint answers 429 ([`crate::FakeZoom::token_endpoint_busy`]).
+    pub(crate) token_busy: bool,
     pub(crate) stats: Stats,
     pub(crate) next_id: u64,
     pub(crate) log: Vec<LoggedRequest>,

@@ -792,3 +792,45 @@ async fn batch_answers_can_leave_an_entrys_fields_out() {
     assert!(entries[2].get("email").is_none() && entries[2].get("registrant_id").is_none());
     assert_eq!(client.zoom.registrants(Kind::Meeting, MEETING).len(), 3);
 }
+
+/// A busy token endpoint answers 429 with `Retry-After` (Zoom documents no limit for it; a
+/// limited endpoint refuses for now so, RFC 6585 §4); a down API answers every request, reads
+/// too, with a gateway's 503 and no JSON (Zoom's front during its April 2025 outage answered
+/// "502 Bad Gateway").
+#[tokio::test]
+async fn a_busy_token_endpoint_says_429_and_a_down_api_says_503_to_everything() {
+    use fake_zoom::Faults;
+    let client = Client::start(Setup {
+        faults: Faults {
+            api_down: true,
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let token = client.token().await;
+    let (status, _, body) = client
+        .send(
+            reqwest::Method::GET,
+            &token,
+            &format!("meetings/{MEETING}"),
+            None,
+        )
+        .await;
+    assert_eq!((status, body), (503, Value::Null));
+
+    client.zoom.token_endpoint_busy(true);
+    let answer = client
+        .http
+        .post(client.zoom.oauth_url())
+        .basic_auth(&client.setup.client_id, Some(&client.setup.client_secret))
+        .form(&[
+            ("grant_type", "account_credentials"),
+            ("account_id", client.setup.account_id.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(answer.status().as_u16(), 429);
+    assert_eq!(answer.headers()["retry-after"], "1");
+    assert_eq!(client.zoom.stats().token_requests_rejected, 1);
+}

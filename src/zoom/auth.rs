@@ -48,12 +48,15 @@ impl std::fmt::Debug for Token {
 }
 
 /// Why no token could be had. Messages say what to check; they never contain a secret.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     #[error("Zoom refused the credentials (HTTP {status}: {reason}). Check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET: they must belong to a Server-to-Server OAuth app (not an OAuth or JWT app) of this account, and the app must be activated")]
     Rejected { status: u16, reason: String },
-    #[error("cannot reach Zoom's token endpoint {url}: {detail}")]
+    #[error("cannot reach Zoom's token endpoint {url}: {detail}; run again later")]
     Unreachable { url: String, detail: String },
+    /// The token endpoint kept answering 429: Zoom is busy, the credentials may be fine.
+    #[error("Zoom's token endpoint {url} kept answering 429 (too many requests: {reason}); run again later")]
+    Busy { url: String, reason: String },
     #[error("Zoom's token endpoint answered something that is not a token (HTTP {status})")]
     Malformed { status: u16 },
     #[error("Zoom's token endpoint {url} answered with a redirect to {location}, which it never does; not followed (check ZOOM_OAUTH_URL)")]
@@ -95,11 +98,19 @@ pub struct TokenSource {
     http: reqwest::Client,
     oauth_url: reqwest::Url,
     credentials: Credentials,
-    current: Mutex<Option<Arc<Token>>>,
+    current: Mutex<Current>,
     /// [`MIN_LIFETIME`], but for tests of refreshing, which cannot wait a minute.
     shortest_life: Duration,
     /// `-vv`: a line per token request (its path and answer: never the body or a header).
     pub(super) log: Option<crate::console::Console>,
+}
+
+/// The token the workers share, or why none could be had: a failed fetch is the answer for
+/// every worker that waited for it (and every later one), not a fetch each.
+#[derive(Default)]
+struct Current {
+    token: Option<Arc<Token>>,
+    failed: Option<AuthError>,
 }
 
 /// Refresh this long before expiry, but never more than a quarter of the token's life.
@@ -114,7 +125,7 @@ impl TokenSource {
             http,
             oauth_url,
             credentials,
-            current: Mutex::new(None),
+            current: Mutex::new(Current::default()),
             shortest_life: MIN_LIFETIME,
             log: None,
         }
@@ -133,27 +144,41 @@ impl TokenSource {
     }
 
     /// The current token, fetching a new one if there is none or it is near expiry. Holding the
-    /// (tokio) lock across the fetch is the point: fifty waiting workers cause one request.
+    /// (tokio) lock across the fetch is the point: fifty waiting workers cause one request, and
+    /// if it fails (after its own retries), they all get its error, and so does every later
+    /// call: the run stops on it, so no worker asks again.
     pub async fn bearer(&self) -> Result<Arc<Token>, AuthError> {
         let mut current = self.current.lock().await;
-        if let Some(token) = current.as_ref() {
+        if let Some(failed) = &current.failed {
+            return Err(failed.clone());
+        }
+        if let Some(token) = current.token.as_ref() {
             if Instant::now() < token.refresh_at {
                 return Ok(token.clone());
             }
         }
-        let token = Arc::new(self.fetch().await?);
-        *current = Some(token.clone());
-        Ok(token)
+        match self.fetch().await {
+            Ok(token) => {
+                let token = Arc::new(token);
+                current.token = Some(token.clone());
+                Ok(token)
+            }
+            Err(failed) => {
+                current.failed = Some(failed.clone());
+                Err(failed)
+            }
+        }
     }
 
     /// Forgets `stale` after Zoom refused it, unless another worker already replaced it.
     pub async fn invalidate(&self, stale: &Arc<Token>) {
         let mut current = self.current.lock().await;
         if current
+            .token
             .as_ref()
             .is_some_and(|token| Arc::ptr_eq(token, stale))
         {
-            *current = None;
+            current.token = None;
         }
     }
 
@@ -164,9 +189,12 @@ impl TokenSource {
         };
         // The docs' query-string form was seen to fail; Zoom accepts a form body (zoom-api.md §6).
         let mut last_error = String::new();
+        // A 429's reason, and the wait it asked for (bounded), while the endpoint is busy.
+        let mut busy: Option<(String, Duration)> = None;
         for attempt in 0..3u32 {
             if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
+                let asked = busy.as_ref().map_or(Duration::ZERO, |(_, wait)| *wait);
+                tokio::time::sleep(Duration::from_millis(250 << attempt).max(asked)).await;
             }
             // The token's life is counted from before the request: never later than Zoom's.
             let requested = Instant::now();
@@ -186,6 +214,7 @@ impl TokenSource {
             let response = match response {
                 Ok(response) => response,
                 Err(err) => {
+                    busy = None;
                     // The cause: refused, DNS, TLS, a timeout (never the URL's query).
                     last_error = super::answers::transport(&err).message;
                     self.logged(&last_error, requested, attempt);
@@ -194,8 +223,24 @@ impl TokenSource {
             };
             let status = response.status();
             self.logged(&status.as_u16(), requested, attempt);
+            busy = None;
             if status.is_server_error() {
                 last_error = format!("HTTP {status}");
+                continue;
+            }
+            if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                let asked = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|text| text.trim().parse::<u64>().ok())
+                    .map_or(Duration::ZERO, |seconds| {
+                        Duration::from_secs(seconds).min(MAX_TOKEN_RETRY_WAIT)
+                    });
+                let body = crate::zoom::http::read_body(response, MAX_TOKEN_ANSWER)
+                    .await
+                    .unwrap_or_default();
+                busy = Some((rejection_reason(&body), asked));
                 continue;
             }
             if status.is_redirection() {
@@ -235,9 +280,18 @@ impl TokenSource {
                 scope: parsed.scope.unwrap_or_default(),
             });
         }
-        Err(unreachable(last_error))
+        match busy {
+            Some((reason, _)) => Err(AuthError::Busy {
+                url: self.oauth_url.to_string(),
+                reason,
+            }),
+            None => Err(unreachable(last_error)),
+        }
     }
 }
+
+/// The longest a token request waits for a busy endpoint's `Retry-After`, each time.
+const MAX_TOKEN_RETRY_WAIT: Duration = Duration::from_secs(10);
 
 /// Zoom's reason for refusing a token request, from `{"reason": …, "error": …}` or
 /// `{"code": …, "message": …}`, cut short; never echoes anything we sent.

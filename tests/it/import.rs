@@ -121,6 +121,61 @@ fn revoked_tokens_cost_one_new_token_each_not_one_per_worker() {
 }
 
 #[test]
+fn a_refused_refresh_mid_run_costs_three_token_requests_whatever_the_concurrency() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: Faults {
+            latency: Duration::from_millis(30),
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(500, false));
+    let registered = || zoom.zoom.registrants(Kind::Meeting, MEETING).len();
+
+    let run = std::thread::scope(|scope| {
+        // Part-way, the token is revoked and the token endpoint says 429 from then on: every
+        // worker's next request is refused and needs a new token at once.
+        scope.spawn(|| {
+            wait_until("Zoom has 100 people", || registered() >= 100);
+            zoom.zoom.token_endpoint_busy(true);
+            zoom.zoom.revoke_tokens();
+        });
+        zoom.import(
+            &input,
+            &meeting(&[
+                "--mode",
+                "single",
+                "--concurrency",
+                "16",
+                "--max-rps",
+                "80",
+                "--plan",
+                "business",
+            ]),
+        )
+    });
+
+    let stats = zoom.zoom.stats();
+    assert_eq!(stats.tokens_issued, 1, "{stats:?}");
+    assert_eq!(
+        stats.token_requests_rejected, 3,
+        "one refresh, tried three times, shared by 16 workers: {stats:?}"
+    );
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("kept answering 429"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(run.rows.len(), 500);
+    assert_eq!(run.with_status("registered").len(), registered());
+    assert_eq!(
+        run.with_status("registered").len() + run.with_status("pending").len(),
+        500
+    );
+}
+
+#[test]
 fn tokens_that_expire_sooner_than_a_minute_are_replaced_after_one_refusal() {
     // A token life under a minute counts as a minute (issue 13), so a 3 s token is refused
     // before zimport would refresh it: each refusal costs one retry with a new token.

@@ -807,7 +807,8 @@ fn an_unreachable_api_names_its_address() {
         .output()
         .expect("runs");
     let text = crate::support::stderr(&output);
-    assert_ne!(crate::support::exit_code(&output), 0, "{text}");
+    // Out of reach is for a run later (cron), not a setup to fix.
+    assert_eq!(crate::support::exit_code(&output), 4, "{text}");
     assert!(
         text.contains(&format!(
             "cannot read meeting 83927864687 at http://127.0.0.1:{port}"
@@ -815,4 +816,89 @@ fn an_unreachable_api_names_its_address() {
         "{text}"
     );
     assert!(text.contains("Connection refused"), "{text}");
+    assert!(text.contains("Run again later"), "{text}");
+}
+
+#[test]
+fn an_api_that_answers_503_during_the_checks_is_for_a_run_later() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: fake_zoom::Faults {
+            api_down: true,
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(5, false));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    let text = run.stderr();
+    assert!(
+        text.contains("Run again later") && text.contains("HTTP 50"),
+        "{text}"
+    );
+    assert_eq!(sent(&zoom), 0, "nothing is sent");
+}
+
+#[test]
+fn an_api_that_never_answers_during_the_checks_is_for_a_run_later() {
+    use zimport::zoom::control::Stopper;
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(5, false));
+    let (console, mut config) = crate::support::in_process_config(
+        &[
+            input.as_os_str(),
+            "--meeting".as_ref(),
+            "83927864687".as_ref(),
+            "-q".as_ref(),
+        ],
+        &zoom.in_process_env(),
+    );
+    // Zoom takes every request and never answers: each times out (here after 0.2 s, not 30).
+    config.zoom.request_timeout = std::time::Duration::from_millis(200);
+    let hold = zoom.zoom.hold_answers();
+
+    let Err(error) = zimport::run(&config, &console, &Stopper::default()) else {
+        panic!("the run cannot start");
+    };
+    drop(hold);
+
+    assert_eq!(error.exit_code(), 4, "{error}");
+    let text = error.to_string();
+    assert!(
+        text.contains("timed out") && text.contains("Run again later"),
+        "{text}"
+    );
+    assert_eq!(sent(&zoom), 0, "nothing is sent");
+}
+
+#[test]
+fn a_token_endpoint_that_answers_429_is_asked_three_times_then_for_a_run_later() {
+    let zoom = ZoomEnv::start(Setup::default());
+    zoom.zoom.token_endpoint_busy(true);
+    let input = zoom.env.write_input("people.csv", people(5, false));
+
+    let run = zoom.import(&input, &["--meeting", "83927864687"]);
+
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    let text = run.stderr();
+    assert!(
+        text.contains("kept answering 429") && text.contains("run again later"),
+        "{text}"
+    );
+    assert!(!text.contains("refused the credentials"), "{text}");
+    assert_eq!(zoom.zoom.stats().token_requests_rejected, 3);
+    // Each try came at least the second Zoom asked for after the one before.
+    let tries: Vec<_> = zoom
+        .zoom
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/oauth/token")
+        .collect();
+    for pair in tries.windows(2) {
+        let gap = pair[1].started.duration_since(pair[0].started);
+        assert!(gap >= std::time::Duration::from_secs(1), "{gap:?}");
+    }
+    assert_eq!(sent(&zoom), 0, "nothing is sent");
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 
@@ -56,7 +56,21 @@ pub(crate) async fn log_request(
     if path.starts_with("/v2/") {
         wait_while_held(&shared).await;
     }
-    let response = next.run(request).await;
+    let down = path.starts_with("/v2/") && {
+        let mut inner = lock(&shared);
+        let down = inner.setup.faults.api_down;
+        inner.stats.server_errors += u64::from(down);
+        down
+    };
+    let response = if down {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "Service Unavailable",
+        )
+            .into_response()
+    } else {
+        next.run(request).await
+    };
     let ended = Instant::now();
     let rate_limit_type = response
         .headers()

@@ -28,6 +28,16 @@ pub(crate) async fn token(
         inner.stats.token_requests_rejected += 1;
         (status, Json(json!({ "reason": reason, "error": error }))).into_response()
     };
+    if inner.token_busy {
+        inner.stats.token_requests_rejected += 1;
+        let body = json!({ "code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later." });
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            Json(body),
+        )
+            .into_response();
+    }
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

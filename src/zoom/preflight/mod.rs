@@ -109,7 +109,10 @@ impl PreflightError {
     /// or Zoom, down) is for a run later, as cron should read it.
     pub fn no_token(error: AuthError) -> PreflightError {
         PreflightError {
-            later: matches!(error, AuthError::Unreachable { .. }),
+            later: matches!(
+                error,
+                AuthError::Unreachable { .. } | AuthError::Busy { .. }
+            ),
             message: error.to_string(),
         }
     }
@@ -224,7 +227,8 @@ pub(crate) fn event_gone(event: Event, hint: &str, refusal: &Refusal) -> String 
     format!("{event} was not found or has expired{hint} (Zoom: {refusal})")
 }
 
-/// Why a read failed, as the run's error: exit 4 for a 429 that persisted, else exit 3.
+/// Why a read failed, as the run's error: exit 4 for a 429 that persisted or Zoom out of
+/// reach, else exit 3.
 pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
     let detail = match error {
         ApiError::Auth(message) => message.clone(),
@@ -238,6 +242,18 @@ pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
             ),
             later: true,
         },
+        // 5xx, refused connections, timeouts, four times over: Zoom is down or out of reach.
+        // (An answer that was not understood is not that: a server that is not Zoom's API.)
+        ApiError::Transient(refusal)
+            if refusal.http_status.is_none_or(|status| status >= 500) =>
+        {
+            PreflightError {
+            message: format!(
+                "{context}: no answer from Zoom after four tries ({detail}); nothing was sent. Run again later"
+            ),
+                later: true,
+            }
+        }
         _ => PreflightError::refused(format!("{context} (Zoom: {detail})")),
     }
 }
