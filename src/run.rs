@@ -38,6 +38,7 @@ use crate::spool::{Entries, Entry, Spool, SpoolError};
 use crate::summary::{RunStats, Summary, Work};
 use crate::zoom::control::{resume_text, Control, Stopper};
 use crate::zoom::job::{Job, Sends};
+use crate::zoom::lookup::Lookup;
 use crate::zoom::preflight::Findings;
 use crate::zoom::register::Registrar;
 use crate::zoom::status::StatusChanger;
@@ -181,6 +182,7 @@ pub fn import(
                 event: config.event,
                 mode: config.mode,
                 backoff_base: config.zoom.backoff_base,
+                lookup: Arc::new(Lookup::new(client.clone(), config.zoom.backoff_base)),
             };
             send_all(
                 &runtime,
@@ -218,6 +220,7 @@ pub fn import(
         stopped: stopped.run.clone(),
         unreachable: stopped.unreachable.clone(),
         any_confirmed: control.confirmed.load(Ordering::Relaxed) > 0,
+        settled_by_reading: control.settled_by_reading.load(Ordering::Relaxed),
         interrupted: control.interruption(),
         daily_limit: stopped.daily,
         resume_at: stopped

@@ -78,6 +78,9 @@ pub struct RunStats {
     pub unreachable: Option<String>,
     /// True if any row was confirmed by Zoom in this run.
     pub any_confirmed: bool,
+    /// Rows whose answers were lost (a dropped connection, a 5xx, a timeout after Zoom may have
+    /// done the work) that Zoom's registrant lists, read before the end, showed registered.
+    pub settled_by_reading: u64,
     /// Stopped by Ctrl-C or SIGTERM.
     pub interrupted: Option<crate::zoom::control::Interrupt>,
     /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.

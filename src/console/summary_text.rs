@@ -217,6 +217,15 @@ fn run_text(run: &RunStats, command: Command, plan: Plan) -> String {
     if let Some(reason) = &run.stopped {
         text.push_str(&format!("Stopped early: {reason}\n"));
     }
+    if run.settled_by_reading > 0 {
+        let (rows, were) = match run.settled_by_reading {
+            1 => ("1 row".to_string(), "was"),
+            n => (format!("{n} rows"), "were"),
+        };
+        text.push_str(&format!(
+            "{rows} whose answers were lost {were} found registered in Zoom's registrant lists.\n"
+        ));
+    }
     if let Some(reason) = &run.unreachable {
         text.push_str(&format!(
             "Zoom stopped answering: {reason}. The rows not confirmed are pending: run the same command again once Zoom answers.\n"

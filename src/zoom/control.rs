@@ -27,6 +27,8 @@ pub struct Control {
     pub retries: AtomicU64,
     /// Rows Zoom confirmed in this run (to tell exit code 3 from 4).
     pub confirmed: AtomicU64,
+    /// Of those, rows whose answers were lost and that Zoom's lists showed registered.
+    pub settled_by_reading: AtomicU64,
     /// Requests in a row that got no answer at all ([`Control::unanswered`]).
     unanswered: AtomicU64,
 }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod control;
 pub mod http;
 pub mod job;
+pub mod lookup;
 pub mod pacing;
 pub mod preflight;
 pub mod register;

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::Event;
 use crate::limits::Mode;
@@ -22,6 +22,7 @@ use crate::outcome::Status;
 use crate::registrant::{email_key, Registrant};
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
+use crate::zoom::lookup::Lookup;
 use crate::zoom::preflight::event_gone;
 use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
 
@@ -111,6 +112,8 @@ pub struct Registrar {
     pub event: Event,
     pub mode: Mode,
     pub backoff_base: Duration,
+    /// Zoom's lists, read for rows in doubt.
+    pub lookup: Arc<Lookup>,
 }
 
 /// The outcomes only an import gives a job.
@@ -123,6 +126,17 @@ impl Job {
             outcome.message =
                 "awaiting the host's approval, so Zoom gave no join URL yet".to_string();
         }
+        self.report(outcome);
+    }
+
+    /// `registered`, found in Zoom's lists after its answers were lost.
+    fn found_registered(self, registered: &Registered) {
+        let mut outcome = self.outcome(Status::Registered, String::new());
+        outcome.registrant_id = registered.registrant_id.clone();
+        outcome.join_url = registered.join_url.clone().unwrap_or_default();
+        outcome.message =
+            "Zoom's answer was lost, and its registrant list shows this person registered"
+                .to_string();
         self.report(outcome);
     }
 
@@ -159,14 +173,44 @@ impl Registrar {
         back_off(&self.control, self.backoff_base, step, asked).await
     }
 
+    /// Rows that have had their three requests: `pending`, unless a request may have reached
+    /// Zoom (`in_doubt`: an answer lost at `failed_at`) and Zoom's lists, read after, show the
+    /// person registered.
+    async fn spent(&self, jobs: Vec<Job>, last: Option<&ApiError>, in_doubt: Option<Instant>) {
+        let found = match in_doubt {
+            Some(failed_at) => {
+                let emails: Vec<&str> = jobs
+                    .iter()
+                    .map(|job| job.registrant.email.as_str())
+                    .collect();
+                self.lookup.find(&emails, failed_at).await
+            }
+            None => vec![None; jobs.len()],
+        };
+        for (job, found) in jobs.into_iter().zip(found) {
+            match found {
+                Some(registered) => {
+                    self.control.confirmed.fetch_add(1, Ordering::Relaxed);
+                    self.control
+                        .settled_by_reading
+                        .fetch_add(1, Ordering::Relaxed);
+                    job.found_registered(&registered);
+                }
+                None => job.budget_spent(last.and_then(ApiError::refusal)),
+            }
+        }
+    }
+
     /// Sends one row with a single add until it has an outcome.
     async fn one(&self, mut job: Job) {
         let mut step = 0;
         let mut last: Option<ApiError> = None;
+        // When a request whose answer was lost (it may have reached Zoom) last failed.
+        let mut in_doubt: Option<Instant> = None;
         loop {
             // A row that has had its requests says why they failed, even if the run stopped.
             if job.attempts >= MAX_REQUESTS_PER_EMAIL {
-                return job.budget_spent(last.as_ref().and_then(ApiError::refusal));
+                return self.spent(vec![job], last.as_ref(), in_doubt).await;
             }
             if let Some(reason) = self.control.refusal_for(Category::Light) {
                 return job.stopped(&reason);
@@ -180,6 +224,9 @@ impl Registrar {
                 }
                 Err(error) => error,
             };
+            if matches!(error, ApiError::Transient(_)) {
+                in_doubt = Some(Instant::now());
+            }
             match self.decide(&error) {
                 Decision::Retry(asked) => self.back_off(&mut step, asked).await,
                 Decision::Failed(message) => {
@@ -213,13 +260,14 @@ impl Registrar {
     async fn batch(&self, mut jobs: Vec<Job>) {
         let mut step = 0;
         let mut last: Option<ApiError> = None;
+        let mut in_doubt: Option<Instant> = None;
         while !jobs.is_empty() {
             // Rows whose budget is spent leave the batch, saying why, even if the run stopped.
             let (spent, ready): (Vec<Job>, Vec<Job>) = jobs
                 .into_iter()
                 .partition(|job| job.attempts >= MAX_REQUESTS_PER_EMAIL);
-            for job in spent {
-                job.budget_spent(last.as_ref().and_then(ApiError::refusal));
+            if !spent.is_empty() {
+                self.spent(spent, last.as_ref(), in_doubt).await;
             }
             jobs = ready;
             if jobs.is_empty() {
@@ -244,6 +292,9 @@ impl Registrar {
                 Ok(items) => return self.settle_batch(jobs, items).await,
                 Err(error) => error,
             };
+            if matches!(error, ApiError::Transient(_)) {
+                in_doubt = Some(Instant::now());
+            }
             match self.decide(&error) {
                 Decision::Retry(asked) => self.back_off(&mut step, asked).await,
                 Decision::BatchUnsupported if self.mode == Mode::Batch => {

@@ -176,6 +176,54 @@ fn a_refused_refresh_mid_run_costs_three_token_requests_whatever_the_concurrency
 }
 
 #[test]
+fn rows_whose_answers_were_lost_after_zoom_registered_them_are_settled_by_reading() {
+    // Three answers in ten are lost after Zoom did the work (six in ten for batches, of which
+    // there are fewer): a row can lose all three.
+    for (mode, lost) in [("single", 0.3), ("batch", 0.6)] {
+        let zoom = ZoomEnv::start(Setup {
+            faults: Faults {
+                drop_after_rate: lost,
+                ..Faults::default()
+            },
+            seed: 7,
+            ..Setup::default()
+        });
+        let input = zoom.env.write_input("people.csv", people(200, false));
+
+        let run = zoom.import(&input, &meeting(&["--mode", mode]));
+
+        let listed: std::collections::HashMap<String, String> = zoom
+            .zoom
+            .registrants(Kind::Meeting, MEETING)
+            .into_iter()
+            .map(|r| (r.email, r.id))
+            .collect();
+        let case = format!("{mode}: {}", run.stderr());
+        assert_eq!(run.rows.len(), 200, "{case}");
+        for row in &run.rows {
+            match listed.get(&row.email) {
+                Some(id) => {
+                    assert_eq!(row.status, "registered", "{case}: {row:?}");
+                    assert_eq!(&row.registrant_id, id, "{row:?}");
+                }
+                None => assert_eq!(row.status, "pending", "{row:?}"),
+            }
+        }
+        let settled = run.summary["run"]["settled_by_reading"]
+            .as_u64()
+            .expect("counted");
+        let found = run
+            .rows
+            .iter()
+            .filter(|row| row.message.contains("registrant list shows this person"))
+            .count();
+        assert_eq!(settled as usize, found, "{case}");
+        assert!(settled > 0, "some rows lost all their answers: {case}");
+        assert!(zoom.zoom.max_requests_per_email() <= 3, "{case}");
+    }
+}
+
+#[test]
 fn tokens_that_expire_sooner_than_a_minute_are_replaced_after_one_refusal() {
     // A token life under a minute counts as a minute (issue 13), so a 3 s token is refused
     // before zimport would refresh it: each refusal costs one retry with a new token.

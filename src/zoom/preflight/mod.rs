@@ -22,7 +22,7 @@ use crate::zoom::auth::AuthError;
 use crate::zoom::job::backoff;
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
-use registrants::list_registrants;
+pub(crate) use registrants::list_registrants;
 
 /// A person Zoom already lists for the event.
 #[derive(Debug, Clone, PartialEq, Eq)]

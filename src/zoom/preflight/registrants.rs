@@ -74,7 +74,7 @@ pub struct Listed {
 
 /// Every registrant of the event, approved, pending and denied, 300 a page: the three lists
 /// at once, each page as soon as the one before names it.
-pub(super) async fn list_registrants(
+pub(crate) async fn list_registrants(
     client: &ZoomClient,
     backoff_base: Duration,
 ) -> Result<Vec<Existing>, ApiError> {
@@ -113,7 +113,7 @@ pub async fn registrants_of<T: DeserializeOwned>(
     backoff_base: Duration,
     status: &str,
     occurrence: Option<&str>,
-    progress: &dyn Fn(usize),
+    progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<T>, ApiError> {
     let mut all = Vec::new();
     let mut token = String::new();
