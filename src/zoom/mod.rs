@@ -14,6 +14,7 @@ pub mod http;
 pub mod job;
 pub mod lookup;
 pub mod pacing;
+mod policy;
 pub mod preflight;
 pub mod register;
 mod request;

@@ -23,7 +23,7 @@ use crate::registrant::{email_key, Registrant};
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
 use crate::zoom::lookup::Lookup;
-use crate::zoom::preflight::event_gone;
+use crate::zoom::policy::{verdict, Sending, Verdict};
 use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
 
 /// Zoom allows three add requests per registrant, event and day.
@@ -43,62 +43,28 @@ enum Decision {
 }
 
 fn decide(error: &ApiError, event: Event, event_read: bool) -> Decision {
-    let refusal = match error {
-        ApiError::PerSecondLimit { retry_after, .. } => return Decision::Retry(*retry_after),
-        ApiError::Transient(_) => return Decision::Retry(None),
-        ApiError::DailyLimit { resume_at, .. } => return Decision::DailyStop(*resume_at),
-        ApiError::RegistrantLimit { refusal, .. } => {
+    let refusal = match verdict(error, Sending::Registrations { event_read }, event) {
+        Verdict::Retry(asked) => return Decision::Retry(asked),
+        Verdict::DailyStop(resume_at) => return Decision::DailyStop(resume_at),
+        Verdict::PersonsQuota { refusal, .. } => {
             return Decision::Pending(format!(
                 "Zoom allows 3 registration requests per person per day for an event, and this person has had them; a re-run after 00:00 UTC retries it ({})",
                 refusal.message
             ))
         }
-        ApiError::Auth(message) => return Decision::StopRun(message.clone()),
-        ApiError::NotSent(reason) => return Decision::NotSent(reason.clone()),
-        ApiError::Redirected(refusal) => {
-            return Decision::StopRun(format!(
-                "the API address answered {refusal}; check ZOOM_API_URL (or the api_url the token answer named)"
-            ))
-        }
-        ApiError::TokenRefused(refusal) => {
-            let read = if event_read {
-                format!("Zoom accepted this app's token for reading {event} but refused it for registering ({refusal}). ")
-            } else {
-                format!("Zoom refused a freshly issued access token ({refusal}). ")
-            };
-            return Decision::StopRun(format!(
-                "{read}Likely causes: the app lacks the scope {kind}:write:registrant:admin (or {kind}:write:admin); it is not a Server-to-Server OAuth app; the credentials belong to another Zoom account than the {event}'s; the app was deactivated or its secret rotated; or another process uses the same app and, on an account that still revokes a token when a new one is issued, keeps replacing this run's token. Check the app in the Zoom App Marketplace, and run one import per app at a time",
-                kind = event.kind.noun(),
-            ))
-        }
-        ApiError::Rejected(refusal) => refusal,
+        Verdict::NotSent(reason) => return Decision::NotSent(reason.to_string()),
+        Verdict::StopRun(reason) => return Decision::StopRun(reason),
+        Verdict::Rows(refusal) => refusal,
     };
     let zoom = format!("Zoom: {refusal}");
-    let message = refusal.message.to_lowercase();
-    match (refusal.http_status, refusal.zoom_code) {
-        (_, Some(303)) => Decision::BatchUnsupported,
-        (_, Some(300)) if message.contains("scheduled") => Decision::BatchUnsupported,
-        (_, Some(3001)) | (_, Some(300)) if message.contains("not found") || message.contains("does not exist") => {
-            Decision::StopRun(event_gone(event, "; check the ID", refusal))
+    match refusal.zoom_code {
+        Some(303) => Decision::BatchUnsupported,
+        Some(300) if refusal.message.to_lowercase().contains("scheduled") => {
+            Decision::BatchUnsupported
         }
-        (Some(404), Some(3001) | Some(1001)) => Decision::StopRun(event_gone(event, "; check the ID", refusal)),
-        _ if message.contains("registration has not been enabled") || message.contains("does not have registration") => {
-            Decision::StopRun(format!(
-                "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required) ({zoom})"
-            ))
-        }
-        (_, Some(3038)) => Decision::StopRun(format!("{event} is over, so Zoom takes no more registrations ({zoom})")),
-        (_, Some(3043)) => Decision::StopRun(format!(
-            "{event} has reached its registrant capacity; the remaining rows cannot be registered ({zoom})"
+        Some(3027) => Decision::Failed(format!(
+            "this is the host's own email; the host cannot register ({zoom})"
         )),
-        (_, Some(4700 | 4711)) | (Some(403), _) => Decision::StopRun(format!(
-            "the app's token lacks a scope this needs: add {kind}:write:registrant:admin (or {kind}:write:admin) to the app in the Zoom App Marketplace, under Scopes ({zoom})",
-            kind = event.kind.noun()
-        )),
-        (_, Some(200 | 1001 | 1010 | 3000 | 3003 | 3161)) => {
-            Decision::StopRun(format!("Zoom refuses registrations for {event} from this account ({zoom})"))
-        }
-        (_, Some(3027)) => Decision::Failed(format!("this is the host's own email; the host cannot register ({zoom})")),
         _ => Decision::Failed(zoom),
     }
 }

@@ -21,8 +21,9 @@ use crate::outcome::Status;
 use crate::registrant::email_key;
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
+use crate::zoom::policy::{verdict, Sending, Verdict};
 use crate::zoom::preflight::event_gone;
-use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
+use crate::zoom::{Category, Refusal, ZoomClient};
 
 /// The most calls that may carry one row in a run.
 pub const MAX_REQUESTS_PER_ROW: u32 = 3;
@@ -38,14 +39,6 @@ pub struct StatusChanger {
     /// `--occurrence`, passed through as Zoom's `occurrence_id`.
     pub occurrence: Option<String>,
     pub backoff_base: Duration,
-}
-
-/// What a refusal of a whole call means.
-enum Refused {
-    /// Something about one of its people: find out whom by sending each alone.
-    ARow,
-    /// Something about the event, the app or the account: stop the run.
-    TheRun(String),
 }
 
 impl StatusChanger {
@@ -108,28 +101,21 @@ impl StatusChanger {
                 }
                 Err(error) => error,
             };
-            match &error {
-                ApiError::PerSecondLimit {
-                    retry_after,
-                    refusal,
-                } => {
-                    self.back_off(&mut step, *retry_after).await;
-                    groups.push((jobs, Some(refusal.clone())));
+            match verdict(&error, Sending::StatusChange, self.event) {
+                Verdict::Retry(asked) => {
+                    self.back_off(&mut step, asked).await;
+                    groups.push((jobs, error.refusal().cloned()));
                 }
-                ApiError::Transient(refusal) => {
-                    self.back_off(&mut step, None).await;
-                    groups.push((jobs, Some(refusal.clone())));
-                }
-                ApiError::DailyLimit { resume_at, .. } => {
-                    self.control.stop_daily(Category::Medium, *resume_at);
+                Verdict::DailyStop(resume_at) => {
+                    self.control.stop_daily(Category::Medium, resume_at);
                     groups.push((jobs, None));
                 }
                 // Zoom did not say whose changes are spent: each goes on alone, to find out.
-                ApiError::RegistrantLimit { email: None, .. } if jobs.len() > 1 => {
+                Verdict::PersonsQuota { email: None, .. } if jobs.len() > 1 => {
                     groups.extend(jobs.into_iter().map(|job| (vec![job], None)));
                 }
-                ApiError::RegistrantLimit { email, refusal } => {
-                    let limited = email.as_deref().map(|e| email_key(e.trim()).into_owned());
+                Verdict::PersonsQuota { email, refusal } => {
+                    let limited = email.map(|e| email_key(e.trim()).into_owned());
                     let (hit, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
                         limited
                             .as_deref()
@@ -144,29 +130,16 @@ impl StatusChanger {
                     }
                     groups.push((rest, None));
                 }
-                ApiError::NotSent(reason) => {
+                Verdict::NotSent(reason) => {
                     for job in jobs {
                         job.stopped(reason);
                     }
                 }
-                ApiError::Auth(message) => {
-                    self.control.stop_run(message.clone());
+                Verdict::StopRun(reason) => {
+                    self.control.stop_run(reason);
                     groups.push((jobs, None));
                 }
-                ApiError::Redirected(refusal) => {
-                    self.control.stop_run(format!(
-                        "the API address answered {refusal}; check ZOOM_API_URL (or the api_url the token answer named)"
-                    ));
-                    groups.push((jobs, None));
-                }
-                ApiError::TokenRefused(refusal) => {
-                    self.control.stop_run(format!(
-                        "Zoom refused this app's token for changing registrants' status ({refusal}); the app needs the scope {k}:update:registrant_status:admin (or {k}:write:admin)",
-                        k = self.event.kind.noun()
-                    ));
-                    groups.push((jobs, None));
-                }
-                ApiError::Rejected(refusal)
+                Verdict::Rows(refusal)
                     if refusal.http_status == Some(404)
                         && !self.client.exists_as(self.event.kind).await =>
                 {
@@ -174,48 +147,16 @@ impl StatusChanger {
                     self.control.stop_run(event_gone(self.event, "", refusal));
                     groups.push((jobs, None));
                 }
-                ApiError::Rejected(refusal) => match self.refused(refusal) {
-                    Refused::TheRun(reason) => {
-                        self.control.stop_run(reason);
-                        groups.push((jobs, None));
+                // Something about one of its people: find out whom by sending each alone.
+                Verdict::Rows(_) if jobs.len() > 1 => {
+                    groups.extend(jobs.into_iter().map(|job| (vec![job], None)));
+                }
+                Verdict::Rows(refusal) => {
+                    for job in jobs {
+                        self.refused_alone(job, refusal);
                     }
-                    Refused::ARow if jobs.len() > 1 => {
-                        groups.extend(jobs.into_iter().map(|job| (vec![job], None)));
-                    }
-                    Refused::ARow => {
-                        for job in jobs {
-                            self.refused_alone(job, refusal);
-                        }
-                    }
-                },
+                }
             }
-        }
-    }
-
-    /// What Zoom's refusal of a call means.
-    fn refused(&self, refusal: &Refusal) -> Refused {
-        let event = self.event;
-        let zoom = format!("Zoom: {refusal}");
-        let message = refusal.message.to_lowercase();
-        if message.contains("registration") && refusal.zoom_code == Some(300) {
-            return Refused::TheRun(format!(
-                "{event} does not take registrations, so its registrants' status cannot change ({zoom})"
-            ));
-        }
-        match (refusal.http_status, refusal.zoom_code) {
-            // Zoom's own 404s carry its code (3001 for a registrant not found): one without
-            // is the address answering, not Zoom about a person.
-            (Some(404), None) => Refused::TheRun(format!(
-                "the API address has no status endpoint for {event} ({zoom}); check ZOOM_API_URL (or the api_url the token answer named)"
-            )),
-            (_, Some(4700 | 4711)) | (Some(403), _) => Refused::TheRun(format!(
-                "the app's token lacks the scope {k}:update:registrant_status:admin (or {k}:write:admin) that status changes need: add it to the app in the Zoom App Marketplace, under Scopes ({zoom})",
-                k = event.kind.noun()
-            )),
-            (_, Some(200 | 1001 | 1010 | 3000 | 3003 | 3161)) => Refused::TheRun(format!(
-                "Zoom refuses status changes for {event} from this account ({zoom})"
-            )),
-            _ => Refused::ARow,
         }
     }
 

@@ -20,6 +20,7 @@ use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::auth::AuthError;
 use crate::zoom::job::backoff;
+use crate::zoom::policy::{verdict, Sending, Verdict};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
 pub(crate) use registrants::list_registrants;
@@ -174,19 +175,19 @@ async fn read<T: DeserializeOwned>(
     query: &[(&str, String)],
 ) -> Result<T, ApiError> {
     let mut last: Option<ApiError> = None;
+    let mut asked = None;
     for attempt in 0..4u32 {
-        if let Some(error) = &last {
-            let asked = match error {
-                ApiError::PerSecondLimit { retry_after, .. } => *retry_after,
-                _ => None,
-            };
+        if last.is_some() {
             tokio::time::sleep(backoff(backoff_base, attempt - 1, asked)).await;
         }
         let error = match client.get(category, tail, query).await.result {
             Ok(answer) => return Ok(answer),
-            Err(error @ (ApiError::Transient(_) | ApiError::PerSecondLimit { .. })) => error,
-            Err(error) => return Err(error),
+            Err(error) => error,
         };
+        match verdict(&error, Sending::Read, client.event) {
+            Verdict::Retry(wait) => asked = wait,
+            _ => return Err(error),
+        }
         last = Some(error);
     }
     Err(last.unwrap_or_else(|| ApiError::Auth("no answer".to_string())))
