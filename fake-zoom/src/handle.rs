@@ -144,7 +144,8 @@ impl FakeZoom {
     /// before any work is done, until the returned guard is dropped: a test can then see
     /// which requests a client sends without waiting for answers ([`FakeZoom::held`]), or
     /// keep requests in flight for as long as it needs. Not a Zoom behaviour: a test's pause
-    /// button, so that a test waits on what it can observe, not on the clock.
+    /// button, so that a test waits on what it can observe, not on the clock. One hold at a
+    /// time: dropping any releases them all.
     pub fn hold_answers(&self) -> Hold<'_> {
         lock(&self.shared).hold.send_replace(true);
         Hold { zoom: self }

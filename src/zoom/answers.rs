@@ -211,7 +211,7 @@ pub(super) fn rate_limit_error(
         .and_then(|text| retry_after(text.trim(), now));
     // A per-second answer that asks to wait past the next UTC midnight is a daily stop.
     let past_midnight =
-        |wait: Duration| wait > MAX_PER_SECOND_WAIT && now + wait > next_utc_midnight(now);
+        |wait: Duration| wait > MAX_PER_SECOND_WAIT && now + wait >= next_utc_midnight(now);
     let accounts = match kind.as_deref() {
         Some("daily-limit") => true,
         Some("qps") => false,
@@ -226,7 +226,10 @@ pub(super) fn rate_limit_error(
         };
     }
     if kind.is_none() && message.contains("daily") {
-        if carries_people {
+        // One person's limits are 3 adds and 10 status changes a day: a message that names
+        // another limit is not one person's.
+        let persons_limit = limit_named_in(&message).is_none_or(|n| n == 3 || n == 10);
+        if carries_people && persons_limit {
             return ApiError::RegistrantLimit {
                 email: None,
                 refusal,
@@ -243,6 +246,19 @@ pub(super) fn rate_limit_error(
         retry_after: Some(wait.unwrap_or(PER_SECOND_WINDOW)),
         refusal,
     }
+}
+
+/// The number a message names as its limit ("… rate limit (3) of …", "… rate limit of "10"
+/// for …"): the first digits within a few characters after "limit".
+fn limit_named_in(message: &str) -> Option<u64> {
+    let (_, after) = message.split_once("limit")?;
+    let near: String = after.chars().take(12).collect();
+    let digits: String = near
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 /// The email address a message names, in parentheses or quotes (`(a@b.c)`, `"a@b.c"`): the
@@ -264,7 +280,7 @@ const MAX_DAILY_WAIT: Duration = Duration::from_secs(2 * 86_400);
 
 /// A `Retry-After` (seconds, or a date) as a wait from `now`, at most a little over
 /// [`MAX_DAILY_WAIT`]: no value from outside can overflow the clock.
-fn retry_after(text: &str, now: SystemTime) -> Option<Duration> {
+pub(super) fn retry_after(text: &str, now: SystemTime) -> Option<Duration> {
     let ceiling = MAX_DAILY_WAIT + Duration::from_secs(1);
     if let Ok(seconds) = text.parse::<u64>() {
         return Some(Duration::from_secs(seconds).min(ceiling));

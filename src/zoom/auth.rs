@@ -6,8 +6,9 @@
 //! Basic auth, and the access token in [`Token::authorization`]. Nothing here formats either
 //! into a message.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
@@ -21,6 +22,8 @@ pub struct Token {
     value: SecretString,
     /// When to stop handing it out: ahead of expiry, so no request carries a dying token.
     refresh_at: Instant,
+    /// When Zoom stops taking it (its life counted from before the request).
+    expires_at: Instant,
     /// The account's regional API host (`api_url` in the token response), if given.
     pub api_url: Option<String>,
     /// The scopes granted, space-separated.
@@ -99,19 +102,27 @@ pub struct TokenSource {
     oauth_url: reqwest::Url,
     credentials: Credentials,
     current: Mutex<Current>,
+    /// Fetches that have ended, to tell a worker whether one ended while it waited.
+    fetches_ended: AtomicU64,
     /// [`MIN_LIFETIME`], but for tests of refreshing, which cannot wait a minute.
     shortest_life: Duration,
     /// `-vv`: a line per token request (its path and answer: never the body or a header).
     pub(super) log: Option<crate::console::Console>,
 }
 
-/// The token the workers share, or why none could be had: a failed fetch is the answer for
-/// every worker that waited for it (and every later one), not a fetch each.
+/// The token the workers share, and the last fetch that failed: its error is the answer for
+/// every worker that waited while it was made, not a fetch each.
 #[derive(Default)]
 struct Current {
     token: Option<Arc<Token>>,
-    failed: Option<AuthError>,
+    /// The failed fetch's number (fetches are counted as they end) and its error.
+    failed: Option<(u64, AuthError)>,
+    /// A refresh failed while the token still worked: it is used until then, or its expiry.
+    retry_refresh_at: Option<Instant>,
 }
+
+/// How long a token that could not be refreshed, but still works, is used before the next try.
+const RETRY_REFRESH: Duration = Duration::from_secs(10);
 
 /// Refresh this long before expiry, but never more than a quarter of the token's life.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -126,6 +137,7 @@ impl TokenSource {
             oauth_url,
             credentials,
             current: Mutex::new(Current::default()),
+            fetches_ended: AtomicU64::new(0),
             shortest_life: MIN_LIFETIME,
             log: None,
         }
@@ -145,26 +157,45 @@ impl TokenSource {
 
     /// The current token, fetching a new one if there is none or it is near expiry. Holding the
     /// (tokio) lock across the fetch is the point: fifty waiting workers cause one request, and
-    /// if it fails (after its own retries), they all get its error, and so does every later
-    /// call: the run stops on it, so no worker asks again.
+    /// if it fails (after its own retries), every worker that waited for it gets its error
+    /// rather than asking again. A refresh that fails while the token still works keeps it,
+    /// and tries again a little later.
     pub async fn bearer(&self) -> Result<Arc<Token>, AuthError> {
+        let arrived_after = self.fetches_ended.load(Ordering::SeqCst);
         let mut current = self.current.lock().await;
-        if let Some(failed) = &current.failed {
-            return Err(failed.clone());
+        if let Some((fetch, failed)) = &current.failed {
+            if *fetch > arrived_after {
+                return Err(failed.clone());
+            }
         }
+        let now = Instant::now();
         if let Some(token) = current.token.as_ref() {
-            if Instant::now() < token.refresh_at {
+            let retry_later = current.retry_refresh_at.is_some_and(|at| now < at);
+            if now < token.refresh_at || (retry_later && now < token.expires_at) {
                 return Ok(token.clone());
             }
         }
-        match self.fetch().await {
+        let fetched = self.fetch().await;
+        let fetch = self.fetches_ended.fetch_add(1, Ordering::SeqCst) + 1;
+        match fetched {
             Ok(token) => {
                 let token = Arc::new(token);
-                current.token = Some(token.clone());
+                *current = Current {
+                    token: Some(token.clone()),
+                    ..Current::default()
+                };
                 Ok(token)
             }
             Err(failed) => {
-                current.failed = Some(failed.clone());
+                let still_works = current
+                    .token
+                    .clone()
+                    .filter(|token| Instant::now() < token.expires_at);
+                if let Some(token) = still_works {
+                    current.retry_refresh_at = Some(Instant::now() + RETRY_REFRESH);
+                    return Ok(token);
+                }
+                current.failed = Some((fetch, failed.clone()));
                 Err(failed)
             }
         }
@@ -179,6 +210,7 @@ impl TokenSource {
             .is_some_and(|token| Arc::ptr_eq(token, stale))
         {
             current.token = None;
+            current.retry_refresh_at = None;
         }
     }
 
@@ -233,10 +265,8 @@ impl TokenSource {
                     .headers()
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|text| text.trim().parse::<u64>().ok())
-                    .map_or(Duration::ZERO, |seconds| {
-                        Duration::from_secs(seconds).min(MAX_TOKEN_RETRY_WAIT)
-                    });
+                    .and_then(|text| super::answers::retry_after(text.trim(), SystemTime::now()))
+                    .map_or(Duration::ZERO, |wait| wait.min(MAX_TOKEN_RETRY_WAIT));
                 let body = crate::zoom::http::read_body(response, MAX_TOKEN_ANSWER)
                     .await
                     .unwrap_or_default();
@@ -276,6 +306,7 @@ impl TokenSource {
             return Ok(Token {
                 value: SecretString::from(parsed.access_token),
                 refresh_at: requested + lifetime.saturating_sub(margin),
+                expires_at: requested + lifetime,
                 api_url: parsed.api_url,
                 scope: parsed.scope.unwrap_or_default(),
             });
@@ -358,6 +389,32 @@ mod tests {
         let renewed = tokens.bearer().await.expect("a token");
         assert!(!Arc::ptr_eq(&first, &renewed), "replaced before it expired");
         assert_eq!(zoom.stats().tokens_issued, 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_answers_every_worker_that_waited_for_it_and_no_later_one() {
+        let setup = Setup::default();
+        let zoom = FakeZoom::start(setup.clone());
+        zoom.token_endpoint_busy(true);
+        let tokens = source(&zoom, &setup);
+
+        let b = || tokens.bearer();
+        let waited = tokio::join!(b(), b(), b(), b(), b(), b(), b(), b());
+
+        let waited = [
+            waited.0, waited.1, waited.2, waited.3, waited.4, waited.5, waited.6, waited.7,
+        ];
+        assert!(waited
+            .iter()
+            .all(|answer| matches!(answer, Err(AuthError::Busy { .. }))));
+        assert_eq!(
+            zoom.stats().token_requests_rejected,
+            3,
+            "one fetch, tried three times"
+        );
+        zoom.token_endpoint_busy(false);
+        tokens.bearer().await.expect("a later call asks again");
+        assert_eq!(zoom.stats().tokens_issued, 1);
     }
 
     #[tokio::test]

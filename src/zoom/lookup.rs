@@ -3,21 +3,27 @@
 //! that has had its three requests is looked up in Zoom's registrant lists before it is called
 //! `pending`. A read costs Medium requests and no person's adds. Reads are shared: a worker
 //! waits for the one in progress and uses it if it began after its row's last failed request;
-//! only a row that failed after it began asks for another.
+//! only a row that failed after it began asks for another. A read that fails serves the same
+//! way (those rows stay `pending`), and after [`MAX_FAILED_READS`] no more are tried: Zoom
+//! down, or a token without the read scope, costs a few reads, not one a row.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::registrant::email_key;
-use crate::zoom::preflight::{list_registrants, Listing};
+use crate::zoom::preflight::{list_registrants, Existing, Listing};
 use crate::zoom::{Registered, ZoomClient};
+
+/// Reads that may fail in a run before no more are tried.
+pub const MAX_FAILED_READS: u32 = 3;
 
 /// Zoom's lists as one read found them.
 struct Reading {
     began: Instant,
-    /// Approved and pending people by email key (a denied person is not registered).
-    listed: HashMap<String, Registered>,
+    /// Approved and pending people by email key; `None` if the lists could not be read.
+    listed: Option<HashMap<String, Registered>>,
 }
 
 /// The reads of Zoom's lists a run's workers share.
@@ -25,6 +31,7 @@ pub struct Lookup {
     client: Arc<ZoomClient>,
     backoff_base: Duration,
     latest: tokio::sync::Mutex<Option<Reading>>,
+    failed_reads: AtomicU32,
 }
 
 impl Lookup {
@@ -33,6 +40,7 @@ impl Lookup {
             client,
             backoff_base,
             latest: tokio::sync::Mutex::new(None),
+            failed_reads: AtomicU32::new(0),
         }
     }
 
@@ -42,28 +50,21 @@ impl Lookup {
     pub async fn find(&self, emails: &[&str], failed_at: Instant) -> Vec<Option<Registered>> {
         // Held across the read: the workers that wait use it, rather than each reading.
         let mut latest = self.latest.lock().await;
-        if latest
+        let stale = latest
             .as_ref()
-            .is_none_or(|reading| reading.began < failed_at)
-        {
+            .is_none_or(|reading| reading.began < failed_at);
+        if stale && self.failed_reads.load(Ordering::Relaxed) < MAX_FAILED_READS {
             let began = Instant::now();
-            let Ok(people) = list_registrants(&self.client, self.backoff_base).await else {
-                return vec![None; emails.len()];
+            let listed = match list_registrants(&self.client, self.backoff_base).await {
+                Ok(people) => Some(registered_by_email(people)),
+                Err(_) => {
+                    self.failed_reads.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
             };
-            let listed = people
-                .into_iter()
-                .filter(|person| person.status != Listing::Denied)
-                .map(|person| {
-                    let registered = Registered {
-                        registrant_id: person.registrant_id,
-                        join_url: Some(person.join_url).filter(|url| !url.is_empty()),
-                    };
-                    (email_key(person.email.trim()).into_owned(), registered)
-                })
-                .collect();
             *latest = Some(Reading { began, listed });
         }
-        let listed = latest.as_ref().map(|reading| &reading.listed);
+        let listed = latest.as_ref().and_then(|reading| reading.listed.as_ref());
         emails
             .iter()
             .map(|email| {
@@ -74,4 +75,19 @@ impl Lookup {
             })
             .collect()
     }
+}
+
+/// Approved and pending people by email key (a denied person is not registered).
+fn registered_by_email(people: Vec<Existing>) -> HashMap<String, Registered> {
+    people
+        .into_iter()
+        .filter(|person| person.status != Listing::Denied)
+        .map(|person| {
+            let registered = Registered {
+                registrant_id: person.registrant_id,
+                join_url: Some(person.join_url).filter(|url| !url.is_empty()),
+            };
+            (email_key(person.email.trim()).into_owned(), registered)
+        })
+        .collect()
 }

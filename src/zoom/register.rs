@@ -4,9 +4,13 @@
 //! - Per-second 429s, 5xx and dropped connections are retried with exponential backoff and
 //!   jitter, but no email is ever carried by more than [`MAX_REQUESTS_PER_EMAIL`] requests in a
 //!   run (Zoom allows three adds per person and day); past that the row is `pending`.
-//! - A daily-quota 429 stops its category at once; a per-registrant 429 makes only that row
-//!   `pending` (a batch's that names nobody sends its rows singly, to find whose it is); errors about the event itself (not found, registration off, over, full,
-//!   missing scope, token refused) stop the whole run quickly instead of failing every row.
+//! - What each answer means is `zoom::policy`'s: a daily-quota 429 stops its category at
+//!   once; a per-registrant 429 makes only that row `pending` (a batch's that names nobody
+//!   sends its rows singly, to find whose it is); errors about the event itself (not found,
+//!   registration off, over, full, missing scope, token refused) stop the whole run quickly
+//!   instead of failing every row.
+//! - A row that has had its requests, one of which may have reached Zoom (its answer lost),
+//!   is looked up in Zoom's lists (`zoom::lookup`) before it is called `pending`.
 //! - A batch answer is mapped back to rows by email, ignoring case; a row missing from it is
 //!   retried singly; a batch refused for validation is split using Zoom's field errors, so the
 //!   good rows go on in a batch and only the bad ones fail.
@@ -167,12 +171,11 @@ impl Registrar {
         }
     }
 
-    /// Sends one row with a single add until it has an outcome.
-    async fn one(&self, mut job: Job) {
+    /// Sends one row with a single add until it has an outcome. `in_doubt`: when a request
+    /// that carried it last lost its answer (it may have reached Zoom), if one did.
+    async fn one(&self, mut job: Job, mut in_doubt: Option<Instant>) {
         let mut step = 0;
         let mut last: Option<ApiError> = None;
-        // When a request whose answer was lost (it may have reached Zoom) last failed.
-        let mut in_doubt: Option<Instant> = None;
         loop {
             // A row that has had its requests says why they failed, even if the run stopped.
             if job.attempts >= MAX_REQUESTS_PER_EMAIL {
@@ -246,7 +249,7 @@ impl Registrar {
                 return;
             }
             if self.control.batch_refused() {
-                return self.each(jobs).await;
+                return self.each(jobs, in_doubt).await;
             }
 
             let people: Vec<&Registrant> = jobs.iter().map(|job| &job.registrant).collect();
@@ -276,7 +279,7 @@ impl Registrar {
                     let bad = refusal.map(bad_batch_rows).unwrap_or_default();
                     if bad.is_empty() {
                         // Zoom did not say which row: isolate it with single adds.
-                        return self.each(jobs).await;
+                        return self.each(jobs, in_doubt).await;
                     }
                     let mut good = Vec::with_capacity(jobs.len());
                     for (index, job) in jobs.into_iter().enumerate() {
@@ -306,7 +309,7 @@ impl Registrar {
                         } => email_key(email.trim()).into_owned(),
                         // Zoom did not say whose adds are spent: each row goes on alone (within
                         // its three requests), so only that person's add is refused.
-                        _ => return self.each(jobs).await,
+                        _ => return self.each(jobs, in_doubt).await,
                     };
                     let (hit, rest): (Vec<Job>, Vec<Job>) = jobs
                         .into_iter()
@@ -320,7 +323,7 @@ impl Registrar {
                         .iter()
                         .any(|job| job.attempts + 1 >= MAX_REQUESTS_PER_EMAIL)
                     {
-                        return self.each(rest).await;
+                        return self.each(rest, in_doubt).await;
                     }
                     jobs = rest;
                 }
@@ -351,12 +354,14 @@ impl Registrar {
                 None => missing.push(job),
             }
         }
-        self.each(missing).await;
+        // The batch reached Zoom: they may be registered although its answer left them out.
+        self.each(missing, Some(Instant::now())).await;
     }
 
-    async fn each(&self, jobs: Vec<Job>) {
+    /// Sends each row alone; `in_doubt` as for [`Registrar::one`].
+    async fn each(&self, jobs: Vec<Job>, in_doubt: Option<Instant>) {
         for job in jobs {
-            self.one(job).await;
+            self.one(job, in_doubt).await;
         }
     }
 }
@@ -378,7 +383,7 @@ impl Sends for Registrar {
     }
 
     async fn send_one(&self, job: Job) {
-        self.one(job).await
+        self.one(job, None).await
     }
 
     async fn send_batch(&self, jobs: Vec<Job>) {

@@ -43,6 +43,13 @@ impl ZoomClient {
                 () = pacer.wait() => {}
                 () = self.control.until_stopped(category) => {}
             }
+            // A run that has stopped asks for no token (a refused refresh stops it).
+            if let Some(reason) = self.control.refusal_for(category) {
+                return Sent {
+                    requests,
+                    result: Err(ApiError::NotSent(reason)),
+                };
+            }
             let token = match self.tokens.bearer().await {
                 Ok(token) => token,
                 Err(err) => {

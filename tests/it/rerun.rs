@@ -270,7 +270,7 @@ fn ctrl_c_finishes_in_flight_work_writes_valid_results_and_exits_130() {
     let input = zoom.env.write_input("people.csv", people(300, true));
     let args = ["--meeting", "83927864687", "--concurrency", "4"];
 
-    let run = zoom.start_run(&input, &args);
+    let mut run = zoom.start_run(&input, &args);
     // Sending, so Ctrl-C asks the run to finish (during the checks it would quit at once).
     run.wait_for_signal_handlers();
     wait_until("Zoom has 20 people", || {
@@ -613,7 +613,7 @@ fn sigterm_finishes_in_flight_work_and_exits_143() {
         ..Setup::default()
     });
     let input = zoom.env.write_input("people.csv", people(200, true));
-    let run = zoom.start_run(&input, &["--meeting", "83927864687", "--concurrency", "4"]);
+    let mut run = zoom.start_run(&input, &["--meeting", "83927864687", "--concurrency", "4"]);
     run.wait_for_signal_handlers();
     wait_until("Zoom has someone", || {
         !zoom.zoom.registrants(Kind::Meeting, MEETING).is_empty()

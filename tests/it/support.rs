@@ -467,10 +467,25 @@ impl Running {
     }
 
     /// Waits until the process has its own handlers for Ctrl-C and SIGTERM.
-    pub fn wait_for_signal_handlers(&self) {
+    pub fn wait_for_signal_handlers(&mut self) {
+        let pid = self.id();
+        let mut exited = false;
         wait_until("zimport handles Ctrl-C and SIGTERM", || {
-            handles_stop_signals(self.id())
+            exited = self.exited();
+            exited || handles_stop_signals(pid)
         });
+        if exited {
+            self.take_lines();
+            panic!("zimport ended before it handled signals: {}", self.said);
+        }
+    }
+
+    /// Moves what the process said so far, and not yet read, into `said`.
+    fn take_lines(&mut self) {
+        while let Ok(line) = self.lines.try_recv() {
+            self.said.push_str(&line);
+            self.said.push('\n');
+        }
     }
 
     /// Sends `signal` (`INT`, `TERM`, …) with `kill`.
@@ -482,8 +497,12 @@ impl Running {
         assert!(sent.success(), "kill -{signal}");
     }
 
-    /// Waits until a line of standard error holds `text`; returns that line.
+    /// Waits until a line of standard error holds `text` (one already read counts); returns
+    /// that line.
     pub fn wait_for_stderr(&mut self, text: &str) -> String {
+        if let Some(line) = self.said.lines().find(|line| line.contains(text)) {
+            return line.to_string();
+        }
         let started = std::time::Instant::now();
         loop {
             let left = GUARD.saturating_sub(started.elapsed());
@@ -521,12 +540,16 @@ impl Running {
             }
             if started.elapsed() > GUARD {
                 self.kill();
+                self.take_lines();
                 panic!("zimport did not end: {}", self.said);
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         };
         // The reader ends with the pipe: what is left is the rest of what it said.
-        while let Ok(line) = self.lines.recv() {
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(GUARD.saturating_sub(started.elapsed()))
+        {
             self.said.push_str(&line);
             self.said.push('\n');
         }

@@ -207,3 +207,30 @@ fn a_daily_429_without_a_type_is_the_accounts_only_in_its_words_or_to_a_read() {
         ApiError::DailyLimit { .. }
     ));
 }
+
+#[test]
+fn a_daily_429_naming_a_limit_no_person_has_is_the_accounts() {
+    let user_level =
+        "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests.";
+    assert!(matches!(
+        classify(&HeaderMap::new(), refusal_with(user_level)),
+        ApiError::DailyLimit { .. }
+    ));
+    let status_changes = "You have exceeded the daily rate limit of \"10\" for meeting Update registrant's status API requests.";
+    assert!(matches!(
+        classify(&HeaderMap::new(), refusal_with(status_changes)),
+        ApiError::RegistrantLimit { email: None, .. }
+    ));
+}
+
+#[test]
+fn a_retry_after_at_exactly_the_next_midnight_is_a_daily_stop() {
+    let midnight = next_utc_midnight(SystemTime::now());
+    let at = humantime::format_rfc3339_seconds(midnight).to_string();
+    let someones =
+        "You have exceeded the daily rate limit (3) of Add meeting registrant API requests.";
+    assert!(matches!(
+        classify(&headers(&[("retry-after", &at)]), refusal_with(someones)),
+        ApiError::DailyLimit { .. }
+    ));
+}

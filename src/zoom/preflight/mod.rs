@@ -248,10 +248,11 @@ pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
         ApiError::Transient(refusal)
             if refusal.http_status.is_none_or(|status| status >= 500) =>
         {
-            PreflightError {
-            message: format!(
+            let message = format!(
                 "{context}: no answer from Zoom after four tries ({detail}); nothing was sent. Run again later"
-            ),
+            );
+            PreflightError {
+                message,
                 later: true,
             }
         }
