@@ -195,6 +195,16 @@ pub(super) fn rate_limit_error(
     refusal: Refusal,
     carries_people: bool,
 ) -> ApiError {
+    rate_limit_error_at(headers, refusal, carries_people, SystemTime::now())
+}
+
+/// [`rate_limit_error`], as of `now`.
+fn rate_limit_error_at(
+    headers: &HeaderMap,
+    refusal: Refusal,
+    carries_people: bool,
+    now: SystemTime,
+) -> ApiError {
     let message = refusal.message.to_lowercase();
     if message.contains("for the registrant") || message.contains("particular registrant") {
         let email = address_in(&refusal.message);
@@ -204,7 +214,6 @@ pub(super) fn rate_limit_error(
         .get("x-ratelimit-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_ascii_lowercase);
-    let now = SystemTime::now();
     let wait = headers
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())

@@ -225,12 +225,18 @@ fn a_daily_429_naming_a_limit_no_person_has_is_the_accounts() {
 
 #[test]
 fn a_retry_after_at_exactly_the_next_midnight_is_a_daily_stop() {
-    let midnight = next_utc_midnight(SystemTime::now());
-    let at = humantime::format_rfc3339_seconds(midnight).to_string();
+    // As of noon UTC, not the test's own time: within 5 minutes of midnight a wait that short
+    // is a per-second one.
+    let noon = humantime::parse_rfc3339("2026-12-06T12:00:00Z").expect("a time");
+    let at = humantime::format_rfc3339_seconds(next_utc_midnight(noon)).to_string();
+    assert_eq!(at, "2026-12-07T00:00:00Z");
     let someones =
         "You have exceeded the daily rate limit (3) of Add meeting registrant API requests.";
-    assert!(matches!(
-        classify(&headers(&[("retry-after", &at)]), refusal_with(someones)),
-        ApiError::DailyLimit { .. }
-    ));
+    let error = rate_limit_error_at(
+        &headers(&[("retry-after", &at)]),
+        refusal_with(someones),
+        true,
+        noon,
+    );
+    assert!(matches!(error, ApiError::DailyLimit { .. }), "{error:?}");
 }
