@@ -201,6 +201,7 @@ pub fn import(
                 action,
                 occurrence: config.occurrences.first().cloned(),
                 backoff_base: config.zoom.backoff_base,
+                lookup: Arc::new(Lookup::new(client.clone(), config.zoom.backoff_base)),
             };
             send_all(&runtime, changer, &control, concurrency, entries, recorder)
         }

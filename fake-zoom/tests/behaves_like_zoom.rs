@@ -834,3 +834,41 @@ async fn a_busy_token_endpoint_says_429_and_a_down_api_says_503_to_everything() 
     assert_eq!(answer.headers()["retry-after"], "1");
     assert_eq!(client.zoom.stats().token_requests_rejected, 1);
 }
+
+/// Status changes meet the faults adds meet: a connection can break off after Zoom did the
+/// work whatever the endpoint (zoom-api.md, "Implications": persist a journal so re-runs are
+/// idempotent, and never count on a repeated request being a no-op). With every answer
+/// dropped after the work, the call's connection breaks off and the change is made.
+#[tokio::test]
+async fn a_status_change_whose_answer_is_dropped_is_still_made() {
+    use fake_zoom::Faults;
+    let client = Client::start(Setup {
+        faults: Faults {
+            drop_after_rate: 1.0,
+            ..Faults::default()
+        },
+        ..Setup::default()
+    });
+    client
+        .zoom
+        .preregister(Kind::Meeting, MEETING, "ana@example.com", "pending");
+    let id = client.zoom.registrants(Kind::Meeting, MEETING)[0]
+        .id
+        .clone();
+    let token = client.token().await;
+    let sent = client
+        .http
+        .put(format!(
+            "{}/v2/meetings/{MEETING}/registrants/status",
+            client.zoom.url()
+        ))
+        .bearer_auth(&token)
+        .json(&json!({ "action": "approve", "registrants": [{ "id": id }] }))
+        .send()
+        .await;
+    assert!(sent.is_err(), "the connection breaks off: {sent:?}");
+    assert_eq!(
+        client.zoom.registrants(Kind::Meeting, MEETING)[0].status,
+        "approved"
+    );
+}

@@ -22,8 +22,9 @@ pub const MAX_FAILED_READS: u32 = 3;
 /// Zoom's lists as one read found them.
 struct Reading {
     began: Instant,
-    /// Approved and pending people by email key; `None` if the lists could not be read.
-    listed: Option<HashMap<String, Registered>>,
+    /// Everyone listed, by email key, with the list they are on; `None` if the lists could
+    /// not be read.
+    listed: Option<HashMap<String, (Listing, Registered)>>,
 }
 
 /// The reads of Zoom's lists a run's workers share.
@@ -44,50 +45,98 @@ impl Lookup {
         }
     }
 
-    /// What Zoom lists for each of `emails` (by [`email_key`]), from a read that began after
-    /// `failed_at`, the moment the rows' last request failed; `None` for each if no list could
-    /// be read.
+    /// What Zoom lists for each of `emails` (by [`email_key`]) as registered (approved or
+    /// pending), from a read that began after `failed_at`, the moment the rows' last request
+    /// failed; `None` for each if no list could be read.
     pub async fn find(&self, emails: &[&str], failed_at: Instant) -> Vec<Option<Registered>> {
+        let listed = self.listed(emails, failed_at).await;
+        listed
+            .into_iter()
+            .map(|found| {
+                found
+                    .filter(|(listing, registered)| {
+                        *listing != Listing::Denied && !registered.registrant_id.is_empty()
+                    })
+                    .map(|(_, registered)| registered)
+            })
+            .collect()
+    }
+
+    /// Which list Zoom has each of `emails` on (`None`: on none), from a read that began
+    /// after `failed_at`; `None` if no list could be read.
+    pub async fn listings(
+        &self,
+        emails: &[&str],
+        failed_at: Instant,
+    ) -> Option<Vec<Option<Listing>>> {
+        let mut latest = self.latest.lock().await;
+        self.read_unless_fresh(&mut latest, failed_at).await;
+        let listed = latest.as_ref()?.listed.as_ref()?;
+        Some(
+            emails
+                .iter()
+                .map(|email| {
+                    listed
+                        .get(email_key(email.trim()).as_ref())
+                        .map(|(listing, _)| *listing)
+                })
+                .collect(),
+        )
+    }
+
+    /// [`Lookup::listings`], with what Zoom registered.
+    async fn listed(
+        &self,
+        emails: &[&str],
+        failed_at: Instant,
+    ) -> Vec<Option<(Listing, Registered)>> {
         // Held across the read: the workers that wait use it, rather than each reading.
         let mut latest = self.latest.lock().await;
-        let stale = latest
-            .as_ref()
-            .is_none_or(|reading| reading.began < failed_at);
-        if stale && self.failed_reads.load(Ordering::Relaxed) < MAX_FAILED_READS {
-            let began = Instant::now();
-            let listed = match list_registrants(&self.client, self.backoff_base).await {
-                Ok(people) => Some(registered_by_email(people)),
-                Err(_) => {
-                    self.failed_reads.fetch_add(1, Ordering::Relaxed);
-                    None
-                }
-            };
-            *latest = Some(Reading { began, listed });
-        }
+        self.read_unless_fresh(&mut latest, failed_at).await;
         let listed = latest.as_ref().and_then(|reading| reading.listed.as_ref());
         emails
             .iter()
             .map(|email| {
                 listed
                     .and_then(|listed| listed.get(email_key(email.trim()).as_ref()))
-                    .filter(|registered| !registered.registrant_id.is_empty())
                     .cloned()
             })
             .collect()
     }
+
+    /// Reads Zoom's lists unless the latest read began after `failed_at` (or too many failed).
+    async fn read_unless_fresh(&self, latest: &mut Option<Reading>, failed_at: Instant) {
+        let stale = latest
+            .as_ref()
+            .is_none_or(|reading| reading.began < failed_at);
+        if !stale || self.failed_reads.load(Ordering::Relaxed) >= MAX_FAILED_READS {
+            return;
+        }
+        let began = Instant::now();
+        let listed = match list_registrants(&self.client, self.backoff_base).await {
+            Ok(people) => Some(by_email(people)),
+            Err(_) => {
+                self.failed_reads.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        };
+        *latest = Some(Reading { began, listed });
+    }
 }
 
-/// Approved and pending people by email key (a denied person is not registered).
-fn registered_by_email(people: Vec<Existing>) -> HashMap<String, Registered> {
+/// Everyone listed by email key, with their list and what Zoom registered.
+fn by_email(people: Vec<Existing>) -> HashMap<String, (Listing, Registered)> {
     people
         .into_iter()
-        .filter(|person| person.status != Listing::Denied)
         .map(|person| {
             let registered = Registered {
                 registrant_id: person.registrant_id,
                 join_url: Some(person.join_url).filter(|url| !url.is_empty()),
             };
-            (email_key(person.email.trim()).into_owned(), registered)
+            (
+                email_key(person.email.trim()).into_owned(),
+                (person.status, registered),
+            )
         })
         .collect()
 }

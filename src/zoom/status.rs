@@ -14,16 +14,17 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::{Action, Event};
 use crate::outcome::Status;
 use crate::registrant::email_key;
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
+use crate::zoom::lookup::Lookup;
 use crate::zoom::policy::{verdict, Sending, Verdict};
-use crate::zoom::preflight::event_gone;
-use crate::zoom::{Category, Refusal, ZoomClient};
+use crate::zoom::preflight::{event_gone, Listing};
+use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 
 /// The most calls that may carry one row in a run.
 pub const MAX_REQUESTS_PER_ROW: u32 = 3;
@@ -39,6 +40,8 @@ pub struct StatusChanger {
     /// `--occurrence`, passed through as Zoom's `occurrence_id`.
     pub occurrence: Option<String>,
     pub backoff_base: Duration,
+    /// Zoom's lists, read for rows in doubt.
+    pub lookup: Arc<Lookup>,
 }
 
 impl StatusChanger {
@@ -53,10 +56,12 @@ impl StatusChanger {
 
     /// Sends `jobs` (up to 30) until each has its outcome.
     async fn change(&self, jobs: Vec<Job>) {
-        // Each group with the refusal its last call met, if it met one.
-        let mut groups: Vec<(Vec<Job>, Option<Refusal>)> = vec![(jobs, None)];
+        // Each group with the refusal its last call met, if it met one, and when a call that
+        // carried it last lost its answer (it may have reached Zoom), if one did.
+        let mut groups: Vec<(Vec<Job>, Option<Refusal>, Option<Instant>)> =
+            vec![(jobs, None, None)];
         let mut step = 0;
-        while let Some((mut jobs, last)) = groups.pop() {
+        while let Some((mut jobs, last, in_doubt)) = groups.pop() {
             if jobs.is_empty() {
                 continue;
             }
@@ -69,8 +74,8 @@ impl StatusChanger {
             let (spent, ready): (Vec<Job>, Vec<Job>) = jobs
                 .into_iter()
                 .partition(|job| job.attempts >= MAX_REQUESTS_PER_ROW);
-            for job in spent {
-                job.refused(Status::Pending, spent_message(last.as_ref()), last.as_ref());
+            if !spent.is_empty() {
+                self.spent(spent, last.as_ref(), in_doubt).await;
             }
             jobs = ready;
             if jobs.is_empty() {
@@ -103,16 +108,20 @@ impl StatusChanger {
             };
             match verdict(&error, Sending::StatusChange, self.event) {
                 Verdict::Retry(asked) => {
+                    let in_doubt = match error {
+                        ApiError::Transient(_) => Some(Instant::now()),
+                        _ => in_doubt,
+                    };
                     self.back_off(&mut step, asked).await;
-                    groups.push((jobs, error.refusal().cloned()));
+                    groups.push((jobs, error.refusal().cloned(), in_doubt));
                 }
                 Verdict::DailyStop(resume_at) => {
                     self.control.stop_daily(Category::Medium, resume_at);
-                    groups.push((jobs, None));
+                    groups.push((jobs, None, in_doubt));
                 }
                 // Zoom did not say whose changes are spent: each goes on alone, to find out.
                 Verdict::PersonsQuota { email: None, .. } if jobs.len() > 1 => {
-                    groups.extend(jobs.into_iter().map(|job| (vec![job], None)));
+                    groups.extend(jobs.into_iter().map(|job| (vec![job], None, in_doubt)));
                 }
                 Verdict::PersonsQuota { email, refusal } => {
                     let limited = email.map(|e| email_key(e.trim()).into_owned());
@@ -128,7 +137,7 @@ impl StatusChanger {
                     for job in hit {
                         job.refused(Status::Pending, message.clone(), Some(refusal));
                     }
-                    groups.push((rest, None));
+                    groups.push((rest, None, in_doubt));
                 }
                 Verdict::NotSent(reason) => {
                     for job in jobs {
@@ -137,7 +146,7 @@ impl StatusChanger {
                 }
                 Verdict::StopRun(reason) => {
                     self.control.stop_run(reason);
-                    groups.push((jobs, None));
+                    groups.push((jobs, None, in_doubt));
                 }
                 Verdict::Rows(refusal)
                     if refusal.http_status == Some(404)
@@ -145,11 +154,11 @@ impl StatusChanger {
                 {
                     // Zoom's 404 names no culprit: gone is the event, not its people.
                     self.control.stop_run(event_gone(self.event, "", refusal));
-                    groups.push((jobs, None));
+                    groups.push((jobs, None, in_doubt));
                 }
                 // Something about one of its people: find out whom by sending each alone.
                 Verdict::Rows(_) if jobs.len() > 1 => {
-                    groups.extend(jobs.into_iter().map(|job| (vec![job], None)));
+                    groups.extend(jobs.into_iter().map(|job| (vec![job], None, in_doubt)));
                 }
                 Verdict::Rows(refusal) => {
                     for job in jobs {
@@ -157,6 +166,50 @@ impl StatusChanger {
                     }
                 }
             }
+        }
+    }
+
+    /// Rows that have had their calls: `pending`, unless a call may have reached Zoom
+    /// (`in_doubt`: an answer lost at that moment) and Zoom's lists, read after, show the
+    /// change made.
+    async fn spent(&self, jobs: Vec<Job>, last: Option<&Refusal>, in_doubt: Option<Instant>) {
+        let listings = match in_doubt {
+            Some(failed_at) => {
+                let emails: Vec<&str> = jobs
+                    .iter()
+                    .map(|job| job.registrant.email.as_str())
+                    .collect();
+                self.lookup.listings(&emails, failed_at).await
+            }
+            None => None,
+        };
+        for (index, job) in jobs.into_iter().enumerate() {
+            let listed = listings
+                .as_ref()
+                .map(|listings| listings.get(index).copied().flatten());
+            if listed.is_some_and(|listed| self.shows_done(listed)) {
+                self.control.confirmed.fetch_add(1, Ordering::Relaxed);
+                self.control
+                    .settled_by_reading
+                    .fetch_add(1, Ordering::Relaxed);
+                let message =
+                    "Zoom's answer was lost, and its registrant lists show the change made"
+                        .to_string();
+                let outcome = job.outcome(self.done(), message);
+                job.report(outcome);
+            } else {
+                job.refused(Status::Pending, spent_message(last), last);
+            }
+        }
+    }
+
+    /// Whether a person on `listed` (`None`: on no list) shows this run's change made: a
+    /// cancelled registrant leaves the lists, or (as Zoom has been seen doing) moves to denied.
+    fn shows_done(&self, listed: Option<Listing>) -> bool {
+        match self.action {
+            Action::Approve => listed == Some(Listing::Approved),
+            Action::Deny => listed == Some(Listing::Denied),
+            Action::Cancel => matches!(listed, None | Some(Listing::Denied)),
         }
     }
 

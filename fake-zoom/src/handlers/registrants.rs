@@ -535,8 +535,9 @@ pub(crate) async fn update_status(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (response, tracking, delay) = {
+    let (response, tracking, delay, drop_after) = {
         let mut inner = lock(&shared);
+        let mut drop_after = false;
         inner.stats.api_requests += 1;
         let tracking = inner.stats.api_requests;
         let delay = inner.latency();
@@ -562,6 +563,18 @@ pub(crate) async fn update_status(
             if body.registrants.len() > 30 {
                 return Err(validation_failed(vec![("registrants".to_string(), "Invalid field.")]));
             }
+            // The faults of adds, for status changes too: a 5xx or a connection dropped before
+            // the work, or one dropped after it.
+            let mut identity: Vec<String> = body
+                .registrants
+                .iter()
+                .map(|r| r.id.clone().or_else(|| r.email.clone()).unwrap_or_default())
+                .collect();
+            identity.sort();
+            drop_after = inner.apply_fault(
+                &format!("status {action} {kind:?} {id} {}", identity.join(",")),
+                (StatusCode::BAD_GATEWAY, 502, "Bad gateway."),
+            )?;
             let event = inner.event(kind, id)?;
             let mut found = Vec::new();
             for wanted in &body.registrants {
@@ -603,8 +616,12 @@ pub(crate) async fn update_status(
             Ok(StatusCode::NO_CONTENT.into_response())
         })()
         .unwrap_or_else(|e| e);
-        (response, tracking, delay)
+        (response, tracking, delay, drop_after)
     };
     tokio::time::sleep(delay).await;
+    if drop_after {
+        lock(&shared).stats.dropped += 1;
+        return dropped_connection();
+    }
     with_tracking_id(response, tracking)
 }
