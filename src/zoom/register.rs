@@ -89,24 +89,25 @@ pub struct Registrar {
 /// The outcomes only an import gives a job.
 impl Job {
     fn registered(self, registered: &Registered) {
-        let mut outcome = self.outcome(Status::Registered, String::new());
-        outcome.registrant_id = registered.registrant_id.clone();
-        outcome.join_url = registered.join_url.clone().unwrap_or_default();
-        if registered.join_url.is_none() {
-            outcome.message =
-                "awaiting the host's approval, so Zoom gave no join URL yet".to_string();
-        }
-        self.report(outcome);
+        let message = match registered.join_url {
+            None => "awaiting the host's approval, so Zoom gave no join URL yet",
+            Some(_) => "",
+        };
+        self.registered_saying(registered, message);
     }
 
     /// `registered`, found in Zoom's lists after its answers were lost.
     fn found_registered(self, registered: &Registered) {
-        let mut outcome = self.outcome(Status::Registered, String::new());
+        self.registered_saying(
+            registered,
+            "Zoom's answer was lost, and its registrant list shows this person registered",
+        );
+    }
+
+    fn registered_saying(self, registered: &Registered, message: &str) {
+        let mut outcome = self.outcome(Status::Registered, message.to_string());
         outcome.registrant_id = registered.registrant_id.clone();
         outcome.join_url = registered.join_url.clone().unwrap_or_default();
-        outcome.message =
-            "Zoom's answer was lost, and its registrant list shows this person registered"
-                .to_string();
         self.report(outcome);
     }
 
