@@ -31,9 +31,15 @@ impl Target {
 /// Every other Zoom field is recognised by its API name.
 fn target_for_header(normalized: &str) -> Option<Target> {
     let target = match normalized {
-        "email" | "emailaddress" | "mail" => Target::Field(Field::Email),
-        "firstname" | "givenname" => Target::Field(Field::FirstName),
-        "lastname" | "surname" | "familyname" => Target::Field(Field::LastName),
+        // English, then the titles localised spreadsheets and form tools use (German, French,
+        // Spanish), which otherwise stop a run for want of a first-name column.
+        "email" | "emailaddress" | "mail" | "emailadresse" | "courriel" | "adresseemail"
+        | "correo" | "correoelectrónico" | "correoelectronico" => Target::Field(Field::Email),
+        "firstname" | "givenname" | "vorname" | "prénom" | "prenom" | "nombre" => {
+            Target::Field(Field::FirstName)
+        }
+        "lastname" | "surname" | "familyname" | "nachname" | "familienname" | "nomdefamille"
+        | "apellido" | "apellidos" => Target::Field(Field::LastName),
         "name" | "fullname" => Target::FullName,
         _ => {
             return Field::ALL

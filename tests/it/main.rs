@@ -12,6 +12,7 @@ mod json;
 mod malformed;
 mod preflight;
 mod properties;
+mod real_world;
 mod rerun;
 mod status;
 mod support;
