@@ -7,8 +7,11 @@ use fake_zoom::{Kind, Setup};
 
 use crate::support::{ZoomEnv, MEETING};
 
-/// Each fixture, and the (email, first name, last name) Zoom must hold for its rows.
-const FILES: [(&str, &[(&str, &str, &str)]); 5] = [
+/// (email, first name, last name) as Zoom must hold them.
+type Person = (&'static str, &'static str, &'static str);
+
+/// Each fixture, and the people Zoom must hold for its rows.
+const FILES: [(&str, &[Person]); 5] = [
     (
         "google-forms.csv",
         &[
