@@ -170,6 +170,7 @@ fn read_all(
                     Err(error) => {
                         return Err(fatal(
                             &format!("cannot list the {status} registrants of {event}"),
+                            event,
                             &error,
                         ))
                     }

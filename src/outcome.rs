@@ -378,9 +378,9 @@ fn change_of(action: Action, status: Listing) -> Result<&'static str, &'static s
         (Action::Deny, Listing::Denied) => Err("already denied in Zoom; not sent"),
         (Action::Deny, Listing::Approved) => Ok("approved in Zoom now; a real run denies them"),
         (Action::Deny, Listing::Pending) => Ok("pending in Zoom now; a real run denies them"),
-        (Action::Cancel, Listing::Denied) => {
-            Err("denied in Zoom, so they cannot join; not sent (cancel is for approved and pending people)")
-        }
+        (Action::Cancel, Listing::Denied) => Err(
+            "already cancelled or denied in Zoom (Zoom keeps both on its denied list); not sent",
+        ),
         (Action::Cancel, Listing::Approved) => Ok("approved in Zoom now; a real run cancels them"),
         (Action::Cancel, Listing::Pending) => Ok("pending in Zoom now; a real run cancels them"),
     }
@@ -408,10 +408,8 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
                 message,
             ),
         },
-        Verdict::NotListed(Action::Cancel) => Answer::unanswered(
-            Status::Unchanged,
-            "Zoom does not list this person: not registered, or already cancelled; not sent",
-        ),
+        // Zoom keeps cancelled people (on its denied list), so someone it does not list was
+        // never registered: a typo, or the wrong event.
         Verdict::NotListed(_) => Answer::unanswered(
             Status::NotRegistered,
             "Zoom does not list this person for this event; not sent",
@@ -425,7 +423,7 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
             Status::Cancelled,
             registrant_id,
             "",
-            "registered by an earlier run, but Zoom no longer lists them (cancelled or deleted in Zoom since); not sent again: --fresh registers them anew",
+            "registered by an earlier run, but cancelled or denied in Zoom since (Zoom lists them as denied, or no longer at all); not sent again",
         ),
         Verdict::Known(Known::EarlierRun {
             registrant_id,

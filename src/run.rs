@@ -114,6 +114,9 @@ impl Connection {
         for note in &findings.notes {
             console.note(note);
         }
+        for warning in &findings.warnings {
+            console.warn(warning);
+        }
         if !findings.batch_fits {
             self.control.refuse_batch();
         }

@@ -47,6 +47,9 @@ impl FakeZoom {
             log: Vec::new(),
             hold: tokio::sync::watch::Sender::new(false),
             held: 0,
+            page_tokens: HashMap::new(),
+            departures: Vec::new(),
+            expired_served: 0,
         }));
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
@@ -131,6 +134,12 @@ impl FakeZoom {
         let registrant_id = registrant.id.clone();
         inner.insert_registrant(kind, id, registrant);
         registrant_id
+    }
+
+    /// How the requests so far departed from Zoom's OpenAPI description of them (fields,
+    /// types, lengths, enums, query parameters, more than 30 people a call), one line each.
+    pub fn departures(&self) -> Vec<String> {
+        lock(&self.shared).departures.clone()
     }
 
     /// Revokes every live token, as an admin rotating the app's secret would.

@@ -13,6 +13,8 @@
 //! - `handle`: the [`FakeZoom`] a test holds.
 //! - `state`: the state behind one lock, and the checks every request goes through.
 //! - `handlers`: the routes (OAuth, events, registrants); `responses`: Zoom's answers.
+//! - `described`: what Zoom's OpenAPI description allows of each request; departures are
+//!   noted for tests, never refused for it.
 //!
 //! Faults are chosen deterministically from the seed and the request's identity (its emails
 //! and how many times they were sent before), so a test run is reproducible however requests
@@ -22,6 +24,7 @@
 // size of that error type does not matter in a test server.
 #![allow(clippy::result_large_err)]
 
+mod described;
 mod handle;
 mod handlers;
 mod responses;

@@ -52,13 +52,20 @@ pub struct EventSetup {
     /// Standard fields the registration form requires: (field name, required).
     pub questions: Vec<(String, bool)>,
     pub custom_questions: Vec<CustomQuestion>,
+    /// The host's user left the account (or was deleted) after scheduling the event: adds,
+    /// batches and status changes are refused with 404 / code 1001, "User … does not exist or
+    /// does not belong to this account" (Zoom's API reference, the 404s of "Add a meeting
+    /// registrant" and "Update webinar registrant's status").
+    pub host_gone: bool,
 }
 
 /// A custom question on the registration form.
 #[derive(Debug, Clone)]
 pub struct CustomQuestion {
     pub title: String,
-    /// `short` (free text) or `single` (one of `answers`).
+    /// `short` (free text); `single` (meetings), `single_radio` or `single_dropdown`
+    /// (webinars): one of `answers`; `multiple` (webinars): any of them. Zoom's OpenAPI
+    /// description, "Get registration questions" of each kind.
     pub kind: String,
     pub required: bool,
     pub answers: Vec<String>,
@@ -78,6 +85,7 @@ impl EventSetup {
             occurrences: Vec::new(),
             questions: Vec::new(),
             custom_questions: Vec::new(),
+            host_gone: false,
         }
     }
 
@@ -192,6 +200,13 @@ pub struct Faults {
     pub api_down: bool,
     /// How the 429 for a person whose three adds of the day are spent is worded.
     pub registrant_limit_wording: RegistrantWording,
+    /// Registrant list pages hold fewer people than `page_size` asked for, though more
+    /// follow (a client must follow `next_page_token`, not count): Zoom's pagination guide
+    /// says only that a non-empty token means more results.
+    pub short_pages: bool,
+    /// The first this many page tokens that come back are refused as expired, as after a
+    /// read slowed past Zoom's 15 minutes (see `Setup::page_token_lifetime`).
+    pub expired_page_tokens: u32,
 }
 
 /// The words of the 429 for one person's spent daily adds: Zoom has been seen using more than
@@ -225,6 +240,9 @@ pub struct Setup {
     pub scopes: Vec<String>,
     /// Before 2023-06-20 a new token revoked the previous ones; `true` brings that back.
     pub new_token_revokes_old: bool,
+    /// How long a list's `next_page_token` works: 15 minutes, as Zoom's description of
+    /// `next_page_token` says ("expires after 15 minutes"); tests shorten it.
+    pub page_token_lifetime: Duration,
     pub limits: Limits,
     pub faults: Faults,
     /// Status code of a successful batch call: Zoom's spec copies disagree (200 or 201).
@@ -247,6 +265,7 @@ impl Default for Setup {
                 "webinar:read:admin".to_string(),
             ],
             new_token_revokes_old: false,
+            page_token_lifetime: Duration::from_secs(15 * 60),
             limits: Limits::unlimited(),
             faults: Faults::default(),
             batch_status: 201,
@@ -264,7 +283,8 @@ pub struct Registrant {
     pub last_name: String,
     /// Every field of the request body, as received (custom questions included).
     pub fields: serde_json::Map<String, Value>,
-    /// `approved`, `pending` or `denied`.
+    /// `approved`, `pending` or `denied` (denied by the host, or cancelled: Zoom moves a
+    /// cancelled registrant to its Denied/Blocked list).
     pub status: String,
     pub join_url: Option<String>,
     /// When Zoom registered them (RFC 3339, UTC).

@@ -59,6 +59,21 @@ pub(crate) struct Inner {
     pub(crate) hold: tokio::sync::watch::Sender<bool>,
     /// API requests waiting for the hold to end.
     pub(crate) held: usize,
+    /// The list page tokens handed out: what each continues (event, status, position) and
+    /// when it was issued.
+    pub(crate) page_tokens: HashMap<String, PageToken>,
+    /// How requests departed from Zoom's description of them (`crate::described`).
+    pub(crate) departures: Vec<String>,
+    /// Page tokens refused so far as expired by [`crate::Faults::expired_page_tokens`].
+    pub(crate) expired_served: u32,
+}
+
+/// Where a registrant list goes on from, and since when the token says so.
+pub(crate) struct PageToken {
+    pub(crate) event: (Kind, u64),
+    pub(crate) status: String,
+    pub(crate) start: usize,
+    pub(crate) issued: Instant,
 }
 
 pub(crate) type Shared = Arc<Mutex<Inner>>;
@@ -90,6 +105,14 @@ impl Category {
             Category::Heavy => "Heavy",
         }
     }
+}
+
+/// Which registration call asks for the event (Zoom words some refusals per call).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    Add,
+    Batch,
+    Other,
 }
 
 /// What happens to one request after the shared checks.
@@ -133,7 +156,16 @@ impl Inner {
         Ok(())
     }
 
-    /// Zoom answers 400 / code 4700 when the token lacks every scope that allows a call.
+    /// Zoom answers 400 / code 4700 when the token lacks every scope that allows a call. Three
+    /// families of scope allow the registrant calls, each user- or admin-level:
+    /// - classic: `meeting:read`, `meeting:write` (Zoom's OpenAPI description, each operation);
+    /// - granular: one scope per call, `meeting:write:registrant`,
+    ///   `meeting:update:registrant_status`, … (Zoom's granular scopes page, as zoom-api.md §1-4
+    ///   lists them);
+    /// - broad, webinars only: `webinar:read:webinar` and `webinar:write:webinar`, which Zoom
+    ///   grants in place of the granular registrant scopes (the indico Zoom plugin accepts
+    ///   them for registration: `AUTO_REGISTRATION_BROAD_WEBINAR_SCOPES` in
+    ///   `vc_zoom/indico_vc_zoom/plugin.py`).
     pub(crate) fn require_scope(&self, kind: Kind, action: &str) -> Result<(), Response> {
         let noun = match kind {
             Kind::Meeting => "meeting",
@@ -152,12 +184,16 @@ impl Inner {
         } else {
             granular
         };
-        let accepted = [
+        let mut accepted = vec![
             format!("{noun}:{classic}"),
             format!("{noun}:{classic}:admin"),
             format!("{noun}:{granular}"),
             format!("{noun}:{granular}:admin"),
         ];
+        if kind == Kind::Webinar {
+            accepted.push(format!("webinar:{classic}:webinar"));
+            accepted.push(format!("webinar:{classic}:webinar:admin"));
+        }
         if self.setup.scopes.iter().any(|s| accepted.contains(s)) {
             Ok(())
         } else {
@@ -237,6 +273,18 @@ impl Inner {
             HeaderValue::from_static(category.name()),
         );
         headers.insert("x-ratelimit-type", HeaderValue::from_static("QPS"));
+        // The account's per-second ceiling and none left, as on the daily 429 (Zoom's rate
+        // limits page, its headers as quoted in developer forum thread 18928).
+        let limits = self.setup.limits;
+        let per_second = match category {
+            Category::Light => limits.light_per_second,
+            Category::Medium => limits.medium_per_second,
+            Category::Heavy => limits.heavy_per_second,
+        };
+        if let Ok(value) = HeaderValue::from_str(&per_second.to_string()) {
+            headers.insert("x-ratelimit-limit", value);
+        }
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         if let Some(value) = self
             .setup
             .faults
@@ -332,7 +380,9 @@ impl Inner {
         faults.latency + Duration::from_micros(extra)
     }
 
-    pub(crate) fn event(&self, kind: Kind, id: u64) -> Result<&Event, Response> {
+    /// The event a registration call (`call`) is for, or Zoom's refusal: not found, the host
+    /// gone from the account, registration off, over.
+    pub(crate) fn event(&self, kind: Kind, id: u64, call: Call) -> Result<&Event, Response> {
         let event = self.events.get(&(kind, id)).ok_or_else(|| {
             zoom_error(
                 StatusCode::NOT_FOUND,
@@ -340,15 +390,36 @@ impl Inner {
                 &format!("{} \"{id}\" not found or has expired.", kind.noun()),
             )
         })?;
-        if event.setup.approval_type == 2 {
+        if event.setup.host_gone {
             return Err(zoom_error(
                 StatusCode::NOT_FOUND,
-                404,
-                &format!(
-                    "Registration has not been enabled for this {}: {id}",
-                    kind.noun().to_lowercase()
-                ),
+                1001,
+                "User does not exist or does not belong to this account.",
             ));
+        }
+        if event.setup.approval_type == 2 {
+            // Each call words it its own way (zoom-api.md §1-3, from Zoom's API reference):
+            // the webinar add and batch answer 400 / 3000, everything else 404.
+            return Err(match (kind, call) {
+                (Kind::Webinar, Call::Add) => zoom_error(
+                    StatusCode::BAD_REQUEST,
+                    3000,
+                    "This webinar does not have registration as required.",
+                ),
+                (Kind::Webinar, Call::Batch) => zoom_error(
+                    StatusCode::BAD_REQUEST,
+                    3000,
+                    "Registration not enabled for this webinar.",
+                ),
+                _ => zoom_error(
+                    StatusCode::NOT_FOUND,
+                    404,
+                    &format!(
+                        "Registration has not been enabled for this {}: {id}",
+                        kind.noun().to_lowercase()
+                    ),
+                ),
+            });
         }
         if event.setup.over {
             return Err(zoom_error(
@@ -396,40 +467,21 @@ impl Inner {
         }
     }
 
-    /// Gives the registrants with these (lowercased) emails a new status, or removes them
-    /// (`None`: cancelled), keeping the by-email index right.
-    pub(crate) fn set_status(
-        &mut self,
-        kind: Kind,
-        id: u64,
-        emails: &[String],
-        status: Option<&str>,
-    ) {
+    /// Gives the registrants with these (lowercased) emails a new status: `denied` for a
+    /// cancel too, since Zoom moves a cancelled registrant to its Denied/Blocked list and
+    /// keeps them there (Zoom community, "Why are unregistered attendees moved to
+    /// Denied/Blocked list?", m-p/71688).
+    pub(crate) fn set_status(&mut self, kind: Kind, id: u64, emails: &[String], status: &str) {
         let Some(event) = self.events.get_mut(&(kind, id)) else {
             return;
         };
-        match status {
-            Some(status) => {
-                for registrant in event.registrants.iter_mut() {
-                    if emails.contains(&registrant.email.to_lowercase()) {
-                        registrant.status = status.to_string();
-                        if status == "approved" && registrant.join_url.is_none() {
-                            registrant.join_url =
-                                Some(format!("https://fake.zoom.us/w/{id}?tk={}", registrant.id));
-                        }
-                    }
+        for registrant in event.registrants.iter_mut() {
+            if emails.contains(&registrant.email.to_lowercase()) {
+                registrant.status = status.to_string();
+                if status == "approved" && registrant.join_url.is_none() {
+                    registrant.join_url =
+                        Some(format!("https://fake.zoom.us/w/{id}?tk={}", registrant.id));
                 }
-            }
-            None => {
-                event
-                    .registrants
-                    .retain(|r| !emails.contains(&r.email.to_lowercase()));
-                event.by_email = event
-                    .registrants
-                    .iter()
-                    .enumerate()
-                    .map(|(index, r)| (r.email.to_lowercase(), index))
-                    .collect();
             }
         }
     }

@@ -67,10 +67,10 @@ fn a_status_change_sends_only_what_would_change() {
         assert_eq!(answer.status, outcome, "{action:?} {status:?}");
         assert_eq!(answer.registrant_id, "r1", "Zoom's ID goes with the row");
     }
-    // Not in Zoom's list: cancelled already, or never registered.
-    let gone = Verdict::of(change(Action::Cancel), None);
-    assert!(!gone.sends());
-    assert_eq!(answer(&gone).status, Status::Unchanged);
+    // Not in Zoom's lists, where Zoom keeps cancelled people too: never registered.
+    let unknown = Verdict::of(change(Action::Cancel), None);
+    assert!(!unknown.sends());
+    assert_eq!(answer(&unknown).status, Status::NotRegistered);
     let missing = Verdict::of(change(Action::Approve), None);
     assert_eq!(answer(&missing).status, Status::NotRegistered);
     // Earlier results are an import's memory, never a status change's.

@@ -13,6 +13,9 @@ pub struct Form {
     /// Standard fields the form asks for, required or not.
     pub asked: Vec<Field>,
     pub custom: Vec<CustomQuestion>,
+    /// The email of the event's host (lower case), when Zoom said: Zoom refuses the host as a
+    /// registrant of their own event (code 3027), so that row is invalid before sending.
+    pub host_email: Option<String>,
 }
 
 /// A custom question of the registration form.
@@ -20,7 +23,9 @@ pub struct Form {
 pub struct CustomQuestion {
     pub title: String,
     pub required: bool,
-    /// The allowed answers of a single-choice question; empty for a free-text one.
+    /// The allowed answers of a one-choice question (`single`, `single_radio`,
+    /// `single_dropdown`), as Zoom spells them; empty for one whose answer is not checked
+    /// (`short`, `multiple`).
     pub answers: Vec<String>,
 }
 
@@ -36,6 +41,16 @@ impl Form {
         cells: &Cells<'_>,
     ) -> Result<Vec<(String, String)>, Vec<Problem>> {
         let mut problems = Vec::new();
+        if self
+            .host_email
+            .as_deref()
+            .is_some_and(|host| super::email_key(registrant.email) == host)
+        {
+            problems.push(Problem {
+                field: Some(Field::Email),
+                message: "this is the email of the event's host, and Zoom does not let the host register for their own event".to_string(),
+            });
+        }
         for &field in &self.required {
             let given = match field {
                 Field::Email | Field::FirstName => true,

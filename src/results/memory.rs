@@ -15,7 +15,7 @@ use crate::config::Event;
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
 use crate::registrant::{email_key, Email};
 use crate::results::cell_text;
-use crate::zoom::preflight::Existing;
+use crate::zoom::preflight::{Existing, Listing};
 
 /// What is known about one person before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +24,10 @@ pub enum Known {
     EarlierRun {
         registrant_id: String,
         join_url: String,
-        /// Cancelled or deleted in Zoom since: Zoom's lists, read for this run, no longer
-        /// have them, or an earlier run found so (its row says `cancelled`). Not sent again (a
-        /// host's cancel stands against a daily cron), and said.
+        /// Cancelled, denied or deleted in Zoom since: Zoom's lists, read for this run, show
+        /// them denied (where Zoom keeps a cancelled registrant) or no longer have them, or an
+        /// earlier run found so (its row says `cancelled`). Not sent again (a host's cancel
+        /// stands against a daily cron), and said.
         gone: bool,
     },
     /// Zoom already lists this person (`approved`, `pending` or `denied`).
@@ -314,13 +315,24 @@ impl Memory {
     }
 
     /// What is known about `email` (an address already checked, [`Email::check`]): Zoom's list
-    /// first (it is current), then earlier runs.
+    /// first (it is current), then earlier runs. Someone an earlier run confirmed whom Zoom
+    /// now lists as denied was cancelled (or denied) in Zoom since: Zoom moves a cancelled
+    /// registrant to its denied list.
     pub fn known(&mut self, email: &str) -> Option<Known> {
         let key = email_key(email);
-        if let Some(existing) = self.existing.get(key.as_ref()) {
-            return Some(Known::InZoom(existing.clone()));
+        let existing = self.existing.get(key.as_ref()).cloned();
+        match existing {
+            Some(existing) if existing.status == Listing::Denied => match self.confirmed(&key) {
+                Some(Known::EarlierRun { registrant_id, .. }) => Some(Known::EarlierRun {
+                    registrant_id,
+                    join_url: String::new(),
+                    gone: true,
+                }),
+                _ => Some(Known::InZoom(existing)),
+            },
+            Some(existing) => Some(Known::InZoom(existing)),
+            None => self.confirmed(&key),
         }
-        self.confirmed(&key)
     }
 
     /// What an earlier run confirmed for the email with this key, if anything.

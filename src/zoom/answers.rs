@@ -69,6 +69,9 @@ pub enum ApiError {
     NotSent(String),
     /// A 3xx, which Zoom's API never answers: the address is wrong, or not Zoom's.
     Redirected(Refusal),
+    /// A list read refused a page token it had handed out, each time it started again
+    /// (Zoom's page tokens expire after 15 minutes): the last refusal.
+    PagesExpired(Refusal),
 }
 
 impl ApiError {
@@ -80,6 +83,7 @@ impl ApiError {
             | ApiError::Transient(refusal)
             | ApiError::Rejected(refusal)
             | ApiError::Redirected(refusal)
+            | ApiError::PagesExpired(refusal)
             | ApiError::TokenRefused(refusal) => Some(refusal),
             ApiError::Auth(_) | ApiError::NotSent(_) => None,
         }

@@ -132,6 +132,7 @@ fn by_email(people: Vec<Existing>) -> HashMap<String, (Listing, Registered)> {
             let registered = Registered {
                 registrant_id: person.registrant_id,
                 join_url: Some(person.join_url).filter(|url| !url.is_empty()),
+                status: Some(person.status.name().to_string()),
             };
             (
                 email_key(person.email.trim()).into_owned(),

@@ -62,8 +62,23 @@ pub struct Sent<T> {
 pub struct Registered {
     /// (The add answer's `id` is the meeting's ID, not the registrant's.)
     pub registrant_id: String,
-    /// Absent when the event approves registrants by hand.
+    /// Absent from a meeting add's answer while the host has to approve them.
     pub join_url: Option<String>,
+    /// `approved` or `pending`, where Zoom says: the webinar add's answer (since Zoom's API
+    /// changelog of 2026-09-21) and Zoom's lists.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+impl Registered {
+    /// Whether the host still has to approve them: Zoom's `status` where it gives one, else a
+    /// missing join URL (Zoom documents leaving it out for meetings that approve by hand).
+    pub fn awaiting_approval(&self) -> bool {
+        match self.status.as_deref() {
+            Some(status) => status == "pending",
+            None => self.join_url.is_none(),
+        }
+    }
 }
 
 /// One entry of a batch answer: the person's email and [`Registered`]'s fields (named out,
@@ -90,6 +105,7 @@ impl BatchItem {
             Registered {
                 registrant_id,
                 join_url: self.join_url,
+                status: None,
             },
         ))
     }

@@ -67,6 +67,11 @@ pub(crate) fn verdict(error: &ApiError, sending: Sending, event: Event) -> Verdi
             ))
         }
         ApiError::TokenRefused(refusal) => return Verdict::StopRun(token_refused(refusal, sending, event)),
+        ApiError::PagesExpired(refusal) => {
+            return Verdict::StopRun(format!(
+                "Zoom refused the page tokens of its registrant list each time it was read again ({refusal})"
+            ))
+        }
         ApiError::Rejected(refusal) => refusal,
     };
     match sending {
@@ -104,19 +109,24 @@ fn registrations_refused(refusal: &Refusal, event: Event) -> Option<String> {
         (_, Some(3001)) | (_, Some(300)) if message.contains("not found") || message.contains("does not exist") => {
             event_gone(event, "; check the ID", refusal)
         }
-        (Some(404), Some(3001) | Some(1001)) => event_gone(event, "; check the ID", refusal),
-        _ if message.contains("registration has not been enabled") || message.contains("does not have registration") => format!(
+        (_, Some(1001)) => host_gone(event, refusal),
+        (Some(404), Some(3001)) => event_gone(event, "; check the ID", refusal),
+        _ if registration_off(&message) => format!(
             "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required) ({zoom})"
         ),
         (_, Some(3038)) => format!("{event} is over, so Zoom takes no more registrations ({zoom})"),
-        (_, Some(3043)) => format!(
-            "{event} has reached its registrant capacity; the remaining rows cannot be registered ({zoom})"
+        (_, Some(3043)) => full(event, refusal),
+        (_, Some(3000)) if message.contains("attendee limit") || message.contains("capacity") => {
+            full(event, refusal)
+        }
+        (_, Some(3000)) if message.contains("paid registration") => format!(
+            "{event} uses paid registration, which Zoom's API cannot register people for; register them on Zoom's registration page instead ({zoom})"
         ),
         (_, Some(4700 | 4711)) | (Some(403), _) => format!(
             "the app's token lacks a scope this needs: add {kind}:write:registrant:admin (or {kind}:write:admin) to the app in the Zoom App Marketplace, under Scopes ({zoom})",
             kind = event.kind.noun()
         ),
-        (_, Some(200 | 1001 | 1010 | 3000 | 3003 | 3161)) => {
+        (_, Some(200 | 1010 | 3000 | 3003 | 3161)) => {
             format!("Zoom refuses registrations for {event} from this account ({zoom})")
         }
         _ => return None,
@@ -139,14 +149,44 @@ fn status_change_refused(refusal: &Refusal, event: Event) -> Option<String> {
         (Some(404), None) => format!(
             "the API address has no status endpoint for {event} ({zoom}); check ZOOM_API_URL (or the api_url the token answer named)"
         ),
+        (_, Some(1001)) => host_gone(event, refusal),
+        // Approving past a webinar's registrant limit: no later call can approve anyone.
+        (_, Some(3035)) => format!(
+            "{event} has reached its registrant capacity, so Zoom approves nobody more; raise the event's limit in Zoom and run again ({zoom})"
+        ),
         (_, Some(4700 | 4711)) | (Some(403), _) => format!(
             "the app's token lacks the scope {k}:update:registrant_status:admin (or {k}:write:admin) that status changes need: add it to the app in the Zoom App Marketplace, under Scopes ({zoom})",
             k = event.kind.noun()
         ),
-        (_, Some(200 | 1001 | 1010 | 3000 | 3003 | 3161)) => {
+        (_, Some(200 | 1010 | 3000 | 3003 | 3161)) => {
             format!("Zoom refuses status changes for {event} from this account ({zoom})")
         }
         _ => return None,
     };
     Some(reason)
+}
+
+/// Whether Zoom's message says the event does not take registrations, in any of its wordings:
+/// "Registration has not been enabled for this meeting", "This webinar does not have
+/// registration as required", "Registration not enabled for this webinar" (zoom-api.md §1-3).
+fn registration_off(message: &str) -> bool {
+    message.contains("registration has not been enabled")
+        || message.contains("registration not enabled")
+        || message.contains("does not have registration")
+}
+
+/// What a run says of an event that takes no more people.
+fn full(event: Event, refusal: &Refusal) -> String {
+    format!(
+        "{event} has reached its registrant capacity; the remaining rows cannot be registered (Zoom: {refusal})"
+    )
+}
+
+/// What a run says when Zoom answers code 1001 (its API reference: the user "does not exist or
+/// does not belong to this account"): the event is there, its host is not, wherever it is
+/// found out (the checks before sending, or mid-run).
+pub(crate) fn host_gone(event: Event, refusal: &Refusal) -> String {
+    format!(
+        "{event} exists, but Zoom says its host is not a user of this account any more (deleted, or moved to another account), so it refuses this; in Zoom, give the event to another host, then run again (Zoom: {refusal})"
+    )
 }

@@ -89,9 +89,10 @@ pub struct Registrar {
 /// The outcomes only an import gives a job.
 impl Job {
     fn registered(self, registered: &Registered) {
-        let message = match registered.join_url {
-            None => "awaiting the host's approval, so Zoom gave no join URL yet",
-            Some(_) => "",
+        let message = match (registered.awaiting_approval(), &registered.join_url) {
+            (true, None) => "awaiting the host's approval, so Zoom gave no join URL yet",
+            (true, Some(_)) => "awaiting the host's approval; the join URL works once approved",
+            (false, _) => "",
         };
         self.registered_saying(registered, message);
     }

@@ -16,3 +16,4 @@ mod real_world;
 mod rerun;
 mod status;
 mod support;
+mod zoom_rules;

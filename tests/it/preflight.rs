@@ -582,9 +582,7 @@ fn a_registrant_list_page_that_cannot_be_read_stops_the_run_before_anything_is_s
         .zoom
         .requests()
         .into_iter()
-        .filter(|r| {
-            r.path.ends_with("/registrants") && r.query.contains("next_page_token=page-300")
-        })
+        .filter(|r| r.path.ends_with("/registrants") && r.query.contains("next_page_token="))
         .count();
     assert_eq!(page_two, 4, "the page was read again before giving up");
     assert!(!crate::support::results_path(&input).exists());

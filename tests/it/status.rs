@@ -181,14 +181,25 @@ fn deny_and_cancel_change_only_what_needs_it_and_cancel_asks_for_yes_under_cron(
         "{}",
         cancelled.stderr
     );
-    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 50);
+    // Zoom keeps cancelled people, on its denied list.
+    assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 80);
+    assert_eq!(statuses_in_zoom(&zoom)["person5@example.com"], "denied");
 
-    // Cancelled people leave Zoom's lists: on a re-run they are unchanged, and nothing is sent.
+    // On a re-run they are unchanged, and nothing is sent.
     let puts_before = puts(&zoom);
     let again = change(&zoom, "cancel", &input, &["--yes"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(count(&again.rows, "unchanged"), 30);
     assert!(again.rows[0].message.contains("already cancelled"));
+    assert_eq!(puts(&zoom), puts_before);
+
+    // A mistyped address is not someone Zoom lists: said, and the run is not a success.
+    let typo = zoom
+        .env
+        .write_input("typo.csv", csv_of(0..0, &["persn1@example.com"]));
+    let mistyped = change(&zoom, "cancel", &typo, &["--yes"]);
+    assert_eq!(mistyped.code, 1, "{}", mistyped.stderr);
+    assert_eq!(count(&mistyped.rows, "not_registered"), 1);
     assert_eq!(puts(&zoom), puts_before);
 }
 
@@ -377,9 +388,11 @@ fn a_dry_run_reports_what_would_change_and_sends_nothing_that_changes_zoom() {
         .iter()
         .any(|r| r.status == "pending"));
 
-    // A dry run of cancel needs no --yes: it changes nothing.
+    // A dry run of cancel needs no --yes: it changes nothing. Someone Zoom does not list is a
+    // problem for cancel as for approve (Zoom keeps cancelled people).
     let dry_cancel = change(&zoom, "cancel", &input, &["--dry-run"]);
-    assert_eq!(dry_cancel.code, 0, "{}", dry_cancel.stderr);
+    assert_eq!(dry_cancel.code, 1, "{}", dry_cancel.stderr);
+    assert_eq!(count(&dry_cancel.rows, "not_registered"), 1);
     assert_eq!(puts(&zoom), 0);
     assert_eq!(zoom.zoom.registrants(Kind::Meeting, MEETING).len(), 15);
 }
@@ -521,7 +534,7 @@ fn people_cancelled_since_an_import_are_not_sent_again_and_their_rows_say_cancel
     let unlisted: Vec<&str> = rerun
         .rows
         .iter()
-        .filter(|r| r.message.contains("Zoom no longer lists them"))
+        .filter(|r| r.message.contains("cancelled or denied in Zoom since"))
         .map(|r| r.email.as_str())
         .collect();
     assert_eq!(
@@ -555,10 +568,26 @@ fn people_cancelled_since_an_import_are_not_sent_again_and_their_rows_say_cancel
     assert_eq!(posts(), sent_before, "nobody is sent again");
     assert_eq!(count(&again.rows, "cancelled"), 2, "{:?}", again.rows);
 
-    // --fresh, as the message says, registers them anew.
+    // Someone the host denied, whom zimport never registered, is a failure, on every run.
+    zoom.zoom
+        .preregister(Kind::Meeting, MEETING, "refused@example.com", "denied");
+    let with_refused = format!("{}refused@example.com,Re,Fused\n", csv_of(0..5, &[]));
+    let input = zoom.env.write_input("people.csv", with_refused);
+    let refused = zoom.import(&input, &["--meeting", "83927864687"]);
+    assert_eq!(refused.code(), 1, "{}", refused.stderr());
+    assert_eq!(posts(), sent_before, "nobody is sent");
+    let failed = refused.with_status("failed");
+    assert_eq!(failed.len(), 1, "{:?}", refused.rows);
+    assert_eq!(failed[0].email, "refused@example.com");
+    assert!(failed[0].message.contains("denied"), "{:?}", failed[0]);
+    assert_eq!(count(&refused.rows, "cancelled"), 2, "{:?}", refused.rows);
+
+    // Without the memory (--fresh), Zoom's denied list alone cannot tell a cancel from a
+    // denial: all three are failures, and none is sent (Zoom would not take them back).
     let fresh = zoom.import(&input, &["--meeting", "83927864687", "--fresh"]);
-    assert_eq!(fresh.code(), 0, "{}", fresh.stderr());
-    assert_eq!(count(&fresh.rows, "registered"), 2, "{:?}", fresh.rows);
+    assert_eq!(fresh.code(), 1, "{}", fresh.stderr());
+    assert_eq!(posts(), sent_before, "nobody is sent");
+    assert_eq!(count(&fresh.rows, "failed"), 3, "{:?}", fresh.rows);
     assert_eq!(count(&fresh.rows, "already_registered"), 3);
 }
 

@@ -236,6 +236,22 @@ impl ZoomEnv {
     }
 }
 
+/// Every request of every test departs in nothing from Zoom's OpenAPI description of it (as
+/// `fake-zoom`'s `described` module has it): no field, type, length, enum or query parameter
+/// outside it, and no batch or status call of more than 30 people.
+impl Drop for ZoomEnv {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let departures = self.zoom.departures();
+        assert!(
+            departures.is_empty(),
+            "requests departed from Zoom's description: {departures:#?}"
+        );
+    }
+}
+
 /// What one run of the binary left behind.
 pub struct Run {
     pub output: Output,

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::responses::{with_tracking_id, zoom_error};
 use crate::setup::Kind;
-use crate::state::{lock, Category, Shared};
+use crate::state::{lock, Call, Category, Shared};
 
 pub(crate) fn parse_event(kind: &str, id: &str) -> Result<(Kind, u64), Response> {
     let kind =
@@ -101,7 +101,7 @@ pub(crate) async fn questions(
         inner.authorize(&headers)?;
         inner.require_scope(kind, "questions")?;
         inner.rate_limit(Category::Light)?;
-        let event = inner.event(kind, id)?;
+        let event = inner.event(kind, id, Call::Other)?;
         let questions: Vec<Value> = event
             .setup
             .questions

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 
-use crate::setup::LoggedRequest;
+use crate::described;
+use crate::setup::{Kind, LoggedRequest};
 use crate::state::{lock, Shared};
 use events::{get_event, questions};
 use oauth::token;
@@ -69,6 +70,7 @@ pub(crate) async fn log_request(
         )
             .into_response()
     } else {
+        let request = note_departures(&shared, &method, &path, &query, request).await;
         next.run(request).await
     };
     let ended = Instant::now();
@@ -91,6 +93,51 @@ pub(crate) async fn log_request(
     });
     drop(inner);
     response
+}
+
+/// Notes how a registrant call departs from Zoom's description of it (`described`), and
+/// hands the request on as it came.
+async fn note_departures(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: &str,
+    request: axum::extract::Request,
+) -> axum::extract::Request {
+    let segments: Vec<&str> = path.trim_start_matches("/v2/").split('/').collect();
+    let Some(kind) = segments.first().and_then(|k| Kind::from_path(k)) else {
+        return request;
+    };
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 4 << 20)
+        .await
+        .unwrap_or_default();
+    let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    let found = match (method, &segments[2.min(segments.len())..]) {
+        ("POST", ["registrants"]) => [
+            described::query("add", kind, query),
+            described::add(kind, json.as_ref()),
+        ]
+        .concat(),
+        ("POST", ["batch_registrants"]) => [
+            described::query("batch", kind, query),
+            described::batch(kind, json.as_ref()),
+        ]
+        .concat(),
+        ("PUT", ["registrants", "status"]) => [
+            described::query("status", kind, query),
+            described::status(json.as_ref()),
+        ]
+        .concat(),
+        ("GET", ["registrants"]) => described::query("list", kind, query),
+        _ => Vec::new(),
+    };
+    if !found.is_empty() {
+        lock(shared)
+            .departures
+            .extend(found.into_iter().map(|d| format!("{method} {path}: {d}")));
+    }
+    axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Waits, before any work is done, while a test holds API requests.

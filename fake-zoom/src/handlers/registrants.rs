@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use super::events::parse_event;
 use crate::responses::{dropped_connection, validation_failed, with_tracking_id, zoom_error};
 use crate::setup::{Kind, Registrant};
-use crate::state::{lock, Category, Inner, Shared};
+use crate::state::{lock, random_u64, Call, Category, Inner, PageToken, Shared};
+use std::time::Instant;
 
 /// Zoom's own field rules for an add (a subset of what zimport checks locally, plus the emails
 /// a test marks as rejected).
@@ -38,6 +39,37 @@ pub(crate) fn validate_person(
     }
     if text("last_name").chars().count() > 64 {
         errors.push((format!("{prefix}last_name"), "Invalid field."));
+    }
+    errors
+}
+
+/// An answer to a one-choice custom question must be one of its choices, as Zoom spells them:
+/// `single` on a meeting's form, `single_radio` and `single_dropdown` on a webinar's (Zoom's
+/// OpenAPI description of the registration questions; Zoom's registration page offers only
+/// those choices). Free text (`short`) and `multiple` are not checked.
+pub(crate) fn check_answers(
+    questions: &[crate::setup::CustomQuestion],
+    person: &serde_json::Map<String, Value>,
+) -> Vec<(String, &'static str)> {
+    let given = person
+        .get("custom_questions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    for answer in &given {
+        let title = answer.get("title").and_then(Value::as_str).unwrap_or("");
+        let value = answer.get("value").and_then(Value::as_str).unwrap_or("");
+        let Some(question) = questions.iter().find(|q| q.title == title) else {
+            continue;
+        };
+        let one_choice = matches!(
+            question.kind.as_str(),
+            "single" | "single_radio" | "single_dropdown"
+        );
+        if one_choice && !question.answers.iter().any(|a| a == value) {
+            errors.push(("custom_questions".to_string(), "Invalid field."));
+        }
     }
     errors
 }
@@ -91,7 +123,7 @@ pub(crate) async fn add_registrant(
                     "Request Body should be a valid JSON object.",
                 ));
             };
-            let event = inner.event(kind, id)?;
+            let event = inner.event(kind, id, Call::Add)?;
             if let Some(wanted) = &occurrence_ids {
                 if wanted.split(',').any(|o| {
                     !event
@@ -111,7 +143,8 @@ pub(crate) async fn add_registrant(
             let approval_type = event.setup.approval_type;
             let full = event.registrants.len() >= event.setup.capacity;
             let existing = event.by_email.get(&email.to_lowercase()).copied();
-            let errors = validate_person(&inner, &person, "");
+            let mut errors = validate_person(&inner, &person, "");
+            errors.extend(check_answers(&event.setup.custom_questions, &person));
             if !errors.is_empty() {
                 return Err(validation_failed(errors));
             }
@@ -193,8 +226,25 @@ pub(crate) async fn add_registrant(
                 "topic": "Quarterly all-hands",
                 "start_time": "2026-12-01T16:00:00Z",
             });
-            if let Some(join_url) = &registrant.join_url {
-                body["join_url"] = json!(join_url);
+            match kind {
+                // Left out while the host has to approve them (zoom-api.md §1: Zoom documents
+                // this for meetings).
+                Kind::Meeting => {
+                    if let Some(join_url) = &registrant.join_url {
+                        body["join_url"] = json!(join_url);
+                    }
+                }
+                // The webinar add gives the registrant's link whatever their status (its
+                // description has no exception), and says the status itself, with the
+                // registration page to share (Zoom's API changelog, 2026-09-21).
+                Kind::Webinar => {
+                    body["join_url"] = json!(registrant.join_url.clone().unwrap_or_else(
+                        || format!("https://fake.zoom.us/w/{id}?tk={}", registrant.id)
+                    ));
+                    body["status"] = json!(registrant.status);
+                    body["share_url"] =
+                        json!(format!("https://fake.zoom.us/webinar/register/{id}"));
+                }
             }
             Ok((StatusCode::CREATED, Json(body)).into_response())
         })()
@@ -253,7 +303,7 @@ pub(crate) async fn batch_registrants(
                 &format!("batch {kind:?} {id} {}", identity.join(",")),
                 (StatusCode::BAD_GATEWAY, 502, "Bad gateway."),
             )?;
-            let event = inner.event(kind, id)?;
+            let event = inner.event(kind, id, Call::Batch)?;
             let scheduled = match kind {
                 Kind::Meeting => event.setup.event_type == 2,
                 Kind::Webinar => event.setup.event_type == 5,
@@ -389,6 +439,42 @@ pub(crate) async fn batch_registrants(
     with_tracking_id(response, tracking)
 }
 
+/// Where a list read goes on from, by the `next_page_token` of its last page: refused once the
+/// token is older than its lifetime (Zoom's description of `next_page_token`: "expires after
+/// 15 minutes"), or unknown, or another list's. Zoom documents no code or words for this
+/// refusal; the fake answers 400 / code 300, its code for a bad parameter.
+fn continue_from(
+    inner: &mut Inner,
+    token: &str,
+    event: (Kind, u64),
+    status: &str,
+) -> Result<usize, Response> {
+    let slowed = inner.expired_served < inner.setup.faults.expired_page_tokens;
+    match inner.page_tokens.get(token) {
+        Some(known)
+            if known.event == event
+                && known.status == status
+                && known.issued.elapsed() < inner.setup.page_token_lifetime
+                && !slowed =>
+        {
+            Ok(known.start)
+        }
+        Some(_) if slowed => {
+            inner.expired_served += 1;
+            Err(zoom_error(
+                StatusCode::BAD_REQUEST,
+                300,
+                "The next page token is invalid or expired.",
+            ))
+        }
+        _ => Err(zoom_error(
+            StatusCode::BAD_REQUEST,
+            300,
+            "The next page token is invalid or expired.",
+        )),
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {
     status: Option<String>,
@@ -412,6 +498,19 @@ pub(crate) async fn list_registrants(
             inner.authorize(&headers)?;
             inner.require_scope(kind, "list_registrants")?;
             inner.rate_limit(Category::Medium)?;
+            let status = query.status.unwrap_or_else(|| "approved".to_string());
+            let page_size = query.page_size.unwrap_or(30).clamp(1, 300);
+            let start = match query.next_page_token.as_deref().filter(|t| !t.is_empty()) {
+                None => 0,
+                Some(token) => continue_from(&mut inner, token, (kind, id), &status)?,
+            };
+            let broken = inner.setup.faults.broken_list_page == Some(start / page_size + 1);
+            // A short page: up to half the asked size fewer, chosen from where it starts.
+            let take = if inner.setup.faults.short_pages && page_size > 1 {
+                page_size - 1 - (start * 7 + 3) % (page_size / 2).max(1)
+            } else {
+                page_size
+            };
             let event = inner.events.get(&(kind, id)).ok_or_else(|| {
                 zoom_error(
                     StatusCode::NOT_FOUND,
@@ -419,24 +518,15 @@ pub(crate) async fn list_registrants(
                     &format!("{} \"{id}\" not found or has expired.", kind.noun()),
                 )
             })?;
-            let status = query.status.unwrap_or_else(|| "approved".to_string());
-            let page_size = query.page_size.unwrap_or(30).clamp(1, 300);
-            let start: usize = query
-                .next_page_token
-                .as_deref()
-                .and_then(|t| t.strip_prefix("page-"))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
             let matching: Vec<&Registrant> = event
                 .registrants
                 .iter()
                 .filter(|r| r.status == status)
                 .collect();
-            let broken = inner.setup.faults.broken_list_page == Some(start / page_size + 1);
             let page: Vec<Value> = matching
                 .iter()
                 .skip(start)
-                .take(page_size)
+                .take(take)
                 .map(|r| {
                     let mut listed = listed(r);
                     if broken {
@@ -445,15 +535,27 @@ pub(crate) async fn list_registrants(
                     listed
                 })
                 .collect();
-            let next = if start + page_size < matching.len() {
-                format!("page-{}", start + page_size)
+            let total = matching.len();
+            let next = if start + take < total {
+                let token = format!("{:016x}", random_u64(inner.next_id) ^ start as u64);
+                inner.next_id += 1;
+                inner.page_tokens.insert(
+                    token.clone(),
+                    PageToken {
+                        event: (kind, id),
+                        status: status.clone(),
+                        start: start + take,
+                        issued: Instant::now(),
+                    },
+                );
+                token
             } else {
                 String::new()
             };
             Ok::<_, Response>(
                 Json(json!({
                     "page_size": page_size,
-                    "total_records": matching.len(),
+                    "total_records": total,
                     "next_page_token": next,
                     "registrants": page,
                 }))
@@ -526,7 +628,7 @@ struct StatusRegistrant {
 }
 
 /// `PUT …/registrants/status`: approve, deny or cancel up to 30 registrants, each found by ID
-/// (or email), each at most 10 times a day. A cancelled registrant leaves the lists. One that
+/// (or email), each at most 10 times a day. A cancelled registrant is denied from then on. One that
 /// is not found fails the whole call with 404, before anything changes (Zoom's documentation
 /// says only "Meeting or registrant not found").
 pub(crate) async fn update_status(
@@ -555,9 +657,9 @@ pub(crate) async fn update_status(
             })?;
             let action = body.action.unwrap_or_default();
             let new_status = match action.as_str() {
-                "approve" => Some("approved"),
-                "deny" => Some("denied"),
-                "cancel" => None,
+                "approve" => "approved",
+                // A cancelled registrant is denied from then on (see `Inner::set_status`).
+                "deny" | "cancel" => "denied",
                 _ => return Err(validation_failed(vec![("action".to_string(), "Invalid field.")])),
             };
             if body.registrants.len() > 30 {
@@ -575,7 +677,7 @@ pub(crate) async fn update_status(
                 &format!("status {action} {kind:?} {id} {}", identity.join(",")),
                 (StatusCode::BAD_GATEWAY, 502, "Bad gateway."),
             )?;
-            let event = inner.event(kind, id)?;
+            let event = inner.event(kind, id, Call::Other)?;
             let mut found = Vec::new();
             for wanted in &body.registrants {
                 let index = event.registrants.iter().position(|r| {
@@ -586,6 +688,25 @@ pub(crate) async fn update_status(
                 match index {
                     Some(index) => found.push(event.registrants[index].email.to_lowercase()),
                     None => return Err(zoom_error(StatusCode::NOT_FOUND, 3001, "Meeting or registrant not found.")),
+                }
+            }
+            // Approving past a webinar's registrant limit is refused, with nothing changed:
+            // 400 / 3035 "Webinar has reached maximum attendee capacity" (Zoom's API
+            // reference, "Update webinar registrant's status", its 400s).
+            if kind == Kind::Webinar && new_status == "approved" {
+                let approved = |r: &Registrant| r.status == "approved";
+                let already = event.registrants.iter().filter(|r| approved(r)).count();
+                let newly = event
+                    .registrants
+                    .iter()
+                    .filter(|r| !approved(r) && found.contains(&r.email.to_lowercase()))
+                    .count();
+                if already + newly > event.setup.capacity {
+                    return Err(zoom_error(
+                        StatusCode::BAD_REQUEST,
+                        3035,
+                        "Webinar has reached maximum attendee capacity.",
+                    ));
                 }
             }
             for email in &found {

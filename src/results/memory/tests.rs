@@ -193,3 +193,40 @@ fn someone_found_cancelled_stays_gone_even_where_zoom_lists_are_not_read() {
     }]);
     assert!(matches!(memory.known("b@x.com"), Some(Known::InZoom(_))));
 }
+
+#[test]
+fn someone_an_earlier_run_registered_whom_zoom_now_lists_as_denied_was_cancelled() {
+    let dir = tempfile::tempdir().expect("dir");
+    let results = dir.path().join("r.csv");
+    std::fs::write(
+        &results,
+        format!("{HEADER}{}", line(1, "a@x.com", "registered")),
+    )
+    .expect("write");
+    let journal = dir.path().join("r.csv.journal");
+    let denied = |email: &str| Existing {
+        email: email.to_string(),
+        status: crate::zoom::preflight::Listing::Denied,
+        registrant_id: format!("id-{email}"),
+        join_url: "https://zoom.us/w/1".to_string(),
+    };
+    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    memory.add_existing(vec![denied("A@x.com"), denied("c@x.com")]);
+    // Zoom keeps a cancelled registrant on its denied list: gone, with no join URL.
+    match memory.known("a@x.com") {
+        Some(Known::EarlierRun {
+            gone: true,
+            join_url,
+            ..
+        }) => assert!(join_url.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    // Denied, and never registered by zimport: what Zoom lists.
+    assert!(matches!(
+        memory.known("c@x.com"),
+        Some(Known::InZoom(Existing {
+            status: crate::zoom::preflight::Listing::Denied,
+            ..
+        }))
+    ));
+}

@@ -15,6 +15,7 @@ pub(super) struct EventAnswer {
     #[serde(rename = "type")]
     event_type: Option<u8>,
     topic: Option<String>,
+    host_email: Option<String>,
     start_time: Option<String>,
     duration: Option<u64>,
     #[serde(default)]
@@ -133,12 +134,23 @@ pub(super) fn check_event(
             .registrants_restrict_number
             .filter(|&n| n > 0),
     };
-    let approval = match (answer.settings.approval_type, config.command) {
-        (Some(0), _) => "automatic approval",
-        (Some(1), Command::Import) => {
+    if config.command == Command::Import {
+        findings.form.host_email = answer
+            .host_email
+            .as_deref()
+            .map(str::trim)
+            .filter(|email| !email.is_empty())
+            .map(|email| crate::registrant::email_key(email).into_owned());
+    }
+    let approval = match (answer.settings.approval_type, event.kind, config.command) {
+        (Some(0), _, _) => "automatic approval",
+        (Some(1), EventKind::Meeting, Command::Import) => {
             "manual approval (rows are registered without a join URL unless --auto-approve)"
         }
-        (Some(1), Command::Change(_)) => "manual approval",
+        (Some(1), EventKind::Webinar, Command::Import) => {
+            "manual approval (rows are registered awaiting the host's approval)"
+        }
+        (Some(1), _, Command::Change(_)) => "manual approval",
         _ => "approval unknown",
     };
     let sending = match config.command {

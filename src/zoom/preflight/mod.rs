@@ -7,23 +7,24 @@
 
 mod event;
 pub mod registrants;
+mod scopes;
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::config::{Command, Config, Event, EventKind};
+use crate::config::{Command, Config, Event};
 use crate::limits::Mode;
 use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::auth::AuthError;
 use crate::zoom::job::backoff;
-use crate::zoom::policy::{verdict, Sending, Verdict};
+use crate::zoom::policy::{host_gone, verdict, Sending, Verdict};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
 pub(crate) use registrants::list_registrants;
+use scopes::Reads;
 
 /// A person Zoom already lists for the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +70,8 @@ pub struct Findings {
     pub capacity: Option<u64>,
     /// The event could be read, so a later refused token is not a read problem.
     pub event_read: bool,
+    /// Lines the person running the tool should heed, though the run goes on.
+    pub warnings: Vec<String>,
 }
 
 impl Findings {
@@ -118,22 +121,6 @@ impl PreflightError {
         }
     }
 }
-
-/// Whether `scopes` allow an action, by its classic (`meeting:write`) or granular
-/// (`meeting:write:registrant`) name, user- or admin-level.
-fn allows(scopes: &HashSet<&str>, kind: EventKind, classic: &str, granular: &str) -> bool {
-    let k = kind.noun();
-    [
-        format!("{k}:{classic}"),
-        format!("{k}:{classic}:admin"),
-        format!("{k}:{granular}"),
-        format!("{k}:{granular}:admin"),
-    ]
-    .iter()
-    .any(|scope| scopes.contains(scope.as_str()))
-}
-
-const SCOPES_HELP: &str = "add it to the app in the Zoom App Marketplace (Manage → your Server-to-Server OAuth app → Scopes), then run again";
 
 /// The registration form (Zoom's schema makes both lists optional).
 #[derive(Deserialize)]
@@ -197,8 +184,13 @@ async fn read<T: DeserializeOwned>(
 /// code: one without is the address answering (a wrong `ZOOM_API_URL`), not Zoom.
 pub(crate) fn names_no_event(refusal: &Refusal) -> bool {
     refusal.zoom_code == Some(3001)
-        || (refusal.http_status == Some(404) && refusal.zoom_code.is_some())
+        || (refusal.http_status == Some(404)
+            && refusal.zoom_code.is_some_and(|code| code != HOST_GONE))
 }
+
+/// Zoom's code for a user (the event's host) that "does not exist or does not belong to this
+/// account".
+const HOST_GONE: i64 = 1001;
 
 /// The error for an event Zoom does not have: the other flag's ID, perhaps (Zoom's answer to
 /// the other kind says), else a wrong or expired one.
@@ -230,13 +222,25 @@ pub(crate) fn event_gone(event: Event, hint: &str, refusal: &Refusal) -> String 
 
 /// Why a read failed, as the run's error: exit 4 for a 429 that persisted or Zoom out of
 /// reach, else exit 3.
-pub(crate) fn fatal(context: &str, error: &ApiError) -> PreflightError {
+pub(crate) fn fatal(context: &str, event: Event, error: &ApiError) -> PreflightError {
+    if let ApiError::Rejected(refusal) = error {
+        if refusal.zoom_code == Some(HOST_GONE) {
+            return PreflightError::refused(host_gone(event, refusal));
+        }
+    }
     let detail = match error {
         ApiError::Auth(message) => message.clone(),
         ApiError::NotSent(reason) => format!("not sent: {reason}"),
         other => other.refusal().map(ToString::to_string).unwrap_or_default(),
     };
     match error {
+        ApiError::PagesExpired(_) => PreflightError {
+            message: format!(
+                "{context}: Zoom refused the list's page tokens {} times over, though they expire only after 15 minutes ({detail}); nothing was sent. Run again later",
+                registrants::MAX_RESTARTS + 1
+            ),
+            later: true,
+        },
         ApiError::PerSecondLimit { .. } | ApiError::DailyLimit { .. } => PreflightError {
             message: format!(
                 "{context}: Zoom kept answering 429 (too many requests; Zoom: {detail}); nothing was sent. Run again later; if other imports or apps use this Zoom account at the same time, give this one a lower pace with --max-rps"
@@ -276,64 +280,13 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         .bearer()
         .await
         .map_err(PreflightError::no_token)?;
-    let scopes: HashSet<&str> = token.scope.split_whitespace().collect();
-    let known_scopes = !scopes.is_empty();
-    if !known_scopes {
-        findings.notes.push("Zoom's token answer listed no scopes (this happens for a few seconds after scopes change); scope checks skipped".to_string());
-    }
-    let can =
-        |classic: &str, granular: &str| !known_scopes || allows(&scopes, kind, classic, granular);
-    let (classic, granular, doing) = match config.command {
-        Command::Import => ("write", "write:registrant", "registering"),
-        Command::Change(_) => (
-            "write",
-            "update:registrant_status",
-            "changing a registrant's status",
-        ),
-    };
-    if !can(classic, granular) {
-        let would = if config.dry_run {
-            "a real run would fail: "
-        } else {
-            ""
-        };
-        return Err(PreflightError::refused(format!(
-            "{would}the app's token lacks the scope {k}:{granular}:admin (or the classic {k}:{classic}:admin) that {doing} needs; {SCOPES_HELP}. The token has: {}",
-            token.scope
-        )));
-    }
-    if config.command != Command::Import {
-        findings.batch_fits = false;
-    }
-    if findings.batch_fits && !can("write", "write:batch_registrants") {
-        if config.mode == Mode::Batch {
-            return Err(PreflightError::refused(format!(
-                "--mode batch needs the scope {k}:write:batch_registrants:admin (or {k}:write:admin); {SCOPES_HELP}"
-            )));
-        }
-        findings.batch_fits = false;
-        findings.notes.push(format!(
-            "the token lacks {k}:write:batch_registrants:admin, so every row is sent as a single add"
-        ));
-    }
-
-    // 2. What Zoom knows of the event, all at once (the pacer lets an idle category send a few
-    // requests together): the event, its registration form and the people already registered.
-    let read_scope = if kind == EventKind::Webinar {
-        "read:webinar"
-    } else {
-        "read:meeting"
-    };
-    let read_event = can("read", read_scope);
-    // A status change needs only the email of each row, and Zoom's list to find them in.
+    let Reads {
+        event: read_event,
+        form: read_form,
+        list: read_list,
+    } = scopes::check(&token.scope, config, &mut findings)?;
     let importing = config.command == Command::Import;
-    let read_form = importing && can("read", "read:list_registration_questions");
-    let read_list = can("read", "read:list_registrants");
-    if !importing && !read_list {
-        return Err(PreflightError::refused(format!(
-            "the app's token lacks the scope {k}:read:list_registrants:admin (or {k}:read:admin) that status changes need to find each person in Zoom's list; {SCOPES_HELP}"
-        )));
-    }
+    let read_scope = scopes::read_scope(kind);
     let backoff_base = config.zoom.backoff_base;
     let (event_answer, form_answer, listed) = tokio::join!(
         async {
@@ -378,7 +331,11 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
                 }
                 Err(error) => {
                     let at = client.api_base(&token);
-                    return Err(fatal(&format!("cannot read {event} at {at}"), &error));
+                    return Err(fatal(
+                        &format!("cannot read {event} at {at}"),
+                        event,
+                        &error,
+                    ));
                 }
             };
             findings.event_read = true;
@@ -395,6 +352,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         let answer = answer.map_err(|e| {
             fatal(
                 &format!("cannot read the registration questions of {event}"),
+                event,
                 &e,
             )
         })?;
@@ -403,8 +361,13 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
 
     // 5. The people already registered.
     if let Some(existing) = listed {
-        let existing =
-            existing.map_err(|e| fatal(&format!("cannot list the registrants of {event}"), &e))?;
+        let existing = existing.map_err(|e| {
+            fatal(
+                &format!("cannot list the registrants of {event}"),
+                event,
+                &e,
+            )
+        })?;
         let count = |status: Listing| existing.iter().filter(|e| e.status == status).count();
         findings.notes.push(format!(
             "Zoom {}lists {} ({} approved, {} pending, {} denied){}",
@@ -446,7 +409,10 @@ fn apply_form(answer: QuestionsAnswer, findings: &mut Findings) {
         .custom_questions
         .into_iter()
         .map(|q| CustomQuestion {
-            answers: if q.kind == "single" {
+            answers: if matches!(
+                q.kind.as_str(),
+                "single" | "single_radio" | "single_dropdown"
+            ) {
                 q.answers
             } else {
                 Vec::new()

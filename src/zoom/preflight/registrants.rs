@@ -105,9 +105,15 @@ async fn list(
         .collect())
 }
 
+/// How many times a list read starts again from its first page when Zoom refuses a page
+/// token it handed out (they expire after 15 minutes: a read slowed by 429s can outlive one).
+pub(crate) const MAX_RESTARTS: u32 = 2;
+
 /// Every registrant of one status (of one occurrence, if given), 300 a page, each page asked
-/// for as soon as the one before names it (Zoom's page tokens expire after 15 minutes).
-/// `progress` hears how many have been read, after each page.
+/// for as soon as the one before names it (Zoom's page tokens expire after 15 minutes), for
+/// as long as Zoom names a next page, however many each page holds. A page token refused
+/// starts the read again, at most `MAX_RESTARTS` times. `progress` hears how many have
+/// been read, after each page.
 pub async fn registrants_of<T: DeserializeOwned>(
     client: &ZoomClient,
     backoff_base: Duration,
@@ -117,6 +123,7 @@ pub async fn registrants_of<T: DeserializeOwned>(
 ) -> Result<Vec<T>, ApiError> {
     let mut all = Vec::new();
     let mut token = String::new();
+    let mut restarts = 0;
     loop {
         let mut query = vec![
             ("status", status.to_string()),
@@ -128,14 +135,30 @@ pub async fn registrants_of<T: DeserializeOwned>(
         if !token.is_empty() {
             query.push(("next_page_token", token.clone()));
         }
-        let page: ListAnswer<T> = read(
+        let answer = read(
             client,
             backoff_base,
             Category::Medium,
             "registrants",
             &query,
         )
-        .await?;
+        .await;
+        let page: ListAnswer<T> = match answer {
+            Ok(page) => page,
+            // Refused with a page token, and not for its event (that would refuse the first
+            // page too): the token has expired.
+            Err(ApiError::Rejected(refusal)) if !token.is_empty() => {
+                if restarts == MAX_RESTARTS {
+                    return Err(ApiError::PagesExpired(refusal));
+                }
+                restarts += 1;
+                all.clear();
+                token.clear();
+                progress(0);
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
         all.extend(page.registrants);
         progress(all.len());
         match page.next_page_token {
