@@ -98,8 +98,18 @@ impl FromStr for EventId {
             "/webinar/register/",
         ]
         .iter()
-        .find_map(|marker| text.split_once(marker))
+        .find_map(|marker| text.split_once(marker).map(|(_, rest)| (marker, rest)))
         {
+            // Today's registration links carry a token (`/meeting/register/tJ0uc…`), not
+            // the ID: there is no ID in them to take.
+            Some((marker, rest))
+                if marker.ends_with("register/")
+                    && !rest.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                return Err(format!(
+                    "'{text}' is a registration link, which names the event by a token, not its ID; give the event's ID (on its page in Zoom, or in its join link: …/j/83927864687)"
+                ));
+            }
             Some((_, rest)) => rest.chars().take_while(char::is_ascii_digit).collect(),
             None => text
                 .chars()
@@ -287,6 +297,10 @@ mod tests {
                 "has 5 digits; a Zoom meeting or webinar ID has 9 to 19",
             ),
             ("99999999999999999999", "has 20 digits"),
+            (
+                "https://us06web.zoom.us/meeting/register/tJ0ucOuqrDwrH9Y",
+                "names the event by a token, not its ID",
+            ),
         ] {
             let err = text.parse::<EventId>().expect_err(text);
             assert!(err.contains(why), "{text}: {err}");

@@ -151,8 +151,8 @@ impl Console {
         if let TextEncoding::Windows1252 { first_bad_line } = input.encoding() {
             self.say(format_args!(
                 "warning: {} is not valid UTF-8 (first at line {first_bad_line}); reading it as \
-                 Windows-1252, as Excel writes on Windows. Check accented names in the results, \
-                 or save the file as 'CSV UTF-8'.",
+                 Windows-1252, as Excel writes on Windows. Check accented names in the results \
+                 (add --excel for Excel to show them right), or save the file as 'CSV UTF-8'.",
                 input.name
             ));
         }
@@ -180,16 +180,30 @@ impl Console {
                 "Columns of {} (delimiter {delimiter}):",
                 input.name
             ));
+            let mut unknown = false;
             for (header, column_use) in &input.columns.columns {
                 let target = match column_use {
                     ColumnUse::Mapped(target) => target.name().to_string(),
                     ColumnUse::CustomQuestion(title) => format!("custom question '{title}'"),
-                    ColumnUse::Unused(why) => format!("not used: {why}"),
+                    ColumnUse::Unused(why) => format!("not sent: {why}"),
                     ColumnUse::Unknown => {
-                        "not used: matches no Zoom field (use --map FIELD=COLUMN)".to_string()
+                        unknown = true;
+                        match input.columns.looks_like(header) {
+                            Some(field) => format!(
+                                "not sent: looks like {field}, which the event's form does not ask for (--map {field}={} to send it)",
+                                quoted_if_spaced(header)
+                            ),
+                            None => "not sent: matches no Zoom field".to_string(),
+                        }
                     }
                 };
                 self.say(format_args!("  {header:<width$}  -> {target}"));
+            }
+            if unknown {
+                self.say(format_args!(
+                    "  (--map FIELD=COLUMN sends a column as FIELD: {})",
+                    fields_list()
+                ));
             }
         } else {
             let unused: Vec<&str> = input.columns.unused().collect();
@@ -264,5 +278,24 @@ impl Console {
             return self.json_line(summary.exit_code(), summary);
         }
         self.say(summary_text(summary));
+    }
+}
+
+/// Zoom's registrant fields as `--map` takes them.
+pub fn fields_list() -> String {
+    let mut fields: Vec<&str> = crate::registrant::Field::ALL
+        .iter()
+        .map(|field| field.api_name())
+        .collect();
+    fields.push("full_name");
+    fields.join(", ")
+}
+
+/// A column title as a shell takes it in `--map FIELD=COLUMN`.
+fn quoted_if_spaced(title: &str) -> String {
+    if title.contains(|c: char| c.is_whitespace() || "'\"$`\\&|;<>()*?/".contains(c)) {
+        format!("'{}'", title.replace('\'', "'\\''"))
+    } else {
+        title.to_string()
     }
 }

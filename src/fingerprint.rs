@@ -44,20 +44,21 @@ impl Fingerprinter {
 /// `EMPTY - 1`: a collision like any other (1 in 2^64). It is not 0 so that a new table is
 /// written whole when it is made: zeroed memory from the system is mapped on first read, and
 /// the first write after that read costs a page fault that stops every other thread (a TLB
-/// shoot-down). Lines are kept in 4 bytes, 12 a slot in all; a line past 4,294,967,294 is
-/// kept as [`FAR_LINE`].
+/// shoot-down). Lines are kept in 4 bytes, and a hash of the row's name in 4 more ([`name_hash`]:
+/// a duplicate under another name is another person sharing the address), 16 a slot in all; a
+/// line past 4,294,967,294 is kept as [`FAR_LINE`].
 #[derive(Debug, Clone, Default)]
 pub struct SeenSet {
     /// Each slot: a fingerprint (two halves, low first) and its line, side by side so that an
     /// insert misses the cache once.
-    slots: Vec<[u32; 3]>,
+    slots: Vec<[u32; 4]>,
     len: usize,
 }
 
 /// An empty slot.
-const EMPTY_SLOT: [u32; 3] = [u32::MAX, u32::MAX, 0];
+const EMPTY_SLOT: [u32; 4] = [u32::MAX, u32::MAX, 0, 0];
 
-fn fingerprint_of(slot: &[u32; 3]) -> u64 {
+fn fingerprint_of(slot: &[u32; 4]) -> u64 {
     u64::from(slot[0]) | (u64::from(slot[1]) << 32)
 }
 
@@ -70,11 +71,48 @@ const EMPTY: u64 = u64::MAX;
 /// The line kept for a row beyond the lines 4 bytes hold: "an earlier row", without its line.
 pub const FAR_LINE: u32 = u32::MAX;
 
-/// A fingerprint and the line its row starts on.
+/// A fingerprint, the line its row starts on, and its name's [`name_hash`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sighting {
     pub fingerprint: u64,
     pub line: u64,
+    pub name: u32,
+}
+
+/// Where a fingerprint was seen first: the line, and the name's hash there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Earlier {
+    pub line: u32,
+    pub name: u32,
+}
+
+impl Earlier {
+    /// Whether a row named `name` is another person than the earlier one: both have a name,
+    /// and they differ.
+    pub fn other_person(self, name: u32) -> bool {
+        self.name != 0 && name != 0 && self.name != name
+    }
+}
+
+/// A hash of a person's first and last name, ignoring case and spacing; 0 for no name (which
+/// never differs from another). Not the name itself: the seen set stays small.
+pub fn name_hash(first: &str, last: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut any = false;
+    for c in first.chars().chain(last.chars()) {
+        if c.is_whitespace() {
+            continue;
+        }
+        any = true;
+        for lower in c.to_lowercase() {
+            hash = (hash ^ u32::from(lower)).wrapping_mul(0x0100_0193);
+        }
+    }
+    match (any, hash) {
+        (false, _) => 0,
+        (true, 0) => 1,
+        (true, hash) => hash,
+    }
 }
 
 impl SeenSet {
@@ -106,7 +144,7 @@ impl SeenSet {
             for slot in old {
                 let fingerprint = fingerprint_of(&slot);
                 if fingerprint != EMPTY {
-                    self.put(fingerprint, slot[2]);
+                    self.put(fingerprint, slot[2], slot[3]);
                 }
             }
         }
@@ -117,12 +155,17 @@ impl SeenSet {
         if self.len + 1 > self.slots.len() / 4 * 3 {
             self.reserve(self.len.max(16));
         }
-        self.put(sighting.fingerprint, kept_line(sighting.line))
+        self.put(
+            sighting.fingerprint,
+            kept_line(sighting.line),
+            sighting.name,
+        )
+        .map(|earlier| earlier.line)
     }
 
     /// [`SeenSet::insert`] for each of `sightings` in order, appending to `earlier` what each
     /// gave.
-    pub fn insert_all(&mut self, sightings: &[Sighting], earlier: &mut Vec<Option<u32>>) {
+    pub fn insert_all(&mut self, sightings: &[Sighting], earlier: &mut Vec<Option<Earlier>>) {
         for run in sightings.chunks(LOOK_AHEAD) {
             if self.len + run.len() > self.slots.len() / 4 * 3 {
                 self.reserve(self.len.max(run.len()));
@@ -134,13 +177,13 @@ impl SeenSet {
             std::hint::black_box(touched);
             earlier.extend(
                 run.iter()
-                    .map(|s| self.put(s.fingerprint, kept_line(s.line))),
+                    .map(|s| self.put(s.fingerprint, kept_line(s.line), s.name)),
             );
         }
     }
 
     /// Inserts into a table with room to spare.
-    fn put(&mut self, fingerprint: u64, line: u32) -> Option<u32> {
+    fn put(&mut self, fingerprint: u64, line: u32, name: u32) -> Option<Earlier> {
         let fingerprint = fingerprint.min(EMPTY - 1);
         let slots = self.slots.len();
         let mut at = home(fingerprint, slots);
@@ -148,11 +191,16 @@ impl SeenSet {
             let slot = &mut self.slots[at];
             match fingerprint_of(slot) {
                 EMPTY => {
-                    *slot = [fingerprint as u32, (fingerprint >> 32) as u32, line];
+                    *slot = [fingerprint as u32, (fingerprint >> 32) as u32, line, name];
                     self.len += 1;
                     return None;
                 }
-                stored if stored == fingerprint => return Some(slot[2]),
+                stored if stored == fingerprint => {
+                    return Some(Earlier {
+                        line: slot[2],
+                        name: slot[3],
+                    })
+                }
                 _ => {
                     at += 1;
                     if at == slots {
@@ -216,8 +264,62 @@ mod tests {
     }
 
     #[test]
+    fn names_compare_without_case_or_spacing_and_an_empty_name_never_differs() {
+        let same = name_hash("Jane", "Doe");
+        assert_eq!(name_hash("JANE", "doe"), same);
+        assert_eq!(name_hash(" Jane", "Doe "), same);
+        assert_eq!(
+            name_hash("Jane Doe", ""),
+            same,
+            "split otherwise, the same person"
+        );
+        assert_ne!(name_hash("John", "Doe"), same);
+        assert_eq!(name_hash("", ""), 0);
+        let earlier = Earlier {
+            line: 2,
+            name: same,
+        };
+        assert!(earlier.other_person(name_hash("John", "Doe")));
+        assert!(!earlier.other_person(same));
+        assert!(!earlier.other_person(0));
+        assert!(!Earlier { line: 2, name: 0 }.other_person(same));
+        // Kept through growing.
+        let mut set = SeenSet::with_capacity(1);
+        set.insert(Sighting {
+            fingerprint: 5,
+            line: 3,
+            name: same,
+        });
+        let mut earlier = Vec::new();
+        let more: Vec<Sighting> = (10..100)
+            .map(|f| Sighting {
+                fingerprint: f << 40,
+                line: f,
+                name: 9,
+            })
+            .chain([Sighting {
+                fingerprint: 5,
+                line: 9,
+                name: 1,
+            }])
+            .collect();
+        set.insert_all(&more, &mut earlier);
+        assert_eq!(
+            earlier.last(),
+            Some(&Some(Earlier {
+                line: 3,
+                name: same
+            }))
+        );
+    }
+
+    #[test]
     fn a_seen_set_knows_what_it_holds_and_where_it_saw_it_as_it_grows() {
-        let at = |fingerprint: u64, line: u64| Sighting { fingerprint, line };
+        let at = |fingerprint: u64, line: u64| Sighting {
+            fingerprint,
+            line,
+            name: 0,
+        };
         let mut set = SeenSet::with_capacity(4);
         assert_eq!(set.insert(at(42, 2)), None);
         assert_eq!(set.insert(at(u64::MAX, 3)), None);
@@ -229,6 +331,7 @@ mod tests {
             .collect();
         let mut earlier = Vec::new();
         set.insert_all(&many, &mut earlier);
+        let earlier: Vec<Option<u32>> = earlier.iter().map(|e| e.map(|e| e.line)).collect();
         assert_eq!(earlier.len(), many.len());
         assert!(earlier[..5_000].iter().all(Option::is_none), "all new");
         // The empty mark was stored, as the one below it, on line 3; 42 on line 2.
@@ -236,6 +339,7 @@ mod tests {
         assert_eq!(set.len(), 5_002);
         let mut again = Vec::new();
         set.insert_all(&many, &mut again);
+        let again: Vec<Option<u32>> = again.iter().map(|e| e.map(|e| e.line)).collect();
         let lines: Vec<Option<u32>> = (0..5_000u32).map(|i| Some(i + 10)).collect();
         assert_eq!(&again[..5_000], &lines[..], "lines survive growing");
         // Lines beyond 4 bytes are kept as "far".

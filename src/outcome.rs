@@ -263,6 +263,9 @@ pub struct Counts {
     pub not_registered: u64,
     pub failed: u64,
     pub pending: u64,
+    /// Of the `duplicate` rows, those under another name than the row they repeat: people who
+    /// share an address, each a problem row.
+    pub duplicate_other_person: u64,
 }
 
 impl Counts {
@@ -308,7 +311,7 @@ impl Counts {
 
 /// The message of a `duplicate` row, naming the line of the row it repeats (a line too far
 /// for [`crate::fingerprint::SeenSet`] to keep is "an earlier row").
-pub fn duplicate_message(earlier_line: u32, message: &mut String) {
+pub fn duplicate_message(earlier_line: u32, other_person: bool, message: &mut String) {
     use std::fmt::Write;
     message.push_str("same email (ignoring case) as ");
     if earlier_line == crate::fingerprint::FAR_LINE {
@@ -316,8 +319,16 @@ pub fn duplicate_message(earlier_line: u32, message: &mut String) {
     } else {
         let _ = write!(message, "line {earlier_line}");
     }
-    message.push_str("; not sent");
+    if other_person {
+        message.push_str(OTHER_PERSON);
+    } else {
+        message.push_str("; not sent");
+    }
 }
+
+/// How a duplicate's message says it names another person than the row it repeats (the
+/// recorder lists such rows among the problems).
+pub const OTHER_PERSON: &str = ", under another name: another person who shares the address (several tickets on one buyer's email?); Zoom keeps one registrant per email, so not sent: give them their own address";
 
 /// The message of an `invalid` row: every problem it has.
 pub fn joined(problems: &[Problem]) -> String {

@@ -6,12 +6,12 @@
 //! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
 
 use crate::config::Command;
-use crate::fingerprint::{SeenSet, Sighting};
+use crate::fingerprint::{Earlier, SeenSet, Sighting};
 use crate::outcome::{answer, duplicate_message, Line, Status, Verdict};
-use crate::registrant::Registrant;
+use crate::registrant::{Adjusted, Registrant};
 use crate::results::encode_outcome;
 use crate::results::memory::Memory;
-use crate::rows::source::{self, CheckedBlock, Keep, RowKind};
+use crate::rows::source::{self, CheckedBlock, Keep, RowKind, NAMES_SHOWN};
 use crate::rows::{CsvInput, TextEncoding};
 use crate::Error;
 
@@ -35,7 +35,7 @@ pub struct Unknown<'a> {
 }
 
 /// What settling the whole input came to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Tally {
     pub encoding: TextEncoding,
     /// Rows that got an outcome (every record but the blank ones).
@@ -46,6 +46,10 @@ pub struct Tally {
     /// change), and the others (single adds).
     pub fits_batch: u64,
     pub others: u64,
+    /// What validation changed in the valid rows.
+    pub adjusted: Adjusted,
+    /// The first few names split otherwise than at the last space: "line N: …".
+    pub names_split: Vec<String>,
 }
 
 impl Tally {
@@ -98,6 +102,8 @@ fn settle_as(
         empty_records: 0,
         fits_batch: 0,
         others: 0,
+        adjusted: Adjusted::default(),
+        names_split: Vec::new(),
         sightings: Vec::new(),
         earlier: Vec::new(),
         message: String::new(),
@@ -112,6 +118,8 @@ fn settle_as(
         empty_records: settling.empty_records,
         fits_batch: settling.fits_batch,
         others: settling.others,
+        adjusted: settling.adjusted,
+        names_split: settling.names_split,
     })
 }
 
@@ -129,10 +137,12 @@ struct Settling<'m> {
     empty_records: u64,
     fits_batch: u64,
     others: u64,
+    adjusted: Adjusted,
+    names_split: Vec<String>,
     /// For each block: its valid rows' fingerprints and lines, and for each the line of the
     /// row it repeats (`None`: it is new).
     sightings: Vec<Sighting>,
-    earlier: Vec<Option<u32>>,
+    earlier: Vec<Option<Earlier>>,
     /// A duplicate's message.
     message: String,
     /// A line being encoded anew.
@@ -150,6 +160,13 @@ impl Settling<'_> {
         self.earlier.clear();
         self.seen.insert_all(&self.sightings, &mut self.earlier);
         let mut earlier = self.earlier.iter();
+        self.adjusted.add(block.adjusted);
+        for (line, split) in &block.names_split {
+            if self.names_split.len() < NAMES_SHOWN {
+                let line = block.first_line + line;
+                self.names_split.push(format!("line {line}: {split}"));
+            }
+        }
         let CheckedBlock {
             rows,
             encoded,
@@ -185,6 +202,7 @@ impl Settling<'_> {
                     fits_batch,
                     email,
                     registrant,
+                    name,
                     ..
                 } => {
                     // The line of the row it repeats (the set gives one answer per valid row).
@@ -197,7 +215,8 @@ impl Settling<'_> {
                     let verdict = match repeats {
                         Some(repeats) => {
                             self.message.clear();
-                            duplicate_message(repeats, &mut self.message);
+                            let other_person = repeats.other_person(*name);
+                            duplicate_message(repeats.line, other_person, &mut self.message);
                             Verdict::Duplicate(&self.message)
                         }
                         None if self.memory.is_empty() => Verdict::of(self.command, None),
@@ -354,129 +373,4 @@ pub(crate) mod seen {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::seen::rows_with;
-    use super::*;
-    use crate::rows::{InputOptions, Source};
-    use crate::zoom::preflight::{Existing, Listing};
-    use proptest::prelude::*;
-    use std::io::Write;
-
-    /// Zoom lists some people already: the rows for them are settled, not valid.
-    fn memory() -> Memory {
-        let mut memory = Memory::empty();
-        let existing = |email: &str, status: Listing| Existing {
-            email: email.to_string(),
-            status,
-            registrant_id: format!("id-{email}"),
-            join_url: format!("https://zoom.us/w/1?tk={email}"),
-        };
-        memory.add_existing(vec![
-            existing("Ana@Example.com", Listing::Approved),
-            existing("bo@example.org", Listing::Pending),
-            existing("zoe@example.com", Listing::Denied),
-        ]);
-        memory
-    }
-
-    /// A cell of a registration list, good, bad, or not UTF-8.
-    fn cell() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            4 => Just(b"ana@example.com".to_vec()),
-            2 => Just(b"ANA@EXAMPLE.COM".to_vec()),
-            2 => Just(b"bo@example.org".to_vec()),
-            2 => Just(b"zoe@example.com".to_vec()),
-            4 => "[a-c]{1,3}@[a-c]{1,3}\\.(com|de|x)".prop_map(String::into_bytes),
-            2 => Just(b"not-an-email".to_vec()),
-            3 => Just(Vec::new()),
-            2 => Just(b"  ".to_vec()),
-            3 => "[A-Za-zéü ,\"\r\n]{1,8}".prop_map(String::into_bytes),
-            1 => Just(b"Jos\xe9".to_vec()),
-            1 => Just(b"a\0b".to_vec()),
-            2 => Just(b"de".to_vec()),
-            1 => Just(b"Germany".to_vec()),
-            1 => Just(b"CTO".to_vec()),
-        ]
-    }
-
-    /// A CSV of five columns with every kind of row, written by the `csv` crate (or broken on
-    /// purpose: a ragged row, a stray quote).
-    fn csv_file() -> impl Strategy<Value = Vec<u8>> {
-        let row = proptest::collection::vec(cell(), 5);
-        (
-            proptest::collection::vec(row, 0..30),
-            0u8..3,
-            proptest::sample::select(vec![csv::QuoteStyle::Necessary, csv::QuoteStyle::Always]),
-            0u8..4,
-        )
-            .prop_map(|(rows, line_end, quoting, tail)| {
-                // `\n`, `\r\n`, or an old Mac's lone `\r`.
-                let terminator = match line_end {
-                    0 => csv::Terminator::Any(b'\n'),
-                    1 => csv::Terminator::CRLF,
-                    _ => csv::Terminator::Any(b'\r'),
-                };
-                let mut writer = csv::WriterBuilder::new()
-                    .quote_style(quoting)
-                    .terminator(terminator)
-                    .from_writer(Vec::new());
-                let header = ["Email", "First Name", "Last Name", "Country", "Job Title"];
-                writer.write_record(header).expect("header");
-                for row in &rows {
-                    writer.write_record(row).expect("row");
-                }
-                let mut bytes = writer.into_inner().expect("written");
-                match tail {
-                    1 => bytes.extend_from_slice(b"\n\r\n,,,,\n"),
-                    2 => bytes.extend_from_slice(b"late@x.com,Late\n"),
-                    3 => bytes.extend_from_slice(b"q@x.com,\"open\n"),
-                    _ => {}
-                }
-                bytes
-            })
-    }
-
-    /// The rows (or the error) of reading `file`, the fast way or exactly.
-    fn settled(
-        file: &std::path::Path,
-        block_bytes: usize,
-        known: bool,
-        exactly: bool,
-    ) -> Result<(Vec<seen::Seen>, Tally, TextEncoding), String> {
-        let source = Source::Path(file.to_path_buf());
-        let mut input =
-            CsvInput::open(&source, &InputOptions::default()).map_err(|e| e.to_string())?;
-        let mut memory = if known { memory() } else { Memory::empty() };
-        let (rows, tally) =
-            rows_with(&mut input, &mut memory, block_bytes, exactly).map_err(|e| e.to_string())?;
-        Ok((rows, tally, input.encoding()))
-    }
-
-    proptest! {
-        #![proptest_config(crate::property_cases(256))]
-
-        /// The fast block reader is only a faster way: on every shape of file, with or without
-        /// memory, in blocks of any size, it settles exactly the rows (and finds exactly the
-        /// problem) that the record reader alone does.
-        #[test]
-        fn the_fast_way_settles_what_the_record_reader_alone_settles(
-            csv in csv_file(), block_bytes in 1usize..300, known in any::<bool>(),
-        ) {
-            let mut file = tempfile::NamedTempFile::new().expect("temp file");
-            file.write_all(&csv).expect("write");
-            let fast = settled(file.path(), block_bytes, known, false);
-            let exact = settled(file.path(), block_bytes, known, true);
-            match (fast, exact) {
-                (Ok((fast_rows, fast_tally, fast_encoding)), Ok((rows, tally, encoding))) => {
-                    prop_assert_eq!(fast_rows, rows);
-                    prop_assert_eq!(fast_encoding, encoding);
-                    prop_assert_eq!(
-                        (fast_tally.rows, fast_tally.empty_records, fast_tally.fits_batch, fast_tally.others),
-                        (tally.rows, tally.empty_records, tally.fits_batch, tally.others)
-                    );
-                }
-                (fast, exact) => prop_assert_eq!(fast.err(), exact.err()),
-            }
-        }
-    }
-}
+mod tests;

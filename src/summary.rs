@@ -38,7 +38,7 @@ pub struct Summary {
     /// `import`, `approve`, `deny` or `cancel`.
     pub command: crate::config::Command,
     pub input: String,
-    /// What the input was read as: `UTF-8` or `Windows-1252`.
+    /// What the input was read as: `UTF-8`, `Windows-1252`, `UTF-16LE` or `UTF-16BE`.
     pub encoding: &'static str,
     pub event: Event,
     pub dry_run: bool,
@@ -47,6 +47,11 @@ pub struct Summary {
     pub counts: Counts,
     /// Records whose cells were all empty: skipped, with no results row.
     pub empty_records: u64,
+    /// What validation changed in the valid rows (names split, addresses cleaned, countries).
+    pub adjusted: crate::registrant::Adjusted,
+    /// The first few names split otherwise than at the last space ("line N: …").
+    #[serde(skip)]
+    pub names_split: Vec<String>,
     /// The first [`PROBLEMS_SHOWN`] invalid rows.
     pub first_problems: Vec<RowProblem>,
     /// Dry-run only: what the real run would cost.
@@ -175,13 +180,17 @@ impl Summary {
         Summary {
             command: config.command,
             input: input.name.clone(),
-            encoding: tally.encoding.name(),
+            encoding: input
+                .transcoded_from
+                .unwrap_or_else(|| tally.encoding.name()),
             event: config.event,
             dry_run: run.is_none(),
             mode: config.mode,
             plan: config.plan,
             counts,
             empty_records: tally.empty_records,
+            adjusted: tally.adjusted,
+            names_split: tally.names_split.clone(),
             first_problems,
             estimate,
             options: RunOptions {
@@ -198,7 +207,8 @@ impl Summary {
 
     /// 3 if the event or the credentials stopped the run before Zoom confirmed any row; else 4
     /// if anything is left to do on a later run; else 1 if any row is invalid, failed or (a
-    /// status change) not registered; else 0. Duplicates do not count against a run.
+    /// status change) not registered, or a duplicate is another person sharing an address; else
+    /// 0. Other duplicates do not count against a run.
     pub fn exit_code(&self) -> u8 {
         if let Some(run) = &self.run {
             if let Some(how) = run.interrupted {
@@ -216,6 +226,7 @@ impl Summary {
         } else if self.counts.invalid > 0
             || self.counts.failed > 0
             || self.counts.not_registered > 0
+            || self.counts.duplicate_other_person > 0
         {
             exit::ROW_PROBLEMS
         } else {
@@ -247,6 +258,8 @@ mod tests {
             plan: Plan::Pro,
             counts,
             empty_records: 0,
+            adjusted: Default::default(),
+            names_split: Vec::new(),
             first_problems: Vec::new(),
             estimate: None,
             run: None,

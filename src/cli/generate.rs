@@ -47,19 +47,17 @@ fn documented() -> clap::Command {
         ))
 }
 
-/// Writes what `kind` names to `out`.
+/// Writes what `kind` names to `out`. A reader that stops early (`zimport --generate man |
+/// head`) is no error: what it did not read was not wanted.
 pub fn generate(kind: &str, out: &mut dyn Write) -> Result<(), String> {
     let mut command = documented();
+    let mut text = Vec::new();
     let shell = match kind {
-        "complete-bash" => Shell::Bash,
-        "complete-zsh" => Shell::Zsh,
-        "complete-fish" => Shell::Fish,
-        "complete-powershell" => Shell::PowerShell,
-        "man" => {
-            return clap_mangen::Man::new(command)
-                .render(out)
-                .map_err(|e| format!("cannot write the man page: {e}"));
-        }
+        "complete-bash" => Some(Shell::Bash),
+        "complete-zsh" => Some(Shell::Zsh),
+        "complete-fish" => Some(Shell::Fish),
+        "complete-powershell" => Some(Shell::PowerShell),
+        "man" => None,
         _ => {
             return Err(format!(
                 "--generate takes one of: {} (not '{kind}')",
@@ -67,6 +65,58 @@ pub fn generate(kind: &str, out: &mut dyn Write) -> Result<(), String> {
             ))
         }
     };
-    clap_complete::generate(shell, &mut command, "zimport", out);
-    Ok(())
+    match shell {
+        Some(shell) => clap_complete::generate(shell, &mut command, "zimport", &mut text),
+        None => clap_mangen::Man::new(command)
+            .render(&mut text)
+            .map_err(|e| format!("cannot make the man page: {e}"))?,
+    }
+    match out.write_all(&text).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write {kind}: {error}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Write};
+
+    /// A reader that went away after `room` bytes (`| head`), or a full disk.
+    struct Closing {
+        room: usize,
+        kind: io::ErrorKind,
+    }
+
+    impl Write for Closing {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::from(self.kind));
+            }
+            let taken = bytes.len().min(self.room);
+            self.room -= taken;
+            Ok(taken)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_reader_that_stops_early_is_no_error_but_a_full_disk_is() {
+        for kind in ["man", "complete-bash"] {
+            let mut head = Closing {
+                room: 100,
+                kind: io::ErrorKind::BrokenPipe,
+            };
+            assert_eq!(super::generate(kind, &mut head), Ok(()), "{kind}");
+            let mut full = Closing {
+                room: 100,
+                kind: io::ErrorKind::StorageFull,
+            };
+            assert!(super::generate(kind, &mut full).is_err(), "{kind}");
+        }
+    }
 }

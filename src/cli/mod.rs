@@ -39,7 +39,7 @@ Commands:
 
 Exit codes:
   0    every row registered or already registered (dry run: every row valid)
-  1    the run finished; some rows invalid or failed
+  1    the run finished; some rows invalid or failed (or another person sharing an address)
   2    usage or input error (bad flags, unreadable CSV, results file not writable)
   3    auth or event error before any row was sent
   4    incomplete: some rows pending (a daily quota, Zoom busy); run again later

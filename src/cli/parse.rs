@@ -30,19 +30,18 @@ pub(super) fn parse_map(text: &str) -> Result<(Target, String), String> {
     let Some((field, column)) = text.split_once('=') else {
         return Err(format!("'{text}' is not FIELD=COLUMN"));
     };
+    // Nothing after '=' turns the field's automatic mapping off.
     let column = column.trim();
-    if column.is_empty() {
-        return Err(format!("'{text}' names no column after '='"));
-    }
     let target = Target::from_name(field).ok_or_else(|| {
-        let fields: Vec<&str> = crate::registrant::Field::ALL
-            .iter()
-            .map(|f| f.api_name())
-            .collect();
+        let hint = match crate::rows::columns::field_alias(field) {
+            Some(Target::Field(known)) => format!("did you mean {known}? "),
+            Some(Target::FullName) => "did you mean full_name? ".to_string(),
+            None => String::new(),
+        };
         format!(
-            "'{}' is not a Zoom registrant field; use one of: {}, full_name",
+            "'{}' is not a Zoom registrant field; {hint}use one of: {}",
             field.trim(),
-            fields.join(", ")
+            crate::console::fields_list()
         )
     })?;
     Ok((target, column.to_string()))

@@ -44,6 +44,38 @@ pub(super) fn summary_text(summary: &Summary) -> String {
             text.push_str(&format!("  {:<19}{count:>9}\n", status.as_str()));
         }
     }
+    let adjusted = &summary.adjusted;
+    for (n, one, many) in [
+        (
+            adjusted.names_split,
+            "name split otherwise than at its last space",
+            "names split otherwise than at their last space",
+        ),
+        (
+            adjusted.addresses_cleaned,
+            "address taken out of what a mail program pasted around it",
+            "addresses taken out of what a mail program pasted around them",
+        ),
+        (
+            adjusted.countries_coded,
+            "country given by name, sent as its code",
+            "countries given by name, sent as their codes",
+        ),
+        (
+            adjusted.countries_left_out,
+            "country zimport could not place (not an English name it knows, or one that fits two countries), left out: give its two-letter code to send it",
+            "countries zimport could not place (not English names it knows, or names that fit two countries), left out: give their two-letter codes to send them",
+        ),
+    ] {
+        if n > 0 {
+            text.push_str(&format!("Adjusted: {}\n", count(n, one, many)));
+        }
+    }
+    if summary.dry_run {
+        for example in &summary.names_split {
+            text.push_str(&format!("  {example}\n"));
+        }
+    }
     if !summary.first_problems.is_empty() {
         let invalid = summary.counts.invalid;
         let more = invalid.saturating_sub(summary.first_problems.len() as u64);

@@ -25,7 +25,7 @@ fn a_verdict_has_one_outcome() {
         "a cancelled person's join URL no longer works"
     );
     let mut message = String::new();
-    duplicate_message(7, &mut message);
+    duplicate_message(7, false, &mut message);
     let verdict = Verdict::Duplicate(&message);
     let duplicate = answer(&verdict);
     assert_eq!(duplicate.status, Status::Duplicate);
@@ -34,7 +34,7 @@ fn a_verdict_has_one_outcome() {
         "same email (ignoring case) as line 7; not sent"
     );
     message.clear();
-    duplicate_message(crate::fingerprint::FAR_LINE, &mut message);
+    duplicate_message(crate::fingerprint::FAR_LINE, false, &mut message);
     assert!(message.contains("an earlier row"), "{message}");
     assert_eq!(answer(&Verdict::Unknown).status, Status::Valid);
     assert_eq!(answer(&Verdict::Invalid("bad")).status, Status::Invalid);

@@ -28,7 +28,28 @@ impl Email {
     /// zimport's own files neutralised (`'+ana@example.com`: an export or a results file) is
     /// the address without its `'`, so an export is valid input.
     pub fn check(raw: &str) -> Result<&str, String> {
+        Email::check_cleaned(raw).map(|(email, _)| email)
+    }
+
+    /// [`Email::check`], also taking an address as mail programs paste it (SPEC §2:
+    /// `mailto:a@b.c`, `Ann <a@b.c>`, `<a@b.c>`, a trailing `;` or `,`, non-breaking or
+    /// zero-width spaces around it) as the address in it; `true` if it was so cleaned.
+    pub fn check_cleaned(raw: &str) -> Result<(&str, bool), String> {
         let email = crate::results::cell_text(trim(raw));
+        if plainly_valid(email.as_bytes()) {
+            return Ok((email, false));
+        }
+        let cleaned = cleaned(email);
+        if cleaned.len() != email.len() && !cleaned.is_empty() {
+            if let Ok(address) = Email::check_as_given(cleaned) {
+                return Ok((address, true));
+            }
+        }
+        Email::check_as_given(email).map(|email| (email, false))
+    }
+
+    /// [`Email::check`] of a trimmed address, as given.
+    fn check_as_given(email: &str) -> Result<&str, String> {
         if plainly_valid(email.as_bytes()) {
             return Ok(email);
         }
@@ -159,6 +180,35 @@ pub(super) fn plainly_valid(email: &[u8]) -> bool {
         && (letters || punycode)
 }
 
+/// Characters that surround an address pasted from a mail program, besides whitespace.
+fn is_wrapping(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            ';' | ',' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        )
+}
+
+/// The address in `text` as a mail program pastes it: after `mailto:`, between `<` and `>`,
+/// without `;`, `,` and (zero-width or non-breaking) spaces around it. A slice of `text`.
+fn cleaned(text: &str) -> &str {
+    let mut address = text.trim_matches(is_wrapping);
+    if let Some(open) = address.rfind('<') {
+        if let Some(close) = address[open..].find('>') {
+            address = &address[open + 1..open + close];
+        }
+    }
+    address = address.trim_matches(is_wrapping);
+    if let Some(rest) = address
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("mailto:"))
+        .and_then(|_| address.get(7..))
+    {
+        address = rest;
+    }
+    address.trim_matches(is_wrapping)
+}
+
 /// Why `email` (already trimmed, non-empty) is not a plausible address, if it is not.
 /// Deliberately plausible rather than RFC 5322-complete: quoted local parts and IP-literal
 /// domains are legal but never seen in a registration list, and usually mean a broken cell.
@@ -179,13 +229,12 @@ pub(super) fn email_syntax_problem(email: &str) -> Option<&'static str> {
     };
     let (local, domain) = (&email[..at], &email[at + 1..]);
     let mut previous = 0u8;
-    let (mut second_at, mut forbidden, mut double_dot) = (false, false, false);
+    let (mut second_at, mut forbidden, mut double_dot) = (false, None, false);
     for byte in local.bytes() {
         second_at |= byte == b'@';
-        forbidden |= matches!(
-            byte,
-            b'"' | b'(' | b')' | b',' | b':' | b';' | b'<' | b'>' | b'[' | b'\\' | b']'
-        );
+        if forbidden.is_none() {
+            forbidden = forbidden_in_address(byte);
+        }
         double_dot |= byte == b'.' && previous == b'.';
         previous = byte;
     }
@@ -198,8 +247,8 @@ pub(super) fn email_syntax_problem(email: &str) -> Option<&'static str> {
     if char_count_over(local, 64) {
         return Some("the part before the '@' is longer than 64 characters");
     }
-    if forbidden {
-        return Some("it contains a character not allowed in an address");
+    if let Some(why) = forbidden {
+        return Some(why);
     }
     if local.starts_with('.') || local.ends_with('.') || double_dot {
         return Some("misplaced '.' before the '@'");
@@ -248,4 +297,22 @@ pub(super) fn email_syntax_problem(email: &str) -> Option<&'static str> {
         return Some("the domain does not end in a valid top-level domain");
     }
     None
+}
+
+/// Why `byte` cannot be in an address's local part, naming it; `None` if it can.
+fn forbidden_in_address(byte: u8) -> Option<&'static str> {
+    Some(match byte {
+        b'"' => "it contains '\"', which an address cannot",
+        b'(' => "it contains '(', which an address cannot",
+        b')' => "it contains ')', which an address cannot",
+        b',' => "it contains ',', which an address cannot",
+        b':' => "it contains ':', which an address cannot",
+        b';' => "it contains ';', which an address cannot",
+        b'<' => "it contains '<', which an address cannot",
+        b'>' => "it contains '>', which an address cannot",
+        b'[' => "it contains '[', which an address cannot",
+        b'\\' => "it contains '\\', which an address cannot",
+        b']' => "it contains ']', which an address cannot",
+        _ => return None,
+    })
 }

@@ -1,9 +1,11 @@
 //! Zoom's registrant fields by their API names, and the rule each field's value must meet:
 //! names short and free of control characters, Zoom's fixed choices for the fields that have
-//! them, two-letter country codes (given in upper case).
+//! them, two-letter country codes (given in upper case, or as the country's English name:
+//! `country`).
 
 use std::fmt;
 
+use super::country::{self, Coded};
 use super::{char_count_over, normalize_name, shorten};
 
 /// A registrant field of Zoom's add-registrant API, by its API name.
@@ -202,6 +204,10 @@ pub(super) fn checked_extra(field: Field, value: &str) -> Result<&str, String> {
     }
     if field == Field::Country {
         if let [first, second] = value.as_bytes() {
+            // The United Kingdom's code is GB; "UK" is what people write.
+            if first.eq_ignore_ascii_case(&b'u') && second.eq_ignore_ascii_case(&b'k') {
+                return Ok("GB");
+            }
             if first.is_ascii_uppercase() && second.is_ascii_uppercase() {
                 return Ok(value);
             }
@@ -209,10 +215,17 @@ pub(super) fn checked_extra(field: Field, value: &str) -> Result<&str, String> {
                 return Ok(upper_case_pair(*first, *second));
             }
         }
-        return Err(format!(
-            "country '{}' is not a two-letter country code (such as US, DE, GB)",
-            shorten(value)
-        ));
+        return match country::code_of(value) {
+            Coded::Code(code) => Ok(code),
+            Coded::Ambiguous => Err(format!(
+                "country '{}' could be more than one country; give its two-letter code (such as KR or KP, CG or CD)",
+                shorten(value)
+            )),
+            Coded::Unknown => Err(format!(
+                "country '{}' is neither a country name zimport knows (in English) nor a two-letter country code (such as US, DE, GB)",
+                shorten(value)
+            )),
+        };
     }
     Ok(value)
 }

@@ -58,9 +58,15 @@ impl Form {
                 _ => !registrant.extra.get(field).is_empty(),
             };
             if !given {
+                let message = match (&registrant.country_left_out, field) {
+                    (Some(why), Field::Country) => {
+                        format!("{why}, and the event's registration form requires a country")
+                    }
+                    _ => format!("{field} is required by the event's registration form"),
+                };
                 problems.push(Problem {
                     field: Some(field),
-                    message: format!("{field} is required by the event's registration form"),
+                    message,
                 });
             }
         }

@@ -9,9 +9,11 @@
 use std::fmt;
 use std::ops::Range;
 
+mod country;
 mod email;
 mod fields;
 mod form;
+pub mod names;
 
 pub use email::{email_key, Email};
 use fields::{checked_extra, name_problem};
@@ -220,23 +222,21 @@ pub struct RawRegistrant<'a> {
     pub extra: RawExtras<'a>,
     /// A missing first name is no problem (a status change needs only the email).
     pub names_optional: bool,
+    /// The full-name cell the names were split from, if the split was not at the last space
+    /// ([`RawRegistrant::set_full_name`]).
+    pub adjusted_full_name: Option<&'a str>,
 }
 
 impl<'a> RawRegistrant<'a> {
-    /// Fills first and last name from a full-name cell, split at the last space
-    /// ("Ana María López" → "Ana María" + "López"; a single word is a first name).
-    pub fn set_full_name(&mut self, full_name: &'a str) {
-        let full_name = trim(full_name);
-        match full_name.rsplit_once(char::is_whitespace) {
-            Some((first, last)) => {
-                self.first_name = first.trim_end();
-                self.last_name = last;
-            }
-            None => {
-                self.first_name = full_name;
-                self.last_name = "";
-            }
-        }
+    /// Fills first and last name from a full-name cell, split as people write names
+    /// ([`names::split_full_name`]: "Doe, Jane", "Dr. Robert van der Berg"; a single word is a
+    /// first name). Returns whether the split differs from one at the last space.
+    pub fn set_full_name(&mut self, full_name: &'a str) -> bool {
+        let split = names::split_full_name(full_name);
+        self.first_name = split.first;
+        self.last_name = split.last;
+        self.adjusted_full_name = split.adjusted.then_some(full_name);
+        split.adjusted
     }
 
     /// Validates every field, collecting all problems so the user can fix a row in one go.
@@ -256,7 +256,8 @@ impl<'a> RawRegistrant<'a> {
             })
         };
 
-        let email = Email::check(self.email).map_err(|message| problem(Field::Email, message));
+        let email =
+            Email::check_cleaned(self.email).map_err(|message| problem(Field::Email, message));
         let first_name = trim(self.first_name);
         let last_name = trim(self.last_name);
         if first_name.is_empty() && !self.names_optional {
@@ -269,13 +270,29 @@ impl<'a> RawRegistrant<'a> {
         }
 
         let mut given = 0;
+        let mut adjusted = Adjusted {
+            names_split: u64::from(self.adjusted_full_name.is_some()),
+            ..Adjusted::default()
+        };
+        let mut country_left_out = None;
         for (field, value) in self.extra.iter() {
             let value = trim(value);
             if value.is_empty() {
                 continue;
             }
             match checked_extra(field, value) {
-                Ok(_) => given |= 1 << field as u32,
+                Ok(checked) => {
+                    given |= 1 << field as u32;
+                    if field == Field::Country && !checked.eq_ignore_ascii_case(value) {
+                        adjusted.countries_coded = 1;
+                    }
+                }
+                // A country zimport cannot place is left out, not a reason to turn the person
+                // away: only the event's form can make it one (`Form::check`).
+                Err(message) if field == Field::Country => {
+                    adjusted.countries_left_out = 1;
+                    country_left_out = Some(message);
+                }
                 Err(message) => problem(field, message),
             }
         }
@@ -285,12 +302,18 @@ impl<'a> RawRegistrant<'a> {
         };
 
         match email {
-            Ok(email) if problems.is_empty() => Ok(Checked {
+            Ok((email, cleaned)) if problems.is_empty() => Ok(Checked {
                 email,
                 first_name,
                 last_name,
                 extra,
                 custom_questions: Vec::new(),
+                adjusted: Adjusted {
+                    addresses_cleaned: u64::from(cleaned),
+                    ..adjusted
+                },
+                country_left_out,
+                split_from: self.adjusted_full_name,
             }),
             _ => Err(problems),
         }
@@ -309,6 +332,37 @@ pub struct Checked<'a> {
     pub extra: CheckedExtras<'a>,
     /// Answers to the event's custom registration questions, once its form is applied.
     pub custom_questions: Vec<(String, String)>,
+    /// What was changed to make the row what Zoom takes (each count 0 or 1).
+    pub adjusted: Adjusted,
+    /// Why the row's country was left out, if it was.
+    pub country_left_out: Option<String>,
+    /// The full name the names were split from, where the split was not at the last space.
+    pub split_from: Option<&'a str>,
+}
+
+/// What validation changed in rows to make them what Zoom takes (SPEC §2): names split
+/// otherwise than at the last space, addresses cleaned of what a mail program pasted around
+/// them, countries given by name sent as their code, countries that could not be placed left
+/// out. Counted over the valid rows, for the summary and `--json` (`adjusted`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Adjusted {
+    pub names_split: u64,
+    pub addresses_cleaned: u64,
+    pub countries_coded: u64,
+    pub countries_left_out: u64,
+}
+
+impl Adjusted {
+    pub fn add(&mut self, other: Adjusted) {
+        self.names_split += other.names_split;
+        self.addresses_cleaned += other.addresses_cleaned;
+        self.countries_coded += other.countries_coded;
+        self.countries_left_out += other.countries_left_out;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Adjusted::default()
+    }
 }
 
 impl Checked<'_> {

@@ -9,6 +9,7 @@ fn raw<'a>(email: &'a str, first: &'a str, last: &'a str) -> RawRegistrant<'a> {
         last_name: last,
         extra: RawExtras::default(),
         names_optional: false,
+        adjusted_full_name: None,
     }
 }
 
@@ -142,7 +143,8 @@ fn rejects_implausible_addresses_with_a_reason() {
         ("bob smith@example.com", "space"),
         ("a@x.com; b@y.com", "space"),
         ("a@x.com;b@y.com", "more than one '@'"),
-        ("a;b@y.com", "not allowed"),
+        ("a;b@y.com", "it contains ';'"),
+        ("<a@x.com", "it contains '<'"),
         ("bob@example.com.", "misplaced '.' in the domain"),
         ("bob..x@example.com", "misplaced '.' before"),
         ("bob@exa_mple.com", "not allowed there"),
@@ -154,6 +156,38 @@ fn rejects_implausible_addresses_with_a_reason() {
             err.contains(why),
             "{email:?}: {err:?} should mention {why:?}"
         );
+    }
+}
+
+#[test]
+fn addresses_as_mail_programs_paste_them_are_the_address_in_them() {
+    for (pasted, address) in [
+        ("mailto:ann@x.com", "ann@x.com"),
+        ("MAILTO:ann@x.com", "ann@x.com"),
+        ("Ann Lee <ann@x.com>", "ann@x.com"),
+        ("\"Lee, Ann\" <ann@x.com>", "ann@x.com"),
+        ("<ann@x.com>", "ann@x.com"),
+        ("<mailto:ann@x.com>", "ann@x.com"),
+        ("ann@x.com;", "ann@x.com"),
+        ("ann@x.com, ", "ann@x.com"),
+        ("\u{200b}ann@x.com\u{200b}", "ann@x.com"),
+        ("\u{feff}ann@x.com", "ann@x.com"),
+    ] {
+        assert_eq!(
+            Email::check_cleaned(pasted),
+            Ok((address, true)),
+            "{pasted:?}"
+        );
+    }
+    assert_eq!(Email::check_cleaned("ann@x.com"), Ok(("ann@x.com", false)));
+    // Non-breaking spaces around it are trimmed, as any space is.
+    assert_eq!(
+        Email::check_cleaned("\u{a0}ann@x.com\u{a0}"),
+        Ok(("ann@x.com", false))
+    );
+    // Two addresses, or a wrapper with nothing valid inside, are still not one address.
+    for bad in ["a@x.com; b@y.com", "Ann <>", "mailto:", "<ann@x>"] {
+        assert!(Email::check_cleaned(bad).is_err(), "{bad:?}");
     }
 }
 
@@ -262,23 +296,44 @@ fn unknown_enum_value_lists_the_allowed_ones() {
 }
 
 #[test]
-fn country_must_be_two_letters_and_is_upper_cased() {
-    let mut row = raw("a@example.com", "Ana", "");
-    row.extra = RawExtras::Listed(&[(Field::Country, "de")]);
-    assert_eq!(
-        row.validate().expect("valid").extra,
-        [(Field::Country, "DE".to_string())]
-    );
-    for bad in ["Germany", "D", "D1", "ÜÜ"] {
+fn country_is_a_two_letter_code_in_upper_case_or_a_name_that_has_one() {
+    for (given, sent) in [
+        ("de", "DE"),
+        ("DE", "DE"),
+        ("uk", "GB"),
+        ("Germany", "DE"),
+        ("United States", "US"),
+        ("Côte d'Ivoire", "CI"),
+    ] {
         let mut row = raw("a@example.com", "Ana", "");
-        let listed = [(Field::Country, bad)];
+        let listed = [(Field::Country, given)];
         row.extra = RawExtras::Listed(&listed);
-        let problems = messages(row.validate());
-        assert!(
-            problems[0].contains("is not a two-letter country code"),
-            "{bad}"
+        assert_eq!(
+            row.validate().expect("valid").extra,
+            [(Field::Country, sent.to_string())],
+            "{given}"
         );
     }
+    // A country zimport cannot place is left out, and said; the row stays valid.
+    for (unplaced, said) in [
+        ("D", "is neither a country name"),
+        ("D1", "is neither a country name"),
+        ("ÜÜ", "is neither a country name"),
+        ("Deutschland", "is neither a country name"),
+        ("Korea", "could be more than one country"),
+    ] {
+        let mut row = raw("a@example.com", "Ana", "");
+        let listed = [(Field::Country, unplaced)];
+        row.extra = RawExtras::Listed(&listed);
+        let checked = row.check().expect("valid");
+        assert!(checked.extra.is_empty(), "{unplaced}: not sent");
+        assert_eq!(checked.adjusted.countries_left_out, 1);
+        let why = checked.country_left_out.expect("said");
+        assert!(why.contains(said), "{unplaced}: {why}");
+    }
+    let mut row = raw("a@example.com", "Ana", "");
+    row.extra = RawExtras::Listed(&[(Field::Country, "Germany")]);
+    assert_eq!(row.check().expect("valid").adjusted.countries_coded, 1);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::encode::encode_event;
 use super::{Journal, ResultsError, ResultsFile};
 use crate::console::Progress;
-use crate::outcome::{Counts, Line, OwnedLine, Status};
+use crate::outcome::{Counts, Line, OwnedLine, Status, OTHER_PERSON};
 use crate::reorder::Reorder;
 use crate::summary::{RowProblem, PROBLEMS_SHOWN};
 
@@ -80,6 +80,9 @@ impl Recorder {
         // the slowest row before them. The counts are the file's only once it is complete,
         // which is the only time they are given ([`Recorder::finish`]).
         self.counts.add(line.status);
+        if line.status == Status::Duplicate && line.message.ends_with(OTHER_PERSON) {
+            self.counts.duplicate_other_person += 1;
+        }
         self.progress.advance(&self.counts, line.attempts > 0);
         if self.journal.is_some() || self.failure.is_some() {
             return self.record_journaled(line);
@@ -148,11 +151,12 @@ impl Recorder {
     fn write(&mut self, line: Line<'_>) -> Result<(), ResultsError> {
         self.results
             .write(line.row, line.line, line.rest, &self.event, line.carried)?;
-        if matches!(
-            line.status,
-            Status::Invalid | Status::Failed | Status::NotRegistered
-        ) && self.first_problems.len() < PROBLEMS_SHOWN
-        {
+        let problem = match line.status {
+            Status::Invalid | Status::Failed | Status::NotRegistered => true,
+            Status::Duplicate => line.message.ends_with(OTHER_PERSON),
+            _ => false,
+        };
+        if problem && self.first_problems.len() < PROBLEMS_SHOWN {
             self.first_problems.push(RowProblem {
                 row: line.row,
                 line: line.line,

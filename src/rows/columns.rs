@@ -3,6 +3,12 @@
 
 use crate::registrant::{normalize_name, Cells, Field, RawExtras, RawRegistrant};
 
+mod aliases;
+use aliases::settle_localised_names;
+#[cfg(test)]
+use aliases::ALIASES;
+pub use aliases::{field_alias, target_for_header, Taken};
+
 /// What a column can be mapped to: a Zoom field, or a full name to split into first and last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -25,30 +31,6 @@ impl Target {
             Target::FullName => "full name (split into first_name and last_name)",
         }
     }
-}
-
-/// The spellings people use for each target, in normalized form (see [`normalize_name`]).
-/// Every other Zoom field is recognised by its API name.
-fn target_for_header(normalized: &str) -> Option<Target> {
-    let target = match normalized {
-        // English, then the titles localised spreadsheets and form tools use (German, French,
-        // Spanish), which otherwise stop a run for want of a first-name column.
-        "email" | "emailaddress" | "mail" | "emailadresse" | "courriel" | "adresseemail"
-        | "correo" | "correoelectrónico" | "correoelectronico" => Target::Field(Field::Email),
-        "firstname" | "givenname" | "vorname" | "prénom" | "prenom" | "nombre" => {
-            Target::Field(Field::FirstName)
-        }
-        "lastname" | "surname" | "familyname" | "nachname" | "familienname" | "nomdefamille"
-        | "apellido" | "apellidos" => Target::Field(Field::LastName),
-        "name" | "fullname" => Target::FullName,
-        _ => {
-            return Field::ALL
-                .into_iter()
-                .find(|field| normalize_name(field.api_name()) == normalized)
-                .map(Target::Field)
-        }
-    };
-    Some(target)
 }
 
 /// How a CSV column is used.
@@ -129,8 +111,20 @@ impl ColumnMap {
             .collect();
         let list = || headers.join(", ");
         let mut uses: Vec<Option<Target>> = vec![None; headers.len()];
+        // `--map FIELD=`: no column feeds the field unless a later --map names one.
+        let mut off: Vec<Target> = Vec::new();
 
         for (target, column) in overrides {
+            if column.is_empty() {
+                for slot in uses.iter_mut() {
+                    if *slot == Some(*target) {
+                        *slot = None;
+                    }
+                }
+                off.push(*target);
+                continue;
+            }
+            off.retain(|t| t != target);
             // The column titled exactly so; else the one titled so but for case and spacing.
             let titled = |same: &dyn Fn(&String) -> bool| -> Vec<usize> {
                 (0..headers.len()).filter(|&i| same(&headers[i])).collect()
@@ -178,11 +172,18 @@ impl ColumnMap {
             let column_use = match uses[index] {
                 Some(target) => ColumnUse::Mapped(target),
                 None => match target_for_header(&normalize_name(header)) {
-                    None => ColumnUse::Unknown,
-                    Some(target) if explicit.contains(&target) => {
+                    None | Some((_, Taken::WhereAsked)) => ColumnUse::Unknown,
+                    Some((target, _)) if off.contains(&target) => ColumnUse::Unused(format!(
+                        "--map {}= turns its automatic mapping off",
+                        match target {
+                            Target::Field(field) => field.api_name(),
+                            Target::FullName => "full_name",
+                        }
+                    )),
+                    Some((target, _)) if explicit.contains(&target) => {
                         ColumnUse::Unused(format!("--map gives {} another column", target.name()))
                     }
-                    Some(target) => {
+                    Some((target, _)) => {
                         if let Some(first) = uses.iter().position(|u| *u == Some(target)) {
                             return Err(HeaderError::Ambiguous {
                                 target: match target {
@@ -201,6 +202,7 @@ impl ColumnMap {
             columns.push((header.clone(), column_use));
         }
 
+        settle_localised_names(&headers, &mut uses, &mut columns, &explicit);
         let find = |target: Target| uses.iter().position(|u| *u == Some(target));
         let email = find(Target::Field(Field::Email))
             .ok_or_else(|| HeaderError::NoEmail { columns: list() })?;
@@ -241,6 +243,7 @@ impl ColumnMap {
             first_name: cell(self.first_name),
             last_name: cell(self.last_name),
             names_optional: self.names_optional,
+            adjusted_full_name: None,
             extra: RawExtras::Cells {
                 columns: &self.extra,
                 cells,
@@ -273,25 +276,33 @@ impl ColumnMap {
         }
     }
 
-    /// Where the event's form asks for the organization and no column gives `org`: a
-    /// `Company` or `Organization` column does. (Not otherwise: a row with `org` cannot go in
-    /// a batch, which carries only email and names.)
-    pub fn claim_organization(&mut self) {
-        if self.extra.iter().any(|(field, _)| *field == Field::Org) {
+    /// Where the event's form asks for `field` and no column gives it: a column titled as one
+    /// of its aliases taken only where asked ([`Taken::WhereAsked`]: `Company` for `org`,
+    /// `Country/Region` for `country`) does. (Not otherwise: a row with more than names cannot
+    /// go in a batch, which carries only email and names.)
+    pub fn claim_asked(&mut self, field: Field) {
+        if self.extra.iter().any(|(given, _)| *given == field) {
             return;
         }
         let Some(index) = self.columns.iter().position(|(header, use_)| {
             *use_ == ColumnUse::Unknown
-                && matches!(
-                    normalize_name(header).as_str(),
-                    "company" | "companyname" | "organization" | "organisation"
-                )
+                && target_for_header(&normalize_name(header))
+                    == Some((Target::Field(field), Taken::WhereAsked))
         }) else {
             return;
         };
-        self.columns[index].1 = ColumnUse::Mapped(Target::Field(Field::Org));
-        self.extra.push((Field::Org, index));
+        self.columns[index].1 = ColumnUse::Mapped(Target::Field(field));
+        self.extra.push((field, index));
         self.extra.sort_by_key(|(field, _)| *field as usize);
+    }
+
+    /// The field an unused column looks like, if it is titled as one of a field's aliases
+    /// taken only where asked: for "--map FIELD=COLUMN to send it".
+    pub fn looks_like(&self, header: &str) -> Option<Field> {
+        match target_for_header(&normalize_name(header)) {
+            Some((Target::Field(field), Taken::WhereAsked)) => Some(field),
+            _ => None,
+        }
     }
 
     /// The columns whose cells zimport does not send (their index and title), carried to the

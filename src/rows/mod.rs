@@ -18,16 +18,18 @@ pub mod blocks;
 pub mod columns;
 pub mod records;
 pub mod source;
+mod start;
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::PathBuf;
 
 pub use crate::registrant::Cells;
-use crate::registrant::{AppliedForm, Field, Form, Registrant, Rules};
+use crate::registrant::{AppliedForm, Form, Registrant, Rules};
 pub use columns::{ColumnMap, ColumnUse, Target};
+use start::{bom_length, detect_delimiter, sep_line, spool, utf16_to_utf8, utf16_with_bom};
 
 /// Where the CSV comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,9 +104,10 @@ pub enum InputError {
         name: String,
         source: records::ScanError,
     },
-    #[error("{name} line 1 (header): {source}")]
+    #[error("{name} line {line} (header): {source}")]
     Header {
         name: String,
+        line: u64,
         source: columns::HeaderError,
     },
     #[error("{name} changed while it was being read; run again once it is complete")]
@@ -142,6 +145,8 @@ pub struct CsvInput {
     decided: bool,
     /// The event's form, once known: (form, for each custom question its column).
     form: Option<AppliedForm>,
+    /// `UTF-16LE` or `UTF-16BE` for a file read through a UTF-8 copy of it.
+    pub transcoded_from: Option<&'static str>,
 }
 
 impl CsvInput {
@@ -158,8 +163,21 @@ impl CsvInput {
             },
             Source::Stdin => spool(io::stdin().lock()),
         };
-        match file {
-            Ok(file) => CsvInput::from_file(name, file, options),
+        // Excel's "Unicode Text" is UTF-16 with a byte-order mark: read as the same text in
+        // UTF-8, streamed into a private file.
+        let transcoded = file.and_then(|file| {
+            let from = utf16_with_bom(&file)?;
+            match from {
+                Some(encoding) => utf16_to_utf8(file, encoding).map(|file| (file, Some(encoding))),
+                None => Ok((file, None)),
+            }
+        });
+        match transcoded {
+            Ok((file, from)) => {
+                let mut input = CsvInput::from_file(name, file, options)?;
+                input.transcoded_from = from.map(|encoding| encoding.name());
+                Ok(input)
+            }
             Err(source) => Err(InputError::Open { name, source }),
         }
     }
@@ -174,19 +192,28 @@ impl CsvInput {
             source,
         };
         file.seek(SeekFrom::Start(0)).map_err(open_error)?;
-        let start = bom_length(&mut file).map_err(open_error)?;
+        let mut start = bom_length(&mut file).map_err(open_error)?;
+        // Excel's `sep=X` first line names the delimiter (an explicit --delimiter wins), and is
+        // skipped: the header is the line after it.
+        file.seek(SeekFrom::Start(start)).map_err(open_error)?;
+        let sep = sep_line(&mut file).map_err(open_error)?;
+        if let Some((_, length)) = sep {
+            start += length;
+        }
         // The header, from its first byte: a quote there decides what is inside quotes.
         file.seek(SeekFrom::Start(start)).map_err(open_error)?;
-        let delimiter = match options.delimiter {
-            Some(delimiter) => delimiter,
-            None => detect_delimiter(&mut file).map_err(open_error)?,
+        let delimiter = match (options.delimiter, sep) {
+            (Some(delimiter), _) => delimiter,
+            (None, Some((delimiter, _))) => delimiter,
+            (None, None) => detect_delimiter(&mut file).map_err(open_error)?,
         };
         file.seek(SeekFrom::Start(start)).map_err(open_error)?;
         let structure_error = |source| InputError::Structure {
             name: name.clone(),
             source,
         };
-        let mut records = records::RecordReader::new(file, delimiter);
+        let first_line = if sep.is_some() { 2 } else { 1 };
+        let mut records = records::RecordReader::new(file, delimiter).starting_on_line(first_line);
         let (line, beyond_ascii, multibyte) = match records.next_record() {
             Ok(Some(header)) => {
                 let beyond_ascii = !header.bytes().is_ascii();
@@ -223,6 +250,7 @@ impl CsvInput {
         let columns = ColumnMap::resolve(&headers, &options.map, options.names_optional).map_err(
             |source| InputError::Header {
                 name: name.clone(),
+                line,
                 source,
             },
         )?;
@@ -234,6 +262,7 @@ impl CsvInput {
             encoding,
             decided: beyond_ascii,
             form: None,
+            transcoded_from: None,
         })
     }
 
@@ -258,8 +287,8 @@ impl CsvInput {
     /// Applies the event's registration form to every row from now on: required fields are
     /// checked, and each custom question is answered from the column whose header is its title.
     pub fn apply_form(&mut self, form: Form) {
-        if form.asked.contains(&Field::Org) {
-            self.columns.claim_organization();
+        for &field in &form.asked {
+            self.columns.claim_asked(field);
         }
         let columns = form
             .custom
@@ -378,62 +407,6 @@ fn decode(encoding: TextEncoding, bytes: &[u8]) -> Cow<'_, str> {
                 .0
         }
     }
-}
-
-/// Copies standard input (or a pipe) to an unnamed temporary file (private to this process,
-/// removed on exit), so it can be read like any file, with flat memory.
-fn spool(mut stdin: impl Read) -> io::Result<File> {
-    let mut file = tempfile::tempfile()?;
-    io::copy(&mut stdin, &mut file)?;
-    file.seek(SeekFrom::Start(0))?;
-    Ok(file)
-}
-
-/// 3 if the file starts with a UTF-8 byte-order mark (Excel's "CSV UTF-8" writes one), else 0.
-fn bom_length(file: &mut File) -> io::Result<u64> {
-    let mut start = [0u8; 3];
-    let mut filled = 0;
-    while filled < start.len() {
-        match file.read(&mut start[filled..])? {
-            0 => break,
-            read => filled += read,
-        }
-    }
-    Ok(if start[..filled] == [0xEF, 0xBB, 0xBF] {
-        3
-    } else {
-        0
-    })
-}
-
-/// Picks `,`, `;` or tab: whichever occurs most often, outside quotes, in the header line
-/// (which ends at the first line end outside quotes, `\r` alone included).
-/// `;` is what Excel writes where the decimal separator is a comma. Ties go to `,`.
-fn detect_delimiter(reader: impl Read) -> io::Result<u8> {
-    let mut start = Vec::new();
-    reader
-        .take(records::READ_BUFFER as u64)
-        .read_to_end(&mut start)?;
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
-    let mut quoted = false;
-    for &byte in &start {
-        if byte == b'"' {
-            quoted = !quoted;
-        } else if !quoted && (byte == b'\n' || byte == b'\r') {
-            break;
-        } else if !quoted {
-            for (delimiter, count) in counts.iter_mut() {
-                if byte == *delimiter {
-                    *count += 1;
-                }
-            }
-        }
-    }
-    let best = counts.iter().fold(
-        (b',', 0),
-        |best, &(d, n)| if n > best.1 { (d, n) } else { best },
-    );
-    Ok(best.0)
 }
 
 #[cfg(test)]

@@ -18,57 +18,8 @@ pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 /// The largest record accepted, for the same reason.
 pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 
-/// Why the file cannot be read as a CSV. Lines are 1-based physical lines of the file.
-#[derive(Debug, thiserror::Error)]
-pub enum ScanError {
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    #[error("the file is empty")]
-    Empty,
-    #[error("line {line}: NUL byte; this is not a text CSV (a binary file, or UTF-16 'Unicode text'?); save it as 'CSV UTF-8'")]
-    NulByte { line: u64 },
-    #[error("line {line}: a quoted field starts here and is never closed (an unbalanced '\"'); everything after it would be read as one field")]
-    UnbalancedQuote { line: u64 },
-    #[error("line {line}: field {column} is larger than {limit} KiB, which no registrant needs; the file is probably malformed (an unbalanced '\"'?)", limit = MAX_FIELD_BYTES / 1024)]
-    FieldTooLarge { line: u64, column: usize },
-    #[error("line {line}: the row is larger than {limit} KiB; the file is probably malformed", limit = MAX_RECORD_BYTES / 1024)]
-    RecordTooLarge { line: u64 },
-    #[error("line {line}: {found} fields, but the header has {expected} (a missing or extra delimiter, or an unquoted delimiter inside a value?)")]
-    Ragged {
-        line: u64,
-        found: usize,
-        expected: usize,
-    },
-    #[error("the file has a header but no data rows")]
-    HeaderOnly,
-}
-
-impl ScanError {
-    /// The same error, for records read from a point `lines` line ends into the file.
-    pub fn after(self, lines: u64) -> ScanError {
-        match self {
-            ScanError::NulByte { line } => ScanError::NulByte { line: line + lines },
-            ScanError::UnbalancedQuote { line } => {
-                ScanError::UnbalancedQuote { line: line + lines }
-            }
-            ScanError::FieldTooLarge { line, column } => ScanError::FieldTooLarge {
-                line: line + lines,
-                column,
-            },
-            ScanError::RecordTooLarge { line } => ScanError::RecordTooLarge { line: line + lines },
-            ScanError::Ragged {
-                line,
-                found,
-                expected,
-            } => ScanError::Ragged {
-                line: line + lines,
-                found,
-                expected,
-            },
-            other => other,
-        }
-    }
-}
+mod scan_error;
+pub use scan_error::ScanError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -179,6 +130,13 @@ impl<R: Read> RecordReader<R> {
     /// The input it reads.
     pub fn get_ref(&self) -> &R {
         &self.reader
+    }
+
+    /// Counts lines from `line` (the first line read is `line`): for a file whose first line
+    /// was skipped (Excel's `sep=X`).
+    pub fn starting_on_line(mut self, line: u64) -> Self {
+        self.line = line;
+        self
     }
 
     /// Every record must have `fields` fields (the header's), from the first one on.

@@ -8,87 +8,35 @@
 //!
 //! What a worker keeps of a row is what comes after in every run: its kind (blank, invalid,
 //! valid), its results line's rest with the person and the outcome it would have as `valid` or
-//! `invalid`, its email's fingerprint, and, when asked, its email and its [`Registrant`].
+//! `invalid`, its email's fingerprint, and, when asked, its email and its [`Registrant`](crate::registrant::Registrant).
 
 use std::fs::File;
-use std::ops::Range;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use super::blocks::{BlockRecords, Splitter, BLOCK_BYTES};
 use super::records::{holds_multibyte_utf8, line_ends, RecordReader, Rest, ScanError, READ_BUFFER};
 use super::{decode_record, Body, CsvInput, InputError, TextEncoding};
-use crate::fingerprint::{Fingerprinter, Sighting};
+
+mod checked;
+use crate::fingerprint::{name_hash, Fingerprinter};
 use crate::outcome::{Answer, Status};
 use crate::registrant::Rules;
-use crate::registrant::{email_key, Cells, Registrant};
+use crate::registrant::{email_key, shorten, Cells};
 use crate::reorder::Reorder;
 use crate::results::{encode_carried, encode_outcome, encode_person};
+pub use checked::{CheckedBlock, CheckedRow, RowKind, NAMES_SHOWN};
 
 /// What the workers keep of each valid row, besides its fingerprint.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Keep {
     /// Its email, to look up in what earlier runs and Zoom know.
     pub emails: bool,
-    /// Its [`Registrant`], to send.
+    /// Its [`Registrant`](crate::registrant::Registrant), to send.
     pub registrants: bool,
     /// Every block read with the record reader, the fast way skipped: for the test that holds
     /// the fast way to it.
     pub exactly: bool,
-}
-
-/// One block's rows, checked, in file order.
-#[derive(Default)]
-pub struct CheckedBlock {
-    seq: u64,
-    /// The block's bytes, returned for the next block to reuse.
-    bytes: Vec<u8>,
-    encoding: Option<TextEncoding>,
-    pub rows: Vec<CheckedRow>,
-    /// The rows' results lines' rests, one after another.
-    pub encoded: Vec<u8>,
-    /// The emails of valid rows, one after another, if kept.
-    pub emails: String,
-    /// The messages of invalid rows.
-    pub problems: Vec<String>,
-    /// The registrants of valid rows, if kept; each taken once.
-    pub registrants: Vec<Option<Box<Registrant>>>,
-    /// The line the block starts on (set as it is handed on), and the line ends in it.
-    pub first_line: u64,
-    lines: u64,
-    /// In a Windows-1252 block, the line (from the block's first) of its first record beyond
-    /// ASCII.
-    first_beyond_ascii: Option<u64>,
-    /// The problem that ends the file's reading, its line counted from the block's first.
-    error: Option<ScanError>,
-}
-
-/// One record of a block.
-pub struct CheckedRow {
-    /// Line ends before the record in its block.
-    pub line: u64,
-    pub kind: RowKind,
-    /// Its results line's rest, in `encoded`, and where the person part of it ends.
-    pub encoded: Range<usize>,
-    pub person_end: usize,
-    /// Its carried cells, encoded, in `encoded` after the rest.
-    pub carried: Range<usize>,
-}
-
-pub enum RowKind {
-    /// All its cells are empty: no person, and no results line (it keeps its number).
-    Blank,
-    /// The index of its message in `problems`; its line says `invalid`.
-    Invalid(usize),
-    /// Its line says `valid`.
-    Valid {
-        fingerprint: u64,
-        fits_batch: bool,
-        /// Trimmed, in `emails` (empty unless kept).
-        email: Range<usize>,
-        /// In `registrants`, if kept.
-        registrant: Option<usize>,
-    },
 }
 
 /// What reading the whole input found, besides the rows.
@@ -403,12 +351,27 @@ impl Checker<'_> {
         let person_end = block.encoded.len();
         let kind = match judged.verdict {
             Ok(checked) => {
+                block.adjusted.add(checked.adjusted);
+                if let Some(full) = checked.split_from {
+                    if block.names_split.len() < NAMES_SHOWN {
+                        block.names_split.push((
+                            line,
+                            format!(
+                                "'{}' as first name '{}', last name '{}'",
+                                shorten(full),
+                                checked.first_name,
+                                checked.last_name
+                            ),
+                        ));
+                    }
+                }
                 block.encoded.extend_from_slice(&self.valid);
                 let email_start = block.emails.len();
                 if self.keep.emails {
                     block.emails.push_str(checked.email);
                 }
                 let fingerprint = self.fingerprints.of_key(&email_key(checked.email));
+                let name = name_hash(checked.first_name, checked.last_name);
                 let fits_batch = checked.fits_batch();
                 let registrant = self.keep.registrants.then(|| {
                     block
@@ -418,6 +381,7 @@ impl Checker<'_> {
                 });
                 RowKind::Valid {
                     fingerprint,
+                    name,
                     fits_batch,
                     email: email_start..block.emails.len(),
                     registrant,
@@ -445,38 +409,5 @@ impl Checker<'_> {
             person_end,
             carried: end..block.encoded.len(),
         });
-    }
-}
-
-impl CheckedBlock {
-    fn clear(&mut self) {
-        self.rows.clear();
-        self.encoded.clear();
-        self.emails.clear();
-        self.problems.clear();
-        self.registrants.clear();
-        self.lines = 0;
-        self.first_beyond_ascii = None;
-        self.error = None;
-    }
-
-    /// The fingerprint of each valid row's email and the line the row starts on, in order.
-    pub fn sightings(&self) -> impl Iterator<Item = Sighting> + '_ {
-        self.rows.iter().filter_map(|row| match row.kind {
-            RowKind::Valid { fingerprint, .. } => Some(Sighting {
-                fingerprint,
-                line: self.first_line.saturating_add(row.line),
-            }),
-            _ => None,
-        })
-    }
-
-    /// The size of the block in bytes (for sizing the duplicate set from the first block).
-    pub fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
     }
 }

@@ -30,11 +30,13 @@ fn dry_run_of_the_bundled_fixture_reports_every_row_in_input_order() {
             .status
             .as_str()
     };
-    for invalid in [10, 15, 21, 28, 34] {
+    for invalid in [10, 15, 21, 28] {
         assert_eq!(status_of(invalid), "invalid", "row {invalid}");
     }
+    // "Germany" is sent as DE.
+    assert_eq!(status_of(34), "valid");
     assert_eq!(status_of(53), "duplicate");
-    assert_eq!(rows.iter().filter(|r| r.status == "valid").count(), 48);
+    assert_eq!(rows.iter().filter(|r| r.status == "valid").count(), 49);
     assert!(rows
         .iter()
         .all(|r| r.attempts == 0 && r.registrant_id.is_empty()));
@@ -62,11 +64,17 @@ fn dry_run_of_the_bundled_fixture_reports_every_row_in_input_order() {
         "mapping shown: {text}"
     );
     assert!(
-        text.contains("Notes           -> not used"),
+        text.contains("Notes           -> not sent: matches no Zoom field"),
         "unmapped shown: {text}"
     );
+    assert_eq!(
+        text.matches("--map FIELD=COLUMN sends a column as FIELD: email, first_name")
+            .count(),
+        1,
+        "the fields listed once: {text}"
+    );
     assert!(
-        text.contains("would send 1 batch call (Heavy, 10/s) and 34 single adds"),
+        text.contains("would send 1 batch call (Heavy, 10/s) and 35 single adds"),
         "{text}"
     );
     assert!(
@@ -242,7 +250,8 @@ fn json_summary_parses_and_matches_the_results_file() {
     assert_eq!(summary["event"]["id"], "83927864687", "IDs are strings");
     assert_eq!(summary["schema"], 1);
     assert_eq!(summary["exit_code"], 1);
-    assert_eq!(summary["estimate"]["single_calls"], 48);
+    assert_eq!(summary["estimate"]["single_calls"], 49);
+    assert_eq!(summary["adjusted"]["countries_coded"], 1);
     assert_eq!(summary["estimate"]["batch_calls"], 0);
     assert_eq!(summary["first_problems"][0]["line"], 11);
     assert_eq!(summary["options"]["auto_approve"], false);
@@ -332,9 +341,13 @@ fn a_file_of_many_blocks_keeps_input_order_and_finds_duplicates_across_them() {
     assert_eq!(rows[39_998].first_name, "Again");
     // It names the line the first one starts on, past the line breaks in quotes before it,
     // though that row was read in another block.
-    assert_eq!(
-        rows[39_998].message,
-        "same email (ignoring case) as line 16; not sent"
+    // Under another name than that row's: another person sharing the address, said so.
+    assert!(
+        rows[39_998]
+            .message
+            .starts_with("same email (ignoring case) as line 16, under another name"),
+        "{}",
+        rows[39_998].message
     );
     assert_eq!(rows[12_345].last_name, "Lee, 12345");
     assert_eq!(rows.iter().filter(|r| r.status == "valid").count(), 39_997);

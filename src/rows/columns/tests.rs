@@ -33,41 +33,190 @@ fn target_of(map: &ColumnMap, header: &str) -> ColumnUse {
 
 #[test]
 fn every_alias_maps_to_its_field() {
-    let cases: &[(&str, Target)] = &[
-        ("email", Target::Field(Field::Email)),
-        ("E-mail", Target::Field(Field::Email)),
-        ("Email Address", Target::Field(Field::Email)),
-        ("email_address", Target::Field(Field::Email)),
-        ("MAIL", Target::Field(Field::Email)),
-        ("\u{feff}Email", Target::Field(Field::Email)),
-        ("first_name", Target::Field(Field::FirstName)),
-        ("First Name", Target::Field(Field::FirstName)),
-        ("firstname", Target::Field(Field::FirstName)),
-        ("Given Name", Target::Field(Field::FirstName)),
-        ("last_name", Target::Field(Field::LastName)),
-        ("Last Name", Target::Field(Field::LastName)),
-        ("LastName", Target::Field(Field::LastName)),
-        ("Surname", Target::Field(Field::LastName)),
-        ("family-name", Target::Field(Field::LastName)),
-        ("Name", Target::FullName),
-        ("Full Name", Target::FullName),
+    use Taken::{Always, WhereAsked};
+    let cases: &[(&str, Target, Taken)] = &[
+        ("email", Target::Field(Field::Email), Always),
+        ("E-mail", Target::Field(Field::Email), Always),
+        ("Email Address", Target::Field(Field::Email), Always),
+        ("email_address", Target::Field(Field::Email), Always),
+        ("MAIL", Target::Field(Field::Email), Always),
+        ("\u{feff}Email", Target::Field(Field::Email), Always),
+        ("E-Mail-Adresse", Target::Field(Field::Email), Always),
+        ("Courriel", Target::Field(Field::Email), Always),
+        ("Adresse e-mail", Target::Field(Field::Email), Always),
+        ("Correo electrónico", Target::Field(Field::Email), Always),
+        ("Indirizzo email", Target::Field(Field::Email), Always),
+        ("Endereço de e-mail", Target::Field(Field::Email), Always),
+        ("E-mailadres", Target::Field(Field::Email), Always),
+        ("first_name", Target::Field(Field::FirstName), Always),
+        ("First Name", Target::Field(Field::FirstName), Always),
+        ("Given Name", Target::Field(Field::FirstName), Always),
+        ("Vorname", Target::Field(Field::FirstName), Always),
+        ("Prénom", Target::Field(Field::FirstName), Always),
+        ("Nombre", Target::Field(Field::FirstName), Always),
+        ("Primeiro nome", Target::Field(Field::FirstName), Always),
+        ("Voornaam", Target::Field(Field::FirstName), Always),
+        ("Last Name", Target::Field(Field::LastName), Always),
+        ("Surname", Target::Field(Field::LastName), Always),
+        ("family-name", Target::Field(Field::LastName), Always),
+        ("Nachname", Target::Field(Field::LastName), Always),
+        ("Nom de famille", Target::Field(Field::LastName), Always),
+        ("Apellidos", Target::Field(Field::LastName), Always),
+        ("Cognome", Target::Field(Field::LastName), Always),
+        ("Sobrenome", Target::Field(Field::LastName), Always),
+        ("Achternaam", Target::Field(Field::LastName), Always),
+        ("Name", Target::FullName, Always),
+        ("Full Name", Target::FullName, Always),
+        ("Nom", Target::FullName, Always),
+        ("Nome", Target::FullName, Always),
+        ("Naam", Target::FullName, Always),
+        ("Nombre completo", Target::FullName, Always),
+        ("Company", Target::Field(Field::Org), WhereAsked),
+        ("Company Name", Target::Field(Field::Org), WhereAsked),
+        ("Organisation", Target::Field(Field::Org), WhereAsked),
+        ("Firma", Target::Field(Field::Org), WhereAsked),
+        ("Entreprise", Target::Field(Field::Org), WhereAsked),
+        ("Empresa", Target::Field(Field::Org), WhereAsked),
+        ("Azienda", Target::Field(Field::Org), WhereAsked),
+        ("Bedrijf", Target::Field(Field::Org), WhereAsked),
+        ("Country/Region", Target::Field(Field::Country), WhereAsked),
+        ("Land", Target::Field(Field::Country), WhereAsked),
+        ("Pays", Target::Field(Field::Country), WhereAsked),
+        ("País", Target::Field(Field::Country), WhereAsked),
+        ("Paese", Target::Field(Field::Country), WhereAsked),
+        ("Town", Target::Field(Field::City), WhereAsked),
+        ("Ort", Target::Field(Field::City), WhereAsked),
+        ("Ville", Target::Field(Field::City), WhereAsked),
+        ("Ciudad", Target::Field(Field::City), WhereAsked),
+        ("Città", Target::Field(Field::City), WhereAsked),
+        ("Cidade", Target::Field(Field::City), WhereAsked),
+        ("Woonplaats", Target::Field(Field::City), WhereAsked),
+        ("Postal Code", Target::Field(Field::Zip), WhereAsked),
+        ("Zip Code", Target::Field(Field::Zip), WhereAsked),
+        ("Zip/Postal Code", Target::Field(Field::Zip), WhereAsked),
+        ("PLZ", Target::Field(Field::Zip), WhereAsked),
+        ("Code postal", Target::Field(Field::Zip), WhereAsked),
+        ("Código postal", Target::Field(Field::Zip), WhereAsked),
+        ("CAP", Target::Field(Field::Zip), WhereAsked),
+        ("Postcode", Target::Field(Field::Zip), WhereAsked),
+        ("Phone Number", Target::Field(Field::Phone), WhereAsked),
+        ("Mobile", Target::Field(Field::Phone), WhereAsked),
+        ("Telefon", Target::Field(Field::Phone), WhereAsked),
+        ("Téléphone", Target::Field(Field::Phone), WhereAsked),
+        ("Teléfono", Target::Field(Field::Phone), WhereAsked),
+        ("Telefone", Target::Field(Field::Phone), WhereAsked),
+        ("Telefoonnummer", Target::Field(Field::Phone), WhereAsked),
     ];
-    for (header, target) in cases {
+    for (header, target, taken) in cases {
         assert_eq!(
             target_for_header(&normalize_name(header)),
-            Some(*target),
+            Some((*target, *taken)),
             "{header}"
+        );
+    }
+    // Every alias of the table is reached as the table says: none is shadowed by another.
+    for &(alias, target, taken) in ALIASES {
+        assert_eq!(target_for_header(alias), Some((target, taken)), "{alias}");
+        assert_eq!(
+            normalize_name(alias),
+            alias,
+            "{alias} is in normalized form"
         );
     }
     for field in Field::ALL {
         let spaced = field.api_name().replace('_', " ").to_uppercase();
         assert_eq!(
             target_for_header(&normalize_name(&spaced)),
-            Some(Target::Field(field)),
+            Some((Target::Field(field), Always)),
             "{spaced}"
         );
     }
-    assert_eq!(target_for_header(&normalize_name("Company")), None);
+    assert_eq!(target_for_header(&normalize_name("Notes")), None);
+}
+
+#[test]
+fn localised_name_pairs_are_read_as_their_language_means_them() {
+    let names = |titles: &[&str], cells: &[&str]| {
+        let map = ColumnMap::resolve(&headers(titles), &[], false).expect("usable");
+        let record = Record::of(cells);
+        let raw = map.raw_registrant(record.cells());
+        (raw.first_name.to_string(), raw.last_name.to_string())
+    };
+    let ana = ("Ana".to_string(), "Lima".to_string());
+    assert_eq!(
+        names(&["E-Mail", "Vorname", "Name"], &["a@x.com", "Ana", "Lima"]),
+        ana
+    );
+    assert_eq!(
+        names(&["Courriel", "Prénom", "Nom"], &["a@x.com", "Ana", "Lima"]),
+        ana
+    );
+    assert_eq!(
+        names(&["Email", "Voornaam", "Naam"], &["a@x.com", "Ana", "Lima"]),
+        ana
+    );
+    assert_eq!(
+        names(&["Email", "Nome", "Cognome"], &["a@x.com", "Ana", "Lima"]),
+        ana
+    );
+    assert_eq!(
+        names(&["Email", "Nome", "Sobrenome"], &["a@x.com", "Ana", "Lima"]),
+        ana
+    );
+    // Alone, a name column is a full name, in any language.
+    assert_eq!(names(&["Email", "Nome"], &["a@x.com", "Ana Lima"]), ana);
+    assert_eq!(names(&["Email", "Name"], &["a@x.com", "Ana Lima"]), ana);
+    // English "Name" beside "First Name" stays unused: it is the full name there.
+    let map =
+        ColumnMap::resolve(&headers(&["Name", "First Name", "Email"]), &[], false).expect("usable");
+    assert!(matches!(target_of(&map, "Name"), ColumnUse::Unused(_)));
+}
+
+#[test]
+fn an_alias_taken_where_asked_is_sent_only_once_the_form_asks_for_its_field() {
+    let mut map = ColumnMap::resolve(
+        &headers(&["Email", "First Name", "Country/Region", "Phone Number"]),
+        &[],
+        false,
+    )
+    .expect("usable");
+    assert_eq!(target_of(&map, "Country/Region"), ColumnUse::Unknown);
+    assert_eq!(map.looks_like("Country/Region"), Some(Field::Country));
+    map.claim_asked(Field::Country);
+    assert_eq!(
+        target_of(&map, "Country/Region"),
+        ColumnUse::Mapped(Target::Field(Field::Country))
+    );
+    assert_eq!(target_of(&map, "Phone Number"), ColumnUse::Unknown);
+    let record = Record::of(&["a@x.com", "Ana", "Germany", "+49 1"]);
+    let raw = map.raw_registrant(record.cells());
+    assert_eq!(
+        raw.extra.iter().collect::<Vec<_>>(),
+        [(Field::Country, "Germany")]
+    );
+}
+
+#[test]
+fn map_with_nothing_after_the_equals_sign_turns_a_fields_mapping_off() {
+    let off = [(Target::Field(Field::Country), String::new())];
+    let map =
+        ColumnMap::resolve(&headers(&["Email", "Name", "Country"]), &off, false).expect("usable");
+    assert!(
+        matches!(target_of(&map, "Country"), ColumnUse::Unused(why) if why.contains("--map country="))
+    );
+    let record = Record::of(&["a@x.com", "Ana Lima", "Atlantis"]);
+    assert_eq!(map.raw_registrant(record.cells()).extra.iter().count(), 0);
+    // A later --map for the field gives it a column again.
+    let again = [
+        (Target::Field(Field::Country), String::new()),
+        (Target::Field(Field::Country), "Country".to_string()),
+    ];
+    let map =
+        ColumnMap::resolve(&headers(&["Email", "Name", "Country"]), &again, false).expect("usable");
+    assert_eq!(
+        target_of(&map, "Country"),
+        ColumnUse::Mapped(Target::Field(Field::Country))
+    );
 }
 
 #[test]
