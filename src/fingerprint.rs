@@ -44,21 +44,24 @@ impl Fingerprinter {
 /// `EMPTY - 1`: a collision like any other (1 in 2^64). It is not 0 so that a new table is
 /// written whole when it is made: zeroed memory from the system is mapped on first read, and
 /// the first write after that read costs a page fault that stops every other thread (a TLB
-/// shoot-down). Lines are kept in 4 bytes, and a hash of the row's name in 4 more ([`name_hash`]:
-/// a duplicate under another name is another person sharing the address), 16 a slot in all; a
-/// line past 4,294,967,294 is kept as [`FAR_LINE`].
+/// shoot-down). A slot's third word holds the line in 24 bits and 8 bits of the row's name hash
+/// ([`name_hash`]: a duplicate under another name is another person sharing the address), 12
+/// bytes a slot in all, as before names were kept (16 cost a million-row dry run 5 MiB,
+/// BENCHMARKS.md 2026-12-07); a line past 16,777,214 is kept as [`FAR_LINE`] ("an earlier
+/// row"), and two names one in 256 apart look the same (then a duplicate is not called another
+/// person: it is still not sent).
 #[derive(Debug, Clone, Default)]
 pub struct SeenSet {
     /// Each slot: a fingerprint (two halves, low first) and its line, side by side so that an
     /// insert misses the cache once.
-    slots: Vec<[u32; 4]>,
+    slots: Vec<[u32; 3]>,
     len: usize,
 }
 
 /// An empty slot.
-const EMPTY_SLOT: [u32; 4] = [u32::MAX, u32::MAX, 0, 0];
+const EMPTY_SLOT: [u32; 3] = [u32::MAX, u32::MAX, 0];
 
-fn fingerprint_of(slot: &[u32; 4]) -> u64 {
+fn fingerprint_of(slot: &[u32; 3]) -> u64 {
     u64::from(slot[0]) | (u64::from(slot[1]) << 32)
 }
 
@@ -68,8 +71,11 @@ const LOOK_AHEAD: usize = 16;
 /// An empty slot of a [`SeenSet`].
 const EMPTY: u64 = u64::MAX;
 
-/// The line kept for a row beyond the lines 4 bytes hold: "an earlier row", without its line.
+/// The line given for a row beyond the lines a slot holds: "an earlier row", without its line.
 pub const FAR_LINE: u32 = u32::MAX;
+
+/// The most a slot's 24 bits hold, which stands for [`FAR_LINE`].
+const FAR_KEPT: u32 = 0x00FF_FFFF;
 
 /// A fingerprint, the line its row starts on, and its name's [`name_hash`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,39 +85,56 @@ pub struct Sighting {
     pub name: u32,
 }
 
-/// Where a fingerprint was seen first: the line, and the name's hash there.
+/// Where a fingerprint was seen first: the line, and 8 bits of the name's hash there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Earlier {
     pub line: u32,
-    pub name: u32,
+    name: u8,
 }
 
 impl Earlier {
-    /// Whether a row named `name` is another person than the earlier one: both have a name,
-    /// and they differ.
+    /// Whether a row named `name` ([`name_hash`]) is another person than the earlier one: both
+    /// have a name, and they differ.
     pub fn other_person(self, name: u32) -> bool {
+        let name = kept_name(name);
         self.name != 0 && name != 0 && self.name != name
     }
 }
 
+/// The 8 bits of a name hash a slot keeps: 0 for no name, else never 0.
+fn kept_name(name: u32) -> u8 {
+    if name == 0 {
+        return 0;
+    }
+    let folded = (name ^ name >> 8 ^ name >> 16 ^ name >> 24) as u8;
+    folded.max(1)
+}
+
 /// A hash of a person's first and last name, ignoring case and spacing; 0 for no name (which
-/// never differs from another). Not the name itself: the seen set stays small.
+/// never differs from another). Not the name itself: the seen set stays small. Byte by byte,
+/// without branches, on every row: each byte with its `0x20` bit set, which puts ASCII letters
+/// and the Latin-1 ones (`É`, `Ü`: UTF-8 `C3 80`–`C3 9E`) in lower case (and folds a few
+/// other pairs together, which only makes two names more often the same); spaces and tabs are
+/// left out.
 pub fn name_hash(first: &str, last: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    let mut any = false;
-    for c in first.chars().chain(last.chars()) {
-        if c.is_whitespace() {
-            continue;
-        }
-        any = true;
-        for lower in c.to_lowercase() {
-            hash = (hash ^ u32::from(lower)).wrapping_mul(0x0100_0193);
+    let mut hash: u64 = 0;
+    let mut kept: u64 = 0;
+    for part in [first, last] {
+        for &byte in part.as_bytes() {
+            let folded = u64::from(byte | 0x20);
+            // Space, and \t … \r (0x09–0x0D, folded to 0x29–0x2D).
+            let space = folded == 0x20 || (0x29..=0x2D).contains(&folded) && byte < 0x20;
+            let next = hash.rotate_left(7) ^ folded;
+            hash = if space { hash } else { next };
+            kept += u64::from(!space);
         }
     }
-    match (any, hash) {
-        (false, _) => 0,
-        (true, 0) => 1,
-        (true, hash) => hash,
+    if kept == 0 {
+        return 0;
+    }
+    match (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32 {
+        0 => 1,
+        hash => hash,
     }
 }
 
@@ -144,7 +167,7 @@ impl SeenSet {
             for slot in old {
                 let fingerprint = fingerprint_of(&slot);
                 if fingerprint != EMPTY {
-                    self.put(fingerprint, slot[2], slot[3]);
+                    self.put_kept(fingerprint, slot[2]);
                 }
             }
         }
@@ -155,12 +178,7 @@ impl SeenSet {
         if self.len + 1 > self.slots.len() / 4 * 3 {
             self.reserve(self.len.max(16));
         }
-        self.put(
-            sighting.fingerprint,
-            kept_line(sighting.line),
-            sighting.name,
-        )
-        .map(|earlier| earlier.line)
+        self.put(sighting).map(|earlier| earlier.line)
     }
 
     /// [`SeenSet::insert`] for each of `sightings` in order, appending to `earlier` what each
@@ -175,15 +193,29 @@ impl SeenSet {
                 .iter()
                 .fold(0, |all, s| all ^ self.slots[home(s.fingerprint, slots)][0]);
             std::hint::black_box(touched);
-            earlier.extend(
-                run.iter()
-                    .map(|s| self.put(s.fingerprint, kept_line(s.line), s.name)),
-            );
+            earlier.extend(run.iter().map(|s| self.put(*s)));
         }
     }
 
     /// Inserts into a table with room to spare.
-    fn put(&mut self, fingerprint: u64, line: u32, name: u32) -> Option<Earlier> {
+    fn put(&mut self, sighting: Sighting) -> Option<Earlier> {
+        let line = u32::try_from(sighting.line)
+            .unwrap_or(FAR_KEPT)
+            .min(FAR_KEPT);
+        let kept = line << 8 | u32::from(kept_name(sighting.name));
+        self.put_kept(sighting.fingerprint, kept)
+            .map(|kept| Earlier {
+                line: match kept >> 8 {
+                    FAR_KEPT => FAR_LINE,
+                    line => line,
+                },
+                name: kept as u8,
+            })
+    }
+
+    /// Inserts a fingerprint with its kept line and name; what was kept for it, if it was
+    /// there already.
+    fn put_kept(&mut self, fingerprint: u64, kept: u32) -> Option<u32> {
         let fingerprint = fingerprint.min(EMPTY - 1);
         let slots = self.slots.len();
         let mut at = home(fingerprint, slots);
@@ -191,16 +223,11 @@ impl SeenSet {
             let slot = &mut self.slots[at];
             match fingerprint_of(slot) {
                 EMPTY => {
-                    *slot = [fingerprint as u32, (fingerprint >> 32) as u32, line, name];
+                    *slot = [fingerprint as u32, (fingerprint >> 32) as u32, kept];
                     self.len += 1;
                     return None;
                 }
-                stored if stored == fingerprint => {
-                    return Some(Earlier {
-                        line: slot[2],
-                        name: slot[3],
-                    })
-                }
+                stored if stored == fingerprint => return Some(slot[2]),
                 _ => {
                     at += 1;
                     if at == slots {
@@ -210,11 +237,6 @@ impl SeenSet {
             }
         }
     }
-}
-
-/// A line as a [`SeenSet`] keeps it.
-fn kept_line(line: u64) -> u32 {
-    u32::try_from(line).unwrap_or(FAR_LINE)
 }
 
 /// A fingerprint's first slot of `slots`: the fingerprint scaled to their number (multiply and
@@ -274,12 +296,15 @@ mod tests {
             "split otherwise, the same person"
         );
         assert_ne!(name_hash("John", "Doe"), same);
+        assert_ne!(name_hash("Jnae", "Doe"), same);
+        assert_eq!(name_hash("JOSÉ", "MÜLLER"), name_hash("José", "Müller"));
+        assert_ne!(name_hash("José", "Muller"), name_hash("José", "Müller"));
         assert_eq!(name_hash("", ""), 0);
         let earlier = Earlier {
             line: 2,
-            name: same,
+            name: kept_name(same),
         };
-        assert!(earlier.other_person(name_hash("John", "Doe")));
+        assert!(earlier.other_person(name_hash("Jane", "Roe")));
         assert!(!earlier.other_person(same));
         assert!(!earlier.other_person(0));
         assert!(!Earlier { line: 2, name: 0 }.other_person(same));
@@ -308,7 +333,7 @@ mod tests {
             earlier.last(),
             Some(&Some(Earlier {
                 line: 3,
-                name: same
+                name: kept_name(same)
             }))
         );
     }
@@ -342,8 +367,12 @@ mod tests {
         let again: Vec<Option<u32>> = again.iter().map(|e| e.map(|e| e.line)).collect();
         let lines: Vec<Option<u32>> = (0..5_000u32).map(|i| Some(i + 10)).collect();
         assert_eq!(&again[..5_000], &lines[..], "lines survive growing");
-        // Lines beyond 4 bytes are kept as "far".
+        // Lines beyond 24 bits are kept as "far"; the last one they hold is kept.
         assert_eq!(set.insert(at(7, u64::MAX)), None);
         assert_eq!(set.insert(at(7, 2)), Some(FAR_LINE));
+        assert_eq!(set.insert(at(8, 16_777_215)), None);
+        assert_eq!(set.insert(at(8, 2)), Some(FAR_LINE));
+        assert_eq!(set.insert(at(9, 16_777_214)), None);
+        assert_eq!(set.insert(at(9, 2)), Some(16_777_214));
     }
 }

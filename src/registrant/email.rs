@@ -34,6 +34,7 @@ impl Email {
     /// [`Email::check`], also taking an address as mail programs paste it (SPEC §2:
     /// `mailto:a@b.c`, `Ann <a@b.c>`, `<a@b.c>`, a trailing `;` or `,`, non-breaking or
     /// zero-width spaces around it) as the address in it; `true` if it was so cleaned.
+    #[inline]
     pub fn check_cleaned(raw: &str) -> Result<(&str, bool), String> {
         let email = crate::results::cell_text(trim(raw));
         if plainly_valid(email.as_bytes()) {
@@ -128,6 +129,7 @@ const EMAIL_BYTES: [u8; 256] = {
 /// at least two labels of letters, digits and inner '-', the last of them (the top-level
 /// domain) letters or `xn--…`. Everything it accepts, [`email_syntax_problem`] accepts too (a
 /// property test holds it to that); `false` means "look closer", not "invalid".
+#[inline]
 pub(super) fn plainly_valid(email: &[u8]) -> bool {
     if email.len() > MAX_EMAIL_CHARS {
         return false;

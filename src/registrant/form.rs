@@ -58,7 +58,7 @@ impl Form {
                 _ => !registrant.extra.get(field).is_empty(),
             };
             if !given {
-                let message = match (&registrant.country_left_out, field) {
+                let message = match (registrant.country_problem(), field) {
                     (Some(why), Field::Country) => {
                         format!("{why}, and the event's registration form requires a country")
                     }

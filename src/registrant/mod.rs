@@ -107,6 +107,8 @@ pub struct CheckedExtras<'a> {
     raw: RawExtras<'a>,
     /// Bit `field as usize` set: the field is given (not empty once trimmed).
     given: u32,
+    /// What validation changed in the row (bits: `NAME_SPLIT` …; see [`Checked::adjusted`]).
+    adjusted: u8,
 }
 
 impl<'a> CheckedExtras<'a> {
@@ -222,9 +224,9 @@ pub struct RawRegistrant<'a> {
     pub extra: RawExtras<'a>,
     /// A missing first name is no problem (a status change needs only the email).
     pub names_optional: bool,
-    /// The full-name cell the names were split from, if the split was not at the last space
+    /// The names were split from a full name otherwise than at its last space
     /// ([`RawRegistrant::set_full_name`]).
-    pub adjusted_full_name: Option<&'a str>,
+    pub name_split: bool,
 }
 
 impl<'a> RawRegistrant<'a> {
@@ -235,7 +237,7 @@ impl<'a> RawRegistrant<'a> {
         let split = names::split_full_name(full_name);
         self.first_name = split.first;
         self.last_name = split.last;
-        self.adjusted_full_name = split.adjusted.then_some(full_name);
+        self.name_split = split.adjusted;
         split.adjusted
     }
 
@@ -270,11 +272,8 @@ impl<'a> RawRegistrant<'a> {
         }
 
         let mut given = 0;
-        let mut adjusted = Adjusted {
-            names_split: u64::from(self.adjusted_full_name.is_some()),
-            ..Adjusted::default()
-        };
-        let mut country_left_out = None;
+        let mut country_coded = false;
+        let mut country_left_out = false;
         for (field, value) in self.extra.iter() {
             let value = trim(value);
             if value.is_empty() {
@@ -284,36 +283,33 @@ impl<'a> RawRegistrant<'a> {
                 Ok(checked) => {
                     given |= 1 << field as u32;
                     if field == Field::Country && !checked.eq_ignore_ascii_case(value) {
-                        adjusted.countries_coded = 1;
+                        country_coded = true;
                     }
                 }
                 // A country zimport cannot place is left out, not a reason to turn the person
                 // away: only the event's form can make it one (`Form::check`).
-                Err(message) if field == Field::Country => {
-                    adjusted.countries_left_out = 1;
-                    country_left_out = Some(message);
-                }
+                Err(_) if field == Field::Country => country_left_out = true,
                 Err(message) => problem(field, message),
             }
         }
-        let extra = CheckedExtras {
-            raw: self.extra,
-            given,
-        };
-
         match email {
             Ok((email, cleaned)) if problems.is_empty() => Ok(Checked {
                 email,
                 first_name,
                 last_name,
-                extra,
-                custom_questions: Vec::new(),
-                adjusted: Adjusted {
-                    addresses_cleaned: u64::from(cleaned),
-                    ..adjusted
+                extra: CheckedExtras {
+                    raw: self.extra,
+                    given,
+                    adjusted: [
+                        (self.name_split, NAME_SPLIT),
+                        (cleaned, ADDRESS_CLEANED),
+                        (country_coded, COUNTRY_CODED),
+                        (country_left_out, COUNTRY_LEFT_OUT),
+                    ]
+                    .iter()
+                    .fold(0, |bits, &(set, bit)| if set { bits | bit } else { bits }),
                 },
-                country_left_out,
-                split_from: self.adjusted_full_name,
+                custom_questions: Vec::new(),
             }),
             _ => Err(problems),
         }
@@ -332,13 +328,14 @@ pub struct Checked<'a> {
     pub extra: CheckedExtras<'a>,
     /// Answers to the event's custom registration questions, once its form is applied.
     pub custom_questions: Vec<(String, String)>,
-    /// What was changed to make the row what Zoom takes (each count 0 or 1).
-    pub adjusted: Adjusted,
-    /// Why the row's country was left out, if it was.
-    pub country_left_out: Option<String>,
-    /// The full name the names were split from, where the split was not at the last space.
-    pub split_from: Option<&'a str>,
 }
+
+/// What validation changed in a row, as bits of `CheckedExtras::adjusted` (where they take
+/// room the struct pads anyway: a bigger row is a slower one, BENCHMARKS.md 2026-12-07).
+const NAME_SPLIT: u8 = 1;
+const ADDRESS_CLEANED: u8 = 2;
+const COUNTRY_CODED: u8 = 4;
+const COUNTRY_LEFT_OUT: u8 = 8;
 
 /// What validation changed in rows to make them what Zoom takes (SPEC §2): names split
 /// otherwise than at the last space, addresses cleaned of what a mail program pasted around
@@ -366,6 +363,38 @@ impl Adjusted {
 }
 
 impl Checked<'_> {
+    /// What was changed to make the row what Zoom takes, as counts of one row.
+    pub fn adjusted(&self) -> Adjusted {
+        Adjusted {
+            names_split: u64::from(self.has(NAME_SPLIT)),
+            addresses_cleaned: u64::from(self.has(ADDRESS_CLEANED)),
+            countries_coded: u64::from(self.has(COUNTRY_CODED)),
+            countries_left_out: u64::from(self.has(COUNTRY_LEFT_OUT)),
+        }
+    }
+
+    fn has(&self, adjusted: u8) -> bool {
+        self.extra.adjusted & adjusted != 0
+    }
+
+    /// The names were split from a full name otherwise than at its last space.
+    pub fn name_split(&self) -> bool {
+        self.has(NAME_SPLIT)
+    }
+
+    /// Why the row's country was left out, if it was.
+    pub fn country_problem(&self) -> Option<String> {
+        if !self.has(COUNTRY_LEFT_OUT) {
+            return None;
+        }
+        let (_, given) = self
+            .extra
+            .raw
+            .iter()
+            .find(|(field, _)| *field == Field::Country)?;
+        checked_extra(Field::Country, trim(given)).err()
+    }
+
     /// [`Registrant::fits_batch`].
     pub fn fits_batch(&self) -> bool {
         self.extra.is_empty() && self.custom_questions.is_empty()

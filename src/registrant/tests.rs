@@ -9,7 +9,7 @@ fn raw<'a>(email: &'a str, first: &'a str, last: &'a str) -> RawRegistrant<'a> {
         last_name: last,
         extra: RawExtras::default(),
         names_optional: false,
-        adjusted_full_name: None,
+        name_split: false,
     }
 }
 
@@ -327,13 +327,13 @@ fn country_is_a_two_letter_code_in_upper_case_or_a_name_that_has_one() {
         row.extra = RawExtras::Listed(&listed);
         let checked = row.check().expect("valid");
         assert!(checked.extra.is_empty(), "{unplaced}: not sent");
-        assert_eq!(checked.adjusted.countries_left_out, 1);
-        let why = checked.country_left_out.expect("said");
+        assert_eq!(checked.adjusted().countries_left_out, 1);
+        let why = checked.country_problem().expect("said");
         assert!(why.contains(said), "{unplaced}: {why}");
     }
     let mut row = raw("a@example.com", "Ana", "");
     row.extra = RawExtras::Listed(&[(Field::Country, "Germany")]);
-    assert_eq!(row.check().expect("valid").adjusted.countries_coded, 1);
+    assert_eq!(row.check().expect("valid").adjusted().countries_coded, 1);
 }
 
 #[test]

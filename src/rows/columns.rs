@@ -243,7 +243,7 @@ impl ColumnMap {
             first_name: cell(self.first_name),
             last_name: cell(self.last_name),
             names_optional: self.names_optional,
-            adjusted_full_name: None,
+            name_split: false,
             extra: RawExtras::Cells {
                 columns: &self.extra,
                 cells,
@@ -256,6 +256,11 @@ impl ColumnMap {
             }
         }
         raw
+    }
+
+    /// The full-name cell of a record, if the names come from one.
+    pub fn full_name_cell<'a>(&self, cells: Cells<'a>) -> Option<&'a str> {
+        self.full_name.map(|index| cells.get(index))
     }
 
     /// Columns that feed no field, for the report.

@@ -351,8 +351,9 @@ impl Checker<'_> {
         let person_end = block.encoded.len();
         let kind = match judged.verdict {
             Ok(checked) => {
-                block.adjusted.add(checked.adjusted);
-                if let Some(full) = checked.split_from {
+                block.adjusted.add(checked.adjusted());
+                let split_from = self.rules.columns.full_name_cell(cells);
+                if let Some(full) = split_from.filter(|_| checked.name_split()) {
                     if block.names_split.len() < NAMES_SHOWN {
                         block.names_split.push((
                             line,

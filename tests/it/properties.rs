@@ -216,7 +216,7 @@ proptest! {
             Err(why) => prop_assert!(why.contains("email"), "{why}"),
         }
         let listed: Vec<_> = zimport::registrant::Field::ALL.iter().map(|&field| (field, other.as_str())).collect();
-        let mut raw = RawRegistrant { email: &email, first_name: &first, last_name: &last, extra: RawExtras::Listed(&listed), names_optional: false, adjusted_full_name: None };
+        let mut raw = RawRegistrant { email: &email, first_name: &first, last_name: &last, extra: RawExtras::Listed(&listed), names_optional: false, name_split: false };
         agrees_with_the_email(raw.validate(), &parsed)?;
         raw.set_full_name(&other);
         agrees_with_the_email(raw.validate(), &parsed)?;
