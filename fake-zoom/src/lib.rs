@@ -33,6 +33,6 @@ mod state;
 
 pub use handle::{FakeZoom, Hold};
 pub use setup::{
-    CustomQuestion, EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant, RegistrantWording,
-    Setup, Stats,
+    CustomQuestion, EndlessPages, EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant,
+    RegistrantWording, Setup, Stats,
 };

@@ -207,6 +207,21 @@ pub struct Faults {
     /// The first this many page tokens that come back are refused as expired, as after a
     /// read slowed past Zoom's 15 minutes (see `Setup::page_token_lifetime`).
     pub expired_page_tokens: u32,
+    /// Registrant lists never end: a misbehaving server's (not Zoom's), for the client's
+    /// bounds.
+    pub endless_pages: Option<EndlessPages>,
+    /// Every add and batch is refused for validation with this many field errors (a
+    /// misbehaving server's list, for the client's bounds), when not 0.
+    pub field_errors: usize,
+}
+
+/// How an endless list goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndlessPages {
+    /// Every page names the same next page token.
+    SameToken,
+    /// Every page names a new token, which gives the first page again.
+    SamePeople,
 }
 
 /// The words of the 429 for one person's spent daily adds: Zoom has been seen using more than

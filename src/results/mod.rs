@@ -200,22 +200,31 @@ fn first_event(path: &Path) -> Option<String> {
 pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// The header line: [`RESULT_COLUMNS`], then the titles of the carried input columns (one
-/// that is also a results column's name, such as an export's `status`, is `input status`, so
-/// each name appears once and memory reads the results' own).
+/// that is also a results column's name, such as an export's `status`, is `input status`, and
+/// a second one `input status (2)`, so each name appears once and memory reads the results'
+/// own).
 pub(crate) fn header_line(carried: &[String]) -> Vec<u8> {
     let mut line = RESULT_COLUMNS.join(",").into_bytes();
-    let mut titles: Vec<String> = RESULT_COLUMNS.iter().map(|c| c.to_string()).collect();
+    // Titles taken so far, compared trimmed and without case: one look-up a title, so a
+    // header of many equal titles costs no more than as many different ones.
+    let key = |title: &str| title.trim().to_lowercase();
+    let mut taken: std::collections::HashSet<String> =
+        RESULT_COLUMNS.iter().map(|c| key(c)).collect();
+    let mut titles = Vec::with_capacity(carried.len());
     for title in carried {
         let mut title = title.clone();
-        while titles
-            .iter()
-            .any(|taken| taken.trim().eq_ignore_ascii_case(title.trim()))
-        {
+        if taken.contains(&key(&title)) {
             title = format!("input {title}");
+            let base = title.clone();
+            let mut n = 1;
+            while taken.contains(&key(&title)) {
+                n += 1;
+                title = format!("{base} ({n})");
+            }
         }
+        taken.insert(key(&title));
         titles.push(title);
     }
-    let titles = &titles[RESULT_COLUMNS.len()..];
     encode_carried(titles.iter().map(String::as_str), &mut line);
     line.push(b'\n');
     line
@@ -237,9 +246,7 @@ mod tests {
         let carried = ["Ticket", "status", "Status", "input status"].map(String::from);
         let header = String::from_utf8(header_line(&carried)).expect("text");
         assert!(
-            header.ends_with(
-                ",event,Ticket,input status,input input Status,input input input status\n"
-            ),
+            header.ends_with(",event,Ticket,input status,input Status (2),input input status\n"),
             "{header}"
         );
         let titles: Vec<String> = header

@@ -112,6 +112,12 @@ pub enum InputError {
     },
     #[error("{name} changed while it was being read; run again once it is complete")]
     Changed { name: String },
+    #[error("{name} line {line} (header): {count} columns, more than the {MAX_COLUMNS} zimport takes (a registration list has a few dozen; a file that is not one, or its delimiter not what was detected?)")]
+    TooManyColumns {
+        name: String,
+        line: u64,
+        count: usize,
+    },
 }
 
 /// The email and names as a row gives them (trimmed), for the results file of a row that is
@@ -132,6 +138,9 @@ impl From<Registrant> for Person {
         }
     }
 }
+
+/// The most columns a header may have: all-property exports from CRMs reach a few hundred.
+pub const MAX_COLUMNS: usize = 1_000;
 
 /// An open CSV input: its header read, the rest for [`source`] to read.
 pub struct CsvInput {
@@ -243,6 +252,13 @@ impl CsvInput {
             &mut ranges,
             &mut bad,
         );
+        if ranges.len() > MAX_COLUMNS {
+            return Err(InputError::TooManyColumns {
+                name,
+                line,
+                count: ranges.len(),
+            });
+        }
         let cells = Cells::new(&text, &ranges);
         let headers: Vec<String> = (0..ranges.len())
             .map(|index| cells.get(index).to_string())

@@ -65,11 +65,67 @@ pub(super) fn utf16_to_utf8(
     Ok(file)
 }
 
+/// The most bytes taken from standard input or a pipe (a million rows are under 100 MB).
+pub const MAX_SPOOLED_BYTES: u64 = 4 << 30;
+
 /// Copies standard input (or a pipe) to an unnamed temporary file (private to this process,
-/// removed on exit), so it can be read like any file, with flat memory.
-pub(super) fn spool(mut stdin: impl Read) -> io::Result<File> {
-    let mut file = tempfile::tempfile()?;
-    io::copy(&mut stdin, &mut file)?;
+/// removed on exit), so it can be read like any file, with flat memory. Checked while it is
+/// copied, so that endless input does not fill the disk first: unless it starts with a UTF-16
+/// byte-order mark, a NUL byte or a line longer than a record may be ends it, and so does
+/// more than [`MAX_SPOOLED_BYTES`].
+pub(super) fn spool(mut input: impl Read) -> io::Result<File> {
+    let refused = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    let mut file = io::BufWriter::new(tempfile::tempfile()?);
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    let mut line: u64 = 1;
+    let mut line_bytes: usize = 0;
+    // Whether it is UTF-16 (then NULs are its text), once its first two bytes are in.
+    let mut utf16: Option<bool> = None;
+    let mut first = Vec::with_capacity(2);
+    loop {
+        let read = match input.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        let chunk = &buffer[..read];
+        if utf16.is_none() {
+            first.extend(chunk.iter().take(2 - first.len()));
+            if first.len() == 2 {
+                utf16 = Some(matches!(first[..], [0xFF, 0xFE] | [0xFE, 0xFF]));
+            }
+        }
+        if utf16 != Some(true) {
+            if let Some(at) = memchr::memchr(0, chunk) {
+                let line = line + memchr::memchr_iter(b'\n', &chunk[..at]).count() as u64;
+                return Err(refused(format!(
+                    "line {line}: NUL byte; this is not a text CSV (a binary file, or UTF-16 'Unicode text' without its byte-order mark?); save it as 'CSV UTF-8'"
+                )));
+            }
+            line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+            line_bytes = match memchr::memrchr2(b'\n', b'\r', chunk) {
+                Some(end) => chunk.len() - end - 1,
+                None => line_bytes + chunk.len(),
+            };
+            if line_bytes > records::MAX_RECORD_BYTES {
+                return Err(refused(format!(
+                    "line {line} is longer than {} KiB, more than any row may be; the input is not a registration list (or never ends)",
+                    records::MAX_RECORD_BYTES / 1024
+                )));
+            }
+        }
+        total += read as u64;
+        if total > MAX_SPOOLED_BYTES {
+            return Err(refused(format!(
+                "more than {} GiB, more than zimport takes (a million rows are under 100 MB); the input never ends?",
+                MAX_SPOOLED_BYTES >> 30
+            )));
+        }
+        file.write_all(chunk)?;
+    }
+    let mut file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
     file.seek(SeekFrom::Start(0))?;
     Ok(file)
 }

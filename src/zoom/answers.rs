@@ -18,9 +18,17 @@ pub struct Refusal {
     pub message: String,
     /// `x-zm-trackingid`, which Zoom support asks for.
     pub tracking_id: Option<String>,
-    /// Field errors of a `300 Validation Failed` answer: (field, message).
+    /// Field errors of a `300 Validation Failed` answer: (field, message), at most
+    /// `MAX_FIELD_ERRORS` of them, each cut to `MAX_MESSAGE_CHARS`.
     pub field_errors: Vec<(String, String)>,
+    /// How many more field errors the answer had.
+    pub more_field_errors: usize,
 }
+
+/// The field errors kept of one answer: a batch of 30 people, a few fields each, has fewer.
+const MAX_FIELD_ERRORS: usize = 100;
+/// The field errors a message shows; the rest are counted.
+const SHOWN_FIELD_ERRORS: usize = 5;
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -30,8 +38,13 @@ impl std::fmt::Display for Refusal {
             _ => {}
         }
         f.write_str(&self.message)?;
-        for (field, message) in &self.field_errors {
+        for (field, message) in self.field_errors.iter().take(SHOWN_FIELD_ERRORS) {
             write!(f, " [{field}: {message}]")?;
+        }
+        let more =
+            self.field_errors.len().saturating_sub(SHOWN_FIELD_ERRORS) + self.more_field_errors;
+        if more > 0 {
+            write!(f, " [and {more} more]")?;
         }
         Ok(())
     }
@@ -72,6 +85,8 @@ pub enum ApiError {
     /// A list read refused a page token it had handed out, each time it started again
     /// (Zoom's page tokens expire after 15 minutes): the last refusal.
     PagesExpired(Refusal),
+    /// A list whose pages did not end (a token that repeats, pages past the count): why.
+    EndlessList(String),
 }
 
 impl ApiError {
@@ -85,7 +100,7 @@ impl ApiError {
             | ApiError::Redirected(refusal)
             | ApiError::PagesExpired(refusal)
             | ApiError::TokenRefused(refusal) => Some(refusal),
-            ApiError::Auth(_) | ApiError::NotSent(_) => None,
+            ApiError::Auth(_) | ApiError::NotSent(_) | ApiError::EndlessList(_) => None,
         }
     }
 }
@@ -174,10 +189,15 @@ pub(super) fn refusal(status: u16, headers: &HeaderMap, body: &[u8]) -> Refusal 
             .map(|m| m.chars().take(MAX_MESSAGE_CHARS).collect())
             .unwrap_or_else(|| format!("HTTP {status} with no message")),
         tracking_id: tracking_id(headers),
+        more_field_errors: parsed.errors.len().saturating_sub(MAX_FIELD_ERRORS),
         field_errors: parsed
             .errors
             .into_iter()
-            .map(|e| (e.field, e.message))
+            .take(MAX_FIELD_ERRORS)
+            .map(|e| {
+                let cut = |text: String| text.chars().take(MAX_MESSAGE_CHARS).collect();
+                (cut(e.field), cut(e.message))
+            })
             .collect(),
     }
 }

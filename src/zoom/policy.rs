@@ -67,6 +67,9 @@ pub(crate) fn verdict(error: &ApiError, sending: Sending, event: Event) -> Verdi
             ))
         }
         ApiError::TokenRefused(refusal) => return Verdict::StopRun(token_refused(refusal, sending, event)),
+        ApiError::EndlessList(why) => {
+            return Verdict::StopRun(format!("Zoom's registrant list did not end: {why}"))
+        }
         ApiError::PagesExpired(refusal) => {
             return Verdict::StopRun(format!(
                 "Zoom refused the page tokens of its registrant list each time it was read again ({refusal})"

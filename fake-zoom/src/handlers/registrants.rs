@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::events::parse_event;
 use crate::responses::{dropped_connection, validation_failed, with_tracking_id, zoom_error};
-use crate::setup::{Kind, Registrant};
+use crate::setup::{EndlessPages, Kind, Registrant};
 use crate::state::{lock, random_u64, Call, Category, Inner, PageToken, Shared};
 use std::time::Instant;
 
@@ -143,6 +143,14 @@ pub(crate) async fn add_registrant(
             let approval_type = event.setup.approval_type;
             let full = event.registrants.len() >= event.setup.capacity;
             let existing = event.by_email.get(&email.to_lowercase()).copied();
+            let many = inner.setup.faults.field_errors;
+            if many > 0 {
+                return Err(validation_failed(
+                    (0..many)
+                        .map(|i| (format!("custom_questions[{i}].value"), "Invalid field."))
+                        .collect(),
+                ));
+            }
             let mut errors = validate_person(&inner, &person, "");
             errors.extend(check_answers(&event.setup.custom_questions, &person));
             if !errors.is_empty() {
@@ -536,7 +544,26 @@ pub(crate) async fn list_registrants(
                 })
                 .collect();
             let total = matching.len();
-            let next = if start + take < total {
+            let endless = inner.setup.faults.endless_pages;
+            let next = if let Some(endless) = endless {
+                let token = match endless {
+                    EndlessPages::SameToken => "again".to_string(),
+                    EndlessPages::SamePeople => {
+                        inner.next_id += 1;
+                        format!("{:016x}", random_u64(inner.next_id))
+                    }
+                };
+                inner.page_tokens.insert(
+                    token.clone(),
+                    PageToken {
+                        event: (kind, id),
+                        status: status.clone(),
+                        start: 0,
+                        issued: Instant::now(),
+                    },
+                );
+                token
+            } else if start + take < total {
                 let token = format!("{:016x}", random_u64(inner.next_id) ^ start as u64);
                 inner.next_id += 1;
                 inner.page_tokens.insert(

@@ -234,6 +234,12 @@ pub(crate) fn fatal(context: &str, event: Event, error: &ApiError) -> PreflightE
         other => other.refusal().map(ToString::to_string).unwrap_or_default(),
     };
     match error {
+        ApiError::EndlessList(why) => PreflightError {
+            message: format!(
+                "{context}: the list did not end ({why}); it was left unread, and nothing was sent. Run again later; if it persists, the API address is not Zoom's or Zoom is misbehaving"
+            ),
+            later: true,
+        },
         ApiError::PagesExpired(_) => PreflightError {
             message: format!(
                 "{context}: Zoom refused the list's page tokens {} times over, though they expire only after 15 minutes ({detail}); nothing was sent. Run again later",

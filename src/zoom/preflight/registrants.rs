@@ -17,6 +17,7 @@ use crate::zoom::{ApiError, Category, ZoomClient};
 #[serde(try_from = "ListPage<T>", bound = "T: DeserializeOwned")]
 struct ListAnswer<T> {
     next_page_token: Option<String>,
+    total_records: Option<u64>,
     registrants: Vec<T>,
 }
 
@@ -43,6 +44,7 @@ impl<T> TryFrom<ListPage<T>> for ListAnswer<T> {
         };
         Ok(ListAnswer {
             next_page_token,
+            total_records: page.total_records,
             registrants,
         })
     }
@@ -57,6 +59,24 @@ struct Member {
     email: String,
     #[serde(default)]
     join_url: Option<String>,
+}
+
+/// A registrant as a page gives them, known by Zoom's ID (by email where Zoom gives none): a
+/// page of people already read adds nobody, and ends a list that does not.
+pub trait Paged {
+    fn key(&self) -> (&str, &str);
+}
+
+impl Paged for Member {
+    fn key(&self) -> (&str, &str) {
+        (&self.id, &self.email)
+    }
+}
+
+impl Paged for Listed {
+    fn key(&self) -> (&str, &str) {
+        (&self.id, &self.email)
+    }
 }
 
 /// One registrant as Zoom lists them, every field kept (for `zimport export`).
@@ -109,12 +129,36 @@ async fn list(
 /// token it handed out (they expire after 15 minutes: a read slowed by 429s can outlive one).
 pub(crate) const MAX_RESTARTS: u32 = 2;
 
+/// The most people one list read takes beyond twice the `total_records` its first page gave
+/// (people registering meanwhile); without that count, the most in all (Zoom caps a meeting at
+/// 4,999 registrants and a webinar's limit at 20,000).
+const LIST_SLACK: u64 = 10_000;
+const LIST_MOST_UNCOUNTED: u64 = 1_000_000;
+
+/// A registrant's ID (or, without one, email) as a read keeps it: 8 bytes a person.
+fn person_hash(id: &str, email: &str) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    static KEYS: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+    let mut hasher = KEYS.get_or_init(std::hash::RandomState::new).build_hasher();
+    if id.is_empty() {
+        (1u8, email).hash(&mut hasher);
+    } else {
+        (0u8, id).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// Why a list read stops before its end: the server's pages do not end.
+fn endless(why: String) -> ApiError {
+    ApiError::EndlessList(why)
+}
+
 /// Every registrant of one status (of one occurrence, if given), 300 a page, each page asked
 /// for as soon as the one before names it (Zoom's page tokens expire after 15 minutes), for
 /// as long as Zoom names a next page, however many each page holds. A page token refused
 /// starts the read again, at most `MAX_RESTARTS` times. `progress` hears how many have
 /// been read, after each page.
-pub async fn registrants_of<T: DeserializeOwned>(
+pub async fn registrants_of<T: DeserializeOwned + Paged>(
     client: &ZoomClient,
     backoff_base: Duration,
     status: &str,
@@ -124,6 +168,11 @@ pub async fn registrants_of<T: DeserializeOwned>(
     let mut all = Vec::new();
     let mut token = String::new();
     let mut restarts = 0;
+    // The bounds of one read (reset when it starts again): page tokens seen, and the most
+    // people it may hold.
+    let mut tokens_seen = std::collections::HashSet::new();
+    let mut people_seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut most: Option<u64> = None;
     loop {
         let mut query = vec![
             ("status", status.to_string()),
@@ -154,16 +203,44 @@ pub async fn registrants_of<T: DeserializeOwned>(
                 restarts += 1;
                 all.clear();
                 token.clear();
+                tokens_seen.clear();
+                people_seen.clear();
+                most = None;
                 progress(0);
                 continue;
             }
             Err(error) => return Err(error),
         };
+        let most = *most.get_or_insert_with(|| {
+            page.total_records.map_or(LIST_MOST_UNCOUNTED, |total| {
+                total.saturating_mul(2) + LIST_SLACK
+            })
+        });
+        let mut added = 0;
+        for person in &page.registrants {
+            let (id, email) = person.key();
+            added += usize::from(people_seen.insert(person_hash(id, email)));
+        }
         all.extend(page.registrants);
         progress(all.len());
-        match page.next_page_token {
-            Some(next) => token = next,
-            None => return Ok(all),
+        let Some(next) = page.next_page_token else {
+            return Ok(all);
+        };
+        if added == 0 {
+            return Err(endless(format!(
+                "a page of the {status} registrants held nobody not read before, yet named a next page"
+            )));
         }
+        if all.len() as u64 > most {
+            return Err(endless(format!(
+                "the {status} registrants went on past {most} people, though the first page counted fewer"
+            )));
+        }
+        if !tokens_seen.insert(next.clone()) {
+            return Err(endless(format!(
+                "a page of the {status} registrants named a page already read (its page token again)"
+            )));
+        }
+        token = next;
     }
 }
