@@ -47,6 +47,10 @@ struct Args {
     /// status, and when it started and ended (milliseconds after the first one started).
     #[arg(long, value_name = "FILE")]
     request_log: Option<std::path::PathBuf>,
+    /// People each event lists as approved from the start (`person{i}@example.com`, with a
+    /// few fields and a custom answer each), for measuring lists and exports.
+    #[arg(long, default_value_t = 0)]
+    registrants: usize,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -97,6 +101,26 @@ async fn main() {
                 ..EventSetup::scheduled_webinar()
             },
         );
+    }
+    let events = args
+        .meetings
+        .iter()
+        .map(|id| (Kind::Meeting, *id))
+        .chain(args.webinars.iter().map(|id| (Kind::Webinar, *id)));
+    for (kind, id) in events {
+        for i in 0..args.registrants {
+            let fields = serde_json::json!({
+                "email": format!("person{i}@example.com"),
+                "first_name": format!("First{i}"),
+                "last_name": format!("Last{i}"),
+                "city": "Lyon",
+                "org": "ACME",
+                "custom_questions": [{"title": "Diet", "value": "Vegan"}],
+            });
+            if let serde_json::Value::Object(fields) = fields {
+                fake.preregister_person(kind, id, fields, "approved");
+            }
+        }
     }
     println!("fake Zoom listening on {}", fake.url());
     println!(
