@@ -6,7 +6,6 @@
 //! its row, and reads the row back when a new run meets that email (checking the email itself,
 //! so a fingerprint collision can never match the wrong person).
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -70,7 +69,9 @@ struct Source {
 /// The confirmed rows of earlier runs, by email.
 pub struct Memory {
     /// People Zoom listed for the event before this run, by lower-case email.
-    existing: HashMap<String, Existing>,
+    /// (By the fingerprint of the address, its lower-case key checked on each look-up: a copy
+    /// of every address as a key cost a re-run against 100,000 registrants 5 MiB.)
+    existing: FingerprintMap<Existing>,
     /// Whether Zoom's lists were read (then someone an earlier run registered and Zoom does
     /// not list is gone from Zoom).
     listed: bool,
@@ -119,7 +120,7 @@ impl Memory {
     /// Nothing remembered (`--fresh`, or a first run).
     pub fn empty() -> Memory {
         Memory {
-            existing: HashMap::new(),
+            existing: FingerprintMap::default(),
             listed: false,
             sources: Vec::new(),
             rows: FingerprintMap::default(),
@@ -308,9 +309,11 @@ impl Memory {
     /// Adds the people Zoom lists for the event; they take precedence over earlier runs.
     pub fn add_existing(&mut self, existing: Vec<Existing>) {
         self.listed = true;
+        // Sized once: growing rehashes into a second table while the first is still held.
+        self.existing.reserve(existing.len());
         for person in existing {
-            self.existing
-                .insert(email_key(person.email.trim()).into_owned(), person);
+            let fingerprint = self.fingerprints.of_key(&email_key(person.email.trim()));
+            self.existing.insert(fingerprint, person);
         }
     }
 
@@ -320,7 +323,11 @@ impl Memory {
     /// registrant to its denied list.
     pub fn known(&mut self, email: &str) -> Option<Known> {
         let key = email_key(email);
-        let existing = self.existing.get(key.as_ref()).cloned();
+        let existing = self
+            .existing
+            .get(&self.fingerprints.of_key(&key))
+            .filter(|listed| email_key(listed.email.trim()) == key)
+            .cloned();
         match existing {
             Some(existing) if existing.status == Listing::Denied => match self.confirmed(&key) {
                 Some(Known::EarlierRun { registrant_id, .. }) => Some(Known::EarlierRun {
