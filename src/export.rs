@@ -1,6 +1,7 @@
 //! `zimport export`: an event's registrants, every page of each status asked for, written to a
 //! CSV that is valid import input (or only counted, in a dry run). It owns the export's columns
-//! and file; the paging is the checks' own ([`registrants_of`]), the cells are encoded as the
+//! and file; the paging is the checks' own ([`read_pages`]), each page spooled to a temporary
+//! file as it comes (memory does not grow with the event); the cells are encoded as the
 //! results file's are ([`encode_cells`]), and the file is private and put in place whole.
 
 use std::io::Write;
@@ -16,7 +17,7 @@ use crate::limits::RateLimits;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
 use crate::zoom::control::Control;
-use crate::zoom::preflight::registrants::{registrants_of, Listed};
+use crate::zoom::preflight::registrants::{read_pages, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
 use crate::zoom::{ApiError, RequestOptions, ZoomClient};
 use crate::Error;
@@ -77,28 +78,32 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
         "{event} → export of the {} registrants{to}",
         config.statuses.join(", ")
     ));
-    let listed = read_all(config, console)?;
-    let by_status: Vec<(String, usize)> = listed
+    let (mut spooled, columns) = read_all(config, console)?;
+    let by_status: Vec<(String, usize)> = spooled
         .iter()
-        .map(|(status, people)| (status.to_string(), people.len()))
+        .map(|spool| (spool.status.to_string(), spool.count))
         .collect();
     let registrants = by_status.iter().map(|(_, n)| n).sum();
     let mut output = None;
     if !config.dry_run {
-        let mut text = csv_of(&listed, config.raw);
-        if config.excel {
-            text.splice(0..0, crate::results::BYTE_ORDER_MARK.iter().copied());
-        }
+        let write = |out: &mut dyn Write, spooled: &mut [Spooled]| -> std::io::Result<()> {
+            if config.excel {
+                out.write_all(crate::results::BYTE_ORDER_MARK)?;
+            }
+            write_csv(out, spooled, &columns, config.raw)
+        };
         match &config.output {
             Some(path) => {
-                write_whole(path, &text)
+                write_whole(path, |file| write(file, &mut spooled))
                     .map_err(|e| Error::Setup(format!("cannot write {}: {e}", path.display())))?;
                 output = Some(path.display().to_string());
             }
-            None => std::io::stdout()
-                .lock()
-                .write_all(&text)
-                .map_err(|e| Error::Setup(format!("cannot write to standard output: {e}")))?,
+            None => {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                write(&mut out, &mut spooled)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| Error::Setup(format!("cannot write to standard output: {e}")))?
+            }
         }
     }
     let exported = Exported {
@@ -121,11 +126,86 @@ fn in_order<S: serde::Serializer>(
     serializer.collect_map(by_status.iter().map(|(status, n)| (status, n)))
 }
 
-/// Every registrant of each status asked for, a status's pages one after another.
-fn read_all(
-    config: &ExportConfig,
-    console: &Console,
-) -> Result<Vec<(&'static str, Vec<Listed>)>, Error> {
+/// The registrants of one status, spooled to a private temporary file as they come (a JSON
+/// line each), so that memory does not grow with the event (BENCHMARKS.md, issue 31).
+struct Spooled {
+    status: &'static str,
+    file: std::io::BufWriter<std::fs::File>,
+    count: usize,
+}
+
+/// The columns beyond the first ones that the registrants read so far need.
+#[derive(Default)]
+struct Columns {
+    /// For each of [`Field::ALL`], whether some registrant has it.
+    fields: Vec<bool>,
+    /// Custom questions' titles, in the order first met (case ignored).
+    titles: Vec<String>,
+}
+
+impl Columns {
+    fn note(&mut self, person: &Listed) {
+        if self.fields.is_empty() {
+            self.fields = vec![false; Field::ALL.len()];
+        }
+        for (index, field) in Field::ALL.iter().enumerate() {
+            if !self.fields[index] && !text(person.rest.get(field.api_name())).is_empty() {
+                self.fields[index] = true;
+            }
+        }
+        for (title, _) in answers(person) {
+            if !self.titles.iter().any(|t| t.eq_ignore_ascii_case(&title)) {
+                self.titles.push(title);
+            }
+        }
+    }
+
+    /// The other fields any registrant has, in Zoom's order.
+    fn fields(&self) -> Vec<&'static str> {
+        Field::ALL
+            .iter()
+            .zip(self.fields.iter().chain(std::iter::repeat(&false)))
+            .filter(|(_, given)| **given)
+            .map(|(field, _)| field.api_name())
+            .filter(|name| !FIRST_COLUMNS.contains(name))
+            .collect()
+    }
+}
+
+/// A status's pages, written to its spool as they come, its columns noted.
+struct SpoolSink<'a> {
+    spool: &'a mut Spooled,
+    columns: &'a mut Columns,
+}
+
+impl PageSink<Listed> for SpoolSink<'_> {
+    fn page(&mut self, people: Vec<Listed>) -> Result<(), String> {
+        let cannot = |e: std::io::Error| format!("cannot write the export's temporary file: {e}");
+        for person in &people {
+            self.columns.note(person);
+            serde_json::to_writer(&mut self.spool.file, person)
+                .map_err(|e| cannot(std::io::Error::other(e)))?;
+            self.spool.file.write_all(b"\n").map_err(cannot)?;
+        }
+        self.spool.count += people.len();
+        Ok(())
+    }
+
+    /// The columns noted stay: at worst one column is empty.
+    fn restart(&mut self) -> Result<(), String> {
+        let cannot = |e: std::io::Error| format!("cannot rewind the export's temporary file: {e}");
+        self.spool.file.flush().map_err(cannot)?;
+        let file = self.spool.file.get_mut();
+        file.set_len(0).map_err(cannot)?;
+        std::io::Seek::rewind(file).map_err(cannot)?;
+        self.spool.count = 0;
+        Ok(())
+    }
+}
+
+/// Every registrant of each status asked for, a status's pages one after another, each
+/// spooled to its own private temporary file.
+fn read_all(config: &ExportConfig, console: &Console) -> Result<(Vec<Spooled>, Columns), Error> {
     let event = config.event;
     let credentials = config
         .zoom
@@ -152,18 +232,32 @@ fn read_all(
                 .await
                 .map_err(PreflightError::no_token)?;
             let mut all = Vec::new();
+            let mut columns = Columns::default();
             for &status in &config.statuses {
                 let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));
-                let listed = registrants_of(
+                let file = tempfile::tempfile().map_err(|e| {
+                    PreflightError::refused(format!("cannot make a temporary file: {e}"))
+                })?;
+                let mut spool = Spooled {
+                    status,
+                    file: std::io::BufWriter::new(file),
+                    count: 0,
+                };
+                let mut sink = SpoolSink {
+                    spool: &mut spool,
+                    columns: &mut columns,
+                };
+                let listed = read_pages(
                     &client,
                     config.zoom.backoff_base,
                     status,
                     config.occurrence.as_deref(),
                     &read,
+                    &mut sink,
                 )
                 .await;
-                let people: Vec<Listed> = match listed {
-                    Ok(people) => people,
+                match listed {
+                    Ok(()) => {}
                     Err(ApiError::Rejected(refusal)) if names_no_event(&refusal) => {
                         return Err(event_not_found(&client, event, &refusal).await);
                     }
@@ -175,9 +269,9 @@ fn read_all(
                         ))
                     }
                 };
-                all.push((status, people));
+                all.push(spool);
             }
-            Ok::<_, PreflightError>(all)
+            Ok::<_, PreflightError>((all, columns))
         })
         .map_err(Error::from);
     spinner.finish();
@@ -209,68 +303,74 @@ fn answers(listed: &Listed) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// The whole CSV: a header, then a line per registrant.
-fn csv_of(listed: &[(&'static str, Vec<Listed>)], raw: bool) -> Vec<u8> {
-    let people = || {
-        listed
-            .iter()
-            .flat_map(|(status, people)| people.iter().map(move |p| (*status, p)))
-    };
-    // The other fields any registrant has, in Zoom's order.
-    let fields: Vec<&'static str> = Field::ALL
-        .iter()
-        .map(|f| f.api_name())
-        .filter(|name| !FIRST_COLUMNS.contains(name))
-        .filter(|name| people().any(|(_, p)| !text(p.rest.get(*name)).is_empty()))
-        .collect();
-    let mut titles: Vec<String> = Vec::new();
-    for (_, person) in people() {
-        for (title, _) in answers(person) {
-            if !titles.iter().any(|t| t.eq_ignore_ascii_case(&title)) {
-                titles.push(title);
-            }
-        }
-    }
-    let mut out = Vec::new();
+/// The CSV: a header, then a line per registrant, read back from the spools a line at a time.
+fn write_csv(
+    out: &mut dyn Write,
+    spooled: &mut [Spooled],
+    columns: &Columns,
+    raw: bool,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, Seek};
+    let fields = columns.fields();
+    let titles = &columns.titles;
+    let mut line = Vec::new();
     let header = FIRST_COLUMNS
         .iter()
         .copied()
         .chain(fields.iter().copied())
         .chain(titles.iter().map(String::as_str));
-    encode_cells(header, raw, &mut out);
-    for (status, person) in people() {
-        let answers = answers(person);
-        let mut cells = vec![
-            person.email.clone(),
-            text(person.rest.get("first_name")),
-            text(person.rest.get("last_name")),
-            status.to_string(),
-            person.id.clone(),
-            person.join_url.clone().unwrap_or_default(),
-            text(person.rest.get("create_time")),
-        ];
-        cells.extend(fields.iter().map(|name| text(person.rest.get(*name))));
-        cells.extend(titles.iter().map(|title| {
-            answers
-                .iter()
-                .find(|(t, _)| t.eq_ignore_ascii_case(title))
-                .map(|(_, value)| value.clone())
-                .unwrap_or_default()
-        }));
-        encode_cells(cells.iter().map(String::as_str), raw, &mut out);
+    encode_cells(header, raw, &mut line);
+    out.write_all(&line)?;
+    for spool in spooled {
+        spool.file.flush()?;
+        let file = spool.file.get_mut();
+        file.rewind()?;
+        let status = spool.status;
+        for text_line in std::io::BufReader::new(&*file).lines() {
+            let person: Listed =
+                serde_json::from_str(&text_line?).map_err(std::io::Error::other)?;
+            let answers = answers(&person);
+            let mut cells = vec![
+                person.email.clone(),
+                text(person.rest.get("first_name")),
+                text(person.rest.get("last_name")),
+                status.to_string(),
+                person.id.clone(),
+                person.join_url.clone().unwrap_or_default(),
+                text(person.rest.get("create_time")),
+            ];
+            cells.extend(fields.iter().map(|name| text(person.rest.get(*name))));
+            cells.extend(titles.iter().map(|title| {
+                answers
+                    .iter()
+                    .find(|(t, _)| t.eq_ignore_ascii_case(title))
+                    .map(|(_, value)| value.clone())
+                    .unwrap_or_default()
+            }));
+            line.clear();
+            encode_cells(cells.iter().map(String::as_str), raw, &mut line);
+            out.write_all(&line)?;
+        }
     }
-    out
+    Ok(())
 }
 
-/// Writes `bytes` to `path` whole: a private file beside it, synced, then renamed into place,
-/// so nobody ever sees half a file.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `path` whole with `write`: a private file beside it, synced, then renamed into
+/// place, so nobody ever sees half a file.
+fn write_whole(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     files::refuse_odd(path)?;
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let mut file = files::open(&partial, Open::New)?;
-    file.write_all(bytes)?;
+    let file = files::open(&partial, Open::New)?;
+    let mut out = std::io::BufWriter::new(file);
+    write(&mut out)?;
+    let file = out
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
     file.sync_all()?;
     drop(file);
     std::fs::rename(&partial, path)?;

@@ -405,3 +405,39 @@ fn an_expired_page_token_starts_the_read_again_at_most_twice() {
     assert_eq!(later_pages(&zoom), 3, "the first try and two more");
     assert!(!Path::new(&crate::support::results_path(&input)).exists());
 }
+
+#[test]
+fn an_export_whose_page_token_expires_starts_again_and_lists_everyone_once() {
+    let (zoom, _) = listed_700(Faults {
+        expired_page_tokens: 1,
+        ..Faults::default()
+    });
+    let out = zoom.env.path("export.csv");
+    let output = zoom
+        .zimport()
+        .args([
+            "export",
+            "--meeting",
+            "83927864687",
+            "--status",
+            "approved",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let mut reader = csv::Reader::from_path(&out).expect("export");
+    let mut emails: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[0].to_string())
+        .collect();
+    assert_eq!(
+        emails.len(),
+        700,
+        "the pages before the restart are not kept twice"
+    );
+    emails.sort();
+    emails.dedup();
+    assert_eq!(emails.len(), 700);
+}

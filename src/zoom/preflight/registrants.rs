@@ -80,7 +80,7 @@ impl Paged for Listed {
 }
 
 /// One registrant as Zoom lists them, every field kept (for `zimport export`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 pub struct Listed {
     #[serde(default)]
     pub id: String,
@@ -158,12 +158,30 @@ fn endless(why: String) -> ApiError {
     ApiError::EndlessList(why)
 }
 
-/// Every registrant of one status (of one occurrence, if given), 300 a page, each page asked
-/// for as soon as the one before names it (Zoom's page tokens expire after 15 minutes), for
-/// as long as Zoom names a next page, however many each page holds. A page token refused
-/// starts the read again, at most `MAX_RESTARTS` times. `progress` hears how many have
-/// been read, after each page.
-pub async fn registrants_of<T: DeserializeOwned + Paged>(
+/// Where the pages of a list read go: kept, or written out as they come. An error (why the
+/// pages cannot be kept) ends the read.
+pub trait PageSink<T> {
+    /// The people of the next page.
+    fn page(&mut self, people: Vec<T>) -> Result<(), String>;
+    /// The read starts again from its first page: forget the pages so far.
+    fn restart(&mut self) -> Result<(), String>;
+}
+
+impl<T> PageSink<T> for Vec<T> {
+    fn page(&mut self, people: Vec<T>) -> Result<(), String> {
+        self.extend(people);
+        Ok(())
+    }
+
+    fn restart(&mut self) -> Result<(), String> {
+        self.clear();
+        Ok(())
+    }
+}
+
+/// Every registrant of one status (of one occurrence, if given), 300 a page: [`read_pages`],
+/// kept in a list.
+pub async fn registrants_of<T: DeserializeOwned + Paged + Send>(
     client: &ZoomClient,
     backoff_base: Duration,
     status: &str,
@@ -171,6 +189,24 @@ pub async fn registrants_of<T: DeserializeOwned + Paged>(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<T>, ApiError> {
     let mut all = Vec::new();
+    read_pages(client, backoff_base, status, occurrence, progress, &mut all).await?;
+    Ok(all)
+}
+
+/// Every registrant of one status (of one occurrence, if given), 300 a page, each page handed
+/// to `sink` and the next asked for as soon as the one before names it (Zoom's page tokens
+/// expire after 15 minutes), for as long as Zoom names a next page, however many each page
+/// holds, within the bounds above. A page token refused starts the read again, at most
+/// `MAX_RESTARTS` times. `progress` hears how many have been read, after each page.
+pub async fn read_pages<T: DeserializeOwned + Paged>(
+    client: &ZoomClient,
+    backoff_base: Duration,
+    status: &str,
+    occurrence: Option<&str>,
+    progress: &(dyn Fn(usize) + Sync),
+    sink: &mut (dyn PageSink<T> + Send),
+) -> Result<(), ApiError> {
+    let mut read_so_far: usize = 0;
     let mut token = String::new();
     let mut restarts = 0;
     // The bounds of one read (reset when it starts again): page tokens seen, and the most
@@ -206,7 +242,8 @@ pub async fn registrants_of<T: DeserializeOwned + Paged>(
                     return Err(ApiError::PagesExpired(refusal));
                 }
                 restarts += 1;
-                all.clear();
+                sink.restart().map_err(ApiError::NotSent)?;
+                read_so_far = 0;
                 token.clear();
                 tokens_seen.clear();
                 people_seen.clear();
@@ -226,17 +263,18 @@ pub async fn registrants_of<T: DeserializeOwned + Paged>(
             let (id, email) = person.key();
             added += usize::from(people_seen.insert(person_hash(id, email)));
         }
-        all.extend(page.registrants);
-        progress(all.len());
+        read_so_far += page.registrants.len();
+        sink.page(page.registrants).map_err(ApiError::NotSent)?;
+        progress(read_so_far);
         let Some(next) = page.next_page_token else {
-            return Ok(all);
+            return Ok(());
         };
         if added == 0 {
             return Err(endless(format!(
                 "a page of the {status} registrants held nobody not read before, yet named a next page"
             )));
         }
-        if all.len() as u64 > most {
+        if read_so_far as u64 > most {
             return Err(endless(format!(
                 "the {status} registrants went on past {most} people, though the first page counted fewer"
             )));
