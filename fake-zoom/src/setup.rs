@@ -222,6 +222,9 @@ pub enum EndlessPages {
     SameToken,
     /// Every page names a new token, which gives the first page again.
     SamePeople,
+    /// Every page names a new token, and holds people never listed before (made up), while
+    /// `total_records` counts only the event's own.
+    NewPeople,
 }
 
 /// The words of the 429 for one person's spent daily adds: Zoom has been seen using more than

@@ -36,7 +36,11 @@ fn writes(zoom: &ZoomEnv) -> usize {
 
 #[test]
 fn a_list_whose_pages_never_end_stops_the_run_before_sending_with_exit_4() {
-    for kind in [EndlessPages::SameToken, EndlessPages::SamePeople] {
+    for kind in [
+        EndlessPages::SameToken,
+        EndlessPages::SamePeople,
+        EndlessPages::NewPeople,
+    ] {
         let zoom = endless(kind);
         let input = zoom.env.write_input("people.csv", people(10, false));
         let started = Instant::now();

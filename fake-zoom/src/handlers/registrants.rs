@@ -545,10 +545,21 @@ pub(crate) async fn list_registrants(
                 .collect();
             let total = matching.len();
             let endless = inner.setup.faults.endless_pages;
+            let page = if endless == Some(EndlessPages::NewPeople) {
+                (0..page_size)
+                    .map(|_| {
+                        inner.next_id += 1;
+                        let n = inner.next_id;
+                        json!({ "id": format!("made{n}"), "email": format!("made{n}@example.com"), "first_name": "Made", "status": status })
+                    })
+                    .collect()
+            } else {
+                page
+            };
             let next = if let Some(endless) = endless {
                 let token = match endless {
                     EndlessPages::SameToken => "again".to_string(),
-                    EndlessPages::SamePeople => {
+                    EndlessPages::SamePeople | EndlessPages::NewPeople => {
                         inner.next_id += 1;
                         format!("{:016x}", random_u64(inner.next_id))
                     }
