@@ -87,16 +87,19 @@ impl Email {
     }
 }
 
-/// [`Email::key`] of an address already checked.
+/// [`Email::key`] of an address already checked: the one way two addresses are compared
+/// (duplicates in a file, earlier runs' rows, Zoom's lists). Unicode NFC, then lower case, so
+/// that `é` typed as one character or as `e` and an accent is the same address (SPEC §2).
 pub fn email_key(email: &str) -> Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
     // Every byte looked at, without stopping at the first: the loop vectorizes.
-    let changes = email.bytes().fold(false, |found, b| {
-        found | b.is_ascii_uppercase() | !b.is_ascii()
+    let (upper, beyond_ascii) = email.bytes().fold((false, false), |(upper, beyond), b| {
+        (upper | b.is_ascii_uppercase(), beyond | !b.is_ascii())
     });
-    if changes {
-        Cow::Owned(email.to_lowercase())
-    } else {
-        Cow::Borrowed(email)
+    match (upper, beyond_ascii) {
+        (false, false) => Cow::Borrowed(email),
+        (true, false) => Cow::Owned(email.to_ascii_lowercase()),
+        (_, true) => Cow::Owned(email.nfc().collect::<String>().to_lowercase()),
     }
 }
 

@@ -210,6 +210,14 @@ fn email_key_ignores_case() {
     assert_eq!(a.key(), b.key());
     let c = Email::parse("ÄNA@example.com").expect("valid");
     assert_eq!(c.key(), "äna@example.com");
+    // One address in two Unicode forms (é as one character, or e and an accent) is one.
+    let composed = Email::parse("jos\u{e9}@example.com").expect("valid");
+    let decomposed = Email::parse("jose\u{301}@example.com").expect("valid");
+    assert_eq!(composed.key(), decomposed.key());
+    assert_eq!(
+        email_key("JOSE\u{301}@EXAMPLE.COM"),
+        "jos\u{e9}@example.com"
+    );
 }
 
 #[test]

@@ -555,3 +555,18 @@ fn a_dry_run_asked_to_stop_stops_at_once_and_leaves_no_results_file() {
         "{names:?}"
     );
 }
+
+#[test]
+fn one_address_in_two_unicode_forms_is_one_person() {
+    let env = TestEnv::new();
+    // é as one character, then as e and a combining accent.
+    let input = env.write_input(
+        "people.csv",
+        "email,first_name\njos\u{e9}@example.com,José\nJOSE\u{301}@example.com,José\n",
+    );
+    let output = env.dry_run(&input, &["-q"]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let rows = read_results(&dry_results_path(&input));
+    assert_eq!(rows[1].status, "duplicate", "{:?}", rows[1]);
+    assert!(rows[1].message.contains("as line 2"), "{:?}", rows[1]);
+}
