@@ -117,6 +117,14 @@ impl Credentials {
 pub fn checked_url(url: &str, what: &str) -> Result<reqwest::Url, String> {
     let parsed =
         reqwest::Url::parse(url.trim()).map_err(|e| format!("{what} '{url}' is not a URL: {e}"))?;
+    // A `user:password@` part would go out as a second Authorization header, and its password
+    // into error messages: refused, and not shown.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        let host = parsed.host_str().unwrap_or("");
+        return Err(format!(
+            "{what} holds a user name or password before its host ({host}); zimport signs in with the app's credentials alone: remove the 'user:password@' part"
+        ));
+    }
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" if is_loopback(&parsed) => Ok(parsed),
@@ -165,6 +173,15 @@ mod tests {
             assert!(err.contains("tokens never travel in clear"), "{err}");
         }
         assert!(checked_url("ftp://x", "ZOOM_API_URL").is_err());
+        for url in [
+            "https://admin:hunter2@api.zoom.us/",
+            "https://admin@api.zoom.us/",
+            "http://u:hunter2@127.0.0.1:9900/",
+        ] {
+            let err = checked_url(url, "ZOOM_API_URL").expect_err(url);
+            assert!(err.contains("user name or password"), "{err}");
+            assert!(!err.contains("hunter2") && !err.contains("admin"), "{err}");
+        }
         assert!(checked_url("not a url", "ZOOM_API_URL").is_err());
     }
 

@@ -893,6 +893,26 @@ fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
 }
 
 #[test]
+fn an_api_address_with_a_password_in_it_is_refused_without_showing_it() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(2, false));
+    let api = format!("{}/", zoom.zoom.url()).replace("http://", "http://admin:hunter2@");
+    let output = zoom
+        .zimport()
+        .env("ZOOM_API_URL", api)
+        .arg(&input)
+        .args(MEETING_ARGS)
+        .args(["-vv"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("user name or password"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    assert_eq!(zoom.zoom.stats().tokens_issued, 0);
+}
+
+#[test]
 fn manual_approval_registers_without_join_urls_unless_auto_approved() {
     let zoom = ZoomEnv::start(Setup::default());
     zoom.zoom.add_event(
