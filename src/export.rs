@@ -135,7 +135,6 @@ struct Spooled {
 }
 
 /// The columns beyond the first ones that the registrants read so far need.
-#[derive(Default)]
 struct Columns {
     /// For each of [`Field::ALL`], whether some registrant has it.
     fields: Vec<bool>,
@@ -144,10 +143,14 @@ struct Columns {
 }
 
 impl Columns {
-    fn note(&mut self, person: &Listed) {
-        if self.fields.is_empty() {
-            self.fields = vec![false; Field::ALL.len()];
+    fn new() -> Columns {
+        Columns {
+            fields: vec![false; Field::ALL.len()],
+            titles: Vec::new(),
         }
+    }
+
+    fn note(&mut self, person: &Listed) {
         for (index, field) in Field::ALL.iter().enumerate() {
             if !self.fields[index] && !text(person.rest.get(field.api_name())).is_empty() {
                 self.fields[index] = true;
@@ -164,7 +167,7 @@ impl Columns {
     fn fields(&self) -> Vec<&'static str> {
         Field::ALL
             .iter()
-            .zip(self.fields.iter().chain(std::iter::repeat(&false)))
+            .zip(&self.fields)
             .filter(|(_, given)| **given)
             .map(|(field, _)| field.api_name())
             .filter(|name| !FIRST_COLUMNS.contains(name))
@@ -232,7 +235,7 @@ fn read_all(config: &ExportConfig, console: &Console) -> Result<(Vec<Spooled>, C
                 .await
                 .map_err(PreflightError::no_token)?;
             let mut all = Vec::new();
-            let mut columns = Columns::default();
+            let mut columns = Columns::new();
             for &status in &config.statuses {
                 let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));
                 let file = tempfile::tempfile().map_err(|e| {

@@ -326,6 +326,12 @@ pub fn duplicate_message(earlier_line: u32, other_person: bool, message: &mut St
     }
 }
 
+/// Whether a row is a duplicate under another name: another person sharing the address, a
+/// problem row.
+pub fn is_other_person(status: Status, message: &str) -> bool {
+    status == Status::Duplicate && message.ends_with(OTHER_PERSON)
+}
+
 /// How a duplicate's message says it names another person than the row it repeats (the
 /// recorder lists such rows among the problems).
 pub const OTHER_PERSON: &str = ", under another name: another person who shares the address (several tickets on one buyer's email?); Zoom keeps one registrant per email, so not sent: give them their own address";

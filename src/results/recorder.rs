@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::encode::encode_event;
 use super::{Journal, ResultsError, ResultsFile};
 use crate::console::Progress;
-use crate::outcome::{Counts, Line, OwnedLine, Status, OTHER_PERSON};
+use crate::outcome::{is_other_person, Counts, Line, OwnedLine, Status};
 use crate::reorder::Reorder;
 use crate::summary::{RowProblem, PROBLEMS_SHOWN};
 
@@ -80,7 +80,7 @@ impl Recorder {
         // the slowest row before them. The counts are the file's only once it is complete,
         // which is the only time they are given ([`Recorder::finish`]).
         self.counts.add(line.status);
-        if line.status == Status::Duplicate && line.message.ends_with(OTHER_PERSON) {
+        if is_other_person(line.status, line.message) {
             self.counts.duplicate_other_person += 1;
         }
         self.progress.advance(&self.counts, line.attempts > 0);
@@ -153,8 +153,7 @@ impl Recorder {
             .write(line.row, line.line, line.rest, &self.event, line.carried)?;
         let problem = match line.status {
             Status::Invalid | Status::Failed | Status::NotRegistered => true,
-            Status::Duplicate => line.message.ends_with(OTHER_PERSON),
-            _ => false,
+            status => is_other_person(status, line.message),
         };
         if problem && self.first_problems.len() < PROBLEMS_SHOWN {
             self.first_problems.push(RowProblem {

@@ -352,19 +352,15 @@ impl Checker<'_> {
         let kind = match judged.verdict {
             Ok(checked) => {
                 block.adjusted.add(checked.adjusted());
-                let split_from = self.rules.columns.full_name_cell(cells);
-                if let Some(full) = split_from.filter(|_| checked.name_split()) {
-                    if block.names_split.len() < NAMES_SHOWN {
-                        block.names_split.push((
-                            line,
-                            format!(
-                                "'{}' as first name '{}', last name '{}'",
-                                shorten(full),
-                                checked.first_name,
-                                checked.last_name
-                            ),
-                        ));
-                    }
+                let shown = checked.name_split() && block.names_split.len() < NAMES_SHOWN;
+                if let Some(full) = self.rules.columns.full_name_cell(cells).filter(|_| shown) {
+                    let split = format!(
+                        "'{}' as first name '{}', last name '{}'",
+                        shorten(full),
+                        shorten(checked.first_name),
+                        shorten(checked.last_name)
+                    );
+                    block.names_split.push((line, split));
                 }
                 block.encoded.extend_from_slice(&self.valid);
                 let email_start = block.emails.len();

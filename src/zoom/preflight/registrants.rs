@@ -140,19 +140,6 @@ pub(crate) const MAX_RESTARTS: u32 = 2;
 const LIST_SLACK: u64 = 10_000;
 const LIST_MOST_UNCOUNTED: u64 = 1_000_000;
 
-/// A registrant's ID (or, without one, email) as a read keeps it: 8 bytes a person.
-fn person_hash(id: &str, email: &str) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    static KEYS: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
-    let mut hasher = KEYS.get_or_init(std::hash::RandomState::new).build_hasher();
-    if id.is_empty() {
-        (1u8, email).hash(&mut hasher);
-    } else {
-        (0u8, id).hash(&mut hasher);
-    }
-    hasher.finish()
-}
-
 /// Why a list read stops before its end: the server's pages do not end.
 fn endless(why: String) -> ApiError {
     ApiError::EndlessList(why)
@@ -212,6 +199,8 @@ pub async fn read_pages<T: DeserializeOwned + Paged>(
     // The bounds of one read (reset when it starts again): page tokens seen, and the most
     // people it may hold.
     let mut tokens_seen = std::collections::HashSet::new();
+    // A registrant's ID (or, without one, email) as an 8-byte fingerprint.
+    let fingerprints = crate::fingerprint::Fingerprinter::default();
     let mut people_seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut most: Option<u64> = None;
     loop {
@@ -261,7 +250,8 @@ pub async fn read_pages<T: DeserializeOwned + Paged>(
         let mut added = 0;
         for person in &page.registrants {
             let (id, email) = person.key();
-            added += usize::from(people_seen.insert(person_hash(id, email)));
+            let key = if id.is_empty() { email } else { id };
+            added += usize::from(people_seen.insert(fingerprints.of_key(key)));
         }
         read_so_far += page.registrants.len();
         sink.page(page.registrants).map_err(ApiError::NotSent)?;
