@@ -182,6 +182,14 @@ pub fn shorten(value: &str) -> String {
     shown
 }
 
+/// Outside text (Zoom's words, a cell) as a message shows it, whole: see [`shorten`]'s
+/// escaping.
+pub fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    text.chars().for_each(|c| push_shown(c, &mut out));
+    out
+}
+
 /// A character of outside text as a message shows it: control characters (C0, C1), bidi
 /// overrides and zero-width characters escaped visibly (`\n`, `\u{1b}`), so that a cell cannot
 /// move the cursor, retitle a terminal or forge a log line.

@@ -198,6 +198,7 @@ fn values_shown_in_messages_are_cut_and_their_control_characters_escaped() {
     assert_eq!(shorten("line\nforged"), "line\\nforged");
     assert_eq!(shorten("\u{202e}evil"), "\\u{202e}evil");
     assert_eq!(shorten(&"x".repeat(61)), format!("{}…", "x".repeat(60)));
+    assert_eq!(shown("Zoom\nzimport: forged"), "Zoom\\nzimport: forged");
 }
 
 #[test]

@@ -37,8 +37,14 @@ impl std::fmt::Display for Refusal {
             (Some(status), None) => write!(f, "HTTP {status}: ")?,
             _ => {}
         }
-        f.write_str(&self.message)?;
+        // Zoom's words are outside text: shown escaped, so that a newline in them cannot
+        // forge a log line.
+        f.write_str(&crate::registrant::shown(&self.message))?;
         for (field, message) in self.field_errors.iter().take(SHOWN_FIELD_ERRORS) {
+            let (field, message) = (
+                crate::registrant::shown(field),
+                crate::registrant::shown(message),
+            );
             write!(f, " [{field}: {message}]")?;
         }
         let more =
