@@ -14,6 +14,7 @@ use std::fmt::Display;
 use std::io::{self, Write};
 
 use crate::config::{Command, Verbosity};
+use crate::outside;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
 use crate::summary::Summary;
 
@@ -55,19 +56,19 @@ impl Console {
         }
     }
 
-    /// Writes `text` to standard error, each line stamped with the time off a terminal, and
-    /// above the progress bar on one (which is cleared for it and drawn again).
+    /// Writes `text` to standard error as one line, stamped with the time off a terminal, and
+    /// above the progress bar on one (which is cleared for it and drawn again). The line passes
+    /// through [`outside::shown`] whatever it holds: no text from a file, a path or Zoom can
+    /// move the cursor, retitle the terminal or start a line of its own in a log.
     fn say(&self, text: impl Display) {
-        let text = text.to_string();
+        let line = outside::shown(&text.to_string());
         progress::above_the_bar(|| {
             let mut err = io::stderr().lock();
             if self.stamped {
                 let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
-                for line in text.lines().filter(|line| !line.trim().is_empty()) {
-                    let _ = writeln!(err, "{now} {line}");
-                }
+                let _ = writeln!(err, "{now} {line}");
             } else {
-                let _ = writeln!(err, "{text}");
+                let _ = writeln!(err, "{line}");
             }
         });
     }
@@ -125,6 +126,7 @@ impl Console {
 
     /// Asks `question` on the terminal; true only for an answer of y or yes.
     pub fn confirm(&self, question: impl Display) -> bool {
+        let question = outside::shown(&question.to_string());
         let _ = write!(io::stderr().lock(), "{question} [y/N] ");
         let mut answer = String::new();
         if io::stdin().read_line(&mut answer).is_err() {
@@ -224,7 +226,11 @@ impl Console {
             exit_code,
             body,
         };
-        match serde_json::to_string(&report) {
+        let json = serde_json::to_value(&report).and_then(|mut value| {
+            shown_strings(&mut value);
+            serde_json::to_string(&value)
+        });
+        match json {
             Ok(json) => {
                 let _ = writeln!(io::stdout().lock(), "{json}");
             }
@@ -277,7 +283,22 @@ impl Console {
         if self.json {
             return self.json_line(summary.exit_code(), summary);
         }
-        self.say(summary_text(summary));
+        // The summary's lines are its own; the outside text in them is shown escaped.
+        for line in summary_text(summary).lines() {
+            self.say(line);
+        }
+    }
+}
+
+/// Every string of a `--json` object through [`outside::shown`] (keys are zimport's own).
+fn shown_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) if text.chars().any(outside::hidden) => {
+            *text = outside::shown(text);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(shown_strings),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(shown_strings),
+        _ => {}
     }
 }
 

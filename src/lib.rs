@@ -17,6 +17,7 @@
 //! - [`registrant`]: Zoom's registrant fields, its form, and the rules each value must meet.
 //! - [`rows`]: CSV in: structural scan, encodings, header mapping, row validation.
 //! - [`reorder`]: the one reorder buffer (blocks of the input, outcomes of requests).
+//! - [`outside`]: text from outside as zimport shows it: the one escaping.
 //! - [`outcome`]: what can become of a row, and the one place that is decided without Zoom.
 //! - [`settle`]: every row read once, settled or passed on to be sent.
 //! - [`spool`]: what a real run checked, kept until it is sent.
@@ -39,6 +40,7 @@ pub mod fingerprint;
 pub mod limits;
 pub mod lock;
 pub mod outcome;
+pub mod outside;
 pub mod registrant;
 pub mod reorder;
 pub mod results;

@@ -217,7 +217,7 @@ impl Owner {
         Owner {
             pid: next().and_then(|l| l.parse().ok()),
             since: next(),
-            results: next().map(|r| crate::registrant::shorten(&r)),
+            results: next().map(|r| crate::outside::shorten(&r)),
         }
     }
 

@@ -226,7 +226,7 @@ impl Spinner {
 
     pub fn say(&self, text: impl std::fmt::Display) {
         if let Some(bar) = &self.bar {
-            bar.set_message(text.to_string());
+            bar.set_message(crate::outside::shown(&text.to_string()));
         }
     }
 

@@ -1,10 +1,12 @@
 //! The closing summary as a person reads it: the rows by status, the first problems, what a
 //! real run sent (and why it stopped or slowed, with what to do), what a dry run's real run
-//! would send, and where the results are.
+//! would send, and where the results are. Its lines are its own: text from outside in them
+//! (the input's name, a row's message, Zoom's reasons) is shown escaped, so none adds a line.
 
 use crate::config::Command;
 use crate::limits::{Estimate, Mode, Plan};
 use crate::outcome::Status;
+use crate::outside::shown;
 use crate::summary::{RunStats, Slowed, Summary};
 use crate::zoom::Category;
 
@@ -18,17 +20,20 @@ pub(super) fn summary_text(summary: &Summary) -> String {
     if summary.dry_run {
         text.push_str(&format!(
             "Dry run of {} for {}{command}: nothing was sent to Zoom.\n",
-            summary.input, summary.event
+            shown(&summary.input),
+            summary.event
         ));
     } else {
         text.push_str(&format!(
             "Run of {} for {}{command}:\n",
-            summary.input, summary.event
+            shown(&summary.input),
+            summary.event
         ));
     }
     text.push_str(&format!(
         "Read {} as {}.\n",
-        summary.input, summary.encoding
+        shown(&summary.input),
+        summary.encoding
     ));
     text.push_str(&format!("Rows: {rows}"));
     if summary.empty_records > 0 {
@@ -73,7 +78,7 @@ pub(super) fn summary_text(summary: &Summary) -> String {
     }
     if summary.dry_run {
         for example in &summary.names_split {
-            text.push_str(&format!("  {example}\n"));
+            text.push_str(&format!("  {}\n", shown(example)));
         }
     }
     if !summary.first_problems.is_empty() {
@@ -83,7 +88,9 @@ pub(super) fn summary_text(summary: &Summary) -> String {
         for problem in &summary.first_problems {
             text.push_str(&format!(
                 "  row {} (line {}): {}\n",
-                problem.row, problem.line, problem.message
+                problem.row,
+                problem.line,
+                shown(&problem.message)
             ));
         }
         if more > 0 {
@@ -115,7 +122,7 @@ pub(super) fn summary_text(summary: &Summary) -> String {
     }
     text.push_str(&format!(
         "Results: {} ({:.1} s)",
-        summary.results.display(),
+        shown(&summary.results.display().to_string()),
         summary.elapsed_seconds
     ));
     text
@@ -247,7 +254,7 @@ fn run_text(run: &RunStats, command: Command, plan: Plan) -> String {
         ));
     }
     if let Some(reason) = &run.stopped {
-        text.push_str(&format!("Stopped early: {reason}\n"));
+        text.push_str(&format!("Stopped early: {}\n", shown(reason)));
     }
     if run.settled_by_reading > 0 {
         let (rows, were) = match run.settled_by_reading {
@@ -260,7 +267,8 @@ fn run_text(run: &RunStats, command: Command, plan: Plan) -> String {
     }
     if let Some(reason) = &run.unreachable {
         text.push_str(&format!(
-            "Zoom stopped answering: {reason}. The rows not confirmed are pending: run the same command again once Zoom answers.\n"
+            "Zoom stopped answering: {}. The rows not confirmed are pending: run the same command again once Zoom answers.\n",
+            shown(reason)
         ));
     }
     if run.daily_limit {

@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::{char_count_over, shorten, trim, MAX_EMAIL_CHARS};
+use super::{char_count_over, trim, MAX_EMAIL_CHARS};
+use crate::outside::shorten;
 
 /// A syntactically plausible email address, trimmed, at most 128 characters.
 ///

@@ -6,7 +6,8 @@
 use std::fmt;
 
 use super::country::{self, Coded};
-use super::{char_count_over, normalize_name, shorten};
+use super::{char_count_over, normalize_name};
+use crate::outside::shorten;
 
 /// A registrant field of Zoom's add-registrant API, by its API name.
 #[derive(

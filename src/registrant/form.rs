@@ -2,7 +2,8 @@
 //! registration form ([`Form`]: its required fields and custom questions), as [`Rules`] that
 //! judge one record at a time, shared by the threads that check rows at once.
 
-use super::{shorten, Cells, Checked, Field, Problem};
+use super::{Cells, Checked, Field, Problem};
+use crate::outside::shorten;
 use crate::rows::ColumnMap;
 
 /// What the event's registration form asks for, as Zoom reports it before a run.

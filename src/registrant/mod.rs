@@ -169,45 +169,6 @@ pub(crate) fn char_count_over(text: &str, limit: usize) -> bool {
     text.len() > limit && text.chars().count() > limit
 }
 
-/// A value cut to a readable length for messages, on a character boundary.
-pub fn shorten(value: &str) -> String {
-    const MAX: usize = 60;
-    let mut shown = String::with_capacity(value.len().min(4 * MAX));
-    for c in value.chars().take(MAX) {
-        push_shown(c, &mut shown);
-    }
-    if value.chars().nth(MAX).is_some() {
-        shown.push('…');
-    }
-    shown
-}
-
-/// Outside text (Zoom's words, a cell) as a message shows it, whole: see [`shorten`]'s
-/// escaping.
-pub fn shown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    text.chars().for_each(|c| push_shown(c, &mut out));
-    out
-}
-
-/// A character of outside text as a message shows it: control characters (C0, C1), bidi
-/// overrides and zero-width characters escaped visibly (`\n`, `\u{1b}`), so that a cell cannot
-/// move the cursor, retitle a terminal or forge a log line.
-fn push_shown(c: char, out: &mut String) {
-    use std::fmt::Write;
-    let hidden = c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-    match c {
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        _ if hidden => {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        }
-        _ => out.push(c),
-    }
-}
-
 /// One thing wrong with one field of a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

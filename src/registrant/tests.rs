@@ -192,16 +192,6 @@ fn addresses_as_mail_programs_paste_them_are_the_address_in_them() {
 }
 
 #[test]
-fn values_shown_in_messages_are_cut_and_their_control_characters_escaped() {
-    assert_eq!(shorten("Ana"), "Ana");
-    assert_eq!(shorten("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
-    assert_eq!(shorten("line\nforged"), "line\\nforged");
-    assert_eq!(shorten("\u{202e}evil"), "\\u{202e}evil");
-    assert_eq!(shorten(&"x".repeat(61)), format!("{}…", "x".repeat(60)));
-    assert_eq!(shown("Zoom\nzimport: forged"), "Zoom\\nzimport: forged");
-}
-
-#[test]
 fn email_longer_than_128_characters_is_rejected() {
     let email = format!("{}@{}.{}", "a".repeat(60), "b".repeat(60), "c".repeat(7));
     assert_eq!(email.chars().count(), 129);

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
 
-use crate::registrant::shorten;
+use crate::outside::shorten;
 
 /// What Zoom said when it refused a request, for the results file and the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,12 +39,9 @@ impl std::fmt::Display for Refusal {
         }
         // Zoom's words are outside text: shown escaped, so that a newline in them cannot
         // forge a log line.
-        f.write_str(&crate::registrant::shown(&self.message))?;
+        f.write_str(&crate::outside::shown(&self.message))?;
         for (field, message) in self.field_errors.iter().take(SHOWN_FIELD_ERRORS) {
-            let (field, message) = (
-                crate::registrant::shown(field),
-                crate::registrant::shown(message),
-            );
+            let (field, message) = (crate::outside::shown(field), crate::outside::shown(message));
             write!(f, " [{field}: {message}]")?;
         }
         let more =

@@ -278,7 +278,7 @@ impl TokenSource {
                     .headers()
                     .get(reqwest::header::LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .map_or("nowhere".to_string(), crate::registrant::shorten);
+                    .map_or("nowhere".to_string(), crate::outside::shorten);
                 return Err(AuthError::Redirected {
                     url: self.oauth_url.to_string(),
                     location,
@@ -335,7 +335,7 @@ fn rejection_reason(body: &[u8]) -> String {
         (Some(error), None) => error,
         (None, None) => "no reason given".to_string(),
     };
-    crate::registrant::shorten(&reason)
+    crate::outside::shorten(&reason)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::answers::{rate_limit_error, refusal, tracking_id, transport};
 use super::http::{self, BodyError};
 use super::{auth_error, ApiError, Category, Refusal, Sent, ZoomClient};
 use crate::config::EventKind;
-use crate::registrant::shorten;
+use crate::outside::shorten;
 
 impl ZoomClient {
     /// [`ZoomClient::send`], for the event's ID as an event of `kind`, with `body` (JSON

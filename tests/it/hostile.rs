@@ -17,7 +17,7 @@ use crate::support::{
 };
 
 /// How the misbehaving server answers one request.
-enum Answer {
+pub(crate) enum Answer {
     Json(u16, String),
     /// 200 with `Content-Length: 5 GB`, then zeros for as long as anyone reads.
     Huge,
@@ -29,7 +29,7 @@ enum Answer {
 
 /// A small HTTP/1.1 server on 127.0.0.1 that answers as it is told; it notes each request
 /// (method, path, and whether it carried an `Authorization` header). Stops when dropped.
-struct Hostile {
+pub(crate) struct Hostile {
     url: String,
     seen: Arc<Mutex<Vec<(String, String, bool)>>>,
     stop: Arc<AtomicBool>,
@@ -155,7 +155,7 @@ fn zoom_like(url: &str, method: &str, path: &str, registering: &dyn Fn() -> Answ
 
 /// A server that acts like Zoom for the token and the checks, then answers registrations as
 /// `registering` says.
-fn hostile_zoom(registering: impl Fn() -> Answer + Send + Sync + 'static) -> Hostile {
+pub(crate) fn hostile_zoom(registering: impl Fn() -> Answer + Send + Sync + 'static) -> Hostile {
     // The address is known only once it listens, and the token names it as its api_url.
     let url = Arc::new(Mutex::new(String::new()));
     let known = url.clone();
@@ -168,7 +168,7 @@ fn hostile_zoom(registering: impl Fn() -> Answer + Send + Sync + 'static) -> Hos
 }
 
 /// Runs the binary against `server` in `env`, watching its peak memory (from /proc).
-fn run_against(
+pub(crate) fn run_against(
     env: &TestEnv,
     server: &Hostile,
     input: &Path,

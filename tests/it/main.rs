@@ -5,6 +5,7 @@ mod bounds;
 mod cli;
 mod console;
 mod dry_run;
+mod escaping;
 mod export;
 mod failures;
 mod hostile;
