@@ -3,16 +3,15 @@
 //! its way to the results file: built by a worker ([`Outcome`]), encoded ([`Line`], and
 //! [`OwnedLine`] to cross threads), and counted ([`Counts`]).
 
+use std::borrow::Cow;
 use std::fmt::{self, Display};
 
 use serde::Serialize;
 
-use crate::config::{Action, Command};
+use crate::config::Command;
 use crate::registrant::Problem;
-use crate::results::memory::Known;
 use crate::results::{encode_outcome, encode_person};
 use crate::rows::Person;
-use crate::zoom::preflight::{Existing, Listing};
 
 /// The one outcome every input row ends with (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -77,14 +76,16 @@ impl Display for Status {
 
 /// What a results line says of a row's outcome, after the person: its status, Zoom's IDs and
 /// codes, the message, and the registration requests that carried it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Answer<'a> {
     pub status: Status,
     pub registrant_id: &'a str,
     pub join_url: &'a str,
     pub http_status: Option<u16>,
     pub zoom_code: Option<i64>,
-    pub message: &'a str,
+    /// Made for the row only where it names what is the row's own (an address Zoom lists
+    /// more than once).
+    pub message: Cow<'a, str>,
     pub attempts: u32,
 }
 
@@ -97,7 +98,7 @@ impl<'a> Answer<'a> {
             join_url: "",
             http_status: None,
             zoom_code: None,
-            message,
+            message: Cow::Borrowed(message),
             attempts: 0,
         }
     }
@@ -228,7 +229,7 @@ impl Outcome {
                 join_url: &self.join_url,
                 http_status: self.http_status,
                 zoom_code: self.zoom_code,
-                message: &self.message,
+                message: Cow::Borrowed(&self.message),
                 attempts: self.attempts,
             },
             &mut rest,
@@ -345,135 +346,8 @@ pub fn joined(problems: &[Problem]) -> String {
         .join("; ")
 }
 
-/// What is known of a row without asking Zoom.
-pub enum Verdict<'a> {
-    /// It failed local validation (its message).
-    Invalid(&'a str),
-    /// The same email as an earlier valid row (its message names that row's line).
-    Duplicate(&'a str),
-    /// An earlier run or Zoom has it.
-    Known(Known),
-    /// Nobody knows it yet: a real run sends it.
-    Unknown,
-    /// A status change for someone Zoom lists (with their status and ID).
-    Listed(Action, Existing),
-    /// A status change for someone Zoom does not list.
-    NotListed(Action),
-}
-
-impl Verdict<'_> {
-    /// What is known of a valid, new row, for `command`.
-    pub fn of(command: Command, known: Option<Known>) -> Verdict<'static> {
-        match (command, known) {
-            (Command::Import, None) => Verdict::Unknown,
-            (Command::Import, Some(known)) => Verdict::Known(known),
-            (Command::Change(action), Some(Known::InZoom(existing))) => {
-                Verdict::Listed(action, existing)
-            }
-            // A status change's memory is Zoom's list alone, never earlier results.
-            (Command::Change(action), _) => Verdict::NotListed(action),
-        }
-    }
-
-    /// Whether a real run sends the row: it is new, or its status is to change.
-    pub fn sends(&self) -> bool {
-        match self {
-            Verdict::Unknown => true,
-            Verdict::Listed(action, existing) => change_of(*action, existing.status).is_ok(),
-            _ => false,
-        }
-    }
-}
-
-/// What `action` would do to someone Zoom lists as `status`: `Ok` with what a dry run says
-/// (the real run sends it), or `Err` with why nothing is sent.
-fn change_of(action: Action, status: Listing) -> Result<&'static str, &'static str> {
-    match (action, status) {
-        (Action::Approve, Listing::Approved) => Err("already approved in Zoom; not sent"),
-        (Action::Approve, Listing::Denied) => Ok("denied in Zoom now; a real run approves them"),
-        (Action::Approve, Listing::Pending) => Ok("pending in Zoom now; a real run approves them"),
-        (Action::Deny, Listing::Denied) => Err("already denied in Zoom; not sent"),
-        (Action::Deny, Listing::Approved) => Ok("approved in Zoom now; a real run denies them"),
-        (Action::Deny, Listing::Pending) => Ok("pending in Zoom now; a real run denies them"),
-        (Action::Cancel, Listing::Denied) => Err(
-            "already cancelled or denied in Zoom (Zoom keeps both on its denied list); not sent",
-        ),
-        (Action::Cancel, Listing::Approved) => Ok("approved in Zoom now; a real run cancels them"),
-        (Action::Cancel, Listing::Pending) => Ok("pending in Zoom now; a real run cancels them"),
-    }
-}
-
-/// The one place a verdict becomes a row's outcome: its status, message, and the registrant ID
-/// and join URL Zoom gave it before. A verdict that [`Verdict::sends`] comes to `valid`, what a
-/// dry run says of a row a real run would send.
-pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
-    let known = |status, registrant_id: &'a str, join_url: &'a str, message| Answer {
-        registrant_id,
-        join_url,
-        ..Answer::unanswered(status, message)
-    };
-    match verdict {
-        Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
-        Verdict::Duplicate(message) => Answer::unanswered(Status::Duplicate, message),
-        Verdict::Unknown => Answer::unanswered(Status::Valid, ""),
-        Verdict::Listed(action, existing) => match change_of(*action, existing.status) {
-            Ok(message) => known(Status::Valid, &existing.registrant_id, "", message),
-            Err(message) => known(
-                Status::Unchanged,
-                &existing.registrant_id,
-                &existing.join_url,
-                message,
-            ),
-        },
-        // Zoom keeps cancelled people (on its denied list), so someone it does not list was
-        // never registered: a typo, or the wrong event.
-        Verdict::NotListed(_) => Answer::unanswered(
-            Status::NotRegistered,
-            "Zoom does not list this person for this event; not sent",
-        ),
-        // The join URL of someone cancelled no longer works: not kept.
-        Verdict::Known(Known::EarlierRun {
-            registrant_id,
-            gone: true,
-            ..
-        }) => known(
-            Status::Cancelled,
-            registrant_id,
-            "",
-            "registered by an earlier run, but cancelled or denied in Zoom since (Zoom lists them as denied, or no longer at all); not sent again",
-        ),
-        Verdict::Known(Known::EarlierRun {
-            registrant_id,
-            join_url,
-            gone: false,
-        }) => known(
-            Status::AlreadyRegistered,
-            registrant_id,
-            join_url,
-            "registered by an earlier run; not sent again",
-        ),
-        Verdict::Known(Known::InZoom(existing)) => match existing.status {
-            Listing::Denied => known(
-                Status::Failed,
-                &existing.registrant_id,
-                "",
-                "the host denied this person's registration earlier; not sent again (approve them in Zoom if that was a mistake)",
-            ),
-            Listing::Pending => known(
-                Status::AlreadyRegistered,
-                &existing.registrant_id,
-                &existing.join_url,
-                "already registered in Zoom, awaiting the host's approval; not sent",
-            ),
-            Listing::Approved => known(
-                Status::AlreadyRegistered,
-                &existing.registrant_id,
-                &existing.join_url,
-                "already registered in Zoom; not sent",
-            ),
-        },
-    }
-}
+mod verdict;
+pub use verdict::{answer, Verdict};
 
 #[cfg(test)]
 mod tests;

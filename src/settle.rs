@@ -32,6 +32,8 @@ pub struct Unknown<'a> {
     pub registrant: Option<Box<Registrant>>,
     /// Zoom's ID for the person, for a status change ("" for an import).
     pub registrant_id: &'a str,
+    /// The IDs of the other listings of the person's address that a status change sends.
+    pub also: Vec<&'a str>,
 }
 
 /// What settling the whole input came to.
@@ -243,6 +245,7 @@ impl Settling<'_> {
                             valid: line,
                             registrant,
                             registrant_id: "",
+                            also: Vec::new(),
                         })?;
                     } else {
                         let answer = answer(&verdict);
@@ -252,15 +255,17 @@ impl Settling<'_> {
                         encode_outcome(&answer, &mut self.line);
                         let line = Line {
                             status: answer.status,
-                            message: answer.message,
+                            message: &answer.message,
                             rest: &self.line,
                             ..line
                         };
                         if sends {
+                            let also = verdict.to_change().into_iter().skip(1).collect();
                             sink.unknown(Unknown {
                                 valid: line,
                                 registrant,
                                 registrant_id: answer.registrant_id,
+                                also,
                             })?;
                         } else {
                             sink.settled(line)?;

@@ -38,6 +38,9 @@ pub struct ToSend {
     /// Zoom's ID for the person, for a status change ("" for an import).
     #[serde(default)]
     pub registrant_id: String,
+    /// The IDs of the other listings of the person's address that a status change sends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
     /// The row's carried input cells, encoded ([`Line::carried`]).
     #[serde(default)]
     pub carried: String,
@@ -136,6 +139,7 @@ impl Sink for Spool {
             line: valid.line,
             registrant: *registrant,
             registrant_id: row.registrant_id.to_string(),
+            also: row.also.into_iter().map(str::to_string).collect(),
             carried: String::from_utf8_lossy(valid.carried).into_owned(),
         }))?)
     }
@@ -203,6 +207,7 @@ mod tests {
                 line: 3,
                 registrant: registrant("b@x.com", vec![(Field::City, "Zürich".to_string())]),
                 registrant_id: "zoom-id-b".to_string(),
+                also: vec!["zoom-id-b2".to_string()],
                 carried: ",kept".to_string(),
             }),
         ];

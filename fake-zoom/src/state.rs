@@ -467,21 +467,21 @@ impl Inner {
         }
     }
 
-    /// Gives the registrants with these (lowercased) emails a new status: `denied` for a
-    /// cancel too, since Zoom moves a cancelled registrant to its Denied/Blocked list and
-    /// keeps them there (Zoom community, "Why are unregistered attendees moved to
-    /// Denied/Blocked list?", m-p/71688).
-    pub(crate) fn set_status(&mut self, kind: Kind, id: u64, emails: &[String], status: &str) {
+    /// Gives the registrants at these indices a new status: `denied` for a cancel too, since
+    /// Zoom moves a cancelled registrant to its Denied/Blocked list and keeps them there (Zoom
+    /// community, "Why are unregistered attendees moved to Denied/Blocked list?", m-p/71688).
+    pub(crate) fn set_status(&mut self, kind: Kind, id: u64, indices: &[usize], status: &str) {
         let Some(event) = self.events.get_mut(&(kind, id)) else {
             return;
         };
-        for registrant in event.registrants.iter_mut() {
-            if emails.contains(&registrant.email.to_lowercase()) {
-                registrant.status = status.to_string();
-                if status == "approved" && registrant.join_url.is_none() {
-                    registrant.join_url =
-                        Some(format!("https://fake.zoom.us/w/{id}?tk={}", registrant.id));
-                }
+        for &index in indices {
+            let Some(registrant) = event.registrants.get_mut(index) else {
+                continue;
+            };
+            registrant.status = status.to_string();
+            if status == "approved" && registrant.join_url.is_none() {
+                registrant.join_url =
+                    Some(format!("https://fake.zoom.us/w/{id}?tk={}", registrant.id));
             }
         }
     }

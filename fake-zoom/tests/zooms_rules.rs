@@ -432,3 +432,38 @@ async fn requests_that_depart_from_zooms_description_are_noted() {
         assert!(departures.contains(expected), "{expected}: {departures}");
     }
 }
+
+/// Source: Zoom's OpenAPI description of "Update registrant's status" (meetings and webinars):
+/// `registrants` is a list of `{id, email}`, "The registrant's ID": a call changes the
+/// registrants it names. An address Zoom lists twice (approved and pending; Zoom does not
+/// promise one registrant an address, zoom-api.md §5 "Same email registered twice") has two
+/// IDs, and a call naming one changes that one alone.
+#[tokio::test]
+async fn a_status_change_changes_the_registrants_it_names_by_id_and_no_other() {
+    let client = Client::start(Setup::default());
+    client
+        .zoom
+        .preregister(Kind::Meeting, MEETING, "twice@example.com", "approved");
+    client
+        .zoom
+        .preregister(Kind::Meeting, MEETING, "Twice@example.com", "pending");
+    let token = client.token().await;
+    let approved = client.list(&token, "approved").await;
+    let pending = client.list(&token, "pending").await;
+    assert_eq!((approved.len(), pending.len()), (1, 1));
+    let id = |listed: &[Value]| listed[0]["id"].as_str().expect("id").to_string();
+    let (approved_id, pending_id) = (id(&approved), id(&pending));
+    assert_ne!(approved_id, pending_id);
+
+    let (code, _, body) = client.set_status(&token, "cancel", &[&approved_id]).await;
+    assert_eq!(code, 204, "{body}");
+    assert_eq!(client.list(&token, "approved").await.len(), 0);
+    assert_eq!(
+        id(&client.list(&token, "pending").await),
+        pending_id,
+        "the other listing is as it was"
+    );
+    let (code, _, body) = client.set_status(&token, "cancel", &[&pending_id]).await;
+    assert_eq!(code, 204, "{body}");
+    assert_eq!(client.list(&token, "denied").await.len(), 2);
+}

@@ -1,5 +1,7 @@
 use super::*;
+use crate::config::Action;
 use crate::results::memory::Known;
+use crate::zoom::preflight::{Existing, Listing};
 
 #[test]
 fn a_verdict_has_one_outcome() {
@@ -48,6 +50,7 @@ fn a_status_change_sends_only_what_would_change() {
             status,
             registrant_id: "r1".to_string(),
             join_url: String::new(),
+            others: Vec::new(),
         }))
     };
     let change = |action| Command::Change(action);
@@ -96,5 +99,69 @@ fn counts_total_every_status_once() {
         counts.done(Command::Change(Action::Cancel)),
         3,
         "approved, denied, cancelled"
+    );
+}
+
+#[test]
+fn an_address_listed_twice_is_changed_on_every_listing_and_imported_by_its_most_final() {
+    let listing = |status, id: &str| Existing {
+        email: "a@x.com".to_string(),
+        status,
+        registrant_id: id.to_string(),
+        join_url: format!("https://zoom.us/w/1?tk={id}"),
+        others: Vec::new(),
+    };
+    let mut twice = listing(Listing::Pending, "pending-id");
+    twice.merge(listing(Listing::Approved, "approved-id"));
+    assert_eq!(
+        (twice.status, twice.registrant_id.as_str()),
+        (Listing::Approved, "approved-id"),
+        "approved before pending"
+    );
+    assert_eq!(
+        twice.others,
+        vec![(Listing::Pending, "pending-id".to_string())]
+    );
+
+    let change = |action| Verdict::of(Command::Change(action), Some(Known::InZoom(twice.clone())));
+    let cancel = change(Action::Cancel);
+    assert_eq!(cancel.to_change(), ["approved-id", "pending-id"]);
+    let answer_of_cancel = answer(&cancel);
+    assert_eq!(answer_of_cancel.status, Status::Valid);
+    assert!(
+        answer_of_cancel
+            .message
+            .contains("2 times (approved, pending); a real run cancels 2 of them"),
+        "{}",
+        answer_of_cancel.message
+    );
+    let approve = change(Action::Approve);
+    assert_eq!(
+        approve.to_change(),
+        ["pending-id"],
+        "only the one not approved"
+    );
+    assert_eq!(answer(&approve).registrant_id, "pending-id");
+    let mut denied_twice = listing(Listing::Denied, "d1");
+    denied_twice.merge(listing(Listing::Denied, "d2"));
+    let deny = Verdict::of(
+        Command::Change(Action::Deny),
+        Some(Known::InZoom(denied_twice)),
+    );
+    assert!(!deny.sends());
+    assert_eq!(answer(&deny).status, Status::Unchanged);
+
+    let import = Verdict::of(Command::Import, Some(Known::InZoom(twice.clone())));
+    let imported = answer(&import);
+    assert_eq!(
+        (imported.status, imported.registrant_id),
+        (Status::AlreadyRegistered, "approved-id")
+    );
+    assert!(
+        imported.message.contains(
+            "Zoom lists this address 2 times (approved, pending): the approved one counts"
+        ),
+        "{}",
+        imported.message
     );
 }

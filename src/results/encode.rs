@@ -10,7 +10,7 @@
 use crate::outcome::Answer;
 
 /// One whole line of the results file, for [`encode_row`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ResultRow<'a> {
     pub row: u64,
     /// The input line the record starts on.
@@ -110,7 +110,7 @@ pub fn encode_outcome(answer: &Answer<'_>, line: &mut Vec<u8>) {
         line.extend_from_slice(number.format(code).as_bytes());
     }
     line.push(b',');
-    push_field(line, answer.message);
+    push_field(line, &answer.message);
     line.push(b',');
     line.extend_from_slice(number.format(answer.attempts).as_bytes());
 }

@@ -306,14 +306,22 @@ impl Memory {
         self.rows.is_empty() && self.existing.is_empty()
     }
 
-    /// Adds the people Zoom lists for the event; they take precedence over earlier runs.
+    /// Adds the people Zoom lists for the event; they take precedence over earlier runs. An
+    /// address listed more than once is one person, with every listing ([`Existing::merge`]).
     pub fn add_existing(&mut self, existing: Vec<Existing>) {
         self.listed = true;
         // Sized once: growing rehashes into a second table while the first is still held.
         self.existing.reserve(existing.len());
         for person in existing {
-            let fingerprint = self.fingerprints.of_key(&email_key(person.email.trim()));
-            self.existing.insert(fingerprint, person);
+            let key = email_key(person.email.trim());
+            let fingerprint = self.fingerprints.of_key(&key);
+            match self.existing.get_mut(&fingerprint) {
+                // The same address listed again (on another list, or in another case).
+                Some(kept) if email_key(kept.email.trim()) == key => kept.merge(person),
+                _ => {
+                    self.existing.insert(fingerprint, person);
+                }
+            }
         }
     }
 

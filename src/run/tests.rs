@@ -66,6 +66,7 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
                 line: seq + 2,
                 registrant,
                 registrant_id: String::new(),
+                also: Vec::new(),
                 carried: String::new(),
             })
         };
@@ -189,6 +190,7 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
             line: seq + 2,
             registrant,
             registrant_id: String::new(),
+            also: Vec::new(),
             carried: String::new(),
         });
         spool.push(&entry).expect("kept");

@@ -13,6 +13,7 @@ fn memory() -> Memory {
         status,
         registrant_id: format!("id-{email}"),
         join_url: format!("https://zoom.us/w/1?tk={email}"),
+        others: Vec::new(),
     };
     memory.add_existing(vec![
         existing("Ana@Example.com", Listing::Approved),

@@ -32,6 +32,8 @@ pub struct Job {
     pub registrant: Registrant,
     /// Zoom's ID for the person, for a status change ("" for an import).
     pub registrant_id: String,
+    /// The IDs of the other listings of the person's address that a status change sends.
+    pub also: Vec<String>,
     /// Its carried input cells, for its results line.
     carried: String,
     /// Requests that carried this row so far.
@@ -51,6 +53,7 @@ impl Job {
             line,
             registrant,
             registrant_id,
+            also,
             carried,
         } = to_send;
         Job {
@@ -59,6 +62,7 @@ impl Job {
             line,
             registrant,
             registrant_id,
+            also,
             carried,
             attempts: 0,
             reply: Some(reply),

@@ -7,6 +7,7 @@
 //! way (those rows stay `pending`), and after [`MAX_FAILED_READS`] no more are tried: Zoom
 //! down, or a token without the read scope, costs a few reads, not one a row.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -22,9 +23,9 @@ pub const MAX_FAILED_READS: u32 = 3;
 /// Zoom's lists as one read found them.
 struct Reading {
     began: Instant,
-    /// Everyone listed, by email key, with the list they are on; `None` if the lists could
-    /// not be read.
-    listed: Option<HashMap<String, (Listing, Registered)>>,
+    /// Everyone listed, by email key, each address's listings merged ([`Existing::merge`]);
+    /// `None` if the lists could not be read.
+    listed: Option<HashMap<String, Existing>>,
 }
 
 /// The reads of Zoom's lists a run's workers share.
@@ -54,42 +55,38 @@ impl Lookup {
             .into_iter()
             .map(|found| {
                 found
-                    .filter(|(listing, registered)| {
-                        *listing != Listing::Denied && !registered.registrant_id.is_empty()
+                    .filter(|person| {
+                        person.status != Listing::Denied && !person.registrant_id.is_empty()
                     })
-                    .map(|(_, registered)| registered)
+                    .map(|person| Registered {
+                        status: Some(person.status.name().to_string()),
+                        join_url: Some(person.join_url).filter(|url| !url.is_empty()),
+                        registrant_id: person.registrant_id,
+                    })
             })
             .collect()
     }
 
-    /// Which list Zoom has each of `emails` on (`None`: on none), from a read that began
-    /// after `failed_at`; `None` if no list could be read.
+    /// How Zoom lists each of `emails` (`None`: on no list), from a read that began after
+    /// `failed_at`; `None` if no list could be read.
     pub async fn listings(
         &self,
         emails: &[&str],
         failed_at: Instant,
-    ) -> Option<Vec<Option<Listing>>> {
+    ) -> Option<Vec<Option<Existing>>> {
         let mut latest = self.latest.lock().await;
         self.read_unless_fresh(&mut latest, failed_at).await;
         let listed = latest.as_ref()?.listed.as_ref()?;
         Some(
             emails
                 .iter()
-                .map(|email| {
-                    listed
-                        .get(email_key(email.trim()).as_ref())
-                        .map(|(listing, _)| *listing)
-                })
+                .map(|email| listed.get(email_key(email.trim()).as_ref()).cloned())
                 .collect(),
         )
     }
 
-    /// [`Lookup::listings`], with what Zoom registered.
-    async fn listed(
-        &self,
-        emails: &[&str],
-        failed_at: Instant,
-    ) -> Vec<Option<(Listing, Registered)>> {
+    /// [`Lookup::listings`], each `None` if no list could be read.
+    async fn listed(&self, emails: &[&str], failed_at: Instant) -> Vec<Option<Existing>> {
         // Held across the read: the workers that wait use it, rather than each reading.
         let mut latest = self.latest.lock().await;
         self.read_unless_fresh(&mut latest, failed_at).await;
@@ -124,20 +121,16 @@ impl Lookup {
     }
 }
 
-/// Everyone listed by email key, with their list and what Zoom registered.
-fn by_email(people: Vec<Existing>) -> HashMap<String, (Listing, Registered)> {
-    people
-        .into_iter()
-        .map(|person| {
-            let registered = Registered {
-                registrant_id: person.registrant_id,
-                join_url: Some(person.join_url).filter(|url| !url.is_empty()),
-                status: Some(person.status.name().to_string()),
-            };
-            (
-                email_key(person.email.trim()).into_owned(),
-                (person.status, registered),
-            )
-        })
-        .collect()
+/// Everyone listed by email key, each address's listings merged.
+fn by_email(people: Vec<Existing>) -> HashMap<String, Existing> {
+    let mut listed: HashMap<String, Existing> = HashMap::with_capacity(people.len());
+    for person in people {
+        match listed.entry(email_key(person.email.trim()).into_owned()) {
+            Entry::Occupied(mut kept) => kept.get_mut().merge(person),
+            Entry::Vacant(place) => {
+                place.insert(person);
+            }
+        }
+    }
+    listed
 }

@@ -23,7 +23,7 @@ use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
 use crate::zoom::lookup::Lookup;
 use crate::zoom::policy::{verdict, Sending, Verdict};
-use crate::zoom::preflight::{event_gone, Listing};
+use crate::zoom::preflight::{event_gone, Existing, Listing};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 
 /// The most calls that may carry one row in a run.
@@ -81,9 +81,15 @@ impl StatusChanger {
             if jobs.is_empty() {
                 continue;
             }
+            // Each row's registrant, and the other listings of its address the change reaches.
             let people: Vec<(&str, &str)> = jobs
                 .iter()
-                .map(|job| (job.registrant_id.as_str(), job.registrant.email.as_str()))
+                .flat_map(|job| {
+                    let email = job.registrant.email.as_str();
+                    std::iter::once(job.registrant_id.as_str())
+                        .chain(job.also.iter().map(String::as_str))
+                        .map(move |id| (id, email))
+                })
                 .collect();
             let sent = self
                 .client
@@ -99,7 +105,7 @@ impl StatusChanger {
                         .confirmed
                         .fetch_add(jobs.len() as u64, Ordering::Relaxed);
                     for job in jobs {
-                        let outcome = job.outcome(done, String::new());
+                        let outcome = job.outcome(done, self.every_listing(&job));
                         job.report(outcome);
                     }
                     continue;
@@ -186,7 +192,7 @@ impl StatusChanger {
         for (index, job) in jobs.into_iter().enumerate() {
             let listed = listings
                 .as_ref()
-                .map(|listings| listings.get(index).copied().flatten());
+                .map(|listings| listings.get(index).and_then(Option::as_ref));
             if listed.is_some_and(|listed| self.shows_done(listed)) {
                 self.control.confirmed.fetch_add(1, Ordering::Relaxed);
                 self.control
@@ -203,18 +209,47 @@ impl StatusChanger {
         }
     }
 
-    /// Whether a person on `listed` (`None`: on no list) shows this run's change made: a
-    /// cancelled registrant leaves the lists, or (as Zoom has been seen doing) moves to denied.
-    fn shows_done(&self, listed: Option<Listing>) -> bool {
-        match self.action {
-            Action::Approve => listed == Some(Listing::Approved),
-            Action::Deny => listed == Some(Listing::Denied),
-            Action::Cancel => matches!(listed, None | Some(Listing::Denied)),
+    /// Whether a person `listed` so (`None`: on no list) shows this run's change made, on
+    /// every listing of their address: a cancelled registrant leaves the lists, or (as Zoom
+    /// has been seen doing) moves to denied.
+    fn shows_done(&self, listed: Option<&Existing>) -> bool {
+        let done = |status| match self.action {
+            Action::Approve => status == Listing::Approved,
+            Action::Deny | Action::Cancel => status == Listing::Denied,
+        };
+        match listed {
+            None => self.action == Action::Cancel,
+            Some(listed) => listed.listings().all(|(status, _)| done(status)),
         }
+    }
+
+    /// A done row's message: empty, unless the change reached more than one listing of its
+    /// address.
+    fn every_listing(&self, job: &Job) -> String {
+        if job.also.is_empty() {
+            return String::new();
+        }
+        format!(
+            "{} listings of this address {}: registrant {}, {}",
+            job.also.len() + 1,
+            self.done(),
+            job.registrant_id,
+            job.also.join(", ")
+        )
     }
 
     /// The outcome of a row Zoom refused when it was sent alone.
     fn refused_alone(&self, job: Job, refusal: &Refusal) {
+        if !job.also.is_empty() {
+            // Zoom does not say which: none of the listings is taken as changed.
+            let message = format!(
+                "Zoom refused the change of this address's {} listings (registrant {}, {}), all in one call; a re-run reads Zoom's lists again and sends those still to change (Zoom: {refusal})",
+                job.also.len() + 1,
+                job.registrant_id,
+                job.also.join(", ")
+            );
+            return job.refused(Status::Failed, message, Some(refusal));
+        }
         if refusal.http_status == Some(404) {
             let message = format!(
                 "Zoom no longer lists this registrant (cancelled or removed since the list was read); not changed (Zoom: {refusal})"
@@ -250,10 +285,11 @@ fn spent_message(last: Option<&Refusal>) -> String {
 }
 
 impl Sends for StatusChanger {
-    /// Every row in a batch of up to 30, in the Medium category.
-    fn route(&self, _job: &Job) -> Route {
+    /// Every row in a batch of up to 30, in the Medium category; a row whose address Zoom
+    /// lists more than once in a call of its own, with every listing to change.
+    fn route(&self, job: &Job) -> Route {
         Route {
-            batched: true,
+            batched: job.also.is_empty(),
             category: Category::Medium,
         }
     }

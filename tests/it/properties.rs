@@ -292,7 +292,7 @@ proptest! {
                 join_url: &texts[4],
                 http_status,
                 zoom_code,
-                message: &texts[5],
+                message: texts[5].as_str().into(),
                 attempts,
             },
             event: &texts[6],

@@ -641,3 +641,80 @@ fn status_changes_whose_answers_were_lost_are_settled_by_reading() {
         assert!(settled > 0, "some calls lost all their answers: {case}");
     }
 }
+
+/// Issue 32, item 2: Zoom can list one address twice (approved and pending, or in two cases).
+/// A status change reaches every listing, in one call of its own; an import takes the most
+/// final listing and says so.
+#[test]
+fn an_address_zoom_lists_twice_is_cancelled_on_both_listings_and_imported_by_the_approved_one() {
+    let zoom = event_with(Setup::default(), 2, 0, 0);
+    zoom.zoom
+        .preregister(Kind::Meeting, MEETING, "twice@example.com", "approved");
+    zoom.zoom
+        .preregister(Kind::Meeting, MEETING, "Twice@Example.com", "pending");
+    let ids: Vec<String> = zoom
+        .zoom
+        .registrants(Kind::Meeting, MEETING)
+        .into_iter()
+        .filter(|r| r.email.eq_ignore_ascii_case("twice@example.com"))
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let input = zoom
+        .env
+        .write_input("people.csv", csv_of(0..2, &["TWICE@example.com"]));
+
+    // An import takes the approved listing, and says there are two.
+    let imported = zoom.import(&input, &["--meeting", "83927864687"]);
+    assert_eq!(imported.code(), 0, "{}", imported.stderr());
+    let twice = &imported.rows[2];
+    assert_eq!(
+        (twice.status.as_str(), twice.registrant_id.as_str()),
+        ("already_registered", ids[0].as_str()),
+        "{twice:?}"
+    );
+    assert!(
+        twice.message.contains(
+            "Zoom lists this address 2 times (approved, pending): the approved one counts"
+        ),
+        "{twice:?}"
+    );
+
+    // A dry run of cancel says both would go.
+    let dry = change(&zoom, "cancel", &input, &["--dry-run"]);
+    assert_eq!(dry.rows[2].status, "valid", "{:?}", dry.rows[2]);
+    assert!(
+        dry.rows[2].message.contains("a real run cancels 2 of them"),
+        "{:?}",
+        dry.rows[2]
+    );
+
+    // Cancel: both listings of the address, in one call; the two others in another.
+    let cancelled = change(&zoom, "cancel", &input, &["--yes"]);
+    assert_eq!(cancelled.code, 0, "{}", cancelled.stderr);
+    assert_eq!(
+        count(&cancelled.rows, "cancelled"),
+        3,
+        "{:?}",
+        cancelled.rows
+    );
+    let row = &cancelled.rows[2];
+    assert!(
+        row.message.contains("2 listings of this address cancelled")
+            && ids.iter().all(|id| row.message.contains(id.as_str())),
+        "{row:?}"
+    );
+    assert_eq!(
+        puts(&zoom),
+        2,
+        "one call for the address listed twice, one for the rest"
+    );
+    let left: Vec<String> = zoom
+        .zoom
+        .registrants(Kind::Meeting, MEETING)
+        .into_iter()
+        .filter(|r| r.status != "denied")
+        .map(|r| r.email)
+        .collect();
+    assert!(left.is_empty(), "every listing cancelled: {left:?} left");
+}

@@ -716,7 +716,9 @@ pub(crate) async fn update_status(
                 (StatusCode::BAD_GATEWAY, 502, "Bad gateway."),
             )?;
             let event = inner.event(kind, id, Call::Other)?;
-            let mut found = Vec::new();
+            // The registrants named, by index: each by its ID where the call gives one, so
+            // that one listing of an address Zoom lists twice changes alone.
+            let mut found: Vec<usize> = Vec::new();
             for wanted in &body.registrants {
                 let index = event.registrants.iter().position(|r| {
                     wanted.id.as_deref().is_some_and(|w| w == r.id)
@@ -724,7 +726,7 @@ pub(crate) async fn update_status(
                             && wanted.email.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(&r.email)))
                 });
                 match index {
-                    Some(index) => found.push(event.registrants[index].email.to_lowercase()),
+                    Some(index) => found.push(index),
                     None => return Err(zoom_error(StatusCode::NOT_FOUND, 3001, "Meeting or registrant not found.")),
                 }
             }
@@ -737,7 +739,8 @@ pub(crate) async fn update_status(
                 let newly = event
                     .registrants
                     .iter()
-                    .filter(|r| !approved(r) && found.contains(&r.email.to_lowercase()))
+                    .enumerate()
+                    .filter(|(index, r)| !approved(r) && found.contains(index))
                     .count();
                 if already + newly > event.setup.capacity {
                     return Err(zoom_error(
@@ -747,7 +750,9 @@ pub(crate) async fn update_status(
                     ));
                 }
             }
-            for email in &found {
+            let emails: Vec<String> =
+                found.iter().map(|&index| event.registrants[index].email.to_lowercase()).collect();
+            for email in &emails {
                 let count = inner.daily_status_changes.entry((kind, id, email.clone())).or_insert(0);
                 if *count >= 10 {
                     inner.stats.registrant_limited += 1;
@@ -761,7 +766,7 @@ pub(crate) async fn update_status(
                     return Err(response);
                 }
             }
-            for email in &found {
+            for email in &emails {
                 *inner.daily_status_changes.entry((kind, id, email.clone())).or_insert(0) += 1;
             }
             inner.set_status(kind, id, &found, new_status);

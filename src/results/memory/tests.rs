@@ -190,6 +190,7 @@ fn someone_found_cancelled_stays_gone_even_where_zoom_lists_are_not_read() {
         status: crate::zoom::preflight::Listing::Approved,
         registrant_id: "new".to_string(),
         join_url: "https://zoom.us/w/2".to_string(),
+        others: Vec::new(),
     }]);
     assert!(matches!(memory.known("b@x.com"), Some(Known::InZoom(_))));
 }
@@ -209,6 +210,7 @@ fn someone_an_earlier_run_registered_whom_zoom_now_lists_as_denied_was_cancelled
         status: crate::zoom::preflight::Listing::Denied,
         registrant_id: format!("id-{email}"),
         join_url: "https://zoom.us/w/1".to_string(),
+        others: Vec::new(),
     };
     let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
     memory.add_existing(vec![denied("A@x.com"), denied("c@x.com")]);
@@ -229,4 +231,46 @@ fn someone_an_earlier_run_registered_whom_zoom_now_lists_as_denied_was_cancelled
             ..
         }))
     ));
+}
+
+#[test]
+fn an_address_zoom_lists_twice_is_one_person_with_both_listings() {
+    let listed = |email: &str, status, id: &str| Existing {
+        email: email.to_string(),
+        status,
+        registrant_id: id.to_string(),
+        join_url: String::new(),
+        others: Vec::new(),
+    };
+    use crate::zoom::preflight::Listing;
+    let mut memory = Memory::empty();
+    memory.add_existing(vec![
+        listed("a@x.com", Listing::Approved, "a1"),
+        listed("b@x.com", Listing::Approved, "b1"),
+        // The same address in another case, and with a decomposed accent, on other lists.
+        listed("A@X.com", Listing::Pending, "a2"),
+        listed("A@x.com", Listing::Denied, "a3"),
+        listed("e\u{301}@x.com", Listing::Pending, "e1"),
+        listed("\u{e9}@x.com", Listing::Approved, "e2"),
+    ]);
+    match memory.known("a@x.com") {
+        Some(Known::InZoom(existing)) => {
+            assert_eq!(existing.registrant_id, "a1");
+            assert_eq!(
+                existing.others,
+                vec![
+                    (Listing::Pending, "a2".to_string()),
+                    (Listing::Denied, "a3".to_string())
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match memory.known("\u{e9}@x.com") {
+        Some(Known::InZoom(existing)) => {
+            assert_eq!(existing.registrant_id, "e2", "approved counts");
+            assert_eq!(existing.others, vec![(Listing::Pending, "e1".to_string())]);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -6,6 +6,7 @@
 //! ([`Findings::check_capacity`]).
 
 mod event;
+mod existing;
 pub mod registrants;
 mod scopes;
 
@@ -23,36 +24,9 @@ use crate::zoom::job::backoff;
 use crate::zoom::policy::{host_gone, verdict, Sending, Verdict};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
+pub use existing::{Existing, Listing, MOST_OTHER_LISTINGS};
 pub(crate) use registrants::list_registrants;
 use scopes::Reads;
-
-/// A person Zoom already lists for the event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Existing {
-    pub email: String,
-    pub status: Listing,
-    pub registrant_id: String,
-    pub join_url: String,
-}
-
-/// Which of Zoom's three registrant lists a person is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listing {
-    Approved,
-    Pending,
-    Denied,
-}
-
-impl Listing {
-    /// Zoom's name of the list (its `status` query).
-    pub fn name(self) -> &'static str {
-        match self {
-            Listing::Approved => "approved",
-            Listing::Pending => "pending",
-            Listing::Denied => "denied",
-        }
-    }
-}
 
 /// What the checks learned.
 #[derive(Debug, Clone, Default)]

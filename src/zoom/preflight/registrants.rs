@@ -126,6 +126,7 @@ async fn list(
             status,
             registrant_id: r.id,
             join_url: r.join_url.unwrap_or_default(),
+            others: Vec::new(),
         })
         .collect())
 }
