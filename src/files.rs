@@ -3,6 +3,9 @@
 //! private to its owner (mode 0600), never opened through a symbolic link (`O_NOFOLLOW`), and
 //! must be a regular file. A planted link or device there is refused with a clear error rather
 //! than written through, which matters for a tool that cron may run as root.
+//!
+//! What zimport trusts (the earlier results and journal it reads as memory, the folder of its
+//! event locks) must also be the user's own: [`owned_safely`].
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -89,6 +92,38 @@ fn refused(path: &Path, err: io::Error) -> io::Error {
     }
     let _ = path;
     err
+}
+
+/// Whether a file or folder zimport trusts is safe to trust: owned by the user running zimport
+/// or by root, and writable by nobody else (the rule `ssh` and `sudo` apply to their files).
+/// `Err` says why not, to follow the path in a message.
+#[cfg(unix)]
+pub fn owned_safely(metadata: &std::fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    let owner = metadata.uid();
+    if owner != me && owner != 0 {
+        return Err(format!(
+            "is owned by another user (user ID {owner}; you are {me}), who could have written anything in it"
+        ));
+    }
+    let mode = metadata.mode() & 0o777;
+    if mode & 0o022 != 0 {
+        let who = if mode & 0o002 != 0 {
+            "every user"
+        } else {
+            "its group"
+        };
+        return Err(format!(
+            "can be changed by {who} (mode {mode:o}), who could have written anything in it"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn owned_safely(_metadata: &std::fs::Metadata) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(unix)]

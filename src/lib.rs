@@ -184,15 +184,24 @@ fn prepare(
     let event_lock = if config.dry_run {
         None
     } else {
-        let held = lock::Lock::acquire_event(
+        match lock::Lock::acquire_event(
             config.event,
             &config.output,
             config.cache_folder.as_deref(),
-        )?;
-        if held.is_none() {
-            console.warn("no cache folder (HOME is not set), so a second run on this event at the same time would not be stopped");
+        ) {
+            Ok(Some(held)) => Some(held),
+            Ok(None) => {
+                console.warn("no cache folder (HOME is not set), so a second run on this event at the same time would not be stopped");
+                None
+            }
+            Err(lock::LockError::FolderNotPrivate { folder, why }) => {
+                console.warn(format_args!(
+                    "the lock folder {folder} {why}, so zimport does not keep its event lock there, and a second run on this event at the same time would not be stopped (make the folder yours with mode 700, or set XDG_CACHE_HOME to one that is)"
+                ));
+                None
+            }
+            Err(other) => return Err(other.into()),
         }
-        held
     };
     // A dry run writes beside the real run's results: what it replaces must be its own.
     if !writes_memory && config.output.exists() && !results::written_by_zimport(&config.output) {

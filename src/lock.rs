@@ -37,6 +37,10 @@ pub enum LockError {
     },
     #[error("cannot lock {lock}: {source}")]
     Io { lock: String, source: io::Error },
+    /// The cache folder is not the user's own ([`crate::files::owned_safely`]): its locks
+    /// cannot be trusted (another user could hold them, or a link send them elsewhere).
+    #[error("the lock folder {folder} {why}")]
+    FolderNotPrivate { folder: String, why: String },
 }
 
 /// The lock file's path for a results file.
@@ -62,7 +66,8 @@ impl Lock {
     }
 
     /// Takes the lock for `event`, writing `results`, in the cache `folder`
-    /// ([`cache_folder`]); `None` when there is none to keep it in (no `HOME`).
+    /// ([`cache_folder`]); `None` when there is none to keep it in (no `HOME`). A folder that
+    /// is not the user's own is [`LockError::FolderNotPrivate`].
     pub fn acquire_event(
         event: Event,
         results: &Path,
@@ -78,9 +83,23 @@ impl Lock {
             .mode_private()
             .create(folder)
             .map_err(|source| LockError::Io {
-                lock: shown,
+                lock: shown.clone(),
                 source,
             })?;
+        let not_private = |why: String| LockError::FolderNotPrivate {
+            folder: folder.display().to_string(),
+            why,
+        };
+        let metadata = std::fs::symlink_metadata(folder).map_err(|source| LockError::Io {
+            lock: shown,
+            source,
+        })?;
+        if metadata.file_type().is_symlink() {
+            return Err(not_private(
+                "is a symbolic link, so its locks would be kept wherever it points".to_string(),
+            ));
+        }
+        crate::files::owned_safely(&metadata).map_err(not_private)?;
         let doing = |theirs: Option<&str>| {
             format!(
                 "is sending to {event} (registering people or changing their status), writing {}; wait for it to finish: two runs on one event fight over its rate limits and capacity",

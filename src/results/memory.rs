@@ -46,6 +46,9 @@ pub enum MemoryError {
         theirs: String,
         ours: String,
     },
+    /// Someone else could have written it ([`crate::files::owned_safely`]).
+    #[error("the earlier results {path} {why}; zimport trusts what earlier runs confirmed only from files that are yours (or root's) and that only you can change: check it, then remove it, or run with --fresh to replace it")]
+    Untrusted { path: String, why: String },
     /// A line that cannot be read, with lines after it that can: not what a crash leaves.
     #[error("{path} line {line} is damaged ({why}), so what earlier runs confirmed cannot be trusted; {recovery}")]
     Damaged {
@@ -165,7 +168,13 @@ impl Memory {
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(0),
             Err(err) => return Err(io_error(err)),
         };
-        let length = file.metadata().map_err(io_error)?.len();
+        let metadata = file.metadata().map_err(io_error)?;
+        // What the file says decides what is sent: it must be the user's own.
+        crate::files::owned_safely(&metadata).map_err(|why| MemoryError::Untrusted {
+            path: shown.clone(),
+            why,
+        })?;
+        let length = metadata.len();
         let ends_whole = ends_with_newline(&mut file, length).map_err(io_error)?;
         file.seek(SeekFrom::Start(0)).map_err(io_error)?;
         let mut reader = csv::ReaderBuilder::new()

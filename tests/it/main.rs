@@ -18,4 +18,5 @@ mod real_world;
 mod rerun;
 mod status;
 mod support;
+mod trust;
 mod zoom_rules;
