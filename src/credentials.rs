@@ -1,5 +1,6 @@
 //! Where zimport's secrets and endpoints come from: the Server-to-Server OAuth credentials (the
-//! environment, or a private `--env-file`), and the token and API URLs, which must be HTTPS
+//! environment, or a private `--env-file`, which is then the whole of zimport's environment), and
+//! the token and API URLs, which must be HTTPS
 //! unless they point at this machine (tokens never travel in clear).
 
 use std::collections::HashMap;
@@ -68,49 +69,91 @@ impl Credentials {
             )),
         }
     }
+}
 
-    /// Reads `KEY=VALUE` lines from `path` (blank lines and `#` comments allowed, `export `
-    /// and quotes tolerated). Refuses a file that group or others can read: it holds a secret.
-    pub fn from_env_file(path: &Path) -> Result<Option<Credentials>, String> {
-        let shown = path.display();
-        let metadata = std::fs::metadata(path).map_err(|e| format!("--env-file {shown}: {e}"))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = metadata.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(format!(
-                    "--env-file {shown} has mode {mode:o}, so other users of this machine can read the client secret in it; make it private with: chmod 600 {shown}"
-                ));
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = metadata;
-        let text = std::fs::read_to_string(path).map_err(|e| format!("--env-file {shown}: {e}"))?;
-        let mut values = HashMap::new();
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let line = line.strip_prefix("export ").unwrap_or(line);
-            let Some((key, value)) = line.split_once('=') else {
-                return Err(format!(
-                    "--env-file {shown} line {}: expected KEY=VALUE",
-                    index + 1
-                ));
-            };
-            let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(value);
-            values.insert(key.trim().to_string(), value.to_string());
-        }
-        Self::from_lookup(|name| values.get(name).cloned())
-            .map_err(|e| format!("--env-file {shown}: {e}"))
+/// zimport's own variables: with `--env-file`, all of them come from the file.
+pub const OWN_VARIABLES: [&str; 5] = [
+    "ZOOM_ACCOUNT_ID",
+    "ZOOM_CLIENT_ID",
+    "ZOOM_CLIENT_SECRET",
+    "ZOOM_OAUTH_URL",
+    "ZOOM_API_URL",
+];
+
+/// The most an env file may hold: a few lines of `KEY=VALUE`.
+pub const MAX_ENV_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads the `KEY=VALUE` lines of an `--env-file` (blank lines and `#` comments allowed,
+/// `export ` and quotes tolerated, a UTF-8 BOM skipped). It must be a regular file (a FIFO or a
+/// device is refused before it is read: it could block, or never end) of at most
+/// [`MAX_ENV_FILE_BYTES`], and private: it holds a secret.
+pub fn read_env_file(path: &Path) -> Result<HashMap<String, String>, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // A FIFO must not block the open.
+        options.custom_flags(libc::O_NONBLOCK);
     }
+    let file = options
+        .open(path)
+        .map_err(|e| format!("--env-file {shown}: {e}"))?;
+    let metadata = file
+        .metadata()
+        .map_err(|e| format!("--env-file {shown}: {e}"))?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "--env-file {shown} is not a regular file (a device, FIFO, socket or folder?); give the file that holds the KEY=VALUE lines"
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "--env-file {shown} has mode {mode:o}, so other users of this machine can read the client secret in it; make it private with: chmod 600 {shown}"
+            ));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_ENV_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("--env-file {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_ENV_FILE_BYTES {
+        return Err(format!(
+            "--env-file {shown} is larger than {} KiB; it should hold a few KEY=VALUE lines",
+            MAX_ENV_FILE_BYTES / 1024
+        ));
+    }
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("--env-file {shown} is not UTF-8 text"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut values = HashMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!(
+                "--env-file {shown} line {}: expected KEY=VALUE",
+                index + 1
+            ));
+        };
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        values.insert(key.trim().to_string(), value.to_string());
+    }
+    Ok(values)
 }
 
 /// Checks that `url` is HTTPS, or plain HTTP to a loopback host; `what` names it in errors.
@@ -222,7 +265,7 @@ mod tests {
         )
         .expect("write");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let err = Credentials::from_env_file(&path).expect_err("readable by others");
+        let err = read_env_file(&path).expect_err("readable by others");
         assert!(
             err.contains("has mode 644") && err.contains("chmod 600"),
             "{err}"
@@ -230,8 +273,9 @@ mod tests {
         assert!(!err.contains("s3cret"));
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        let credentials = Credentials::from_env_file(&path)
-            .expect("private")
+        let values = read_env_file(&path).expect("private");
+        let credentials = Credentials::from_lookup(|name| values.get(name).cloned())
+            .expect("complete")
             .expect("present");
         assert_eq!(credentials.account_id, "acc");
         assert_eq!(credentials.client_id, "cid");

@@ -87,8 +87,9 @@ impl InputArgs {
 /// The flags every command takes: where the credentials are, and how much to say.
 #[derive(Debug, clap::Args)]
 pub struct Common {
-    /// Read ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET from this file of KEY=VALUE
-    /// lines (it must not be readable by group or others).
+    /// Read ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (and ZOOM_OAUTH_URL,
+    /// ZOOM_API_URL) from this file of KEY=VALUE lines, and from nowhere else (a regular file
+    /// of at most 64 KiB, not readable by group or others).
     #[arg(long, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 

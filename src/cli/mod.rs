@@ -18,7 +18,9 @@ use clap::Parser;
 
 use crate::config::{Command, Config, Event, EventKind, ZoomSettings};
 use crate::console::Console;
-use crate::credentials::{checked_url, Credentials, DEFAULT_OAUTH_URL};
+use crate::credentials::{
+    checked_url, read_env_file, Credentials, DEFAULT_OAUTH_URL, OWN_VARIABLES,
+};
 use crate::limits::Mode;
 use crate::rows::Source;
 pub use args::{Common, EventArgs, InputArgs, RateArgs};
@@ -44,11 +46,12 @@ Exit codes:
   3    auth or event error before any row was sent
   4    incomplete: some rows pending (a daily quota, Zoom busy); run again later
   5    busy: another run holds this results file or event
-  130  interrupted (Ctrl-C);  143  terminated (SIGTERM)
+  130  interrupted (Ctrl-C);  143  terminated (SIGTERM);  129  hung up (SIGHUP)
 
 Environment:
   ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET   a Server-to-Server OAuth app (or --env-file)
   ZOOM_OAUTH_URL, ZOOM_API_URL                           other endpoints (tests, the bundled fake)
+                                                         (with --env-file, all five from the file)
   XDG_CACHE_HOME                                         where the per-event locks are kept
 
 Examples:
@@ -140,6 +143,25 @@ fn zoom_settings(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ZoomSettings, String> {
     let env = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+    // With --env-file, zimport's own variables come from the file alone: one that the
+    // environment sets otherwise is an error, never silently one or the other.
+    let file = env_file.map(read_env_file).transpose()?;
+    if let (Some(values), Some(path)) = (&file, env_file) {
+        for name in OWN_VARIABLES {
+            let theirs = values.get(name).filter(|value| !value.trim().is_empty());
+            if env(name).is_some_and(|ours| Some(&ours) != theirs) {
+                return Err(format!(
+                    "{name} is set in the environment, and --env-file {} {}; with --env-file, zimport takes all of its ZOOM_ settings from the file: put it there, or unset it",
+                    path.display(),
+                    if theirs.is_some() { "gives another" } else { "does not give it" }
+                ));
+            }
+        }
+    }
+    let env = |name: &str| match &file {
+        Some(values) => values.get(name).filter(|v| !v.trim().is_empty()).cloned(),
+        None => env(name),
+    };
     let oauth_url = checked_url(
         &env("ZOOM_OAUTH_URL").unwrap_or_else(|| DEFAULT_OAUTH_URL.to_string()),
         "ZOOM_OAUTH_URL",
@@ -147,10 +169,10 @@ fn zoom_settings(
     let api_url = env("ZOOM_API_URL")
         .map(|url| checked_url(&url, "ZOOM_API_URL"))
         .transpose()?;
-    let credentials = match env_file {
-        Some(path) => Credentials::from_env_file(path)?,
-        None => Credentials::from_lookup(env)?,
-    };
+    let credentials = Credentials::from_lookup(env).map_err(|e| match env_file {
+        Some(path) => format!("--env-file {}: {e}", path.display()),
+        None => e,
+    })?;
     Ok(ZoomSettings {
         oauth_url,
         api_url,

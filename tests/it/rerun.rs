@@ -342,15 +342,17 @@ fn env_file_readable_by_others_is_refused_and_a_private_one_works() {
     std::fs::write(
         &env_file,
         format!(
-            "ZOOM_ACCOUNT_ID={}\nZOOM_CLIENT_ID={}\nZOOM_CLIENT_SECRET={}\n",
-            zoom.setup.account_id, zoom.setup.client_id, zoom.setup.client_secret
+            "ZOOM_ACCOUNT_ID={}\nZOOM_CLIENT_ID={}\nZOOM_CLIENT_SECRET={}\nZOOM_OAUTH_URL={}\n",
+            zoom.setup.account_id,
+            zoom.setup.client_id,
+            zoom.setup.client_secret,
+            zoom.zoom.oauth_url()
         ),
     )
     .expect("write");
     let run_with_file = || {
         zoom.env
             .zimport()
-            .env("ZOOM_OAUTH_URL", zoom.zoom.oauth_url())
             .arg(&input)
             .args(["--meeting", "83927864687", "--env-file"])
             .arg(&env_file)
