@@ -18,6 +18,20 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Event;
 
+/// The lock files this process holds, for [`remove_held`].
+static HELD: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the files of every lock this process holds, for a process that quits at once (a
+/// second Ctrl-C, a signal during the checks), where no destructor runs: the kernel releases
+/// the locks themselves, but the files would be left behind.
+pub fn remove_held() {
+    if let Ok(held) = HELD.lock() {
+        for path in held.iter() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
 /// A held lock; released (and its file removed) when dropped.
 #[derive(Debug)]
 pub struct Lock {
@@ -139,6 +153,9 @@ impl Lock {
                 continue;
             }
             write_owner(&mut file, results).map_err(io_error)?;
+            if let Ok(mut held) = HELD.lock() {
+                held.push(path.clone());
+            }
             return Ok(Lock { path, file });
         }
         Err(io_error(io::Error::other(
@@ -179,6 +196,9 @@ impl PrivateFolder for std::fs::DirBuilder {
 impl Drop for Lock {
     fn drop(&mut self) {
         // Removed while still held, so no other run can be holding the file removed here.
+        if let Ok(mut held) = HELD.lock() {
+            held.retain(|path| path != &self.path);
+        }
         let _ = fs::remove_file(&self.path);
         let _ = self.file.unlock();
     }

@@ -1,6 +1,7 @@
 //! The `zimport` binary: the command the line asks for ([`zimport::cli::dispatch`]), run, its
-//! outcome as the exit code. The only place that deals with signals and leaves the process: a first Ctrl-C or SIGTERM asks the run
-//! to stop (the requests in flight finish and the results are written), a second quits at once.
+//! outcome as the exit code. The only place that deals with signals and leaves the process: a
+//! first Ctrl-C, SIGTERM or SIGHUP asks the run to stop (the requests in flight finish and the
+//! results are written), a second quits at once.
 
 use std::process::ExitCode;
 
@@ -64,7 +65,7 @@ fn change_status(cli: StatusCli, action: Action) -> ExitCode {
     }
 }
 
-/// Runs an import or a status change, watching for Ctrl-C and SIGTERM.
+/// Runs an import or a status change, watching for Ctrl-C, SIGTERM and SIGHUP.
 fn run(config: &zimport::config::Config, console: Console) -> ExitCode {
     let stopper = Stopper::default();
     watch_signals(stopper.clone(), console);
@@ -90,7 +91,7 @@ fn export(cli: ExportCli) -> ExitCode {
     }
 }
 
-/// Watches Ctrl-C and SIGTERM on a thread of its own. The first asks the run to stop, or, if it
+/// Watches Ctrl-C, SIGTERM and SIGHUP on a thread of its own. The first asks the run to stop, or, if it
 /// has nothing to finish or clean up, ends the process; the second ends it at once (the journal
 /// already holds every confirmed row).
 fn watch_signals(stopper: Stopper, console: Console) {
@@ -106,12 +107,14 @@ fn watch_signals(stopper: Stopper, console: Console) {
             let what = first.name();
             let again = match first {
                 Interrupt::CtrlC => "press Ctrl-C again",
-                Interrupt::Terminate => "signal again",
+                Interrupt::Terminate | Interrupt::HangUp => "signal again",
             };
-            // Quitting at once still ends with the error (with --json, its one object).
+            // Quitting at once still ends with the error (with --json, its one object), and
+            // leaves no lock file behind (no destructor runs on the way out).
             let quit = |message: String, how: Interrupt| -> ! {
                 let code = exit::interrupted(how);
                 console.failed(message, code);
+                zimport::lock::remove_held();
                 std::process::exit(i32::from(code))
             };
             let Some(then) = stopper.stop(first) else {
@@ -134,12 +137,15 @@ fn watch_signals(stopper: Stopper, console: Console) {
     });
 }
 
-/// The next Ctrl-C or SIGTERM; `None` if signals cannot be watched.
+/// The next Ctrl-C, SIGTERM or SIGHUP; `None` if signals cannot be watched.
 async fn signal() -> Option<Interrupt> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        let (Ok(mut terminate), Ok(mut hang_up)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
             return tokio::signal::ctrl_c()
                 .await
                 .ok()
@@ -148,6 +154,7 @@ async fn signal() -> Option<Interrupt> {
         tokio::select! {
             result = tokio::signal::ctrl_c() => result.ok().map(|()| Interrupt::CtrlC),
             received = terminate.recv() => received.map(|()| Interrupt::Terminate),
+            received = hang_up.recv() => received.map(|()| Interrupt::HangUp),
         }
     }
     #[cfg(not(unix))]

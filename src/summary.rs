@@ -86,7 +86,7 @@ pub struct RunStats {
     /// Rows whose answers were lost (a dropped connection, a 5xx, a timeout after Zoom may have
     /// done the work) that Zoom's registrant lists, read before the end, showed registered.
     pub settled_by_reading: u64,
-    /// Stopped by Ctrl-C or SIGTERM.
+    /// Stopped by Ctrl-C, SIGTERM or SIGHUP.
     pub interrupted: Option<crate::zoom::control::Interrupt>,
     /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.
     pub daily_limit: bool,
@@ -148,12 +148,15 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
     /// SIGTERM: 128 + 15, as systemd and shells expect.
     pub const TERMINATED: u8 = 143;
+    /// SIGHUP: 128 + 1.
+    pub const HUNG_UP: u8 = 129;
 
     /// The exit code of a run stopped from outside.
     pub fn interrupted(how: crate::zoom::control::Interrupt) -> u8 {
         match how {
             crate::zoom::control::Interrupt::CtrlC => INTERRUPTED,
             crate::zoom::control::Interrupt::Terminate => TERMINATED,
+            crate::zoom::control::Interrupt::HangUp => HUNG_UP,
         }
     }
 }

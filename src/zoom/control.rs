@@ -48,13 +48,15 @@ struct StopState {
     heavy_daily: Option<Option<SystemTime>>,
 }
 
-/// How a run is asked to stop from outside: Ctrl-C (SIGINT) or SIGTERM, which shells and
-/// systemd tell apart by the exit code (130 and 143).
+/// How a run is asked to stop from outside: Ctrl-C (SIGINT), SIGTERM, or SIGHUP (the terminal
+/// or SSH session that started it closed), which shells and systemd tell apart by the exit
+/// code (130, 143 and 129).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Interrupt {
     CtrlC,
     Terminate,
+    HangUp,
 }
 
 impl Interrupt {
@@ -63,6 +65,7 @@ impl Interrupt {
         match self {
             Interrupt::CtrlC => "interrupted (Ctrl-C)",
             Interrupt::Terminate => "terminated (SIGTERM)",
+            Interrupt::HangUp => "hung up (SIGHUP: its terminal or SSH session closed)",
         }
     }
 }
@@ -184,6 +187,7 @@ impl Control {
         let code = match how {
             Interrupt::CtrlC => 1,
             Interrupt::Terminate => 2,
+            Interrupt::HangUp => 3,
         };
         let _ = self
             .interrupted
@@ -200,6 +204,7 @@ impl Control {
         match self.interrupted.load(Ordering::SeqCst) {
             1 => Some(Interrupt::CtrlC),
             2 => Some(Interrupt::Terminate),
+            3 => Some(Interrupt::HangUp),
             _ => None,
         }
     }

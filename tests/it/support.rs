@@ -392,9 +392,10 @@ pub fn journal_of(results: &Path) -> PathBuf {
     results.with_file_name(name)
 }
 
-/// Whether process `pid` has its own handlers for SIGINT and SIGTERM in place (Linux's
-/// `/proc/PID/status`, `SigCgt`): before that, either signal would kill it outright.
+/// Whether process `pid` has its own handlers for SIGINT, SIGTERM and SIGHUP in place (Linux's
+/// `/proc/PID/status`, `SigCgt`): before that, each would kill it outright.
 pub fn handles_stop_signals(pid: u32) -> bool {
+    const SIGHUP: u64 = 1; // signal 1
     const SIGINT: u64 = 1 << (2 - 1);
     const SIGTERM: u64 = 1 << (15 - 1);
     let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
@@ -404,7 +405,7 @@ pub fn handles_stop_signals(pid: u32) -> bool {
         .lines()
         .find_map(|line| line.strip_prefix("SigCgt:"))
         .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-        .is_some_and(|caught| caught & SIGINT != 0 && caught & SIGTERM != 0)
+        .is_some_and(|caught| caught & (SIGHUP | SIGINT | SIGTERM) == SIGHUP | SIGINT | SIGTERM)
 }
 
 /// The binary's configuration and console as `main` builds them from `args` (after the

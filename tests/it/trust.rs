@@ -9,7 +9,9 @@ use std::path::Path;
 
 use fake_zoom::Setup;
 
-use crate::support::{journal_of, people, results_path, ZoomEnv, MEETING};
+use crate::support::{
+    journal_of, people, read_results, results_path, wait_until, ZoomEnv, MEETING,
+};
 
 /// Another user's ID: `nobody`.
 const OTHER_USER: u32 = 65_534;
@@ -154,4 +156,169 @@ fn a_lock_folder_that_is_not_the_users_own_is_not_used_and_said_so() {
         0,
         "nothing made where the link points"
     );
+}
+
+/// Issue 32, item 5: `--env-file` is the whole of zimport's environment, endpoints included;
+/// a BOM is no matter; it must be a regular file of at most 64 KiB.
+#[test]
+fn an_env_file_gives_every_setting_and_must_be_a_small_regular_file() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(2, false));
+    let env_file = zoom.env.path("zoom.env");
+    // Saved by a Windows editor: a BOM, CRLF line ends; the endpoint of the (fake) Zoom.
+    std::fs::write(
+        &env_file,
+        format!(
+            "\u{feff}ZOOM_ACCOUNT_ID={}\r\nZOOM_CLIENT_ID={}\r\nZOOM_CLIENT_SECRET={}\r\nZOOM_OAUTH_URL={}\r\n",
+            zoom.setup.account_id,
+            zoom.setup.client_id,
+            zoom.setup.client_secret,
+            zoom.zoom.oauth_url()
+        ),
+    )
+    .expect("write");
+    chmod(&env_file, 0o600);
+    let with_file = |file: &Path| {
+        let mut command = zoom.env.zimport();
+        command
+            .arg(&input)
+            .args(["--meeting", "83927864687", "--env-file"])
+            .arg(file)
+            .timeout(std::time::Duration::from_secs(30));
+        command
+    };
+    let output = with_file(&env_file).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        zoom.zoom
+            .registrants(fake_zoom::Kind::Meeting, MEETING)
+            .len(),
+        2,
+        "sent to the endpoint the file names"
+    );
+
+    // The environment naming another endpoint: an error, not a silent choice.
+    let output = with_file(&env_file)
+        .env("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ZOOM_OAUTH_URL is set in the environment, and --env-file")
+            && stderr.contains("gives another"),
+        "{stderr}"
+    );
+
+    // A FIFO (which nobody writes), a device, a file of 100 KiB: refused at once, unread.
+    let fifo = zoom.env.path("zoom.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    chmod(&fifo, 0o600);
+    let big = zoom.env.path("big.env");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(100 * 1024))).expect("write");
+    chmod(&big, 0o600);
+    for (file, expected) in [
+        (fifo.as_path(), "is not a regular file"),
+        (Path::new("/dev/zero"), "is not a regular file"),
+        (big.as_path(), "is larger than 64 KiB"),
+    ] {
+        let output = with_file(file).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            file.display()
+        );
+        assert!(
+            stderr.contains(expected) && !stderr.contains("chmod"),
+            "{}: {stderr}",
+            file.display()
+        );
+    }
+}
+
+/// Issue 32, item 6: a dropped SSH session (SIGHUP) ends a run as SIGTERM does: the requests in
+/// flight finish, the results are written, and the exit code is 129.
+#[test]
+fn sighup_finishes_in_flight_work_writes_the_results_and_exits_129() {
+    let zoom = ZoomEnv::start(Setup {
+        faults: fake_zoom::Faults {
+            latency: std::time::Duration::from_millis(100),
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(200, true));
+    let mut run = zoom.start_run(&input, &["--meeting", "83927864687", "--concurrency", "4"]);
+    run.wait_for_signal_handlers();
+    wait_until("Zoom has someone", || {
+        !zoom
+            .zoom
+            .registrants(fake_zoom::Kind::Meeting, MEETING)
+            .is_empty()
+    });
+    run.signal("HUP");
+    let output = run.finish();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(129), "{said}");
+    assert!(
+        said.contains(
+            "Hung up (SIGHUP: its terminal or SSH session closed): rows not sent are pending"
+        ),
+        "{said}"
+    );
+    let rows = read_results(&results_path(&input));
+    assert_eq!(rows.len(), 200);
+    assert!(rows.iter().any(|r| r.status == "pending"));
+    assert!(rows.iter().any(|r| r.status == "registered"));
+}
+
+/// Issue 32, item 6: a signal during the checks quits at once, and leaves no lock file behind
+/// (beside the results, or in the cache folder).
+#[test]
+fn a_signal_during_the_checks_leaves_no_lock_file() {
+    // Every answer takes 3 s: the run is in its checks when the signal comes.
+    let zoom = ZoomEnv::start(Setup {
+        faults: fake_zoom::Faults {
+            latency: std::time::Duration::from_secs(3),
+            ..fake_zoom::Faults::default()
+        },
+        ..Setup::default()
+    });
+    let input = zoom.env.write_input("people.csv", people(5, false));
+    let results = results_path(&input);
+    let mut results_lock = results.file_name().expect("name").to_os_string();
+    results_lock.push(".lock");
+    let results_lock = results.with_file_name(results_lock);
+    let event_lock = zoom
+        .env
+        .cache()
+        .join("zimport")
+        .join(format!("meeting-{MEETING}.lock"));
+    for signal in ["TERM", "HUP"] {
+        let mut run = zoom.start_run(&input, &["--meeting", "83927864687"]);
+        run.wait_for_signal_handlers();
+        wait_until("both locks are held", || {
+            results_lock.exists() && event_lock.exists()
+        });
+        run.signal(signal);
+        let output = run.finish();
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(if signal == "TERM" { 143 } else { 129 }),
+            "{said}"
+        );
+        assert!(said.contains("while nothing was being sent"), "{said}");
+        assert!(
+            !results_lock.exists() && !event_lock.exists(),
+            "{signal}: lock files left behind"
+        );
+    }
 }
