@@ -30,13 +30,13 @@ pub(crate) enum Answer {
 /// A small HTTP/1.1 server on 127.0.0.1 that answers as it is told; it notes each request
 /// (method, path, and whether it carried an `Authorization` header). Stops when dropped.
 pub(crate) struct Hostile {
-    url: String,
+    pub(crate) url: String,
     seen: Arc<Mutex<Vec<(String, String, bool)>>>,
     stop: Arc<AtomicBool>,
 }
 
 impl Hostile {
-    fn start(answer: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> Hostile {
+    pub(crate) fn start(answer: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> Hostile {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -56,7 +56,7 @@ impl Hostile {
         Hostile { url, seen, stop }
     }
 
-    fn seen(&self) -> Vec<(String, String, bool)> {
+    pub(crate) fn seen(&self) -> Vec<(String, String, bool)> {
         self.seen.lock().expect("lock").clone()
     }
 }
@@ -129,7 +129,12 @@ fn serve(
 
 /// Zoom's answers to the token request and the checks before sending, for meeting
 /// `MEETING` on a server at `url`; a registration gets `registering`'s answer.
-fn zoom_like(url: &str, method: &str, path: &str, registering: &dyn Fn() -> Answer) -> Answer {
+pub(crate) fn zoom_like(
+    url: &str,
+    method: &str,
+    path: &str,
+    registering: &dyn Fn() -> Answer,
+) -> Answer {
     let meeting = format!("/v2/meetings/{MEETING}");
     let json = |body: &str| Answer::Json(200, body.to_string());
     match method {

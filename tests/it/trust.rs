@@ -322,3 +322,41 @@ fn a_signal_during_the_checks_leaves_no_lock_file() {
         );
     }
 }
+
+/// Issue 32, item 6: a `user:password@` part in the token answer's `api_url` is refused before
+/// any request goes there, and the password is shown nowhere (`ZOOM_API_URL`'s own case:
+/// `import.rs`, `an_api_address_with_a_password_in_it_is_refused_without_showing_it`).
+#[test]
+fn a_token_answer_naming_an_api_url_with_a_password_is_refused_without_showing_it() {
+    use crate::hostile::{run_against, zoom_like, Answer, Hostile};
+    use std::sync::{Arc, Mutex};
+    let url = Arc::new(Mutex::new(String::new()));
+    let known = url.clone();
+    let server = Hostile::start(move |method, path| {
+        let url = known.lock().expect("lock").clone();
+        if method == "POST" && path == "/oauth/token" {
+            let with_password = url.replace("http://", "http://admin:hunter2@");
+            return Answer::Json(
+                200,
+                format!(
+                    r#"{{"access_token":"hostile-token-0123456789","token_type":"bearer","expires_in":3599,"scope":"meeting:write:admin meeting:read:admin","api_url":"{with_password}"}}"#
+                ),
+            );
+        }
+        zoom_like(&url, method, path, &|| Answer::Json(201, "{}".to_string()))
+    });
+    *url.lock().expect("lock") = server.url.clone();
+    let env = crate::support::TestEnv::new();
+    let input = env.write_input("people.csv", people(2, false));
+    let (output, _, _) = run_against(&env, &server, &input, &["--meeting", "83927864687", "-vv"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("user name or password"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let to_the_api: Vec<_> = server
+        .seen()
+        .into_iter()
+        .filter(|(_, path, _)| path.starts_with("/v2/"))
+        .collect();
+    assert!(to_the_api.is_empty(), "{to_the_api:?}");
+}
