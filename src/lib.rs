@@ -17,6 +17,8 @@
 //! - [`registrant`]: Zoom's registrant fields, its form, and the rules each value must meet.
 //! - [`rows`]: CSV in: structural scan, encodings, header mapping, row validation.
 //! - [`reorder`]: the one reorder buffer (blocks of the input, outcomes of requests).
+//! - [`model`]: the plain types every layer speaks (event, status, counts, listings); imports
+//!   nothing else of the crate.
 //! - [`outside`]: text from outside as zimport shows it: the one escaping.
 //! - [`outcome`]: what can become of a row, and the one place that is decided without Zoom.
 //! - [`settle`]: every row read once, settled or passed on to be sent.
@@ -39,6 +41,7 @@ pub mod files;
 pub mod fingerprint;
 pub mod limits;
 pub mod lock;
+pub mod model;
 pub mod outcome;
 pub mod outside;
 pub mod registrant;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::Action;
+use crate::model::{Action, Command};
 use crate::results::memory::Known;
 use crate::zoom::preflight::{Existing, Listing};
 

@@ -12,26 +12,10 @@ use std::path::Path;
 
 use crate::config::Event;
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
+pub use crate::model::Known;
+use crate::model::{Existing, Listing};
 use crate::registrant::{email_key, Email};
 use crate::results::cell_text;
-use crate::zoom::preflight::{Existing, Listing};
-
-/// What is known about one person before sending.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Known {
-    /// An earlier run recorded Zoom's confirmation.
-    EarlierRun {
-        registrant_id: String,
-        join_url: String,
-        /// Cancelled, denied or deleted in Zoom since: Zoom's lists, read for this run, show
-        /// them denied (where Zoom keeps a cancelled registrant) or no longer have them, or an
-        /// earlier run found so (its row says `cancelled`). Not sent again (a host's cancel
-        /// stands against a daily cron), and said.
-        gone: bool,
-    },
-    /// Zoom already lists this person (`approved`, `pending` or `denied`).
-    InZoom(Existing),
-}
 
 /// Why the earlier results cannot be used.
 #[derive(Debug, thiserror::Error)]

@@ -26,6 +26,7 @@ use std::io::{self, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::PathBuf;
 
+pub use crate::model::Person;
 pub use crate::registrant::Cells;
 use crate::registrant::{AppliedForm, Form, Registrant, Rules};
 pub use columns::{ColumnMap, ColumnUse, Target};
@@ -118,15 +119,6 @@ pub enum InputError {
         line: u64,
         count: usize,
     },
-}
-
-/// The email and names as a row gives them (trimmed), for the results file of a row that is
-/// not sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Person {
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
 }
 
 impl From<Registrant> for Person {

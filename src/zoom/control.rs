@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+pub use crate::model::Interrupt;
 use crate::zoom::Category;
 
 /// Run-wide state the workers share: why sending stopped, and counters.
@@ -46,28 +47,6 @@ struct StopState {
     unreachable: Option<String>,
     light_daily: Option<Option<SystemTime>>,
     heavy_daily: Option<Option<SystemTime>>,
-}
-
-/// How a run is asked to stop from outside: Ctrl-C (SIGINT), SIGTERM, or SIGHUP (the terminal
-/// or SSH session that started it closed), which shells and systemd tell apart by the exit
-/// code (130, 143 and 129).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Interrupt {
-    CtrlC,
-    Terminate,
-    HangUp,
-}
-
-impl Interrupt {
-    /// How it reads in a message: `interrupted (Ctrl-C)`, `terminated (SIGTERM)`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Interrupt::CtrlC => "interrupted (Ctrl-C)",
-            Interrupt::Terminate => "terminated (SIGTERM)",
-            Interrupt::HangUp => "hung up (SIGHUP: its terminal or SSH session closed)",
-        }
-    }
 }
 
 /// Asks a run to stop, from outside it: `main` does on Ctrl-C or SIGTERM, a test directly.

@@ -37,18 +37,8 @@ use crate::zoom::auth::{AuthError, Token, TokenSource};
 use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
 
+pub use crate::model::Category;
 pub use answers::{next_utc_midnight, ApiError, Refusal};
-
-/// Zoom's rate-limit categories that registration uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Category {
-    /// Single adds; reading the event and its questions.
-    Light,
-    /// Listing registrants; changing their status.
-    Medium,
-    /// Batch registration.
-    Heavy,
-}
 
 /// The result of one call and how many requests it took.
 #[derive(Debug)]

@@ -6,7 +6,6 @@
 //! ([`Findings::check_capacity`]).
 
 mod event;
-mod existing;
 pub mod registrants;
 mod scopes;
 
@@ -17,6 +16,7 @@ use serde::Deserialize;
 
 use crate::config::{Command, Config, Event};
 use crate::limits::Mode;
+pub use crate::model::{Existing, Listing, MOST_OTHER_LISTINGS};
 use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::auth::AuthError;
@@ -24,7 +24,6 @@ use crate::zoom::job::backoff;
 use crate::zoom::policy::{host_gone, verdict, Sending, Verdict};
 use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
-pub use existing::{Existing, Listing, MOST_OTHER_LISTINGS};
 pub(crate) use registrants::list_registrants;
 use scopes::Reads;
 

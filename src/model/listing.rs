@@ -1,6 +1,7 @@
 //! A person Zoom lists for the event, and which of its three lists they are on: for an
 //! address Zoom lists more than once, the most final listing stands for the person and the
-//! others are kept beside it, so that a status change reaches every one.
+//! others are kept beside it, so that a status change reaches every one. And what is known of
+//! a person before sending ([`Known`]): Zoom's listing, or an earlier run's confirmation.
 
 /// A person Zoom already lists for the event: the most final of the listings of their address
 /// ([`Existing::merge`]), with the others.
@@ -83,4 +84,21 @@ impl Listing {
             Listing::Denied => "denied",
         }
     }
+}
+
+/// What is known about one person before sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// An earlier run recorded Zoom's confirmation.
+    EarlierRun {
+        registrant_id: String,
+        join_url: String,
+        /// Cancelled, denied or deleted in Zoom since: Zoom's lists, read for this run, show
+        /// them denied (where Zoom keeps a cancelled registrant) or no longer have them, or an
+        /// earlier run found so (its row says `cancelled`). Not sent again (a host's cancel
+        /// stands against a daily cron), and said.
+        gone: bool,
+    },
+    /// Zoom already lists this person (`approved`, `pending` or `denied`).
+    InZoom(Existing),
 }
