@@ -13,7 +13,9 @@ use summary_text::summary_text;
 use std::fmt::Display;
 use std::io::{self, Write};
 
-use crate::config::{Command, Verbosity};
+use crate::config::Verbosity;
+
+use crate::model::Command;
 use crate::outside;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
 use crate::summary::Summary;

@@ -6,9 +6,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::config::{Command, Config};
+use crate::config::Config;
+
 use crate::console::{Console, Progress};
 use crate::limits::{Estimate, Mode};
+use crate::model::Command;
 use crate::outcome::Line;
 use crate::results::memory::Memory;
 use crate::results::{Recorder, ResultsFile};

@@ -10,10 +10,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::{Event, ZoomSettings};
+use crate::config::ZoomSettings;
+
 use crate::console::Console;
 use crate::files::{self, Open};
 use crate::limits::RateLimits;
+use crate::model::Event;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
 use crate::zoom::control::Control;

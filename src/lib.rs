@@ -92,7 +92,7 @@ pub enum Error {
     Setup(String),
     /// Ctrl-C or SIGTERM stopped a dry run before its end.
     #[error("{}: the dry run stopped before the end; no results file was written (an earlier one is left as it was)", .0.name())]
-    Interrupted(zoom::control::Interrupt),
+    Interrupted(model::Interrupt),
     /// A bug: part of the run failed. The results file is left as it was, with the journal.
     #[error("{0} (this is a bug in zimport: please report it); the results file is left as it was, and the next run picks up from its journal")]
     Internal(String),
@@ -216,7 +216,7 @@ fn prepare(
     }
     // A status change's memory is Zoom's list alone.
     let journal = results::companion(&config.memory, ".journal");
-    let mut memory = if config.fresh || config.command != config::Command::Import {
+    let mut memory = if config.fresh || config.command != model::Command::Import {
         results::memory::Memory::empty()
     } else {
         results::memory::Memory::load(&config.memory, &journal, config.event)?

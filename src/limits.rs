@@ -86,11 +86,11 @@ impl RateLimits {
     }
 
     /// The per-second ceiling of `category`.
-    pub fn per_second(&self, category: crate::zoom::Category) -> u32 {
+    pub fn per_second(&self, category: crate::model::Category) -> u32 {
         match category {
-            crate::zoom::Category::Light => self.light_per_second,
-            crate::zoom::Category::Medium => self.medium_per_second,
-            crate::zoom::Category::Heavy => self.heavy_per_second,
+            crate::model::Category::Light => self.light_per_second,
+            crate::model::Category::Medium => self.medium_per_second,
+            crate::model::Category::Heavy => self.heavy_per_second,
         }
     }
 }
@@ -100,7 +100,7 @@ impl Plan {
     /// (for each category, the fastest pace that went without refusals): each within the
     /// fifth below its ceiling that the pacer's steps of a twentieth leave. The account is
     /// likely on that plan, whatever `--plan` said.
-    pub fn below_matching(self, held: &[(crate::zoom::Category, u32)]) -> Option<Plan> {
+    pub fn below_matching(self, held: &[(crate::model::Category, u32)]) -> Option<Plan> {
         let below: &[Plan] = match self {
             Plan::Business => &[Plan::Pro, Plan::Free],
             Plan::Pro => &[Plan::Free],

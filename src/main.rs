@@ -8,10 +8,11 @@ use std::process::ExitCode;
 use zimport::cli::dispatch::{invocation, Invocation};
 use zimport::cli::export::ExportCli;
 use zimport::cli::status::StatusCli;
-use zimport::config::Action;
 use zimport::console::Console;
+use zimport::model::Action;
+use zimport::model::Interrupt;
 use zimport::summary::exit;
-use zimport::zoom::control::{Interrupt, Stopper};
+use zimport::zoom::control::Stopper;
 
 fn main() -> ExitCode {
     let invocation = match invocation(std::env::args_os().collect()) {

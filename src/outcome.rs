@@ -1,16 +1,16 @@
 //! What a row comes to: its one [`Status`], the verdict that decides it without asking Zoom
 //! ([`answer`], the one place a verdict becomes a status), and the shapes an outcome takes on
 //! its way to the results file: built by a worker ([`Outcome`]), encoded ([`Line`], and
-//! [`OwnedLine`] to cross threads), and counted ([`Counts`]).
+//! [`OwnedLine`] to cross threads), and counted ([`crate::model::Counts`]).
 
 use std::borrow::Cow;
 
 use serde::Serialize;
 
-pub use crate::model::{Counts, Status};
+use crate::model::Person;
+use crate::model::Status;
 use crate::registrant::Problem;
 use crate::results::{encode_outcome, encode_person};
-use crate::rows::Person;
 
 /// What a results line says of a row's outcome, after the person: its status, Zoom's IDs and
 /// codes, the message, and the registration requests that carried it.

@@ -25,10 +25,12 @@ use std::time::Instant;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::config::{Command, Config};
+use crate::config::Config;
+
 use crate::console::{Console, Progress};
 use crate::credentials::Credentials;
 use crate::limits::BATCH_SIZE;
+use crate::model::Command;
 use crate::outcome::OwnedLine;
 use crate::results::memory::Memory;
 use crate::results::{Journal, Recorded, Recorder, ResultsError, ResultsFile};

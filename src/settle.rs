@@ -5,9 +5,10 @@
 //! [`Sink`]: as an outcome ([`Sink::settled`]), or as a row nobody knows yet
 //! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
 
-use crate::config::Command;
 use crate::fingerprint::{Earlier, SeenSet, Sighting};
-use crate::outcome::{answer, duplicate_message, Line, Status, Verdict};
+use crate::model::Command;
+use crate::model::Status;
+use crate::outcome::{answer, duplicate_message, Line, Verdict};
 use crate::registrant::{Adjusted, Registrant};
 use crate::results::encode_outcome;
 use crate::results::memory::Memory;

@@ -175,9 +175,10 @@ impl Iterator for Entries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Outcome, Status};
+    use crate::model::Person;
+    use crate::model::Status;
+    use crate::outcome::Outcome;
     use crate::registrant::{Email, Field};
-    use crate::rows::Person;
 
     #[test]
     fn entries_come_back_as_they_went_in() {

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::config::Event;
 use crate::limits::{Estimate, Mode, Plan, RateLimits};
-use crate::outcome::Counts;
+use crate::model::Counts;
+use crate::model::Event;
 use crate::results::Recorded;
 use crate::rows::CsvInput;
 
@@ -36,7 +36,7 @@ pub enum Work {
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// `import`, `approve`, `deny` or `cancel`.
-    pub command: crate::config::Command,
+    pub command: crate::model::Command,
     pub input: String,
     /// What the input was read as: `UTF-8`, `Windows-1252`, `UTF-16LE` or `UTF-16BE`.
     pub encoding: &'static str,
@@ -87,7 +87,7 @@ pub struct RunStats {
     /// done the work) that Zoom's registrant lists, read before the end, showed registered.
     pub settled_by_reading: u64,
     /// Stopped by Ctrl-C, SIGTERM or SIGHUP.
-    pub interrupted: Option<crate::zoom::control::Interrupt>,
+    pub interrupted: Option<crate::model::Interrupt>,
     /// A daily quota stopped sending; when to run again (RFC 3339), if Zoom said.
     pub daily_limit: bool,
     pub resume_at: Option<String>,
@@ -102,7 +102,7 @@ pub struct Slowed {
     /// `single adds`, `status changes` or `batch calls`: what it paced.
     pub what: &'static str,
     #[serde(skip)]
-    pub category: crate::zoom::Category,
+    pub category: crate::model::Category,
     /// The run's ceiling for it (the plan's, or `--max-rps`).
     pub ceiling: u32,
     /// Where the pace ended, and the fastest that held.
@@ -152,11 +152,11 @@ pub mod exit {
     pub const HUNG_UP: u8 = 129;
 
     /// The exit code of a run stopped from outside.
-    pub fn interrupted(how: crate::zoom::control::Interrupt) -> u8 {
+    pub fn interrupted(how: crate::model::Interrupt) -> u8 {
         match how {
-            crate::zoom::control::Interrupt::CtrlC => INTERRUPTED,
-            crate::zoom::control::Interrupt::Terminate => TERMINATED,
-            crate::zoom::control::Interrupt::HangUp => HUNG_UP,
+            crate::model::Interrupt::CtrlC => INTERRUPTED,
+            crate::model::Interrupt::Terminate => TERMINATED,
+            crate::model::Interrupt::HangUp => HUNG_UP,
         }
     }
 }
@@ -241,7 +241,7 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::Status;
+    use crate::model::Status;
 
     #[test]
     fn exit_code_follows_the_spec_table() {
@@ -249,12 +249,12 @@ mod tests {
         counts.add(Status::Valid);
         counts.add(Status::Duplicate);
         let summary = |counts: Counts| Summary {
-            command: crate::config::Command::Import,
+            command: crate::model::Command::Import,
             input: "in.csv".into(),
             encoding: "UTF-8",
             event: Event {
-                kind: crate::config::EventKind::Meeting,
-                id: crate::config::EventId(123_456_789),
+                kind: crate::model::EventKind::Meeting,
+                id: crate::model::EventId(123_456_789),
             },
             dry_run: true,
             mode: Mode::Auto,

@@ -6,9 +6,10 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use super::parse::{parse_delimiter, parse_event_id, parse_map};
-use crate::config::{Event, EventId, EventKind, Verbosity};
+use crate::config::Verbosity;
 use crate::console::Console;
 use crate::limits::{Plan, RateLimits};
+use crate::model::{Event, EventId, EventKind};
 use crate::rows::{InputOptions, Target};
 
 /// The event: exactly one of `--meeting` and `--webinar`.

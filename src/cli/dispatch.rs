@@ -11,8 +11,9 @@ use clap::Parser;
 use super::export::ExportCli;
 use super::status::StatusCli;
 use super::Cli;
-use crate::config::{Action, Verbosity};
+use crate::config::Verbosity;
 use crate::console::Console;
+use crate::model::Action;
 use crate::summary::exit;
 
 /// What the command line asks for, parsed.

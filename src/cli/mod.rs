@@ -16,12 +16,14 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::config::{Command, Config, Event, EventKind, ZoomSettings};
+use crate::config::{Config, ZoomSettings};
+
 use crate::console::Console;
 use crate::credentials::{
     checked_url, read_env_file, Credentials, DEFAULT_OAUTH_URL, OWN_VARIABLES,
 };
 use crate::limits::Mode;
+use crate::model::{Command, Event, EventKind};
 use crate::rows::Source;
 pub use args::{Common, EventArgs, InputArgs, RateArgs};
 use parse::{parse_concurrency, parse_occurrence};

@@ -1,7 +1,7 @@
 //! The values of flags that clap cannot check alone: event and occurrence IDs, counts,
 //! `--map` pairs and delimiters. Each error says what was expected.
 
-use crate::config::EventId;
+use crate::model::EventId;
 use crate::rows::Target;
 
 pub(super) fn parse_event_id(text: &str) -> Result<EventId, String> {

@@ -11,9 +11,10 @@ use super::{
     check_output, default_output, zoom_settings, Common, EventArgs, InputArgs, RateArgs,
     NO_CREDENTIALS,
 };
-use crate::config::{Action, Command, Config};
+use crate::config::Config;
 use crate::console::Console;
 use crate::limits::Mode;
+use crate::model::{Action, Command};
 use crate::rows::Source;
 
 /// Approve, deny or cancel the registrants listed in a CSV file (matched to Zoom's list by
@@ -153,12 +154,12 @@ mod tests {
         StatusCli::command().debug_assert();
     }
 
-    use crate::config::{Event, EventId};
+    use crate::model::{Event, EventId};
 
     #[test]
     fn the_default_results_name_says_the_event_and_the_command() {
         let event = Event {
-            kind: crate::config::EventKind::Meeting,
+            kind: crate::model::EventKind::Meeting,
             id: EventId(83_927_864_687),
         };
         let source = Source::Path(PathBuf::from("in/people.csv"));

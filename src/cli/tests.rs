@@ -1,6 +1,7 @@
 use super::*;
-use crate::config::{EventId, EventKind, Verbosity};
+use crate::config::Verbosity;
 use crate::limits::{Mode, Plan};
+use crate::model::{EventId, EventKind};
 use crate::rows::Target;
 use clap::CommandFactory;
 

@@ -10,8 +10,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::Console;
-use crate::config::{Command, Verbosity};
-use crate::outcome::Counts;
+use crate::config::Verbosity;
+use crate::model::Command;
+use crate::model::Counts;
 
 /// The bar or spinner on screen, if any: the console prints above it.
 static SHOWN: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
@@ -258,7 +259,7 @@ mod tests {
         let mut counts = Counts::default();
         // 900 rows settled at once (already registered): no rate, no ETA.
         for _ in 0..900 {
-            counts.add(crate::outcome::Status::AlreadyRegistered);
+            counts.add(crate::model::Status::AlreadyRegistered);
             progress.advance(&counts, false);
         }
         progress.started = Instant::now() - Duration::from_secs(10);
@@ -268,11 +269,11 @@ mod tests {
         );
         assert_eq!(progress.timing(Style::Log), "0:10 elapsed");
         for _ in 0..50 {
-            counts.add(crate::outcome::Status::Registered);
+            counts.add(crate::model::Status::Registered);
             progress.advance(&counts, true);
         }
         // 50 sent in 10 s: 5 a second, 50 to go.
-        counts.add(crate::outcome::Status::Duplicate);
+        counts.add(crate::model::Status::Duplicate);
         progress.advance(&counts, false);
         assert_eq!(
             progress.counts(&counts),

@@ -3,12 +3,12 @@
 //! would send, and where the results are. Its lines are its own: text from outside in them
 //! (the input's name, a row's message, Zoom's reasons) is shown escaped, so none adds a line.
 
-use crate::config::Command;
 use crate::limits::{Estimate, Mode, Plan};
-use crate::outcome::Status;
+use crate::model::Category;
+use crate::model::Command;
+use crate::model::Status;
 use crate::outside::shown;
 use crate::summary::{RunStats, Slowed, Summary};
-use crate::zoom::Category;
 
 pub(super) fn summary_text(summary: &Summary) -> String {
     let mut text = String::new();

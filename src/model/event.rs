@@ -183,3 +183,53 @@ impl Action {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_accepted_in_the_forms_people_paste() {
+        for text in [
+            "83927864687",
+            "839 2786 4687",
+            "839-2786-4687",
+            " 839 2786 4687 ",
+            "https://us02web.zoom.us/j/83927864687?pwd=abc123",
+            "https://zoom.us/meeting/register/83927864687",
+        ] {
+            assert_eq!(
+                text.parse::<EventId>(),
+                Ok(EventId(83_927_864_687)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_beyond_32_bits_are_kept_exactly() {
+        let id: EventId = "98765432109".parse().expect("valid");
+        assert_eq!(id.0, 98_765_432_109);
+        assert!(id.0 > u64::from(u32::MAX));
+    }
+
+    #[test]
+    fn malformed_ids_are_refused_with_a_reason() {
+        for (text, why) in [
+            ("", "is not a Zoom ID"),
+            ("8392786468x", "is not a Zoom ID"),
+            (
+                "12345",
+                "has 5 digits; a Zoom meeting or webinar ID has 9 to 19",
+            ),
+            ("99999999999999999999", "has 20 digits"),
+            (
+                "https://us06web.zoom.us/meeting/register/tJ0ucOuqrDwrH9Y",
+                "names the event by a token, not its ID",
+            ),
+        ] {
+            let err = text.parse::<EventId>().expect_err(text);
+            assert!(err.contains(why), "{text}: {err}");
+        }
+    }
+}

@@ -127,3 +127,24 @@ impl Counts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Action;
+
+    #[test]
+    fn counts_total_every_status_once() {
+        let mut counts = Counts::default();
+        for status in Status::ALL {
+            counts.add(status);
+        }
+        assert_eq!(counts.total(), Status::ALL.len() as u64);
+        assert_eq!(counts.done(Command::Import), 1, "registered");
+        assert_eq!(
+            counts.done(Command::Change(Action::Cancel)),
+            3,
+            "approved, denied, cancelled"
+        );
+    }
+}

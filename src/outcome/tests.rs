@@ -1,7 +1,7 @@
 use super::*;
+use crate::model::Known;
 use crate::model::{Action, Command};
-use crate::results::memory::Known;
-use crate::zoom::preflight::{Existing, Listing};
+use crate::model::{Existing, Listing};
 
 #[test]
 fn a_verdict_has_one_outcome() {
@@ -85,21 +85,6 @@ fn a_status_change_sends_only_what_would_change() {
     let verdict = Verdict::of(change(Action::Deny), earlier);
     assert_eq!(answer(&verdict).status, Status::NotRegistered);
     assert!(Verdict::of(Command::Import, None).sends());
-}
-
-#[test]
-fn counts_total_every_status_once() {
-    let mut counts = Counts::default();
-    for status in Status::ALL {
-        counts.add(status);
-    }
-    assert_eq!(counts.total(), Status::ALL.len() as u64);
-    assert_eq!(counts.done(Command::Import), 1, "registered");
-    assert_eq!(
-        counts.done(Command::Change(Action::Cancel)),
-        3,
-        "approved, denied, cancelled"
-    );
 }
 
 #[test]

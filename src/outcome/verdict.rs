@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use super::{Answer, Status};
-use crate::config::{Action, Command};
-use crate::results::memory::Known;
-use crate::zoom::preflight::{Existing, Listing};
+use crate::model::Known;
+use crate::model::{Action, Command};
+use crate::model::{Existing, Listing};
 
 /// What is known of a row without asking Zoom.
 pub enum Verdict<'a> {

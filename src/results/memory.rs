@@ -10,9 +10,9 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::config::Event;
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
-pub use crate::model::Known;
+use crate::model::Event;
+use crate::model::Known;
 use crate::model::{Existing, Listing};
 use crate::registrant::{email_key, Email};
 use crate::results::cell_text;

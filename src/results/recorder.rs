@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use super::encode::encode_event;
 use super::{Journal, ResultsError, ResultsFile};
 use crate::console::Progress;
-use crate::outcome::{is_other_person, Counts, Line, OwnedLine, Status};
+use crate::model::{Counts, Status};
+use crate::outcome::{is_other_person, Line, OwnedLine};
 use crate::reorder::Reorder;
 use crate::summary::{RowProblem, PROBLEMS_SHOWN};
 

@@ -26,7 +26,7 @@ use std::io::{self, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::PathBuf;
 
-pub use crate::model::Person;
+use crate::model::Person;
 pub use crate::registrant::Cells;
 use crate::registrant::{AppliedForm, Form, Registrant, Rules};
 pub use columns::{ColumnMap, ColumnUse, Target};

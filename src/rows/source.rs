@@ -20,7 +20,8 @@ use super::{decode_record, Body, CsvInput, InputError, TextEncoding};
 
 mod checked;
 use crate::fingerprint::{name_hash, Fingerprinter};
-use crate::outcome::{Answer, Status};
+use crate::model::Status;
+use crate::outcome::Answer;
 use crate::outside::shorten;
 use crate::registrant::Rules;
 use crate::registrant::{email_key, Cells};

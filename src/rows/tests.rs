@@ -1,5 +1,5 @@
 use super::*;
-use crate::outcome::Status;
+use crate::model::Status;
 use crate::settle::seen::{rows as read_rows, Seen};
 use std::io::Write;
 

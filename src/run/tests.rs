@@ -1,10 +1,11 @@
 use super::*;
-use crate::outcome::{Outcome, Status};
+use crate::model::Category;
+use crate::model::Status;
+use crate::outcome::Outcome;
 use crate::registrant::{Email, Registrant};
 use crate::results::companion;
 use crate::spool::ToSend;
 use crate::zoom::job::Route;
-use crate::zoom::Category;
 
 /// Every row alone, as `--mode single` sends them.
 const SINGLY: Route = Route {
@@ -151,9 +152,7 @@ impl Sends for TakesASecond {
             let started = self.started.load(Ordering::SeqCst);
             self.started_at_ctrl_c.store(started, Ordering::SeqCst);
             assert!(
-                self.stopper
-                    .stop(crate::zoom::control::Interrupt::CtrlC)
-                    .is_some(),
+                self.stopper.stop(crate::model::Interrupt::CtrlC).is_some(),
                 "the run listens"
             );
         }
@@ -170,7 +169,7 @@ impl Sends for TakesASecond {
 /// recorder's blocking thread keeps tokio from moving the clock by itself.)
 #[test]
 fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
-    use crate::zoom::control::Interrupt;
+    use crate::model::Interrupt;
     use std::time::Duration;
 
     let dir = tempfile::tempdir().expect("dir");

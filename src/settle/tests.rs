@@ -1,7 +1,7 @@
 use super::seen::rows_with;
 use super::*;
+use crate::model::{Existing, Listing};
 use crate::rows::{InputOptions, Source};
-use crate::zoom::preflight::{Existing, Listing};
 use proptest::prelude::*;
 use std::io::Write;
 

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-pub use crate::model::Interrupt;
-use crate::zoom::Category;
+use crate::model::Category;
+use crate::model::Interrupt;
 
 /// Run-wide state the workers share: why sending stopped, and counters.
 #[derive(Debug, Default)]

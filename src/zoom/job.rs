@@ -10,11 +10,14 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::OwnedPermit;
 
-use crate::outcome::{Outcome, OwnedLine, Status};
+use crate::outcome::{Outcome, OwnedLine};
+
+use crate::model::Category;
+use crate::model::Person;
+use crate::model::Status;
 use crate::registrant::Registrant;
-use crate::rows::Person;
 use crate::zoom::control::Control;
-use crate::zoom::{Category, Refusal};
+use crate::zoom::Refusal;
 
 /// Longest wait before one retry, whatever Zoom's `Retry-After` says.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);

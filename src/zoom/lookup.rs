@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::model::{Existing, Listing};
 use crate::registrant::email_key;
-use crate::zoom::preflight::{list_registrants, Existing, Listing};
+use crate::zoom::preflight::list_registrants;
 use crate::zoom::{Registered, ZoomClient};
 
 /// Reads that may fail in a run before no more are tried.

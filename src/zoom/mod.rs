@@ -27,17 +27,19 @@ use reqwest::Method;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Action, Event, EventKind, ZoomSettings};
+use crate::config::ZoomSettings;
+
 use crate::console::Console;
 use crate::credentials::Credentials;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
+use crate::model::{Action, Event, EventKind};
 use crate::registrant::{Field, Registrant};
 use crate::zoom::auth::{AuthError, Token, TokenSource};
 use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
 
-pub use crate::model::Category;
+use crate::model::Category;
 pub use answers::{next_utc_midnight, ApiError, Refusal};
 
 /// The result of one call and how many requests it took.

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::config::Event;
+use crate::model::Event;
 use crate::zoom::preflight::event_gone;
 use crate::zoom::{ApiError, Refusal};
 

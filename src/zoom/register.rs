@@ -20,15 +20,16 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::config::Event;
 use crate::limits::Mode;
-use crate::outcome::Status;
+use crate::model::Category;
+use crate::model::Event;
+use crate::model::Status;
 use crate::registrant::{email_key, Registrant};
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
 use crate::zoom::lookup::Lookup;
 use crate::zoom::policy::{verdict, Sending, Verdict};
-use crate::zoom::{ApiError, BatchItem, Category, Refusal, Registered, ZoomClient};
+use crate::zoom::{ApiError, BatchItem, Refusal, Registered, ZoomClient};
 
 /// Zoom allows three add requests per registrant, event and day.
 pub const MAX_REQUESTS_PER_EMAIL: u32 = 3;

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use super::answers::{rate_limit_error, refusal, tracking_id, transport};
 use super::http::{self, BodyError};
 use super::{auth_error, ApiError, Category, Refusal, Sent, ZoomClient};
-use crate::config::EventKind;
+use crate::model::EventKind;
 use crate::outside::shorten;
 
 impl ZoomClient {

@@ -16,15 +16,17 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{Action, Event};
-use crate::outcome::Status;
+use crate::model::Category;
+use crate::model::Status;
+use crate::model::{Action, Event};
+use crate::model::{Existing, Listing};
 use crate::registrant::email_key;
 use crate::zoom::control::Control;
 use crate::zoom::job::{back_off, Job, Route, Sends};
 use crate::zoom::lookup::Lookup;
 use crate::zoom::policy::{verdict, Sending, Verdict};
-use crate::zoom::preflight::{event_gone, Existing, Listing};
-use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
+use crate::zoom::preflight::event_gone;
+use crate::zoom::{ApiError, Refusal, ZoomClient};
 
 /// The most calls that may carry one row in a run.
 pub const MAX_REQUESTS_PER_ROW: u32 = 3;

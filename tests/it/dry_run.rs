@@ -494,7 +494,8 @@ fn a_disk_that_fills_up_while_the_results_are_written_leaves_the_earlier_results
 #[test]
 fn a_dry_run_asked_to_stop_stops_at_once_and_leaves_no_results_file() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    use zimport::zoom::control::{Interrupt, Stopper};
+    use zimport::model::Interrupt;
+    use zimport::zoom::control::Stopper;
 
     let env = TestEnv::new();
     let input = env.write_input("in.csv", "email,name\nana@example.com,Ana\n");

@@ -4,8 +4,9 @@
 use std::io::Write;
 
 use proptest::prelude::*;
-use zimport::config::EventId;
-use zimport::outcome::{Answer, Line, Status};
+use zimport::model::EventId;
+use zimport::model::Status;
+use zimport::outcome::{Answer, Line};
 use zimport::registrant::{Email, RawExtras, RawRegistrant};
 use zimport::results::memory::Memory;
 use zimport::results::{cell_text, encode_row, ResultRow};
@@ -46,7 +47,7 @@ impl Sink for People {
 /// Every row's email and names, as a dry run reads and settles `input`.
 fn read(input: &mut CsvInput) -> Result<Vec<[String; 3]>, zimport::Error> {
     let mut people = People(Vec::new());
-    let import = zimport::config::Command::Import;
+    let import = zimport::model::Command::Import;
     settle(input, import, &mut Memory::empty(), &mut people, false)?;
     Ok(people.0)
 }

@@ -544,7 +544,8 @@ fn a_growing_list_near_the_events_capacity_registers_only_the_new_people() {
 
 #[test]
 fn a_stop_asked_for_in_process_finishes_the_requests_in_flight_and_exits_130_or_143() {
-    use zimport::zoom::control::{Interrupt, Stopper};
+    use zimport::model::Interrupt;
+    use zimport::zoom::control::Stopper;
 
     for (how, code) in [(Interrupt::CtrlC, 130), (Interrupt::Terminate, 143)] {
         let zoom = ZoomEnv::start(Setup {

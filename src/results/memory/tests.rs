@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::{EventId, EventKind};
+use crate::model::{EventId, EventKind};
 
 const EVENT: Event = Event {
     kind: EventKind::Meeting,
@@ -187,7 +187,7 @@ fn someone_found_cancelled_stays_gone_even_where_zoom_lists_are_not_read() {
     let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
     memory.add_existing(vec![Existing {
         email: "B@x.com".to_string(),
-        status: crate::zoom::preflight::Listing::Approved,
+        status: crate::model::Listing::Approved,
         registrant_id: "new".to_string(),
         join_url: "https://zoom.us/w/2".to_string(),
         others: Vec::new(),
@@ -207,7 +207,7 @@ fn someone_an_earlier_run_registered_whom_zoom_now_lists_as_denied_was_cancelled
     let journal = dir.path().join("r.csv.journal");
     let denied = |email: &str| Existing {
         email: email.to_string(),
-        status: crate::zoom::preflight::Listing::Denied,
+        status: crate::model::Listing::Denied,
         registrant_id: format!("id-{email}"),
         join_url: "https://zoom.us/w/1".to_string(),
         others: Vec::new(),
@@ -227,7 +227,7 @@ fn someone_an_earlier_run_registered_whom_zoom_now_lists_as_denied_was_cancelled
     assert!(matches!(
         memory.known("c@x.com"),
         Some(Known::InZoom(Existing {
-            status: crate::zoom::preflight::Listing::Denied,
+            status: crate::model::Listing::Denied,
             ..
         }))
     ));
@@ -242,7 +242,7 @@ fn an_address_zoom_lists_twice_is_one_person_with_both_listings() {
         join_url: String::new(),
         others: Vec::new(),
     };
-    use crate::zoom::preflight::Listing;
+    use crate::model::Listing;
     let mut memory = Memory::empty();
     memory.add_existing(vec![
         listed("a@x.com", Listing::Approved, "a1"),

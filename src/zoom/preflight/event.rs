@@ -7,8 +7,9 @@ use std::time::{Duration, SystemTime};
 use serde::Deserialize;
 
 use super::{Findings, PreflightError};
-use crate::config::{Command, Config, EventKind};
+use crate::config::Config;
 use crate::limits::Mode;
+use crate::model::{Command, EventKind};
 
 #[derive(Deserialize)]
 pub(super) struct EventAnswer {

@@ -14,15 +14,18 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::config::{Command, Config, Event};
+use crate::config::Config;
+
 use crate::limits::Mode;
-pub use crate::model::{Existing, Listing, MOST_OTHER_LISTINGS};
+use crate::model::Category;
+use crate::model::{Command, Event};
+use crate::model::{Existing, Listing};
 use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::auth::AuthError;
 use crate::zoom::job::backoff;
 use crate::zoom::policy::{host_gone, verdict, Sending, Verdict};
-use crate::zoom::{ApiError, Category, Refusal, ZoomClient};
+use crate::zoom::{ApiError, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
 pub(crate) use registrants::list_registrants;
 use scopes::Reads;

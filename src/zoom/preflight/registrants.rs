@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::{read, Existing, Listing};
-use crate::zoom::{ApiError, Category, ZoomClient};
+use crate::model::Category;
+use crate::zoom::{ApiError, ZoomClient};
 
 /// One page of the registrant list. An answer that is not one must not pass for an empty last
 /// page: each registrant needs its email (Zoom's schema requires it), and a page may leave

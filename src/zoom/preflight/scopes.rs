@@ -9,8 +9,9 @@
 use std::collections::HashSet;
 
 use super::{Findings, PreflightError};
-use crate::config::{Command, Config, EventKind};
+use crate::config::Config;
 use crate::limits::Mode;
+use crate::model::{Command, EventKind};
 
 /// What a token's scopes say of one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

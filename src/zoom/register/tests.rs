@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::{EventId, EventKind};
+use crate::model::{EventId, EventKind};
 
 const MEETING: Event = Event {
     kind: EventKind::Meeting,
