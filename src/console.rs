@@ -137,11 +137,14 @@ impl Console {
         matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
     }
 
-    /// A request to Zoom (`-vv`): shown at that verbosity only.
-    pub fn request(&self, text: impl Display) {
-        if self.verbosity >= Verbosity::Verbose(2) {
-            self.say(format_args!("request: {text}"));
-        }
+    /// Where a line for each request to Zoom goes: here, with `-vv`; nowhere otherwise.
+    pub fn request_log(&self) -> Option<crate::zoom::RequestLog> {
+        let console = *self;
+        (self.verbosity >= Verbosity::Verbose(2)).then(|| -> crate::zoom::RequestLog {
+            std::sync::Arc::new(move |line: std::fmt::Arguments<'_>| {
+                console.say(format_args!("request: {line}"));
+            })
+        })
     }
 
     /// A fatal error: always shown.

@@ -226,7 +226,7 @@ fn read_all(config: &ExportConfig, console: &Console) -> Result<(Vec<Spooled>, C
         config.limits,
     )
     .map_err(Error::Setup)?
-    .log_requests(console);
+    .log_requests(console.request_log());
     let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
     let spinner = console.spinner();
     let listed = runtime

@@ -92,7 +92,7 @@ impl Connection {
             config.limits,
         )
         .map_err(Error::Setup)?
-        .log_requests(console);
+        .log_requests(console.request_log());
         let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
         Ok(Connection {
             runtime,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::limits::{Estimate, Mode, Plan, RateLimits};
 use crate::model::Counts;
 use crate::model::Event;
+use crate::model::Slowed;
 use crate::results::Recorded;
 use crate::rows::CsvInput;
 
@@ -93,21 +94,6 @@ pub struct RunStats {
     pub resume_at: Option<String>,
     /// A part of the run failed (a bug): the rows it had not finished are pending.
     pub internal_error: Option<String>,
-}
-
-/// One rate category that ran slower than its ceiling because Zoom refused sending as too
-/// fast.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Slowed {
-    /// `single adds`, `status changes` or `batch calls`: what it paced.
-    pub what: &'static str,
-    #[serde(skip)]
-    pub category: crate::model::Category,
-    /// The run's ceiling for it (the plan's, or `--max-rps`).
-    pub ceiling: u32,
-    /// Where the pace ended, and the fastest that held.
-    #[serde(flatten)]
-    pub pace: crate::zoom::pacing::Slowed,
 }
 
 /// The options of a run that change what Zoom does or how hard it is asked.

@@ -6,9 +6,10 @@
 use crate::limits::{Estimate, Mode, Plan};
 use crate::model::Category;
 use crate::model::Command;
+use crate::model::Slowed;
 use crate::model::Status;
 use crate::outside::shown;
-use crate::summary::{RunStats, Slowed, Summary};
+use crate::summary::{RunStats, Summary};
 
 pub(super) fn summary_text(summary: &Summary) -> String {
     let mut text = String::new();
@@ -311,7 +312,7 @@ mod tests {
             what,
             category,
             ceiling,
-            pace: crate::zoom::pacing::Slowed { per_second, held },
+            pace: crate::model::Pace { per_second, held },
         }
     }
 

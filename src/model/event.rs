@@ -48,7 +48,7 @@ impl fmt::Display for Event {
 /// A Zoom meeting or webinar ID. Zoom's IDs exceed 32 bits, so it is a `u64`.
 ///
 /// ```
-/// use zimport::config::EventId;
+/// use zimport::model::EventId;
 /// let pasted: EventId = "839 2786 4687".parse().expect("a valid ID");
 /// let linked: EventId = "https://us02web.zoom.us/j/83927864687?pwd=x".parse().expect("a valid ID");
 /// assert_eq!(pasted, EventId(83_927_864_687));

@@ -53,3 +53,27 @@ impl Interrupt {
         }
     }
 }
+
+/// One rate category that ran slower than its ceiling because Zoom refused sending as too
+/// fast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Slowed {
+    /// `single adds`, `status changes` or `batch calls`: what it paced.
+    pub what: &'static str,
+    #[serde(skip)]
+    pub category: Category,
+    /// The run's ceiling for it (the plan's, or `--max-rps`).
+    pub ceiling: u32,
+    /// Where the pace ended, and the fastest that held.
+    #[serde(flatten)]
+    pub pace: Pace,
+}
+
+/// The pace of a category that Zoom's refusals slowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Pace {
+    /// Requests a second at the end.
+    pub per_second: u32,
+    /// The fastest pace that went 5 seconds without a refusal, if one did.
+    pub held: Option<u32>,
+}

@@ -107,7 +107,7 @@ pub struct TokenSource {
     /// [`MIN_LIFETIME`], but for tests of refreshing, which cannot wait a minute.
     shortest_life: Duration,
     /// `-vv`: a line per token request (its path and answer: never the body or a header).
-    pub(super) log: Option<crate::console::Console>,
+    pub(super) log: Option<super::RequestLog>,
 }
 
 /// The token the workers share, and the last fetch that failed: its error is the answer for
@@ -145,8 +145,8 @@ impl TokenSource {
 
     /// A line for one token request, with `-vv`.
     fn logged(&self, answer: &dyn std::fmt::Display, started: Instant, attempt: u32) {
-        if let Some(console) = &self.log {
-            console.request(format_args!(
+        if let Some(log) = &self.log {
+            log(format_args!(
                 "POST {} → {answer} in {} ms (attempt {})",
                 self.oauth_url.path(),
                 started.elapsed().as_millis(),

@@ -29,7 +29,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ZoomSettings;
 
-use crate::console::Console;
 use crate::credentials::Credentials;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
@@ -39,7 +38,11 @@ use crate::zoom::auth::{AuthError, Token, TokenSource};
 use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
 
-use crate::model::Category;
+pub use crate::model::Category;
+
+/// Where the line for each request goes (`-vv`): zoom says what happened, and whoever runs it
+/// decides whether and how to show it.
+pub type RequestLog = Arc<dyn Fn(std::fmt::Arguments<'_>) + Send + Sync>;
 pub use answers::{next_utc_midnight, ApiError, Refusal};
 
 /// The result of one call and how many requests it took.
@@ -149,8 +152,8 @@ pub struct ZoomClient {
     /// The ceilings the pacers keep to.
     limits: RateLimits,
     pub counters: Arc<Counters>,
-    /// `-vv`: a line per request, through the console.
-    log: Option<Console>,
+    /// `-vv`: a line per request.
+    log: Option<RequestLog>,
 }
 
 impl ZoomClient {
@@ -180,7 +183,7 @@ impl ZoomClient {
     }
 
     /// The categories Zoom's per-second refusals of sending slowed, and to what pace.
-    pub fn slowed(&self) -> Vec<crate::summary::Slowed> {
+    pub fn slowed(&self) -> Vec<crate::model::Slowed> {
         [
             (Category::Light, "single adds", &self.light),
             (Category::Medium, "status changes", &self.medium),
@@ -188,7 +191,7 @@ impl ZoomClient {
         ]
         .into_iter()
         .filter_map(|(category, what, pacer)| {
-            pacer.slowed().map(|pace| crate::summary::Slowed {
+            pacer.slowed().map(|pace| crate::model::Slowed {
                 what,
                 category,
                 ceiling: self.limits.per_second(category),
@@ -198,12 +201,11 @@ impl ZoomClient {
         .collect()
     }
 
-    /// With `-vv` (or more), a line on the console for every request.
-    pub fn log_requests(mut self, console: &Console) -> ZoomClient {
-        if console.verbosity >= crate::config::Verbosity::Verbose(2) {
-            self.log = Some(*console);
-            self.tokens.log = Some(*console);
-        }
+    /// A line for every request (its method, path and answer; never a header or a body), to
+    /// `log` (the console, with `-vv`); none without one.
+    pub fn log_requests(mut self, log: Option<RequestLog>) -> ZoomClient {
+        self.tokens.log.clone_from(&log);
+        self.log = log;
         self
     }
 

@@ -36,6 +36,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use crate::model::Pace;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -69,15 +70,6 @@ pub struct Pacer {
     refused: AtomicU32,
 }
 
-/// The pace of a category that Zoom's refusals slowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Slowed {
-    /// Requests a second at the end.
-    pub per_second: u32,
-    /// The fastest pace that went 5 seconds without a refusal, if one did.
-    pub held: Option<u32>,
-}
-
 #[cfg(not(feature = "pacer-governor"))]
 impl Pacer {
     /// A pacer for `per_second` requests a second (0 counts as 1).
@@ -109,9 +101,9 @@ impl Pacer {
 
     /// Where Zoom's refusals left this category, if they slowed it; read once the run is over
     /// (while a request holds the schedule, `None`).
-    pub fn slowed(&self) -> Option<Slowed> {
+    pub fn slowed(&self) -> Option<Pace> {
         let schedule = self.schedule.try_lock().ok()?;
-        schedule.changed_at.map(|_| Slowed {
+        schedule.changed_at.map(|_| Pace {
             per_second: schedule.pace(),
             held: schedule.held_pace(),
         })
@@ -148,7 +140,7 @@ impl Pacer {
     /// governor's pace is fixed.
     pub fn refused(&self) {}
 
-    pub fn slowed(&self) -> Option<Slowed> {
+    pub fn slowed(&self) -> Option<Pace> {
         None
     }
 }

@@ -73,7 +73,7 @@ impl ZoomClient {
             let url = self.url(&token, kind, tail);
             let started = Instant::now();
             let logged = |answer: &dyn std::fmt::Display| {
-                if let Some(console) = &self.log {
+                if let Some(log) = &self.log {
                     // The path and which list (`status`), never a page token, header or body
                     // (the token is in a header).
                     let mut path =
@@ -81,7 +81,7 @@ impl ZoomClient {
                     if let Some((_, status)) = query.iter().find(|(key, _)| *key == "status") {
                         path.push_str(&format!("?status={status}"));
                     }
-                    console.request(format_args!(
+                    log(format_args!(
                         "{method} {path} → {answer} in {} ms (attempt {requests})",
                         started.elapsed().as_millis()
                     ));

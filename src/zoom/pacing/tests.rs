@@ -208,7 +208,7 @@ async fn a_refusal_reported_while_a_request_waits_slows_the_next_one() {
     pacer.wait().await;
     assert_eq!(
         pacer.slowed(),
-        Some(Slowed {
+        Some(Pace {
             per_second: 6,
             held: None
         })
