@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crate::config::Config;
 
-use crate::console::{Console, Progress};
+use crate::console::Console;
 use crate::limits::{Estimate, Mode};
 use crate::model::Command;
 use crate::outcome::Line;
@@ -37,7 +37,7 @@ pub fn dry_run(
         ResultsFile::create(&config.output, config.excel, &input.carried_titles())?,
         None,
         config.event.to_string(),
-        Progress::hidden(),
+        Box::new(()),
         None,
     );
     // Asked to stop (Ctrl-C, SIGTERM), it stops at the next row and leaves no results file.

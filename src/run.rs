@@ -170,7 +170,12 @@ pub fn import(
         results,
         journal,
         config.event.to_string(),
-        Progress::new(console, rows, tally.to_send(), config.command),
+        Box::new(Progress::new(
+            console,
+            rows,
+            tally.to_send(),
+            config.command,
+        )),
         Some(rows),
     );
     // A stop asked for (Ctrl-C, SIGTERM) from now on lets the requests in flight finish.

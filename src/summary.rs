@@ -11,18 +11,8 @@ use crate::model::Counts;
 use crate::model::Event;
 use crate::model::Slowed;
 use crate::results::Recorded;
+use crate::results::RowProblem;
 use crate::rows::CsvInput;
-
-/// A row that needs the user's attention, for the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowProblem {
-    pub row: u64,
-    pub line: u64,
-    pub message: String,
-}
-
-/// How many problem rows the summary lists; the results file has them all.
-pub const PROBLEMS_SHOWN: usize = 10;
 
 /// What a run did besides its rows' outcomes.
 #[derive(Debug)]
@@ -53,7 +43,7 @@ pub struct Summary {
     /// The first few names split otherwise than at the last space ("line N: …").
     #[serde(skip)]
     pub names_split: Vec<String>,
-    /// The first [`PROBLEMS_SHOWN`] invalid rows.
+    /// The first [`crate::results::PROBLEMS_SHOWN`] problem rows.
     pub first_problems: Vec<RowProblem>,
     /// Dry-run only: what the real run would cost.
     pub estimate: Option<Estimate>,

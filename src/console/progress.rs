@@ -64,7 +64,7 @@ pub struct Progress {
 
 impl Progress {
     /// No progress display (dry runs are over in seconds).
-    pub fn hidden() -> Progress {
+    fn hidden() -> Progress {
         let now = Instant::now();
         Progress {
             bar: None,
@@ -103,32 +103,6 @@ impl Progress {
         show(&bar);
         progress.bar = Some(bar);
         progress
-    }
-
-    /// One more row has its outcome; `sent`: Zoom was asked about it.
-    pub(crate) fn advance(&mut self, counts: &Counts, sent: bool) {
-        if sent {
-            self.sent += 1;
-        }
-        if let Some(bar) = &self.bar {
-            bar.set_position(counts.total());
-            if self.last_drawn.elapsed() >= REDRAW {
-                self.last_drawn = Instant::now();
-                bar.set_prefix(self.timing(Style::Bar));
-                bar.set_message(self.counts(counts));
-            }
-        } else if let Some(console) = &self.log {
-            if self.last_drawn.elapsed() >= LOG_EVERY {
-                self.last_drawn = Instant::now();
-                console.say(format_args!(
-                    "progress: {}/{} rows, {}, {}",
-                    counts.total(),
-                    self.total,
-                    self.counts(counts),
-                    self.timing(Style::Log)
-                ));
-            }
-        }
     }
 
     /// `12 registered, 587 already registered, 0 failed, 3 pending` (and the rows settled
@@ -179,8 +153,35 @@ impl Progress {
         }
         text
     }
+}
 
-    pub(crate) fn finish(&self) {
+impl crate::results::Watch for Progress {
+    fn advance(&mut self, counts: &Counts, sent: bool) {
+        if sent {
+            self.sent += 1;
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(counts.total());
+            if self.last_drawn.elapsed() >= REDRAW {
+                self.last_drawn = Instant::now();
+                bar.set_prefix(self.timing(Style::Bar));
+                bar.set_message(self.counts(counts));
+            }
+        } else if let Some(console) = &self.log {
+            if self.last_drawn.elapsed() >= LOG_EVERY {
+                self.last_drawn = Instant::now();
+                console.say(format_args!(
+                    "progress: {}/{} rows, {}, {}",
+                    counts.total(),
+                    self.total,
+                    self.counts(counts),
+                    self.timing(Style::Log)
+                ));
+            }
+        }
+    }
+
+    fn finish(&self) {
         if let Some(bar) = &self.bar {
             clear(bar);
         }
@@ -241,6 +242,7 @@ impl Spinner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::Watch;
 
     #[test]
     fn times_read_as_a_clock() {

@@ -25,7 +25,7 @@ pub use encode::{
 };
 pub use file::ResultsFile;
 pub use journal::Journal;
-pub use recorder::{Recorded, Recorder};
+pub use recorder::{Recorded, Recorder, RowProblem, Watch, PROBLEMS_SHOWN};
 
 /// The results file's columns: SPEC §3's, in its order, then `line` (the input line the record
 /// starts on, as messages name it: it differs from `row` where quoted cells hold line breaks)

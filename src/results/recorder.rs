@@ -4,11 +4,34 @@ use std::path::PathBuf;
 
 use super::encode::encode_event;
 use super::{Journal, ResultsError, ResultsFile};
-use crate::console::Progress;
 use crate::model::{Counts, Status};
 use crate::outcome::{is_other_person, Line, OwnedLine};
 use crate::reorder::Reorder;
-use crate::summary::{RowProblem, PROBLEMS_SHOWN};
+
+/// A row that needs the user's attention, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    pub row: u64,
+    pub line: u64,
+    pub message: String,
+}
+
+/// How many problem rows the summary lists; the results file has them all.
+pub const PROBLEMS_SHOWN: usize = 10;
+
+/// What the person sees of the rows as they are recorded (the console's progress display):
+/// told the counts as each row is recorded, and when they are all in. `()` shows nothing.
+pub trait Watch: Send {
+    /// One more row has its outcome; `sent`: Zoom was asked about it.
+    fn advance(&mut self, counts: &Counts, sent: bool);
+    /// Every row is in.
+    fn finish(&self);
+}
+
+impl Watch for () {
+    fn advance(&mut self, _counts: &Counts, _sent: bool) {}
+    fn finish(&self) {}
+}
 
 /// The one owner of the results file during a run, and its one way in ([`Recorder::record`]):
 /// takes outcomes in the order they finish, counts them and moves the progress display as
@@ -31,7 +54,7 @@ pub struct Recorder {
     expected: Option<u64>,
     counts: Counts,
     first_problems: Vec<RowProblem>,
-    progress: Progress,
+    progress: Box<dyn Watch>,
     /// The first write that failed; then the rows sent that no file records.
     failure: Option<String>,
     in_doubt: Vec<u64>,
@@ -54,7 +77,7 @@ impl Recorder {
         results: ResultsFile,
         journal: Option<Journal>,
         event: String,
-        progress: Progress,
+        progress: Box<dyn Watch>,
         expected: Option<u64>,
     ) -> Recorder {
         Recorder {

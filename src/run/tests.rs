@@ -77,7 +77,7 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
         ResultsFile::create(&results, false, &[]).expect("results"),
         Some(Journal::open(&results, 0).expect("journal")),
         "meeting 83927864687".to_string(),
-        Progress::hidden(),
+        Box::new(()),
         Some(50),
     );
     let control = Arc::new(Control::default());
@@ -198,7 +198,7 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
         ResultsFile::create(&results, false, &[]).expect("results"),
         Some(Journal::open(&results, 0).expect("journal")),
         "meeting 83927864687".to_string(),
-        Progress::hidden(),
+        Box::new(()),
         Some(100),
     );
     let control = Arc::new(Control::default());
