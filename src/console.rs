@@ -259,7 +259,7 @@ impl Console {
     }
 
     /// What an export did: one JSON object with `--json`, else a line unless `--quiet`.
-    pub fn exported(&self, exported: &crate::export::Exported) {
+    pub fn exported(&self, exported: &crate::summary::Exported) {
         if self.json {
             return self.json_line(crate::summary::exit::OK, exported);
         }

@@ -18,6 +18,7 @@ use crate::limits::RateLimits;
 use crate::model::Event;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
+use crate::summary::Exported;
 use crate::zoom::control::Control;
 use crate::zoom::preflight::registrants::{read_pages, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
@@ -52,21 +53,6 @@ pub const FIRST_COLUMNS: [&str; 7] = [
     "join_url",
     "create_time",
 ];
-
-/// What an export did.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Exported {
-    pub command: &'static str,
-    /// `{"kind": "meeting", "id": "839…"}`, as in every other command's `--json`.
-    pub event: Event,
-    pub dry_run: bool,
-    /// People per status, in the order asked (in JSON an object: `{"approved": 1000, …}`).
-    #[serde(serialize_with = "in_order")]
-    pub by_status: Vec<(String, usize)>,
-    pub registrants: usize,
-    /// The file written; `None` for standard output or a dry run.
-    pub output: Option<String>,
-}
 
 /// Reads the registrants and writes (or counts) them.
 pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Error> {
@@ -118,14 +104,6 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
     };
     console.exported(&exported);
     Ok(exported)
-}
-
-/// People per status as a JSON object, in the order asked.
-fn in_order<S: serde::Serializer>(
-    by_status: &[(String, usize)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_map(by_status.iter().map(|(status, n)| (status, n)))
 }
 
 /// The registrants of one status, spooled to a private temporary file as they come (a JSON

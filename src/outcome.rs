@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::model::Person;
 use crate::model::Status;
 use crate::registrant::Problem;
-use crate::results::{encode_outcome, encode_person};
 
 /// What a results line says of a row's outcome, after the person: its status, Zoom's IDs and
 /// codes, the message, and the registration requests that carried it.
@@ -56,7 +55,7 @@ pub struct Line<'a> {
     pub attempts: u32,
     /// Its message (the summary lists those of invalid and failed rows).
     pub message: &'a str,
-    /// From `,email` to the attempts ([`encode_person`], [`encode_outcome`]).
+    /// From `,email` to the attempts ([`crate::results::encode_person`], [`crate::results::encode_outcome`]).
     pub rest: &'a [u8],
     /// The input's cells that zimport does not send, for the end of the line
     /// ([`encode_carried`](crate::results::encode_carried)); empty if there are none.
@@ -153,36 +152,6 @@ impl Outcome {
             message,
             attempts,
             carried: String::new(),
-        }
-    }
-
-    /// The outcome as the recorder takes it.
-    pub fn line(self) -> OwnedLine {
-        let mut rest = Vec::with_capacity(192);
-        encode_person(&self.email, &self.first_name, &self.last_name, &mut rest);
-        encode_outcome(
-            &Answer {
-                status: self.status,
-                registrant_id: &self.registrant_id,
-                join_url: &self.join_url,
-                http_status: self.http_status,
-                zoom_code: self.zoom_code,
-                message: Cow::Borrowed(&self.message),
-                attempts: self.attempts,
-            },
-            &mut rest,
-        );
-        OwnedLine {
-            seq: self.seq,
-            row: self.row,
-            line: self.line,
-            status: self.status,
-            attempts: self.attempts,
-            // The encoders write only the text they are given.
-            rest: String::from_utf8(rest)
-                .unwrap_or_else(|bytes| String::from_utf8_lossy(bytes.as_bytes()).into_owned()),
-            message: self.message,
-            carried: self.carried,
         }
     }
 }

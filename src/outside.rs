@@ -1,9 +1,11 @@
-//! Text from outside (a cell, a column title, a path, Zoom's words, the environment) as
-//! zimport shows it: [`shown`] escapes every character that could act on a terminal or a log
+//! Text from outside (a cell, a column title, a path, Zoom's words, the environment) made safe
+//! where zimport puts it. On a terminal or in a log: [`shown`] escapes every character that could act on a terminal or a log
 //! instead of being read (C0 and C1 controls, `0x9B` among them, bidi overrides and
 //! zero-width characters), visibly: `\n`, `\u{1b}`. It is the one escaping: the console passes
 //! every line through it, and every `--json` string. The results CSV keeps text as it was:
-//! there it is data, quoted by the CSV writer.
+//! there it is data, quoted by the CSV writer, and a cell a spreadsheet would run as a formula
+//! gets a leading `'` ([`runs_as_formula`]), which [`cell_text`] takes off again when such a
+//! file is read back (SPEC §3).
 
 /// A value cut to a readable length for messages, on a character boundary.
 pub fn shorten(value: &str) -> String {
@@ -46,6 +48,26 @@ fn push_shown(c: char, out: &mut String) {
 pub fn hidden(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Whether a spreadsheet would run a cell of this text as a formula (OWASP's CSV-injection
+/// rule: it starts with `=`, `+`, `-`, `@`, a tab or a carriage return), counting any quotes
+/// before that: `'=x` is written `''=x`, so that reading it back restores it exactly.
+pub fn runs_as_formula(bytes: &[u8]) -> bool {
+    let quotes = bytes.iter().take_while(|&&b| b == b'\'').count();
+    matches!(
+        bytes.get(quotes),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// A cell's text as it was before it was written (the results encoder puts a `'` before a cell that
+/// would run as a formula); other cells, such as `'t Hooft`, are left as they are.
+pub fn cell_text(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if runs_as_formula(rest.as_bytes()) => rest,
+        _ => cell,
+    }
 }
 
 #[cfg(test)]

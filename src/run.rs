@@ -166,16 +166,12 @@ pub fn import(
         Command::Import => Some(Journal::open(&config.output, journal_end)?),
         Command::Change(_) => None,
     };
+    let progress = Progress::new(console, rows, tally.to_send(), config.command);
     let recorder = Recorder::new(
         results,
         journal,
         config.event.to_string(),
-        Box::new(Progress::new(
-            console,
-            rows,
-            tally.to_send(),
-            config.command,
-        )),
+        Box::new(progress),
         Some(rows),
     );
     // A stop asked for (Ctrl-C, SIGTERM) from now on lets the requests in flight finish.

@@ -214,6 +214,29 @@ impl Summary {
     }
 }
 
+/// What an export did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exported {
+    pub command: &'static str,
+    /// `{"kind": "meeting", "id": "839…"}`, as in every other command's `--json`.
+    pub event: crate::model::Event,
+    pub dry_run: bool,
+    /// People per status, in the order asked (in JSON an object: `{"approved": 1000, …}`).
+    #[serde(serialize_with = "in_order")]
+    pub by_status: Vec<(String, usize)>,
+    pub registrants: usize,
+    /// The file written; `None` for standard output or a dry run.
+    pub output: Option<String>,
+}
+
+/// People per status as a JSON object, in the order asked.
+fn in_order<S: serde::Serializer>(
+    by_status: &[(String, usize)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(by_status.iter().map(|(status, n)| (status, n)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,7 @@ impl Email {
     /// zero-width spaces around it) as the address in it; `true` if it was so cleaned.
     #[inline]
     pub fn check_cleaned(raw: &str) -> Result<(&str, bool), String> {
-        let email = crate::results::cell_text(trim(raw));
+        let email = crate::outside::cell_text(trim(raw));
         if plainly_valid(email.as_bytes()) {
             return Ok((email, false));
         }

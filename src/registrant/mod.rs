@@ -1,6 +1,6 @@
 //! The registrant domain: turning one CSV row's raw text into a validated [`Registrant`] or a
 //! list of [`Problem`]s. Its parts: email addresses ([`Email`]), the fields and the rule each
-//! value must meet ([`Field`]), and the event's registration form ([`Form`], [`Rules`]).
+//! value must meet ([`Field`]), and the event's registration form ([`Form`]).
 //!
 //! Everything Zoom would reject for a field's *shape* is caught here, before anything is sent:
 //! every request spends one of the three adds Zoom allows per person and day, so a row that
@@ -19,7 +19,7 @@ pub use email::{email_key, Email};
 use fields::{checked_extra, name_problem};
 pub use fields::{Field, MAX_EMAIL_CHARS, MAX_NAME_CHARS};
 pub(crate) use form::AppliedForm;
-pub use form::{CustomQuestion, Form, Judged, Rules};
+pub use form::{CustomQuestion, Form};
 
 /// One record's cells: ranges of its text.
 #[derive(Debug, Clone, Copy)]
@@ -417,7 +417,7 @@ impl Checked<'_> {
     }
 }
 
-use crate::results::encode::cell_text;
+use crate::outside::cell_text;
 
 #[cfg(test)]
 mod tests;

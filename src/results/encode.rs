@@ -1,13 +1,16 @@
 //! A results line, encoded as the `csv` crate would write it (a property test holds it to that
 //! crate's reader), with a leading `'` before a cell that a spreadsheet would run as a formula
-//! (SPEC §3), which [`cell_text`] takes off again when a results file is read back.
+//! (SPEC §3), which [`crate::outside::cell_text`] takes off again when a results file is read back.
 //!
 //! A line is its row number, then its *rest*: the person ([`encode_person`]) and the outcome
 //! ([`encode_outcome`]), then its input line, the run's event ([`encode_event`]) and the input's
 //! cells that zimport does not send, carried ([`encode_carried`]). A dry run encodes the rest
 //! before a row's number is known, and the outcome of a `valid` row only once.
 
-use crate::outcome::Answer;
+use std::borrow::Cow;
+
+use crate::outcome::{Answer, Outcome, OwnedLine};
+use crate::outside::runs_as_formula;
 
 /// One whole line of the results file, for [`encode_row`].
 #[derive(Debug, Clone)]
@@ -92,6 +95,39 @@ pub fn encode_person(email: &str, first_name: &str, last_name: &str, line: &mut 
     }
 }
 
+/// How a worker's outcome is encoded: here, where every results line is.
+impl Outcome {
+    /// The outcome as the recorder takes it: encoded.
+    pub fn line(self) -> OwnedLine {
+        let mut rest = Vec::with_capacity(192);
+        encode_person(&self.email, &self.first_name, &self.last_name, &mut rest);
+        encode_outcome(
+            &Answer {
+                status: self.status,
+                registrant_id: &self.registrant_id,
+                join_url: &self.join_url,
+                http_status: self.http_status,
+                zoom_code: self.zoom_code,
+                message: Cow::Borrowed(&self.message),
+                attempts: self.attempts,
+            },
+            &mut rest,
+        );
+        OwnedLine {
+            seq: self.seq,
+            row: self.row,
+            line: self.line,
+            status: self.status,
+            attempts: self.attempts,
+            // The encoders write only the text they are given.
+            rest: String::from_utf8(rest)
+                .unwrap_or_else(|bytes| String::from_utf8_lossy(bytes.as_bytes()).into_owned()),
+            message: self.message,
+            carried: self.carried,
+        }
+    }
+}
+
 /// Appends the outcome part of [`encode_row`]'s line: from `,status` to the attempts.
 pub fn encode_outcome(answer: &Answer<'_>, line: &mut Vec<u8>) {
     let mut number = itoa::Buffer::new();
@@ -125,28 +161,8 @@ const QUOTED: [u8; 256] = {
     quoted
 };
 
-/// Whether a spreadsheet would run a cell of this text as a formula (OWASP's CSV-injection
-/// rule: it starts with `=`, `+`, `-`, `@`, a tab or a carriage return), counting any quotes
-/// before that: `'=x` is written `''=x`, so that reading it back restores it exactly.
-fn runs_as_formula(bytes: &[u8]) -> bool {
-    let quotes = bytes.iter().take_while(|&&b| b == b'\'').count();
-    matches!(
-        bytes.get(quotes),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    )
-}
-
-/// A cell's text as it was before it was written ([`encode_row`] puts a `'` before a cell that
-/// would run as a formula); other cells, such as `'t Hooft`, are left as they are.
-pub fn cell_text(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if runs_as_formula(rest.as_bytes()) => rest,
-        _ => cell,
-    }
-}
-
 /// Appends one field, quoted (with inner quotes doubled) only if it needs to be, and with a
-/// leading `'` if a spreadsheet would otherwise run it as a formula ([`cell_text`] undoes it).
+/// leading `'` if a spreadsheet would otherwise run it as a formula ([`crate::outside::cell_text`] undoes it).
 fn push_field(line: &mut Vec<u8>, text: &str) {
     push_cell(line, text, true);
 }

@@ -14,8 +14,8 @@ use crate::fingerprint::{FingerprintMap, Fingerprinter};
 use crate::model::Event;
 use crate::model::Known;
 use crate::model::{Existing, Listing};
+use crate::outside::cell_text;
 use crate::registrant::{email_key, Email};
-use crate::results::cell_text;
 
 /// Why the earlier results cannot be used.
 #[derive(Debug, thiserror::Error)]

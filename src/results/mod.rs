@@ -16,12 +16,13 @@ pub mod journal;
 pub mod memory;
 pub mod recorder;
 
+use crate::outside::cell_text;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use encode::{
-    cell_text, encode_carried, encode_event, encode_outcome, encode_person, encode_row, ResultRow,
+    encode_carried, encode_event, encode_outcome, encode_person, encode_row, ResultRow,
 };
 pub use file::ResultsFile;
 pub use journal::Journal;

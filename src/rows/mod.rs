@@ -17,6 +17,7 @@
 pub mod blocks;
 pub mod columns;
 pub mod records;
+mod rules;
 pub mod source;
 mod start;
 
@@ -28,8 +29,9 @@ use std::path::PathBuf;
 
 use crate::model::Person;
 pub use crate::registrant::Cells;
-use crate::registrant::{AppliedForm, Form, Registrant, Rules};
+use crate::registrant::{AppliedForm, Form, Registrant};
 pub use columns::{ColumnMap, ColumnUse, Target};
+pub use rules::{Judged, Rules};
 use start::{bom_length, detect_delimiter, sep_line, spool, utf16_to_utf8, utf16_with_bom};
 
 /// Where the CSV comes from.

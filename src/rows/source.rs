@@ -19,11 +19,11 @@ use super::records::{holds_multibyte_utf8, line_ends, RecordReader, Rest, ScanEr
 use super::{decode_record, Body, CsvInput, InputError, TextEncoding};
 
 mod checked;
+use super::Rules;
 use crate::fingerprint::{name_hash, Fingerprinter};
 use crate::model::Status;
 use crate::outcome::Answer;
 use crate::outside::shorten;
-use crate::registrant::Rules;
 use crate::registrant::{email_key, Cells};
 use crate::reorder::Reorder;
 use crate::results::{encode_carried, encode_outcome, encode_person};

@@ -11,6 +11,7 @@ mod failures;
 mod hostile;
 mod import;
 mod json;
+mod layers;
 mod malformed;
 mod preflight;
 mod properties;
