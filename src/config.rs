@@ -5,7 +5,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::model::{Command, Event};
+use crate::model::{Action, Command, Event};
 
 use crate::credentials::Credentials;
 use crate::limits::{Mode, Plan, RateLimits};
@@ -36,44 +36,92 @@ pub struct ZoomSettings {
     pub backoff_base: Duration,
 }
 
-/// Everything one run needs, validated.
+/// Everything one run of an import or a status change needs, validated: what both share, and
+/// the [`Task`] with what its command alone takes. Built once, by the CLI.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Register the people, or change their status.
-    pub command: Command,
+    /// Register the people (with an import's options), or change their status.
+    pub task: Task,
     pub source: Source,
     pub input: InputOptions,
     pub event: Event,
     /// The results CSV.
     pub output: PathBuf,
-    /// The results whose confirmed rows are this run's memory: `output`, except for a dry run
-    /// with the default name, which writes beside the real run's results and reads them.
+    pub dry_run: bool,
+    pub plan: Plan,
+    /// Request ceilings: the plan's, lowered by `--max-rps`.
+    pub limits: RateLimits,
+    pub concurrency: NonZeroUsize,
+    /// Occurrence IDs of a recurring event (`--occurrence`).
+    pub occurrences: Vec<String>,
+    pub zoom: ZoomSettings,
+    /// `--excel`: the results file starts with a UTF-8 byte-order mark.
+    pub excel: bool,
+    /// Where the event locks are kept (`$XDG_CACHE_HOME/zimport`); `None` without a home.
+    pub cache_folder: Option<PathBuf>,
+}
+
+/// What a run does to each row's person, with what that command alone takes.
+#[derive(Debug, Clone)]
+pub enum Task {
+    Import(ImportOptions),
+    /// `zimport approve|deny|cancel`: its memory is Zoom's list, never earlier results.
+    Change(Action),
+}
+
+/// What only an import takes.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The results whose confirmed rows are this run's memory: the output, except for a dry
+    /// run with the default name, which writes beside the real run's results and reads them.
     pub memory: PathBuf,
     /// The default results name before it named the event (`people.results.csv`), when
     /// `--output` is not given: a run whose results do not exist yet takes it over if it holds
     /// this event's rows, so an upgrade loses no memory.
     pub earlier_default: Option<PathBuf>,
-    pub dry_run: bool,
     /// Ignore what earlier runs recorded in the results file.
     pub fresh: bool,
     pub mode: Mode,
-    pub plan: Plan,
-    /// Request ceilings: the plan's, lowered by `--max-rps`.
-    pub limits: RateLimits,
-    pub concurrency: NonZeroUsize,
     pub auto_approve: bool,
-    /// Occurrence IDs of a recurring event to register people for (`--occurrence`).
-    pub occurrences: Vec<String>,
     /// Check Zoom's list of registrants first and skip the people on it.
     pub skip_existing: bool,
     /// `None`: leave it to the event's own setting.
     pub confirmation_email: Option<bool>,
-    pub zoom: ZoomSettings,
-    pub verbosity: Verbosity,
-    /// Print the final summary as one JSON object on stdout.
-    pub json: bool,
-    /// `--excel`: the results file starts with a UTF-8 byte-order mark.
-    pub excel: bool,
-    /// Where the event locks are kept (`$XDG_CACHE_HOME/zimport`); `None` without a home.
-    pub cache_folder: Option<PathBuf>,
+}
+
+impl Config {
+    /// Which command the run is.
+    pub fn command(&self) -> Command {
+        match &self.task {
+            Task::Import(_) => Command::Import,
+            Task::Change(action) => Command::Change(*action),
+        }
+    }
+
+    /// An import's own options; `None` for a status change.
+    pub fn import(&self) -> Option<&ImportOptions> {
+        match &self.task {
+            Task::Import(options) => Some(options),
+            Task::Change(_) => None,
+        }
+    }
+
+    /// Whether the checks read Zoom's registrant lists: always for a status change (they are
+    /// its memory), for an import unless `--no-skip-existing`.
+    pub fn reads_registrants(&self) -> bool {
+        self.import().is_none_or(|import| import.skip_existing)
+    }
+
+    /// Whether the checks may find batch registration fits: an import not asked for single
+    /// adds (a status change goes 30 a call, its own way).
+    pub fn may_batch(&self) -> bool {
+        self.import()
+            .is_some_and(|import| import.mode != Mode::Single)
+    }
+
+    /// Whether batch registration was asked for by name (`--mode batch`).
+    pub fn batch_asked(&self) -> bool {
+        self.import()
+            .is_some_and(|import| import.mode == Mode::Batch)
+    }
 }

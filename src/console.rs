@@ -13,9 +13,8 @@ use summary_text::summary_text;
 use std::fmt::Display;
 use std::io::{self, Write};
 
-use crate::config::Verbosity;
+use crate::config::{Task, Verbosity};
 
-use crate::model::Command;
 use crate::outside;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
 use crate::summary::Summary;
@@ -85,12 +84,12 @@ impl Console {
             crate::rows::Source::Path(path) => path.display().to_string(),
         };
         let plan = format!("{:?}", config.plan).to_lowercase();
-        let how = match config.command {
-            Command::Import => format!(
+        let how = match &config.task {
+            Task::Import(import) => format!(
                 "import, plan {plan}, mode {}",
-                format!("{:?}", config.mode).to_lowercase()
+                format!("{:?}", import.mode).to_lowercase()
             ),
-            Command::Change(action) => format!("{}, plan {plan}", action.name()),
+            Task::Change(action) => format!("{}, plan {plan}", action.name()),
         };
         let dry = if config.dry_run { ", dry run" } else { "" };
         self.opening(format_args!("{input} → {}, {how}{dry}", config.event));

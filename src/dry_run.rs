@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::config::Config;
+use crate::config::{Config, Task};
 
 use crate::console::Console;
 use crate::limits::{Estimate, Mode};
@@ -47,7 +47,7 @@ pub fn dry_run(
         "stopping the dry run, which then writes no results file",
     );
     let mut sink = DryRun { recorder, control };
-    let settled = settle(&mut input, config.command, &mut memory, &mut sink, false);
+    let settled = settle(&mut input, config.command(), &mut memory, &mut sink, false);
     drop(listening);
     let tally = match settled {
         Ok(tally) => tally,
@@ -57,26 +57,26 @@ pub fn dry_run(
         }
         Err(error) => return Err(error),
     };
-    if let (Command::Import, Some(findings)) = (config.command, findings) {
+    if let (Command::Import, Some(findings)) = (config.command(), findings) {
         // A real run would not start: like any check that stops it, no results file (the
         // recorder, dropped unfinished, removes its partial one).
         findings.check_capacity(config.event, tally.to_send())?;
     }
     let recorded = sink.recorder.finish()?;
     console.encoding(&input);
-    let estimate = match config.command {
-        Command::Import => {
+    let estimate = match &config.task {
+        Task::Import(import) => {
             // When Zoom says batch does not fit, the real run sends everyone singly.
             let mode = match findings {
                 Some(findings) if !findings.batch_fits => Mode::Single,
-                _ => config.mode,
+                _ => import.mode,
             };
             Estimate {
                 batch_checked: findings.is_some_and(|f| f.event_read),
                 ..Estimate::new(mode, config.limits, tally.fits_batch, tally.others)
             }
         }
-        Command::Change(_) => Estimate::status_changes(config.limits, tally.to_send()),
+        Task::Change(_) => Estimate::status_changes(config.limits, tally.to_send()),
     };
     Ok(Summary::of(
         config,

@@ -168,19 +168,19 @@ fn prepare(
 ) -> Result<Prepared, Error> {
     let lock = lock::Lock::acquire(&config.output)?;
     // Only a run that writes the results it reads (not a dry run beside them) moves them.
-    let writes_memory = config.output == config.memory;
-    if let Some(earlier) = config
-        .earlier_default
-        .as_deref()
-        .filter(|_| !config.fresh && writes_memory)
-    {
-        let event = config.event.to_string();
-        if results::adopt_earlier(earlier, &config.memory, &event)? {
-            console.note(format_args!(
-                "moved the earlier results {} to {}: results files now name their event, so two events' results never replace each other",
-                earlier.display(),
-                config.memory.display()
-            ));
+    let writes_memory = config
+        .import()
+        .is_none_or(|import| config.output == import.memory);
+    if let Some(import) = config.import().filter(|i| !i.fresh && writes_memory) {
+        if let Some(earlier) = import.earlier_default.as_deref() {
+            let event = config.event.to_string();
+            if results::adopt_earlier(earlier, &import.memory, &event)? {
+                console.note(format_args!(
+                    "moved the earlier results {} to {}: results files now name their event, so two events' results never replace each other",
+                    earlier.display(),
+                    import.memory.display()
+                ));
+            }
         }
     }
     // A dry run sends nothing, so it does not keep other runs off the event.
@@ -215,27 +215,10 @@ fn prepare(
         .into());
     }
     // A status change's memory is Zoom's list alone.
-    let journal = results::companion(&config.memory, ".journal");
-    let mut memory = if config.fresh || config.command != model::Command::Import {
-        results::memory::Memory::empty()
-    } else {
-        results::memory::Memory::load(&config.memory, &journal, config.event)?
+    let mut memory = match config.import() {
+        Some(import) if !import.fresh => remembered(import, config.event, console)?,
+        _ => results::memory::Memory::empty(),
     };
-    for warning in &memory.warnings {
-        console.warn(warning);
-    }
-    if !memory.is_empty() {
-        // Only the journal exists after a run that was killed before its first results file.
-        let kept_in = match (config.memory.exists(), journal.exists()) {
-            (true, true) => format!("{} and its journal", config.memory.display()),
-            (false, true) => format!("{}, left by a run that did not finish", journal.display()),
-            _ => config.memory.display().to_string(),
-        };
-        console.note(format_args!(
-            "{} people that earlier runs registered (or found cancelled since) are in {kept_in}; they will not be sent again (--fresh ignores them)",
-            memory.len(),
-        ));
-    }
     // With credentials, check Zoom's side first (read-only); a real run needs them.
     let connection = match &config.zoom.credentials {
         Some(credentials) => Some(run::Connection::open(config, console, credentials.clone())?),
@@ -254,4 +237,31 @@ fn prepare(
         connection,
         findings,
     })
+}
+
+/// What earlier runs of an import confirmed: its results and their journal, read, with what
+/// the person should know of them said.
+fn remembered(
+    import: &config::ImportOptions,
+    event: model::Event,
+    console: &Console,
+) -> Result<results::memory::Memory, Error> {
+    let journal = results::companion(&import.memory, ".journal");
+    let memory = results::memory::Memory::load(&import.memory, &journal, event)?;
+    for warning in &memory.warnings {
+        console.warn(warning);
+    }
+    if !memory.is_empty() {
+        // Only the journal exists after a run that was killed before its first results file.
+        let kept_in = match (import.memory.exists(), journal.exists()) {
+            (true, true) => format!("{} and its journal", import.memory.display()),
+            (false, true) => format!("{}, left by a run that did not finish", journal.display()),
+            _ => import.memory.display().to_string(),
+        };
+        console.note(format_args!(
+            "{} people that earlier runs registered (or found cancelled since) are in {kept_in}; they will not be sent again (--fresh ignores them)",
+            memory.len(),
+        ));
+    }
+    Ok(memory)
 }

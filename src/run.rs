@@ -25,7 +25,7 @@ use std::time::Instant;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::config::Config;
+use crate::config::{Config, Task};
 
 use crate::console::{Console, Progress};
 use crate::credentials::Credentials;
@@ -55,7 +55,7 @@ pub fn check(
 ) -> Result<(Spool, Tally), Error> {
     let folder = config.output.parent().unwrap_or(std::path::Path::new(""));
     let mut spool = Spool::create(folder)?;
-    let tally = settle(input, config.command, memory, &mut spool, true)?;
+    let tally = settle(input, config.command(), memory, &mut spool, true)?;
     Ok((spool, tally))
 }
 
@@ -85,8 +85,8 @@ impl Connection {
             control.clone(),
             config.event,
             RequestOptions {
-                auto_approve: config.auto_approve,
-                confirmation_email: config.confirmation_email,
+                auto_approve: config.import().is_some_and(|import| import.auto_approve),
+                confirmation_email: config.import().and_then(|import| import.confirmation_email),
                 occurrence_ids,
             },
             config.limits,
@@ -154,7 +154,7 @@ pub fn import(
     let (spool, tally) = check(config, &mut input, &mut memory)?;
     drop(memory);
     console.encoding(&input);
-    if config.command == Command::Import {
+    if config.command() == Command::Import {
         findings.check_capacity(config.event, tally.to_send())?;
     }
 
@@ -162,11 +162,11 @@ pub fn import(
     let entries = spool.into_reader()?;
     let results = ResultsFile::create(&config.output, config.excel, &input.carried_titles())?;
     // An import's journal is its memory if it is killed; a status change's is Zoom's list.
-    let journal = match config.command {
+    let journal = match config.command() {
         Command::Import => Some(Journal::open(&config.output, journal_end)?),
         Command::Change(_) => None,
     };
-    let progress = Progress::new(console, rows, tally.to_send(), config.command);
+    let progress = Progress::new(console, rows, tally.to_send(), config.command());
     let recorder = Recorder::new(
         results,
         journal,
@@ -180,13 +180,13 @@ pub fn import(
         "finishing the requests in flight, then writing the results",
     );
     let concurrency = config.concurrency.get();
-    let dispatched = match config.command {
-        Command::Import => {
+    let dispatched = match &config.task {
+        Task::Import(import) => {
             let registrar = Registrar {
                 client: client.clone(),
                 control: control.clone(),
                 event: config.event,
-                mode: config.mode,
+                mode: import.mode,
                 backoff_base: config.zoom.backoff_base,
                 lookup: Arc::new(Lookup::new(client.clone(), config.zoom.backoff_base)),
             };
@@ -199,12 +199,12 @@ pub fn import(
                 recorder,
             )
         }
-        Command::Change(action) => {
+        Task::Change(action) => {
             let changer = StatusChanger {
                 client: client.clone(),
                 control: control.clone(),
                 event: config.event,
-                action,
+                action: *action,
                 occurrence: config.occurrences.first().cloned(),
                 backoff_base: config.zoom.backoff_base,
                 lookup: Arc::new(Lookup::new(client.clone(), config.zoom.backoff_base)),
@@ -222,7 +222,7 @@ pub fn import(
         retries: control.retries.load(Ordering::Relaxed),
         rate_limited: client.counters.rate_limited.load(Ordering::Relaxed),
         slowed: client.slowed(),
-        rows_per_second: dispatched.recorded.counts.done(config.command) as f64
+        rows_per_second: dispatched.recorded.counts.done(config.command()) as f64
             / elapsed.max(0.001),
         stopped: stopped.run.clone(),
         unreachable: stopped.unreachable.clone(),

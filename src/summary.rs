@@ -157,14 +157,14 @@ impl Summary {
             Work::Estimated(estimate) => (None, Some(estimate)),
         };
         Summary {
-            command: config.command,
+            command: config.command(),
             input: input.name.clone(),
             encoding: input
                 .transcoded_from
                 .unwrap_or_else(|| tally.encoding.name()),
             event: config.event,
             dry_run: run.is_none(),
-            mode: config.mode,
+            mode: config.import().map_or(Mode::Auto, |import| import.mode),
             plan: config.plan,
             counts,
             empty_records: tally.empty_records,
@@ -173,8 +173,8 @@ impl Summary {
             first_problems,
             estimate,
             options: RunOptions {
-                auto_approve: config.auto_approve,
-                confirmation_email: config.confirmation_email,
+                auto_approve: config.import().is_some_and(|import| import.auto_approve),
+                confirmation_email: config.import().and_then(|import| import.confirmation_email),
                 concurrency: config.concurrency.get(),
             },
             limits: config.limits,

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::config::{Config, ZoomSettings};
+use crate::config::{Config, ImportOptions, Task, ZoomSettings};
 
 use crate::console::Console;
 use crate::credentials::{
@@ -201,7 +201,6 @@ impl Cli {
         self,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, String> {
-        let verbosity = self.common.verbosity();
         let event = self.event.event()?;
         if event.kind == EventKind::Webinar {
             if self.auto_approve {
@@ -235,27 +234,26 @@ impl Cli {
             return Err(format!("{NO_CREDENTIALS}; --dry-run needs none"));
         }
         Ok(Config {
-            command: Command::Import,
-            memory,
-            earlier_default,
+            task: Task::Import(ImportOptions {
+                memory,
+                earlier_default,
+                fresh: self.fresh,
+                mode: self.mode,
+                auto_approve: self.auto_approve,
+                skip_existing: !self.no_skip_existing,
+                confirmation_email,
+            }),
             source,
             input: self.input.options(false),
             event,
             output,
             dry_run: self.dry_run,
-            fresh: self.fresh,
-            mode: self.mode,
             plan: self.rates.plan,
             limits: self.rates.limits(),
             concurrency,
-            auto_approve: self.auto_approve,
             occurrences: self.occurrences,
-            skip_existing: !self.no_skip_existing,
-            confirmation_email,
             zoom,
-            verbosity,
             cache_folder: crate::lock::cache_folder(env),
-            json: self.common.json,
             excel: self.common.excel,
         })
     }

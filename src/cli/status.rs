@@ -11,9 +11,8 @@ use super::{
     check_output, default_output, zoom_settings, Common, EventArgs, InputArgs, RateArgs,
     NO_CREDENTIALS,
 };
-use crate::config::Config;
+use crate::config::{Config, Task};
 use crate::console::Console;
-use crate::limits::Mode;
 use crate::model::{Action, Command};
 use crate::rows::Source;
 
@@ -100,7 +99,6 @@ impl StatusCli {
 
     /// Checks what clap cannot and resolves defaults, for `action`.
     pub fn into_config(self, action: Action) -> Result<Config, String> {
-        let verbosity = self.common.verbosity();
         let event = self.event.event()?;
         let source = Source::from_arg(self.csv);
         let given = self.output.is_some();
@@ -118,27 +116,18 @@ impl StatusCli {
             ));
         }
         Ok(Config {
-            command: Command::Change(action),
-            memory: output.clone(),
-            earlier_default: None,
+            task: Task::Change(action),
             source,
             input: self.input.options(true),
             event,
             output,
             dry_run: self.dry_run,
-            fresh: false,
-            mode: Mode::Auto,
             plan: self.rates.plan,
             limits: self.rates.limits(),
             concurrency: NonZeroUsize::new(CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
-            auto_approve: false,
             occurrences: self.occurrence.into_iter().collect(),
-            skip_existing: true,
-            confirmation_email: None,
             zoom,
-            verbosity,
             cache_folder: crate::lock::cache_folder(env),
-            json: self.common.json,
             excel: self.common.excel,
         })
     }

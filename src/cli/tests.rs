@@ -5,6 +5,14 @@ use crate::model::{EventId, EventKind};
 use crate::rows::Target;
 use clap::CommandFactory;
 
+/// The verbosity the console of `args` gets.
+fn verbosity(args: &[&str]) -> Verbosity {
+    Cli::try_parse_from(std::iter::once("zimport").chain(args.iter().copied()))
+        .expect("parses")
+        .console()
+        .verbosity
+}
+
 fn parse(args: &[&str]) -> Result<Config, String> {
     let cli = Cli::try_parse_from(std::iter::once("zimport").chain(args.iter().copied()))
         .map_err(|e| e.to_string())?;
@@ -33,23 +41,28 @@ fn defaults_are_documented_values() {
         config.output,
         PathBuf::from("people.meeting-83927864687.results.csv")
     );
-    assert_eq!(config.memory, config.output);
+    let import = config.import().expect("an import");
+    assert_eq!(import.memory, config.output);
     let dry = parse(&["people.csv", "--meeting", "83927864687", "--dry-run"]).expect("valid");
     assert_eq!(
         dry.output,
         PathBuf::from("people.meeting-83927864687.dry-run.results.csv"),
         "a dry run never replaces a real run's results"
     );
-    assert_eq!(dry.memory, config.output, "but reads them");
+    let dry_memory = &dry.import().expect("an import").memory;
+    assert_eq!(dry_memory, &config.output, "but reads them");
     assert_eq!(
-        config.earlier_default,
+        import.earlier_default,
         Some(PathBuf::from("people.results.csv"))
     );
-    assert_eq!(config.mode, Mode::Auto);
+    assert_eq!(import.mode, Mode::Auto);
     assert_eq!(config.plan, Plan::Pro);
     assert_eq!(config.concurrency.get(), DEFAULT_CONCURRENCY);
-    assert_eq!(config.confirmation_email, None);
-    assert_eq!(config.verbosity, Verbosity::Normal);
+    assert_eq!(import.confirmation_email, None);
+    assert_eq!(
+        verbosity(&["people.csv", "--meeting", "83927864687"]),
+        Verbosity::Normal
+    );
     assert!(!config.dry_run);
 }
 
@@ -67,7 +80,13 @@ fn default_output_sits_beside_the_csv() {
         PathBuf::from("zimport.webinar-123456789.results.csv")
     );
     let config = parse(&["p.csv", "--webinar", "123456789", "-o", "r.csv"]).expect("valid");
-    assert_eq!(config.earlier_default, None, "-o is the user's choice");
+    assert_eq!(
+        config
+            .import()
+            .and_then(|import| import.earlier_default.clone()),
+        None,
+        "-o is the user's choice"
+    );
 }
 
 #[test]
@@ -163,8 +182,14 @@ fn map_delimiter_and_rates_are_resolved() {
     assert_eq!(config.input.delimiter, Some(b'\t'));
     assert_eq!(config.limits.light_per_second, 50);
     assert_eq!(config.limits.heavy_per_second, 40);
-    assert_eq!(config.confirmation_email, Some(false));
-    assert_eq!(config.verbosity, Verbosity::Verbose(2));
+    assert_eq!(
+        config.import().and_then(|import| import.confirmation_email),
+        Some(false)
+    );
+    assert_eq!(
+        verbosity(&["p.csv", "--meeting", "123456789", "-vv"]),
+        Verbosity::Verbose(2)
+    );
 }
 
 #[test]

@@ -16,7 +16,6 @@ use serde::Deserialize;
 
 use crate::config::Config;
 
-use crate::limits::Mode;
 use crate::model::Category;
 use crate::model::{Command, Event};
 use crate::model::{Existing, Listing};
@@ -252,7 +251,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
     let kind = event.kind;
     let k = kind.noun();
     let mut findings = Findings {
-        batch_fits: config.mode != Mode::Single,
+        batch_fits: config.may_batch(),
         ..Findings::default()
     };
 
@@ -267,7 +266,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         form: read_form,
         list: read_list,
     } = scopes::check(&token.scope, config, &mut findings)?;
-    let importing = config.command == Command::Import;
+    let importing = config.command() == Command::Import;
     let read_scope = scopes::read_scope(kind);
     let backoff_base = config.zoom.backoff_base;
     let (event_answer, form_answer, listed) = tokio::join!(
@@ -295,7 +294,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
             }
         },
         async {
-            if (config.skip_existing || !importing) && read_list {
+            if config.reads_registrants() && read_list {
                 Some(list_registrants(client, backoff_base).await)
             } else {
                 None
@@ -369,7 +368,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         ));
         findings.registered = (count(Listing::Approved) + count(Listing::Pending)) as u64;
         findings.existing = Some(existing);
-    } else if config.skip_existing {
+    } else if config.reads_registrants() {
         findings.notes.push(format!(
             "the token lacks {k}:read:list_registrants:admin, so people registered through other channels cannot be skipped"
         ));
