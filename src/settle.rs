@@ -6,8 +6,7 @@
 //! ([`Sink::unknown`]), which a dry run records as `valid` and a real run keeps to send.
 
 use crate::fingerprint::{Earlier, SeenSet, Sighting};
-use crate::model::Command;
-use crate::model::Status;
+use crate::model::{Command, Request, Status};
 use crate::outcome::{answer, duplicate_message, Line, Verdict};
 use crate::registrant::{Adjusted, Registrant};
 use crate::results::encode_outcome;
@@ -31,10 +30,8 @@ pub struct Unknown<'a> {
     /// The person to send (kept only for a run that sends). Boxed, so that every row handed
     /// on moves a pointer, not the person: 6% of a million-row dry run (BENCHMARKS.md).
     pub registrant: Option<Box<Registrant>>,
-    /// Zoom's ID for the person, for a status change ("" for an import).
-    pub registrant_id: &'a str,
-    /// The IDs of the other listings of the person's address that a status change sends.
-    pub also: Vec<&'a str>,
+    /// What it asks of Zoom.
+    pub request: Request,
 }
 
 /// What settling the whole input came to.
@@ -245,8 +242,7 @@ impl Settling<'_> {
                         sink.unknown(Unknown {
                             valid: line,
                             registrant,
-                            registrant_id: "",
-                            also: Vec::new(),
+                            request: Request::Add,
                         })?;
                     } else {
                         let answer = answer(&verdict);
@@ -261,12 +257,15 @@ impl Settling<'_> {
                             ..line
                         };
                         if sends {
-                            let also = verdict.to_change().into_iter().skip(1).collect();
+                            let registrant_ids = verdict
+                                .to_change()
+                                .into_iter()
+                                .map(str::to_string)
+                                .collect();
                             sink.unknown(Unknown {
                                 valid: line,
                                 registrant,
-                                registrant_id: answer.registrant_id,
-                                also,
+                                request: Request::Change { registrant_ids },
                             })?;
                         } else {
                             sink.settled(line)?;

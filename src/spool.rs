@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::Request;
 use crate::outcome::{Line, OwnedLine};
 use crate::registrant::Registrant;
 use crate::settle::{Sink, Unknown};
@@ -35,12 +36,8 @@ pub struct ToSend {
     pub row: u64,
     pub line: u64,
     pub registrant: Registrant,
-    /// Zoom's ID for the person, for a status change ("" for an import).
-    #[serde(default)]
-    pub registrant_id: String,
-    /// The IDs of the other listings of the person's address that a status change sends.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub also: Vec<String>,
+    /// What it asks of Zoom.
+    pub request: Request,
     /// The row's carried input cells, encoded ([`Line::carried`]).
     #[serde(default)]
     pub carried: String,
@@ -138,8 +135,7 @@ impl Sink for Spool {
             row: valid.row,
             line: valid.line,
             registrant: *registrant,
-            registrant_id: row.registrant_id.to_string(),
-            also: row.also.into_iter().map(str::to_string).collect(),
+            request: row.request,
             carried: String::from_utf8_lossy(valid.carried).into_owned(),
         }))?)
     }
@@ -207,8 +203,9 @@ mod tests {
                 row: 2,
                 line: 3,
                 registrant: registrant("b@x.com", vec![(Field::City, "Zürich".to_string())]),
-                registrant_id: "zoom-id-b".to_string(),
-                also: vec!["zoom-id-b2".to_string()],
+                request: Request::Change {
+                    registrant_ids: vec!["zoom-id-b".to_string(), "zoom-id-b2".to_string()],
+                },
                 carried: ",kept".to_string(),
             }),
         ];

@@ -21,6 +21,27 @@ pub struct Person {
     pub last_name: String,
 }
 
+/// What a row asks of Zoom: to register its person, or to change the status of their
+/// listings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Request {
+    /// Register the person (an import).
+    Add,
+    /// Change the status of the listings with these registrant IDs: the row's own first, and
+    /// more where Zoom lists the address more than once (at most 30: one status call).
+    Change { registrant_ids: Vec<String> },
+}
+
+impl Request {
+    /// The registrant IDs a status change names; none for an add.
+    pub fn registrant_ids(&self) -> &[String] {
+        match self {
+            Request::Add => &[],
+            Request::Change { registrant_ids } => registrant_ids,
+        }
+    }
+}
+
 /// Zoom's rate-limit categories that registration uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {

@@ -1,6 +1,5 @@
 use super::*;
-use crate::model::Category;
-use crate::model::Status;
+use crate::model::{Category, Request, Status};
 use crate::outcome::Outcome;
 use crate::registrant::{Email, Registrant};
 use crate::results::companion;
@@ -66,8 +65,7 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
                 row: seq + 1,
                 line: seq + 2,
                 registrant,
-                registrant_id: String::new(),
-                also: Vec::new(),
+                request: Request::Add,
                 carried: String::new(),
             })
         };
@@ -188,8 +186,7 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
             row: seq + 1,
             line: seq + 2,
             registrant,
-            registrant_id: String::new(),
-            also: Vec::new(),
+            request: Request::Add,
             carried: String::new(),
         });
         spool.push(&entry).expect("kept");

@@ -12,9 +12,7 @@ use tokio::sync::mpsc::OwnedPermit;
 
 use crate::outcome::{Outcome, OwnedLine};
 
-use crate::model::Category;
-use crate::model::Person;
-use crate::model::Status;
+use crate::model::{Category, Person, Request, Status};
 use crate::registrant::Registrant;
 use crate::zoom::control::Control;
 use crate::zoom::Refusal;
@@ -33,10 +31,8 @@ pub struct Job {
     pub row: u64,
     pub line: u64,
     pub registrant: Registrant,
-    /// Zoom's ID for the person, for a status change ("" for an import).
-    pub registrant_id: String,
-    /// The IDs of the other listings of the person's address that a status change sends.
-    pub also: Vec<String>,
+    /// What it asks of Zoom.
+    pub request: Request,
     /// Its carried input cells, for its results line.
     carried: String,
     /// Requests that carried this row so far.
@@ -55,8 +51,7 @@ impl Job {
             row,
             line,
             registrant,
-            registrant_id,
-            also,
+            request,
             carried,
         } = to_send;
         Job {
@@ -64,8 +59,7 @@ impl Job {
             row,
             line,
             registrant,
-            registrant_id,
-            also,
+            request,
             carried,
             attempts: 0,
             reply: Some(reply),
@@ -85,7 +79,10 @@ impl Job {
             message,
             self.attempts,
         );
-        outcome.registrant_id.clone_from(&self.registrant_id);
+        // A status change's row names the row's own registrant: the first.
+        if let Some(id) = self.request.registrant_ids().first() {
+            outcome.registrant_id.clone_from(id);
+        }
         outcome.carried.clone_from(&self.carried);
         outcome
     }

@@ -88,9 +88,8 @@ impl StatusChanger {
                 .iter()
                 .flat_map(|job| {
                     let email = job.registrant.email.as_str();
-                    std::iter::once(job.registrant_id.as_str())
-                        .chain(job.also.iter().map(String::as_str))
-                        .map(move |id| (id, email))
+                    let ids = job.request.registrant_ids().iter();
+                    ids.map(move |id| (id.as_str(), email))
                 })
                 .collect();
             let sent = self
@@ -228,27 +227,27 @@ impl StatusChanger {
     /// A done row's message: empty, unless the change reached more than one listing of its
     /// address.
     fn every_listing(&self, job: &Job) -> String {
-        if job.also.is_empty() {
+        let ids = job.request.registrant_ids();
+        if ids.len() < 2 {
             return String::new();
         }
         format!(
-            "{} listings of this address {}: registrant {}, {}",
-            job.also.len() + 1,
+            "{} listings of this address {}: registrant {}",
+            ids.len(),
             self.done(),
-            job.registrant_id,
-            job.also.join(", ")
+            ids.join(", ")
         )
     }
 
     /// The outcome of a row Zoom refused when it was sent alone.
     fn refused_alone(&self, job: Job, refusal: &Refusal) {
-        if !job.also.is_empty() {
+        let ids = job.request.registrant_ids();
+        if ids.len() > 1 {
             // Zoom does not say which: none of the listings is taken as changed.
             let message = format!(
-                "Zoom refused the change of this address's {} listings (registrant {}, {}), all in one call; a re-run reads Zoom's lists again and sends those still to change (Zoom: {refusal})",
-                job.also.len() + 1,
-                job.registrant_id,
-                job.also.join(", ")
+                "Zoom refused the change of this address's {} listings (registrant {}), all in one call; a re-run reads Zoom's lists again and sends those still to change (Zoom: {refusal})",
+                ids.len(),
+                ids.join(", ")
             );
             return job.refused(Status::Failed, message, Some(refusal));
         }
@@ -291,7 +290,7 @@ impl Sends for StatusChanger {
     /// lists more than once in a call of its own, with every listing to change.
     fn route(&self, job: &Job) -> Route {
         Route {
-            batched: job.also.is_empty(),
+            batched: job.request.registrant_ids().len() < 2,
             category: Category::Medium,
         }
     }
