@@ -208,7 +208,7 @@ impl Console {
             if unknown {
                 self.say(format_args!(
                     "  (--map FIELD=COLUMN sends a column as FIELD: {})",
-                    fields_list()
+                    crate::registrant::Field::map_names()
                 ));
             }
         } else {
@@ -304,16 +304,6 @@ fn shown_strings(value: &mut serde_json::Value) {
         serde_json::Value::Object(fields) => fields.values_mut().for_each(shown_strings),
         _ => {}
     }
-}
-
-/// Zoom's registrant fields as `--map` takes them.
-pub fn fields_list() -> String {
-    let mut fields: Vec<&str> = crate::registrant::Field::ALL
-        .iter()
-        .map(|field| field.api_name())
-        .collect();
-    fields.push("full_name");
-    fields.join(", ")
 }
 
 /// A column title as a shell takes it in `--map FIELD=COLUMN`.

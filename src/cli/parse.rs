@@ -41,7 +41,7 @@ pub(super) fn parse_map(text: &str) -> Result<(Target, String), String> {
         format!(
             "'{}' is not a Zoom registrant field; {hint}use one of: {}",
             field.trim(),
-            crate::console::fields_list()
+            crate::registrant::Field::map_names()
         )
     })?;
     Ok((target, column.to_string()))

@@ -69,6 +69,14 @@ pub const MAX_EMAIL_CHARS: usize = 128;
 pub const MAX_NAME_CHARS: usize = 64;
 
 impl Field {
+    /// Zoom's registrant fields as `--map FIELD=COLUMN` takes them: every field, and
+    /// `full_name`.
+    pub fn map_names() -> String {
+        let mut fields: Vec<&str> = Field::ALL.iter().map(|field| field.api_name()).collect();
+        fields.push("full_name");
+        fields.join(", ")
+    }
+
     /// Every field, in the order Zoom's docs list them.
     pub const ALL: [Field; 17] = [
         Field::Email,

@@ -112,7 +112,7 @@ fn registrations_refused(refusal: &Refusal, event: Event) -> Option<String> {
         (_, Some(3001)) | (_, Some(300)) if message.contains("not found") || message.contains("does not exist") => {
             event_gone(event, "; check the ID", refusal)
         }
-        (_, Some(1001)) => host_gone(event, refusal),
+        (_, Some(HOST_GONE)) => host_gone(event, refusal),
         (Some(404), Some(3001)) => event_gone(event, "; check the ID", refusal),
         _ if registration_off(&message) => format!(
             "{event} does not take registrations; in Zoom, edit it and turn on Registration (Required) ({zoom})"
@@ -152,7 +152,7 @@ fn status_change_refused(refusal: &Refusal, event: Event) -> Option<String> {
         (Some(404), None) => format!(
             "the API address has no status endpoint for {event} ({zoom}); check ZOOM_API_URL (or the api_url the token answer named)"
         ),
-        (_, Some(1001)) => host_gone(event, refusal),
+        (_, Some(HOST_GONE)) => host_gone(event, refusal),
         // Approving past a webinar's registrant limit: no later call can approve anyone.
         (_, Some(3035)) => format!(
             "{event} has reached its registrant capacity, so Zoom approves nobody more; raise the event's limit in Zoom and run again ({zoom})"
@@ -184,6 +184,10 @@ fn full(event: Event, refusal: &Refusal) -> String {
         "{event} has reached its registrant capacity; the remaining rows cannot be registered (Zoom: {refusal})"
     )
 }
+
+/// Zoom's code for a user (the event's host) that "does not exist or does not belong to this
+/// account": wherever Zoom answers it, the run stops with [`host_gone`].
+pub(crate) const HOST_GONE: i64 = 1001;
 
 /// What a run says when Zoom answers code 1001 (its API reference: the user "does not exist or
 /// does not belong to this account"): the event is there, its host is not, wherever it is

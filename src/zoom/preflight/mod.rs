@@ -23,7 +23,7 @@ use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::auth::AuthError;
 use crate::zoom::job::backoff;
-use crate::zoom::policy::{host_gone, verdict, Sending, Verdict};
+use crate::zoom::policy::{host_gone, verdict, Sending, Verdict, HOST_GONE};
 use crate::zoom::{ApiError, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
 pub(crate) use registrants::list_registrants;
@@ -162,10 +162,6 @@ pub(crate) fn names_no_event(refusal: &Refusal) -> bool {
         || (refusal.http_status == Some(404)
             && refusal.zoom_code.is_some_and(|code| code != HOST_GONE))
 }
-
-/// Zoom's code for a user (the event's host) that "does not exist or does not belong to this
-/// account".
-const HOST_GONE: i64 = 1001;
 
 /// The error for an event Zoom does not have: the other flag's ID, perhaps (Zoom's answer to
 /// the other kind says), else a wrong or expired one.
