@@ -3,13 +3,13 @@
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::model::{Action, Command, Event};
 
-use crate::credentials::Credentials;
 use crate::limits::{Mode, Plan, RateLimits};
 use crate::rows::{InputOptions, Source};
+use crate::zoom::preflight::Checks;
+use crate::zoom::ZoomSettings;
 
 /// How much to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -19,21 +19,6 @@ pub enum Verbosity {
     Normal,
     /// `-v` (1) and `-vv` (2).
     Verbose(u8),
-}
-
-/// How to reach Zoom, from the environment (never from flags).
-#[derive(Debug, Clone)]
-pub struct ZoomSettings {
-    /// The token endpoint (`ZOOM_OAUTH_URL`), HTTPS or loopback.
-    pub oauth_url: reqwest::Url,
-    /// `ZOOM_API_URL`; else the token's `api_url`; else `https://api.zoom.us`.
-    pub api_url: Option<reqwest::Url>,
-    /// `None` is fine for a dry run.
-    pub credentials: Option<Credentials>,
-    /// Longest wait for one answer before it counts as a transient failure.
-    pub request_timeout: Duration,
-    /// The first retry waits about this long; each further one about twice as long.
-    pub backoff_base: Duration,
 }
 
 /// Everything one run of an import or a status change needs, validated: what both share, and
@@ -123,5 +108,19 @@ impl Config {
     pub fn batch_asked(&self) -> bool {
         self.import()
             .is_some_and(|import| import.mode == Mode::Batch)
+    }
+
+    /// What the checks before the run need to know of it.
+    pub fn checks(&self) -> Checks<'_> {
+        Checks {
+            event: self.event,
+            command: self.command(),
+            occurrences: &self.occurrences,
+            dry_run: self.dry_run,
+            may_batch: self.may_batch(),
+            batch_asked: self.batch_asked(),
+            reads_registrants: self.reads_registrants(),
+            backoff_base: self.zoom.backoff_base,
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::ZoomSettings;
+use crate::zoom::ZoomSettings;
 
 use crate::console::Console;
 use crate::files::{self, Open};

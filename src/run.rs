@@ -110,9 +110,10 @@ impl Connection {
         input: &mut CsvInput,
         memory: &mut Memory,
     ) -> Result<Findings, Error> {
-        let mut findings = self
-            .runtime
-            .block_on(crate::zoom::preflight::check(&self.client, config))?;
+        let mut findings = self.runtime.block_on(crate::zoom::preflight::check(
+            &self.client,
+            &config.checks(),
+        ))?;
         for note in &findings.notes {
             console.note(note);
         }

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::config::{Config, ImportOptions, Task, ZoomSettings};
+use crate::config::{Config, ImportOptions, Task};
+use crate::zoom::ZoomSettings;
 
 use crate::console::Console;
 use crate::credentials::{

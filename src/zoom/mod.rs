@@ -27,9 +27,8 @@ use reqwest::Method;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
 
-use crate::config::ZoomSettings;
-
 use crate::credentials::Credentials;
+
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
 use crate::model::{Action, Event, EventKind};
@@ -39,6 +38,7 @@ use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
 
 pub use crate::model::Category;
+pub use settings::ZoomSettings;
 
 /// Where the line for each request goes (`-vv`): zoom says what happened, and whoever runs it
 /// decides whether and how to show it.
@@ -484,5 +484,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+mod settings;
 #[cfg(test)]
 mod tests;

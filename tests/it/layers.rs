@@ -23,12 +23,12 @@ const LAYERS: [&str; 22] = [
     "outcome",
     "results",
     "rows",
-    // The resolved command line.
-    "config",
     // Settling rows, the spool, and Zoom.
     "settle",
     "spool",
     "zoom",
+    // The resolved command line.
+    "config",
     // What a run did, and the one owner of output.
     "summary",
     "console",

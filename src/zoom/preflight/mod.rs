@@ -14,8 +14,6 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::config::Config;
-
 use crate::model::Category;
 use crate::model::{Command, Event};
 use crate::model::{Existing, Listing};
@@ -241,13 +239,31 @@ pub(crate) fn fatal(context: &str, event: Event, error: &ApiError) -> PreflightE
     }
 }
 
-/// Runs the checks. `config.mode`, `config.occurrences` and `config.skip_existing` shape them.
-pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, PreflightError> {
+/// What the checks before a run need to know of it ([`crate::config::Config::checks`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Checks<'a> {
+    pub event: Event,
+    pub command: Command,
+    /// `--occurrence`: the occurrences of a recurring event the run is for.
+    pub occurrences: &'a [String],
+    pub dry_run: bool,
+    /// An import not asked for single adds: batch registration may fit.
+    pub may_batch: bool,
+    /// `--mode batch`: batch registration was asked for by name.
+    pub batch_asked: bool,
+    /// Zoom's registrant lists are read (a status change's memory; an import's, unless
+    /// `--no-skip-existing`).
+    pub reads_registrants: bool,
+    pub backoff_base: Duration,
+}
+
+/// Runs the checks, shaped by what the run is (`config`).
+pub async fn check(client: &ZoomClient, config: &Checks<'_>) -> Result<Findings, PreflightError> {
     let event = config.event;
     let kind = event.kind;
     let k = kind.noun();
     let mut findings = Findings {
-        batch_fits: config.may_batch(),
+        batch_fits: config.may_batch,
         ..Findings::default()
     };
 
@@ -262,9 +278,9 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         form: read_form,
         list: read_list,
     } = scopes::check(&token.scope, config, &mut findings)?;
-    let importing = config.command() == Command::Import;
+    let importing = config.command == Command::Import;
     let read_scope = scopes::read_scope(kind);
-    let backoff_base = config.zoom.backoff_base;
+    let backoff_base = config.backoff_base;
     let (event_answer, form_answer, listed) = tokio::join!(
         async {
             if read_event {
@@ -290,7 +306,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
             }
         },
         async {
-            if config.reads_registrants() && read_list {
+            if config.reads_registrants && read_list {
                 Some(list_registrants(client, backoff_base).await)
             } else {
                 None
@@ -364,7 +380,7 @@ pub async fn check(client: &ZoomClient, config: &Config) -> Result<Findings, Pre
         ));
         findings.registered = (count(Listing::Approved) + count(Listing::Pending)) as u64;
         findings.existing = Some(existing);
-    } else if config.reads_registrants() {
+    } else if config.reads_registrants {
         findings.notes.push(format!(
             "the token lacks {k}:read:list_registrants:admin, so people registered through other channels cannot be skipped"
         ));

@@ -8,8 +8,8 @@
 
 use std::collections::HashSet;
 
+use super::Checks;
 use super::{Findings, PreflightError};
-use crate::config::Config;
 use crate::model::{Command, EventKind};
 
 /// What a token's scopes say of one action.
@@ -95,7 +95,7 @@ pub(super) fn read_scope(kind: EventKind) -> &'static str {
 /// whether batch fits.
 pub(super) fn check(
     scope: &str,
-    config: &Config,
+    config: &Checks<'_>,
     findings: &mut Findings,
 ) -> Result<Reads, PreflightError> {
     let kind = config.event.kind;
@@ -112,7 +112,7 @@ pub(super) fn check(
             Grant::Yes
         }
     };
-    let (classic, granular, doing) = match config.command() {
+    let (classic, granular, doing) = match config.command {
         Command::Import => ("write", "write:registrant", "registering"),
         Command::Change(_) => (
             "write",
@@ -139,14 +139,14 @@ pub(super) fn check(
             scope
         )),
     }
-    if config.command() != Command::Import {
+    if config.command != Command::Import {
         findings.batch_fits = false;
     }
     if findings.batch_fits {
         match grant("write", "write:batch_registrants") {
             Grant::Yes => {}
-            Grant::Unknown if config.batch_asked() => {}
-            Grant::No if config.batch_asked() => {
+            Grant::Unknown if config.batch_asked => {}
+            Grant::No if config.batch_asked => {
                 return Err(PreflightError::refused(format!(
                     "--mode batch needs the scope {k}:write:batch_registrants:admin (or {k}:write:admin); {SCOPES_HELP}"
                 )));
@@ -165,7 +165,7 @@ pub(super) fn check(
     let can = |granular: &str| grant("read", granular) == Grant::Yes;
     let read_event = can(read_scope);
     // A status change needs only the email of each row, and Zoom's list to find them in.
-    let importing = config.command() == Command::Import;
+    let importing = config.command == Command::Import;
     let read_form = importing && can("read:list_registration_questions");
     let list_grant = grant("read", "read:list_registrants");
     let read_list = list_grant == Grant::Yes || (!importing && list_grant == Grant::Unknown);
