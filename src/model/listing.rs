@@ -23,14 +23,18 @@ pub const MOST_OTHER_LISTINGS: usize = 29;
 impl Existing {
     /// Takes another listing of the same address: the more final of the two (approved before
     /// pending before denied) stands for the person, and the other is kept beside it.
+    /// A registrant ID already kept (a listing read twice while it changed) is kept once.
     pub fn merge(&mut self, mut other: Existing) {
         if other.status.finality() > self.status.finality() {
             std::mem::swap(self, &mut other);
-            self.others = std::mem::take(&mut other.others);
         }
-        let room = MOST_OTHER_LISTINGS.saturating_sub(self.others.len());
         let theirs = std::iter::once((other.status, other.registrant_id)).chain(other.others);
-        self.others.extend(theirs.take(room));
+        for (status, id) in theirs {
+            let known = id == self.registrant_id || self.others.iter().any(|(_, kept)| *kept == id);
+            if !known && self.others.len() < MOST_OTHER_LISTINGS {
+                self.others.push((status, id));
+            }
+        }
     }
 
     /// Every listing of the address: the one kept first, then the others.
@@ -101,4 +105,47 @@ pub enum Known {
     },
     /// Zoom already lists this person (`approved`, `pending` or `denied`).
     InZoom(Existing),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(status: Listing, id: &str) -> Existing {
+        Existing {
+            email: "a@x.com".to_string(),
+            status,
+            registrant_id: id.to_string(),
+            join_url: String::new(),
+            others: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn merging_keeps_every_listing_once_whichever_side_is_more_final() {
+        // Two reads' worth, each merged already: a pending pair, then an approved one with a
+        // denied one beside it, and the pending "p1" again (read twice while it changed).
+        let mut pending = listing(Listing::Pending, "p1");
+        pending.merge(listing(Listing::Pending, "p2"));
+        let mut approved = listing(Listing::Approved, "a1");
+        approved.merge(listing(Listing::Denied, "d1"));
+        approved.merge(listing(Listing::Pending, "p1"));
+        pending.merge(approved);
+        assert_eq!(
+            (pending.status, pending.registrant_id.as_str()),
+            (Listing::Approved, "a1")
+        );
+        let mut ids: Vec<&str> = pending.others.iter().map(|(_, id)| id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["d1", "p1", "p2"], "none lost, none twice");
+    }
+
+    #[test]
+    fn at_most_one_status_call_of_listings_is_kept() {
+        let mut many = listing(Listing::Approved, "a0");
+        for i in 1..100 {
+            many.merge(listing(Listing::Pending, &format!("p{i}")));
+        }
+        assert_eq!(many.listings().count(), MOST_OTHER_LISTINGS + 1);
+    }
 }
