@@ -11,16 +11,6 @@ use crate::rows::{InputOptions, Source};
 use crate::zoom::preflight::Checks;
 use crate::zoom::ZoomSettings;
 
-/// How much to say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
-    /// Errors and the summary only (for cron).
-    Quiet,
-    Normal,
-    /// `-v` (1) and `-vv` (2).
-    Verbose(u8),
-}
-
 /// Everything one run of an import or a status change needs, validated: what both share, and
 /// the [`Task`] with what its command alone takes. Built once, by the CLI.
 #[derive(Debug, Clone)]
@@ -93,19 +83,19 @@ impl Config {
 
     /// Whether the checks read Zoom's registrant lists: always for a status change (they are
     /// its memory), for an import unless `--no-skip-existing`.
-    pub fn reads_registrants(&self) -> bool {
+    fn reads_registrants(&self) -> bool {
         self.import().is_none_or(|import| import.skip_existing)
     }
 
     /// Whether the checks may find batch registration fits: an import not asked for single
     /// adds (a status change goes 30 a call, its own way).
-    pub fn may_batch(&self) -> bool {
+    fn may_batch(&self) -> bool {
         self.import()
             .is_some_and(|import| import.mode != Mode::Single)
     }
 
     /// Whether batch registration was asked for by name (`--mode batch`).
-    pub fn batch_asked(&self) -> bool {
+    fn batch_asked(&self) -> bool {
         self.import()
             .is_some_and(|import| import.mode == Mode::Batch)
     }

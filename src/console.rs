@@ -1,6 +1,7 @@
 //! Every line a person sees: progress on stderr ([`Progress`]: a bar on a terminal, a line
 //! every few seconds otherwise), warnings and notes, the input's column mapping and encoding,
-//! the closing summary, and `--json` alone on stdout. Nothing else in the crate prints. Off a
+//! the closing summary, and `--json` alone on stdout. Nothing else in the crate prints (an
+//! export with `-o -` writes its CSV, data, to stdout). Off a
 //! terminal (cron, CI) every line starts with its time, RFC 3339 in UTC. The summary's words
 //! are put together in `console/summary_text.rs`.
 
@@ -13,11 +14,21 @@ use summary_text::summary_text;
 use std::fmt::Display;
 use std::io::{self, Write};
 
-use crate::config::{Task, Verbosity};
+use crate::config::Task;
 
 use crate::outside;
 use crate::rows::{ColumnUse, CsvInput, TextEncoding};
 use crate::summary::Summary;
+
+/// How much to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors and the summary only (for cron).
+    Quiet,
+    Normal,
+    /// `-v` (1) and `-vv` (2).
+    Verbose(u8),
+}
 
 /// The version of `--json`'s shape (README, "--json for scripts").
 pub const JSON_SCHEMA: u32 = 1;
@@ -144,6 +155,11 @@ impl Console {
                 console.say(format_args!("request: {line}"));
             })
         })
+    }
+
+    /// A further line of the error just shown (clap's tip and usage), as it is: always shown.
+    pub fn continued(&self, line: impl Display) {
+        self.say(line);
     }
 
     /// A fatal error: always shown.

@@ -158,8 +158,8 @@ pub fn read_env_file(path: &Path) -> Result<HashMap<String, String>, String> {
 
 /// Checks that `url` is HTTPS, or plain HTTP to a loopback host; `what` names it in errors.
 pub fn checked_url(url: &str, what: &str) -> Result<reqwest::Url, String> {
-    let parsed =
-        reqwest::Url::parse(url.trim()).map_err(|e| format!("{what} '{url}' is not a URL: {e}"))?;
+    let parsed = reqwest::Url::parse(url.trim())
+        .map_err(|e| format!("{what} '{}' is not a URL: {e}", without_userinfo(url)))?;
     // A `user:password@` part would go out as a second Authorization header, and its password
     // into error messages: refused, and not shown.
     if !parsed.username().is_empty() || parsed.password().is_some() {
@@ -175,6 +175,19 @@ pub fn checked_url(url: &str, what: &str) -> Result<reqwest::Url, String> {
             "{what} '{url}' is plain http: tokens never travel in clear, so http is allowed only for 127.0.0.1, ::1 and localhost; use https"
         )),
         other => Err(format!("{what} '{url}' has scheme '{other}'; use https")),
+    }
+}
+
+/// `url` as an error may quote it, whether or not it parses: whatever sits between `://` and
+/// an `@` before the path (a `user:password@` part) left out.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://…@{}", &rest[at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -220,9 +233,15 @@ mod tests {
             "https://admin:hunter2@api.zoom.us/",
             "https://admin@api.zoom.us/",
             "http://u:hunter2@127.0.0.1:9900/",
+            // A URL that does not parse (its port) is quoted without its password too.
+            "https://admin:hunter2@api.zoom.us:99999/",
+            "https://admin:hunter2@/",
         ] {
             let err = checked_url(url, "ZOOM_API_URL").expect_err(url);
-            assert!(err.contains("user name or password"), "{err}");
+            assert!(
+                err.contains("user name or password") || err.contains("is not a URL"),
+                "{err}"
+            );
             assert!(!err.contains("hunter2") && !err.contains("admin"), "{err}");
         }
         assert!(checked_url("not a url", "ZOOM_API_URL").is_err());

@@ -86,6 +86,20 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
                     .map_err(|e| Error::Setup(format!("cannot write {}: {e}", path.display())))?;
                 output = Some(path.display().to_string());
             }
+            // On a terminal the CSV is read, not kept: each of its lines escaped as every line
+            // zimport shows is (the cells are what anyone registering typed).
+            None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+                let mut csv = Vec::new();
+                let mut out = std::io::stdout().lock();
+                write(&mut csv, &mut spooled)
+                    .and_then(|()| {
+                        String::from_utf8_lossy(&csv)
+                            .lines()
+                            .try_for_each(|line| writeln!(out, "{}", crate::outside::shown(line)))
+                    })
+                    .and_then(|()| out.flush())
+                    .map_err(|e| Error::Setup(format!("cannot write to standard output: {e}")))?
+            }
             None => {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 write(&mut out, &mut spooled)

@@ -60,6 +60,24 @@ pub fn open(path: &Path, how: Open) -> io::Result<File> {
     Ok(file)
 }
 
+/// Opens a file to read that may be a link the user made (earlier results): without blocking,
+/// so that a FIFO planted there cannot hang the run, and only if what it opens is a regular
+/// file (a device such as `/dev/zero` never ends).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular(path));
+    }
+    Ok(file)
+}
+
 /// Refuses a path that exists and is a symbolic link or not a regular file.
 pub fn refuse_odd(path: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {

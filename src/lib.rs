@@ -8,7 +8,7 @@
 //!
 //! # Layout
 //! - [`cli`]: the command line (clap), turned once into a [`config::Config`].
-//! - [`config`]: the resolved, validated configuration; event IDs.
+//! - [`config`]: the resolved, validated configuration of a run, and its task.
 //! - [`credentials`]: where secrets and endpoints come from; HTTPS-or-loopback URLs.
 //! - [`files`]: the files beside the results, never opened through a link or as a device.
 //! - [`fingerprint`]: 8-byte stand-ins for email addresses, for sets that stay small.

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Invocation::Export(cli) => export(cli),
         Invocation::Change(cli, action) => change_status(cli, action),
         Invocation::Generate(kind) => {
-            let console = Console::new(zimport::config::Verbosity::Normal, false);
+            let console = Console::new(zimport::console::Verbosity::Normal, false);
             match zimport::cli::generate::generate(&kind, &mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::from(exit::OK),
                 Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),

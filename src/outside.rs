@@ -44,10 +44,22 @@ fn push_shown(c: char, out: &mut String) {
 }
 
 /// Whether `c` acts rather than reads: a C0 or C1 control character (`0x9B` is a terminal's
-/// CSI), a bidi override or isolate, or a zero-width character.
+/// CSI), a line or paragraph separator (U+2028, U+2029: a new line to many log viewers), a
+/// bidi mark, override or isolate, a zero-width or other invisible format character (the
+/// BOM, the word joiner, the interlinear annotations), or a tag character.
 pub fn hidden(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
 }
 
 /// Whether a spreadsheet would run a cell of this text as a formula (OWASP's CSV-injection

@@ -6,8 +6,8 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use super::parse::{parse_delimiter, parse_event_id, parse_map};
-use crate::config::Verbosity;
 use crate::console::Console;
+use crate::console::Verbosity;
 use crate::limits::{Plan, RateLimits};
 use crate::model::{Event, EventId, EventKind};
 use crate::rows::{InputOptions, Target};

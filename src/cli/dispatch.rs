@@ -11,8 +11,8 @@ use clap::Parser;
 use super::export::ExportCli;
 use super::status::StatusCli;
 use super::Cli;
-use crate::config::Verbosity;
 use crate::console::Console;
+use crate::console::Verbosity;
 use crate::model::Action;
 use crate::summary::exit;
 
@@ -117,7 +117,15 @@ fn parse<T: Parser>(args: Vec<OsString>, json: bool) -> Result<T, u8> {
             let text = err.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
             let console = Console::new(Verbosity::Normal, json);
-            console.error(text.trim_end());
+            // clap's lines (the error, the tip, the usage) one console line each; every line
+            // is escaped on its way out (the arguments as typed are in it).
+            let mut lines = text.trim_end().lines();
+            if let Some(first) = lines.next() {
+                console.error(first);
+            }
+            for line in lines.filter(|line| !line.trim().is_empty()) {
+                console.continued(line);
+            }
             // The message, for a script: what comes before the usage and tips, on one line.
             let message: Vec<&str> = text
                 .lines()

@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::Verbosity;
+use crate::console::Verbosity;
 use crate::limits::{Mode, Plan};
 use crate::model::{EventId, EventKind};
 use crate::rows::Target;

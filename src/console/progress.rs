@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::Console;
-use crate::config::Verbosity;
+use super::Verbosity;
 use crate::model::Command;
 use crate::model::Counts;
 

@@ -27,8 +27,9 @@ pub struct Person {
 pub enum Request {
     /// Register the person (an import).
     Add,
-    /// Change the status of the listings with these registrant IDs: the row's own first, and
-    /// more where Zoom lists the address more than once (at most 30: one status call).
+    /// Change the status of the listings with these registrant IDs: each listing of the row's
+    /// address that the change reaches (more than one where Zoom lists the address more than
+    /// once; at most 30: one status call). The first is the one the row's results name.
     Change { registrant_ids: Vec<String> },
 }
 

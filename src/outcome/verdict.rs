@@ -83,11 +83,6 @@ fn change_of(action: Action, status: Listing) -> Result<&'static str, &'static s
 /// and join URL Zoom gave it before. A verdict that [`Verdict::sends`] comes to `valid`, what a
 /// dry run says of a row a real run would send.
 pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
-    let known = |status, registrant_id: &'a str, join_url: &'a str, message: &'a str| Answer {
-        registrant_id,
-        join_url,
-        ..Answer::unanswered(status, message)
-    };
     match verdict {
         Verdict::Invalid(message) => Answer::unanswered(Status::Invalid, message),
         Verdict::Duplicate(message) => Answer::unanswered(Status::Duplicate, message),
@@ -148,11 +143,6 @@ pub fn answer<'a>(verdict: &'a Verdict<'a>) -> Answer<'a> {
 
 /// What an import makes of someone Zoom lists.
 fn in_zoom<'a>(existing: &'a Existing) -> Answer<'a> {
-    let known = |status, registrant_id: &'a str, join_url: &'a str, message: &'a str| Answer {
-        registrant_id,
-        join_url,
-        ..Answer::unanswered(status, message)
-    };
     match existing.status {
             Listing::Denied => known(
                 Status::Failed,
@@ -207,5 +197,19 @@ fn listed_more_than_once<'a>(
             to_change.join(", ")
         )),
         ..Answer::unanswered(Status::Valid, "")
+    }
+}
+
+/// An outcome known without asking Zoom, with the registrant ID and join URL it had before.
+fn known<'a>(
+    status: Status,
+    registrant_id: &'a str,
+    join_url: &'a str,
+    message: &'a str,
+) -> Answer<'a> {
+    Answer {
+        registrant_id,
+        join_url,
+        ..Answer::unanswered(status, message)
     }
 }

@@ -144,7 +144,7 @@ impl Memory {
         };
         // The results file may be a link the user made; the journal beside it, never.
         let opened = match kind {
-            Kind::Results => File::open(path),
+            Kind::Results => crate::files::open_regular(path),
             Kind::Journal => crate::files::open(path, crate::files::Open::Read),
         };
         let mut file = match opened {

@@ -170,10 +170,8 @@ pub fn adopt_earlier(earlier: &Path, results: &Path, event: &str) -> Result<bool
 /// Whether `path` holds a results file zimport wrote (its header begins with the results
 /// columns), so that replacing it loses nothing of anyone else's.
 pub fn written_by_zimport(path: &Path) -> bool {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .ok()
+    trusted(path)
+        .map(|file| csv::ReaderBuilder::new().flexible(true).from_reader(file))
         .and_then(|mut reader| reader.headers().ok().cloned())
         .is_some_and(|header| {
             header
@@ -190,11 +188,19 @@ pub fn written_by_zimport(path: &Path) -> bool {
 fn first_event(path: &Path) -> Option<String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(path)
-        .ok()?;
+        .from_reader(trusted(path)?);
     let column = reader.headers().ok()?.iter().position(|h| h == "event")?;
     let record = reader.records().next()?.ok()?;
     record.get(column).map(|cell| cell_text(cell).to_string())
+}
+
+/// `path` opened to read, if it is a regular file of the user's own (or root's) that nobody
+/// else can change: an earlier results file is adopted, or replaced, only then.
+fn trusted(path: &Path) -> Option<File> {
+    let file = crate::files::open_regular(path).ok()?;
+    let metadata = file.metadata().ok()?;
+    crate::files::owned_safely(&metadata).ok()?;
+    Some(file)
 }
 
 /// UTF-8's byte-order mark, which Excel needs to read a CSV as UTF-8.

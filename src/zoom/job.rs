@@ -79,7 +79,7 @@ impl Job {
             message,
             self.attempts,
         );
-        // A status change's row names the row's own registrant: the first.
+        // A status change's row names the first registrant it changes.
         if let Some(id) = self.request.registrant_ids().first() {
             outcome.registrant_id.clone_from(id);
         }

@@ -37,7 +37,7 @@ use crate::zoom::auth::{AuthError, Token, TokenSource};
 use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
 
-pub use crate::model::Category;
+use crate::model::Category;
 pub use settings::ZoomSettings;
 
 /// Where the line for each request goes (`-vv`): zoom says what happened, and whoever runs it

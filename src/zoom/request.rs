@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 
 use super::answers::{rate_limit_error, refusal, tracking_id, transport};
 use super::http::{self, BodyError};
-use super::{auth_error, ApiError, Category, Refusal, Sent, ZoomClient};
+use super::{auth_error, ApiError, Refusal, Sent, ZoomClient};
+use crate::model::Category;
 use crate::model::EventKind;
 use crate::outside::shorten;
 

@@ -14,18 +14,35 @@ use crate::support::{people, results_path, TestEnv, ZoomEnv, MEETING};
 
 /// Retitles the terminal, clears it, returns the carriage and starts a line that reads like
 /// zimport's own error in a cron log; then 0x9B (CSI) and a right-to-left override.
-const PLANT: &str =
-    "\u{1b}]0;T\u{7}\u{1b}[2J\r\n2026-01-01T00:00:00Z zimport: error: FORGED\u{9b}31m\u{202e}x";
+const PLANT: &str = "\u{1b}]0;T\u{7}\u{1b}[2J\r\n2026-01-01T00:00:00Z zimport: error: FORGED\u{9b}31m\u{202e}x\u{2028}\u{61c}";
 
 /// The planted text as it must be shown, as far as a value cut for a message keeps it.
 const SHOWN: &str = "\\u{1b}]0;T\\u{7}\\u{1b}[2J\\r\\n2026-01-01T00:00:00Z zimport: error: FORGED";
 
-/// The byte sequences that act on a terminal: C0 but the line feed, DEL, C1 (in UTF-8),
-/// bidi overrides and isolates, zero-width characters and the BOM.
+/// The characters that act on a terminal or a log rather than read, listed here apart from
+/// zimport's own list: C0 but the line feed, DEL, C1, line and paragraph separators, bidi
+/// marks, overrides and isolates, zero-width and invisible format characters, the BOM, tags.
+fn acts(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00..=0x09
+            | 0x0b..=0x1f
+            | 0x7f..=0x9f
+            | 0x061c
+            | 0x200b..=0x200f
+            | 0x2028..=0x202e
+            | 0x2060..=0x2064
+            | 0x2066..=0x206f
+            | 0xfeff
+            | 0xfff9..=0xfffb
+            | 0xe0000..=0xe007f
+    )
+}
+
 fn control_bytes(bytes: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
     text.chars()
-        .filter(|&c| c != '\n' && zimport::outside::hidden(c))
+        .filter(|&c| acts(c))
         .map(|c| format!("U+{:04X}", u32::from(c)))
         .collect()
 }

@@ -361,3 +361,37 @@ fn an_export_of_an_event_zoom_does_not_have_says_so_as_an_import_does() {
     );
     assert!(!zoom.env.path("never.csv").exists());
 }
+
+/// Issue 32: an export to a terminal shows Zoom's cells (what anyone registering typed)
+/// escaped, as every line zimport shows; to a pipe or a file it keeps them as they are.
+#[test]
+fn an_export_to_a_terminal_escapes_what_registrants_typed_and_a_pipe_keeps_it() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let fields = serde_json::json!({
+        "email": "ana@example.com",
+        "first_name": "Ana\u{1b}]0;PWNED\u{7}",
+        "last_name": "Lee",
+    });
+    zoom.zoom.preregister_person(
+        Kind::Meeting,
+        MEETING,
+        fields.as_object().cloned().unwrap_or_default(),
+        "approved",
+    );
+    let on_terminal = zoom.on_a_terminal("\"$ZIMPORT\" export --meeting 83927864687 -o -");
+    let shown = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(on_terminal.status.success(), "{shown}");
+    assert!(!shown.contains("\u{1b}]0;PWNED"), "{shown:?}");
+    assert!(shown.contains("Ana\\u{1b}]0;PWNED\\u{7}"), "{shown:?}");
+
+    let piped = zoom
+        .zimport()
+        .args(["export", "--meeting", "83927864687", "-o", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&piped), 0);
+    assert!(
+        String::from_utf8_lossy(&piped.stdout).contains("Ana\u{1b}]0;PWNED\u{7}"),
+        "data through a pipe is kept as it was"
+    );
+}

@@ -61,8 +61,8 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     (name != "lib" && name != "main").then_some(name)
 }
 
-/// The file's code lines: without comments, and without the items under `#[cfg(test)]` (a
-/// line ending in `;`, or a block up to its closing `}` at the start of a line).
+/// The file's code lines: without comments, and without the items under `#[cfg(test)]` (one
+/// line, if its braces close on it or it ends in `;`; else up to a `}` at the start of a line).
 fn code_lines(text: &str) -> Vec<(usize, &str)> {
     let mut code = Vec::new();
     let mut lines = text.lines().enumerate().map(|(at, line)| (at + 1, line));
@@ -71,7 +71,9 @@ fn code_lines(text: &str) -> Vec<(usize, &str)> {
             let Some((_, item)) = lines.next() else {
                 break;
             };
-            if !item.trim_end().ends_with(';') {
+            let open = item.matches('{').count();
+            let one_line = item.trim_end().ends_with(';') || open <= item.matches('}').count();
+            if !one_line {
                 for (_, inner) in lines.by_ref() {
                     if inner == "}" {
                         break;
@@ -88,17 +90,68 @@ fn code_lines(text: &str) -> Vec<(usize, &str)> {
     code
 }
 
-/// The top-level modules a line names as `crate::name`.
-fn named_modules(line: &str) -> Vec<&str> {
-    line.match_indices("crate::")
-        .map(|(at, _)| {
-            let rest = &line[at + "crate::".len()..];
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            &rest[..end]
-        })
-        .collect()
+/// The top-level modules `code` names, each with the line it is named on: as `crate::name`,
+/// in a group `crate::{name, other::x}` (over several lines too), or as `super::…::name` with
+/// as many `super` as the file is deep (`depth`: 1 for `src/zoom/mod.rs`'s children…).
+fn named_modules(code: &[(usize, &str)], depth: usize) -> Vec<(usize, String)> {
+    let mut text = String::new();
+    let mut starts = Vec::new();
+    for (number, line) in code {
+        starts.push((text.len(), *number));
+        text.push_str(line);
+        text.push('\n');
+    }
+    let line_at = |offset: usize| {
+        let at = starts.partition_point(|(start, _)| *start <= offset);
+        starts
+            .get(at.saturating_sub(1))
+            .map_or(0, |(_, number)| *number)
+    };
+    let ident = |rest: &str| -> String {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        rest[..end].to_string()
+    };
+    let mut roots: Vec<usize> = text
+        .match_indices("crate::")
+        .map(|(at, _)| at + 7)
+        .collect();
+    if depth > 0 {
+        let chain = "super::".repeat(depth);
+        for (at, _) in text.match_indices(&chain) {
+            // Exactly `depth` of them: one more would climb out of the crate.
+            let before = &text[..at];
+            if !before.ends_with("super::") && !text[at + chain.len()..].starts_with("super::") {
+                roots.push(at + chain.len());
+            }
+        }
+    }
+    let mut named = Vec::new();
+    for at in roots {
+        let rest = &text[at..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The group's top-level items, each to its first segment.
+            let mut level = 0;
+            let mut item_start = true;
+            for (offset, c) in group.char_indices() {
+                match c {
+                    '{' => level += 1,
+                    '}' if level == 0 => break,
+                    '}' => level -= 1,
+                    ',' if level == 0 => item_start = true,
+                    c if item_start && (c.is_ascii_alphanumeric() || c == '_') => {
+                        named.push((line_at(at + 1 + offset), ident(&group[offset..])));
+                        item_start = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            named.push((line_at(at), ident(rest)));
+        }
+    }
+    named
 }
 
 #[test]
@@ -121,17 +174,16 @@ fn each_module_imports_only_the_layers_below_it() {
             continue;
         };
         let text = std::fs::read_to_string(&file).expect("reads");
-        for (number, line) in code_lines(&text) {
-            for named in named_modules(line) {
-                if let Some(there) = position(named) {
-                    if there > at {
-                        upward.push(format!(
-                            "{}:{number} ({module}) uses {named}, a layer above it: {}",
-                            file.strip_prefix(&src).unwrap_or(&file).display(),
-                            line.trim()
-                        ));
-                    }
-                }
+        let relative = file.strip_prefix(&src).unwrap_or(&file);
+        // How deep the file's module is below the crate: `super` that many times is the crate.
+        let depth = relative.components().count()
+            - usize::from(relative.file_name().is_some_and(|n| n == "mod.rs"));
+        for (number, named) in named_modules(&code_lines(&text), depth) {
+            if position(&named).is_some_and(|there| there > at) {
+                upward.push(format!(
+                    "{}:{number} ({module}) uses {named}, a layer above it",
+                    relative.display()
+                ));
             }
         }
     }
@@ -178,12 +230,14 @@ fn no_source_file_is_long_and_only_main_exits_or_is_unsafe() {
 /// The reading of the source this test relies on.
 #[test]
 fn the_reading_skips_comments_and_test_items_and_finds_every_module_named() {
-    let text = "use crate::model::Status;\n/// [`crate::cli`]\n#[cfg(test)]\nuse crate::console::X;\n#[cfg(test)]\nmod tests {\n    use crate::run::Y;\n}\nfn f() { crate::zoom::a(); crate::results::b() }\n";
+    let text = "use crate::model::Status;\n/// [`crate::cli`]\n#[cfg(test)]\nuse crate::console::X;\n#[cfg(test)]\nmod tests {\n    use crate::run::Y;\n}\n#[cfg(test)]\nfn f() { crate::export::z() }\nfn g() { crate::zoom::a(); crate::results::b() }\nuse crate::{\n    summary::S,\n    config::{C, D},\n};\nuse super::super::lock::L;\nuse super::super::super::dry_run;\n";
     let code = code_lines(text);
-    let named: Vec<&str> = code
-        .iter()
-        .flat_map(|(_, line)| named_modules(line))
-        .collect();
     assert_eq!(code.first().map(|(number, _)| *number), Some(1));
-    assert_eq!(named, ["model", "zoom", "results"]);
+    let named: Vec<(usize, String)> = named_modules(&code, 2);
+    let names: Vec<&str> = named.iter().map(|(_, name)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["model", "zoom", "results", "summary", "config", "lock"]
+    );
+    assert_eq!(named[3].0, 13, "a group's item is found on its own line");
 }

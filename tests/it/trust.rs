@@ -360,3 +360,42 @@ fn a_token_answer_naming_an_api_url_with_a_password_is_refused_without_showing_i
         .collect();
     assert!(to_the_api.is_empty(), "{to_the_api:?}");
 }
+
+/// A FIFO or a device where the earlier results are read is refused at once, for a real run
+/// and for a dry run (which reads the real run's results): it never hangs or reads for ever.
+#[test]
+fn a_fifo_or_a_device_as_the_earlier_results_is_refused_without_hanging() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let input = zoom.env.write_input("people.csv", people(2, false));
+    let results = results_path(&input);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&results)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let output = zoom
+            .zimport()
+            .arg(&input)
+            .args(["--meeting", "83927864687"])
+            .args(extra)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{extra:?}: {stderr}");
+    }
+    std::fs::remove_file(&results).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", &results).expect("link");
+    let output = zoom
+        .zimport()
+        .arg(&input)
+        .args(["--meeting", "83927864687", "--dry-run"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}

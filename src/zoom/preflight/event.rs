@@ -40,10 +40,10 @@ struct Occurrence {
 
 pub(super) fn check_event(
     answer: &EventAnswer,
-    config: &Checks<'_>,
+    checks: &Checks<'_>,
     findings: &mut Findings,
 ) -> Result<(), PreflightError> {
-    let event = config.event;
+    let event = checks.event;
     let event_type = answer.event_type.unwrap_or(0);
     let recurring = matches!(event_type, 8 | 9);
     let unsupported = match (event.kind, event_type) {
@@ -89,13 +89,13 @@ pub(super) fn check_event(
         .iter()
         .map(|o| o.occurrence_id.as_str())
         .collect();
-    if !config.occurrences.is_empty() {
+    if !checks.occurrences.is_empty() {
         if !recurring {
             return Err(PreflightError::refused(format!(
                 "--occurrence is for recurring meetings and webinars with a fixed time, and {event} is not one"
             )));
         }
-        if let Some(unknown) = config
+        if let Some(unknown) = checks
             .occurrences
             .iter()
             .find(|o| !known.contains(&o.as_str()))
@@ -106,7 +106,7 @@ pub(super) fn check_event(
             )));
         }
     } else if recurring
-        && config.command == Command::Import
+        && checks.command == Command::Import
         && matches!(answer.settings.registration_type, Some(2 | 3))
     {
         return Err(PreflightError::refused(format!(
@@ -120,7 +120,7 @@ pub(super) fn check_event(
         (EventKind::Meeting, 2) | (EventKind::Webinar, 5)
     );
     if findings.batch_fits && !scheduled {
-        if config.batch_asked {
+        if checks.batch_asked {
             return Err(PreflightError::refused(format!(
                 "--mode batch, but Zoom's batch registration takes only scheduled meetings and webinars, and {event} is type {event_type}; use --mode auto or --mode single"
             )));
@@ -134,7 +134,7 @@ pub(super) fn check_event(
             .registrants_restrict_number
             .filter(|&n| n > 0),
     };
-    if config.command == Command::Import {
+    if checks.command == Command::Import {
         findings.form.host_email = answer
             .host_email
             .as_deref()
@@ -142,7 +142,7 @@ pub(super) fn check_event(
             .filter(|email| !email.is_empty())
             .map(|email| crate::registrant::email_key(email).into_owned());
     }
-    let approval = match (answer.settings.approval_type, event.kind, config.command) {
+    let approval = match (answer.settings.approval_type, event.kind, checks.command) {
         (Some(0), _, _) => "automatic approval",
         (Some(1), EventKind::Meeting, Command::Import) => {
             "manual approval (rows are registered without a join URL unless --auto-approve)"
@@ -153,7 +153,7 @@ pub(super) fn check_event(
         (Some(1), _, Command::Change(_)) => "manual approval",
         _ => "approval unknown",
     };
-    let sending = match config.command {
+    let sending = match checks.command {
         Command::Import if findings.batch_fits => "; batch registration fits",
         Command::Import => "; rows go as single adds",
         Command::Change(_) => "",

@@ -257,13 +257,13 @@ pub struct Checks<'a> {
     pub backoff_base: Duration,
 }
 
-/// Runs the checks, shaped by what the run is (`config`).
-pub async fn check(client: &ZoomClient, config: &Checks<'_>) -> Result<Findings, PreflightError> {
-    let event = config.event;
+/// Runs the checks, shaped by what the run is (`checks`).
+pub async fn check(client: &ZoomClient, checks: &Checks<'_>) -> Result<Findings, PreflightError> {
+    let event = checks.event;
     let kind = event.kind;
     let k = kind.noun();
     let mut findings = Findings {
-        batch_fits: config.may_batch,
+        batch_fits: checks.may_batch,
         ..Findings::default()
     };
 
@@ -277,10 +277,10 @@ pub async fn check(client: &ZoomClient, config: &Checks<'_>) -> Result<Findings,
         event: read_event,
         form: read_form,
         list: read_list,
-    } = scopes::check(&token.scope, config, &mut findings)?;
-    let importing = config.command == Command::Import;
+    } = scopes::check(&token.scope, checks, &mut findings)?;
+    let importing = checks.command == Command::Import;
     let read_scope = scopes::read_scope(kind);
-    let backoff_base = config.backoff_base;
+    let backoff_base = checks.backoff_base;
     let (event_answer, form_answer, listed) = tokio::join!(
         async {
             if read_event {
@@ -306,7 +306,7 @@ pub async fn check(client: &ZoomClient, config: &Checks<'_>) -> Result<Findings,
             }
         },
         async {
-            if config.reads_registrants && read_list {
+            if checks.reads_registrants && read_list {
                 Some(list_registrants(client, backoff_base).await)
             } else {
                 None
@@ -332,7 +332,7 @@ pub async fn check(client: &ZoomClient, config: &Checks<'_>) -> Result<Findings,
                 }
             };
             findings.event_read = true;
-            check_event(&answer, config, &mut findings)?;
+            check_event(&answer, checks, &mut findings)?;
         }
         None => findings.notes.push(format!(
             "the token lacks {k}:read:{}:admin, so the event itself was not checked",
@@ -380,7 +380,7 @@ pub async fn check(client: &ZoomClient, config: &Checks<'_>) -> Result<Findings,
         ));
         findings.registered = (count(Listing::Approved) + count(Listing::Pending)) as u64;
         findings.existing = Some(existing);
-    } else if config.reads_registrants {
+    } else if checks.reads_registrants {
         findings.notes.push(format!(
             "the token lacks {k}:read:list_registrants:admin, so people registered through other channels cannot be skipped"
         ));

@@ -89,16 +89,16 @@ pub(super) fn read_scope(kind: EventKind) -> &'static str {
     }
 }
 
-/// Checks the token's `scope` (space-separated) for `config`'s command: refuses a token that
+/// Checks the token's `scope` (space-separated) for `checks`' command: refuses a token that
 /// lacks what the run needs (by scopes zimport knows), warns of one it cannot judge, and says
 /// which reads the checks can make. Notes and warnings go into `findings`, which also learns
 /// whether batch fits.
 pub(super) fn check(
     scope: &str,
-    config: &Checks<'_>,
+    checks: &Checks<'_>,
     findings: &mut Findings,
 ) -> Result<Reads, PreflightError> {
-    let kind = config.event.kind;
+    let kind = checks.event.kind;
     let k = kind.noun();
     let scopes: HashSet<&str> = scope.split_whitespace().collect();
     let known_scopes = !scopes.is_empty();
@@ -112,7 +112,7 @@ pub(super) fn check(
             Grant::Yes
         }
     };
-    let (classic, granular, doing) = match config.command {
+    let (classic, granular, doing) = match checks.command {
         Command::Import => ("write", "write:registrant", "registering"),
         Command::Change(_) => (
             "write",
@@ -124,7 +124,7 @@ pub(super) fn check(
     match grant(classic, granular) {
         Grant::Yes => {}
         Grant::No => {
-            let would = if config.dry_run {
+            let would = if checks.dry_run {
                 "a real run would fail: "
             } else {
                 ""
@@ -139,14 +139,11 @@ pub(super) fn check(
             scope
         )),
     }
-    if config.command != Command::Import {
-        findings.batch_fits = false;
-    }
     if findings.batch_fits {
         match grant("write", "write:batch_registrants") {
             Grant::Yes => {}
-            Grant::Unknown if config.batch_asked => {}
-            Grant::No if config.batch_asked => {
+            Grant::Unknown if checks.batch_asked => {}
+            Grant::No if checks.batch_asked => {
                 return Err(PreflightError::refused(format!(
                     "--mode batch needs the scope {k}:write:batch_registrants:admin (or {k}:write:admin); {SCOPES_HELP}"
                 )));
@@ -165,7 +162,7 @@ pub(super) fn check(
     let can = |granular: &str| grant("read", granular) == Grant::Yes;
     let read_event = can(read_scope);
     // A status change needs only the email of each row, and Zoom's list to find them in.
-    let importing = config.command == Command::Import;
+    let importing = checks.command == Command::Import;
     let read_form = importing && can("read:list_registration_questions");
     let list_grant = grant("read", "read:list_registrants");
     let read_list = list_grant == Grant::Yes || (!importing && list_grant == Grant::Unknown);
