@@ -13,10 +13,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Request;
 use crate::outcome::{Line, OwnedLine};
-use crate::registrant::Registrant;
 use crate::settle::{Sink, Unknown};
+use crate::zoom::job::ToSend;
 use crate::Error;
 
 /// One row's entry.
@@ -26,21 +25,6 @@ pub enum Entry {
     Settled(OwnedLine),
     /// It is to be sent.
     Send(ToSend),
-}
-
-/// A valid row that Zoom is to be asked to register (or to change the status of).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ToSend {
-    /// Position among the rows that get an outcome.
-    pub seq: u64,
-    pub row: u64,
-    pub line: u64,
-    pub registrant: Registrant,
-    /// What it asks of Zoom.
-    pub request: Request,
-    /// The row's carried input cells, encoded ([`Line::carried`]).
-    #[serde(default)]
-    pub carried: String,
 }
 
 /// Why the spool cannot be written or read back.
@@ -171,9 +155,9 @@ impl Iterator for Entries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Person;
-    use crate::model::Status;
+    use crate::model::{Person, Request, Status};
     use crate::outcome::Outcome;
+    use crate::registrant::Registrant;
     use crate::registrant::{Email, Field};
 
     #[test]

@@ -3,8 +3,8 @@ use crate::model::{Category, Request, Status};
 use crate::outcome::Outcome;
 use crate::registrant::{Email, Registrant};
 use crate::results::companion;
-use crate::spool::ToSend;
 use crate::zoom::job::Route;
+use crate::zoom::job::ToSend;
 
 /// Every row alone, as `--mode single` sends them.
 const SINGLY: Route = Route {

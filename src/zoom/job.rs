@@ -16,9 +16,25 @@ use crate::model::{Category, Person, Request, Status};
 use crate::registrant::Registrant;
 use crate::zoom::control::Control;
 use crate::zoom::Refusal;
+use serde::{Deserialize, Serialize};
 
 /// Longest wait before one retry, whatever Zoom's `Retry-After` says.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// A valid row that Zoom is to be asked to register (or to change the status of).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToSend {
+    /// Position among the rows that get an outcome.
+    pub seq: u64,
+    pub row: u64,
+    pub line: u64,
+    pub registrant: Registrant,
+    /// What it asks of Zoom.
+    pub request: Request,
+    /// The row's carried input cells, encoded ([`crate::outcome::Line::carried`]).
+    #[serde(default)]
+    pub carried: String,
+}
 
 /// A valid row on its way to Zoom. It carries room reserved for its outcome in the
 /// recorder's queue, so that reporting the outcome never waits and never fails; a job dropped
@@ -45,8 +61,8 @@ pub struct Job {
 const LOST: &str = "not finished: the task sending it failed; a re-run sends it";
 
 impl Job {
-    pub fn new(to_send: crate::spool::ToSend, reply: OwnedPermit<OwnedLine>) -> Job {
-        let crate::spool::ToSend {
+    pub fn new(to_send: ToSend, reply: OwnedPermit<OwnedLine>) -> Job {
+        let ToSend {
             seq,
             row,
             line,

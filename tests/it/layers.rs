@@ -25,8 +25,8 @@ const LAYERS: [&str; 22] = [
     "rows",
     // Settling rows, the spool, and Zoom.
     "settle",
-    "spool",
     "zoom",
+    "spool",
     // The resolved command line.
     "config",
     // What a run did, and the one owner of output.
