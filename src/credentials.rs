@@ -90,25 +90,11 @@ pub const MAX_ENV_FILE_BYTES: u64 = 64 * 1024;
 pub fn read_env_file(path: &Path) -> Result<HashMap<String, String>, String> {
     use std::io::Read;
     let shown = path.display();
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // A FIFO must not block the open.
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options
-        .open(path)
-        .map_err(|e| format!("--env-file {shown}: {e}"))?;
+    // Without blocking on a FIFO, and only a regular file: a device could never end.
+    let file = crate::files::open_regular(path).map_err(|e| format!("--env-file {shown}: {e}"))?;
     let metadata = file
         .metadata()
         .map_err(|e| format!("--env-file {shown}: {e}"))?;
-    if !metadata.is_file() {
-        return Err(format!(
-            "--env-file {shown} is not a regular file (a device, FIFO, socket or folder?); give the file that holds the KEY=VALUE lines"
-        ));
-    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

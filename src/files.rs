@@ -94,7 +94,7 @@ pub fn refuse_odd(path: &Path) -> io::Result<()> {
 
 fn not_regular(path: &Path) -> io::Error {
     io::Error::other(format!(
-        "{} is not a regular file (a device, FIFO, socket or folder?); zimport writes only regular files",
+        "{} is not a regular file (a device, FIFO, socket or folder?); zimport reads and writes only regular files",
         path.display()
     ))
 }

@@ -42,7 +42,9 @@ impl Verdict<'_> {
     pub fn sends(&self) -> bool {
         match self {
             Verdict::Unknown => true,
-            Verdict::Listed(..) => !self.to_change().is_empty(),
+            Verdict::Listed(action, existing) => existing
+                .listings()
+                .any(|(status, _)| change_of(*action, status).is_ok()),
             _ => false,
         }
     }

@@ -13,18 +13,12 @@ pub(super) fn utf16_with_bom(
     mut file: &File,
 ) -> io::Result<Option<&'static encoding_rs::Encoding>> {
     file.seek(SeekFrom::Start(0))?;
-    let mut start = [0u8; 2];
-    let mut filled = 0;
-    while filled < start.len() {
-        match file.read(&mut start[filled..])? {
-            0 => break,
-            read => filled += read,
-        }
-    }
+    let mut start = Vec::with_capacity(2);
+    file.take(2).read_to_end(&mut start)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(match start {
-        [0xFF, 0xFE] if filled == 2 => Some(encoding_rs::UTF_16LE),
-        [0xFE, 0xFF] if filled == 2 => Some(encoding_rs::UTF_16BE),
+    Ok(match start[..] {
+        [0xFF, 0xFE] => Some(encoding_rs::UTF_16LE),
+        [0xFE, 0xFF] => Some(encoding_rs::UTF_16BE),
         _ => None,
     })
 }
@@ -167,19 +161,9 @@ pub(super) fn sep_line(reader: impl Read) -> io::Result<Option<(u8, u64)>> {
 
 /// 3 if the file starts with a UTF-8 byte-order mark (Excel's "CSV UTF-8" writes one), else 0.
 pub(super) fn bom_length(file: &mut File) -> io::Result<u64> {
-    let mut start = [0u8; 3];
-    let mut filled = 0;
-    while filled < start.len() {
-        match file.read(&mut start[filled..])? {
-            0 => break,
-            read => filled += read,
-        }
-    }
-    Ok(if start[..filled] == [0xEF, 0xBB, 0xBF] {
-        3
-    } else {
-        0
-    })
+    let mut start = Vec::with_capacity(3);
+    Read::by_ref(file).take(3).read_to_end(&mut start)?;
+    Ok(if start == [0xEF, 0xBB, 0xBF] { 3 } else { 0 })
 }
 
 /// Picks `,`, `;` or tab: whichever occurs most often, outside quotes, in the header line
