@@ -34,7 +34,12 @@ pub fn dry_run(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let recorder = Recorder::new(
-        ResultsFile::create(&config.output, config.excel, &input.carried_titles())?,
+        ResultsFile::create(
+            &config.output,
+            config.results_format,
+            config.excel,
+            &input.carried_titles(),
+        )?,
         None,
         config.event.to_string(),
         Box::new(()),
@@ -47,7 +52,14 @@ pub fn dry_run(
         "stopping the dry run, which then writes no results file",
     );
     let mut sink = DryRun { recorder, control };
-    let settled = settle(&mut input, config.command(), &mut memory, &mut sink, false);
+    let settled = settle(
+        &mut input,
+        config.command(),
+        &mut memory,
+        &mut sink,
+        config.results_format,
+        false,
+    );
     drop(listening);
     let tally = match settled {
         Ok(tally) => tally,

@@ -174,7 +174,7 @@ fn prepare(
     if let Some(import) = config.import().filter(|i| !i.fresh && writes_memory) {
         if let Some(earlier) = import.earlier_default.as_deref() {
             let event = config.event.to_string();
-            if results::adopt_earlier(earlier, &import.memory, &event)? {
+            if results::adopt_earlier(earlier, &import.memory, &event, config.results_format)? {
                 console.note(format_args!(
                     "moved the earlier results {} to {}: results files now name their event, so two events' results never replace each other",
                     earlier.display(),
@@ -207,7 +207,10 @@ fn prepare(
         }
     };
     // A dry run writes beside the real run's results: what it replaces must be its own.
-    if !writes_memory && config.output.exists() && !results::written_by_zimport(&config.output) {
+    if !writes_memory
+        && config.output.exists()
+        && !results::written_by_zimport(&config.output, config.results_format)
+    {
         return Err(results::memory::MemoryError::Foreign {
             path: config.output.display().to_string(),
             why: "its header is not a results file's".to_string(),
@@ -216,7 +219,7 @@ fn prepare(
     }
     // A status change's memory is Zoom's list alone.
     let mut memory = match config.import() {
-        Some(import) if !import.fresh => remembered(import, config.event, console)?,
+        Some(import) if !import.fresh => remembered(config, import, console)?,
         _ => results::memory::Memory::empty(),
     };
     // With credentials, check Zoom's side first (read-only); a real run needs them.
@@ -242,12 +245,17 @@ fn prepare(
 /// What earlier runs of an import confirmed: its results and their journal, read, with what
 /// the person should know of them said.
 fn remembered(
+    config: &Config,
     import: &config::ImportOptions,
-    event: model::Event,
     console: &Console,
 ) -> Result<results::memory::Memory, Error> {
     let journal = results::companion(&import.memory, ".journal");
-    let memory = results::memory::Memory::load(&import.memory, &journal, event)?;
+    let memory = results::memory::Memory::load(
+        &import.memory,
+        &journal,
+        config.event,
+        config.results_format,
+    )?;
     for warning in &memory.warnings {
         console.warn(warning);
     }

@@ -55,10 +55,12 @@ pub struct Line<'a> {
     pub attempts: u32,
     /// Its message (the summary lists those of invalid and failed rows).
     pub message: &'a str,
-    /// From `,email` to the attempts ([`crate::results::encode_person`], [`crate::results::encode_outcome`]).
+    /// Its person and outcome, encoded in the results format
+    /// ([`Format::person`](crate::results::Format::person),
+    /// [`Format::outcome`](crate::results::Format::outcome)).
     pub rest: &'a [u8],
     /// The input's cells that zimport does not send, for the end of the line
-    /// ([`encode_carried`](crate::results::encode_carried)); empty if there are none.
+    /// ([`Format::carried`](crate::results::Format::carried)); empty if there are none.
     pub carried: &'a [u8],
 }
 

@@ -9,8 +9,8 @@ use crate::fingerprint::{Earlier, SeenSet, Sighting};
 use crate::model::{Command, Request, Status};
 use crate::outcome::{answer, duplicate_message, Line, Verdict};
 use crate::registrant::{Adjusted, Registrant};
-use crate::results::encode_outcome;
 use crate::results::memory::Memory;
+use crate::results::Format;
 use crate::rows::source::{self, CheckedBlock, Keep, RowKind, NAMES_SHOWN};
 use crate::rows::{CsvInput, TextEncoding};
 use crate::Error;
@@ -59,23 +59,25 @@ impl Tally {
     }
 }
 
-/// Reads the whole input and settles every row into `sink`, for `command`. `registrants`:
-/// whether the sink needs the person of each row to send (a real run, which sends them).
+/// Reads the whole input and settles every row into `sink`, for `command`, each row's line
+/// encoded in `format`. `registrants`: whether the sink needs the person of each row to send
+/// (a real run, which sends them).
 pub fn settle(
     input: &mut CsvInput,
     command: Command,
     memory: &mut Memory,
     sink: &mut impl Sink,
+    format: &'static dyn Format,
     registrants: bool,
 ) -> Result<Tally, Error> {
     let keep = Keep {
         emails: !memory.is_empty(),
         registrants,
-        exactly: false,
+        ..Keep::default()
     };
     settle_as(
         input,
-        command,
+        (command, format),
         memory,
         sink,
         keep,
@@ -86,14 +88,19 @@ pub fn settle(
 /// [`settle`], keeping what `keep` says, in blocks of about `block_bytes`.
 fn settle_as(
     input: &mut CsvInput,
-    command: Command,
+    (command, format): (Command, &'static dyn Format),
     memory: &mut Memory,
     sink: &mut impl Sink,
     keep: Keep,
     block_bytes: usize,
 ) -> Result<Tally, Error> {
+    let keep = Keep {
+        lines: Some(format),
+        ..keep
+    };
     let mut settling = Settling {
         command,
+        format,
         memory,
         seen: SeenSet::default(),
         size: input.size(),
@@ -126,6 +133,8 @@ fn settle_as(
 /// The state of settling, block after block.
 struct Settling<'m> {
     command: Command,
+    /// How each line is encoded.
+    format: &'static dyn Format,
     memory: &'m mut Memory,
     /// The fingerprints of the valid emails so far: the one duplicate set.
     seen: SeenSet,
@@ -249,7 +258,7 @@ impl Settling<'_> {
                         self.line.clear();
                         self.line
                             .extend_from_slice(&encoded[row.encoded.start..row.person_end]);
-                        encode_outcome(&answer, &mut self.line);
+                        self.format.outcome(&answer, &mut self.line);
                         let line = Line {
                             status: answer.status,
                             message: &answer.message,
@@ -333,10 +342,11 @@ pub(crate) mod seen {
         let mut sink = Collect(Vec::new());
         let keep = Keep {
             emails: !memory.is_empty(),
-            registrants: false,
             exactly,
+            ..Keep::default()
         };
-        let tally = settle_as(input, Command::Import, memory, &mut sink, keep, block_bytes)?;
+        let import = (Command::Import, &crate::results::Csv as &'static dyn Format);
+        let tally = settle_as(input, import, memory, &mut sink, keep, block_bytes)?;
         let rows = sink
             .0
             .iter()

@@ -181,7 +181,7 @@ mod tests {
             0,
         );
         let entries = vec![
-            Entry::Settled(invalid.line()),
+            Entry::Settled(invalid.line(&crate::results::Csv)),
             Entry::Send(ToSend {
                 seq: 1,
                 row: 2,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use super::{companion, encode, header_line, sync_folder, ResultsError, BYTE_ORDER_MARK};
+use super::{companion, header_line, sync_folder, Format, ResultsError, BYTE_ORDER_MARK};
 use crate::files;
 
 /// The results CSV being written (as `<results>.partial`). Dropped without
@@ -22,6 +22,8 @@ use crate::files;
 /// the rename has little left to do (38 ms → 4 ms for a million-row dry run).
 pub struct ResultsFile {
     pub(crate) path: PathBuf,
+    /// How its lines are written.
+    pub(crate) format: &'static dyn Format,
     partial: PathBuf,
     /// Lines not yet handed to the writing thread.
     lines: Vec<u8>,
@@ -48,9 +50,11 @@ const SYNC_EVERY: usize = 16 << 20;
 impl ResultsFile {
     /// A new results file at `path`; `excel` (`--excel`): it starts with a UTF-8 byte-order
     /// mark, without which Excel on Windows reads UTF-8 as the local code page (`JosÃ©`).
-    /// `carried`: the titles of the input's columns carried to the end of each line.
+    /// `carried`: the titles of the input's columns carried to the end of each line. Its
+    /// lines are written in `format`.
     pub fn create(
         path: &Path,
+        format: &'static dyn Format,
         excel: bool,
         carried: &[String],
     ) -> Result<ResultsFile, ResultsError> {
@@ -76,9 +80,10 @@ impl ResultsFile {
         if excel {
             lines.extend_from_slice(BYTE_ORDER_MARK);
         }
-        lines.extend_from_slice(&header_line(carried));
+        lines.extend_from_slice(&header_line(format, carried));
         Ok(ResultsFile {
             path: path.to_path_buf(),
+            format,
             partial,
             lines,
             writing: Some(Writing {
@@ -91,9 +96,8 @@ impl ResultsFile {
     }
 
     /// Writes one line: the row's number, `rest` (from `,email` to the attempts), its input
-    /// `line`, `event` (the event's field, encoded with its comma:
-    /// [`encode_event`](super::encode_event)) and the `carried` cells
-    /// ([`encode_carried`](super::encode_carried)). A write the writing thread could not make
+    /// `line`, `event` (the event's part, [`Format::event`]) and the `carried` cells
+    /// ([`Format::carried`]), composed by the file's format. A write the writing thread could not make
     /// comes back as an error from the next hand-over (at most 256 KiB of lines later) or
     /// from [`ResultsFile::finish`]; a real run's journal, written a line at a time, is what
     /// makes each row safe as it is recorded.
@@ -106,8 +110,9 @@ impl ResultsFile {
         event: &[u8],
         carried: &[u8],
     ) -> Result<(), ResultsError> {
-        // A Vec takes every write; a writing thread that is gone is found at the hand-over.
-        let _ = encode::compose(row, line, rest, event, carried, &mut self.lines);
+        // A writing thread that is gone is found at the hand-over.
+        self.format
+            .compose(row, line, rest, event, carried, &mut self.lines);
         if self.lines.len() >= HAND_OVER {
             self.hand_over()?;
         }

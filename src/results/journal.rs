@@ -5,8 +5,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::encode::compose;
-use super::{companion, header_line, sync_folder, ResultsError};
+use super::{companion, header_line, sync_folder, Format, ResultsError};
 use crate::files;
 
 /// The append-only log of a real run's outcomes, in the order they finish: the run's memory
@@ -16,6 +15,7 @@ use crate::files;
 pub struct Journal {
     path: PathBuf,
     file: File,
+    format: &'static dyn Format,
     last_sync: std::time::Instant,
     /// Reused for encoding each line.
     line: Vec<u8>,
@@ -25,8 +25,12 @@ impl Journal {
     /// Opens `<results>.journal` to continue it from byte `keep` (where its readable part
     /// ends, [`crate::results::memory::Memory::journal_end`]): an earlier, unfinished run's lines are kept,
     /// and a line a crash tore is cut off, so it never sits between good ones. `keep` 0 starts
-    /// the journal anew.
-    pub fn open(results: &Path, keep: u64) -> Result<Journal, ResultsError> {
+    /// the journal anew. Its lines are written in `format`, as the results file's are.
+    pub fn open(
+        results: &Path,
+        format: &'static dyn Format,
+        keep: u64,
+    ) -> Result<Journal, ResultsError> {
         let path = companion(results, ".journal");
         let error = ResultsError::on(&path);
         let mut file = files::open(&path, files::Open::Append).map_err(error)?;
@@ -35,11 +39,12 @@ impl Journal {
             file.set_len(keep).map_err(error)?;
         }
         if keep == 0 {
-            file.write_all(&header_line(&[])).map_err(error)?;
+            file.write_all(&header_line(format, &[])).map_err(error)?;
         }
         Ok(Journal {
             path,
             file,
+            format,
             last_sync: std::time::Instant::now(),
             line: Vec::with_capacity(256),
         })
@@ -58,7 +63,8 @@ impl Journal {
         // The journal is memory alone: it carries no input cells, so its lines keep one width
         // whatever columns later inputs have.
         self.line.clear();
-        compose(row, line, rest, event, b"", &mut self.line).map_err(error)?;
+        self.format
+            .compose(row, line, rest, event, b"", &mut self.line);
         self.file.write_all(&self.line).map_err(error)?;
         if self.last_sync.elapsed() >= std::time::Duration::from_secs(1) {
             self.file.sync_data().map_err(error)?;

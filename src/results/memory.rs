@@ -16,6 +16,7 @@ use crate::model::Known;
 use crate::model::{Existing, Listing};
 use crate::outside::cell_text;
 use crate::registrant::{email_key, Email};
+use crate::results::{Csv, Format};
 
 /// Why the earlier results cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,8 @@ pub struct Memory {
     sources: Vec<Source>,
     /// Email fingerprint → (source, byte offset of the row). Later sources win.
     rows: FingerprintMap<(usize, u64)>,
+    /// How the sources are written.
+    format: &'static dyn Format,
     fingerprints: Fingerprinter,
     /// Where the journal's readable part ends: a new run's journal continues from there.
     journal_end: u64,
@@ -114,6 +117,8 @@ impl Memory {
             fingerprints: Fingerprinter::default(),
             journal_end: 0,
             warnings: Vec::new(),
+            // Nothing to read back yet.
+            format: &Csv,
         }
     }
 
@@ -121,8 +126,15 @@ impl Memory {
     /// wins for the same email. A journal's torn or unreadable last line, which is what a
     /// crash leaves, is skipped with a warning (its row is checked again); any other damage is
     /// an error that names the line.
-    pub fn load(results: &Path, journal: &Path, event: Event) -> Result<Memory, MemoryError> {
+    /// Both are read in `format`.
+    pub fn load(
+        results: &Path,
+        journal: &Path,
+        event: Event,
+        format: &'static dyn Format,
+    ) -> Result<Memory, MemoryError> {
         let mut memory = Memory::empty();
+        memory.format = format;
         memory.read(results, Kind::Results, event)?;
         memory.journal_end = memory.read(journal, Kind::Journal, event)?;
         Ok(memory)
@@ -161,7 +173,9 @@ impl Memory {
         let length = metadata.len();
         let ends_whole = ends_with_newline(&mut file, length).map_err(io_error)?;
         file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-        let mut reader = csv::ReaderBuilder::new()
+        let mut reader = self
+            .format
+            .reader()
             .flexible(true)
             .from_reader(io::BufReader::new(&file));
         let headers = reader
@@ -347,7 +361,7 @@ impl Memory {
     fn confirmed(&mut self, key: &str) -> Option<Known> {
         let &(index, offset) = self.rows.get(&self.fingerprints.of_key(key))?;
         let source = self.sources.get_mut(index)?;
-        let record = read_record_at(&mut source.file, offset).ok()??;
+        let record = read_record_at(&mut source.file, offset, self.format).ok()??;
         let get = |column: usize| cell_text(record.get(column).unwrap_or("")).to_string();
         let stored = Email::parse(&get(source.columns.email)).ok()?;
         if stored.key() != key {
@@ -377,9 +391,14 @@ fn ends_with_newline(file: &mut File, length: u64) -> io::Result<bool> {
 }
 
 /// Reads the one CSV record that starts at `offset`.
-fn read_record_at(file: &mut File, offset: u64) -> io::Result<Option<csv::StringRecord>> {
+fn read_record_at(
+    file: &mut File,
+    offset: u64,
+    format: &dyn Format,
+) -> io::Result<Option<csv::StringRecord>> {
     file.seek(SeekFrom::Start(offset))?;
-    let mut reader = csv::ReaderBuilder::new()
+    let mut reader = format
+        .reader()
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1024)

@@ -5,13 +5,17 @@
 //! 0600, [`crate::files`]).
 //!
 //! - [`file`](mod@file): the results file being written, by a thread of its own, then renamed.
-//! - [`encode`]: a results line, as the `csv` crate would write it, formulas neutralised.
+//! - [`format`](mod@format): how a results line is written and read back, handed to every
+//!   writer of lines ([`Format`]).
+//! - [`encode`]: the results file's format, CSV as the `csv` crate would write it, formulas
+//!   neutralised ([`Csv`]).
 //! - [`journal`]: every outcome appended at once during a real run, so `kill -9` loses nothing.
 //! - [`recorder`]: the one owner of the results file and journal during a run.
 //! - [`memory`]: what earlier runs recorded, read back, for safe re-runs.
 
 pub mod encode;
 pub mod file;
+pub mod format;
 pub mod journal;
 pub mod memory;
 pub mod recorder;
@@ -21,10 +25,9 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use encode::{
-    encode_carried, encode_event, encode_outcome, encode_person, encode_row, ResultRow,
-};
+pub use encode::Csv;
 pub use file::ResultsFile;
+pub use format::{Format, ResultRow};
 pub use journal::Journal;
 pub use recorder::{Recorded, Recorder, RowProblem, Watch, PROBLEMS_SHOWN};
 
@@ -146,12 +149,17 @@ pub fn companion(results: &Path, suffix: &str) -> PathBuf {
 /// Takes over `earlier` (the results file under its old default name) and its journal as
 /// `results`, if `results` does not exist yet and `earlier`'s rows are for `event`: an upgrade
 /// keeps what earlier runs confirmed. Returns whether it moved them.
-pub fn adopt_earlier(earlier: &Path, results: &Path, event: &str) -> Result<bool, ResultsError> {
+pub fn adopt_earlier(
+    earlier: &Path,
+    results: &Path,
+    event: &str,
+    format: &dyn Format,
+) -> Result<bool, ResultsError> {
     let new_journal = companion(results, ".journal");
     if results.exists() || new_journal.exists() {
         return Ok(false);
     }
-    let ours = |path: &Path| first_event(path).is_some_and(|theirs| theirs == event);
+    let ours = |path: &Path| first_event(path, format).is_some_and(|theirs| theirs == event);
     let mut moved = false;
     // Each file only if its own rows are this event's: another event's stay where they are.
     for (from, to) in [
@@ -169,9 +177,9 @@ pub fn adopt_earlier(earlier: &Path, results: &Path, event: &str) -> Result<bool
 
 /// Whether `path` holds a results file zimport wrote (its header begins with the results
 /// columns), so that replacing it loses nothing of anyone else's.
-pub fn written_by_zimport(path: &Path) -> bool {
+pub fn written_by_zimport(path: &Path, format: &dyn Format) -> bool {
     trusted(path)
-        .map(|file| csv::ReaderBuilder::new().flexible(true).from_reader(file))
+        .map(|file| format.reader().flexible(true).from_reader(file))
         .and_then(|mut reader| reader.headers().ok().cloned())
         .is_some_and(|header| {
             header
@@ -185,10 +193,8 @@ pub fn written_by_zimport(path: &Path) -> bool {
 }
 
 /// The `event` cell of the first row of a results file or journal, if it has one.
-fn first_event(path: &Path) -> Option<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(trusted(path)?);
+fn first_event(path: &Path, format: &dyn Format) -> Option<String> {
+    let mut reader = format.reader().flexible(true).from_reader(trusted(path)?);
     let column = reader.headers().ok()?.iter().position(|h| h == "event")?;
     let record = reader.records().next()?.ok()?;
     record.get(column).map(|cell| cell_text(cell).to_string())
@@ -210,8 +216,7 @@ pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 /// that is also a results column's name, such as an export's `status`, is `input status`, and
 /// a second one `input status (2)`, so each name appears once and memory reads the results'
 /// own).
-pub(crate) fn header_line(carried: &[String]) -> Vec<u8> {
-    let mut line = RESULT_COLUMNS.join(",").into_bytes();
+pub(crate) fn header_line(format: &dyn Format, carried: &[String]) -> Vec<u8> {
     // Titles taken so far, compared trimmed and without case: one look-up a title, so a
     // header of many equal titles costs no more than as many different ones.
     let key = |title: &str| title.trim().to_lowercase();
@@ -232,9 +237,12 @@ pub(crate) fn header_line(carried: &[String]) -> Vec<u8> {
         taken.insert(key(&title));
         titles.push(title);
     }
-    encode_carried(titles.iter().map(String::as_str), &mut line);
-    line.push(b'\n');
-    line
+    let every: Vec<&str> = RESULT_COLUMNS
+        .iter()
+        .copied()
+        .chain(titles.iter().map(String::as_str))
+        .collect();
+    format.header(&every)
 }
 
 /// Makes a rename or removal in `path`'s folder durable (not every filesystem allows it).
@@ -251,7 +259,7 @@ mod tests {
     #[test]
     fn every_header_title_appears_once() {
         let carried = ["Ticket", "status", "Status", "input status"].map(String::from);
-        let header = String::from_utf8(header_line(&carried)).expect("text");
+        let header = String::from_utf8(header_line(&Csv, &carried)).expect("text");
         assert!(
             header.ends_with(",event,Ticket,input status,input Status (2),input input status\n"),
             "{header}"

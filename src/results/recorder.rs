@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use super::encode::encode_event;
 use super::{Journal, ResultsError, ResultsFile};
 use crate::model::{Counts, Status};
 use crate::outcome::{is_other_person, Line, OwnedLine};
@@ -46,7 +45,8 @@ pub struct Recorder {
     journal: Option<Journal>,
     /// Whether the run keeps a journal beside the results (a real run).
     journaling: bool,
-    /// Every line's last field ([`encode_event`]).
+    /// Every line's event part ([`Format::event`](super::Format::event)), in the results
+    /// file's format.
     event: Vec<u8>,
     /// Outcomes that finished before an earlier row did. Bounded by the rows in flight.
     order: Reorder<OwnedLine>,
@@ -80,11 +80,12 @@ impl Recorder {
         progress: Box<dyn Watch>,
         expected: Option<u64>,
     ) -> Recorder {
+        let event = results.format.event(&event);
         Recorder {
             results,
             journaling: journal.is_some(),
             journal,
-            event: encode_event(&event),
+            event,
             order: Reorder::default(),
             expected,
             counts: Counts::default(),
@@ -93,6 +94,11 @@ impl Recorder {
             failure: None,
             in_doubt: Vec::new(),
         }
+    }
+
+    /// How the results file writes its lines: the workers encode outcomes in it.
+    pub fn format(&self) -> &'static dyn super::Format {
+        self.results.format
     }
 
     /// Records one row's outcome. An error is returned for the first write that fails only:

@@ -26,12 +26,15 @@ use crate::outcome::Answer;
 use crate::outside::shorten;
 use crate::registrant::{email_key, Cells};
 use crate::reorder::Reorder;
-use crate::results::{encode_carried, encode_outcome, encode_person};
+use crate::results::Format;
 pub use checked::{CheckedBlock, CheckedRow, RowKind, NAMES_SHOWN};
 
-/// What the workers keep of each valid row, besides its fingerprint.
+/// What the workers keep of each row, besides a valid one's fingerprint.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Keep {
+    /// Its results line's rest and carried cells, encoded in this format (as `valid` or
+    /// `invalid`); without one, none.
+    pub lines: Option<&'static dyn Format>,
     /// Its email, to look up in what earlier runs and Zoom know.
     pub emails: bool,
     /// Its [`Registrant`](crate::registrant::Registrant), to send.
@@ -85,7 +88,9 @@ pub(crate) fn read_in_blocks<E: From<InputError>>(
         fields,
     } = input.body();
     let mut valid = Vec::new();
-    encode_outcome(&Answer::unanswered(Status::Valid, ""), &mut valid);
+    if let Some(format) = keep.lines {
+        format.outcome(&Answer::unanswered(Status::Valid, ""), &mut valid);
+    }
     let checker = Checker {
         carried: rules
             .columns
@@ -344,12 +349,14 @@ impl Checker<'_> {
         }
         let judged = self.rules.judge_damaged(cells, bad);
         let start = block.encoded.len();
-        encode_person(
-            judged.email,
-            judged.first_name,
-            judged.last_name,
-            &mut block.encoded,
-        );
+        if let Some(format) = self.keep.lines {
+            format.person(
+                judged.email,
+                judged.first_name,
+                judged.last_name,
+                &mut block.encoded,
+            );
+        }
         let person_end = block.encoded.len();
         let kind = match judged.verdict {
             Ok(checked) => {
@@ -388,19 +395,23 @@ impl Checker<'_> {
             }
             Err(found) => {
                 let message = crate::outcome::joined(&found);
-                encode_outcome(
-                    &Answer::unanswered(Status::Invalid, &message),
-                    &mut block.encoded,
-                );
+                if let Some(format) = self.keep.lines {
+                    format.outcome(
+                        &Answer::unanswered(Status::Invalid, &message),
+                        &mut block.encoded,
+                    );
+                }
                 block.problems.push(message);
                 RowKind::Invalid(block.problems.len() - 1)
             }
         };
         let end = block.encoded.len();
-        encode_carried(
-            self.carried.iter().map(|&index| cells.get(index)),
-            &mut block.encoded,
-        );
+        if let Some(format) = self.keep.lines {
+            format.carried(
+                &mut self.carried.iter().map(|&index| cells.get(index)),
+                &mut block.encoded,
+            );
+        }
         block.rows.push(CheckedRow {
             line,
             kind,

@@ -1,10 +1,12 @@
+use super::dispatch::{dispatch, Sending};
 use super::*;
 use crate::model::{Category, Request, Status};
 use crate::outcome::Outcome;
 use crate::registrant::{Email, Registrant};
-use crate::results::companion;
-use crate::zoom::job::Route;
+use crate::results::{companion, Csv};
+use crate::spool::Entry;
 use crate::zoom::job::ToSend;
+use crate::zoom::job::{Job, Route, Sends};
 
 /// Every row alone, as `--mode single` sends them.
 const SINGLY: Route = Route {
@@ -57,7 +59,7 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
                     "same email (ignoring case) as line 2; not sent".to_string(),
                     0,
                 )
-                .line(),
+                .line(&Csv),
             )
         } else {
             Entry::Send(ToSend {
@@ -72,8 +74,8 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
         spool.push(&entry).expect("kept");
     }
     let recorder = Recorder::new(
-        ResultsFile::create(&results, false, &[]).expect("results"),
-        Some(Journal::open(&results, 0).expect("journal")),
+        ResultsFile::create(&results, &Csv, false, &[]).expect("results"),
+        Some(Journal::open(&results, &Csv, 0).expect("journal")),
         "meeting 83927864687".to_string(),
         Box::new(()),
         Some(50),
@@ -192,8 +194,8 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
         spool.push(&entry).expect("kept");
     }
     let recorder = Recorder::new(
-        ResultsFile::create(&results, false, &[]).expect("results"),
-        Some(Journal::open(&results, 0).expect("journal")),
+        ResultsFile::create(&results, &Csv, false, &[]).expect("results"),
+        Some(Journal::open(&results, &Csv, 0).expect("journal")),
         "meeting 83927864687".to_string(),
         Box::new(()),
         Some(100),

@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::OwnedPermit;
 
 use crate::outcome::{Outcome, OwnedLine};
+use crate::results::Format;
 
 use crate::model::{Category, Person, Request, Status};
 use crate::registrant::Registrant;
@@ -55,13 +56,15 @@ pub struct Job {
     pub attempts: u32,
     /// Where its outcome goes; `None` once reported.
     reply: Option<OwnedPermit<OwnedLine>>,
+    /// How its outcome is encoded: the results file's format.
+    format: &'static dyn Format,
 }
 
 /// The message of a row whose worker stopped before it had an outcome.
 const LOST: &str = "not finished: the task sending it failed; a re-run sends it";
 
 impl Job {
-    pub fn new(to_send: ToSend, reply: OwnedPermit<OwnedLine>) -> Job {
+    pub fn new(to_send: ToSend, reply: OwnedPermit<OwnedLine>, format: &'static dyn Format) -> Job {
         let ToSend {
             seq,
             row,
@@ -79,6 +82,7 @@ impl Job {
             carried,
             attempts: 0,
             reply: Some(reply),
+            format,
         }
     }
 
@@ -106,7 +110,7 @@ impl Job {
     /// Hands the outcome to the recorder; the job is done.
     pub(crate) fn report(mut self, outcome: Outcome) {
         if let Some(reply) = self.reply.take() {
-            reply.send(outcome.line());
+            reply.send(outcome.line(self.format));
         }
     }
 
@@ -137,7 +141,10 @@ impl Job {
 impl Drop for Job {
     fn drop(&mut self) {
         if let Some(reply) = self.reply.take() {
-            reply.send(self.outcome(Status::Pending, LOST.to_string()).line());
+            reply.send(
+                self.outcome(Status::Pending, LOST.to_string())
+                    .line(self.format),
+            );
         }
     }
 }

@@ -17,6 +17,7 @@ mod preflight;
 mod properties;
 mod real_world;
 mod rerun;
+mod results_format;
 mod status;
 mod support;
 mod trust;

@@ -10,7 +10,7 @@ use zimport::outcome::{Answer, Line};
 use zimport::outside::cell_text;
 use zimport::registrant::{Email, RawExtras, RawRegistrant};
 use zimport::results::memory::Memory;
-use zimport::results::{encode_row, ResultRow};
+use zimport::results::{Csv, Format, ResultRow};
 use zimport::rows::records::RecordReader;
 use zimport::rows::{ColumnMap, CsvInput, InputOptions, Source};
 use zimport::settle::{settle, Sink, Unknown};
@@ -49,7 +49,14 @@ impl Sink for People {
 fn read(input: &mut CsvInput) -> Result<Vec<[String; 3]>, zimport::Error> {
     let mut people = People(Vec::new());
     let import = zimport::model::Command::Import;
-    settle(input, import, &mut Memory::empty(), &mut people, false)?;
+    settle(
+        input,
+        import,
+        &mut Memory::empty(),
+        &mut people,
+        &Csv,
+        false,
+    )?;
     Ok(people.0)
 }
 
@@ -300,7 +307,7 @@ proptest! {
             event: &texts[6],
         };
         let mut ours = Vec::new();
-        encode_row(&result, &mut ours);
+        Csv.row(&result, &mut ours);
 
         let number = |n: Option<i64>| n.map_or(String::new(), |n| n.to_string());
         // A text a spreadsheet would run as a formula gets a leading quote (SPEC §3).

@@ -21,7 +21,7 @@ fn load(lines: &[String], tail: &[u8]) -> (tempfile::TempDir, Result<Memory, Mem
     }
     bytes.extend_from_slice(tail);
     std::fs::write(&journal, bytes).expect("write");
-    let memory = Memory::load(&dir.path().join("r.csv"), &journal, EVENT);
+    let memory = Memory::load(&dir.path().join("r.csv"), &journal, EVENT, &Csv);
     (dir, memory)
 }
 
@@ -87,7 +87,7 @@ fn a_journal_with_only_a_torn_header_starts_again() {
     let dir = tempfile::tempdir().expect("dir");
     let journal = dir.path().join("r.csv.journal");
     std::fs::write(&journal, &HEADER.as_bytes()[..20]).expect("write");
-    let memory = Memory::load(&dir.path().join("r.csv"), &journal, EVENT).expect("loads");
+    let memory = Memory::load(&dir.path().join("r.csv"), &journal, EVENT, &Csv).expect("loads");
     assert_eq!(memory.journal_end(), 0);
     assert_eq!(memory.warnings.len(), 1);
 }
@@ -98,7 +98,7 @@ fn damage_anywhere_in_a_results_file_is_an_error_naming_its_line() {
     let results = dir.path().join("r.csv");
     let text = format!("{HEADER}{}2,b@x.com,A\n", line(1, "a@x.com", "registered"));
     std::fs::write(&results, text).expect("write");
-    let err = Memory::load(&results, &dir.path().join("none"), EVENT)
+    let err = Memory::load(&results, &dir.path().join("none"), EVENT, &Csv)
         .err()
         .expect("a short last line of a results file is damage");
     let message = err.to_string();
@@ -125,7 +125,7 @@ fn only_confirmed_rows_are_remembered_and_later_files_win() {
         format!("{HEADER}{}", line(7, "A@X.com", "already_registered")),
     )
     .expect("write");
-    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    let mut memory = Memory::load(&results, &journal, EVENT, &Csv).expect("loads");
     assert_eq!(memory.len(), 1);
     assert_eq!(confirmed(&mut memory, "a@x.com").as_deref(), Some("id-7"));
     assert_eq!(confirmed(&mut memory, "b@x.com"), None);
@@ -149,7 +149,7 @@ fn results_from_before_the_line_column_and_after_it_are_both_read() {
         format!("{new_header}2,b@x.com,B,C,registered,id-2,https://zoom.us/w/1?tk=2,201,,,1,3,meeting 83927864687\n"),
     )
     .expect("write");
-    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    let mut memory = Memory::load(&results, &journal, EVENT, &Csv).expect("loads");
     assert_eq!(memory.len(), 2);
     assert_eq!(confirmed(&mut memory, "a@x.com").as_deref(), Some("id-1"));
     assert_eq!(confirmed(&mut memory, "b@x.com").as_deref(), Some("id-2"));
@@ -176,15 +176,15 @@ fn someone_found_cancelled_stays_gone_even_where_zoom_lists_are_not_read() {
     };
 
     // No list read (a dry run without credentials): only the row says who is gone.
-    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    let mut memory = Memory::load(&results, &journal, EVENT, &Csv).expect("loads");
     assert_eq!(gone(&mut memory, "a@x.com"), Some(false));
     assert_eq!(gone(&mut memory, "b@x.com"), Some(true));
     // Zoom's list read, and it has neither: both gone; it has them again: listed.
-    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    let mut memory = Memory::load(&results, &journal, EVENT, &Csv).expect("loads");
     memory.add_existing(Vec::new());
     assert_eq!(gone(&mut memory, "a@x.com"), Some(true));
     assert_eq!(gone(&mut memory, "b@x.com"), Some(true));
-    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    let mut memory = Memory::load(&results, &journal, EVENT, &Csv).expect("loads");
     memory.add_existing(vec![Existing {
         email: "B@x.com".to_string(),
         status: crate::model::Listing::Approved,
@@ -212,7 +212,7 @@ fn someone_an_earlier_run_registered_whom_zoom_now_lists_as_denied_was_cancelled
         join_url: "https://zoom.us/w/1".to_string(),
         others: Vec::new(),
     };
-    let mut memory = Memory::load(&results, &journal, EVENT).expect("loads");
+    let mut memory = Memory::load(&results, &journal, EVENT, &Csv).expect("loads");
     memory.add_existing(vec![denied("A@x.com"), denied("c@x.com")]);
     // Zoom keeps a cancelled registrant on its denied list: gone, with no join URL.
     match memory.known("a@x.com") {
