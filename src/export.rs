@@ -2,10 +2,10 @@
 //! CSV that is valid import input (or only counted, in a dry run). It owns the export's columns
 //! and file; the paging is the checks' own ([`read_pages`]), each page spooled to a temporary
 //! file as it comes (memory does not grow with the event); the cells are encoded as the
-//! results file's are ([`encode_cells`]), and the file is private and put in place whole.
+//! results file's are ([`encode_cells`]), and [`crate::table`] puts them where they go.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -13,7 +13,6 @@ use serde_json::Value;
 use crate::zoom::ZoomSettings;
 
 use crate::console::Console;
-use crate::files::{self, Open};
 use crate::limits::RateLimits;
 use crate::model::Event;
 use crate::registrant::Field;
@@ -74,39 +73,14 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
     let registrants = by_status.iter().map(|(_, n)| n).sum();
     let mut output = None;
     if !config.dry_run {
-        let write = |out: &mut dyn Write, spooled: &mut [Spooled]| -> std::io::Result<()> {
-            if config.excel {
-                out.write_all(crate::results::BYTE_ORDER_MARK)?;
-            }
-            write_csv(out, spooled, &columns, config.raw)
-        };
-        match &config.output {
-            Some(path) => {
-                write_whole(path, |file| write(file, &mut spooled))
-                    .map_err(|e| Error::Setup(format!("cannot write {}: {e}", path.display())))?;
-                output = Some(path.display().to_string());
-            }
-            // On a terminal the CSV is read, not kept: each of its lines escaped as every line
-            // zimport shows is (the cells are what anyone registering typed).
-            None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
-                let mut csv = Vec::new();
-                let mut out = std::io::stdout().lock();
-                write(&mut csv, &mut spooled)
-                    .and_then(|()| {
-                        String::from_utf8_lossy(&csv)
-                            .lines()
-                            .try_for_each(|line| writeln!(out, "{}", crate::outside::shown(line)))
-                    })
-                    .and_then(|()| out.flush())
-                    .map_err(|e| Error::Setup(format!("cannot write to standard output: {e}")))?
-            }
-            None => {
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                write(&mut out, &mut spooled)
-                    .and_then(|()| out.flush())
-                    .map_err(|e| Error::Setup(format!("cannot write to standard output: {e}")))?
-            }
-        }
+        crate::table::write_table(config.output.as_deref(), config.excel, |out| {
+            write_csv(out, &mut spooled, &columns, config.raw)
+        })
+        .map_err(Error::Setup)?;
+        output = config
+            .output
+            .as_ref()
+            .map(|path| path.display().to_string());
     }
     let exported = Exported {
         command: "export",
@@ -349,28 +323,5 @@ fn write_csv(
             out.write_all(&line)?;
         }
     }
-    Ok(())
-}
-
-/// Writes `path` whole with `write`: a private file beside it, synced, then renamed into
-/// place, so nobody ever sees half a file.
-fn write_whole(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    files::refuse_odd(path)?;
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let file = files::open(&partial, Open::New)?;
-    let mut out = std::io::BufWriter::new(file);
-    write(&mut out)?;
-    let file = out
-        .into_inner()
-        .map_err(std::io::IntoInnerError::into_error)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&partial, path)?;
-    crate::results::sync_folder(path);
     Ok(())
 }

@@ -28,6 +28,8 @@
 //! - [`run`](mod@run): orchestration of a real run: reader, dispatcher, workers, recorder.
 //! - [`results`]: the results CSV and its journal, written by one recorder; what earlier runs
 //!   confirmed.
+//! - [`table`]: where a table for people goes (an export's): a file put in place whole, or
+//!   standard output.
 //! - [`summary`]: what a run did, and its exit code.
 //! - [`console`]: all console output: progress, warnings, the summary.
 
@@ -52,6 +54,7 @@ pub mod run;
 pub mod settle;
 pub mod spool;
 pub mod summary;
+pub mod table;
 pub mod zoom;
 
 use config::Config;

@@ -12,8 +12,8 @@
 //!    shared with the dry run), and kept in a [`Spool`]. A file broken anywhere sends
 //!    nothing, and the rows to send are counted exactly, for the capacity check and progress.
 //! 2. The dispatcher (`run/dispatch.rs`) replays the spool: settled rows go straight to the
-//!    recorder; the others
-//!    go to workers, singly or 30 to a batch, while they hold one of `--concurrency` permits.
+//!    recorder; the others go to workers, singly or 30 to a batch, while they hold one of
+//!    `--concurrency` permits.
 //!    Each row carries room reserved for its outcome in the recorder's queue, so it ends with
 //!    exactly one outcome even if its worker fails, and a failed worker stops the run.
 //! 3. The recorder, on a blocking thread, is the one owner of the results file and the journal;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 /// Bottom to top. A module may use the ones before it, never one after it.
-const LAYERS: [&str; 22] = [
+const LAYERS: [&str; 23] = [
     // Plain types and text helpers: nothing else of the crate.
     "outside",
     "model",
@@ -22,6 +22,7 @@ const LAYERS: [&str; 22] = [
     "fingerprint",
     "outcome",
     "results",
+    "table",
     "rows",
     // Settling rows, the spool, and Zoom.
     "settle",
