@@ -32,8 +32,8 @@ pub struct Config {
     pub zoom: ZoomSettings,
     /// `--excel`: the results file starts with a UTF-8 byte-order mark.
     pub excel: bool,
-    /// How the results file, its journal and the memory of earlier runs are written and read:
-    /// CSV ([`crate::results::Csv`]).
+    /// How the results file, its journal and the memory of earlier runs are written and read
+    /// ([`crate::results::DEFAULT_FORMAT`], CSV).
     pub results_format: &'static dyn crate::results::Format,
     /// Where the event locks are kept (`$XDG_CACHE_HOME/zimport`); `None` without a home.
     pub cache_folder: Option<PathBuf>,

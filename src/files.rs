@@ -209,3 +209,13 @@ mod tests {
         assert_eq!(mode, 0o600);
     }
 }
+
+/// UTF-8's byte-order mark, which Excel needs to read a CSV as UTF-8.
+pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+/// Makes a rename or removal in `path`'s folder durable (not every filesystem allows it).
+pub fn sync_folder(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+}

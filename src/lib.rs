@@ -26,8 +26,8 @@
 //! - [`dry_run`]: the dry run: every row checked and reported, nothing sent.
 //! - [`zoom`]: talking to Zoom: token, pacing, requests, the checks before sending.
 //! - [`run`](mod@run): orchestration of a real run: reader, dispatcher, workers, recorder.
-//! - [`results`]: the results CSV and its journal, written by one recorder; what earlier runs
-//!   confirmed.
+//! - [`results`]: the results file (CSV) and its journal, written by one recorder, and the one
+//!   place that knows how a results line is encoded; what earlier runs confirmed.
 //! - [`table`]: where a table for people goes (an export's): a file put in place whole, or
 //!   standard output.
 //! - [`summary`]: what a run did, and its exit code.

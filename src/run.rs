@@ -163,7 +163,7 @@ pub fn import(
     let results = ResultsFile::create(&config.output, format, config.excel, &carried)?;
     // An import's journal is its memory if it is killed; a status change's is Zoom's list.
     let journal = match config.command() {
-        Command::Import => Some(Journal::open(&config.output, format, journal_end)?),
+        Command::Import => Some(Journal::open(&results, journal_end)?),
         Command::Change(_) => None,
     };
     let progress = Progress::new(console, rows, tally.to_send(), config.command());

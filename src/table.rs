@@ -1,7 +1,8 @@
 //! Where a table for people to read elsewhere goes (an export's registrants; attendance next):
 //! a file written whole, private, and put in place only when complete, or standard output,
 //! each line escaped when that is a terminal (the cells are what people typed). The caller
-//! encodes the lines ([`crate::results::encode::encode_cells`]); this owns only where they go.
+//! encodes the lines (an export with [`crate::results::encode::encode_cells`]); this owns only
+//! where they go.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ pub fn write_table(
 ) -> Result<(), String> {
     let mut whole = |out: &mut dyn Write| -> io::Result<()> {
         if excel {
-            out.write_all(crate::results::BYTE_ORDER_MARK)?;
+            out.write_all(files::BYTE_ORDER_MARK)?;
         }
         write(out)
     };
@@ -63,6 +64,6 @@ fn write_whole(
     file.sync_all()?;
     drop(file);
     std::fs::rename(&partial, path)?;
-    crate::results::sync_folder(path);
+    files::sync_folder(path);
     Ok(())
 }

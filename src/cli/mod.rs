@@ -256,7 +256,7 @@ impl Cli {
             zoom,
             cache_folder: crate::lock::cache_folder(env),
             excel: self.common.excel,
-            results_format: &crate::results::Csv,
+            results_format: crate::results::DEFAULT_FORMAT,
         })
     }
 }

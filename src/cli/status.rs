@@ -129,7 +129,7 @@ impl StatusCli {
             zoom,
             cache_folder: crate::lock::cache_folder(env),
             excel: self.common.excel,
-            results_format: &crate::results::Csv,
+            results_format: crate::results::DEFAULT_FORMAT,
         })
     }
 }

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use super::{companion, header_line, sync_folder, Format, ResultsError, BYTE_ORDER_MARK};
-use crate::files;
+use super::{companion, header_line, Format, ResultsError};
+use crate::files::{self, sync_folder, BYTE_ORDER_MARK};
 
-/// The results CSV being written (as `<results>.partial`). Dropped without
+/// The results file being written (as `<results>.partial`), in its format. Dropped without
 /// [`ResultsFile::finish`], it removes the partial file and leaves any earlier results file
 /// untouched.
 ///
@@ -95,7 +95,7 @@ impl ResultsFile {
         })
     }
 
-    /// Writes one line: the row's number, `rest` (from `,email` to the attempts), its input
+    /// Writes one line: the row's number, `rest` (its person and outcome), its input
     /// `line`, `event` (the event's part, [`Format::event`]) and the `carried` cells
     /// ([`Format::carried`]), composed by the file's format. A write the writing thread could not make
     /// comes back as an error from the next hand-over (at most 256 KiB of lines later) or

@@ -2,9 +2,11 @@
 //! is handed. The reader's checker threads encode each row's person and outcome with it (so
 //! lines are still encoded in parallel), the workers encode Zoom's answers with it, and the
 //! results file, the journal and the memory of earlier runs take it from the run's
-//! configuration. No code outside `results/` knows how a line is encoded: a new column is
-//! written here alone, and a second format is one more implementation of [`Format`] (the
-//! tests write one, `tests/it/results_format.rs`, and run it end to end).
+//! configuration. No code outside `results/` knows how a line is encoded: a column made of what
+//! a row's [`Answer`] and person already carry is written here alone, and a second format is
+//! one more implementation of [`Format`] (the tests write one, `tests/it/results_format.rs`,
+//! and run it end to end). A column of something new also adds it to `Answer`, where it is
+//! decided.
 //!
 //! A line is its row number, then its *rest*: the person ([`Format::person`]) and the outcome
 //! ([`Format::outcome`]), then its input line, the run's event ([`Format::event`]) and the
@@ -18,6 +20,7 @@ use crate::outcome::{Answer, Outcome, OwnedLine};
 
 /// One way to write results lines (the columns of
 /// [`RESULT_COLUMNS`](super::RESULT_COLUMNS), then the carried ones), and to read them back.
+/// A format writes UTF-8 text: a line's parts cross threads and the spool as `String`s.
 pub trait Format: Send + Sync + fmt::Debug {
     /// The header line, with its line end: `titles` are every column's, each once.
     fn header(&self, titles: &[&str]) -> Vec<u8>;
@@ -46,9 +49,15 @@ pub trait Format: Send + Sync + fmt::Debug {
         out: &mut Vec<u8>,
     );
 
-    /// How a file in this format is read back (the memory of earlier runs reads its columns
-    /// by name, each cell through [`crate::outside::cell_text`]).
+    /// How a file in this format is read back: the memory of earlier runs reads its columns
+    /// by name with the `csv` crate, so a format is a dialect that crate reads.
     fn reader(&self) -> csv::ReaderBuilder;
+
+    /// A cell's text as it was before it was written: by default without the `'` that
+    /// neutralises a formula ([`crate::outside::cell_text`]).
+    fn cell<'a>(&self, written: &'a str) -> &'a str {
+        crate::outside::cell_text(written)
+    }
 
     /// One whole line, for tests and tools: [`Format::person`], [`Format::outcome`] and
     /// [`Format::event`], composed.

@@ -3,10 +3,11 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::{companion, header_line, sync_folder, Format, ResultsError};
+use super::{companion, header_line, Format, ResultsError, ResultsFile};
 use crate::files;
+use crate::files::sync_folder;
 
 /// The append-only log of a real run's outcomes, in the order they finish: the run's memory
 /// if it is killed before the results file is in place. Each row is written through to the
@@ -22,16 +23,14 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens `<results>.journal` to continue it from byte `keep` (where its readable part
-    /// ends, [`crate::results::memory::Memory::journal_end`]): an earlier, unfinished run's lines are kept,
-    /// and a line a crash tore is cut off, so it never sits between good ones. `keep` 0 starts
-    /// the journal anew. Its lines are written in `format`, as the results file's are.
-    pub fn open(
-        results: &Path,
-        format: &'static dyn Format,
-        keep: u64,
-    ) -> Result<Journal, ResultsError> {
-        let path = companion(results, ".journal");
+    /// Opens the journal beside `results` (`<results>.journal`), its lines in the results
+    /// file's format, to continue it from byte `keep` (where its readable part ends,
+    /// [`crate::results::memory::Memory::journal_end`]): an earlier, unfinished run's lines are
+    /// kept, and a line a crash tore is cut off, so it never sits between good ones. `keep` 0
+    /// starts the journal anew.
+    pub fn open(results: &ResultsFile, keep: u64) -> Result<Journal, ResultsError> {
+        let format = results.format;
+        let path = companion(&results.path, ".journal");
         let error = ResultsError::on(&path);
         let mut file = files::open(&path, files::Open::Append).map_err(error)?;
         let length = file.metadata().map_err(error)?.len();

@@ -14,9 +14,8 @@ use crate::fingerprint::{FingerprintMap, Fingerprinter};
 use crate::model::Event;
 use crate::model::Known;
 use crate::model::{Existing, Listing};
-use crate::outside::cell_text;
 use crate::registrant::{email_key, Email};
-use crate::results::{Csv, Format};
+use crate::results::Format;
 
 /// Why the earlier results cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +65,8 @@ pub struct Memory {
     sources: Vec<Source>,
     /// Email fingerprint → (source, byte offset of the row). Later sources win.
     rows: FingerprintMap<(usize, u64)>,
-    /// How the sources are written.
-    format: &'static dyn Format,
+    /// How the sources are written (none before one is read).
+    format: Option<&'static dyn Format>,
     fingerprints: Fingerprinter,
     /// Where the journal's readable part ends: a new run's journal continues from there.
     journal_end: u64,
@@ -117,8 +116,7 @@ impl Memory {
             fingerprints: Fingerprinter::default(),
             journal_end: 0,
             warnings: Vec::new(),
-            // Nothing to read back yet.
-            format: &Csv,
+            format: None,
         }
     }
 
@@ -134,9 +132,9 @@ impl Memory {
         format: &'static dyn Format,
     ) -> Result<Memory, MemoryError> {
         let mut memory = Memory::empty();
-        memory.format = format;
-        memory.read(results, Kind::Results, event)?;
-        memory.journal_end = memory.read(journal, Kind::Journal, event)?;
+        memory.format = Some(format);
+        memory.read(results, Kind::Results, event, format)?;
+        memory.journal_end = memory.read(journal, Kind::Journal, event, format)?;
         Ok(memory)
     }
 
@@ -148,7 +146,13 @@ impl Memory {
     }
 
     /// Reads one source; returns where its readable part ends.
-    fn read(&mut self, path: &Path, kind: Kind, event: Event) -> Result<u64, MemoryError> {
+    fn read(
+        &mut self,
+        path: &Path,
+        kind: Kind,
+        event: Event,
+        format: &dyn Format,
+    ) -> Result<u64, MemoryError> {
         let shown = path.display().to_string();
         let io_error = |source| MemoryError::Io {
             path: shown.clone(),
@@ -173,8 +177,7 @@ impl Memory {
         let length = metadata.len();
         let ends_whole = ends_with_newline(&mut file, length).map_err(io_error)?;
         file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-        let mut reader = self
-            .format
+        let mut reader = format
             .reader()
             .flexible(true)
             .from_reader(io::BufReader::new(&file));
@@ -220,7 +223,7 @@ impl Memory {
             let text = |column: usize| {
                 let bytes = record.get(column).unwrap_or_default();
                 std::str::from_utf8(bytes)
-                    .map(cell_text)
+                    .map(|cell| format.cell(cell))
                     .map_err(|_| "not valid UTF-8".to_string())
             };
             let theirs = text(event_column)?;
@@ -361,8 +364,9 @@ impl Memory {
     fn confirmed(&mut self, key: &str) -> Option<Known> {
         let &(index, offset) = self.rows.get(&self.fingerprints.of_key(key))?;
         let source = self.sources.get_mut(index)?;
-        let record = read_record_at(&mut source.file, offset, self.format).ok()??;
-        let get = |column: usize| cell_text(record.get(column).unwrap_or("")).to_string();
+        let format = self.format?;
+        let record = read_record_at(&mut source.file, offset, format).ok()??;
+        let get = |column: usize| format.cell(record.get(column).unwrap_or("")).to_string();
         let stored = Email::parse(&get(source.columns.email)).ok()?;
         if stored.key() != key {
             return None;
@@ -390,7 +394,7 @@ fn ends_with_newline(file: &mut File, length: u64) -> io::Result<bool> {
     Ok(last[0] == b'\n')
 }
 
-/// Reads the one CSV record that starts at `offset`.
+/// Reads the one record that starts at `offset`, in `format`.
 fn read_record_at(
     file: &mut File,
     offset: u64,

@@ -20,12 +20,14 @@ pub mod journal;
 pub mod memory;
 pub mod recorder;
 
-use crate::outside::cell_text;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use encode::Csv;
+
+/// The results format of every run: CSV.
+pub const DEFAULT_FORMAT: &dyn Format = &Csv;
 pub use file::ResultsFile;
 pub use format::{Format, ResultRow};
 pub use journal::Journal;
@@ -197,7 +199,7 @@ fn first_event(path: &Path, format: &dyn Format) -> Option<String> {
     let mut reader = format.reader().flexible(true).from_reader(trusted(path)?);
     let column = reader.headers().ok()?.iter().position(|h| h == "event")?;
     let record = reader.records().next()?.ok()?;
-    record.get(column).map(|cell| cell_text(cell).to_string())
+    record.get(column).map(|cell| format.cell(cell).to_string())
 }
 
 /// `path` opened to read, if it is a regular file of the user's own (or root's) that nobody
@@ -208,9 +210,6 @@ fn trusted(path: &Path) -> Option<File> {
     crate::files::owned_safely(&metadata).ok()?;
     Some(file)
 }
-
-/// UTF-8's byte-order mark, which Excel needs to read a CSV as UTF-8.
-pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// The header line: [`RESULT_COLUMNS`], then the titles of the carried input columns (one
 /// that is also a results column's name, such as an export's `status`, is `input status`, and
@@ -243,13 +242,6 @@ pub(crate) fn header_line(format: &dyn Format, carried: &[String]) -> Vec<u8> {
         .chain(titles.iter().map(String::as_str))
         .collect();
     format.header(&every)
-}
-
-/// Makes a rename or removal in `path`'s folder durable (not every filesystem allows it).
-pub(crate) fn sync_folder(path: &Path) {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = File::open(dir).and_then(|d| d.sync_all());
-    }
 }
 
 #[cfg(test)]

@@ -73,9 +73,11 @@ fn a_worker_that_panics_stops_the_run_and_every_row_still_has_its_one_outcome() 
         };
         spool.push(&entry).expect("kept");
     }
+    let file = ResultsFile::create(&results, &Csv, false, &[]).expect("results");
+    let journal = Journal::open(&file, 0).expect("journal");
     let recorder = Recorder::new(
-        ResultsFile::create(&results, &Csv, false, &[]).expect("results"),
-        Some(Journal::open(&results, &Csv, 0).expect("journal")),
+        file,
+        Some(journal),
         "meeting 83927864687".to_string(),
         Box::new(()),
         Some(50),
@@ -193,9 +195,11 @@ fn ctrl_c_lets_the_rows_in_flight_finish_and_leaves_the_rest_pending() {
         });
         spool.push(&entry).expect("kept");
     }
+    let file = ResultsFile::create(&results, &Csv, false, &[]).expect("results");
+    let journal = Journal::open(&file, 0).expect("journal");
     let recorder = Recorder::new(
-        ResultsFile::create(&results, &Csv, false, &[]).expect("results"),
-        Some(Journal::open(&results, &Csv, 0).expect("journal")),
+        file,
+        Some(journal),
         "meeting 83927864687".to_string(),
         Box::new(()),
         Some(100),

@@ -202,8 +202,10 @@ fn a_second_results_format_is_written_everywhere_and_read_back_by_a_re_run() {
     let before = sent(&zoom);
     assert!(before > 0);
 
-    // A re-run reads the second format back as its memory: nobody is sent again.
-    run(&ours, Some(&Semicolons), &[]);
+    // A re-run that does not read Zoom's lists (`--no-skip-existing`) knows the people from
+    // the second format alone: nobody is sent again, and each row's registrant ID and join URL
+    // come back from the file.
+    run(&ours, Some(&Semicolons), &["--no-skip-existing"]);
     let again = records(&ours, b';');
     let statuses: Vec<&str> = again.iter().skip(1).map(|row| row[4].as_str()).collect();
     assert_eq!(
@@ -215,5 +217,67 @@ fn a_second_results_format_is_written_everywhere_and_read_back_by_a_re_run() {
             "already_registered"
         ]
     );
+    for (before, after) in rows
+        .iter()
+        .zip(&again)
+        .skip(1)
+        .filter(|(b, _)| b[4] == "registered")
+    {
+        assert_eq!(after[5..7], before[5..7], "the ID and join URL, read back");
+    }
     assert_eq!(sent(&zoom), before, "nothing sent again");
+}
+
+/// The journal (which a finished run removes) is written in the results file's format, and
+/// the memory of a run that was killed reads it back.
+#[test]
+fn the_journal_is_written_in_the_results_format_and_read_back() {
+    use zimport::model::{Event, EventId, EventKind, Known};
+    use zimport::outcome::Answer;
+    use zimport::results::memory::Memory;
+    use zimport::results::{companion, Journal, ResultsFile};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let results = dir.path().join("people.results.csv");
+    let file = ResultsFile::create(&results, &Semicolons, false, &[]).expect("results");
+    let mut journal = Journal::open(&file, 0).expect("journal");
+    let event = Event {
+        kind: EventKind::Meeting,
+        id: EventId(MEETING),
+    };
+    let mut rest = Vec::new();
+    Semicolons.person("ann@example.com", "Ann", "=Lee", &mut rest);
+    let answer = Answer {
+        registrant_id: "zoom-id-ann",
+        join_url: "https://zoom.us/w/1?tk=a;b",
+        http_status: Some(201),
+        attempts: 1,
+        ..Answer::unanswered(zimport::model::Status::Registered, "")
+    };
+    Semicolons.outcome(&answer, &mut rest);
+    journal
+        .write(1, 2, &rest, &Semicolons.event(&event.to_string()))
+        .expect("journaled");
+    // Killed here: the results file never put in place, the journal left.
+    drop(journal);
+    drop(file);
+
+    let path = companion(&results, ".journal");
+    let text = std::fs::read_to_string(&path).expect("journal");
+    assert!(
+        text.starts_with("\"row\";\"email\";") && text.contains("\"'=Lee\""),
+        "{text}"
+    );
+    let mut memory = Memory::load(&results, &path, event, &Semicolons).expect("read back");
+    match memory.known("ANN@example.com") {
+        Some(Known::EarlierRun {
+            registrant_id,
+            join_url,
+            gone: false,
+        }) => {
+            assert_eq!(registrant_id, "zoom-id-ann");
+            assert_eq!(join_url, "https://zoom.us/w/1?tk=a;b");
+        }
+        other => panic!("remembered from the journal: {other:?}"),
+    }
 }

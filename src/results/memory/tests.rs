@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{EventId, EventKind};
+use crate::results::Csv;
 
 const EVENT: Event = Event {
     kind: EventKind::Meeting,
