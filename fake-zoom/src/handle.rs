@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::handlers::router;
-use crate::setup::{EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant, Setup, Stats};
+use crate::setup::{
+    EventSetup, Faults, Instance, Kind, Limits, LoggedRequest, Registrant, Setup, Stats,
+};
 use crate::state::{lock, Event, Inner, Shared};
 
 /// A running fake Zoom. Dropping it stops the server.
@@ -94,8 +96,26 @@ impl FakeZoom {
                 setup,
                 registrants: Vec::new(),
                 by_email: HashMap::new(),
+                instances: Vec::new(),
             },
         );
+    }
+
+    /// Adds a time the event took place (or is taking place, if it has no end): Zoom lists it
+    /// among the past instances once it has ended, and reports its participants.
+    pub fn add_instance(&self, kind: Kind, id: u64, instance: Instance) {
+        if let Some(event) = lock(&self.shared).events.get_mut(&(kind, id)) {
+            event.instances.push(instance);
+        }
+    }
+
+    /// Ends the event's live instance at `end_time`.
+    pub fn end_instance(&self, kind: Kind, id: u64, end_time: &str) {
+        if let Some(event) = lock(&self.shared).events.get_mut(&(kind, id)) {
+            for instance in event.instances.iter_mut().filter(|i| i.end_time.is_none()) {
+                instance.end_time = Some(end_time.to_string());
+            }
+        }
     }
 
     /// Registers someone directly, as if done earlier through Zoom's web page.

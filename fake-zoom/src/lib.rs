@@ -12,7 +12,8 @@
 //! - `setup`: what a test sets up and reads back.
 //! - `handle`: the [`FakeZoom`] a test holds.
 //! - `state`: the state behind one lock, and the checks every request goes through.
-//! - `handlers`: the routes (OAuth, events, registrants); `responses`: Zoom's answers.
+//! - `handlers`: the routes (OAuth, events, registrants, past instances and participant
+//!   reports); `responses`: Zoom's answers.
 //! - `described`: what Zoom's OpenAPI description allows of each request; departures are
 //!   noted for tests, never refused for it.
 //!
@@ -33,6 +34,6 @@ mod state;
 
 pub use handle::{FakeZoom, Hold};
 pub use setup::{
-    CustomQuestion, EndlessPages, EventSetup, Faults, Kind, Limits, LoggedRequest, Registrant,
-    RegistrantWording, Setup, Stats,
+    CustomQuestion, EndlessPages, EventSetup, Faults, Instance, Join, Kind, Limits, LoggedRequest,
+    Registrant, RegistrantWording, Setup, Stats,
 };

@@ -59,6 +59,44 @@ pub struct EventSetup {
     pub host_gone: bool,
 }
 
+/// One time an event took place (or is taking place): an entry of Zoom's list of past
+/// instances, and what its reports give.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Zoom's UUID of this instance: base64, so it may hold `/`, `+` and `=`; one that starts
+    /// with `/` or holds `//` must be double-encoded in a path (Zoom's API reference, "List
+    /// past meeting instances", `uuid`).
+    pub uuid: String,
+    /// RFC 3339, UTC.
+    pub start_time: String,
+    /// `None`: the instance is live (not ended): it is not a past instance yet, and its
+    /// reports are refused with code 3001.
+    pub end_time: Option<String>,
+    /// The participant report's rows, in order: one per join (a rejoin is a row of its own),
+    /// and one for each stay in the waiting room.
+    pub joins: Vec<Join>,
+}
+
+/// One row of a participant report ("Get meeting participant reports"): one join of one
+/// participant.
+#[derive(Debug, Clone, Default)]
+pub struct Join {
+    /// The participant's ID in the meeting; empty for some guests.
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    /// Empty for a guest who gave none (or where Zoom hides it).
+    pub user_email: String,
+    /// The registrant this participant registered as; empty for a guest, and sometimes for a
+    /// registrant too (joined another way). Answered only with `include_fields=registrant_id`.
+    pub registrant_id: String,
+    /// RFC 3339, UTC.
+    pub join_time: String,
+    pub leave_time: String,
+    /// `status: in_waiting_room` rather than `in_meeting`.
+    pub in_waiting_room: bool,
+}
+
 /// A custom question on the registration form.
 #[derive(Debug, Clone)]
 pub struct CustomQuestion {

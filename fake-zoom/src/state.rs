@@ -11,12 +11,16 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use crate::responses::{dropped_connection, next_midnight_utc, zoom_error};
-use crate::setup::{EventSetup, Kind, LoggedRequest, Registrant, RegistrantWording, Setup, Stats};
+use crate::setup::{
+    EventSetup, Instance, Kind, LoggedRequest, Registrant, RegistrantWording, Setup, Stats,
+};
 
 pub(crate) struct Event {
     pub(crate) setup: EventSetup,
     pub(crate) registrants: Vec<Registrant>,
     pub(crate) by_email: HashMap<String, usize>,
+    /// The times it took place, in order (the last may be live).
+    pub(crate) instances: Vec<Instance>,
 }
 
 pub(crate) struct Token {
@@ -175,6 +179,7 @@ impl Inner {
             "read_event" => ("read", "read:meeting"),
             "list_registrants" => ("read", "read:list_registrants"),
             "questions" => ("read", "read:list_registration_questions"),
+            "past_instances" => ("read", "read:list_past_instances"),
             "add" => ("write", "write:registrant"),
             "status" => ("write", "update:registrant_status"),
             _ => ("write", "write:batch_registrants"),
@@ -201,6 +206,25 @@ impl Inner {
                 StatusCode::BAD_REQUEST,
                 4700,
                 &format!("Invalid access token, does not contain scopes:[{noun}:{granular}:admin, {noun}:{granular}]."),
+            ))
+        }
+    }
+
+    /// A report call's scopes: the classic `report:read:admin`, or the granular
+    /// `report:read:{granular}:admin` (`list_meeting_participants`, `meeting`, and the
+    /// webinar ones), as "Get meeting participant reports" lists them.
+    pub(crate) fn require_report_scope(&self, granular: &str) -> Result<(), Response> {
+        let accepted = [
+            "report:read:admin".to_string(),
+            format!("report:read:{granular}:admin"),
+        ];
+        if self.setup.scopes.iter().any(|s| accepted.contains(s)) {
+            Ok(())
+        } else {
+            Err(zoom_error(
+                StatusCode::BAD_REQUEST,
+                4700,
+                &format!("Invalid access token, does not contain scopes:[report:read:{granular}:admin, report:read:admin]."),
             ))
         }
     }

@@ -1,9 +1,10 @@
-//! The routes: Zoom's OAuth token endpoint and the registrant API of meetings and webinars,
-//! each request noted in the log.
+//! The routes: Zoom's OAuth token endpoint, the registrant API of meetings and webinars, and
+//! their past instances and participant reports, each request noted in the log.
 
 mod events;
 mod oauth;
 mod registrants;
+mod reports;
 
 use std::time::Instant;
 
@@ -19,6 +20,7 @@ use crate::state::{lock, Shared};
 use events::{get_event, questions};
 use oauth::token;
 use registrants::{add_registrant, batch_registrants, list_registrants, update_status};
+use reports::{past_instances, report};
 
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
@@ -31,6 +33,8 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/v2/{kind}/{id}/batch_registrants", post(batch_registrants))
         .route("/v2/{kind}/{id}/registrants/questions", get(questions))
         .route("/v2/{kind}/{id}/registrants/status", put(update_status))
+        .route("/v2/{kind}/{id}/instances", get(past_instances))
+        .route("/v2/report/{*rest}", get(report))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             log_request,

@@ -451,7 +451,7 @@ pub(crate) async fn batch_registrants(
 /// token is older than its lifetime (Zoom's description of `next_page_token`: "expires after
 /// 15 minutes"), or unknown, or another list's. Zoom documents no code or words for this
 /// refusal; the fake answers 400 / code 300, its code for a bad parameter.
-fn continue_from(
+pub(crate) fn continue_from(
     inner: &mut Inner,
     token: &str,
     event: (Kind, u64),
