@@ -7,6 +7,7 @@
 //! running the tool. See the README's "How it works" for the picture.
 //!
 //! # Layout
+//! - [`attendance`]: who came to an event, joined to its registrations (being built).
 //! - [`cli`]: the command line (clap), turned once into a [`config::Config`].
 //! - [`config`]: the resolved, validated configuration of a run, and its task.
 //! - [`credentials`]: where secrets and endpoints come from; HTTPS-or-loopback URLs.
@@ -33,6 +34,7 @@
 //! - [`summary`]: what a run did, and its exit code.
 //! - [`console`]: all console output: progress, warnings, the summary.
 
+pub mod attendance;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 /// Bottom to top. A module may use the ones before it, never one after it.
-const LAYERS: [&str; 23] = [
+const LAYERS: [&str; 24] = [
     // Plain types and text helpers: nothing else of the crate.
     "outside",
     "model",
@@ -37,6 +37,7 @@ const LAYERS: [&str; 23] = [
     "dry_run",
     "run",
     "export",
+    "attendance",
     "cli",
 ];
 
