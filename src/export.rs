@@ -19,7 +19,7 @@ use crate::registrant::Field;
 use crate::results::encode::encode_cells;
 use crate::summary::Exported;
 use crate::zoom::control::Control;
-use crate::zoom::preflight::registrants::{read_pages, Listed, PageSink};
+use crate::zoom::preflight::registrants::{read_pages, List, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
 use crate::zoom::{ApiError, RequestOptions, ZoomClient};
 use crate::Error;
@@ -218,15 +218,9 @@ fn read_all(config: &ExportConfig, console: &Console) -> Result<(Vec<Spooled>, C
                     spool: &mut spool,
                     columns: &mut columns,
                 };
-                let listed = read_pages(
-                    &client,
-                    config.zoom.backoff_base,
-                    status,
-                    config.occurrence.as_deref(),
-                    &read,
-                    &mut sink,
-                )
-                .await;
+                let list = List::registrants(status, config.occurrence.as_deref());
+                let listed =
+                    read_pages(&client, config.zoom.backoff_base, &list, &read, &mut sink).await;
                 match listed {
                     Ok(()) => {}
                     Err(ApiError::Rejected(refusal)) if names_no_event(&refusal) => {

@@ -17,6 +17,7 @@ pub mod pacing;
 mod policy;
 pub mod preflight;
 pub mod register;
+pub mod report;
 mod request;
 pub mod status;
 
@@ -248,7 +249,12 @@ impl ZoomClient {
     }
 
     /// The URL of `tail` of the event (`""`: the event itself), as an event of `kind`.
+    /// The address of `tail` of the event (`""`: the event itself), or, for a `tail` that
+    /// starts with `/`, of that path from the API's root (a report's, a past instance list's).
     fn url(&self, token: &Token, kind: EventKind, tail: &str) -> String {
+        if let Some(from_root) = tail.strip_prefix('/') {
+            return format!("{}/v2/{from_root}", self.api_base(token));
+        }
         // Zoom's paths name the kind in the plural: /v2/meetings/{id}, /v2/webinars/{id}.
         let event = format!(
             "{}/v2/{}s/{}",
@@ -353,7 +359,8 @@ impl ZoomClient {
         }
     }
 
-    /// Reads `tail` of the event (`""` for the event itself) with a GET, as a `T`.
+    /// Reads `tail` of the event (`""` for the event itself; from the API's root if it starts
+    /// with `/`) with a GET, as a `T`.
     pub async fn get<T: DeserializeOwned>(
         &self,
         category: Category,

@@ -4,11 +4,12 @@
 //! `…/participants`, its participant report, a row per join (a rejoin is a row of its own, a
 //! stay in the waiting room too), 300 at most a page.
 //!
-//! A report path is decoded as Zoom's gateway does before the API sees it: once, so a UUID
-//! that starts with `/` or holds `//` reaches the API whole only if the client encoded it twice
-//! (Zoom's API reference, `meetingId` of "Get meeting participant reports": "If the meeting
-//! UUID begins with a `/` character or contains a `//` character, you must double encode the
-//! meeting UUID").
+//! A report path is read as Zoom's rule for UUIDs implies its gateway reads it: decoded once,
+//! doubled slashes collapsed, and the UUID everything between the kind and `/participants`; so
+//! a UUID with one `/` inside works encoded once, but one that starts with `/` or holds `//`
+//! reaches the API whole only if the client encoded it twice (Zoom's API reference, `meetingId`
+//! of "Get meeting participant reports": "If the meeting UUID begins with a `/` character or
+//! contains a `//` character, you must double encode the meeting UUID").
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -87,19 +88,18 @@ pub(crate) async fn report(
     headers: HeaderMap,
 ) -> Response {
     answer(&shared, |inner| {
-        // `rest` is decoded once, as Zoom's gateway decodes the path: a UUID's `/` encoded
-        // once is a path separator by now.
-        let segments: Vec<&str> = rest.split('/').collect();
-        let (kind, key, participants) = match segments.as_slice() {
-            [kind, key] => (*kind, *key, false),
-            [kind, key, "participants"] => (*kind, *key, true),
-            _ => {
-                return Err(zoom_error(
-                    StatusCode::NOT_FOUND,
-                    3001,
-                    "Meeting does not exist.",
-                ))
-            }
+        // `rest` is decoded once, as Zoom's gateway decodes the path, and its doubled slashes
+        // collapse: a UUID's leading `/` or `//`, encoded once, is lost by now.
+        let mut collapsed = rest.clone();
+        while collapsed.contains("//") {
+            collapsed = collapsed.replace("//", "/");
+        }
+        let Some((kind, tail)) = collapsed.split_once('/') else {
+            return Err(zoom_error(StatusCode::NOT_FOUND, 404, "Not found"));
+        };
+        let (key, participants) = match tail.strip_suffix("/participants") {
+            Some(key) => (key, true),
+            None => (tail, false),
         };
         let kind = Kind::from_path(kind)
             .ok_or_else(|| zoom_error(StatusCode::NOT_FOUND, 404, "Not found"))?;

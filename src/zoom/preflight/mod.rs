@@ -127,7 +127,7 @@ struct CustomAnswer {
 /// be read must never end a scan as if it were the last one. The waits between tries are the
 /// registrations' ([`backoff`]): growing from `backoff_base`, and never shorter than Zoom's
 /// `Retry-After`. Other refusals return at once.
-async fn read<T: DeserializeOwned>(
+pub(crate) async fn read<T: DeserializeOwned>(
     client: &ZoomClient,
     backoff_base: Duration,
     category: Category,

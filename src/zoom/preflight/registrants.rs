@@ -1,6 +1,6 @@
 //! The people Zoom lists for the event, approved, pending and denied, read page by page (the
-//! one pager: the checks before an import and `zimport export` both use it); a page that is
-//! not one never passes for the last.
+//! one pager: the checks before an import, `zimport export` and the participant reports of
+//! `zimport attendance` all use it); a page that is not one never passes for the last.
 
 use std::time::Duration;
 
@@ -11,9 +11,9 @@ use super::{read, Existing, Listing};
 use crate::model::Category;
 use crate::zoom::{ApiError, ZoomClient};
 
-/// One page of the registrant list. An answer that is not one must not pass for an empty last
-/// page: each registrant needs its email (Zoom's schema requires it), and a page may leave
-/// out its list only when the list is empty.
+/// One page of a list: the registrants, or a report's participants. An answer that is not one
+/// must not pass for an empty last page: each registrant needs its email (Zoom's schema
+/// requires it), and a page may leave out its list only when the list is empty.
 #[derive(Deserialize)]
 #[serde(try_from = "ListPage<T>", bound = "T: DeserializeOwned")]
 struct ListAnswer<T> {
@@ -30,6 +30,8 @@ struct ListPage<T> {
     next_page_token: Option<String>,
     #[serde(default)]
     total_records: Option<u64>,
+    /// `participants` in a report's page.
+    #[serde(alias = "participants")]
     registrants: Option<Vec<T>>,
 }
 
@@ -41,7 +43,7 @@ impl<T> TryFrom<ListPage<T>> for ListAnswer<T> {
         let registrants = match page.registrants {
             Some(registrants) => registrants,
             None if page.total_records.unwrap_or(0) == 0 && next_page_token.is_none() => Vec::new(),
-            None => return Err("a page of registrants without its list".to_string()),
+            None => return Err("a page without its list".to_string()),
         };
         Ok(ListAnswer {
             next_page_token,
@@ -62,21 +64,71 @@ struct Member {
     join_url: Option<String>,
 }
 
-/// A registrant as a page gives them, known by Zoom's ID (by email where Zoom gives none): a
-/// page of people already read adds nobody, and ends a list that does not.
+/// An entry of a page, known by what tells it from the others (a registrant: Zoom's ID, or
+/// email where Zoom gives none): a page of entries already read adds nothing, and ends a list
+/// that does not.
 pub trait Paged {
-    fn key(&self) -> (&str, &str);
+    fn key(&self) -> std::borrow::Cow<'_, str>;
+}
+
+/// A registrant's key: Zoom's ID, else the email.
+fn registrant_key<'a>(id: &'a str, email: &'a str) -> std::borrow::Cow<'a, str> {
+    std::borrow::Cow::Borrowed(if id.is_empty() { email } else { id })
 }
 
 impl Paged for Member {
-    fn key(&self) -> (&str, &str) {
-        (&self.id, &self.email)
+    fn key(&self) -> std::borrow::Cow<'_, str> {
+        registrant_key(&self.id, &self.email)
     }
 }
 
 impl Paged for Listed {
-    fn key(&self) -> (&str, &str) {
-        (&self.id, &self.email)
+    fn key(&self) -> std::borrow::Cow<'_, str> {
+        registrant_key(&self.id, &self.email)
+    }
+}
+
+/// A list to read page by page: where, with what query, in which rate category, and what it
+/// is called in messages.
+#[derive(Debug, Clone)]
+pub struct List {
+    /// Relative to the event, or to the API's root if it starts with `/`.
+    tail: String,
+    query: Vec<(&'static str, String)>,
+    category: Category,
+    what: String,
+}
+
+impl List {
+    /// The registrants of one status (of one occurrence, if given): Medium, 300 a page.
+    pub fn registrants(status: &str, occurrence: Option<&str>) -> List {
+        let mut query = vec![
+            ("status", status.to_string()),
+            ("page_size", "300".to_string()),
+        ];
+        if let Some(occurrence) = occurrence {
+            query.push(("occurrence_id", occurrence.to_string()));
+        }
+        List {
+            tail: "registrants".to_string(),
+            query,
+            category: Category::Medium,
+            what: format!("{status} registrants"),
+        }
+    }
+
+    /// A participant report (`report_tail`: `/report/meetings/{instance}/participants`), with
+    /// each row's registrant ID: Heavy, 300 a page.
+    pub fn participants(report_tail: String) -> List {
+        List {
+            tail: report_tail,
+            query: vec![
+                ("page_size", "300".to_string()),
+                ("include_fields", "registrant_id".to_string()),
+            ],
+            category: Category::Heavy,
+            what: "participant report".to_string(),
+        }
     }
 }
 
@@ -118,8 +170,13 @@ async fn list(
     backoff_base: Duration,
     status: Listing,
 ) -> Result<Vec<Existing>, ApiError> {
-    let listed: Vec<Member> =
-        registrants_of(client, backoff_base, status.name(), None, &|_| {}).await?;
+    let listed: Vec<Member> = registrants_of(
+        client,
+        backoff_base,
+        &List::registrants(status.name(), None),
+        &|_| {},
+    )
+    .await?;
     Ok(listed
         .into_iter()
         .map(|r| Existing {
@@ -168,33 +225,31 @@ impl<T> PageSink<T> for Vec<T> {
     }
 }
 
-/// Every registrant of one status (of one occurrence, if given), 300 a page: [`read_pages`],
-/// kept in a list.
+/// Every entry of `list`: [`read_pages`], kept.
 pub async fn registrants_of<T: DeserializeOwned + Paged + Send>(
     client: &ZoomClient,
     backoff_base: Duration,
-    status: &str,
-    occurrence: Option<&str>,
+    list: &List,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<T>, ApiError> {
     let mut all = Vec::new();
-    read_pages(client, backoff_base, status, occurrence, progress, &mut all).await?;
+    read_pages(client, backoff_base, list, progress, &mut all).await?;
     Ok(all)
 }
 
-/// Every registrant of one status (of one occurrence, if given), 300 a page, each page handed
-/// to `sink` and the next asked for as soon as the one before names it (Zoom's page tokens
-/// expire after 15 minutes), for as long as Zoom names a next page, however many each page
-/// holds, within the bounds above. A page token refused starts the read again, at most
-/// `MAX_RESTARTS` times. `progress` hears how many have been read, after each page.
+/// Every entry of `list`, 300 a page, each page handed to `sink` and the next asked for as
+/// soon as the one before names it (Zoom's page tokens expire after 15 minutes), for as long as
+/// Zoom names a next page, however many each page holds, within the bounds above. A page token
+/// refused starts the read again, at most `MAX_RESTARTS` times. `progress` hears how many have
+/// been read, after each page.
 pub async fn read_pages<T: DeserializeOwned + Paged>(
     client: &ZoomClient,
     backoff_base: Duration,
-    status: &str,
-    occurrence: Option<&str>,
+    list: &List,
     progress: &(dyn Fn(usize) + Sync),
     sink: &mut (dyn PageSink<T> + Send),
 ) -> Result<(), ApiError> {
+    let what = &list.what;
     let mut read_so_far: usize = 0;
     let mut token = String::new();
     let mut restarts = 0;
@@ -206,24 +261,11 @@ pub async fn read_pages<T: DeserializeOwned + Paged>(
     let mut people_seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut most: Option<u64> = None;
     loop {
-        let mut query = vec![
-            ("status", status.to_string()),
-            ("page_size", "300".to_string()),
-        ];
-        if let Some(occurrence) = occurrence {
-            query.push(("occurrence_id", occurrence.to_string()));
-        }
+        let mut query = list.query.clone();
         if !token.is_empty() {
             query.push(("next_page_token", token.clone()));
         }
-        let answer = read(
-            client,
-            backoff_base,
-            Category::Medium,
-            "registrants",
-            &query,
-        )
-        .await;
+        let answer = read(client, backoff_base, list.category, &list.tail, &query).await;
         let page: ListAnswer<T> = match answer {
             Ok(page) => page,
             // Refused with a page token, and not for its event (that would refuse the first
@@ -250,10 +292,8 @@ pub async fn read_pages<T: DeserializeOwned + Paged>(
             })
         });
         let mut added = 0;
-        for person in &page.registrants {
-            let (id, email) = person.key();
-            let key = if id.is_empty() { email } else { id };
-            added += usize::from(people_seen.insert(fingerprints.of_key(key)));
+        for entry in &page.registrants {
+            added += usize::from(people_seen.insert(fingerprints.of_key(&entry.key())));
         }
         read_so_far += page.registrants.len();
         sink.page(page.registrants).map_err(ApiError::NotSent)?;
@@ -263,17 +303,17 @@ pub async fn read_pages<T: DeserializeOwned + Paged>(
         };
         if added == 0 {
             return Err(endless(format!(
-                "a page of the {status} registrants held nobody not read before, yet named a next page"
+                "a page of the {what} held nobody not read before, yet named a next page"
             )));
         }
         if read_so_far as u64 > most {
             return Err(endless(format!(
-                "the {status} registrants went on past {most} people, though the first page counted fewer"
+                "the {what} went on past {most} entries, though the first page counted fewer"
             )));
         }
         if !tokens_seen.insert(next.clone()) {
             return Err(endless(format!(
-                "a page of the {status} registrants named a page already read (its page token again)"
+                "a page of the {what} named a page already read (its page token again)"
             )));
         }
         token = next;
