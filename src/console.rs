@@ -283,10 +283,16 @@ impl Console {
             .iter()
             .map(|(status, n)| format!("{n} {status}"))
             .collect();
+        let noun = match (exported.noun, exported.registrants) {
+            ("person", 1) => "person",
+            ("person", _) => "people",
+            (noun, 1) => noun,
+            ("registrant", _) => "registrants",
+            (noun, _) => noun,
+        };
         let what = format!(
-            "{} registrant{} of {} ({})",
+            "{} {noun} of {} ({})",
             exported.registrants,
-            if exported.registrants == 1 { "" } else { "s" },
             exported.event,
             counts.join(", ")
         );

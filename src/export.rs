@@ -84,6 +84,8 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
     }
     let exported = Exported {
         command: "export",
+        noun: "registrant",
+        instances: Vec::new(),
         event,
         dry_run: config.dry_run,
         by_status,

@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+use zimport::cli::attendance::AttendanceCli;
 use zimport::cli::dispatch::{invocation, Invocation};
 use zimport::cli::export::ExportCli;
 use zimport::cli::status::StatusCli;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
             }
         }
         Invocation::Export(cli) => export(cli),
+        Invocation::Attendance(cli) => attendance(cli),
         Invocation::Change(cli, action) => change_status(cli, action),
         Invocation::Generate(kind) => {
             let console = Console::new(zimport::console::Verbosity::Normal, false);
@@ -95,6 +97,18 @@ fn export(cli: ExportCli) -> ExitCode {
 /// Watches Ctrl-C, SIGTERM and SIGHUP on a thread of its own. The first asks the run to stop, or, if it
 /// has nothing to finish or clean up, ends the process; the second ends it at once (the journal
 /// already holds every confirmed row).
+fn attendance(cli: AttendanceCli) -> ExitCode {
+    let console = cli.console();
+    let config = match cli.into_config() {
+        Ok(config) => config,
+        Err(message) => return fail(&console, message, exit::USAGE_OR_INPUT),
+    };
+    match zimport::attendance::attendance(&config, &console) {
+        Ok(_) => ExitCode::from(exit::OK),
+        Err(err) => fail(&console, &err, err.exit_code()),
+    }
+}
+
 fn watch_signals(stopper: Stopper, console: Console) {
     std::thread::spawn(move || {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()

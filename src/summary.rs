@@ -214,10 +214,13 @@ impl Summary {
     }
 }
 
-/// What an export did.
+/// What a command that writes a table for people did (an export, attendance).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Exported {
     pub command: &'static str,
+    /// What a row is, as the console says it (`registrant`; `person` for attendance).
+    #[serde(skip)]
+    pub noun: &'static str,
     /// `{"kind": "meeting", "id": "839…"}`, as in every other command's `--json`.
     pub event: crate::model::Event,
     pub dry_run: bool,
@@ -227,6 +230,9 @@ pub struct Exported {
     pub registrants: usize,
     /// The file written; `None` for standard output or a dry run.
     pub output: Option<String>,
+    /// The instances of the event the rows are of (attendance): `{"uuid", "start_time"}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<serde_json::Value>,
 }
 
 /// People per status as a JSON object, in the order asked.

@@ -1,6 +1,182 @@
-//! `zimport attendance` (issue 34, being built): who came to an event, joined to its
-//! registrations. [`tally`] joins one instance's participant report to the registrants; the
-//! command around it (the CLI, the report reads under `zoom`, the file through
-//! [`crate::table`]) comes next.
+//! `zimport attendance`: who came to an event, joined to its registrations (SPEC §1
+//! "Attendance"). It reads the instances asked for, each one's participant report and the
+//! event's registrants ([`read`]), joins them ([`tally`](mod@tally): one row per registrant
+//! and one per guest, for each instance), and writes the rows as a table for people
+//! ([`crate::table`]), or only counts them (`--dry-run`, which still reads the reports).
 
+pub mod read;
 pub mod tally;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::console::Console;
+use crate::limits::RateLimits;
+use crate::model::Event;
+use crate::results::encode::encode_cells;
+use crate::summary::Exported;
+use crate::zoom::control::Control;
+use crate::zoom::preflight::PreflightError;
+use crate::zoom::{RequestOptions, ZoomClient, ZoomSettings};
+use crate::Error;
+use read::rfc3339;
+use tally::{tally, Attendance};
+
+/// Which instances of the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Which {
+    /// The latest one that has ended.
+    Latest,
+    /// `--instance UUID`.
+    One(String),
+    /// `--all-instances`: every one Zoom still lists.
+    All,
+}
+
+/// What to report, validated ([`crate::cli::attendance::AttendanceCli`]).
+#[derive(Debug)]
+pub struct AttendanceConfig {
+    pub event: Event,
+    /// `None`: standard output.
+    pub output: Option<PathBuf>,
+    pub which: Which,
+    pub raw: bool,
+    /// `--excel`: the file starts with a UTF-8 byte-order mark.
+    pub excel: bool,
+    pub dry_run: bool,
+    pub limits: RateLimits,
+    pub zoom: ZoomSettings,
+}
+
+/// The file's columns (SPEC §1 "Attendance").
+pub const COLUMNS: [&str; 13] = [
+    "email",
+    "first_name",
+    "last_name",
+    "registrant_id",
+    "status",
+    "attended",
+    "first_join",
+    "last_leave",
+    "minutes",
+    "share",
+    "sessions",
+    "instance",
+    "instance_start",
+];
+
+/// Reads the reports and the registrants, and writes (or counts) who came.
+pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<Exported, Error> {
+    let event = config.event;
+    let to = match (&config.output, config.dry_run) {
+        (_, true) => ", dry run".to_string(),
+        (Some(path), false) => format!(" → {}", path.display()),
+        (None, false) => " → standard output".to_string(),
+    };
+    console.opening(format_args!("{event} → attendance{to}"));
+    let credentials = config
+        .zoom
+        .credentials
+        .clone()
+        .ok_or_else(|| Error::Setup("no Zoom credentials".to_string()))?;
+    let client = ZoomClient::open(
+        &config.zoom,
+        credentials,
+        Arc::new(Control::default()),
+        event,
+        RequestOptions::default(),
+        config.limits,
+    )
+    .map_err(Error::Setup)?
+    .log_requests(console.request_log());
+    let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
+    let spinner = console.spinner();
+    let progress = |n: usize| spinner.say(format_args!("{n} report rows read"));
+    let read = runtime.block_on(async {
+        client
+            .tokens()
+            .bearer()
+            .await
+            .map_err(PreflightError::no_token)?;
+        read::read_all(
+            &client,
+            event,
+            &config.which,
+            config.zoom.backoff_base,
+            &progress,
+        )
+        .await
+    });
+    spinner.finish();
+    let (reports, registrants) = read?;
+
+    let mut rows: Vec<(Attendance, &read::Report)> = Vec::new();
+    for report in &reports {
+        let people = tally(&registrants, &report.joins, &report.held);
+        rows.extend(people.into_iter().map(|person| (person, report)));
+    }
+    let count = |f: &dyn Fn(&Attendance) -> bool| rows.iter().filter(|(a, _)| f(a)).count();
+    let guests = count(&|a| a.status == "guest");
+    let attended = count(&|a| a.attended && a.status != "guest");
+    let by_status = vec![
+        ("attended".to_string(), attended),
+        ("not_attended".to_string(), rows.len() - guests - attended),
+        ("guests".to_string(), guests),
+    ];
+    if !config.dry_run {
+        crate::table::write_table(config.output.as_deref(), config.excel, |out| {
+            let mut line = Vec::new();
+            encode_cells(COLUMNS, config.raw, &mut line);
+            out.write_all(&line)?;
+            for (person, report) in &rows {
+                line.clear();
+                encode_cells(
+                    cells(person, report).iter().map(String::as_str),
+                    config.raw,
+                    &mut line,
+                );
+                out.write_all(&line)?;
+            }
+            Ok(())
+        })
+        .map_err(Error::Setup)?;
+    }
+    let exported = Exported {
+        command: "attendance",
+        noun: "person",
+        event,
+        dry_run: config.dry_run,
+        by_status,
+        registrants: rows.len(),
+        output: config
+            .output
+            .as_ref()
+            .filter(|_| !config.dry_run)
+            .map(|path| path.display().to_string()),
+        instances: reports
+            .iter()
+            .map(|r| serde_json::json!({ "uuid": r.held.uuid, "start_time": r.start_time }))
+            .collect(),
+    };
+    console.exported(&exported);
+    Ok(exported)
+}
+
+/// One person's row, in [`COLUMNS`] order.
+fn cells(person: &Attendance, report: &read::Report) -> [String; 13] {
+    [
+        person.email.clone(),
+        person.first_name.clone(),
+        person.last_name.clone(),
+        person.registrant_id.clone(),
+        person.status.clone(),
+        if person.attended { "yes" } else { "no" }.to_string(),
+        rfc3339(person.first_join),
+        rfc3339(person.last_leave),
+        person.minutes.to_string(),
+        person.share.to_string(),
+        person.sessions.to_string(),
+        report.held.uuid.clone(),
+        rfc3339(Some(report.held.start)),
+    ]
+}

@@ -1,5 +1,5 @@
 //! Which command the command line asks for: a first argument that names a command chooses it
-//! (`export`, `approve`, `deny`, `cancel`, `import`, `help`); anything else is an import's CSV
+//! (`export`, `attendance`, `approve`, `deny`, `cancel`, `import`, `help`); anything else is an import's CSV
 //! (a file named like a command is reached as `./export`). A word that is no file and is
 //! spelled like a mistyped command gets "did you mean". Usage errors are printed here, with
 //! zimport's one error prefix, and come back as their exit code.
@@ -8,6 +8,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
+use super::attendance::AttendanceCli;
 use super::export::ExportCli;
 use super::status::StatusCli;
 use super::Cli;
@@ -21,13 +22,22 @@ use crate::summary::exit;
 pub enum Invocation {
     Import(Cli),
     Export(ExportCli),
+    Attendance(AttendanceCli),
     Change(StatusCli, Action),
     /// `--generate KIND`.
     Generate(String),
 }
 
 /// zimport's commands, besides an import of a CSV.
-pub const COMMANDS: [&str; 6] = ["import", "export", "approve", "deny", "cancel", "help"];
+pub const COMMANDS: [&str; 7] = [
+    "import",
+    "export",
+    "attendance",
+    "approve",
+    "deny",
+    "cancel",
+    "help",
+];
 
 /// The command `args` (the process's, program name first) ask for, or the exit code of a
 /// usage error already reported.
@@ -39,6 +49,11 @@ pub fn invocation(mut args: Vec<OsString>) -> Result<Invocation, u8> {
             args.remove(1);
             args[0] = "zimport export".into();
             parse::<ExportCli>(args, json).map(Invocation::Export)
+        }
+        Some("attendance") => {
+            args.remove(1);
+            args[0] = "zimport attendance".into();
+            parse::<AttendanceCli>(args, json).map(Invocation::Attendance)
         }
         Some("import") => {
             args.remove(1);

@@ -6,6 +6,7 @@ use std::io::Write;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+use super::attendance::AttendanceCli;
 use super::export::ExportCli;
 use super::status::StatusCli;
 use super::Cli;
@@ -35,6 +36,11 @@ fn documented() -> clap::Command {
             ExportCli::command()
                 .name("export")
                 .bin_name("zimport export"),
+        )
+        .subcommand(
+            AttendanceCli::command()
+                .name("attendance")
+                .bin_name("zimport attendance"),
         )
         .subcommand(status(
             "approve",

@@ -5,6 +5,7 @@
 //! from the environment or from `--env-file`.
 
 mod args;
+pub mod attendance;
 pub mod dispatch;
 pub mod export;
 pub mod generate;

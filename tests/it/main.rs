@@ -1,6 +1,7 @@
 //! One integration-test binary (one link step): the process boundary of `zimport` and the
 //! properties of its input handling.
 
+mod attendance;
 mod bounds;
 mod cli;
 mod console;

@@ -1,0 +1,181 @@
+//! What `zimport attendance` asks of Zoom: which instances (the latest ended one, one by UUID,
+//! or every one Zoom still lists), each one's details and participant report, and the event's
+//! registrants; each refusal turned into the command's error (no ended instance yet: exit 4,
+//! "run again after it ends"; no such event: exit 3).
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use super::tally::{Held, Joined, Registered};
+use super::Which;
+use crate::model::Event;
+use crate::zoom::preflight::registrants::{registrants_of, List, Listed};
+use crate::zoom::preflight::{event_not_found, fatal, PreflightError};
+use crate::zoom::report::{self, Participant};
+use crate::zoom::{ApiError, ZoomClient};
+
+/// One instance's report, read.
+pub struct Report {
+    pub held: Held,
+    /// As Zoom wrote it.
+    pub start_time: String,
+    pub joins: Vec<Joined>,
+}
+
+/// Every report asked for, oldest first, and the registrants (approved, pending, denied).
+pub async fn read_all(
+    client: &ZoomClient,
+    event: Event,
+    which: &Which,
+    backoff: std::time::Duration,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<(Vec<Report>, Vec<Registered>), PreflightError> {
+    let instances: Vec<String> = match which {
+        Which::One(uuid) => vec![uuid.clone()],
+        Which::Latest | Which::All => {
+            let mut past = match report::past_instances(client, backoff).await {
+                Ok(past) => past,
+                Err(error) => return Err(refused(client, event, &error, "instances").await),
+            };
+            past.sort_by(|a, b| a.start_time.cmp(&b.start_time));
+            match (which, past.last()) {
+                (Which::All, None) => return Err(not_ended(event, None)),
+                (Which::All, Some(_)) => past.into_iter().map(|p| p.uuid).collect(),
+                (_, Some(latest)) => vec![latest.uuid.clone()],
+                // Zoom lists instances for 30 days; its report of the latest one by the
+                // event's ID lasts a year (and says if it has not ended).
+                (_, None) => vec![event.id.to_string()],
+            }
+        }
+    };
+    let mut reports = Vec::with_capacity(instances.len());
+    for instance in &instances {
+        let details = match report::details(client, backoff, instance).await {
+            Ok(details) => details,
+            Err(error) => return Err(refused(client, event, &error, instance).await),
+        };
+        let time = |text: &str| humantime::parse_rfc3339_weak(text.trim()).ok();
+        let (Some(start), Some(end)) = (time(&details.start_time), time(&details.end_time)) else {
+            return Err(PreflightError::refused(format!(
+                "Zoom's report of instance {} of {event} has no start and end that read ('{}', '{}')",
+                crate::outside::shorten(&details.uuid),
+                crate::outside::shorten(&details.start_time),
+                crate::outside::shorten(&details.end_time),
+            )));
+        };
+        let mut rows: Vec<Participant> = Vec::new();
+        let read = report::participants(client, backoff, &details.uuid, progress, &mut rows).await;
+        if let Err(error) = read {
+            return Err(refused(client, event, &error, &details.uuid).await);
+        }
+        reports.push(Report {
+            held: Held {
+                uuid: details.uuid.clone(),
+                start,
+                end: end.max(start),
+            },
+            start_time: details.start_time.clone(),
+            joins: rows.into_iter().map(joined).collect(),
+        });
+    }
+    let mut registrants = Vec::new();
+    for status in ["approved", "pending", "denied"] {
+        let list = List::registrants(status, None);
+        match registrants_of::<Listed>(client, backoff, &list, &|_| {}).await {
+            Ok(listed) => registrants.extend(listed.into_iter().map(|l| registered(l, status))),
+            // An event without registration: everyone who came is a guest.
+            Err(ApiError::Rejected(refusal)) if refusal.zoom_code == Some(404) => break,
+            Err(error) => return Err(refused(client, event, &error, "registrants").await),
+        }
+    }
+    Ok((reports, registrants))
+}
+
+fn joined(row: Participant) -> Joined {
+    Joined {
+        in_waiting_room: row.status == "in_waiting_room",
+        id: row.id,
+        user_id: row.user_id,
+        name: row.name,
+        email: row.user_email,
+        registrant_id: row.registrant_id,
+        join_time: row.join_time,
+        leave_time: row.leave_time,
+    }
+}
+
+fn registered(listed: Listed, status: &str) -> Registered {
+    let text = |field: &str| {
+        listed
+            .rest
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Registered {
+        first_name: text("first_name"),
+        last_name: text("last_name"),
+        id: listed.id,
+        email: listed.email,
+        status: status.to_string(),
+    }
+}
+
+/// No ended instance yet: exit 4, to be run again after it ends.
+fn not_ended(event: Event, zoom: Option<&str>) -> PreflightError {
+    let zoom = zoom.map(|z| format!(" (Zoom: {z})")).unwrap_or_default();
+    PreflightError {
+        message: format!(
+            "{event} has no ended instance yet{zoom}: run again after it ends; no file was written"
+        ),
+        later: true,
+    }
+}
+
+/// A read of `what` refused, as the command's error.
+async fn refused(
+    client: &ZoomClient,
+    event: Event,
+    error: &ApiError,
+    what: &str,
+) -> PreflightError {
+    if let ApiError::Rejected(refusal) = error {
+        match (refusal.http_status, refusal.zoom_code) {
+            // "Meeting ID is invalid or not end.": the instance is live.
+            (Some(400), Some(3001)) => return not_ended(event, Some(&refusal.to_string())),
+            (Some(404), Some(3001)) if what.parse::<u64>().is_ok() || what == "instances" => {
+                return event_not_found(client, event, refusal).await
+            }
+            (Some(404), Some(3001)) => {
+                return PreflightError::refused(format!(
+                    "Zoom has no instance {} of {event}, or no longer keeps its report (Zoom keeps reports for a year and lists past instances for 30 days; `--all-instances` uses the ones it still lists) (Zoom: {refusal})",
+                    crate::outside::shorten(what)
+                ))
+            }
+            (_, Some(4700)) => {
+                let noun = event.kind.noun();
+                return PreflightError::refused(format!(
+                    "the app's token may not read reports: add the scope report:read:list_{noun}_participants:admin and report:read:{noun}:admin (or the classic report:read:admin), and {noun}:read:list_past_instances:admin, to the Server-to-Server OAuth app (Zoom: {refusal})"
+                ));
+            }
+            _ => {}
+        }
+    }
+    let context = match what {
+        "instances" => format!("cannot list the past instances of {event}"),
+        "registrants" => format!("cannot list the registrants of {event}"),
+        uuid => format!(
+            "cannot read the report of instance {} of {event}",
+            crate::outside::shorten(uuid)
+        ),
+    };
+    fatal(&context, event, error)
+}
+
+/// When `held` started, as a results cell.
+pub fn rfc3339(time: Option<SystemTime>) -> String {
+    time.map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_default()
+}

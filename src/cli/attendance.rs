@@ -1,0 +1,107 @@
+//! `zimport attendance`: its command line, validated into an [`AttendanceConfig`].
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use super::{zoom_settings, Common, EventArgs, RateArgs, NO_CREDENTIALS};
+use crate::attendance::{AttendanceConfig, Which};
+use crate::console::Console;
+
+/// The end of `--help`.
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    written (or counted, with --dry-run)
+  2    usage error, or the file cannot be written
+  3    auth or event error (credentials, report scopes, the event's ID, an instance Zoom no longer keeps)
+  4    no ended instance yet (run again after it ends), or Zoom kept answering 429
+
+Examples:
+  zimport attendance --meeting 83927864687                 → meeting-83927864687.attendance.csv
+  zimport attendance --webinar 98765432109 --all-instances -o all.csv
+  zimport attendance --meeting 83927864687 -o - | grep ',no,'     the no-shows";
+
+/// Write who came to an event: one row per registrant (approved, pending, denied) and one per
+/// guest, with whether they attended, for how long (rejoins merged, the waiting room left out),
+/// their first join and last leave. Reading reports draws on Zoom's daily Heavy budget, which
+/// batch registration also uses.
+#[derive(Debug, Parser)]
+#[command(name = "zimport attendance", version, max_term_width = 100, after_help = AFTER_HELP)]
+pub struct AttendanceCli {
+    #[command(flatten)]
+    pub event: EventArgs,
+    /// The CSV to write, or - for standard output [default: meeting-ID.attendance.csv].
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// This instance of the event (its UUID, as Zoom lists past instances) instead of the
+    /// latest one that has ended.
+    #[arg(long, value_name = "UUID", conflicts_with = "all_instances")]
+    pub instance: Option<String>,
+    /// Every instance Zoom still lists: one row per person and instance.
+    #[arg(long)]
+    pub all_instances: bool,
+    /// Write cells as they are: by default a cell a spreadsheet would run as a formula gets a
+    /// leading '.
+    #[arg(long)]
+    pub raw: bool,
+    /// Count who came and write nothing (the reports are still read).
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub rates: RateArgs,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+impl AttendanceCli {
+    pub fn console(&self) -> Console {
+        self.common.console()
+    }
+
+    pub fn into_config(self) -> Result<AttendanceConfig, String> {
+        let event = self.event.event()?;
+        let zoom = zoom_settings(self.common.env_file.as_deref(), |name| {
+            std::env::var(name).ok()
+        })?;
+        if zoom.credentials.is_none() {
+            // Even a dry run reads Zoom's reports.
+            return Err(NO_CREDENTIALS.to_string());
+        }
+        let output = match self.output {
+            Some(path) if path.as_os_str() == "-" => None,
+            Some(path) => Some(path),
+            None => Some(PathBuf::from(format!(
+                "{}-{}.attendance.csv",
+                event.kind.noun(),
+                event.id.0
+            ))),
+        };
+        if let Some(path) = &output {
+            super::check_output_path(path, true)?;
+        }
+        if self.common.json && output.is_none() && !self.dry_run {
+            return Err(
+                "--json and -o - would both write to standard output; give a file with -o"
+                    .to_string(),
+            );
+        }
+        let which = match (self.instance, self.all_instances) {
+            (Some(uuid), _) if uuid.trim().is_empty() => {
+                return Err("--instance needs the instance's UUID".to_string())
+            }
+            (Some(uuid), _) => Which::One(uuid.trim().to_string()),
+            (None, true) => Which::All,
+            (None, false) => Which::Latest,
+        };
+        Ok(AttendanceConfig {
+            event,
+            output,
+            which,
+            raw: self.raw,
+            excel: self.common.excel,
+            dry_run: self.dry_run,
+            limits: self.rates.limits(),
+            zoom,
+        })
+    }
+}

@@ -1,0 +1,438 @@
+//! `zimport attendance` through the binary against the fake Zoom (issue 34): who came, per
+//! registrant and guest, over rejoins, the waiting room and pages; instances; the event that
+//! has not ended, the unknown one, a webinar.
+
+use std::collections::HashMap;
+
+use fake_zoom::{Instance, Join, Kind, Setup};
+use serde_json::json;
+
+use crate::support::{exit_code, ZoomEnv, MEETING, WEBINAR};
+
+fn reporting() -> ZoomEnv {
+    let mut setup = Setup::default();
+    setup.scopes.push("report:read:admin".to_string());
+    ZoomEnv::start(setup)
+}
+
+/// `hh:mm` on the day of the instance, as Zoom writes it.
+fn at(time: &str) -> String {
+    format!("2026-11-02T{time}:00Z")
+}
+
+fn minute(m: u32) -> String {
+    at(&format!("{:02}:{:02}", 15 + m / 60, m % 60))
+}
+
+fn registrant(zoom: &ZoomEnv, kind: Kind, id: u64, email: &str, first: &str, last: &str) -> String {
+    let fields = json!({ "email": email, "first_name": first, "last_name": last });
+    let fields = fields.as_object().cloned().unwrap_or_default();
+    zoom.zoom.preregister_person(kind, id, fields, "approved")
+}
+
+fn join(email: &str, registrant_id: &str, from: u32, to: u32) -> Join {
+    Join {
+        id: format!("p-{email}"),
+        user_id: String::new(),
+        name: format!("Shown {email}"),
+        user_email: email.to_string(),
+        registrant_id: registrant_id.to_string(),
+        join_time: minute(from),
+        leave_time: minute(to),
+        in_waiting_room: false,
+    }
+}
+
+/// The file's rows, by email (guests by their shown name when they gave no email).
+fn rows(path: &std::path::Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("the attendance file");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|record| {
+            let record = record.expect("a record");
+            header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(String::from))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What one registrant's row must say.
+struct Expected {
+    attended: bool,
+    minutes: u32,
+    first: u32,
+    last: u32,
+    sessions: u32,
+}
+
+#[test]
+fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pages() {
+    let zoom = reporting();
+    let mut joins = Vec::new();
+    let mut expected: HashMap<String, Expected> = HashMap::new();
+    for i in 0..400u32 {
+        let email = format!("person{i}@example.com");
+        // Two registrants with one name: the first came, the second did not.
+        let (first, last) = if i >= 398 {
+            ("Jo".to_string(), "Smith".to_string())
+        } else {
+            (format!("First{i}"), format!("Last{i}"))
+        };
+        let id = registrant(&zoom, Kind::Meeting, MEETING, &email, &first, &last);
+        if i % 4 == 3 {
+            // Let in never: only the waiting room.
+            joins.push(Join {
+                in_waiting_room: true,
+                ..join(&email, &id, 0, 5)
+            });
+            let nothing = Expected {
+                attended: false,
+                minutes: 0,
+                first: 0,
+                last: 0,
+                sessions: 0,
+            };
+            expected.insert(email, nothing);
+            continue;
+        }
+        let stay = 10 + i % 40;
+        // Person 5's row lacks the registrant ID: matched by the address alone.
+        let given_id = if i == 5 { String::new() } else { id.clone() };
+        let shown_email = if i == 5 {
+            email.to_uppercase()
+        } else {
+            email.clone()
+        };
+        joins.push(join(&shown_email, &given_id, 1, 1 + stay));
+        let mut e = Expected {
+            attended: true,
+            minutes: stay,
+            first: 1,
+            last: 1 + stay,
+            sessions: 1,
+        };
+        if i % 10 == 0 {
+            // A rejoin after a break, and a phone overlapping the first stay.
+            joins.push(join(&email, &id, 50, 55));
+            joins.push(join(&email, &id, 5, 8));
+            e = Expected {
+                minutes: stay + 5,
+                last: 55,
+                sessions: 3,
+                ..e
+            };
+        }
+        expected.insert(email, e);
+    }
+    // Guests: one address twice, a phone by its participant ID twice, one with nothing.
+    joins.push(join("guest@example.org", "", 0, 10));
+    joins.push(join("GUEST@example.org", "", 20, 30));
+    for (from, to) in [(0, 5), (10, 15)] {
+        joins.push(Join {
+            id: "phone-7".to_string(),
+            user_email: String::new(),
+            name: "+1 555 0100".to_string(),
+            ..join("", "", from, to)
+        });
+    }
+    joins.push(Join {
+        id: String::new(),
+        user_email: String::new(),
+        name: "Someone".to_string(),
+        ..join("", "", 0, 60)
+    });
+    assert!(joins.len() > 300, "two pages: {}", joins.len());
+    zoom.zoom.add_instance(
+        Kind::Meeting,
+        MEETING,
+        Instance {
+            uuid: "Vg8IdgluR5WDeWIkpJlElQ==".to_string(),
+            start_time: at("15:00"),
+            end_time: Some(at("16:00")),
+            joins,
+        },
+    );
+
+    let output = zoom
+        .zimport()
+        .args(["attendance", "--meeting", &MEETING.to_string(), "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        exit_code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(summary["by_status"]["attended"], 300, "{summary}");
+    assert_eq!(summary["by_status"]["not_attended"], 100);
+    assert_eq!(summary["by_status"]["guests"], 3);
+    assert_eq!(summary["instances"][0]["uuid"], "Vg8IdgluR5WDeWIkpJlElQ==");
+
+    let file = zoom.env.path(&format!("meeting-{MEETING}.attendance.csv"));
+    let (header, rows) = rows(&file);
+    assert_eq!(
+        header,
+        [
+            "email",
+            "first_name",
+            "last_name",
+            "registrant_id",
+            "status",
+            "attended",
+            "first_join",
+            "last_leave",
+            "minutes",
+            "share",
+            "sessions",
+            "instance",
+            "instance_start"
+        ]
+    );
+    assert_eq!(rows.len(), 403);
+    for row in rows.iter().filter(|r| r["status"] != "guest") {
+        let e = &expected[&row["email"]];
+        let who = &row["email"];
+        assert_eq!(
+            row["attended"],
+            if e.attended { "yes" } else { "no" },
+            "{who}"
+        );
+        assert_eq!(row["minutes"], e.minutes.to_string(), "{who}");
+        assert_eq!(row["sessions"], e.sessions.to_string(), "{who}");
+        let share = (f64::from(e.minutes) * 100.0 / 60.0).round().min(100.0);
+        assert_eq!(row["share"], share.to_string(), "{who}");
+        let (first, last) = if e.attended {
+            (minute(e.first), minute(e.last))
+        } else {
+            (String::new(), String::new())
+        };
+        assert_eq!(
+            (&row["first_join"], &row["last_leave"]),
+            (&first, &last),
+            "{who}"
+        );
+        assert_eq!(row["instance_start"], at("15:00"));
+    }
+    let smiths: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r["last_name"] == "Smith")
+        .map(|r| (r["email"].as_str(), r["attended"].as_str()))
+        .collect();
+    assert_eq!(
+        smiths,
+        [
+            ("person398@example.com", "yes"),
+            ("person399@example.com", "no")
+        ]
+    );
+    let guests: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r["status"] == "guest")
+        .map(|r| {
+            (
+                r["first_name"].as_str(),
+                r["minutes"].as_str(),
+                r["sessions"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        guests,
+        [
+            ("Shown guest@example.org", "20", "2"),
+            // A cell a spreadsheet would run as a formula is neutralised (--raw keeps it).
+            ("'+1 555 0100", "10", "2"),
+            ("Someone", "60", "1")
+        ]
+    );
+    // The no-shows, as the README lists them.
+    let no_shows = rows.iter().filter(|r| r["attended"] == "no").count();
+    assert_eq!(no_shows, 100);
+}
+
+#[test]
+fn every_instance_or_one_by_uuid_even_one_that_needs_double_encoding() {
+    let zoom = reporting();
+    let ann = registrant(
+        &zoom,
+        Kind::Meeting,
+        MEETING,
+        "ann@example.com",
+        "Ann",
+        "Lee",
+    );
+    let bob = registrant(
+        &zoom,
+        Kind::Meeting,
+        MEETING,
+        "bob@example.com",
+        "Bob",
+        "Ray",
+    );
+    for (uuid, day, who) in [("first==", "02", &ann), ("/sl//ash==", "09", &bob)] {
+        let start = format!("2026-11-{day}T15:00:00Z");
+        zoom.zoom.add_instance(
+            Kind::Meeting,
+            MEETING,
+            Instance {
+                uuid: uuid.to_string(),
+                start_time: start.clone(),
+                end_time: Some(format!("2026-11-{day}T16:00:00Z")),
+                joins: vec![Join {
+                    registrant_id: who.clone(),
+                    join_time: start,
+                    leave_time: format!("2026-11-{day}T15:30:00Z"),
+                    ..Join::default()
+                }],
+            },
+        );
+    }
+    let run = |args: &[&str]| {
+        let output = zoom
+            .zimport()
+            .args([
+                "attendance",
+                "--meeting",
+                &MEETING.to_string(),
+                "-o",
+                "out.csv",
+            ])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            exit_code(&output),
+            0,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let (_, rows) = rows(&zoom.env.path("out.csv"));
+        rows.iter()
+            .map(|r| format!("{} {} {}", r["instance"], r["email"], r["attended"]))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        run(&["--all-instances"]),
+        [
+            "first== ann@example.com yes",
+            "first== bob@example.com no",
+            "/sl//ash== ann@example.com no",
+            "/sl//ash== bob@example.com yes"
+        ]
+    );
+    // The latest by default; one by its UUID.
+    assert_eq!(
+        run(&[]),
+        [
+            "/sl//ash== ann@example.com no",
+            "/sl//ash== bob@example.com yes"
+        ]
+    );
+    assert_eq!(
+        run(&["--instance", "first=="]),
+        ["first== ann@example.com yes", "first== bob@example.com no"]
+    );
+    assert!(zoom
+        .zoom
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("%252Fsl%252F%252Fash")));
+}
+
+#[test]
+fn a_live_meeting_is_exit_4_with_no_file_an_unknown_one_exit_3_and_a_webinar_works() {
+    let zoom = reporting();
+    zoom.zoom.add_instance(
+        Kind::Meeting,
+        MEETING,
+        Instance {
+            uuid: "live==".to_string(),
+            start_time: at("15:00"),
+            end_time: None,
+            joins: Vec::new(),
+        },
+    );
+    let attendance = |flag: &str, id: u64| {
+        zoom.zimport()
+            .args(["attendance", flag, &id.to_string(), "-o", "out.csv"])
+            .output()
+            .expect("runs")
+    };
+    let live = attendance("--meeting", MEETING);
+    let said = String::from_utf8_lossy(&live.stderr);
+    assert_eq!(exit_code(&live), 4, "{said}");
+    assert!(said.contains("run again after it ends"), "{said}");
+    assert!(!zoom.env.path("out.csv").exists());
+
+    let unknown = attendance("--meeting", 11_111_111_111);
+    assert_eq!(
+        exit_code(&unknown),
+        3,
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+    assert!(!zoom.env.path("out.csv").exists());
+
+    let id = registrant(
+        &zoom,
+        Kind::Webinar,
+        WEBINAR,
+        "wen@example.com",
+        "Wen",
+        "Li",
+    );
+    zoom.zoom.add_instance(
+        Kind::Webinar,
+        WEBINAR,
+        Instance {
+            uuid: "w1==".to_string(),
+            start_time: at("15:00"),
+            end_time: Some(at("16:00")),
+            joins: vec![join("wen@example.com", &id, 0, 60)],
+        },
+    );
+    let webinar = attendance("--webinar", WEBINAR);
+    assert_eq!(
+        exit_code(&webinar),
+        0,
+        "{}",
+        String::from_utf8_lossy(&webinar.stderr)
+    );
+    let (_, rows) = rows(&zoom.env.path("out.csv"));
+    assert_eq!(
+        (
+            rows[0]["email"].as_str(),
+            rows[0]["minutes"].as_str(),
+            rows[0]["share"].as_str()
+        ),
+        ("wen@example.com", "60", "100")
+    );
+}
+
+#[test]
+fn a_token_without_report_scopes_is_told_which_to_add() {
+    let zoom = ZoomEnv::start(Setup::default());
+    let output = zoom
+        .zimport()
+        .args(["attendance", "--meeting", &MEETING.to_string()])
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(exit_code(&output), 3, "{said}");
+    assert!(
+        said.contains("report:read:list_meeting_participants:admin"),
+        "{said}"
+    );
+}
