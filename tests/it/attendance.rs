@@ -436,3 +436,60 @@ fn a_token_without_report_scopes_is_told_which_to_add() {
         "{said}"
     );
 }
+
+/// An event without registration (approval type 2) has nobody on its registrant lists (the
+/// fake lists none; where Zoom refuses the list as it refuses an add, 404 with code 404
+/// "Registration has not been enabled", zimport reads that as none too): everyone who came is
+/// a guest.
+#[test]
+fn a_meeting_without_registration_lists_everyone_as_a_guest() {
+    let zoom = reporting();
+    let open = fake_zoom::EventSetup {
+        approval_type: 2,
+        ..fake_zoom::EventSetup::scheduled_meeting()
+    };
+    let id = 85_746_065_000;
+    zoom.zoom.add_event(Kind::Meeting, id, open);
+    zoom.zoom.add_instance(
+        Kind::Meeting,
+        id,
+        Instance {
+            uuid: "open==".to_string(),
+            start_time: at("15:00"),
+            end_time: Some(at("16:00")),
+            joins: vec![
+                join("a@example.com", "", 0, 30),
+                join("b@example.com", "", 0, 15),
+            ],
+        },
+    );
+    let output = zoom
+        .zimport()
+        .args(["attendance", "--meeting", &id.to_string(), "-o", "out.csv"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        exit_code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, rows) = rows(&zoom.env.path("out.csv"));
+    let seen: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["email"].as_str(),
+                r["status"].as_str(),
+                r["minutes"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("a@example.com", "guest", "30"),
+            ("b@example.com", "guest", "15")
+        ]
+    );
+}
