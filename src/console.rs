@@ -281,7 +281,7 @@ impl Console {
         let counts: Vec<String> = exported
             .by_status
             .iter()
-            .map(|(status, n)| format!("{n} {status}"))
+            .map(|(status, n)| format!("{n} {}", status.replace('_', " ")))
             .collect();
         let noun = match (exported.noun, exported.registrants) {
             ("person", 1) => "person",
@@ -296,12 +296,14 @@ impl Console {
             exported.event,
             counts.join(", ")
         );
+        let (done, would) = match exported.command {
+            "export" => ("exported", "would be exported"),
+            _ => ("wrote", "would be written"),
+        };
         match (&exported.output, exported.dry_run) {
-            (_, true) => self.note(format_args!(
-                "dry run: {what} would be exported; nothing written"
-            )),
-            (Some(path), false) => self.note(format_args!("exported {what} to {path}")),
-            (None, false) => self.note(format_args!("exported {what}")),
+            (_, true) => self.note(format_args!("dry run: {what} {would}; nothing written")),
+            (Some(path), false) => self.note(format_args!("{done} {what} to {path}")),
+            (None, false) => self.note(format_args!("{done} {what}")),
         }
     }
 

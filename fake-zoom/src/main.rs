@@ -51,6 +51,11 @@ struct Args {
     /// few fields and a custom answer each), for measuring lists and exports.
     #[arg(long, default_value_t = 0)]
     registrants: usize,
+    /// Each event took place once, yesterday 15:00-16:00 UTC: two in three of the
+    /// `--registrants` came (every seventh rejoined later, some only waited in the waiting
+    /// room), and a guest; for trying `zimport attendance`.
+    #[arg(long)]
+    held: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -70,6 +75,9 @@ async fn main() {
         },
         ..Setup::default()
     };
+    let mut setup = setup;
+    // Reports, for `zimport attendance`.
+    setup.scopes.push("report:read:admin".to_string());
     let (account, client, secret) = (
         setup.account_id.clone(),
         setup.client_id.clone(),
@@ -108,6 +116,7 @@ async fn main() {
         .map(|id| (Kind::Meeting, *id))
         .chain(args.webinars.iter().map(|id| (Kind::Webinar, *id)));
     for (kind, id) in events {
+        let mut ids = Vec::new();
         for i in 0..args.registrants {
             let fields = serde_json::json!({
                 "email": format!("person{i}@example.com"),
@@ -118,8 +127,11 @@ async fn main() {
                 "custom_questions": [{"title": "Diet", "value": "Vegan"}],
             });
             if let serde_json::Value::Object(fields) = fields {
-                fake.preregister_person(kind, id, fields, "approved");
+                ids.push(fake.preregister_person(kind, id, fields, "approved"));
             }
+        }
+        if args.held {
+            fake.add_instance(kind, id, held(&ids));
         }
     }
     println!("fake Zoom listening on {}", fake.url());
@@ -172,4 +184,58 @@ fn write_request_log(
         writeln!(out, "{line}")?;
     }
     out.flush()
+}
+
+/// Yesterday's instance of an event whose registrants have `ids` (`person{i}@example.com`).
+fn held(ids: &[String]) -> fake_zoom::Instance {
+    let day = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400)
+        .saturating_sub(1);
+    let at = |minute: u64| {
+        let time =
+            std::time::UNIX_EPOCH + Duration::from_secs(day * 86_400 + 15 * 3_600 + minute * 60);
+        humantime::format_rfc3339_seconds(time).to_string()
+    };
+    let join = |i: usize, id: &str, from: u64, to: u64| fake_zoom::Join {
+        id: format!("p{i}"),
+        user_id: format!("{}", 16_778_240 + i),
+        name: format!("First{i} Last{i}"),
+        user_email: format!("person{i}@example.com"),
+        registrant_id: id.to_string(),
+        join_time: at(from),
+        leave_time: at(to),
+        in_waiting_room: false,
+    };
+    let mut joins = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let n = i as u64;
+        match i % 3 {
+            2 if i % 2 == 0 => joins.push(fake_zoom::Join {
+                in_waiting_room: true,
+                ..join(i, id, 0, 5)
+            }),
+            2 => {}
+            _ => {
+                joins.push(join(i, id, n % 10, 30 + n % 20));
+                if i % 7 == 0 {
+                    joins.push(join(i, id, 45, 55));
+                }
+            }
+        }
+    }
+    joins.push(fake_zoom::Join {
+        id: "guest1".to_string(),
+        name: "A Guest".to_string(),
+        user_email: "guest@example.org".to_string(),
+        join_time: at(10),
+        leave_time: at(40),
+        ..fake_zoom::Join::default()
+    });
+    fake_zoom::Instance {
+        uuid: format!("Held{day}Yesterday=="),
+        start_time: at(0),
+        end_time: Some(at(60)),
+        joins,
+    }
 }
