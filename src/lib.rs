@@ -7,7 +7,7 @@
 //! running the tool. See the README's "How it works" for the picture.
 //!
 //! # Layout
-//! - [`attendance`]: who came to an event, joined to its registrations (being built).
+//! - [`attendance`]: who came to an event, joined to its registrations.
 //! - [`cli`]: the command line (clap), turned once into a [`config::Config`].
 //! - [`config`]: the resolved, validated configuration of a run, and its task.
 //! - [`credentials`]: where secrets and endpoints come from; HTTPS-or-loopback URLs.

@@ -94,9 +94,6 @@ fn export(cli: ExportCli) -> ExitCode {
     }
 }
 
-/// Watches Ctrl-C, SIGTERM and SIGHUP on a thread of its own. The first asks the run to stop, or, if it
-/// has nothing to finish or clean up, ends the process; the second ends it at once (the journal
-/// already holds every confirmed row).
 fn attendance(cli: AttendanceCli) -> ExitCode {
     let console = cli.console();
     let config = match cli.into_config() {
@@ -109,6 +106,9 @@ fn attendance(cli: AttendanceCli) -> ExitCode {
     }
 }
 
+/// Watches Ctrl-C, SIGTERM and SIGHUP on a thread of its own. The first asks the run to stop, or, if it
+/// has nothing to finish or clean up, ends the process; the second ends it at once (the journal
+/// already holds every confirmed row).
 fn watch_signals(stopper: Stopper, console: Console) {
     std::thread::spawn(move || {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()

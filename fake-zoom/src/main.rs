@@ -131,7 +131,7 @@ async fn main() {
             }
         }
         if args.held {
-            fake.add_instance(kind, id, held(&ids));
+            fake.add_instance(kind, id, held(id, &ids));
         }
     }
     println!("fake Zoom listening on {}", fake.url());
@@ -186,8 +186,8 @@ fn write_request_log(
     out.flush()
 }
 
-/// Yesterday's instance of an event whose registrants have `ids` (`person{i}@example.com`).
-fn held(ids: &[String]) -> fake_zoom::Instance {
+/// Yesterday's instance of `event`, whose registrants have `ids` (`person{i}@example.com`).
+fn held(event: u64, ids: &[String]) -> fake_zoom::Instance {
     let day = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400)
@@ -233,7 +233,7 @@ fn held(ids: &[String]) -> fake_zoom::Instance {
         ..fake_zoom::Join::default()
     });
     fake_zoom::Instance {
-        uuid: format!("Held{day}Yesterday=="),
+        uuid: format!("Held{event}On{day}=="),
         start_time: at(0),
         end_time: Some(at(60)),
         joins,

@@ -15,6 +15,9 @@ use crate::zoom::preflight::{event_not_found, fatal, PreflightError};
 use crate::zoom::report::{self, Participant};
 use crate::zoom::{ApiError, ZoomClient};
 
+/// The most instances one run reads (Zoom lists those of the last 30 days).
+const MAX_INSTANCES: usize = 500;
+
 /// One instance's report, read.
 pub struct Report {
     pub held: Held,
@@ -36,11 +39,16 @@ pub async fn read_all(
         Which::Latest | Which::All => {
             let mut past = match report::past_instances(client, backoff).await {
                 Ok(past) => past,
-                Err(error) => return Err(refused(client, event, &error, "instances").await),
+                Err(error) => return Err(refused(client, event, &error, Asked::Instances).await),
             };
             past.sort_by(|a, b| a.start_time.cmp(&b.start_time));
+            if past.len() > MAX_INSTANCES {
+                return Err(PreflightError::refused(format!(
+                    "Zoom lists {} past instances of {event}, more than the {MAX_INSTANCES} zimport reads at once: give one with --instance UUID",
+                    past.len()
+                )));
+            }
             match (which, past.last()) {
-                (Which::All, None) => return Err(not_ended(event, None)),
                 (Which::All, Some(_)) => past.into_iter().map(|p| p.uuid).collect(),
                 (_, Some(latest)) => vec![latest.uuid.clone()],
                 // Zoom lists instances for 30 days; its report of the latest one by the
@@ -51,27 +59,41 @@ pub async fn read_all(
     };
     let mut reports = Vec::with_capacity(instances.len());
     for instance in &instances {
+        let asked = Asked::Instance(instance);
         let details = match report::details(client, backoff, instance).await {
             Ok(details) => details,
-            Err(error) => return Err(refused(client, event, &error, instance).await),
+            Err(error) => return Err(refused(client, event, &error, asked).await),
+        };
+        // Zoom's UUIDs are its own across events: one from another event is not this one's.
+        if details.id.is_some_and(|id| id != event.id.0) {
+            return Err(PreflightError::refused(format!(
+                "instance {} is not of {event} but of a meeting or webinar with ID {}; give an instance of {event} (zimport attendance --all-instances lists them)",
+                crate::outside::shorten(instance),
+                details.id.unwrap_or_default()
+            )));
+        }
+        let uuid = if details.uuid.is_empty() || instance.parse::<u64>().is_err() {
+            instance.clone()
+        } else {
+            details.uuid.clone()
         };
         let time = |text: &str| humantime::parse_rfc3339_weak(text.trim()).ok();
         let (Some(start), Some(end)) = (time(&details.start_time), time(&details.end_time)) else {
             return Err(PreflightError::refused(format!(
                 "Zoom's report of instance {} of {event} has no start and end that read ('{}', '{}')",
-                crate::outside::shorten(&details.uuid),
+                crate::outside::shorten(instance),
                 crate::outside::shorten(&details.start_time),
                 crate::outside::shorten(&details.end_time),
             )));
         };
         let mut rows: Vec<Participant> = Vec::new();
-        let read = report::participants(client, backoff, &details.uuid, progress, &mut rows).await;
+        let read = report::participants(client, backoff, &uuid, progress, &mut rows).await;
         if let Err(error) = read {
-            return Err(refused(client, event, &error, &details.uuid).await);
+            return Err(refused(client, event, &error, Asked::Instance(&uuid)).await);
         }
         reports.push(Report {
             held: Held {
-                uuid: details.uuid.clone(),
+                uuid,
                 start,
                 end: end.max(start),
             },
@@ -86,7 +108,7 @@ pub async fn read_all(
             Ok(listed) => registrants.extend(listed.into_iter().map(|l| registered(l, status))),
             // An event without registration: everyone who came is a guest.
             Err(ApiError::Rejected(refusal)) if refusal.zoom_code == Some(404) => break,
-            Err(error) => return Err(refused(client, event, &error, "registrants").await),
+            Err(error) => return Err(refused(client, event, &error, Asked::Registrants).await),
         }
     }
     Ok((reports, registrants))
@@ -134,27 +156,42 @@ fn not_ended(event: Event, zoom: Option<&str>) -> PreflightError {
     }
 }
 
-/// A read of `what` refused, as the command's error.
+/// What a refused read asked for.
+#[derive(Debug, Clone, Copy)]
+enum Asked<'a> {
+    Instances,
+    Registrants,
+    /// An instance's details or report: its UUID, or the event's ID for its latest.
+    Instance(&'a str),
+}
+
+/// A read of what was `asked` refused, as the command's error.
 async fn refused(
     client: &ZoomClient,
     event: Event,
     error: &ApiError,
-    what: &str,
+    asked: Asked<'_>,
 ) -> PreflightError {
+    let by_event_id = |instance: &str| instance.parse::<u64>().is_ok();
     if let ApiError::Rejected(refusal) = error {
-        match (refusal.http_status, refusal.zoom_code) {
+        match (refusal.http_status, refusal.zoom_code, asked) {
             // "Meeting ID is invalid or not end.": the instance is live.
-            (Some(400), Some(3001)) => return not_ended(event, Some(&refusal.to_string())),
-            (Some(404), Some(3001)) if what.parse::<u64>().is_ok() || what == "instances" => {
+            (Some(400), Some(3001), Asked::Instance(_)) => {
+                return not_ended(event, Some(&refusal.to_string()))
+            }
+            (Some(404), Some(3001), Asked::Instances | Asked::Registrants) => {
                 return event_not_found(client, event, refusal).await
             }
-            (Some(404), Some(3001)) => {
+            (Some(404), Some(3001), Asked::Instance(id)) if by_event_id(id) => {
+                return event_not_found(client, event, refusal).await
+            }
+            (Some(404), Some(3001), Asked::Instance(uuid)) => {
                 return PreflightError::refused(format!(
                     "Zoom has no instance {} of {event}, or no longer keeps its report (Zoom keeps reports for a year and lists past instances for 30 days; `--all-instances` uses the ones it still lists) (Zoom: {refusal})",
-                    crate::outside::shorten(what)
+                    crate::outside::shorten(uuid)
                 ))
             }
-            (_, Some(4700)) => {
+            (_, Some(4700), _) => {
                 let noun = event.kind.noun();
                 return PreflightError::refused(format!(
                     "the app's token may not read reports: add the scope report:read:list_{noun}_participants:admin and report:read:{noun}:admin (or the classic report:read:admin), and {noun}:read:list_past_instances:admin, to the Server-to-Server OAuth app (Zoom: {refusal})"
@@ -163,10 +200,10 @@ async fn refused(
             _ => {}
         }
     }
-    let context = match what {
-        "instances" => format!("cannot list the past instances of {event}"),
-        "registrants" => format!("cannot list the registrants of {event}"),
-        uuid => format!(
+    let context = match asked {
+        Asked::Instances => format!("cannot list the past instances of {event}"),
+        Asked::Registrants => format!("cannot list the registrants of {event}"),
+        Asked::Instance(uuid) => format!(
             "cannot read the report of instance {} of {event}",
             crate::outside::shorten(uuid)
         ),

@@ -89,23 +89,29 @@ struct Stays {
     name: String,
 }
 
-/// Every registrant's attendance of `held`, in their order, then the guests', in the order
-/// they first appear in `report`.
+/// Every registrant's attendance of `held`, in their order (an address listed twice once),
+/// then the guests', in the order they first appear in `report`.
 pub fn tally(registrants: &[Registered], report: &[Joined], held: &Held) -> Vec<Attendance> {
+    // An address Zoom lists more than once (approved and pending, say) is one person: the
+    // first listing (the lists come most final first) is their row, and every listing's ID
+    // matches it.
+    let mut by_email: HashMap<String, usize> = HashMap::new();
+    let mut row_of: Vec<usize> = Vec::with_capacity(registrants.len());
+    for (i, registrant) in registrants.iter().enumerate() {
+        let key = email_key(registrant.email.trim()).into_owned();
+        let row = if key.is_empty() {
+            i
+        } else {
+            *by_email.entry(key).or_insert(i)
+        };
+        row_of.push(row);
+    }
     let by_id: HashMap<&str, usize> = registrants
         .iter()
         .enumerate()
         .filter(|(_, r)| !r.id.is_empty())
-        .map(|(i, r)| (r.id.as_str(), i))
+        .map(|(i, r)| (r.id.as_str(), row_of[i]))
         .collect();
-    // An address listed more than once matches its first listing.
-    let mut by_email: HashMap<String, usize> = HashMap::new();
-    for (i, registrant) in registrants.iter().enumerate() {
-        let key = email_key(registrant.email.trim()).into_owned();
-        if !key.is_empty() {
-            by_email.entry(key).or_insert(i);
-        }
-    }
     let mut stays: HashMap<Who, Stays> = HashMap::new();
     let mut guests: Vec<Who> = Vec::new();
     for (n, row) in report.iter().enumerate() {
@@ -153,6 +159,7 @@ pub fn tally(registrants: &[Registered], report: &[Joined], held: &Held) -> Vec<
     let mut rows: Vec<Attendance> = registrants
         .iter()
         .enumerate()
+        .filter(|(i, _)| row_of[*i] == *i)
         .map(|(i, registrant)| {
             let person = stays.remove(&Who::Registrant(i)).unwrap_or_default();
             attendance(

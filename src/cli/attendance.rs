@@ -89,7 +89,8 @@ impl AttendanceCli {
             (Some(uuid), _) if uuid.trim().is_empty() => {
                 return Err("--instance needs the instance's UUID".to_string())
             }
-            (Some(uuid), _) => Which::One(uuid.trim().to_string()),
+            // As copied from a spreadsheet cell zimport neutralised (`'+abc==`), too.
+            (Some(uuid), _) => Which::One(crate::outside::cell_text(uuid.trim()).to_string()),
             (None, true) => Which::All,
             (None, false) => Which::Latest,
         };

@@ -33,6 +33,10 @@ struct Instances {
 /// An instance's details, as its report gives them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Details {
+    /// The event's ID (a UUID names one instance of one event).
+    #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default)]
     pub uuid: String,
     pub start_time: String,
     pub end_time: String,

@@ -151,6 +151,13 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
         name: "Someone".to_string(),
         ..join("", "", 0, 60)
     });
+    // Named like the two registrants, with no ID and no address: a guest, never a Jo Smith.
+    joins.push(Join {
+        id: String::new(),
+        user_email: String::new(),
+        name: "Jo Smith".to_string(),
+        ..join("", "", 0, 2)
+    });
     assert!(joins.len() > 300, "two pages: {}", joins.len());
     zoom.zoom.add_instance(
         Kind::Meeting,
@@ -177,7 +184,7 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(summary["by_status"]["attended"], 300, "{summary}");
     assert_eq!(summary["by_status"]["not_attended"], 100);
-    assert_eq!(summary["by_status"]["guests"], 3);
+    assert_eq!(summary["by_status"]["guests"], 4);
     assert_eq!(summary["instances"][0]["uuid"], "Vg8IdgluR5WDeWIkpJlElQ==");
 
     let file = zoom.env.path(&format!("meeting-{MEETING}.attendance.csv"));
@@ -200,7 +207,7 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
             "instance_start"
         ]
     );
-    assert_eq!(rows.len(), 403);
+    assert_eq!(rows.len(), 404);
     for row in rows.iter().filter(|r| r["status"] != "guest") {
         let e = &expected[&row["email"]];
         let who = &row["email"];
@@ -254,7 +261,8 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
             ("Shown guest@example.org", "20", "2"),
             // A cell a spreadsheet would run as a formula is neutralised (--raw keeps it).
             ("'+1 555 0100", "10", "2"),
-            ("Someone", "60", "1")
+            ("Someone", "60", "1"),
+            ("Jo Smith", "2", "1")
         ]
     );
     // The no-shows, as the README lists them.
@@ -281,6 +289,11 @@ fn every_instance_or_one_by_uuid_even_one_that_needs_double_encoding() {
         "Bob",
         "Ray",
     );
+    // A pending registrant is listed too.
+    let fields = json!({ "email": "cy@example.com", "first_name": "Cy" });
+    let fields = fields.as_object().cloned().unwrap_or_default();
+    zoom.zoom
+        .preregister_person(Kind::Meeting, MEETING, fields, "pending");
     for (uuid, day, who) in [("first==", "02", &ann), ("/sl//ash==", "09", &bob)] {
         let start = format!("2026-11-{day}T15:00:00Z");
         zoom.zoom.add_instance(
@@ -328,22 +341,55 @@ fn every_instance_or_one_by_uuid_even_one_that_needs_double_encoding() {
         [
             "first== ann@example.com yes",
             "first== bob@example.com no",
+            "first== cy@example.com no",
             "/sl//ash== ann@example.com no",
-            "/sl//ash== bob@example.com yes"
+            "/sl//ash== bob@example.com yes",
+            "/sl//ash== cy@example.com no"
         ]
     );
     // The latest by default; one by its UUID.
     assert_eq!(
-        run(&[]),
+        run(&[])[..2],
         [
             "/sl//ash== ann@example.com no",
             "/sl//ash== bob@example.com yes"
         ]
     );
     assert_eq!(
-        run(&["--instance", "first=="]),
+        run(&["--instance", "first=="])[..2],
         ["first== ann@example.com yes", "first== bob@example.com no"]
     );
+    // Another meeting's instance is refused, not joined to this meeting's registrants.
+    let other = 85_746_065_111;
+    zoom.zoom.add_event(
+        Kind::Meeting,
+        other,
+        fake_zoom::EventSetup::scheduled_meeting(),
+    );
+    zoom.zoom.add_instance(
+        Kind::Meeting,
+        other,
+        Instance {
+            uuid: "elsewhere==".to_string(),
+            start_time: at("15:00"),
+            end_time: Some(at("16:00")),
+            joins: Vec::new(),
+        },
+    );
+    let wrong = zoom
+        .zimport()
+        .args([
+            "attendance",
+            "--meeting",
+            &MEETING.to_string(),
+            "--instance",
+            "elsewhere==",
+        ])
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(exit_code(&wrong), 3, "{said}");
+    assert!(said.contains("is not of meeting"), "{said}");
     assert!(zoom
         .zoom
         .requests()

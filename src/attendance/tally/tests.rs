@@ -172,3 +172,39 @@ fn a_stay_longer_than_the_instance_is_a_share_of_100() {
     };
     assert_eq!(tally(&registrants, &report, &empty)[0].share, 0);
 }
+
+#[test]
+fn an_address_zoom_lists_twice_is_one_row_matched_by_either_id() {
+    let registrants = [
+        registered("r1", "twice@example.com", "Two", "Lists"),
+        Registered {
+            status: "pending".to_string(),
+            ..registered("r2", "Twice@Example.com", "Two", "Lists")
+        },
+        registered("r3", "other@example.com", "Jo", "Smith"),
+    ];
+    // The pending listing's ID came; and a participant named like a registrant, with no ID and
+    // no address, is a guest.
+    let report = [
+        joined("", "r2", "15:00", "15:30"),
+        Joined {
+            name: "Jo Smith".to_string(),
+            id: String::new(),
+            ..joined("", "", "15:00", "16:00")
+        },
+    ];
+    let rows = tally(&registrants, &report, &held());
+    let seen: Vec<(&str, &str, bool)> = rows
+        .iter()
+        .map(|r| (r.registrant_id.as_str(), r.status.as_str(), r.attended))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("r1", "approved", true),
+            ("r3", "approved", false),
+            ("", "guest", true)
+        ]
+    );
+    assert_eq!(rows[2].first_name, "Jo Smith");
+}
