@@ -430,6 +430,13 @@ fn a_live_meeting_is_exit_4_with_no_file_an_unknown_one_exit_3_and_a_webinar_wor
         String::from_utf8_lossy(&unknown.stderr)
     );
     assert!(!zoom.env.path("out.csv").exists());
+    // A webinar the same way: not held yet (4), unknown (3).
+    for (id, code) in [(WEBINAR, 4), (11_111_111_111, 3)] {
+        let webinar = attendance("--webinar", id);
+        let said = String::from_utf8_lossy(&webinar.stderr);
+        assert_eq!(exit_code(&webinar), code, "{said}");
+        assert!(!zoom.env.path("out.csv").exists());
+    }
 
     let id = registrant(
         &zoom,
