@@ -6,7 +6,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -18,10 +17,9 @@ use crate::model::Event;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
 use crate::summary::Exported;
-use crate::zoom::control::Control;
 use crate::zoom::preflight::registrants::{read_pages, List, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
-use crate::zoom::{ApiError, RequestOptions, ZoomClient};
+use crate::zoom::{ApiError, ZoomClient};
 use crate::Error;
 
 /// What to export, validated ([`crate::cli::export::ExportCli`]).
@@ -180,21 +178,8 @@ impl PageSink<Listed> for SpoolSink<'_> {
 /// spooled to its own private temporary file.
 fn read_all(config: &ExportConfig, console: &Console) -> Result<(Vec<Spooled>, Columns), Error> {
     let event = config.event;
-    let credentials = config
-        .zoom
-        .credentials
-        .clone()
-        .ok_or_else(|| Error::Setup("no Zoom credentials".to_string()))?;
-    let client = ZoomClient::open(
-        &config.zoom,
-        credentials,
-        Arc::new(Control::default()),
-        event,
-        RequestOptions::default(),
-        config.limits,
-    )
-    .map_err(Error::Setup)?
-    .log_requests(console.request_log());
+    let client = ZoomClient::reading(&config.zoom, event, config.limits, console.request_log())
+        .map_err(Error::Setup)?;
     let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
     let spinner = console.spinner();
     let listed = runtime

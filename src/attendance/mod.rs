@@ -8,16 +8,14 @@ pub mod read;
 pub mod tally;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crate::console::Console;
 use crate::limits::RateLimits;
 use crate::model::Event;
 use crate::results::encode::encode_cells;
 use crate::summary::Exported;
-use crate::zoom::control::Control;
 use crate::zoom::preflight::PreflightError;
-use crate::zoom::{RequestOptions, ZoomClient, ZoomSettings};
+use crate::zoom::{ZoomClient, ZoomSettings};
 use crate::Error;
 use read::rfc3339;
 use tally::{tally, Attendance};
@@ -74,21 +72,8 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<Export
         (None, false) => " → standard output".to_string(),
     };
     console.opening(format_args!("{event} → attendance{to}"));
-    let credentials = config
-        .zoom
-        .credentials
-        .clone()
-        .ok_or_else(|| Error::Setup("no Zoom credentials".to_string()))?;
-    let client = ZoomClient::open(
-        &config.zoom,
-        credentials,
-        Arc::new(Control::default()),
-        event,
-        RequestOptions::default(),
-        config.limits,
-    )
-    .map_err(Error::Setup)?
-    .log_requests(console.request_log());
+    let client = ZoomClient::reading(&config.zoom, event, config.limits, console.request_log())
+        .map_err(Error::Setup)?;
     let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
     let spinner = console.spinner();
     let progress = |n: usize| spinner.say(format_args!("{n} report rows read"));

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::{zoom_settings, Common, EventArgs, RateArgs, NO_CREDENTIALS};
+use super::{reading_zoom, table_output, Common, EventArgs, RateArgs};
 use crate::attendance::{AttendanceConfig, Which};
 use crate::console::Console;
 
@@ -60,31 +60,9 @@ impl AttendanceCli {
 
     pub fn into_config(self) -> Result<AttendanceConfig, String> {
         let event = self.event.event()?;
-        let zoom = zoom_settings(self.common.env_file.as_deref(), |name| {
-            std::env::var(name).ok()
-        })?;
-        if zoom.credentials.is_none() {
-            // Even a dry run reads Zoom's reports.
-            return Err(NO_CREDENTIALS.to_string());
-        }
-        let output = match self.output {
-            Some(path) if path.as_os_str() == "-" => None,
-            Some(path) => Some(path),
-            None => Some(PathBuf::from(format!(
-                "{}-{}.attendance.csv",
-                event.kind.noun(),
-                event.id.0
-            ))),
-        };
-        if let Some(path) = &output {
-            super::check_output_path(path, true)?;
-        }
-        if self.common.json && output.is_none() && !self.dry_run {
-            return Err(
-                "--json and -o - would both write to standard output; give a file with -o"
-                    .to_string(),
-            );
-        }
+        let zoom = reading_zoom(&self.common)?;
+        let default = format!("{}-{}.attendance.csv", event.kind.noun(), event.id.0);
+        let output = table_output(self.output, default, self.common.json, !self.dry_run)?;
         let which = match (self.instance, self.all_instances) {
             (Some(uuid), _) if uuid.trim().is_empty() => {
                 return Err("--instance needs the instance's UUID".to_string())

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 use super::parse::parse_occurrence;
-use super::{zoom_settings, Common, EventArgs, RateArgs, NO_CREDENTIALS};
+use super::{reading_zoom, table_output, Common, EventArgs, RateArgs};
 use crate::console::Console;
 use crate::export::ExportConfig;
 
@@ -70,31 +70,9 @@ impl ExportCli {
 
     pub fn into_config(self) -> Result<ExportConfig, String> {
         let event = self.event.event()?;
-        let zoom = zoom_settings(self.common.env_file.as_deref(), |name| {
-            std::env::var(name).ok()
-        })?;
-        if zoom.credentials.is_none() {
-            // Even a dry run of an export reads Zoom.
-            return Err(NO_CREDENTIALS.to_string());
-        }
-        let output = match self.output {
-            Some(path) if path.as_os_str() == "-" => None,
-            Some(path) => Some(path),
-            None => Some(PathBuf::from(format!(
-                "{}-{}.registrants.csv",
-                event.kind.noun(),
-                event.id.0
-            ))),
-        };
-        if let Some(path) = &output {
-            super::check_output_path(path, true)?;
-        }
-        if self.common.json && output.is_none() {
-            return Err(
-                "--json and -o - would both write to standard output; give a file with -o"
-                    .to_string(),
-            );
-        }
+        let zoom = reading_zoom(&self.common)?;
+        let default = format!("{}-{}.registrants.csv", event.kind.noun(), event.id.0);
+        let output = table_output(self.output, default, self.common.json, true)?;
         let statuses = match self.status {
             StatusChoice::Approved => vec!["approved"],
             StatusChoice::Pending => vec!["pending"],

@@ -324,6 +324,41 @@ fn check_output(source: &Source, output: &Path, given: bool) -> Result<(), Strin
     check_output_path(output, given)
 }
 
+/// The Zoom settings of a command that reads Zoom and sends nothing (an export, attendance):
+/// credentials are needed even for its dry run.
+pub(crate) fn reading_zoom(common: &Common) -> Result<ZoomSettings, String> {
+    let zoom = zoom_settings(common.env_file.as_deref(), |name| std::env::var(name).ok())?;
+    if zoom.credentials.is_none() {
+        return Err(NO_CREDENTIALS.to_string());
+    }
+    Ok(zoom)
+}
+
+/// Where a command writes a table for people: `-o -` is standard output (`None`), `-o FILE`
+/// that file, else `default` in the current folder; checked as every output is, and never
+/// standard output when `--json` writes there too (`writes` false: a dry run writes no table).
+pub(crate) fn table_output(
+    output: Option<PathBuf>,
+    default: String,
+    json: bool,
+    writes: bool,
+) -> Result<Option<PathBuf>, String> {
+    let output = match output {
+        Some(path) if path.as_os_str() == "-" => None,
+        Some(path) => Some(path),
+        None => Some(PathBuf::from(default)),
+    };
+    if let Some(path) = &output {
+        check_output_path(path, true)?;
+    }
+    if json && writes && output.is_none() {
+        return Err(
+            "--json and -o - would both write to standard output; give a file with -o".to_string(),
+        );
+    }
+    Ok(output)
+}
+
 /// Refuses an output path that cannot be a file to write, before anything is read or sent: a
 /// folder (or a name ending in `/`), something else that is not a regular file (renaming the
 /// output into place would replace a device or FIFO there with a file), or, for a path given

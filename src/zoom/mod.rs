@@ -210,6 +210,26 @@ impl ZoomClient {
         self
     }
 
+    /// A client of a command that only reads (an export, attendance): the credentials of
+    /// `settings` (an error without them), its own control, requests logged to `log`.
+    pub fn reading(
+        settings: &ZoomSettings,
+        event: Event,
+        limits: RateLimits,
+        log: Option<RequestLog>,
+    ) -> Result<ZoomClient, String> {
+        let credentials = settings
+            .credentials
+            .clone()
+            .ok_or_else(|| "no Zoom credentials".to_string())?;
+        let control = Arc::new(Control::default());
+        let options = RequestOptions::default();
+        Ok(
+            ZoomClient::open(settings, credentials, control, event, options, limits)?
+                .log_requests(log),
+        )
+    }
+
     /// A client for `event` with the endpoints and timeout of `settings`: what every command
     /// that talks to Zoom opens.
     pub fn open(

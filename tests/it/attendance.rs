@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use fake_zoom::{Instance, Join, Kind, Setup};
 use serde_json::json;
 
-use crate::support::{exit_code, ZoomEnv, MEETING, WEBINAR};
+use crate::support::{exit_code, read_table, ZoomEnv, MEETING, WEBINAR};
 
 fn reporting() -> ZoomEnv {
     let mut setup = Setup::default();
@@ -41,29 +41,6 @@ fn join(email: &str, registrant_id: &str, from: u32, to: u32) -> Join {
         leave_time: minute(to),
         in_waiting_room: false,
     }
-}
-
-/// The file's rows, by email (guests by their shown name when they gave no email).
-fn rows(path: &std::path::Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
-    let mut reader = csv::Reader::from_path(path).expect("the attendance file");
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|record| {
-            let record = record.expect("a record");
-            header
-                .iter()
-                .cloned()
-                .zip(record.iter().map(String::from))
-                .collect()
-        })
-        .collect();
-    (header, rows)
 }
 
 /// What one registrant's row must say.
@@ -188,7 +165,7 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
     assert_eq!(summary["instances"][0]["uuid"], "Vg8IdgluR5WDeWIkpJlElQ==");
 
     let file = zoom.env.path(&format!("meeting-{MEETING}.attendance.csv"));
-    let (header, rows) = rows(&file);
+    let (header, rows) = read_table(&file);
     assert_eq!(
         header,
         [
@@ -331,7 +308,7 @@ fn every_instance_or_one_by_uuid_even_one_that_needs_double_encoding() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let (_, rows) = rows(&zoom.env.path("out.csv"));
+        let (_, rows) = read_table(&zoom.env.path("out.csv"));
         rows.iter()
             .map(|r| format!("{} {} {}", r["instance"], r["email"], r["attended"]))
             .collect::<Vec<_>>()
@@ -463,7 +440,7 @@ fn a_live_meeting_is_exit_4_with_no_file_an_unknown_one_exit_3_and_a_webinar_wor
         "{}",
         String::from_utf8_lossy(&webinar.stderr)
     );
-    let (_, rows) = rows(&zoom.env.path("out.csv"));
+    let (_, rows) = read_table(&zoom.env.path("out.csv"));
     assert_eq!(
         (
             rows[0]["email"].as_str(),
@@ -527,7 +504,7 @@ fn a_meeting_without_registration_lists_everyone_as_a_guest() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let (_, rows) = rows(&zoom.env.path("out.csv"));
+    let (_, rows) = read_table(&zoom.env.path("out.csv"));
     let seen: Vec<(&str, &str, &str)> = rows
         .iter()
         .map(|r| {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use fake_zoom::{CustomQuestion, EventSetup, Kind, Setup};
 use serde_json::{json, Map, Value};
 
-use crate::support::{exit_code, stderr, ZoomEnv, MEETING, WEBINAR};
+use crate::support::{exit_code, read_table, stderr, ZoomEnv, MEETING, WEBINAR};
 
 /// A meeting with 1,000 approved, 200 pending and 50 denied people; every tenth has an
 /// address and answers to the two custom questions, and one's city would run as a formula.
@@ -38,28 +38,6 @@ fn crowded() -> ZoomEnv {
     zoom
 }
 
-fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
-    let mut reader = csv::Reader::from_path(path).expect("the export opens");
-    let header: Vec<String> = reader
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|record| {
-            let record = record.expect("a record");
-            header
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_string))
-                .collect()
-        })
-        .collect();
-    (header, rows)
-}
-
 #[test]
 fn export_writes_every_person_once_with_status_join_url_fields_and_answers() {
     let zoom = crowded();
@@ -80,7 +58,7 @@ fn export_writes_every_person_once_with_status_join_url_fields_and_answers() {
         "{}",
         stderr(&output)
     );
-    let (header, rows) = read_csv(&out);
+    let (header, rows) = read_table(&out);
     assert_eq!(
         header,
         [
@@ -157,7 +135,7 @@ fn export_writes_every_person_once_with_status_join_url_fields_and_answers() {
         .output()
         .expect("runs");
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let (_, rows) = read_csv(&raw);
+    let (_, rows) = read_table(&raw);
     assert_eq!(rows.len(), 1_000);
     assert!(rows.iter().all(|r| r["status"] == "approved"));
     let zero = rows

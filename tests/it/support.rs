@@ -601,3 +601,28 @@ impl ZoomEnv {
         ]
     }
 }
+
+/// A table zimport wrote (an export, attendance): its header, and each row by column.
+pub fn read_table(
+    path: &std::path::Path,
+) -> (Vec<String>, Vec<std::collections::HashMap<String, String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("the table opens");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|record| {
+            let record = record.expect("a record");
+            header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(str::to_string))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
