@@ -9,6 +9,7 @@
 
 mod answers;
 pub mod auth;
+mod bodies;
 pub mod control;
 pub mod http;
 pub mod job;
@@ -33,10 +34,11 @@ use crate::credentials::Credentials;
 use crate::credentials::DEFAULT_API_URL;
 use crate::limits::RateLimits;
 use crate::model::{Action, Event, EventKind};
-use crate::registrant::{Field, Registrant};
+use crate::registrant::Registrant;
 use crate::zoom::auth::{AuthError, Token, TokenSource};
 use crate::zoom::control::Control;
 use crate::zoom::pacing::Pacer;
+use bodies::{AddBody, BatchBody, Extra, Person, QuestionAnswer, StatusBody, StatusOf};
 
 use crate::model::Category;
 pub use settings::ZoomSettings;
@@ -424,78 +426,6 @@ impl ZoomClient {
         self.send_as(self.event.kind, category, method, tail, Some(&body), query)
             .await
     }
-}
-
-/// The person of an add or a batch: `last_name` only if the row has one.
-#[derive(Serialize)]
-struct Person<'a> {
-    email: &'a str,
-    first_name: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    last_name: &'a str,
-}
-
-impl<'a> Person<'a> {
-    fn of(registrant: &'a Registrant) -> Person<'a> {
-        Person {
-            email: registrant.email.as_str(),
-            first_name: &registrant.first_name,
-            last_name: &registrant.last_name,
-        }
-    }
-}
-
-/// A single add: the person, every other field by its API name, the form's answers.
-#[derive(Serialize)]
-struct AddBody<'a> {
-    #[serde(flatten)]
-    person: Person<'a>,
-    #[serde(flatten)]
-    extra: Extra<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    custom_questions: Vec<QuestionAnswer<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auto_approve: Option<bool>,
-}
-
-/// A row's other fields, each under its API name.
-struct Extra<'a>(&'a [(Field, String)]);
-
-impl Serialize for Extra<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(
-            self.0
-                .iter()
-                .map(|(field, value)| (field.api_name(), value)),
-        )
-    }
-}
-
-#[derive(Serialize)]
-struct QuestionAnswer<'a> {
-    title: &'a str,
-    value: &'a str,
-}
-
-#[derive(Serialize)]
-struct BatchBody<'a> {
-    registrants: Vec<Person<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auto_approve: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    registrants_confirmation_email: Option<bool>,
-}
-
-#[derive(Serialize)]
-struct StatusBody<'a> {
-    action: &'a str,
-    registrants: Vec<StatusOf<'a>>,
-}
-
-#[derive(Serialize)]
-struct StatusOf<'a> {
-    id: &'a str,
-    email: &'a str,
 }
 
 fn auth_error(err: AuthError) -> ApiError {
