@@ -58,30 +58,6 @@ pub trait Format: Send + Sync + fmt::Debug {
     fn cell<'a>(&self, written: &'a str) -> &'a str {
         crate::outside::cell_text(written)
     }
-
-    /// One whole line, for tests and tools: [`Format::person`], [`Format::outcome`] and
-    /// [`Format::event`], composed.
-    fn row(&self, row: &ResultRow<'_>, line: &mut Vec<u8>) {
-        let mut rest = Vec::new();
-        self.person(row.email, row.first_name, row.last_name, &mut rest);
-        self.outcome(&row.answer, &mut rest);
-        line.clear();
-        self.compose(row.row, row.line, &rest, &self.event(row.event), b"", line);
-    }
-}
-
-/// One whole line of a results file, for [`Format::row`].
-#[derive(Debug, Clone)]
-pub struct ResultRow<'a> {
-    pub row: u64,
-    /// The input line the record starts on.
-    pub line: u64,
-    pub email: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    pub answer: Answer<'a>,
-    /// `meeting 83927864687` or `webinar …`.
-    pub event: &'a str,
 }
 
 /// How a worker's outcome is encoded: in the run's format.

@@ -29,7 +29,7 @@ pub use encode::Csv;
 /// The results format of every run: CSV.
 pub const DEFAULT_FORMAT: &dyn Format = &Csv;
 pub use file::ResultsFile;
-pub use format::{Format, ResultRow};
+pub use format::Format;
 pub use journal::Journal;
 pub use recorder::{Recorded, Recorder, RowProblem, Watch, PROBLEMS_SHOWN};
 

@@ -10,7 +10,7 @@ use zimport::outcome::{Answer, Line};
 use zimport::outside::cell_text;
 use zimport::registrant::{Email, RawExtras, RawRegistrant};
 use zimport::results::memory::Memory;
-use zimport::results::{Csv, Format, ResultRow};
+use zimport::results::{Csv, Format};
 use zimport::rows::records::RecordReader;
 use zimport::rows::{ColumnMap, CsvInput, InputOptions, Source};
 use zimport::settle::{settle, Sink, Unknown};
@@ -289,25 +289,21 @@ proptest! {
         attempts in any::<u32>(),
         status in proptest::sample::select(Status::ALL.to_vec()),
     ) {
-        let result = ResultRow {
-            row,
-            line,
-            email: &texts[0],
-            first_name: &texts[1],
-            last_name: &texts[2],
-            answer: Answer {
-                status,
-                registrant_id: &texts[3],
-                join_url: &texts[4],
-                http_status,
-                zoom_code,
-                message: texts[5].as_str().into(),
-                attempts,
-            },
-            event: &texts[6],
+        let answer = Answer {
+            status,
+            registrant_id: &texts[3],
+            join_url: &texts[4],
+            http_status,
+            zoom_code,
+            message: texts[5].as_str().into(),
+            attempts,
         };
+        // A whole line, put together as the writers do: person and outcome, then composed.
+        let mut rest = Vec::new();
+        Csv.person(&texts[0], &texts[1], &texts[2], &mut rest);
+        Csv.outcome(&answer, &mut rest);
         let mut ours = Vec::new();
-        Csv.row(&result, &mut ours);
+        Csv.compose(row, line, &rest, &Csv.event(&texts[6]), b"", &mut ours);
 
         let number = |n: Option<i64>| n.map_or(String::new(), |n| n.to_string());
         // A text a spreadsheet would run as a formula gets a leading quote (SPEC §3).
