@@ -210,6 +210,31 @@ impl Inner {
         }
     }
 
+    /// Hands out a page token that goes on from `start` of `listing` (a registrant status, or a
+    /// report) of `event`: a new random one, or `fixed`.
+    pub(crate) fn issue_page_token(
+        &mut self,
+        event: (Kind, u64),
+        listing: String,
+        start: usize,
+        fixed: Option<&str>,
+    ) -> String {
+        self.next_id += 1;
+        let token = fixed.map_or_else(
+            || format!("{:016x}", random_u64(self.next_id)),
+            str::to_string,
+        );
+        let issued = std::time::Instant::now();
+        let continues = PageToken {
+            event,
+            status: listing,
+            start,
+            issued,
+        };
+        self.page_tokens.insert(token.clone(), continues);
+        token
+    }
+
     /// A report call's scopes: the classic `report:read:admin`, or the granular
     /// `report:read:{granular}:admin` (`list_meeting_participants`, `meeting`, and the
     /// webinar ones), as "Get meeting participant reports" lists them.

@@ -17,8 +17,7 @@ use crate::summary::Exported;
 use crate::zoom::preflight::PreflightError;
 use crate::zoom::{ZoomClient, ZoomSettings};
 use crate::Error;
-use read::rfc3339;
-use tally::{tally, Attendance};
+use tally::{Attendance, Index};
 
 /// Which instances of the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +95,9 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<Export
     let (reports, registrants) = read?;
 
     let mut rows: Vec<(Attendance, &read::Report)> = Vec::new();
+    let index = Index::new(&registrants);
     for report in &reports {
-        let people = tally(&registrants, &report.joins, &report.held);
+        let people = index.tally(&report.joins, &report.held);
         rows.extend(people.into_iter().map(|person| (person, report)));
     }
     let count = |f: &dyn Fn(&Attendance) -> bool| rows.iter().filter(|(a, _)| f(a)).count();
@@ -145,6 +145,12 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<Export
     };
     console.exported(&exported);
     Ok(exported)
+}
+
+/// A time as the file writes it (RFC 3339, UTC, whole seconds); empty for none.
+fn rfc3339(time: Option<std::time::SystemTime>) -> String {
+    time.map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_default()
 }
 
 /// One person's row, in [`COLUMNS`] order.

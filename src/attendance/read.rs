@@ -3,14 +3,12 @@
 //! registrants; each refusal turned into the command's error (no ended instance yet: exit 4,
 //! "run again after it ends"; no such event: exit 3).
 
-use std::time::SystemTime;
-
 use serde::Deserialize;
 
-use super::tally::{Held, Joined, Registered};
+use super::tally::{time, Held, Joined, Registered};
 use super::Which;
 use crate::model::Event;
-use crate::zoom::preflight::registrants::{registrants_of, List, Paged};
+use crate::zoom::preflight::registrants::{registrant_key, registrants_of, List, Paged};
 use crate::zoom::preflight::{event_not_found, fatal, PreflightError};
 use crate::zoom::report::{self, Participant};
 use crate::zoom::{ApiError, ZoomClient};
@@ -77,7 +75,6 @@ pub async fn read_all(
         } else {
             details.uuid.clone()
         };
-        let time = |text: &str| humantime::parse_rfc3339_weak(text.trim()).ok();
         let (Some(start), Some(end)) = (time(&details.start_time), time(&details.end_time)) else {
             return Err(PreflightError::refused(format!(
                 "Zoom's report of instance {} of {event} has no start and end that read ('{}', '{}')",
@@ -104,7 +101,7 @@ pub async fn read_all(
     let mut registrants = Vec::new();
     for status in ["approved", "pending", "denied"] {
         let list = List::registrants(status, None);
-        match registrants_of::<Listing>(client, backoff, &list, &|_| {}).await {
+        match registrants_of::<Named>(client, backoff, &list, &|_| {}).await {
             Ok(listed) => registrants.extend(listed.into_iter().map(|l| registered(l, status))),
             // An event without registration: everyone who came is a guest.
             Err(ApiError::Rejected(refusal)) if refusal.zoom_code == Some(404) => break,
@@ -130,7 +127,7 @@ fn joined(row: Participant) -> Joined {
 /// A registrant as attendance needs them: Zoom's other fields are skipped unread (kept, as an
 /// export's are, they took a run over 20,000 registrants to 74 MiB; without, 37: BENCHMARKS.md).
 #[derive(Deserialize)]
-struct Listing {
+struct Named {
     #[serde(default)]
     id: String,
     email: String,
@@ -140,17 +137,13 @@ struct Listing {
     last_name: String,
 }
 
-impl Paged for Listing {
+impl Paged for Named {
     fn key(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(if self.id.is_empty() {
-            &self.email
-        } else {
-            &self.id
-        })
+        registrant_key(&self.id, &self.email)
     }
 }
 
-fn registered(listed: Listing, status: &str) -> Registered {
+fn registered(listed: Named, status: &str) -> Registered {
     Registered {
         id: listed.id,
         email: listed.email,
@@ -224,10 +217,4 @@ async fn refused(
         ),
     };
     fatal(&context, event, error)
-}
-
-/// When `held` started, as a results cell.
-pub fn rfc3339(time: Option<SystemTime>) -> String {
-    time.map(|t| humantime::format_rfc3339_seconds(t).to_string())
-        .unwrap_or_default()
 }

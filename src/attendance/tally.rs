@@ -89,102 +89,128 @@ struct Stays {
     name: String,
 }
 
-/// Every registrant's attendance of `held`, in their order (an address listed twice once),
-/// then the guests', in the order they first appear in `report`.
-pub fn tally(registrants: &[Registered], report: &[Joined], held: &Held) -> Vec<Attendance> {
-    // An address Zoom lists more than once (approved and pending, say) is one person: the
-    // first listing (the lists come most final first) is their row, and every listing's ID
-    // matches it.
-    let mut by_email: HashMap<String, usize> = HashMap::new();
-    let mut row_of: Vec<usize> = Vec::with_capacity(registrants.len());
-    for (i, registrant) in registrants.iter().enumerate() {
-        let key = email_key(registrant.email.trim()).into_owned();
-        let row = if key.is_empty() {
-            i
-        } else {
-            *by_email.entry(key).or_insert(i)
-        };
-        row_of.push(row);
-    }
-    let by_id: HashMap<&str, usize> = registrants
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| !r.id.is_empty())
-        .map(|(i, r)| (r.id.as_str(), row_of[i]))
-        .collect();
-    let mut stays: HashMap<Who, Stays> = HashMap::new();
-    let mut guests: Vec<Who> = Vec::new();
-    for (n, row) in report.iter().enumerate() {
-        let email = email_key(row.email.trim()).into_owned();
-        let registrant = by_id
-            .get(row.registrant_id.trim())
-            .or_else(|| by_email.get(&email))
-            .copied();
-        let who = match registrant {
-            Some(index) => Who::Registrant(index),
-            None => {
-                let participant = [&row.id, &row.user_id]
-                    .into_iter()
-                    .map(|id| id.trim())
-                    .find(|id| !id.is_empty());
-                let key = match (email.is_empty(), participant) {
-                    (false, _) => format!("email {email}"),
-                    (true, Some(id)) => format!("participant {id}"),
-                    (true, None) => format!("row {n}"),
-                };
-                Who::Guest(key)
-            }
-        };
-        let entry = stays.entry(who.clone()).or_insert_with(|| {
-            if matches!(who, Who::Guest(_)) {
-                guests.push(who.clone());
-            }
-            Stays {
-                email: row.email.trim().to_string(),
-                name: row.name.trim().to_string(),
-                ..Stays::default()
-            }
-        });
-        if row.in_waiting_room {
-            continue;
+/// The registrants, indexed for matching report rows to them: built once for every instance
+/// of a run.
+pub struct Index<'r> {
+    registrants: &'r [Registered],
+    /// For each registrant, the row their address has: an address Zoom lists more than once
+    /// (approved and pending, say) is one person, its first listing (the lists come most final
+    /// first) the row, and every listing's ID matches it.
+    row_of: Vec<usize>,
+    by_email: HashMap<String, usize>,
+    by_id: HashMap<&'r str, usize>,
+}
+
+impl<'r> Index<'r> {
+    pub fn new(registrants: &'r [Registered]) -> Index<'r> {
+        let mut by_email: HashMap<String, usize> = HashMap::new();
+        let mut row_of: Vec<usize> = Vec::with_capacity(registrants.len());
+        for (i, registrant) in registrants.iter().enumerate() {
+            let key = email_key(registrant.email.trim()).into_owned();
+            let row = if key.is_empty() {
+                i
+            } else {
+                *by_email.entry(key).or_insert(i)
+            };
+            row_of.push(row);
         }
-        entry.sessions += 1;
-        if let (Some(join), Some(leave)) = (time(&row.join_time), time(&row.leave_time)) {
-            if leave >= join {
-                entry.spans.push((join, leave));
-            }
+        let by_id = registrants
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.id.is_empty())
+            .map(|(i, r)| (r.id.as_str(), row_of[i]))
+            .collect();
+        Index {
+            registrants,
+            row_of,
+            by_email,
+            by_id,
         }
     }
-    let length = held.end.duration_since(held.start).unwrap_or_default();
-    let mut rows: Vec<Attendance> = registrants
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| row_of[*i] == *i)
-        .map(|(i, registrant)| {
-            let person = stays.remove(&Who::Registrant(i)).unwrap_or_default();
-            attendance(
-                [
-                    &registrant.email,
-                    &registrant.first_name,
-                    &registrant.last_name,
-                ],
-                (&registrant.id, &registrant.status),
+
+    /// Every registrant's attendance of `held`, in their order (an address listed twice
+    /// once), then the guests', in the order they first appear in `report`.
+    pub fn tally(&self, report: &[Joined], held: &Held) -> Vec<Attendance> {
+        let Index {
+            registrants,
+            row_of,
+            by_email,
+            by_id,
+        } = self;
+        let mut stays: HashMap<Who, Stays> = HashMap::new();
+        let mut guests: Vec<Who> = Vec::new();
+        for (n, row) in report.iter().enumerate() {
+            let email = email_key(row.email.trim()).into_owned();
+            let registrant = by_id
+                .get(row.registrant_id.trim())
+                .or_else(|| by_email.get(&email))
+                .copied();
+            let who = match registrant {
+                Some(index) => Who::Registrant(index),
+                None => {
+                    let participant = [&row.id, &row.user_id]
+                        .into_iter()
+                        .map(|id| id.trim())
+                        .find(|id| !id.is_empty());
+                    let key = match (email.is_empty(), participant) {
+                        (false, _) => format!("email {email}"),
+                        (true, Some(id)) => format!("participant {id}"),
+                        (true, None) => format!("row {n}"),
+                    };
+                    Who::Guest(key)
+                }
+            };
+            let entry = stays.entry(who.clone()).or_insert_with(|| {
+                if matches!(who, Who::Guest(_)) {
+                    guests.push(who.clone());
+                }
+                Stays {
+                    email: row.email.trim().to_string(),
+                    name: row.name.trim().to_string(),
+                    ..Stays::default()
+                }
+            });
+            if row.in_waiting_room {
+                continue;
+            }
+            entry.sessions += 1;
+            if let (Some(join), Some(leave)) = (time(&row.join_time), time(&row.leave_time)) {
+                if leave >= join {
+                    entry.spans.push((join, leave));
+                }
+            }
+        }
+        let length = held.end.duration_since(held.start).unwrap_or_default();
+        let mut rows: Vec<Attendance> = registrants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| row_of[*i] == *i)
+            .map(|(i, registrant)| {
+                let person = stays.remove(&Who::Registrant(i)).unwrap_or_default();
+                attendance(
+                    [
+                        &registrant.email,
+                        &registrant.first_name,
+                        &registrant.last_name,
+                    ],
+                    (&registrant.id, &registrant.status),
+                    person,
+                    length,
+                )
+            })
+            .collect();
+        for who in guests {
+            let person = stays.remove(&who).unwrap_or_default();
+            let (email, name) = (person.email.clone(), person.name.clone());
+            rows.push(attendance(
+                [&email, &name, ""],
+                ("", "guest"),
                 person,
                 length,
-            )
-        })
-        .collect();
-    for who in guests {
-        let person = stays.remove(&who).unwrap_or_default();
-        let (email, name) = (person.email.clone(), person.name.clone());
-        rows.push(attendance(
-            [&email, &name, ""],
-            ("", "guest"),
-            person,
-            length,
-        ));
+            ));
+        }
+        rows
     }
-    rows
 }
 
 fn attendance(
@@ -238,7 +264,7 @@ fn merged(spans: &mut [(SystemTime, SystemTime)]) -> Duration {
 }
 
 /// A report's time (RFC 3339), if it reads.
-fn time(text: &str) -> Option<SystemTime> {
+pub(super) fn time(text: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(text.trim()).ok()
 }
 

@@ -406,7 +406,7 @@ impl Checker<'_> {
             }
         };
         let end = block.encoded.len();
-        if let Some(format) = self.keep.lines {
+        if let Some(format) = self.keep.lines.filter(|_| !self.carried.is_empty()) {
             format.carried(
                 &mut self.carried.iter().map(|&index| cells.get(index)),
                 &mut block.encoded,

@@ -138,7 +138,7 @@ pub async fn participants(
 /// An instance's UUID as a path segment: percent-encoded, and encoded twice if it starts with
 /// `/` or holds `//`, as Zoom asks ("If the meeting UUID begins with a `/` character or
 /// contains a `//` character, you must double encode the meeting UUID").
-pub fn in_path(uuid: &str) -> String {
+fn in_path(uuid: &str) -> String {
     let once = utf8_percent_encode(uuid, NON_ALPHANUMERIC).to_string();
     if uuid.starts_with('/') || uuid.contains("//") {
         utf8_percent_encode(&once, NON_ALPHANUMERIC).to_string()

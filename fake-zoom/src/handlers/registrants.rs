@@ -12,8 +12,7 @@ use serde_json::{json, Value};
 use super::events::parse_event;
 use crate::responses::{dropped_connection, validation_failed, with_tracking_id, zoom_error};
 use crate::setup::{EndlessPages, Kind, Registrant};
-use crate::state::{lock, random_u64, Call, Category, Inner, PageToken, Shared};
-use std::time::Instant;
+use crate::state::{lock, Call, Category, Inner, Shared};
 
 /// Zoom's own field rules for an add (a subset of what zimport checks locally, plus the emails
 /// a test marks as rejected).
@@ -557,36 +556,10 @@ pub(crate) async fn list_registrants(
                 page
             };
             let next = if let Some(endless) = endless {
-                let token = match endless {
-                    EndlessPages::SameToken => "again".to_string(),
-                    EndlessPages::SamePeople | EndlessPages::NewPeople => {
-                        inner.next_id += 1;
-                        format!("{:016x}", random_u64(inner.next_id))
-                    }
-                };
-                inner.page_tokens.insert(
-                    token.clone(),
-                    PageToken {
-                        event: (kind, id),
-                        status: status.clone(),
-                        start: 0,
-                        issued: Instant::now(),
-                    },
-                );
-                token
+                let fixed = (endless == EndlessPages::SameToken).then_some("again");
+                inner.issue_page_token((kind, id), status.clone(), 0, fixed)
             } else if start + take < total {
-                let token = format!("{:016x}", random_u64(inner.next_id) ^ start as u64);
-                inner.next_id += 1;
-                inner.page_tokens.insert(
-                    token.clone(),
-                    PageToken {
-                        event: (kind, id),
-                        status: status.clone(),
-                        start: start + take,
-                        issued: Instant::now(),
-                    },
-                );
-                token
+                inner.issue_page_token((kind, id), status.clone(), start + take, None)
             } else {
                 String::new()
             };

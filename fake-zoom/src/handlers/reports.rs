@@ -12,7 +12,6 @@
 //! contains a `//` character, you must double encode the meeting UUID").
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -23,7 +22,7 @@ use serde_json::{json, Value};
 use super::registrants::continue_from;
 use crate::responses::{with_tracking_id, zoom_error};
 use crate::setup::{Instance, Join, Kind};
-use crate::state::{lock, random_u64, Category, Inner, PageToken, Shared};
+use crate::state::{lock, Category, Inner, Shared};
 
 /// Answers a request with `work`, counted, delayed and tracked as every API answer is.
 async fn answer(
@@ -239,18 +238,7 @@ fn participant_page(
         .map(|join| row(join, with_registrant))
         .collect();
     let next = if start + page_size < total {
-        inner.next_id += 1;
-        let token = format!("{:016x}", random_u64(inner.next_id));
-        inner.page_tokens.insert(
-            token.clone(),
-            PageToken {
-                event: (kind, id),
-                status: listing,
-                start: start + page_size,
-                issued: Instant::now(),
-            },
-        );
-        token
+        inner.issue_page_token((kind, id), listing, start + page_size, None)
     } else {
         String::new()
     };

@@ -1,5 +1,9 @@
 use super::*;
 
+fn tally(registrants: &[Registered], report: &[Joined], held: &Held) -> Vec<Attendance> {
+    Index::new(registrants).tally(report, held)
+}
+
 fn at(text: &str) -> SystemTime {
     humantime::parse_rfc3339(text).expect("a time")
 }

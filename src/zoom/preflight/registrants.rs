@@ -72,7 +72,7 @@ pub trait Paged {
 }
 
 /// A registrant's key: Zoom's ID, else the email.
-fn registrant_key<'a>(id: &'a str, email: &'a str) -> std::borrow::Cow<'a, str> {
+pub(crate) fn registrant_key<'a>(id: &'a str, email: &'a str) -> std::borrow::Cow<'a, str> {
     std::borrow::Cow::Borrowed(if id.is_empty() { email } else { id })
 }
 
