@@ -273,37 +273,43 @@ impl Console {
         }
     }
 
-    /// What an export did: one JSON object with `--json`, else a line unless `--quiet`.
-    pub fn exported(&self, exported: &crate::summary::Exported) {
+    /// What a command that writes a table did: one JSON object with `--json`, else a line
+    /// unless `--quiet`.
+    pub fn table_written(&self, written: &crate::summary::TableWritten) {
         if self.json {
-            return self.json_line(crate::summary::exit::OK, exported);
+            return self.json_line(crate::summary::exit::OK, written);
         }
-        let counts: Vec<String> = exported
+        let counts: Vec<String> = written
             .by_status
             .iter()
-            .map(|(status, n)| format!("{n} {}", status.replace('_', " ")))
+            .map(|(status, n)| {
+                // A count's label is a plural (`guests`) or a state (`approved`).
+                let label = match n {
+                    1 => status.strip_suffix('s').unwrap_or(status),
+                    _ => status,
+                };
+                format!("{n} {}", label.replace('_', " "))
+            })
             .collect();
-        let noun = match (exported.noun, exported.registrants) {
-            ("person", 1) => "person",
-            ("person", _) => "people",
-            (noun, 1) => noun,
-            ("registrant", _) => "registrants",
-            (noun, _) => noun,
+        let command = written.command;
+        let noun = if written.rows == 1 {
+            command.one
+        } else {
+            command.many
         };
         let what = format!(
             "{} {noun} of {} ({})",
-            exported.registrants,
-            exported.event,
+            written.rows,
+            written.event,
             counts.join(", ")
         );
-        let (done, would) = match exported.command {
-            "export" => ("exported", "would be exported"),
-            _ => ("wrote", "would be written"),
-        };
-        match (&exported.output, exported.dry_run) {
-            (_, true) => self.note(format_args!("dry run: {what} {would}; nothing written")),
-            (Some(path), false) => self.note(format_args!("{done} {what} to {path}")),
-            (None, false) => self.note(format_args!("{done} {what}")),
+        match (&written.output, written.dry_run) {
+            (_, true) => self.note(format_args!(
+                "dry run: {what} {}; nothing written",
+                command.would
+            )),
+            (Some(path), false) => self.note(format_args!("{} {what} to {path}", command.done)),
+            (None, false) => self.note(format_args!("{} {what}", command.done)),
         }
     }
 

@@ -16,7 +16,7 @@ use crate::limits::RateLimits;
 use crate::model::Event;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
-use crate::summary::Exported;
+use crate::summary::{TableCommand, TableWritten};
 use crate::zoom::preflight::registrants::{read_pages, List, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
 use crate::zoom::{ApiError, ZoomClient};
@@ -51,14 +51,19 @@ pub const FIRST_COLUMNS: [&str; 7] = [
     "create_time",
 ];
 
+/// `zimport export`, as the console says it.
+pub const EXPORT: TableCommand = TableCommand {
+    name: "export",
+    one: "registrant",
+    many: "registrants",
+    done: "exported",
+    would: "would be exported",
+};
+
 /// Reads the registrants and writes (or counts) them.
-pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Error> {
+pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten, Error> {
     let event = config.event;
-    let to = match (&config.output, config.dry_run) {
-        (_, true) => ", dry run".to_string(),
-        (Some(path), false) => format!(" → {}", path.display()),
-        (None, false) => " → standard output".to_string(),
-    };
+    let to = crate::table::destination(config.output.as_deref(), config.dry_run);
     console.opening(format_args!(
         "{event} → export of the {} registrants{to}",
         config.statuses.join(", ")
@@ -68,7 +73,7 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
         .iter()
         .map(|spool| (spool.status.to_string(), spool.count))
         .collect();
-    let registrants = by_status.iter().map(|(_, n)| n).sum();
+    let registrants: usize = by_status.iter().map(|(_, n)| n).sum();
     let mut output = None;
     if !config.dry_run {
         crate::table::write_table(config.output.as_deref(), config.excel, |out| {
@@ -80,18 +85,19 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<Exported, Erro
             .as_ref()
             .map(|path| path.display().to_string());
     }
-    let exported = Exported {
-        command: "export",
-        noun: "registrant",
-        instances: Vec::new(),
+    let mut details = serde_json::Map::new();
+    details.insert("registrants".into(), registrants.into());
+    let written = TableWritten {
+        command: &EXPORT,
         event,
         dry_run: config.dry_run,
         by_status,
-        registrants,
+        rows: registrants,
         output,
+        details,
     };
-    console.exported(&exported);
-    Ok(exported)
+    console.table_written(&written);
+    Ok(written)
 }
 
 /// The registrants of one status, spooled to a private temporary file as they come (a JSON

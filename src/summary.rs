@@ -214,25 +214,45 @@ impl Summary {
     }
 }
 
-/// What a command that writes a table for people did (an export, attendance).
+/// A command that writes a table for people (`export`, `attendance`): its name, and the words
+/// the console says its rows and its work with. Each such command has one, beside its code.
+#[derive(Debug)]
+pub struct TableCommand {
+    /// Its word on the command line, and `command` in its `--json`.
+    pub name: &'static str,
+    /// One row, and more than one, as the console says them (`registrant`, `registrants`).
+    pub one: &'static str,
+    pub many: &'static str,
+    /// What it did, and what a dry run says it would do (`exported`, `would be exported`).
+    pub done: &'static str,
+    pub would: &'static str,
+}
+
+/// What a command that writes a table for people did.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Exported {
-    pub command: &'static str,
-    /// What a row is, as the console says it (`registrant`; `person` for attendance).
-    #[serde(skip)]
-    pub noun: &'static str,
+pub struct TableWritten {
+    #[serde(rename = "command", serialize_with = "named")]
+    pub command: &'static TableCommand,
     /// `{"kind": "meeting", "id": "839…"}`, as in every other command's `--json`.
     pub event: crate::model::Event,
     pub dry_run: bool,
-    /// People per status, in the order asked (in JSON an object: `{"approved": 1000, …}`).
+    /// Rows per status, in the order asked (in JSON an object: `{"approved": 1000, …}`).
     #[serde(serialize_with = "in_order")]
     pub by_status: Vec<(String, usize)>,
-    pub registrants: usize,
+    /// The rows written (or counted).
+    #[serde(skip)]
+    pub rows: usize,
     /// The file written; `None` for standard output or a dry run.
     pub output: Option<String>,
-    /// The instances of the event the rows are of (attendance): `{"uuid", "start_time"}`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub instances: Vec<serde_json::Value>,
+    /// What else the command tells a script, in its `--json` (an export's `registrants`;
+    /// attendance's `people`, `registrants` and `instances`).
+    #[serde(flatten)]
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A table command as its name.
+fn named<S: serde::Serializer>(command: &&TableCommand, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(command.name)
 }
 
 /// People per status as a JSON object, in the order asked.

@@ -9,6 +9,16 @@ use std::path::{Path, PathBuf};
 
 use crate::files::{self, Open};
 
+/// Where a table goes, as a command's opening line ends: ` → people.csv`, ` → standard
+/// output`, or `, dry run`.
+pub fn destination(output: Option<&Path>, dry_run: bool) -> String {
+    match (output, dry_run) {
+        (_, true) => ", dry run".to_string(),
+        (Some(path), false) => format!(" → {}", path.display()),
+        (None, false) => " → standard output".to_string(),
+    }
+}
+
 /// Writes a table with `write` to `output` (`None`: standard output), after UTF-8's byte-order
 /// mark if `excel` (without it, Excel on Windows reads UTF-8 as the local code page). The
 /// error names where the table could not be written.

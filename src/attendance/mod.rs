@@ -13,7 +13,7 @@ use crate::console::Console;
 use crate::limits::RateLimits;
 use crate::model::Event;
 use crate::results::encode::encode_cells;
-use crate::summary::Exported;
+use crate::summary::{TableCommand, TableWritten};
 use crate::zoom::preflight::PreflightError;
 use crate::zoom::{ZoomClient, ZoomSettings};
 use crate::Error;
@@ -62,14 +62,19 @@ pub const COLUMNS: [&str; 13] = [
     "instance_start",
 ];
 
+/// `zimport attendance`, as the console says it.
+pub const ATTENDANCE: TableCommand = TableCommand {
+    name: "attendance",
+    one: "person",
+    many: "people",
+    done: "wrote",
+    would: "would be written",
+};
+
 /// Reads the reports and the registrants, and writes (or counts) who came.
-pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<Exported, Error> {
+pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableWritten, Error> {
     let event = config.event;
-    let to = match (&config.output, config.dry_run) {
-        (_, true) => ", dry run".to_string(),
-        (Some(path), false) => format!(" → {}", path.display()),
-        (None, false) => " → standard output".to_string(),
-    };
+    let to = crate::table::destination(config.output.as_deref(), config.dry_run);
     console.opening(format_args!("{event} → attendance{to}"));
     let client = ZoomClient::reading(&config.zoom, event, config.limits, console.request_log())
         .map_err(Error::Setup)?;
@@ -126,25 +131,28 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<Export
         })
         .map_err(Error::Setup)?;
     }
-    let exported = Exported {
-        command: "attendance",
-        noun: "person",
+    let mut details = serde_json::Map::new();
+    details.insert("people".into(), rows.len().into());
+    details.insert("registrants".into(), (rows.len() - guests).into());
+    let instances = reports
+        .iter()
+        .map(|r| serde_json::json!({ "uuid": r.held.uuid, "start_time": r.start_time }));
+    details.insert("instances".into(), instances.collect());
+    let written = TableWritten {
+        command: &ATTENDANCE,
         event,
         dry_run: config.dry_run,
         by_status,
-        registrants: rows.len(),
+        rows: rows.len(),
         output: config
             .output
             .as_ref()
             .filter(|_| !config.dry_run)
             .map(|path| path.display().to_string()),
-        instances: reports
-            .iter()
-            .map(|r| serde_json::json!({ "uuid": r.held.uuid, "start_time": r.start_time }))
-            .collect(),
+        details,
     };
-    console.exported(&exported);
-    Ok(exported)
+    console.table_written(&written);
+    Ok(written)
 }
 
 /// A time as the file writes it (RFC 3339, UTC, whole seconds); empty for none.

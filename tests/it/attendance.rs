@@ -162,6 +162,12 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
     assert_eq!(summary["by_status"]["attended"], 300, "{summary}");
     assert_eq!(summary["by_status"]["not_attended"], 100);
     assert_eq!(summary["by_status"]["guests"], 4);
+    assert_eq!(
+        summary["registrants"], 400,
+        "registrants, guests not counted"
+    );
+    assert_eq!(summary["people"], 404, "every row: registrants and guests");
+    assert_eq!(summary["command"], "attendance");
     assert_eq!(summary["instances"][0]["uuid"], "Vg8IdgluR5WDeWIkpJlElQ==");
 
     let file = zoom.env.path(&format!("meeting-{MEETING}.attendance.csv"));
@@ -521,5 +527,11 @@ fn a_meeting_without_registration_lists_everyone_as_a_guest() {
             ("a@example.com", "guest", "30"),
             ("b@example.com", "guest", "15")
         ]
+    );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("wrote 2 people of meeting")
+            && said.contains("(0 attended, 0 not attended, 2 guests) to out.csv"),
+        "{said}"
     );
 }

@@ -132,6 +132,8 @@ fn an_incomplete_run_exits_4_with_its_summary_and_an_export_says_schema_1() {
         );
     assert_eq!(code, 0);
     assert_eq!(exported["registrants"], 5);
+    assert_eq!(exported["command"], "export");
+    assert_eq!(exported["output"], "out.csv");
     assert_eq!(
         exported["event"]["id"], "83927864687",
         "as in every command"
