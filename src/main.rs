@@ -5,9 +5,7 @@
 
 use std::process::ExitCode;
 
-use zimport::cli::attendance::AttendanceCli;
 use zimport::cli::dispatch::{invocation, Invocation};
-use zimport::cli::export::ExportCli;
 use zimport::cli::status::StatusCli;
 use zimport::console::Console;
 use zimport::model::Action;
@@ -28,8 +26,13 @@ fn main() -> ExitCode {
                 Err(message) => fail(&console, message, exit::USAGE_OR_INPUT),
             }
         }
-        Invocation::Export(cli) => export(cli),
-        Invocation::Attendance(cli) => attendance(cli),
+        Invocation::Table(cli) => {
+            let console = cli.console();
+            match cli.run(&console) {
+                Ok(_) => ExitCode::from(exit::OK),
+                Err((message, code)) => fail(&console, message, code),
+            }
+        }
         Invocation::Change(cli, action) => change_status(cli, action),
         Invocation::Generate(kind) => {
             let console = Console::new(zimport::console::Verbosity::Normal, false);
@@ -77,31 +80,6 @@ fn run(config: &zimport::config::Config, console: Console) -> ExitCode {
             console.summary(&summary);
             ExitCode::from(summary.exit_code())
         }
-        Err(err) => fail(&console, &err, err.exit_code()),
-    }
-}
-
-/// `zimport export`: read-only, so Ctrl-C simply ends it (no file is put in place half written).
-fn export(cli: ExportCli) -> ExitCode {
-    let console = cli.console();
-    let config = match cli.into_config() {
-        Ok(config) => config,
-        Err(message) => return fail(&console, message, exit::USAGE_OR_INPUT),
-    };
-    match zimport::export::export(&config, &console) {
-        Ok(_) => ExitCode::from(exit::OK),
-        Err(err) => fail(&console, &err, err.exit_code()),
-    }
-}
-
-fn attendance(cli: AttendanceCli) -> ExitCode {
-    let console = cli.console();
-    let config = match cli.into_config() {
-        Ok(config) => config,
-        Err(message) => return fail(&console, message, exit::USAGE_OR_INPUT),
-    };
-    match zimport::attendance::attendance(&config, &console) {
-        Ok(_) => ExitCode::from(exit::OK),
         Err(err) => fail(&console, &err, err.exit_code()),
     }
 }

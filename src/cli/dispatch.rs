@@ -16,16 +16,52 @@ use crate::console::Console;
 use crate::console::Verbosity;
 use crate::model::Action;
 use crate::summary::exit;
+use crate::summary::TableWritten;
 
 /// What the command line asks for, parsed.
 #[derive(Debug)]
 pub enum Invocation {
     Import(Cli),
-    Export(ExportCli),
-    Attendance(AttendanceCli),
+    /// A command that reads Zoom and writes a table for people.
+    Table(TableCli),
     Change(StatusCli, Action),
     /// `--generate KIND`.
     Generate(String),
+}
+
+/// The commands that read Zoom and write a table for people. Each resolves its own command line
+/// into its config and runs alike: read-only, so Ctrl-C simply ends it (no file is put in
+/// place half written). A new one is a variant here, its `*Cli`, and its module.
+#[derive(Debug)]
+pub enum TableCli {
+    Export(ExportCli),
+    Attendance(AttendanceCli),
+}
+
+impl TableCli {
+    pub fn console(&self) -> Console {
+        match self {
+            Self::Export(cli) => cli.console(),
+            Self::Attendance(cli) => cli.console(),
+        }
+    }
+
+    /// Resolves the command line and runs the command: what it wrote, or the error to end with
+    /// and its exit code.
+    pub fn run(self, console: &Console) -> Result<TableWritten, (String, u8)> {
+        let usage = |message: String| (message, exit::USAGE_OR_INPUT);
+        let failed = |error: crate::Error| (error.to_string(), error.exit_code());
+        match self {
+            Self::Export(cli) => {
+                let config = cli.into_config().map_err(usage)?;
+                crate::export::export(&config, console).map_err(failed)
+            }
+            Self::Attendance(cli) => {
+                let config = cli.into_config().map_err(usage)?;
+                crate::attendance::attendance(&config, console).map_err(failed)
+            }
+        }
+    }
 }
 
 /// zimport's commands, besides an import of a CSV.
@@ -48,12 +84,13 @@ pub fn invocation(mut args: Vec<OsString>) -> Result<Invocation, u8> {
         Some("export") => {
             args.remove(1);
             args[0] = "zimport export".into();
-            parse::<ExportCli>(args, json).map(Invocation::Export)
+            parse::<ExportCli>(args, json).map(|cli| Invocation::Table(TableCli::Export(cli)))
         }
         Some("attendance") => {
             args.remove(1);
             args[0] = "zimport attendance".into();
-            parse::<AttendanceCli>(args, json).map(Invocation::Attendance)
+            parse::<AttendanceCli>(args, json)
+                .map(|cli| Invocation::Table(TableCli::Attendance(cli)))
         }
         Some("import") => {
             args.remove(1);
@@ -179,7 +216,7 @@ mod tests {
         ));
         assert!(matches!(
             invocation(args(&["export", "--meeting", "123456789"])),
-            Ok(Invocation::Export(_))
+            Ok(Invocation::Table(TableCli::Export(_)))
         ));
         assert!(matches!(
             invocation(args(&[

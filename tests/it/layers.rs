@@ -243,3 +243,44 @@ fn the_reading_skips_comments_and_test_items_and_finds_every_module_named() {
     );
     assert_eq!(named[3].0, 13, "a group's item is found on its own line");
 }
+
+/// Issue 34's done-when 4, kept: a command that writes a table for people (`export`,
+/// `attendance`) is reached only through the command line's list (`cli`): main.rs, the other
+/// commands and the layers below name neither its module nor its word, so the next such
+/// command is its module, its `*Cli` and a variant of `cli::dispatch::TableCli`.
+#[test]
+fn a_table_command_is_named_only_by_the_command_line() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let commands = ["export", "attendance"];
+    let mut named = Vec::new();
+    for file in sources(&src) {
+        let module = module_of(&src, &file);
+        if module.as_deref() == Some("cli") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("reads");
+        let relative = file.strip_prefix(&src).unwrap_or(&file).to_path_buf();
+        for (number, line) in code_lines(&text) {
+            for command in commands {
+                if module.as_deref() == Some(command)
+                    || line.trim() == format!("pub mod {command};")
+                {
+                    continue;
+                }
+                let names = [
+                    format!("crate::{command}"),
+                    format!("zimport::{command}"),
+                    format!("\"{command}\""),
+                ];
+                if names.iter().any(|name| line.contains(name.as_str())) {
+                    named.push(format!("{}:{number} names {command}", relative.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        named.is_empty(),
+        "table commands named outside the command line:\n{}",
+        named.join("\n")
+    );
+}
