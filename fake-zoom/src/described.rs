@@ -69,6 +69,7 @@ pub(crate) fn query(call: &str, kind: Kind, query: &str) -> Vec<String> {
     let allowed: &[&str] = match call {
         "add" => &["occurrence_ids"],
         "status" => &["occurrence_id"],
+        "event" => &["occurrence_id", "show_previous_occurrences"],
         "list" => match kind {
             Kind::Meeting => &[
                 "occurrence_id",

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -25,9 +25,19 @@ pub(crate) fn parse_event(kind: &str, id: &str) -> Result<(Kind, u64), Response>
     Ok((kind, id))
 }
 
+/// `GET /v2/{kind}/{id}`'s query: `show_previous_occurrences=true` lists the occurrences that
+/// have ended too (Zoom's API reference: "Set the value of this field to `true` if you would
+/// like to view meeting details of all previous occurrences of a recurring meeting").
+#[derive(serde::Deserialize)]
+pub(crate) struct EventQuery {
+    #[serde(default)]
+    show_previous_occurrences: bool,
+}
+
 pub(crate) async fn get_event(
     State(shared): State<Shared>,
     Path((kind, id)): Path<(String, String)>,
+    Query(query): Query<EventQuery>,
     headers: HeaderMap,
 ) -> Response {
     let (response, tracking, delay) = {
@@ -56,9 +66,13 @@ pub(crate) async fn get_event(
                 now + Duration::from_secs(10 * 86_400)
             };
             let start_text = humantime::format_rfc3339_seconds(start).to_string();
+            // Every occurrence starts when the event does (an hour each): those of an event
+            // that is over have ended, and are listed only when asked for.
+            let shown = !setup.over || query.show_previous_occurrences;
             let occurrences: Vec<Value> = setup
                 .occurrences
                 .iter()
+                .filter(|_| shown)
                 .map(|o| json!({ "occurrence_id": o, "start_time": start_text, "duration": 60, "status": "available" }))
                 .collect();
             let mut body = json!({

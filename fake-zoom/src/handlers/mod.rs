@@ -134,6 +134,7 @@ async fn note_departures(
         ]
         .concat(),
         ("GET", ["registrants"]) => described::query("list", kind, query),
+        ("GET", []) => described::query("event", kind, query),
         _ => Vec::new(),
     };
     if !found.is_empty() {

@@ -485,6 +485,7 @@ pub(crate) fn continue_from(
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {
     status: Option<String>,
+    occurrence_id: Option<String>,
     page_size: Option<usize>,
     next_page_token: Option<String>,
 }
@@ -506,10 +507,16 @@ pub(crate) async fn list_registrants(
             inner.require_scope(kind, "list_registrants")?;
             inner.rate_limit(Category::Medium)?;
             let status = query.status.unwrap_or_else(|| "approved".to_string());
+            let occurrence = query.occurrence_id.filter(|o| !o.is_empty());
+            // A page token continues the list it was given for: this status, this occurrence.
+            let listed_as = match &occurrence {
+                Some(occurrence) => format!("{status} of {occurrence}"),
+                None => status.clone(),
+            };
             let page_size = query.page_size.unwrap_or(30).clamp(1, 300);
             let start = match query.next_page_token.as_deref().filter(|t| !t.is_empty()) {
                 None => 0,
-                Some(token) => continue_from(&mut inner, token, (kind, id), &status)?,
+                Some(token) => continue_from(&mut inner, token, (kind, id), &listed_as)?,
             };
             let broken = inner.setup.faults.broken_list_page == Some(start / page_size + 1);
             // A short page: up to half the asked size fewer, chosen from where it starts.
@@ -525,10 +532,15 @@ pub(crate) async fn list_registrants(
                     &format!("{} \"{id}\" not found or has expired.", kind.noun()),
                 )
             })?;
+            let per_occurrence_only = event.setup.lists_by_occurrence_only;
             let matching: Vec<&Registrant> = event
                 .registrants
                 .iter()
                 .filter(|r| r.status == status)
+                .filter(|r| match &occurrence {
+                    Some(occurrence) => of_occurrence(r, occurrence),
+                    None => !per_occurrence_only || occurrences_of(r).is_none(),
+                })
                 .collect();
             let page: Vec<Value> = matching
                 .iter()
@@ -557,9 +569,9 @@ pub(crate) async fn list_registrants(
             };
             let next = if let Some(endless) = endless {
                 let fixed = (endless == EndlessPages::SameToken).then_some("again");
-                inner.issue_page_token((kind, id), status.clone(), 0, fixed)
+                inner.issue_page_token((kind, id), listed_as, 0, fixed)
             } else if start + take < total {
-                inner.issue_page_token((kind, id), status.clone(), start + take, None)
+                inner.issue_page_token((kind, id), listed_as, start + take, None)
             } else {
                 String::new()
             };
@@ -578,6 +590,23 @@ pub(crate) async fn list_registrants(
     };
     tokio::time::sleep(delay).await;
     with_tracking_id(response, tracking)
+}
+
+/// The occurrences someone registered for (`occurrence_ids` of their add, comma-separated);
+/// `None`: registered for the event as a whole.
+fn occurrences_of(r: &Registrant) -> Option<Vec<&str>> {
+    let ids = r.fields.get("occurrence_ids")?.as_str()?;
+    Some(
+        ids.split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .collect(),
+    )
+}
+
+/// Whether the list of `occurrence` holds `r`: they registered for it, or for the whole event.
+fn of_occurrence(r: &Registrant, occurrence: &str) -> bool {
+    occurrences_of(r).is_none_or(|ids| ids.contains(&occurrence))
 }
 
 /// The registrant fields of Zoom's list answer besides the names, email and custom questions.
