@@ -16,6 +16,10 @@ use crate::zoom::{ApiError, ZoomClient};
 /// The most instances one run reads (Zoom lists those of the last 30 days).
 const MAX_INSTANCES: usize = 500;
 
+/// The most occurrences whose registrants one run reads (Zoom's recurring events have up to
+/// 50 or 60).
+const MAX_OCCURRENCES: usize = 200;
+
 /// One instance's report, read.
 pub struct Report {
     pub held: Held,
@@ -32,6 +36,18 @@ pub async fn read_all(
     backoff: std::time::Duration,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(Vec<Report>, Vec<Registered>), PreflightError> {
+    // The event first: whether it registers people per occurrence (and, if it is unknown,
+    // that is said before anything else is read).
+    let occurrences = match report::registered_occurrences(client, backoff).await {
+        Ok(occurrences) => occurrences,
+        Err(error) => return Err(refused(client, event, &error, Asked::Event).await),
+    };
+    if occurrences.len() > MAX_OCCURRENCES {
+        return Err(PreflightError::refused(format!(
+            "Zoom lists {} occurrences of {event}, more than the {MAX_OCCURRENCES} zimport reads the registrants of",
+            occurrences.len()
+        )));
+    }
     let instances: Vec<String> = match which {
         Which::One(uuid) => vec![uuid.clone()],
         Which::Latest | Which::All => {
@@ -98,17 +114,43 @@ pub async fn read_all(
             joins: rows.into_iter().map(joined).collect(),
         });
     }
+    Ok((
+        reports,
+        registrants(client, event, backoff, &occurrences).await?,
+    ))
+}
+
+/// The event's registrants of every status: its list, and, for an event that registers people
+/// per occurrence, each occurrence's too (Zoom does not say whether its list without an
+/// occurrence holds them all), each registrant once.
+async fn registrants(
+    client: &ZoomClient,
+    event: Event,
+    backoff: std::time::Duration,
+    occurrences: &[String],
+) -> Result<Vec<Registered>, PreflightError> {
     let mut registrants = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let lists = std::iter::once(None).chain(occurrences.iter().map(|o| Some(o.as_str())));
     for status in ["approved", "pending", "denied"] {
-        let list = List::registrants(status, None);
-        match registrants_of::<Named>(client, backoff, &list, &|_| {}).await {
-            Ok(listed) => registrants.extend(listed.into_iter().map(|l| registered(l, status))),
-            // An event without registration: everyone who came is a guest.
-            Err(ApiError::Rejected(refusal)) if refusal.zoom_code == Some(404) => break,
-            Err(error) => return Err(refused(client, event, &error, Asked::Registrants).await),
+        for occurrence in lists.clone() {
+            let list = List::registrants(status, occurrence);
+            match registrants_of::<Named>(client, backoff, &list, &|_| {}).await {
+                Ok(listed) => registrants.extend(
+                    listed
+                        .into_iter()
+                        .filter(|l| seen.insert(registrant_key(&l.id, &l.email).into_owned()))
+                        .map(|l| registered(l, status)),
+                ),
+                // An event without registration: everyone who came is a guest.
+                Err(ApiError::Rejected(refusal)) if refusal.zoom_code == Some(404) => {
+                    return Ok(registrants)
+                }
+                Err(error) => return Err(refused(client, event, &error, Asked::Registrants).await),
+            }
         }
     }
-    Ok((reports, registrants))
+    Ok(registrants)
 }
 
 fn joined(row: Participant) -> Joined {
@@ -167,6 +209,8 @@ fn not_ended(event: Event, zoom: Option<&str>) -> PreflightError {
 /// What a refused read asked for.
 #[derive(Debug, Clone, Copy)]
 enum Asked<'a> {
+    /// The event: whom it registers.
+    Event,
     Instances,
     Registrants,
     /// An instance's details or report: its UUID, or the event's ID for its latest.
@@ -187,7 +231,7 @@ async fn refused(
             (Some(400), Some(3001), Asked::Instance(_)) => {
                 return not_ended(event, Some(&refusal.to_string()))
             }
-            (Some(404), Some(3001), Asked::Instances | Asked::Registrants) => {
+            (Some(404), Some(3001), Asked::Event | Asked::Instances | Asked::Registrants) => {
                 return event_not_found(client, event, refusal).await
             }
             (Some(404), Some(3001), Asked::Instance(id)) if by_event_id(id) => {
@@ -202,13 +246,14 @@ async fn refused(
             (_, Some(4700), _) => {
                 let noun = event.kind.noun();
                 return PreflightError::refused(format!(
-                    "the app's token may not read reports: add the scope report:read:list_{noun}_participants:admin and report:read:{noun}:admin (or the classic report:read:admin), and {noun}:read:list_past_instances:admin, to the Server-to-Server OAuth app (Zoom: {refusal})"
+                    "the app's token may not read what attendance needs: add the scopes report:read:list_{noun}_participants:admin and report:read:{noun}:admin (or the classic report:read:admin), {noun}:read:list_past_instances:admin, {noun}:read:{noun}:admin and {noun}:read:list_registrants:admin (or the classic {noun}:read:admin) to the Server-to-Server OAuth app (Zoom: {refusal})"
                 ));
             }
             _ => {}
         }
     }
     let context = match asked {
+        Asked::Event => format!("cannot read {event}"),
         Asked::Instances => format!("cannot list the past instances of {event}"),
         Asked::Registrants => format!("cannot list the registrants of {event}"),
         Asked::Instance(uuid) => format!(

@@ -1,4 +1,5 @@
-//! What Zoom reports of the times an event took place, for `zimport attendance`: its ended
+//! What Zoom reports of the times an event took place, for `zimport attendance`: the
+//! occurrences whose registrants it lists apart (`GET /meetings/{id}`, Light), its ended
 //! instances (`GET /past_meetings/{id}/instances`, Medium), an instance's details and its
 //! participant report (`GET /report/meetings/{id or uuid}[/participants]`, Heavy), the report
 //! read page by page through the one pager ([`read_pages`]). Webinars alike.
@@ -81,6 +82,50 @@ impl Paged for Participant {
             .join("\u{1f}"),
         )
     }
+}
+
+/// The event as `Get a meeting` (`/webinars/{id}`) describes whom it registers.
+#[derive(Deserialize)]
+struct Registering {
+    #[serde(rename = "type")]
+    event_type: Option<u8>,
+    #[serde(default)]
+    settings: RegistrationType,
+    #[serde(default)]
+    occurrences: Vec<Occurrence>,
+}
+
+#[derive(Deserialize, Default)]
+struct RegistrationType {
+    registration_type: Option<u8>,
+}
+
+#[derive(Deserialize)]
+struct Occurrence {
+    occurrence_id: String,
+}
+
+/// The occurrences whose registrants Zoom lists apart: every one, ended ones too
+/// (`show_previous_occurrences`), of a recurring event with a fixed time (type 8, a webinar's
+/// 9) that registers people per occurrence or lets them choose (`registration_type` 2 or 3);
+/// none for any other event. Light.
+pub async fn registered_occurrences(
+    client: &ZoomClient,
+    backoff_base: Duration,
+) -> Result<Vec<String>, ApiError> {
+    let tail = format!("/{}s/{}", client.event.kind.noun(), client.event.id);
+    let query = [("show_previous_occurrences", "true".to_string())];
+    let answer: Registering = read(client, backoff_base, Category::Light, &tail, &query).await?;
+    let per_occurrence = matches!(answer.event_type, Some(8 | 9))
+        && matches!(answer.settings.registration_type, Some(2 | 3));
+    Ok(match per_occurrence {
+        true => answer
+            .occurrences
+            .into_iter()
+            .map(|o| o.occurrence_id)
+            .collect(),
+        false => Vec::new(),
+    })
 }
 
 /// The event's ended instances, oldest first as Zoom lists them.

@@ -535,3 +535,108 @@ fn a_meeting_without_registration_lists_everyone_as_a_guest() {
         "{said}"
     );
 }
+
+/// A recurring meeting that registers people per occurrence: the registrants of every
+/// occurrence are read and listed once each, whether Zoom's list without an occurrence holds
+/// them all (the fake's default) or only those registered for the whole event (its
+/// `lists_by_occurrence_only`; Zoom does not say which).
+#[test]
+fn a_meeting_registered_per_occurrence_lists_the_registrants_of_every_occurrence() {
+    const RECURRING: u64 = 555_555_555;
+    for by_occurrence_only in [true, false] {
+        let zoom = reporting();
+        let setup = fake_zoom::EventSetup {
+            over: true,
+            lists_by_occurrence_only: by_occurrence_only,
+            ..fake_zoom::EventSetup::recurring_meeting(2)
+        };
+        let occurrences = setup.occurrences.clone();
+        zoom.zoom.add_event(Kind::Meeting, RECURRING, setup);
+        let mut ids = HashMap::new();
+        for (email, status, of) in [
+            ("ann@example.com", "approved", vec![0]),
+            ("bob@example.com", "approved", vec![1, 2]),
+            ("cy@example.com", "pending", vec![2]),
+        ] {
+            let of: Vec<&str> = of.iter().map(|&i| occurrences[i].as_str()).collect();
+            let fields =
+                json!({ "email": email, "first_name": "P", "occurrence_ids": of.join(",") });
+            let fields = fields.as_object().cloned().unwrap_or_default();
+            let id = zoom
+                .zoom
+                .preregister_person(Kind::Meeting, RECURRING, fields, status);
+            ids.insert(email, id);
+        }
+        for (uuid, day, who) in [
+            ("one==", "02", "ann@example.com"),
+            ("two==", "09", "bob@example.com"),
+        ] {
+            let start = format!("2026-11-{day}T15:00:00Z");
+            zoom.zoom.add_instance(
+                Kind::Meeting,
+                RECURRING,
+                Instance {
+                    uuid: uuid.to_string(),
+                    start_time: start.clone(),
+                    end_time: Some(format!("2026-11-{day}T16:00:00Z")),
+                    joins: vec![Join {
+                        registrant_id: ids[who].clone(),
+                        join_time: start,
+                        leave_time: format!("2026-11-{day}T15:30:00Z"),
+                        ..Join::default()
+                    }],
+                },
+            );
+        }
+        let output = zoom
+            .zimport()
+            .args(["attendance", "--meeting", &RECURRING.to_string()])
+            .args(["--all-instances", "-o", "out.csv"])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            exit_code(&output),
+            0,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let (_, rows) = read_table(&zoom.env.path("out.csv"));
+        let seen: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {}",
+                    r["instance"], r["email"], r["status"], r["attended"]
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "one== ann@example.com approved yes",
+                "one== bob@example.com approved no",
+                "one== cy@example.com pending no",
+                "two== ann@example.com approved no",
+                "two== bob@example.com approved yes",
+                "two== cy@example.com pending no",
+            ],
+            "lists_by_occurrence_only: {by_occurrence_only}"
+        );
+        let requests = zoom.zoom.requests();
+        let asked = |part: &str| requests.iter().filter(|r| r.query.contains(part)).count();
+        assert_eq!(asked("show_previous_occurrences=true"), 1);
+        for occurrence in &occurrences {
+            // Approved, pending and denied, each one page.
+            assert_eq!(
+                asked(&format!("occurrence_id={occurrence}")),
+                3,
+                "{occurrence}"
+            );
+        }
+        assert!(
+            zoom.zoom.departures().is_empty(),
+            "{:?}",
+            zoom.zoom.departures()
+        );
+    }
+}
