@@ -98,6 +98,12 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
     });
     spinner.finish();
     let (reports, registrants) = read?;
+    for report in reports.iter().filter(|r| just_ended(r.held.end)) {
+        console.warn(format_args!(
+            "instance {} of {event} ended less than 30 minutes ago, and Zoom's reports can take that long to be complete: run again later for the final figures",
+            crate::outside::shown(&report.held.uuid)
+        ));
+    }
 
     let mut rows: Vec<(Attendance, &read::Report)> = Vec::new();
     let index = Index::new(&registrants);
@@ -153,6 +159,15 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
     };
     console.table_written(&written);
     Ok(written)
+}
+
+/// Whether an instance ended so lately that its report may not be whole yet: Zoom's support
+/// article on reports says "Meetings ended moments ago may take up to 30 minutes to display
+/// in full reports" (support.zoom.com, KB0060632). An end after now (another clock) counts.
+fn just_ended(end: std::time::SystemTime) -> bool {
+    std::time::SystemTime::now()
+        .duration_since(end)
+        .map_or(true, |ago| ago < std::time::Duration::from_secs(30 * 60))
 }
 
 /// A time as the file writes it (RFC 3339, UTC, whole seconds); empty for none.

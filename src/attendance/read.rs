@@ -13,7 +13,7 @@ use crate::zoom::preflight::{event_not_found, fatal, PreflightError};
 use crate::zoom::report::{self, Participant};
 use crate::zoom::{ApiError, ZoomClient};
 
-/// The most instances one run reads (Zoom lists those of the last 30 days).
+/// The most instances one run reads (a daily meeting over Zoom's 15 months of reports is ~460).
 const MAX_INSTANCES: usize = 500;
 
 /// The most occurrences whose registrants one run reads (Zoom's recurring events have up to
@@ -65,8 +65,8 @@ pub async fn read_all(
             match (which, past.last()) {
                 (Which::All, Some(_)) => past.into_iter().map(|p| p.uuid).collect(),
                 (_, Some(latest)) => vec![latest.uuid.clone()],
-                // Zoom lists instances for 30 days; its report of the latest one by the
-                // event's ID lasts a year (and says if it has not ended).
+                // Zoom's list of past instances may no longer hold an old one; its report of
+                // the latest one by the event's ID lasts longer (and says if it has not ended).
                 (_, None) => vec![event.id.to_string()],
             }
         }
@@ -239,7 +239,7 @@ async fn refused(
             }
             (Some(404), Some(3001), Asked::Instance(uuid)) => {
                 return PreflightError::refused(format!(
-                    "Zoom has no instance {} of {event}, or no longer keeps its report (Zoom keeps reports for a year and lists past instances for 30 days; `--all-instances` uses the ones it still lists) (Zoom: {refusal})",
+                    "Zoom has no instance {} of {event}, or no longer keeps its report (Zoom's reports go back 15 months; `--all-instances` uses the instances Zoom still lists) (Zoom: {refusal})",
                     crate::outside::shorten(uuid)
                 ))
             }

@@ -640,3 +640,63 @@ fn a_meeting_registered_per_occurrence_lists_the_registrants_of_every_occurrence
         );
     }
 }
+
+/// Zoom's support article on reports (KB0060632): "Meetings ended moments ago may take up to
+/// 30 minutes to display in full reports". An instance that ended minutes ago is written, with
+/// a warning to run again later; one that ended long ago has none.
+#[test]
+fn an_instance_that_ended_minutes_ago_is_written_with_a_warning_to_run_again_later() {
+    let zoom = reporting();
+    let now = std::time::SystemTime::now();
+    let time = |ago_minutes: u64| {
+        let then = now - std::time::Duration::from_secs(ago_minutes * 60);
+        humantime::format_rfc3339_seconds(then).to_string()
+    };
+    zoom.zoom.add_instance(
+        Kind::Meeting,
+        MEETING,
+        Instance {
+            uuid: "lately==".to_string(),
+            start_time: time(65),
+            end_time: Some(time(5)),
+            joins: Vec::new(),
+        },
+    );
+    let run = |args: &[&str]| {
+        zoom.zimport()
+            .args([
+                "attendance",
+                "--meeting",
+                &MEETING.to_string(),
+                "-o",
+                "out.csv",
+            ])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let output = run(&[]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(exit_code(&output), 0, "{said}");
+    assert!(
+        said.contains("warning: instance lately== of meeting")
+            && said.contains("ended less than 30 minutes ago"),
+        "{said}"
+    );
+    assert!(zoom.env.path("out.csv").exists());
+
+    zoom.zoom.add_instance(
+        Kind::Meeting,
+        MEETING,
+        Instance {
+            uuid: "long-ago==".to_string(),
+            start_time: at("15:00"),
+            end_time: Some(at("16:00")),
+            joins: Vec::new(),
+        },
+    );
+    let output = run(&["--instance", "long-ago=="]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(exit_code(&output), 0, "{said}");
+    assert!(!said.contains("warning"), "{said}");
+}
