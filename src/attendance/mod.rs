@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use crate::console::Console;
 use crate::limits::RateLimits;
-use crate::model::Event;
+use crate::model::{Event, Listing};
 use crate::results::encode::encode_cells;
 use crate::summary::{TableCommand, TableWritten};
 use crate::zoom::preflight::PreflightError;
@@ -112,8 +112,8 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
         rows.extend(people.into_iter().map(|person| (person, report)));
     }
     let count = |f: &dyn Fn(&Attendance) -> bool| rows.iter().filter(|(a, _)| f(a)).count();
-    let guests = count(&|a| a.status == "guest");
-    let attended = count(&|a| a.attended && a.status != "guest");
+    let guests = count(&|a| a.status.is_none());
+    let attended = count(&|a| a.attended && a.status.is_some());
     let by_status = vec![
         ("attended".to_string(), attended),
         ("not_attended".to_string(), rows.len() - guests - attended),
@@ -183,7 +183,7 @@ fn cells(person: &Attendance, report: &read::Report) -> [String; 13] {
         person.first_name.clone(),
         person.last_name.clone(),
         person.registrant_id.clone(),
-        person.status.clone(),
+        person.status.map_or("guest", Listing::name).to_string(),
         if person.attended { "yes" } else { "no" }.to_string(),
         rfc3339(person.first_join),
         rfc3339(person.last_leave),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::tally::{time, Held, Joined, Registered};
 use super::Which;
-use crate::model::Event;
+use crate::model::{Event, Listing};
 use crate::zoom::preflight::registrants::{registrant_key, registrants_of, List, Paged};
 use crate::zoom::preflight::{event_not_found, fatal, PreflightError};
 use crate::zoom::report::{self, Participant};
@@ -132,9 +132,9 @@ async fn registrants(
     let mut registrants = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let lists = std::iter::once(None).chain(occurrences.iter().map(|o| Some(o.as_str())));
-    for status in ["approved", "pending", "denied"] {
+    for status in [Listing::Approved, Listing::Pending, Listing::Denied] {
         for occurrence in lists.clone() {
-            let list = List::registrants(status, occurrence);
+            let list = List::registrants(status.name(), occurrence);
             match registrants_of::<Named>(client, backoff, &list, &|_| {}).await {
                 Ok(listed) => registrants.extend(
                     listed
@@ -185,13 +185,13 @@ impl Paged for Named {
     }
 }
 
-fn registered(listed: Named, status: &str) -> Registered {
+fn registered(listed: Named, status: Listing) -> Registered {
     Registered {
         id: listed.id,
         email: listed.email,
         first_name: listed.first_name,
         last_name: listed.last_name,
-        status: status.to_string(),
+        status,
     }
 }
 

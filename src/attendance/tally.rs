@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
+use crate::model::Listing;
 use crate::registrant::email_key;
 
 /// A registrant as Zoom's lists give them.
@@ -22,8 +23,7 @@ pub struct Registered {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
-    /// `approved`, `pending` or `denied`.
-    pub status: String,
+    pub status: Listing,
 }
 
 /// One row of a participant report: one join of one participant.
@@ -57,8 +57,8 @@ pub struct Attendance {
     pub last_name: String,
     /// Empty for a guest.
     pub registrant_id: String,
-    /// The registrant's status, or `guest`.
-    pub status: String,
+    /// The registrant's listing; `None` for a guest.
+    pub status: Option<Listing>,
     /// Whether they were in the meeting (the waiting room is not).
     pub attended: bool,
     pub first_join: Option<SystemTime>,
@@ -193,7 +193,7 @@ impl<'r> Index<'r> {
                         &registrant.first_name,
                         &registrant.last_name,
                     ],
-                    (&registrant.id, &registrant.status),
+                    (&registrant.id, Some(registrant.status)),
                     person,
                     length,
                 )
@@ -202,12 +202,7 @@ impl<'r> Index<'r> {
         for who in guests {
             let person = stays.remove(&who).unwrap_or_default();
             let (email, name) = (person.email.clone(), person.name.clone());
-            rows.push(attendance(
-                [&email, &name, ""],
-                ("", "guest"),
-                person,
-                length,
-            ));
+            rows.push(attendance([&email, &name, ""], ("", None), person, length));
         }
         rows
     }
@@ -215,7 +210,7 @@ impl<'r> Index<'r> {
 
 fn attendance(
     [email, first_name, last_name]: [&str; 3],
-    (registrant_id, status): (&str, &str),
+    (registrant_id, status): (&str, Option<Listing>),
     mut person: Stays,
     length: Duration,
 ) -> Attendance {
@@ -232,7 +227,7 @@ fn attendance(
         first_name: first_name.to_string(),
         last_name: last_name.to_string(),
         registrant_id: registrant_id.to_string(),
-        status: status.to_string(),
+        status,
         attended: person.sessions > 0,
         first_join: person.spans.iter().map(|s| s.0).min(),
         last_leave: person.spans.iter().map(|s| s.1).max(),
