@@ -7,6 +7,7 @@
 pub mod read;
 pub mod tally;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use crate::console::Console;
@@ -105,41 +106,42 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
         ));
     }
 
-    let mut rows: Vec<(Attendance, &read::Report)> = Vec::new();
     let index = Index::new(&registrants);
-    for report in &reports {
-        let people = index.tally(&report.joins, &report.held);
-        rows.extend(people.into_iter().map(|person| (person, report)));
-    }
-    let count = |f: &dyn Fn(&Attendance) -> bool| rows.iter().filter(|(a, _)| f(a)).count();
-    let guests = count(&|a| a.status.is_none());
-    let attended = count(&|a| a.attended && a.status.is_some());
-    let by_status = vec![
-        ("attended".to_string(), attended),
-        ("not_attended".to_string(), rows.len() - guests - attended),
-        ("guests".to_string(), guests),
-    ];
-    if !config.dry_run {
+    let counted = if config.dry_run {
+        each_row(&index, &reports, &mut |_, _| Ok(())).map_err(|e| Error::Setup(e.to_string()))?
+    } else {
+        let mut counted = Counted::default();
         crate::table::write_table(config.output.as_deref(), config.excel, |out| {
             let mut line = Vec::new();
             encode_cells(COLUMNS, config.raw, &mut line);
             out.write_all(&line)?;
-            for (person, report) in &rows {
+            counted = each_row(&index, &reports, &mut |person, instance| {
                 line.clear();
                 encode_cells(
-                    cells(person, report).iter().map(String::as_str),
+                    cells(person, instance).iter().map(|cell| cell.as_ref()),
                     config.raw,
                     &mut line,
                 );
-                out.write_all(&line)?;
-            }
+                out.write_all(&line)
+            })?;
             Ok(())
         })
         .map_err(Error::Setup)?;
-    }
+        counted
+    };
+    let Counted {
+        people,
+        guests,
+        attended,
+    } = counted;
+    let by_status = vec![
+        ("attended".to_string(), attended),
+        ("not_attended".to_string(), people - guests - attended),
+        ("guests".to_string(), guests),
+    ];
     let mut details = serde_json::Map::new();
-    details.insert("people".into(), rows.len().into());
-    details.insert("registrants".into(), (rows.len() - guests).into());
+    details.insert("people".into(), people.into());
+    details.insert("registrants".into(), (people - guests).into());
     let instances = reports
         .iter()
         .map(|r| serde_json::json!({ "uuid": r.held.uuid, "start_time": r.start_time }));
@@ -149,7 +151,7 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
         event,
         dry_run: config.dry_run,
         by_status,
-        rows: rows.len(),
+        rows: people,
         output: config
             .output
             .as_ref()
@@ -159,6 +161,37 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
     };
     console.table_written(&written);
     Ok(written)
+}
+
+/// The rows written (or counted), as they go by.
+#[derive(Debug, Default)]
+struct Counted {
+    people: usize,
+    guests: usize,
+    attended: usize,
+}
+
+/// Each person's row of each report, handed to `row` with the instance's own cells: one
+/// instance is tallied at a time, so only its rows are held (the reports themselves are).
+fn each_row(
+    index: &Index,
+    reports: &[read::Report],
+    row: &mut dyn FnMut(&Attendance, &[String; 2]) -> std::io::Result<()>,
+) -> std::io::Result<Counted> {
+    let mut counted = Counted::default();
+    for report in reports {
+        let instance = [report.held.uuid.clone(), rfc3339(Some(report.held.start))];
+        for person in index.tally(&report.joins, &report.held) {
+            counted.people += 1;
+            match person.status {
+                None => counted.guests += 1,
+                Some(_) if person.attended => counted.attended += 1,
+                Some(_) => {}
+            }
+            row(&person, &instance)?;
+        }
+    }
+    Ok(counted)
 }
 
 /// Whether an instance ended so lately that its report may not be whole yet: Zoom's support
@@ -176,21 +209,21 @@ fn rfc3339(time: Option<std::time::SystemTime>) -> String {
         .unwrap_or_default()
 }
 
-/// One person's row, in [`COLUMNS`] order.
-fn cells(person: &Attendance, report: &read::Report) -> [String; 13] {
+/// One person's row, in [`COLUMNS`] order; `instance`: its UUID and start.
+fn cells<'a>(person: &'a Attendance, instance: &'a [String; 2]) -> [Cow<'a, str>; 13] {
     [
-        person.email.clone(),
-        person.first_name.clone(),
-        person.last_name.clone(),
-        person.registrant_id.clone(),
-        person.status.map_or("guest", Listing::name).to_string(),
-        if person.attended { "yes" } else { "no" }.to_string(),
-        rfc3339(person.first_join),
-        rfc3339(person.last_leave),
-        person.minutes.to_string(),
-        person.share.to_string(),
-        person.sessions.to_string(),
-        report.held.uuid.clone(),
-        rfc3339(Some(report.held.start)),
+        Cow::Borrowed(person.email.as_str()),
+        Cow::Borrowed(person.first_name.as_str()),
+        Cow::Borrowed(person.last_name.as_str()),
+        Cow::Borrowed(person.registrant_id.as_str()),
+        Cow::Borrowed(person.status.map_or("guest", Listing::name)),
+        Cow::Borrowed(if person.attended { "yes" } else { "no" }),
+        Cow::Owned(rfc3339(person.first_join)),
+        Cow::Owned(rfc3339(person.last_leave)),
+        Cow::Owned(person.minutes.to_string()),
+        Cow::Owned(person.share.to_string()),
+        Cow::Owned(person.sessions.to_string()),
+        Cow::Borrowed(instance[0].as_str()),
+        Cow::Borrowed(instance[1].as_str()),
     ]
 }

@@ -168,6 +168,21 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
     );
     assert_eq!(summary["people"], 404, "every row: registrants and guests");
     assert_eq!(summary["command"], "attendance");
+
+    // A dry run counts the same and writes nothing.
+    let dry = zoom
+        .zimport()
+        .args(["attendance", "--meeting", &MEETING.to_string()])
+        .args(["--dry-run", "--json", "-o", "dry.csv"])
+        .output()
+        .expect("runs");
+    assert_eq!(exit_code(&dry), 0);
+    let counted: serde_json::Value = serde_json::from_slice(&dry.stdout).expect("json");
+    assert_eq!(counted["by_status"], summary["by_status"]);
+    assert_eq!(counted["people"], 404);
+    assert_eq!(counted["dry_run"], true);
+    assert!(counted["output"].is_null(), "{counted}");
+    assert!(!zoom.env.path("dry.csv").exists());
     assert_eq!(summary["instances"][0]["uuid"], "Vg8IdgluR5WDeWIkpJlElQ==");
 
     let file = zoom.env.path(&format!("meeting-{MEETING}.attendance.csv"));
