@@ -472,10 +472,12 @@ async fn a_status_change_changes_the_registrants_it_names_by_id_and_no_other() {
 /// `occurrence_id`, "The meeting or webinar occurrence ID", and "Add a meeting registrant"
 /// `occurrence_ids`, "A comma-separated list of meeting occurrence IDs"; "Get a meeting" takes
 /// `show_previous_occurrences`, "Set the value of this field to `true` if you would like to view
-/// meeting details of all previous occurrences of a recurring meeting". What the list holds
-/// without `occurrence_id` for an event registered per occurrence is not documented: the fake
-/// gives everyone, or, with `lists_by_occurrence_only`, only those registered for the whole
-/// event (`EventSetup`'s note).
+/// meeting details of all previous occurrences of a recurring meeting". The reference names
+/// the list's parameter only; the rest is UNCERTAIN and the fake's reading: an occurrence's
+/// list holds those registered for it and those registered for the whole event; without
+/// `occurrence_id`, the list of an event registered per occurrence holds everyone, or, with
+/// `lists_by_occurrence_only`, only those registered for the whole event (`EventSetup`'s
+/// note). Occurrence i starts i days after the event.
 #[tokio::test]
 async fn a_list_of_one_occurrence_holds_those_registered_for_it_and_ended_occurrences_are_shown_when_asked(
 ) {
@@ -539,13 +541,42 @@ async fn a_list_of_one_occurrence_holds_those_registered_for_it_and_ended_occurr
         async move {
             let (code, _, body) = client.send(Method::GET, token, &path, None).await;
             assert_eq!(code, 200, "{body}");
-            body["occurrences"].as_array().map_or(0, Vec::len)
+            let starts: Vec<String> = body["occurrences"]
+                .as_array()
+                .map(|all| all.iter().map(|o| o["start_time"].to_string()).collect())
+                .unwrap_or_default();
+            starts
         }
     };
-    assert_eq!(occurrences(event.clone()).await, 0, "all three have ended");
+    assert!(
+        occurrences(event.clone()).await.is_empty(),
+        "all three have ended"
+    );
+    let starts = occurrences(format!("{event}?show_previous_occurrences=true")).await;
+    assert_eq!(starts.len(), 3);
+    assert!(starts[0] < starts[1] && starts[1] < starts[2], "{starts:?}");
+
+    // The fake's default reading: without occurrence_id, everyone.
+    client.zoom.add_event(
+        Kind::Meeting,
+        RECURRING + 1,
+        EventSetup {
+            over: true,
+            ..EventSetup::recurring_meeting(2)
+        },
+    );
+    for (email, of) in [("dee@example.com", &first), ("eve@example.com", &third)] {
+        client.zoom.preregister_person(
+            Kind::Meeting,
+            RECURRING + 1,
+            fields(email, Some(of)),
+            "approved",
+        );
+    }
+    let other = format!("meetings/{}", RECURRING + 1);
     assert_eq!(
-        occurrences(format!("{event}?show_previous_occurrences=true")).await,
-        3
+        emails(client.list_of(&token, &other, "approved", 1).await),
+        ["dee@example.com", "eve@example.com"]
     );
     assert!(
         client.zoom.departures().is_empty(),

@@ -66,14 +66,19 @@ pub(crate) async fn get_event(
                 now + Duration::from_secs(10 * 86_400)
             };
             let start_text = humantime::format_rfc3339_seconds(start).to_string();
-            // Every occurrence starts when the event does (an hour each): those of an event
-            // that is over have ended, and are listed only when asked for.
+            // Occurrence i starts i days after the event (an hour each): those of an event
+            // that is over have all ended (the last a day ago), and are listed only when asked.
             let shown = !setup.over || query.show_previous_occurrences;
             let occurrences: Vec<Value> = setup
                 .occurrences
                 .iter()
                 .filter(|_| shown)
-                .map(|o| json!({ "occurrence_id": o, "start_time": start_text, "duration": 60, "status": "available" }))
+                .zip(0u64..)
+                .map(|(o, day)| {
+                    let at = start + Duration::from_secs(day * 86_400);
+                    let at = humantime::format_rfc3339_seconds(at).to_string();
+                    json!({ "occurrence_id": o, "start_time": at, "duration": 60, "status": "available" })
+                })
                 .collect();
             let mut body = json!({
                 "id": id,

@@ -604,7 +604,9 @@ fn occurrences_of(r: &Registrant) -> Option<Vec<&str>> {
     )
 }
 
-/// Whether the list of `occurrence` holds `r`: they registered for it, or for the whole event.
+/// Whether the list of `occurrence` holds `r`: they registered for it, or for the whole event
+/// (UNCERTAIN: Zoom's reference names the parameter only, "The meeting or webinar occurrence
+/// ID"; someone registered for every occurrence is taken to be on each one's list).
 fn of_occurrence(r: &Registrant, occurrence: &str) -> bool {
     occurrences_of(r).is_none_or(|ids| ids.contains(&occurrence))
 }
