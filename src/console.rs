@@ -277,7 +277,7 @@ impl Console {
     /// unless `--quiet`.
     pub fn table_written(&self, written: &crate::summary::TableWritten) {
         if self.json {
-            return self.json_line(crate::summary::exit::OK, written);
+            return self.json_line(written.exit_code, written);
         }
         let counts: Vec<String> = written
             .by_status

@@ -94,6 +94,7 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten, 
         by_status,
         rows: registrants,
         output,
+        exit_code: crate::summary::exit::OK,
         details,
     };
     console.table_written(&written);

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Invocation::Table(cli) => {
             let console = cli.console();
             match cli.run(&console) {
-                Ok(_) => ExitCode::from(exit::OK),
+                Ok(written) => ExitCode::from(written.exit_code),
                 Err((message, code)) => fail(&console, message, code),
             }
         }

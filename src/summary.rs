@@ -244,6 +244,9 @@ pub struct TableWritten {
     pub rows: usize,
     /// The file written; `None` for standard output or a dry run.
     pub output: Option<String>,
+    /// How the command ends: 0, or 4 when the table may still change (run again later).
+    #[serde(skip)]
+    pub exit_code: u8,
     /// What else the command tells a script, in its `--json` (an export's `registrants`;
     /// attendance's `people`, `registrants` and `instances`).
     #[serde(flatten)]

@@ -1,4 +1,4 @@
-//! Where a table for people to read elsewhere goes (an export's registrants; attendance next):
+//! Where a table for people to read elsewhere goes (an export's registrants, attendance):
 //! a file written whole, private, and put in place only when complete, or standard output,
 //! each line escaped when that is a terminal (the cells are what people typed). The caller
 //! encodes the lines (an export with [`crate::results::encode::encode_cells`]); this owns only

@@ -99,9 +99,10 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
     });
     spinner.finish();
     let (reports, registrants) = read?;
-    for report in reports.iter().filter(|r| just_ended(r.held.end)) {
+    let settling: Vec<bool> = reports.iter().map(|r| just_ended(r.held.end)).collect();
+    for (report, _) in reports.iter().zip(&settling).filter(|(_, s)| **s) {
         console.warn(format_args!(
-            "instance {} of {event} ended less than 30 minutes ago, and Zoom's reports can take that long to be complete: run again later for the final figures",
+            "instance {} of {event} ended less than 30 minutes ago, and Zoom's reports can take that long to be complete: run again later for the final figures (exit 4)",
             crate::outside::shown(&report.held.uuid)
         ));
     }
@@ -142,9 +143,13 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
     let mut details = serde_json::Map::new();
     details.insert("people".into(), people.into());
     details.insert("registrants".into(), (people - guests).into());
-    let instances = reports
-        .iter()
-        .map(|r| serde_json::json!({ "uuid": r.held.uuid, "start_time": r.start_time }));
+    let instances = reports.iter().zip(&settling).map(|(r, settling)| {
+        serde_json::json!({
+            "uuid": r.held.uuid,
+            "start_time": r.start_time,
+            "may_be_incomplete": settling,
+        })
+    });
     details.insert("instances".into(), instances.collect());
     let written = TableWritten {
         command: &ATTENDANCE,
@@ -157,6 +162,10 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
             .as_ref()
             .filter(|_| !config.dry_run)
             .map(|path| path.display().to_string()),
+        exit_code: match settling.contains(&true) {
+            true => crate::summary::exit::INCOMPLETE,
+            false => crate::summary::exit::OK,
+        },
         details,
     };
     console.table_written(&written);
@@ -181,7 +190,8 @@ fn each_row(
     let mut counted = Counted::default();
     for report in reports {
         let instance = [report.held.uuid.clone(), rfc3339(Some(report.held.start))];
-        for person in index.tally(&report.joins, &report.held) {
+        let occurrence = report.occurrence.as_deref();
+        for person in index.tally(&report.joins, &report.held, occurrence) {
             counted.people += 1;
             match person.status {
                 None => counted.guests += 1,

@@ -3,6 +3,9 @@
 //! registrants; each refusal turned into the command's error (no ended instance yet: exit 4,
 //! "run again after it ends"; no such event: exit 3).
 
+use std::collections::HashMap;
+use std::time::SystemTime;
+
 use serde::Deserialize;
 
 use super::tally::{time, Held, Joined, Registered};
@@ -10,19 +13,22 @@ use super::Which;
 use crate::model::{Event, Listing};
 use crate::zoom::preflight::registrants::{registrant_key, registrants_of, List, Paged};
 use crate::zoom::preflight::{event_not_found, fatal, PreflightError};
-use crate::zoom::report::{self, Participant};
+use crate::zoom::report::{self, Occurrence, Participant};
 use crate::zoom::{ApiError, ZoomClient};
 
-/// The most instances one run reads (a daily meeting over Zoom's 15 months of reports is ~460).
+/// The most instances one run reads (Zoom lists those of the last 30 days; a daily meeting
+/// over the 15 months its reports may last is ~460).
 const MAX_INSTANCES: usize = 500;
 
-/// The most occurrences whose registrants one run reads (Zoom's recurring events have up to
-/// 50 or 60).
+/// The most occurrences whose registrants one run reads (Zoom's reference: a recurring
+/// webinar has at most 50).
 const MAX_OCCURRENCES: usize = 200;
 
 /// One instance's report, read.
 pub struct Report {
     pub held: Held,
+    /// The occurrence it was, for an event that registers people per occurrence.
+    pub occurrence: Option<String>,
     /// As Zoom wrote it.
     pub start_time: String,
     pub joins: Vec<Joined>,
@@ -71,6 +77,9 @@ pub async fn read_all(
             }
         }
     };
+    // The registrants before the reports: their lists are Medium, the reports Heavy, whose
+    // daily budget a refused list would waste.
+    let registrants = registrants(client, event, backoff, &occurrences).await?;
     let mut reports = Vec::with_capacity(instances.len());
     for instance in &instances {
         let asked = Asked::Instance(instance);
@@ -110,43 +119,65 @@ pub async fn read_all(
                 start,
                 end: end.max(start),
             },
+            occurrence: nearest(&occurrences, start),
             start_time: details.start_time.clone(),
             joins: rows.into_iter().map(joined).collect(),
         });
     }
-    Ok((
-        reports,
-        registrants(client, event, backoff, &occurrences).await?,
-    ))
+    Ok((reports, registrants))
+}
+
+/// The occurrence an instance that started at `start` was: the one scheduled nearest to it
+/// (Zoom's reports do not name it); `None` if none has a start that reads.
+fn nearest(occurrences: &[Occurrence], start: SystemTime) -> Option<String> {
+    let distance = |at: SystemTime| match at.duration_since(start) {
+        Ok(after) => after,
+        Err(before) => before.duration(),
+    };
+    occurrences
+        .iter()
+        .filter_map(|o| time(&o.start_time).map(|at| (distance(at), &o.occurrence_id)))
+        .min()
+        .map(|(_, id)| id.clone())
 }
 
 /// The event's registrants of every status: its list, and, for an event that registers people
 /// per occurrence, each occurrence's too (Zoom does not say whether its list without an
-/// occurrence holds them all), each registrant once.
+/// occurrence holds them all), each registrant once with the occurrences they are listed for.
 async fn registrants(
     client: &ZoomClient,
     event: Event,
     backoff: std::time::Duration,
-    occurrences: &[String],
+    occurrences: &[Occurrence],
 ) -> Result<Vec<Registered>, PreflightError> {
-    let mut registrants = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let lists = std::iter::once(None).chain(occurrences.iter().map(|o| Some(o.as_str())));
+    let mut registrants: Vec<Registered> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let lists = std::iter::once(None).chain(occurrences.iter().map(|o| Some(&o.occurrence_id)));
     for status in [Listing::Approved, Listing::Pending, Listing::Denied] {
         for occurrence in lists.clone() {
-            let list = List::registrants(status.name(), occurrence);
-            match registrants_of::<Named>(client, backoff, &list, &|_| {}).await {
-                Ok(listed) => registrants.extend(
-                    listed
-                        .into_iter()
-                        .filter(|l| seen.insert(registrant_key(&l.id, &l.email).into_owned()))
-                        .map(|l| registered(l, status)),
-                ),
-                // An event without registration: everyone who came is a guest.
-                Err(ApiError::Rejected(refusal)) if refusal.zoom_code == Some(404) => {
+            let list = List::registrants(status.name(), occurrence.map(String::as_str));
+            let listed = match registrants_of::<Named>(client, backoff, &list, &|_| {}).await {
+                Ok(listed) => listed,
+                // An event without registration (the first list says so): everyone who came
+                // is a guest.
+                Err(ApiError::Rejected(refusal))
+                    if refusal.zoom_code == Some(404)
+                        && status == Listing::Approved
+                        && occurrence.is_none() =>
+                {
                     return Ok(registrants)
                 }
                 Err(error) => return Err(refused(client, event, &error, Asked::Registrants).await),
+            };
+            for named in listed {
+                let key = registrant_key(&named.id, &named.email).into_owned();
+                let index = *at.entry(key).or_insert_with(|| {
+                    registrants.push(registered(named, status));
+                    registrants.len() - 1
+                });
+                if let Some(occurrence) = occurrence {
+                    registrants[index].occurrences.push(occurrence.clone());
+                }
             }
         }
     }
@@ -192,6 +223,7 @@ fn registered(listed: Named, status: Listing) -> Registered {
         first_name: listed.first_name,
         last_name: listed.last_name,
         status,
+        occurrences: Vec::new(),
     }
 }
 
@@ -239,7 +271,7 @@ async fn refused(
             }
             (Some(404), Some(3001), Asked::Instance(uuid)) => {
                 return PreflightError::refused(format!(
-                    "Zoom has no instance {} of {event}, or no longer keeps its report (Zoom's reports go back 15 months; `--all-instances` uses the instances Zoom still lists) (Zoom: {refusal})",
+                    "Zoom has no instance {} of {event}, or no longer keeps its report (Zoom lists past instances for 30 days and keeps reports for a year, 15 months by its support article; `--all-instances` uses the ones it still lists) (Zoom: {refusal})",
                     crate::outside::shorten(uuid)
                 ))
             }

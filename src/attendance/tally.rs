@@ -24,6 +24,9 @@ pub struct Registered {
     pub first_name: String,
     pub last_name: String,
     pub status: Listing,
+    /// The occurrences Zoom lists them for, of an event that registers people per occurrence;
+    /// empty: the whole event.
+    pub occurrences: Vec<String>,
 }
 
 /// One row of a participant report: one join of one participant.
@@ -129,8 +132,15 @@ impl<'r> Index<'r> {
     }
 
     /// Every registrant's attendance of `held`, in their order (an address listed twice
-    /// once), then the guests', in the order they first appear in `report`.
-    pub fn tally(&self, report: &[Joined], held: &Held) -> Vec<Attendance> {
+    /// once), then the guests', in the order they first appear in `report`. Of an event that
+    /// registers people per occurrence, `held` being `occurrence`: its registrants, and those
+    /// of other occurrences only if they came.
+    pub fn tally(
+        &self,
+        report: &[Joined],
+        held: &Held,
+        occurrence: Option<&str>,
+    ) -> Vec<Attendance> {
         let Index {
             registrants,
             row_of,
@@ -181,10 +191,29 @@ impl<'r> Index<'r> {
             }
         }
         let length = held.end.duration_since(held.start).unwrap_or_default();
+        // A row is expected here if any listing of its address is for the whole event or
+        // for this occurrence.
+        let mut expected = vec![false; registrants.len()];
+        for (i, registrant) in registrants.iter().enumerate() {
+            let here = match occurrence {
+                Some(occurrence) => {
+                    registrant.occurrences.is_empty()
+                        || registrant.occurrences.iter().any(|o| o == occurrence)
+                }
+                None => true,
+            };
+            expected[row_of[i]] |= here;
+        }
+        // Someone listed for another occurrence who came is here too.
+        for who in stays.keys() {
+            if let Who::Registrant(row) = who {
+                expected[*row] = true;
+            }
+        }
         let mut rows: Vec<Attendance> = registrants
             .iter()
             .enumerate()
-            .filter(|(i, _)| row_of[*i] == *i)
+            .filter(|(i, _)| row_of[*i] == *i && expected[*i])
             .map(|(i, registrant)| {
                 let person = stays.remove(&Who::Registrant(i)).unwrap_or_default();
                 attendance(

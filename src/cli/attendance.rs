@@ -14,12 +14,14 @@ Exit codes:
   0    written (or counted, with --dry-run)
   2    usage error, or the file cannot be written
   3    auth or event error (credentials, report scopes, the event's ID, an instance Zoom no longer keeps)
-  4    no ended instance yet (run again after it ends), or Zoom kept answering 429
+  4    no ended instance yet (run again after it ends), one that ended less than 30 minutes
+       ago (written; its report may not be whole yet), or Zoom kept answering 429
 
 Examples:
   zimport attendance --meeting 83927864687                 → meeting-83927864687.attendance.csv
   zimport attendance --webinar 98765432109 --all-instances -o all.csv
-  zimport attendance --meeting 83927864687 -o - | grep ',no,'     the no-shows";
+  zimport attendance --meeting 83927864687 -o - | grep -E ',(approved|pending|denied),no,'
+                                                           the no-shows";
 
 /// Write who came to an event: one row per registrant (approved, pending, denied) and one per
 /// guest, with whether they attended, for how long (rejoins merged, the waiting room left out),

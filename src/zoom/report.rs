@@ -10,6 +10,7 @@ use std::time::Duration;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
+use super::preflight::event::EventAnswer;
 use super::preflight::read;
 use super::preflight::registrants::{read_pages, List, PageSink, Paged};
 use super::{ApiError, ZoomClient};
@@ -84,25 +85,12 @@ impl Paged for Participant {
     }
 }
 
-/// The event as `Get a meeting` (`/webinars/{id}`) describes whom it registers.
-#[derive(Deserialize)]
-struct Registering {
-    #[serde(rename = "type")]
-    event_type: Option<u8>,
-    #[serde(default)]
-    settings: RegistrationType,
-    #[serde(default)]
-    occurrences: Vec<Occurrence>,
-}
-
-#[derive(Deserialize, Default)]
-struct RegistrationType {
-    registration_type: Option<u8>,
-}
-
-#[derive(Deserialize)]
-struct Occurrence {
-    occurrence_id: String,
+/// An occurrence of a recurring event: its ID and when it is scheduled to start (as Zoom
+/// wrote it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub occurrence_id: String,
+    pub start_time: String,
 }
 
 /// The occurrences whose registrants Zoom lists apart: every one, ended ones too
@@ -112,20 +100,18 @@ struct Occurrence {
 pub async fn registered_occurrences(
     client: &ZoomClient,
     backoff_base: Duration,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<Occurrence>, ApiError> {
     let tail = format!("/{}s/{}", client.event.kind.noun(), client.event.id);
     let query = [("show_previous_occurrences", "true".to_string())];
-    let answer: Registering = read(client, backoff_base, Category::Light, &tail, &query).await?;
-    let per_occurrence = matches!(answer.event_type, Some(8 | 9))
-        && matches!(answer.settings.registration_type, Some(2 | 3));
-    Ok(match per_occurrence {
-        true => answer
-            .occurrences
-            .into_iter()
-            .map(|o| o.occurrence_id)
-            .collect(),
-        false => Vec::new(),
-    })
+    let answer: EventAnswer = read(client, backoff_base, Category::Light, &tail, &query).await?;
+    if !answer.registers_per_occurrence() {
+        return Ok(Vec::new());
+    }
+    let occurrences = answer.occurrences().map(|(id, start)| Occurrence {
+        occurrence_id: id.to_string(),
+        start_time: start.to_string(),
+    });
+    Ok(occurrences.collect())
 }
 
 /// The event's ended instances, oldest first as Zoom lists them.

@@ -552,12 +552,17 @@ fn a_meeting_without_registration_lists_everyone_as_a_guest() {
 }
 
 /// A recurring meeting that registers people per occurrence: the registrants of every
-/// occurrence are read and listed once each, whether Zoom's list without an occurrence holds
-/// them all (the fake's default) or only those registered for the whole event (its
-/// `lists_by_occurrence_only`; Zoom does not say which).
+/// occurrence are read, whether Zoom's list without an occurrence holds them all (the fake's
+/// default) or only those registered for the whole event (its `lists_by_occurrence_only`;
+/// Zoom does not say which). Each instance is the occurrence scheduled nearest to its start,
+/// and lists that occurrence's registrants, and anyone else who came.
 #[test]
-fn a_meeting_registered_per_occurrence_lists_the_registrants_of_every_occurrence() {
+fn a_meeting_registered_per_occurrence_lists_the_registrants_of_each_occurrence() {
     const RECURRING: u64 = 555_555_555;
+    // The fake's recurring meeting that is over: occurrence i started 3 - i days ago.
+    let now = std::time::SystemTime::now();
+    let day = |i: u64| now - std::time::Duration::from_secs((3 - i) * 86_400);
+    let text = |at: std::time::SystemTime| humantime::format_rfc3339_seconds(at).to_string();
     for by_occurrence_only in [true, false] {
         let zoom = reporting();
         let setup = fake_zoom::EventSetup {
@@ -572,6 +577,7 @@ fn a_meeting_registered_per_occurrence_lists_the_registrants_of_every_occurrence
             ("ann@example.com", "approved", vec![0]),
             ("bob@example.com", "approved", vec![1, 2]),
             ("cy@example.com", "pending", vec![2]),
+            ("dan@example.com", "approved", vec![1]),
         ] {
             let of: Vec<&str> = of.iter().map(|&i| occurrences[i].as_str()).collect();
             let fields =
@@ -582,24 +588,29 @@ fn a_meeting_registered_per_occurrence_lists_the_registrants_of_every_occurrence
                 .preregister_person(Kind::Meeting, RECURRING, fields, status);
             ids.insert(email, id);
         }
-        for (uuid, day, who) in [
-            ("one==", "02", "ann@example.com"),
-            ("two==", "09", "bob@example.com"),
+        // Each instance started ten minutes late; cy came to one not hers.
+        for (uuid, occurrence, who) in [
+            ("one==", 0, vec!["ann@example.com", "cy@example.com"]),
+            ("two==", 1, vec!["bob@example.com"]),
         ] {
-            let start = format!("2026-11-{day}T15:00:00Z");
+            let start = day(occurrence) + std::time::Duration::from_secs(600);
+            let joins = who
+                .iter()
+                .map(|email| Join {
+                    registrant_id: ids[email].clone(),
+                    join_time: text(start),
+                    leave_time: text(start + std::time::Duration::from_secs(1800)),
+                    ..Join::default()
+                })
+                .collect();
             zoom.zoom.add_instance(
                 Kind::Meeting,
                 RECURRING,
                 Instance {
                     uuid: uuid.to_string(),
-                    start_time: start.clone(),
-                    end_time: Some(format!("2026-11-{day}T16:00:00Z")),
-                    joins: vec![Join {
-                        registrant_id: ids[who].clone(),
-                        join_time: start,
-                        leave_time: format!("2026-11-{day}T15:30:00Z"),
-                        ..Join::default()
-                    }],
+                    start_time: text(start),
+                    end_time: Some(text(start + std::time::Duration::from_secs(3600))),
+                    joins,
                 },
             );
         }
@@ -629,11 +640,9 @@ fn a_meeting_registered_per_occurrence_lists_the_registrants_of_every_occurrence
             seen,
             [
                 "one== ann@example.com approved yes",
-                "one== bob@example.com approved no",
-                "one== cy@example.com pending no",
-                "two== ann@example.com approved no",
+                "one== cy@example.com pending yes",
                 "two== bob@example.com approved yes",
-                "two== cy@example.com pending no",
+                "two== dan@example.com approved no",
             ],
             "lists_by_occurrence_only: {by_occurrence_only}"
         );
@@ -658,7 +667,7 @@ fn a_meeting_registered_per_occurrence_lists_the_registrants_of_every_occurrence
 
 /// Zoom's support article on reports (KB0060632): "Meetings ended moments ago may take up to
 /// 30 minutes to display in full reports". An instance that ended minutes ago is written, with
-/// a warning to run again later; one that ended long ago has none.
+/// a warning to run again later and exit 4; one that ended long ago has none.
 #[test]
 fn an_instance_that_ended_minutes_ago_is_written_with_a_warning_to_run_again_later() {
     let zoom = reporting();
@@ -690,15 +699,23 @@ fn an_instance_that_ended_minutes_ago_is_written_with_a_warning_to_run_again_lat
             .output()
             .expect("runs")
     };
+    // Written, and exit 4: run again later (a cron job sees it even with -q).
     let output = run(&[]);
     let said = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(exit_code(&output), 0, "{said}");
+    assert_eq!(exit_code(&output), 4, "{said}");
     assert!(
         said.contains("warning: instance lately== of meeting")
             && said.contains("ended less than 30 minutes ago"),
         "{said}"
     );
     assert!(zoom.env.path("out.csv").exists());
+    let quiet = run(&["-q", "--json"]);
+    assert_eq!(exit_code(&quiet), 4);
+    let summary: serde_json::Value = serde_json::from_slice(&quiet.stdout).expect("json");
+    assert_eq!(
+        summary["instances"][0]["may_be_incomplete"], true,
+        "{summary}"
+    );
 
     zoom.zoom.add_instance(
         Kind::Meeting,
@@ -710,8 +727,13 @@ fn an_instance_that_ended_minutes_ago_is_written_with_a_warning_to_run_again_lat
             joins: Vec::new(),
         },
     );
-    let output = run(&["--instance", "long-ago=="]);
+    let output = run(&["--instance", "long-ago==", "--json"]);
     let said = String::from_utf8_lossy(&output.stderr);
     assert_eq!(exit_code(&output), 0, "{said}");
     assert!(!said.contains("warning"), "{said}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(
+        summary["instances"][0]["may_be_incomplete"], false,
+        "{summary}"
+    );
 }

@@ -1,7 +1,7 @@
 use super::*;
 
 fn tally(registrants: &[Registered], report: &[Joined], held: &Held) -> Vec<Attendance> {
-    Index::new(registrants).tally(report, held)
+    Index::new(registrants).tally(report, held, None)
 }
 
 fn at(text: &str) -> SystemTime {
@@ -15,6 +15,7 @@ fn registered(id: &str, email: &str, first: &str, last: &str) -> Registered {
         first_name: first.to_string(),
         last_name: last.to_string(),
         status: Listing::Approved,
+        occurrences: Vec::new(),
     }
 }
 
@@ -214,4 +215,49 @@ fn an_address_zoom_lists_twice_is_one_row_matched_by_either_id() {
         ]
     );
     assert_eq!(rows[2].first_name, "Jo Smith");
+}
+
+#[test]
+fn of_an_event_registered_per_occurrence_an_instance_lists_its_registrants_and_those_who_came() {
+    let of = |occurrences: &[&str], registrant: Registered| Registered {
+        occurrences: occurrences.iter().map(|o| o.to_string()).collect(),
+        ..registrant
+    };
+    let registrants = [
+        of(&["A"], registered("r1", "one@example.com", "One", "")),
+        of(&["B"], registered("r2", "two@example.com", "Two", "")),
+        of(&[], registered("r3", "all@example.com", "All", "")),
+        of(
+            &["B", "C"],
+            registered("r4", "came@example.com", "Came", ""),
+        ),
+        // One address listed for B under one ID and for A under another: one row, expected.
+        of(&["B"], registered("r5", "twice@example.com", "Twice", "")),
+        of(&["A"], registered("r6", "twice@example.com", "Twice", "")),
+    ];
+    let report = [joined("came@example.com", "r4", "15:00", "15:30")];
+    let index = Index::new(&registrants);
+    let seen = |occurrence: Option<&str>| -> Vec<(String, bool)> {
+        index
+            .tally(&report, &held(), occurrence)
+            .into_iter()
+            .map(|r| (r.registrant_id, r.attended))
+            .collect()
+    };
+    let row = |id: &str, attended: bool| (id.to_string(), attended);
+    assert_eq!(
+        seen(Some("A")),
+        [
+            row("r1", false),
+            row("r3", false),
+            row("r4", true),
+            row("r5", false)
+        ]
+    );
+    assert_eq!(
+        seen(Some("C")),
+        [row("r3", false), row("r4", true)],
+        "nobody of A or B, who did not come"
+    );
+    assert_eq!(seen(None).len(), 5, "every address, once");
 }

@@ -11,7 +11,7 @@ use super::{Findings, PreflightError};
 use crate::model::{Command, EventKind};
 
 #[derive(Deserialize)]
-pub(super) struct EventAnswer {
+pub(crate) struct EventAnswer {
     #[serde(rename = "type")]
     event_type: Option<u8>,
     topic: Option<String>,
@@ -38,6 +38,28 @@ struct Occurrence {
     duration: Option<u64>,
 }
 
+impl EventAnswer {
+    /// Whether it is a recurring event with a fixed time (a meeting's type 8, a webinar's 9).
+    fn recurring(&self) -> bool {
+        matches!(self.event_type, Some(8 | 9))
+    }
+
+    /// Whether it registers people per occurrence: a recurring event with a fixed time whose
+    /// registration is for each occurrence, or chosen occurrences (`registration_type` 2, 3).
+    pub(crate) fn registers_per_occurrence(&self) -> bool {
+        self.recurring() && matches!(self.settings.registration_type, Some(2 | 3))
+    }
+
+    /// Its occurrences as Zoom lists them: each one's ID and scheduled start (as Zoom wrote
+    /// it; empty if not given).
+    pub(crate) fn occurrences(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.occurrences.iter().map(|o| {
+            let start = o.start_time.as_deref().unwrap_or("");
+            (o.occurrence_id.as_str(), start)
+        })
+    }
+}
+
 pub(super) fn check_event(
     answer: &EventAnswer,
     checks: &Checks<'_>,
@@ -45,7 +67,7 @@ pub(super) fn check_event(
 ) -> Result<(), PreflightError> {
     let event = checks.event;
     let event_type = answer.event_type.unwrap_or(0);
-    let recurring = matches!(event_type, 8 | 9);
+    let recurring = answer.recurring();
     let unsupported = match (event.kind, event_type) {
         (EventKind::Meeting, 1) => {
             Some("it is an instant meeting, and instant meetings cannot take registration")
@@ -105,10 +127,7 @@ pub(super) fn check_event(
                 known.join(", ")
             )));
         }
-    } else if recurring
-        && checks.command == Command::Import
-        && matches!(answer.settings.registration_type, Some(2 | 3))
-    {
+    } else if checks.command == Command::Import && answer.registers_per_occurrence() {
         return Err(PreflightError::refused(format!(
             "{event} registers people for each occurrence: choose them with --occurrence ID (repeatable); its occurrences are: {}",
             known.join(", ")

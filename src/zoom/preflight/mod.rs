@@ -5,7 +5,7 @@
 //! does a file that would take the event past the people it takes
 //! ([`Findings::check_capacity`]).
 
-mod event;
+pub(crate) mod event;
 pub mod registrants;
 mod scopes;
 
