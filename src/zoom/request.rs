@@ -75,12 +75,19 @@ impl ZoomClient {
             let started = Instant::now();
             let logged = |answer: &dyn std::fmt::Display| {
                 if let Some(log) = &self.log {
-                    // The path and which list (`status`), never a page token, header or body
-                    // (the token is in a header).
+                    // The path and what was asked (`status`, `occurrence_id`, …), never a page
+                    // token (nor the page size, always 300), header or body (the access token
+                    // is in a header).
                     let mut path =
                         reqwest::Url::parse(&url).map_or(String::new(), |u| u.path().to_string());
-                    if let Some((_, status)) = query.iter().find(|(key, _)| *key == "status") {
-                        path.push_str(&format!("?status={status}"));
+                    let asked: Vec<String> = query
+                        .iter()
+                        .filter(|(key, _)| !["next_page_token", "page_size"].contains(key))
+                        .map(|(key, value)| format!("{key}={value}"))
+                        .collect();
+                    if !asked.is_empty() {
+                        path.push('?');
+                        path.push_str(&asked.join("&"));
                     }
                     log(format_args!(
                         "{method} {path} → {answer} in {} ms (attempt {requests})",

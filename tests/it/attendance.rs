@@ -617,14 +617,20 @@ fn a_meeting_registered_per_occurrence_lists_the_registrants_of_each_occurrence(
         let output = zoom
             .zimport()
             .args(["attendance", "--meeting", &RECURRING.to_string()])
-            .args(["--all-instances", "-o", "out.csv"])
+            .args(["--all-instances", "-o", "out.csv", "-vv"])
             .output()
             .expect("runs");
-        assert_eq!(
-            exit_code(&output),
-            0,
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(exit_code(&output), 0, "{said}");
+        // -vv says what each read asked for.
+        assert!(
+            said.contains(&format!(
+                "request: GET /v2/meetings/{RECURRING}?show_previous_occurrences=true → 200"
+            )) && said.contains(&format!(
+                "registrants?status=pending&occurrence_id={} → 200",
+                occurrences[2]
+            )),
+            "{said}"
         );
         let (_, rows) = read_table(&zoom.env.path("out.csv"));
         let seen: Vec<String> = rows
