@@ -275,22 +275,11 @@ impl Console {
 
     /// What a command that writes a table did: one JSON object with `--json`, else a line
     /// unless `--quiet`.
-    pub fn table_written(&self, written: &crate::summary::TableWritten) {
+    pub fn table_written<D: serde::Serialize>(&self, written: &crate::summary::TableWritten<D>) {
         if self.json {
             return self.json_line(written.exit_code, written);
         }
-        let counts: Vec<String> = written
-            .by_status
-            .iter()
-            .map(|(status, n)| {
-                // A count's label is a plural (`guests`) or a state (`approved`).
-                let label = match n {
-                    1 => status.strip_suffix('s').unwrap_or(status),
-                    _ => status,
-                };
-                format!("{n} {}", label.replace('_', " "))
-            })
-            .collect();
+        let counts: Vec<String> = written.by_status.iter().map(ToString::to_string).collect();
         let command = written.command;
         let noun = if written.rows == 1 {
             command.one

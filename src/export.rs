@@ -16,7 +16,7 @@ use crate::limits::RateLimits;
 use crate::model::Event;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
-use crate::summary::{TableCommand, TableWritten};
+use crate::summary::{TableCommand, TableWritten, Tally};
 use crate::zoom::preflight::registrants::{read_pages, List, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
 use crate::zoom::{ApiError, ZoomClient};
@@ -60,8 +60,15 @@ pub const EXPORT: TableCommand = TableCommand {
     would: "would be exported",
 };
 
+/// What an export's `--json` says besides what every table command does.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exported {
+    /// The registrants written (or counted).
+    pub registrants: usize,
+}
+
 /// Reads the registrants and writes (or counts) them.
-pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten, Error> {
+pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten<Exported>, Error> {
     let event = config.event;
     let to = crate::table::destination(config.output.as_deref(), config.dry_run);
     console.opening(format_args!(
@@ -69,11 +76,11 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten, 
         config.statuses.join(", ")
     ));
     let (mut spooled, columns) = read_all(config, console)?;
-    let by_status: Vec<(String, usize)> = spooled
+    let by_status: Vec<Tally> = spooled
         .iter()
-        .map(|spool| (spool.status.to_string(), spool.count))
+        .map(|spool| Tally::of(spool.status, spool.count))
         .collect();
-    let registrants: usize = by_status.iter().map(|(_, n)| n).sum();
+    let registrants: usize = by_status.iter().map(|tally| tally.n).sum();
     let mut output = None;
     if !config.dry_run {
         crate::table::write_table(config.output.as_deref(), config.excel, |out| {
@@ -85,8 +92,6 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten, 
             .as_ref()
             .map(|path| path.display().to_string());
     }
-    let mut details = serde_json::Map::new();
-    details.insert("registrants".into(), registrants.into());
     let written = TableWritten {
         command: &EXPORT,
         event,
@@ -95,7 +100,7 @@ pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten, 
         rows: registrants,
         output,
         exit_code: crate::summary::exit::OK,
-        details,
+        details: Exported { registrants },
     };
     console.table_written(&written);
     Ok(written)

@@ -29,8 +29,8 @@ fn main() -> ExitCode {
         Invocation::Table(cli) => {
             let console = cli.console();
             match cli.run(&console) {
-                Ok(written) => ExitCode::from(written.exit_code),
-                Err((message, code)) => fail(&console, message, code),
+                Ok(code) => ExitCode::from(code),
+                Err(err) => fail(&console, &err, err.exit_code()),
             }
         }
         Invocation::Change(cli, action) => change_status(cli, action),

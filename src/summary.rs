@@ -228,17 +228,18 @@ pub struct TableCommand {
     pub would: &'static str,
 }
 
-/// What a command that writes a table for people did.
+/// What a command that writes a table for people did; `D`: what else its `--json` tells a
+/// script (an export's `registrants`; attendance's `people`, `registrants`, `instances`).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct TableWritten {
+pub struct TableWritten<D> {
     #[serde(rename = "command", serialize_with = "named")]
     pub command: &'static TableCommand,
     /// `{"kind": "meeting", "id": "839…"}`, as in every other command's `--json`.
     pub event: crate::model::Event,
     pub dry_run: bool,
-    /// Rows per status, in the order asked (in JSON an object: `{"approved": 1000, …}`).
+    /// Rows by what they are, in the order asked (in JSON an object: `{"approved": 1000, …}`).
     #[serde(serialize_with = "in_order")]
-    pub by_status: Vec<(String, usize)>,
+    pub by_status: Vec<Tally>,
     /// The rows written (or counted).
     #[serde(skip)]
     pub rows: usize,
@@ -247,10 +248,36 @@ pub struct TableWritten {
     /// How the command ends: 0, or 4 when the table may still change (run again later).
     #[serde(skip)]
     pub exit_code: u8,
-    /// What else the command tells a script, in its `--json` (an export's `registrants`;
-    /// attendance's `people`, `registrants` and `instances`).
     #[serde(flatten)]
-    pub details: serde_json::Map<String, serde_json::Value>,
+    pub details: D,
+}
+
+/// A count of rows of one kind: its key in `--json`, and how the console says one and more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub key: &'static str,
+    pub one: &'static str,
+    pub many: &'static str,
+    pub n: usize,
+}
+
+impl Tally {
+    /// A count whose word is its key (`approved`).
+    pub fn of(key: &'static str, n: usize) -> Tally {
+        Tally {
+            key,
+            one: key,
+            many: key,
+            n,
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let word = if self.n == 1 { self.one } else { self.many };
+        write!(f, "{} {word}", self.n)
+    }
 }
 
 /// A table command as its name.
@@ -258,18 +285,29 @@ fn named<S: serde::Serializer>(command: &&TableCommand, serializer: S) -> Result
     serializer.serialize_str(command.name)
 }
 
-/// People per status as a JSON object, in the order asked.
-fn in_order<S: serde::Serializer>(
-    by_status: &[(String, usize)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_map(by_status.iter().map(|(status, n)| (status, n)))
+/// Rows by what they are as a JSON object, in the order asked.
+fn in_order<S: serde::Serializer>(by_status: &[Tally], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(by_status.iter().map(|tally| (tally.key, tally.n)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Status;
+
+    #[test]
+    fn a_tally_says_one_and_more_in_its_own_words() {
+        let guests = |n| Tally {
+            key: "guests",
+            one: "guest",
+            many: "guests",
+            n,
+        };
+        assert_eq!(guests(1).to_string(), "1 guest");
+        assert_eq!(guests(0).to_string(), "0 guests");
+        assert_eq!(guests(3).to_string(), "3 guests");
+        assert_eq!(Tally::of("approved", 1).to_string(), "1 approved");
+    }
 
     #[test]
     fn exit_code_follows_the_spec_table() {

@@ -14,7 +14,7 @@ use crate::console::Console;
 use crate::limits::RateLimits;
 use crate::model::{Event, Listing};
 use crate::results::encode::encode_cells;
-use crate::summary::{TableCommand, TableWritten};
+use crate::summary::{TableCommand, TableWritten, Tally};
 use crate::zoom::preflight::PreflightError;
 use crate::zoom::{ZoomClient, ZoomSettings};
 use crate::Error;
@@ -73,7 +73,10 @@ pub const ATTENDANCE: TableCommand = TableCommand {
 };
 
 /// Reads the reports and the registrants, and writes (or counts) who came.
-pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableWritten, Error> {
+pub fn attendance(
+    config: &AttendanceConfig,
+    console: &Console,
+) -> Result<TableWritten<Attended>, Error> {
     let event = config.event;
     let to = crate::table::destination(config.output.as_deref(), config.dry_run);
     console.opening(format_args!("{event} → attendance{to}"));
@@ -136,21 +139,32 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
         attended,
     } = counted;
     let by_status = vec![
-        ("attended".to_string(), attended),
-        ("not_attended".to_string(), people - guests - attended),
-        ("guests".to_string(), guests),
+        Tally::of("attended", attended),
+        Tally {
+            key: "not_attended",
+            one: "not attended",
+            many: "not attended",
+            n: people - guests - attended,
+        },
+        Tally {
+            key: "guests",
+            one: "guest",
+            many: "guests",
+            n: guests,
+        },
     ];
-    let mut details = serde_json::Map::new();
-    details.insert("people".into(), people.into());
-    details.insert("registrants".into(), (people - guests).into());
-    let instances = reports.iter().zip(&settling).map(|(r, settling)| {
-        serde_json::json!({
-            "uuid": r.held.uuid,
-            "start_time": r.start_time,
-            "may_be_incomplete": settling,
-        })
-    });
-    details.insert("instances".into(), instances.collect());
+    let instances = reports.iter().zip(&settling);
+    let details = Attended {
+        people,
+        registrants: people - guests,
+        instances: instances
+            .map(|(report, settling)| InstanceRead {
+                uuid: report.held.uuid.clone(),
+                start_time: report.start_time.clone(),
+                may_be_incomplete: *settling,
+            })
+            .collect(),
+    };
     let written = TableWritten {
         command: &ATTENDANCE,
         event,
@@ -172,6 +186,26 @@ pub fn attendance(config: &AttendanceConfig, console: &Console) -> Result<TableW
     Ok(written)
 }
 
+/// What attendance's `--json` says besides what every table command does.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Attended {
+    /// Every row: registrants and guests.
+    pub people: usize,
+    /// The rows that are registrants.
+    pub registrants: usize,
+    pub instances: Vec<InstanceRead>,
+}
+
+/// One instance whose report the rows are of.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InstanceRead {
+    pub uuid: String,
+    /// As Zoom wrote it.
+    pub start_time: String,
+    /// It ended less than 30 minutes ago: Zoom's report may not be whole yet.
+    pub may_be_incomplete: bool,
+}
+
 /// The rows written (or counted), as they go by.
 #[derive(Debug, Default)]
 struct Counted {
@@ -180,16 +214,19 @@ struct Counted {
     attended: usize,
 }
 
-/// Each person's row of each report, handed to `row` with the instance's own cells: one
+/// Each person's row of each report, handed to `row` with its instance's own cells: one
 /// instance is tallied at a time, so only its rows are held (the reports themselves are).
 fn each_row(
     index: &Index,
     reports: &[read::Report],
-    row: &mut dyn FnMut(&Attendance, &[String; 2]) -> std::io::Result<()>,
+    row: &mut dyn FnMut(&Attendance, &Instance<'_>) -> std::io::Result<()>,
 ) -> std::io::Result<Counted> {
     let mut counted = Counted::default();
     for report in reports {
-        let instance = [report.held.uuid.clone(), rfc3339(Some(report.held.start))];
+        let instance = Instance {
+            uuid: &report.held.uuid,
+            start: rfc3339(Some(report.held.start)),
+        };
         let occurrence = report.occurrence.as_deref();
         for person in index.tally(&report.joins, &report.held, occurrence) {
             counted.people += 1;
@@ -219,8 +256,15 @@ fn rfc3339(time: Option<std::time::SystemTime>) -> String {
         .unwrap_or_default()
 }
 
-/// One person's row, in [`COLUMNS`] order; `instance`: its UUID and start.
-fn cells<'a>(person: &'a Attendance, instance: &'a [String; 2]) -> [Cow<'a, str>; 13] {
+/// An instance's own cells, the same on each of its rows.
+struct Instance<'r> {
+    uuid: &'r str,
+    /// As the file writes times.
+    start: String,
+}
+
+/// One person's row, in [`COLUMNS`] order.
+fn cells<'a>(person: &'a Attendance, instance: &'a Instance<'_>) -> [Cow<'a, str>; 13] {
     [
         Cow::Borrowed(person.email.as_str()),
         Cow::Borrowed(person.first_name.as_str()),
@@ -233,7 +277,7 @@ fn cells<'a>(person: &'a Attendance, instance: &'a [String; 2]) -> [Cow<'a, str>
         Cow::Owned(person.minutes.to_string()),
         Cow::Owned(person.share.to_string()),
         Cow::Owned(person.sessions.to_string()),
-        Cow::Borrowed(instance[0].as_str()),
-        Cow::Borrowed(instance[1].as_str()),
+        Cow::Borrowed(instance.uuid),
+        Cow::Borrowed(instance.start.as_str()),
     ]
 }

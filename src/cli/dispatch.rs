@@ -16,7 +16,6 @@ use crate::console::Console;
 use crate::console::Verbosity;
 use crate::model::Action;
 use crate::summary::exit;
-use crate::summary::TableWritten;
 
 /// What the command line asks for, parsed.
 #[derive(Debug)]
@@ -46,21 +45,20 @@ impl TableCli {
         }
     }
 
-    /// Resolves the command line and runs the command: what it wrote, or the error to end with
-    /// and its exit code.
-    pub fn run(self, console: &Console) -> Result<TableWritten, (String, u8)> {
-        let usage = |message: String| (message, exit::USAGE_OR_INPUT);
-        let failed = |error: crate::Error| (error.to_string(), error.exit_code());
-        match self {
+    /// Resolves the command line and runs the command: its exit code, or the error to end
+    /// with (a usage error's code is [`exit::USAGE_OR_INPUT`]).
+    pub fn run(self, console: &Console) -> Result<u8, crate::Error> {
+        let usage = crate::Error::Setup;
+        Ok(match self {
             Self::Export(cli) => {
                 let config = cli.into_config().map_err(usage)?;
-                crate::export::export(&config, console).map_err(failed)
+                crate::export::export(&config, console)?.exit_code
             }
             Self::Attendance(cli) => {
                 let config = cli.into_config().map_err(usage)?;
-                crate::attendance::attendance(&config, console).map_err(failed)
+                crate::attendance::attendance(&config, console)?.exit_code
             }
-        }
+        })
     }
 }
 
