@@ -130,6 +130,13 @@ impl Console {
         }
     }
 
+    /// What `-v` adds: shown with `--verbose`.
+    pub fn detail(&self, text: impl Display) {
+        if self.verbosity >= Verbosity::Verbose(1) {
+            self.say(format_args!("note: {text}"));
+        }
+    }
+
     /// A one-line spinner for work of unknown length (an export's pages): shown only on a
     /// terminal, and not with `--quiet`.
     pub fn spinner(&self) -> Spinner {

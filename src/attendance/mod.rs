@@ -102,6 +102,19 @@ pub fn attendance(
     });
     spinner.finish();
     let (reports, registrants) = read?;
+    console.detail(format_args!("{} registrants listed", registrants.len()));
+    for report in &reports {
+        let of = match &report.occurrence {
+            Some(occurrence) => format!(", occurrence {}", crate::outside::shown(occurrence)),
+            None => String::new(),
+        };
+        console.detail(format_args!(
+            "instance {} (started {}{of}): report rows: {}",
+            crate::outside::shown(&report.held.uuid),
+            crate::outside::shown(&report.start_time),
+            report.joins.len()
+        ));
+    }
     let settling: Vec<bool> = reports.iter().map(|r| just_ended(r.held.end)).collect();
     for (report, _) in reports.iter().zip(&settling).filter(|(_, s)| **s) {
         console.warn(format_args!(

@@ -622,6 +622,13 @@ fn a_meeting_registered_per_occurrence_lists_the_registrants_of_each_occurrence(
             .expect("runs");
         let said = String::from_utf8_lossy(&output.stderr);
         assert_eq!(exit_code(&output), 0, "{said}");
+        // -v says what was read: each instance and the occurrence it was taken to be.
+        assert!(said.contains("4 registrants listed"), "{said}");
+        assert!(
+            said.contains(&format!(", occurrence {}): report rows: 2", occurrences[0]))
+                && said.contains(&format!(", occurrence {}): report rows: 1", occurrences[1])),
+            "{said}"
+        );
         // -vv says what each read asked for.
         assert!(
             said.contains(&format!(
