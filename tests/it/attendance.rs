@@ -160,6 +160,13 @@ fn every_registrant_and_guest_of_a_meeting_with_rejoins_waiting_room_and_two_pag
     );
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(summary["by_status"]["attended"], 300, "{summary}");
+    // In the order the command gives them, as on the console line.
+    let text = String::from_utf8_lossy(&output.stdout);
+    let place = |key: &str| text.find(&format!("\"{key}\":")).unwrap_or(usize::MAX);
+    assert!(
+        place("attended") < place("not_attended") && place("not_attended") < place("guests"),
+        "{text}"
+    );
     assert_eq!(summary["by_status"]["not_attended"], 100);
     assert_eq!(summary["by_status"]["guests"], 4);
     assert_eq!(
