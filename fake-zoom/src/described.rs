@@ -70,6 +70,7 @@ pub(crate) fn query(call: &str, kind: Kind, query: &str) -> Vec<String> {
         "add" => &["occurrence_ids"],
         "status" => &["occurrence_id"],
         "event" => &["occurrence_id", "show_previous_occurrences"],
+        "participants" => &["page_size", "next_page_token", "include_fields"],
         "list" => match kind {
             Kind::Meeting => &[
                 "occurrence_id",
@@ -103,6 +104,12 @@ pub(crate) fn query(call: &str, kind: Kind, query: &str) -> Vec<String> {
                 found.push(departure(
                     call,
                     format!("status={value} is not in its enum"),
+                ));
+            }
+            "include_fields" if value != "registrant_id" => {
+                found.push(departure(
+                    call,
+                    format!("include_fields={value}: only registrant_id is described"),
                 ));
             }
             "page_size" if value.parse::<u32>().map_or(true, |n| n > 300) => {

@@ -109,6 +109,19 @@ async fn note_departures(
     request: axum::extract::Request,
 ) -> axum::extract::Request {
     let segments: Vec<&str> = path.trim_start_matches("/v2/").split('/').collect();
+    if let ["report", _, .., last] = segments[..] {
+        // A report: its details, or its participants (`GET /v2/report/meetings/{id}/…`).
+        let call = if last == "participants" {
+            "participants"
+        } else {
+            "report"
+        };
+        let found = described::query(call, Kind::Meeting, query);
+        lock(shared)
+            .departures
+            .extend(found.into_iter().map(|d| format!("{method} {path}: {d}")));
+        return request;
+    }
     let Some(kind) = segments.first().and_then(|k| Kind::from_path(k)) else {
         return request;
     };

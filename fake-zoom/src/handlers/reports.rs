@@ -114,7 +114,6 @@ pub(crate) async fn report(
             (Kind::Webinar, false) => "webinar",
         };
         inner.require_report_scope(granular)?;
-        note_departures(inner, &rest, &query, participants);
         inner.rate_limit(Category::Heavy)?;
         let (id, instance) = ended_instance(inner, kind, &key)?;
         if participants {
@@ -273,42 +272,4 @@ fn row(join: &Join, with_registrant: bool) -> Value {
         row["registrant_id"] = json!(join.registrant_id);
     }
     row
-}
-
-/// Notes how a report request departs from Zoom's description of it: a query parameter it
-/// does not have, a page over 300, `include_fields` other than `registrant_id`.
-fn note_departures(
-    inner: &mut Inner,
-    rest: &str,
-    query: &HashMap<String, String>,
-    participants: bool,
-) {
-    let allowed: &[&str] = if participants {
-        &["page_size", "next_page_token", "include_fields"]
-    } else {
-        &[]
-    };
-    let mut found: Vec<String> = query
-        .keys()
-        .filter(|key| !allowed.contains(&key.as_str()))
-        .map(|key| format!("query parameter '{key}' is not described"))
-        .collect();
-    if query
-        .get("page_size")
-        .and_then(|n| n.parse::<usize>().ok())
-        .is_some_and(|n| n > 300)
-    {
-        found.push("page_size over 300".to_string());
-    }
-    if query
-        .get("include_fields")
-        .is_some_and(|fields| fields != "registrant_id")
-    {
-        found.push("include_fields other than registrant_id".to_string());
-    }
-    inner.departures.extend(
-        found
-            .into_iter()
-            .map(|d| format!("GET /v2/report/{rest}: {d}")),
-    );
 }
