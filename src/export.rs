@@ -5,38 +5,26 @@
 //! results file's are ([`encode_cells`]), and [`crate::table`] puts them where they go.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::zoom::ZoomSettings;
-
 use crate::console::Console;
-use crate::limits::RateLimits;
-use crate::model::Event;
+use crate::reading::TableConfig;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
 use crate::summary::{TableCommand, TableWritten, Tally};
 use crate::zoom::preflight::registrants::{read_pages, List, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
-use crate::zoom::{ApiError, ZoomClient};
+use crate::zoom::ApiError;
 use crate::Error;
 
 /// What to export, validated ([`crate::cli::export::ExportCli`]).
 #[derive(Debug)]
 pub struct ExportConfig {
-    pub event: Event,
-    /// `None`: standard output.
-    pub output: Option<PathBuf>,
+    pub table: TableConfig,
     /// `approved`, `pending`, `denied`: in this order.
     pub statuses: Vec<&'static str>,
     pub occurrence: Option<String>,
-    pub raw: bool,
-    /// `--excel`: the file starts with a UTF-8 byte-order mark.
-    pub excel: bool,
-    pub dry_run: bool,
-    pub limits: RateLimits,
-    pub zoom: ZoomSettings,
 }
 
 /// The columns every export begins with; then the other fields any registrant has, then one
@@ -69,36 +57,29 @@ pub struct Exported {
 
 /// Reads the registrants and writes (or counts) them.
 pub fn export(config: &ExportConfig, console: &Console) -> Result<TableWritten<Exported>, Error> {
-    let event = config.event;
-    let to = crate::table::destination(config.output.as_deref(), config.dry_run);
-    console.opening(format_args!(
-        "{event} → export of the {} registrants{to}",
-        config.statuses.join(", ")
-    ));
+    let table = &config.table;
+    let event = table.event;
+    let what = format!("export of the {} registrants", config.statuses.join(", "));
+    table.opening(console, &what);
     let (mut spooled, columns) = read_all(config, console)?;
     let by_status: Vec<Tally> = spooled
         .iter()
         .map(|spool| Tally::of(spool.status, spool.count))
         .collect();
     let registrants: usize = by_status.iter().map(|tally| tally.n).sum();
-    let mut output = None;
-    if !config.dry_run {
-        crate::table::write_table(config.output.as_deref(), config.excel, |out| {
-            write_csv(out, &mut spooled, &columns, config.raw)
+    if !table.dry_run {
+        crate::table::write_table(table.output.as_deref(), table.excel, |out| {
+            write_csv(out, &mut spooled, &columns, table.raw)
         })
         .map_err(Error::Setup)?;
-        output = config
-            .output
-            .as_ref()
-            .map(|path| path.display().to_string());
     }
     let written = TableWritten {
         command: &EXPORT,
         event,
-        dry_run: config.dry_run,
+        dry_run: table.dry_run,
         by_status,
         rows: registrants,
-        output,
+        output: table.written_to(),
         exit_code: crate::summary::exit::OK,
         details: Exported { registrants },
     };
@@ -189,57 +170,43 @@ impl PageSink<Listed> for SpoolSink<'_> {
 /// Every registrant of each status asked for, a status's pages one after another, each
 /// spooled to its own private temporary file.
 fn read_all(config: &ExportConfig, console: &Console) -> Result<(Vec<Spooled>, Columns), Error> {
-    let event = config.event;
-    let client = ZoomClient::reading(&config.zoom, event, config.limits, console.request_log())
-        .map_err(Error::Setup)?;
-    let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
-    let spinner = console.spinner();
-    let listed = runtime
-        .block_on(async {
-            client
-                .tokens()
-                .bearer()
-                .await
-                .map_err(PreflightError::no_token)?;
-            let mut all = Vec::new();
-            let mut columns = Columns::new();
-            for &status in &config.statuses {
-                let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));
-                let file = tempfile::tempfile().map_err(|e| {
-                    PreflightError::refused(format!("cannot make a temporary file: {e}"))
-                })?;
-                let mut spool = Spooled {
-                    status,
-                    file: std::io::BufWriter::new(file),
-                    count: 0,
-                };
-                let mut sink = SpoolSink {
-                    spool: &mut spool,
-                    columns: &mut columns,
-                };
-                let list = List::registrants(status, config.occurrence.as_deref());
-                let listed =
-                    read_pages(&client, config.zoom.backoff_base, &list, &read, &mut sink).await;
-                match listed {
-                    Ok(()) => {}
-                    Err(ApiError::Rejected(refusal)) if names_no_event(&refusal) => {
-                        return Err(event_not_found(&client, event, &refusal).await);
-                    }
-                    Err(error) => {
-                        return Err(fatal(
-                            &format!("cannot list the {status} registrants of {event}"),
-                            event,
-                            &error,
-                        ))
-                    }
-                };
-                all.push(spool);
-            }
-            Ok::<_, PreflightError>((all, columns))
-        })
-        .map_err(Error::from);
-    spinner.finish();
-    listed
+    let event = config.table.event;
+    let backoff = config.table.zoom.backoff_base;
+    config.table.read_zoom(console, async |client, spinner| {
+        let mut all = Vec::new();
+        let mut columns = Columns::new();
+        for &status in &config.statuses {
+            let read = |n: usize| spinner.say(format_args!("{n} {status} registrants read"));
+            let file = tempfile::tempfile().map_err(|e| {
+                PreflightError::refused(format!("cannot make a temporary file: {e}"))
+            })?;
+            let mut spool = Spooled {
+                status,
+                file: std::io::BufWriter::new(file),
+                count: 0,
+            };
+            let mut sink = SpoolSink {
+                spool: &mut spool,
+                columns: &mut columns,
+            };
+            let list = List::registrants(status, config.occurrence.as_deref());
+            match read_pages(client, backoff, &list, &read, &mut sink).await {
+                Ok(()) => {}
+                Err(ApiError::Rejected(refusal)) if names_no_event(&refusal) => {
+                    return Err(event_not_found(client, event, &refusal).await);
+                }
+                Err(error) => {
+                    return Err(fatal(
+                        &format!("cannot list the {status} registrants of {event}"),
+                        event,
+                        &error,
+                    ))
+                }
+            };
+            all.push(spool);
+        }
+        Ok((all, columns))
+    })
 }
 
 /// A field's value as text: Zoom sends strings, and a number or `true` is written as it reads.

@@ -48,6 +48,7 @@ pub mod lock;
 pub mod model;
 pub mod outcome;
 pub mod outside;
+pub mod reading;
 pub mod registrant;
 pub mod reorder;
 pub mod results;

@@ -8,15 +8,12 @@ pub mod read;
 pub mod tally;
 
 use std::borrow::Cow;
-use std::path::PathBuf;
 
 use crate::console::Console;
-use crate::limits::RateLimits;
-use crate::model::{Event, Listing};
+use crate::model::Listing;
+use crate::reading::TableConfig;
 use crate::results::encode::encode_cells;
 use crate::summary::{TableCommand, TableWritten, Tally};
-use crate::zoom::preflight::PreflightError;
-use crate::zoom::{ZoomClient, ZoomSettings};
 use crate::Error;
 use tally::{Attendance, Index};
 
@@ -34,16 +31,8 @@ pub enum Which {
 /// What to report, validated ([`crate::cli::attendance::AttendanceCli`]).
 #[derive(Debug)]
 pub struct AttendanceConfig {
-    pub event: Event,
-    /// `None`: standard output.
-    pub output: Option<PathBuf>,
+    pub table: TableConfig,
     pub which: Which,
-    pub raw: bool,
-    /// `--excel`: the file starts with a UTF-8 byte-order mark.
-    pub excel: bool,
-    pub dry_run: bool,
-    pub limits: RateLimits,
-    pub zoom: ZoomSettings,
 }
 
 /// The file's columns (SPEC §1 "Attendance").
@@ -77,31 +66,14 @@ pub fn attendance(
     config: &AttendanceConfig,
     console: &Console,
 ) -> Result<TableWritten<Attended>, Error> {
-    let event = config.event;
-    let to = crate::table::destination(config.output.as_deref(), config.dry_run);
-    console.opening(format_args!("{event} → attendance{to}"));
-    let client = ZoomClient::reading(&config.zoom, event, config.limits, console.request_log())
-        .map_err(Error::Setup)?;
-    let runtime = crate::zoom::runtime().map_err(Error::Setup)?;
-    let spinner = console.spinner();
-    let progress = |n: usize| spinner.say(format_args!("{n} report rows read"));
-    let read = runtime.block_on(async {
-        client
-            .tokens()
-            .bearer()
-            .await
-            .map_err(PreflightError::no_token)?;
-        read::read_all(
-            &client,
-            event,
-            &config.which,
-            config.zoom.backoff_base,
-            &progress,
-        )
-        .await
-    });
-    spinner.finish();
-    let (reports, registrants) = read?;
+    let table = &config.table;
+    let event = table.event;
+    table.opening(console, "attendance");
+    let (reports, registrants) = table.read_zoom(console, async |client, spinner| {
+        let progress = |n: usize| spinner.say(format_args!("{n} report rows read"));
+        let backoff = table.zoom.backoff_base;
+        read::read_all(client, event, &config.which, backoff, &progress).await
+    })?;
     console.detail(format_args!("{} registrants listed", registrants.len()));
     for report in &reports {
         let of = match &report.occurrence {
@@ -115,28 +87,36 @@ pub fn attendance(
             report.joins.len()
         ));
     }
-    let settling: Vec<bool> = reports.iter().map(|r| just_ended(r.held.end)).collect();
-    for (report, _) in reports.iter().zip(&settling).filter(|(_, s)| **s) {
+    let instances: Vec<InstanceRead> = reports
+        .iter()
+        .map(|report| InstanceRead {
+            uuid: report.held.uuid.clone(),
+            start_time: report.start_time.clone(),
+            may_be_incomplete: just_ended(report.held.end),
+        })
+        .collect();
+    for instance in instances.iter().filter(|i| i.may_be_incomplete) {
         console.warn(format_args!(
             "instance {} of {event} ended less than 30 minutes ago, and Zoom's reports can take that long to be complete: run again later for the final figures (exit 4)",
-            crate::outside::shown(&report.held.uuid)
+            crate::outside::shown(&instance.uuid)
         ));
     }
+    let settling = instances.iter().any(|i| i.may_be_incomplete);
 
     let index = Index::new(&registrants);
-    let counted = if config.dry_run {
+    let counted = if table.dry_run {
         each_row(&index, &reports, &mut |_, _| Ok(())).map_err(|e| Error::Setup(e.to_string()))?
     } else {
         let mut counted = Counted::default();
-        crate::table::write_table(config.output.as_deref(), config.excel, |out| {
+        crate::table::write_table(table.output.as_deref(), table.excel, |out| {
             let mut line = Vec::new();
-            encode_cells(COLUMNS, config.raw, &mut line);
+            encode_cells(COLUMNS, table.raw, &mut line);
             out.write_all(&line)?;
             counted = each_row(&index, &reports, &mut |person, instance| {
                 line.clear();
                 encode_cells(
                     cells(person, instance).iter().map(|cell| cell.as_ref()),
-                    config.raw,
+                    table.raw,
                     &mut line,
                 );
                 out.write_all(&line)
@@ -166,30 +146,19 @@ pub fn attendance(
             n: guests,
         },
     ];
-    let instances = reports.iter().zip(&settling);
     let details = Attended {
         people,
         registrants: people - guests,
-        instances: instances
-            .map(|(report, settling)| InstanceRead {
-                uuid: report.held.uuid.clone(),
-                start_time: report.start_time.clone(),
-                may_be_incomplete: *settling,
-            })
-            .collect(),
+        instances,
     };
     let written = TableWritten {
         command: &ATTENDANCE,
         event,
-        dry_run: config.dry_run,
+        dry_run: table.dry_run,
         by_status,
         rows: people,
-        output: config
-            .output
-            .as_ref()
-            .filter(|_| !config.dry_run)
-            .map(|path| path.display().to_string()),
-        exit_code: match settling.contains(&true) {
+        output: table.written_to(),
+        exit_code: match settling {
             true => crate::summary::exit::INCOMPLETE,
             false => crate::summary::exit::OK,
         },

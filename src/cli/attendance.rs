@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::{reading_zoom, table_output, Common, EventArgs, RateArgs};
+use super::{table_config, table_output, Common, EventArgs, RateArgs};
 use crate::attendance::{AttendanceConfig, Which};
 use crate::console::Console;
 
@@ -62,7 +62,6 @@ impl AttendanceCli {
 
     pub fn into_config(self) -> Result<AttendanceConfig, String> {
         let event = self.event.event()?;
-        let zoom = reading_zoom(&self.common)?;
         let default = format!("{}-{}.attendance.csv", event.kind.noun(), event.id.0);
         let output = table_output(self.output, default, self.common.json, !self.dry_run)?;
         let which = match (self.instance, self.all_instances) {
@@ -74,15 +73,14 @@ impl AttendanceCli {
             (None, true) => Which::All,
             (None, false) => Which::Latest,
         };
-        Ok(AttendanceConfig {
+        let table = table_config(
+            &self.common,
+            &self.rates,
             event,
             output,
-            which,
-            raw: self.raw,
-            excel: self.common.excel,
-            dry_run: self.dry_run,
-            limits: self.rates.limits(),
-            zoom,
-        })
+            self.raw,
+            self.dry_run,
+        )?;
+        Ok(AttendanceConfig { table, which })
     }
 }

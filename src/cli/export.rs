@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 use super::parse::parse_occurrence;
-use super::{reading_zoom, table_output, Common, EventArgs, RateArgs};
+use super::{table_config, table_output, Common, EventArgs, RateArgs};
 use crate::console::Console;
 use crate::export::ExportConfig;
 
@@ -70,7 +70,6 @@ impl ExportCli {
 
     pub fn into_config(self) -> Result<ExportConfig, String> {
         let event = self.event.event()?;
-        let zoom = reading_zoom(&self.common)?;
         let default = format!("{}-{}.registrants.csv", event.kind.noun(), event.id.0);
         let output = table_output(self.output, default, self.common.json, true)?;
         let statuses = match self.status {
@@ -79,16 +78,18 @@ impl ExportCli {
             StatusChoice::Denied => vec!["denied"],
             StatusChoice::All => vec!["approved", "pending", "denied"],
         };
-        Ok(ExportConfig {
+        let table = table_config(
+            &self.common,
+            &self.rates,
             event,
             output,
+            self.raw,
+            self.dry_run,
+        )?;
+        Ok(ExportConfig {
+            table,
             statuses,
             occurrence: self.occurrence,
-            raw: self.raw,
-            excel: self.common.excel,
-            dry_run: self.dry_run,
-            limits: self.rates.limits(),
-            zoom,
         })
     }
 }

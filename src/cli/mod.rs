@@ -324,14 +324,29 @@ fn check_output(source: &Source, output: &Path, given: bool) -> Result<(), Strin
     check_output_path(output, given)
 }
 
-/// The Zoom settings of a command that reads Zoom and sends nothing (an export, attendance):
-/// credentials are needed even for its dry run.
-pub(crate) fn reading_zoom(common: &Common) -> Result<ZoomSettings, String> {
+/// The settings of a command that reads Zoom and writes a table (an export, attendance), its
+/// `output` resolved by [`table_output`]: credentials are needed even for its dry run.
+pub(crate) fn table_config(
+    common: &Common,
+    rates: &RateArgs,
+    event: Event,
+    output: Option<PathBuf>,
+    raw: bool,
+    dry_run: bool,
+) -> Result<crate::reading::TableConfig, String> {
     let zoom = zoom_settings(common.env_file.as_deref(), |name| std::env::var(name).ok())?;
     if zoom.credentials.is_none() {
         return Err(NO_CREDENTIALS.to_string());
     }
-    Ok(zoom)
+    Ok(crate::reading::TableConfig {
+        event,
+        output,
+        raw,
+        excel: common.excel,
+        dry_run,
+        limits: rates.limits(),
+        zoom,
+    })
 }
 
 /// Where a command writes a table for people: `-o -` is standard output (`None`), `-o FILE`

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 /// Bottom to top. A module may use the ones before it, never one after it.
-const LAYERS: [&str; 24] = [
+const LAYERS: [&str; 25] = [
     // Plain types and text helpers: nothing else of the crate.
     "outside",
     "model",
@@ -33,6 +33,8 @@ const LAYERS: [&str; 24] = [
     // What a run did, and the one owner of output.
     "summary",
     "console",
+    // What the table commands share.
+    "reading",
     // The commands.
     "dry_run",
     "run",
