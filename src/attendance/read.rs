@@ -80,6 +80,10 @@ pub async fn read_all(
     // The registrants before the reports: their lists are Medium, the reports Heavy, whose
     // daily budget a refused list would waste.
     let registrants = registrants(client, event, backoff, &occurrences).await?;
+    let scheduled: Vec<(SystemTime, &str)> = occurrences
+        .iter()
+        .filter_map(|o| Some((time(&o.start_time)?, o.occurrence_id.as_str())))
+        .collect();
     let mut reports = Vec::with_capacity(instances.len());
     for instance in &instances {
         let asked = Asked::Instance(instance);
@@ -95,7 +99,7 @@ pub async fn read_all(
                 details.id.unwrap_or_default()
             )));
         }
-        let uuid = if details.uuid.is_empty() || instance.parse::<u64>().is_err() {
+        let uuid = if details.uuid.is_empty() || !names_the_event(instance) {
             instance.clone()
         } else {
             details.uuid.clone()
@@ -119,7 +123,7 @@ pub async fn read_all(
                 start,
                 end: end.max(start),
             },
-            occurrence: nearest(&occurrences, start),
+            occurrence: nearest(&scheduled, start),
             start_time: details.start_time.clone(),
             joins: rows.into_iter().map(joined).collect(),
         });
@@ -127,18 +131,24 @@ pub async fn read_all(
     Ok((reports, registrants))
 }
 
+/// Whether an instance is asked for by the event's ID (its latest), not by a UUID.
+fn names_the_event(instance: &str) -> bool {
+    instance.parse::<u64>().is_ok()
+}
+
 /// The occurrence an instance that started at `start` was: the one scheduled nearest to it
-/// (Zoom's reports do not name it); `None` if none has a start that reads.
-fn nearest(occurrences: &[Occurrence], start: SystemTime) -> Option<String> {
+/// (Zoom's reports do not name it; `scheduled`: each occurrence's start and ID); `None` if
+/// there is none.
+fn nearest(scheduled: &[(SystemTime, &str)], start: SystemTime) -> Option<String> {
     let distance = |at: SystemTime| match at.duration_since(start) {
         Ok(after) => after,
         Err(before) => before.duration(),
     };
-    occurrences
+    scheduled
         .iter()
-        .filter_map(|o| time(&o.start_time).map(|at| (distance(at), &o.occurrence_id)))
+        .map(|(at, id)| (distance(*at), *id))
         .min()
-        .map(|(_, id)| id.clone())
+        .map(|(_, id)| id.to_string())
 }
 
 /// The event's registrants of every status: its list, and, for an event that registers people
@@ -256,7 +266,6 @@ async fn refused(
     error: &ApiError,
     asked: Asked<'_>,
 ) -> PreflightError {
-    let by_event_id = |instance: &str| instance.parse::<u64>().is_ok();
     if let ApiError::Rejected(refusal) = error {
         match (refusal.http_status, refusal.zoom_code, asked) {
             // "Meeting ID is invalid or not end.": the instance is live.
@@ -266,7 +275,7 @@ async fn refused(
             (Some(404), Some(3001), Asked::Event | Asked::Instances | Asked::Registrants) => {
                 return event_not_found(client, event, refusal).await
             }
-            (Some(404), Some(3001), Asked::Instance(id)) if by_event_id(id) => {
+            (Some(404), Some(3001), Asked::Instance(id)) if names_the_event(id) => {
                 return event_not_found(client, event, refusal).await
             }
             (Some(404), Some(3001), Asked::Instance(uuid)) => {

@@ -10,6 +10,7 @@
 //!   a stay in the waiting room. A person's minutes are their joins merged (overlaps counted
 //!   once); the waiting room counts for nothing (no minutes, no session, not attended).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
@@ -150,10 +151,10 @@ impl<'r> Index<'r> {
         let mut stays: HashMap<Who, Stays> = HashMap::new();
         let mut guests: Vec<Who> = Vec::new();
         for (n, row) in report.iter().enumerate() {
-            let email = email_key(row.email.trim()).into_owned();
+            let email = email_key(row.email.trim());
             let registrant = by_id
                 .get(row.registrant_id.trim())
-                .or_else(|| by_email.get(&email))
+                .or_else(|| by_email.get(email.as_ref()))
                 .copied();
             let who = match registrant {
                 Some(index) => Who::Registrant(index),
@@ -170,16 +171,19 @@ impl<'r> Index<'r> {
                     Who::Guest(key)
                 }
             };
-            let entry = stays.entry(who.clone()).or_insert_with(|| {
-                if matches!(who, Who::Guest(_)) {
-                    guests.push(who.clone());
+            let entry = match stays.entry(who) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(first) => {
+                    if let Who::Guest(_) = first.key() {
+                        guests.push(first.key().clone());
+                    }
+                    first.insert(Stays {
+                        email: row.email.trim().to_string(),
+                        name: row.name.trim().to_string(),
+                        ..Stays::default()
+                    })
                 }
-                Stays {
-                    email: row.email.trim().to_string(),
-                    name: row.name.trim().to_string(),
-                    ..Stays::default()
-                }
-            });
+            };
             if row.in_waiting_room {
                 continue;
             }

@@ -270,7 +270,6 @@ impl ZoomClient {
         base.trim_end_matches('/').to_string()
     }
 
-    /// The URL of `tail` of the event (`""`: the event itself), as an event of `kind`.
     /// The address of `tail` of the event (`""`: the event itself), or, for a `tail` that
     /// starts with `/`, of that path from the API's root (a report's, a past instance list's).
     fn url(&self, token: &Token, kind: EventKind, tail: &str) -> String {

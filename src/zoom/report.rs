@@ -101,9 +101,8 @@ pub async fn registered_occurrences(
     client: &ZoomClient,
     backoff_base: Duration,
 ) -> Result<Vec<Occurrence>, ApiError> {
-    let tail = format!("/{}s/{}", client.event.kind.noun(), client.event.id);
     let query = [("show_previous_occurrences", "true".to_string())];
-    let answer: EventAnswer = read(client, backoff_base, Category::Light, &tail, &query).await?;
+    let answer: EventAnswer = read(client, backoff_base, Category::Light, "", &query).await?;
     if !answer.registers_per_occurrence() {
         return Ok(Vec::new());
     }
