@@ -13,7 +13,7 @@ use crate::reading::TableConfig;
 use crate::registrant::Field;
 use crate::results::encode::encode_cells;
 use crate::summary::{TableCommand, TableWritten, Tally};
-use crate::zoom::preflight::registrants::{read_pages, List, Listed, PageSink};
+use crate::zoom::list::{read_pages, List, Listed, PageSink};
 use crate::zoom::preflight::{event_not_found, fatal, names_no_event, PreflightError};
 use crate::zoom::ApiError;
 use crate::Error;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::tally::{time, Held, Joined, Registered};
 use super::Which;
 use crate::model::{Event, Listing};
-use crate::zoom::preflight::registrants::{registrant_key, registrants_of, List, Paged};
+use crate::zoom::list::{registrant_key, registrants_of, List, Paged};
 use crate::zoom::preflight::{event_not_found, fatal, PreflightError};
 use crate::zoom::report::{self, Occurrence, Participant};
 use crate::zoom::{ApiError, ZoomClient};

@@ -13,6 +13,7 @@ mod bodies;
 pub mod control;
 pub mod http;
 pub mod job;
+pub mod list;
 pub mod lookup;
 pub mod pacing;
 mod policy;

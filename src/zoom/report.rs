@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::preflight::event::EventAnswer;
 use super::preflight::read;
-use super::preflight::registrants::{read_pages, List, PageSink, Paged};
+use super::list::{read_pages, List, PageSink, Paged};
 use super::{ApiError, ZoomClient};
 use crate::model::Category;
 

@@ -6,7 +6,6 @@
 //! ([`Findings::check_capacity`]).
 
 pub(crate) mod event;
-pub mod registrants;
 mod scopes;
 
 use std::time::Duration;
@@ -24,7 +23,7 @@ use crate::zoom::job::backoff;
 use crate::zoom::policy::{host_gone, verdict, Sending, Verdict, HOST_GONE};
 use crate::zoom::{ApiError, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
-pub(crate) use registrants::list_registrants;
+pub(crate) use crate::zoom::list::list_registrants;
 use scopes::Reads;
 
 /// What the checks learned.
@@ -212,7 +211,7 @@ pub(crate) fn fatal(context: &str, event: Event, error: &ApiError) -> PreflightE
         ApiError::PagesExpired(_) => PreflightError {
             message: format!(
                 "{context}: Zoom refused the list's page tokens {} times over, though they expire only after 15 minutes ({detail}); nothing was sent. Run again later",
-                registrants::MAX_RESTARTS + 1
+                crate::zoom::list::MAX_RESTARTS + 1
             ),
             later: true,
         },

@@ -1,14 +1,16 @@
-//! The people Zoom lists for the event, approved, pending and denied, read page by page (the
-//! one pager: the checks before an import, `zimport export` and the participant reports of
-//! `zimport attendance` all use it); a page that is not one never passes for the last.
+//! Zoom's lists read page by page, the one pager ([`read_pages`]): the people it lists for the
+//! event (approved, pending and denied), for the checks before an import, `zimport export` and
+//! attendance, and the participant reports of `zimport attendance`; a page that is not one
+//! never passes for the last.
 
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::{read, Existing, Listing};
+use super::preflight::read;
 use crate::model::Category;
+use crate::model::{Existing, Listing};
 use crate::zoom::{ApiError, ZoomClient};
 
 /// One page of a list: the registrants, or a report's participants. An answer that is not one
