@@ -10,9 +10,9 @@ use std::time::Duration;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
+use super::list::{read_pages, List, PageSink, Paged};
 use super::preflight::event::EventAnswer;
 use super::preflight::read;
-use super::list::{read_pages, List, PageSink, Paged};
 use super::{ApiError, ZoomClient};
 use crate::model::Category;
 

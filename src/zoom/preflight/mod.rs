@@ -20,10 +20,10 @@ use crate::registrant::Field;
 use crate::registrant::{CustomQuestion, Form};
 use crate::zoom::auth::AuthError;
 use crate::zoom::job::backoff;
+pub(crate) use crate::zoom::list::list_registrants;
 use crate::zoom::policy::{host_gone, verdict, Sending, Verdict, HOST_GONE};
 use crate::zoom::{ApiError, Refusal, ZoomClient};
 use event::{check_event, EventAnswer};
-pub(crate) use crate::zoom::list::list_registrants;
 use scopes::Reads;
 
 /// What the checks learned.
